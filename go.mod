@@ -1,0 +1,3 @@
+module github.com/vaultproxy/vaultproxy
+
+go 1.26.8
