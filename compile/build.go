@@ -1,0 +1,520 @@
+package compile
+
+import (
+	"crypto/tls"
+	"fmt"
+	"io/fs"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/vaultproxy/vaultproxy/schema"
+	"github.com/zclconf/go-cty/cty"
+	ctyjson "github.com/zclconf/go-cty/cty/json"
+)
+
+// builder turns merged, decoded bodies into a Plan: defaults from the schema, overrides from Options.
+type builder struct {
+	opts  Options
+	diags hcl.Diagnostics
+}
+
+func (b *builder) warn(summary, detail string, subject *hcl.Range) {
+	b.diags = append(b.diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: summary, Detail: detail, Subject: subject})
+}
+
+func (b *builder) fail(summary, detail string, subject *hcl.Range) {
+	b.diags = append(b.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: subject})
+}
+
+// emptyBody stands for a block that was not written, so that every accessor yields its default.
+func emptyBody(sch *schema.Block) *dbody {
+	return &dbody{sch: sch, vals: map[string]*dval{}, blocks: map[string][]*dblock{}}
+}
+
+func bodyOf(db *dblock, sch *schema.Block) *dbody {
+	if db == nil || db.body == nil {
+		return emptyBody(sch)
+	}
+	return db.body
+}
+
+func def(b *dbody, name string) string {
+	if a := b.sch.Attribute(name); a != nil {
+		return a.Default
+	}
+	return ""
+}
+
+func getStr(b *dbody, name string) Value[string] {
+	if v := b.vals[name]; v != nil {
+		return newValue(v.s, v.origin())
+	}
+	return newValue(def(b, name), DefaultOrigin())
+}
+
+func getBool(b *dbody, name string) Value[bool] {
+	if v := b.vals[name]; v != nil {
+		return newValue(v.b, v.origin())
+	}
+	return newValue(def(b, name) == "true", DefaultOrigin())
+}
+
+func getInt(b *dbody, name string) Value[int] {
+	if v := b.vals[name]; v != nil {
+		return newValue(int(v.i), v.origin())
+	}
+	n, _ := strconv.Atoi(def(b, name))
+	return newValue(n, DefaultOrigin())
+}
+
+func getDur(b *dbody, name string) Value[time.Duration] {
+	if v := b.vals[name]; v != nil {
+		return newValue(v.d, v.origin())
+	}
+	d, _ := time.ParseDuration(orZero(def(b, name)))
+	return newValue(d, DefaultOrigin())
+}
+
+func getList(b *dbody, name string) Value[[]string] {
+	if v := b.vals[name]; v != nil {
+		return newValue(slices.Clone(v.list), v.origin())
+	}
+	return newValue([]string{}, DefaultOrigin())
+}
+
+func getMode(b *dbody, name string) Value[fs.FileMode] {
+	if v := b.vals[name]; v != nil {
+		return newValue(v.mode, v.origin())
+	}
+	m, _ := strconv.ParseUint(orZero(def(b, name)), 8, 32)
+	return newValue(fs.FileMode(m), DefaultOrigin())
+}
+
+func orZero(s string) string {
+	if s == "" {
+		return "0"
+	}
+	return s
+}
+
+// overrideStr applies Vault Proxy's precedence: flag, then environment variable, then v.
+func (b *builder) overrideStr(v Value[string], flag, env string) Value[string] {
+	if f, ok := b.opts.flag(flag); ok && flag != "" {
+		return newValue(f, FlagOrigin(flag))
+	}
+	if e, ok := b.opts.env(env); ok && env != "" {
+		return newValue(e, EnvOrigin(env))
+	}
+	return v
+}
+
+func (b *builder) overrideBool(v Value[bool], flag, env string) Value[bool] {
+	if f, ok := b.opts.flag(flag); ok && flag != "" {
+		if f == "" {
+			return newValue(true, FlagOrigin(flag))
+		}
+		if pb, err := strconv.ParseBool(f); err == nil {
+			return newValue(pb, FlagOrigin(flag))
+		}
+		b.warn("Invalid flag value", fmt.Sprintf("-%s=%s is not a boolean; it is ignored.", flag, f), nil)
+	}
+	if e, ok := b.opts.env(env); ok && env != "" {
+		if pb, err := strconv.ParseBool(e); err == nil {
+			return newValue(pb, EnvOrigin(env))
+		}
+		b.warn("Invalid environment variable", fmt.Sprintf("%s=%q is not a boolean; it is ignored, as Vault Proxy ignores it.", env, e), nil)
+	}
+	return v
+}
+
+func (b *builder) build(m *merged) *Plan {
+	p := &Plan{}
+	root := &dbody{sch: schema.Root, vals: m.vals, blocks: map[string][]*dblock{}}
+
+	b.checkEnvHazards()
+
+	vb := m.blocks["vault"]
+	p.vault = b.buildVault(vb)
+	p.apiProxy = b.buildAPIProxy(m.blocks["api_proxy"])
+	for i, lb := range m.listeners {
+		p.listeners = append(p.listeners, b.buildListener(i, lb))
+	}
+	if cb := m.blocks["cache"]; cb != nil {
+		p.cache, p.hasCache = b.buildCache(cb), true
+	}
+	if ab := m.blocks["auto_auth"]; ab != nil {
+		p.autoAuth, p.hasAuth = b.buildAutoAuth(ab, p.vault), true
+	}
+	if tb := m.blocks["telemetry"]; tb != nil {
+		p.telemetry, p.hasTelem = b.buildTelemetry(tb), true
+	}
+
+	// Namespace for proxied requests: flag, env, vault.namespace, then the method namespace.
+	ns := p.vault.namespace
+	if !ns.IsSet() && p.hasAuth && p.autoAuth.method.namespace.IsSet() {
+		ns = p.autoAuth.method.namespace
+	}
+	ns = b.overrideStr(ns, "namespace", "VAULT_NAMESPACE")
+	p.proxyNamespace = newValue(CanonicalNamespace(ns.v), ns.origin)
+
+	p.pidFile = getStr(root, "pid_file")
+	p.exitAfterAuth = b.overrideBool(getBool(root, "exit_after_auth"), "exit-after-auth", "")
+	p.disableIdleConnections = b.connList(getList(root, "disable_idle_connections"), "VAULT_PROXY_DISABLE_IDLE_CONNECTIONS")
+	p.disableKeepAlives = b.connList(getList(root, "disable_keep_alives"), "VAULT_PROXY_DISABLE_KEEP_ALIVES")
+	p.logLevel = b.enumOverride(getStr(root, "log_level"), "log-level", "VAULT_LOG_LEVEL", schema.Root.Attribute("log_level").Enum)
+	p.logFormat = b.enumOverride(getStr(root, "log_format"), "log-format", "VAULT_LOG_FORMAT", schema.Root.Attribute("log_format").Enum)
+	p.logFile = b.overrideStr(getStr(root, "log_file"), "log-file", "")
+	p.logRotateDuration = getDur(root, "log_rotate_duration")
+	p.logRotateBytes = getInt(root, "log_rotate_bytes")
+	p.logRotateMaxFiles = getInt(root, "log_rotate_max_files")
+	return p
+}
+
+// checkEnvHazards warns about environment variables that would make Vault Proxy redirect or wrap every
+// proxied request; vaultproxy ignores them (issue 3, reference section 7).
+func (b *builder) checkEnvHazards() {
+	if v, ok := b.opts.env("VAULT_AGENT_ADDR"); ok {
+		b.warn("Environment variable ignored",
+			fmt.Sprintf("VAULT_AGENT_ADDR=%s is set. Vault Proxy would send every proxied request there instead of to Vault (a loop when it points at the proxy itself); vaultproxy ignores it.", v), nil)
+	}
+	if v, ok := b.opts.env("VAULT_WRAP_TTL"); ok {
+		b.warn("Environment variable ignored",
+			fmt.Sprintf("VAULT_WRAP_TTL=%s is set. Vault Proxy would response-wrap every proxied request; vaultproxy ignores it.", v), nil)
+	}
+}
+
+func (b *builder) enumOverride(v Value[string], flag, env string, enum []string) Value[string] {
+	o := b.overrideStr(v, flag, env)
+	if o.origin.kind == OriginFlag || o.origin.kind == OriginEnv {
+		lower := strings.ToLower(o.v)
+		if !contains(enum, lower) {
+			b.fail("Invalid "+o.origin.String(), fmt.Sprintf("%q is not one of %s.", o.v, joinOr(quoteAll(enum))), nil)
+			return v
+		}
+		o.v = lower
+	}
+	return o
+}
+
+// connList normalises disable_idle_connections / disable_keep_alives: the environment variable (a
+// comma list) replaces the file value, "caching" means "proxying", and "" is dropped.
+func (b *builder) connList(v Value[[]string], env string) Value[[]string] {
+	if e, ok := b.opts.env(env); ok {
+		var list []string
+		for _, part := range strings.Split(e, ",") {
+			part = strings.ToLower(strings.TrimSpace(part))
+			if !contains([]string{"auto-auth", "caching", "proxying", ""}, part) {
+				b.fail("Invalid environment variable", fmt.Sprintf("%s holds %q, which is not auto-auth, caching or proxying.", env, part), nil)
+				continue
+			}
+			list = append(list, part)
+		}
+		v = newValue(list, EnvOrigin(env))
+	}
+	set := map[string]bool{}
+	for _, s := range v.v {
+		if s == "caching" {
+			s = "proxying"
+		}
+		if s != "" {
+			set[s] = true
+		}
+	}
+	out := []string{}
+	for s := range set {
+		out = append(out, s)
+	}
+	sort.Strings(out)
+	return newValue(out, v.origin)
+}
+
+func (b *builder) buildVault(vb *dblock) Vault {
+	body := bodyOf(vb, schema.Vault)
+	v := Vault{declared: vb != nil}
+	if vb != nil {
+		v.decl = vb.defRange
+	}
+	v.address = b.overrideStr(getStr(body, "address"), "address", "VAULT_ADDR")
+	v.caCert = b.overrideStr(getStr(body, "ca_cert"), "ca-cert", "VAULT_CACERT")
+	v.caPath = b.overrideStr(getStr(body, "ca_path"), "ca-path", "VAULT_CAPATH")
+	v.clientCert = b.overrideStr(getStr(body, "client_cert"), "client-cert", "VAULT_CLIENT_CERT")
+	v.clientKey = b.overrideStr(getStr(body, "client_key"), "client-key", "VAULT_CLIENT_KEY")
+	v.tlsSkipVerify = b.overrideBool(getBool(body, "tls_skip_verify"), "tls-skip-verify", "VAULT_SKIP_VERIFY")
+	v.tlsServerName = b.overrideStr(getStr(body, "tls_server_name"), "tls-server-name", "VAULT_TLS_SERVER_NAME")
+	ns := getStr(body, "namespace")
+	v.namespace = newValue(CanonicalNamespace(ns.v), ns.origin)
+
+	retry := bodyOf(body.first("retry"), schema.Vault.Block("retry", ""))
+	n := getInt(retry, "num_retries")
+	switch {
+	case n.IsSet() && n.v == 0:
+		n.v = 12
+	case n.v == -1:
+		n.v = 0
+	case n.v < -1:
+		b.fail("Invalid value for num_retries", fmt.Sprintf("num_retries must be -1 (no retries) or more; %d is not.", n.v), n.Range(v.decl).Ptr())
+		n.v = 0
+	}
+	if e, ok := b.opts.env("VAULT_MAX_RETRIES"); ok {
+		if i, err := strconv.Atoi(e); err == nil && i >= 0 {
+			n = newValue(i, EnvOrigin("VAULT_MAX_RETRIES"))
+		} else {
+			b.warn("Invalid environment variable", fmt.Sprintf("VAULT_MAX_RETRIES=%q is not a whole number of 0 or more; it is ignored.", e), nil)
+		}
+	}
+	v.numRetries = n
+	return v
+}
+
+func (b *builder) buildAPIProxy(ab *dblock) APIProxy {
+	body := bodyOf(ab, schema.APIProxy)
+	a := APIProxy{declared: ab != nil}
+	if ab != nil {
+		a.decl = ab.defRange
+	}
+	mode := TokenModeClient
+	origin := DefaultOrigin()
+	if v := body.val("use_auto_auth_token"); v != nil {
+		origin = v.origin()
+		switch {
+		case v.s == "force":
+			mode = TokenModeForce
+		case v.b:
+			mode = TokenModeAutoAuth
+		}
+	}
+	a.useAutoAuthToken = newValue(mode, origin)
+	a.prependConfiguredNamespace = getBool(body, "prepend_configured_namespace")
+	ec := getStr(body, "enforce_consistency")
+	if ec.v == "" {
+		ec.v = "never"
+	}
+	a.enforceConsistency = newValue(Consistency(ec.v), ec.origin)
+	wi := getStr(body, "when_inconsistent")
+	if wi.v == "" {
+		wi.v = "fail"
+	}
+	a.whenInconsistent = newValue(WhenInconsistent(wi.v), wi.origin)
+	return a
+}
+
+func (b *builder) buildListener(i int, lb *dblock) Listener {
+	body := bodyOf(lb, schema.Listener)
+	l := Listener{index: i, decl: lb.defRange}
+	typOrigin := ConfigOrigin(lb.labelRange)
+	l.typ = newValue(ListenerType(lb.label), typOrigin)
+	l.address = getStr(body, "address")
+	if l.typ.v == ListenerUnix && !l.address.IsSet() {
+		l.address.v = ""
+	}
+	role := getStr(body, "role")
+	l.role = newValue(ListenerRole(role.v), role.origin)
+	l.requireRequestHeader = getBool(body, "require_request_header")
+	l.enableQuit = getBool(bodyOf(body.first("proxy_api"), schema.Listener.Block("proxy_api", "")), "enable_quit")
+	l.tlsDisable = getBool(body, "tls_disable")
+	l.tlsCertFile = getStr(body, "tls_cert_file")
+	l.tlsKeyFile = getStr(body, "tls_key_file")
+	l.tlsMinVersion = getStr(body, "tls_min_version")
+	l.tlsMaxVersion = getStr(body, "tls_max_version")
+	l.tlsClientCAFile = getStr(body, "tls_client_ca_file")
+	l.tlsRequireAndVerifyClientCert = getBool(body, "tls_require_and_verify_client_cert")
+	l.tlsDisableClientCerts = getBool(body, "tls_disable_client_certs")
+	l.socketMode = getMode(body, "socket_mode")
+	l.socketUser = getStr(body, "socket_user")
+	l.socketGroup = getStr(body, "socket_group")
+
+	suites := getStr(body, "tls_cipher_suites")
+	var names []string
+	if strings.TrimSpace(suites.v) != "" {
+		known := map[string]bool{}
+		for _, cs := range tls.CipherSuites() {
+			known[cs.Name] = true
+		}
+		for _, cs := range tls.InsecureCipherSuites() {
+			known[cs.Name] = true
+		}
+		for _, n := range strings.Split(suites.v, ",") {
+			n = strings.TrimSpace(n)
+			if !known[n] {
+				b.fail("Unsupported cipher suite", fmt.Sprintf("%q is not a TLS cipher suite that Go knows (see crypto/tls).", n),
+					body.val("tls_cipher_suites").attr.expr.Range().Ptr())
+				continue
+			}
+			names = append(names, n)
+		}
+	}
+	l.tlsCipherSuites = newValue(names, suites.origin)
+	if names == nil {
+		l.tlsCipherSuites.v = []string{}
+	}
+	return l
+}
+
+func (b *builder) buildCache(cb *dblock) Cache {
+	body := bodyOf(cb, schema.Cache)
+	c := Cache{decl: cb.defRange}
+	c.cacheStaticSecrets = getBool(body, "cache_static_secrets")
+	c.disableCachingDynamicSecrets = getBool(body, "disable_caching_dynamic_secrets")
+	c.refreshInterval = getDur(body, "static_secret_token_capability_refresh_interval")
+	rb := getStr(body, "static_secret_token_capability_refresh_behavior")
+	if rb.v == "" {
+		rb.v = string(RefreshOptimistic)
+	}
+	c.refreshBehavior = newValue(RefreshBehavior(rb.v), rb.origin)
+	if pb := body.first("persist"); pb != nil {
+		pbody := bodyOf(pb, schema.Cache.Block("persist", ""))
+		c.hasPersist = true
+		c.persist = Persist{
+			decl:                    pb.defRange,
+			typ:                     newValue(pb.label, ConfigOrigin(pb.labelRange)),
+			path:                    getStr(pbody, "path"),
+			keepAfterImport:         getBool(pbody, "keep_after_import"),
+			exitOnErr:               getBool(pbody, "exit_on_err"),
+			serviceAccountTokenFile: getStr(pbody, "service_account_token_file"),
+		}
+	}
+	return c
+}
+
+func (b *builder) buildAutoAuth(ab *dblock, vault Vault) AutoAuth {
+	body := bodyOf(ab, schema.AutoAuth)
+	a := AutoAuth{decl: ab.defRange}
+	a.enableReauthOnNewCredentials = getBool(body, "enable_reauth_on_new_credentials")
+	if mb := body.first("method"); mb != nil {
+		a.method = b.buildMethod(mb, vault)
+	}
+	for i, sb := range body.blocks["sink"] {
+		a.sinks = append(a.sinks, b.buildSink(i, sb))
+	}
+	return a
+}
+
+func (b *builder) buildMethod(mb *dblock, vault Vault) Method {
+	body := bodyOf(mb, schema.Method)
+	m := Method{decl: mb.defRange}
+	m.typ = newValue(mb.label, ConfigOrigin(mb.labelRange))
+	if mb.label == "pcf" {
+		b.warn("Deprecated method type", `"pcf" is a deprecated alias of "cf"; write method "cf".`, mb.labelRange.Ptr())
+	}
+	mp := getStr(body, "mount_path")
+	if !mp.IsSet() || strings.TrimSpace(mp.v) == "" {
+		mp = newValue("auth/"+mb.label, DefaultOrigin())
+	}
+	mp.v = strings.TrimRight(mp.v, "/")
+	if mb.label == "token_file" {
+		if mp.IsSet() {
+			b.warn("Argument has no effect", "The token_file method always uses auth/token; mount_path is ignored.", mp.origin.rng.Ptr())
+		}
+		mp = newValue("auth/token", DefaultOrigin())
+	}
+	m.mountPath = mp
+	ns := getStr(body, "namespace")
+	m.namespace = newValue(CanonicalNamespace(ns.v), ns.origin)
+	login := m.namespace
+	if !login.IsSet() {
+		login = vault.namespace
+	}
+	login = b.overrideStr(login, "namespace", "VAULT_NAMESPACE")
+	m.loginNamespace = newValue(CanonicalNamespace(login.v), login.origin)
+	m.wrapTTL = getDur(body, "wrap_ttl")
+	m.minBackoff = getDur(body, "min_backoff")
+	m.maxBackoff = getDur(body, "max_backoff")
+	m.exitOnErr = getBool(body, "exit_on_err")
+
+	csch := schema.MethodConfig(mb.label)
+	cb := body.first("config")
+	cbody := bodyOf(cb, csch)
+	m.config = MethodConfig{decl: mb.defRange, values: map[string]configValue{}}
+	if cb != nil {
+		m.config.decl = cb.defRange
+	}
+	for _, as := range csch.Attributes {
+		cv := configValue{}
+		switch as.Kind {
+		case schema.Bool:
+			cv.kind, cv.b = "bool", getBool(cbody, as.Name)
+			cv.isSet = cv.b.IsSet()
+		case schema.Duration:
+			cv.kind, cv.d = "duration", getDur(cbody, as.Name)
+			cv.isSet = cv.d.IsSet()
+		default:
+			cv.kind, cv.str = "string", getStr(cbody, as.Name)
+			cv.isSet = cv.str.IsSet()
+		}
+		m.config.values[as.Name] = cv
+	}
+	for _, at := range cbody.open {
+		val, _ := at.expr.Value(nil)
+		m.config.values[at.name] = configValue{kind: "string", str: newValue(primitiveText(val), ConfigOrigin(at.rng)), isSet: true}
+	}
+	return m
+}
+
+// primitiveText renders a value of an unchecked method config key: strings as they are, other
+// primitives as their text, anything else as JSON.
+func primitiveText(v cty.Value) string {
+	if v.IsNull() || !v.IsWhollyKnown() {
+		return ""
+	}
+	switch v.Type() {
+	case cty.String:
+		return v.AsString()
+	case cty.Bool:
+		return strconv.FormatBool(v.True())
+	case cty.Number:
+		return v.AsBigFloat().Text('f', -1)
+	}
+	js, err := ctyjson.Marshal(v, v.Type())
+	if err != nil {
+		return ""
+	}
+	return string(js)
+}
+
+func (b *builder) buildSink(i int, sb *dblock) Sink {
+	body := bodyOf(sb, schema.Sink)
+	s := Sink{index: i, decl: sb.defRange}
+	s.typ = newValue(sb.label, ConfigOrigin(sb.labelRange))
+	s.wrapTTL = getDur(body, "wrap_ttl")
+	s.dhType = getStr(body, "dh_type")
+	s.dhPath = getStr(body, "dh_path")
+	s.deriveKey = getBool(body, "derive_key")
+	s.aad = getStr(body, "aad")
+	s.aadEnvVar = getStr(body, "aad_env_var")
+	if name := s.aadEnvVar.v; name != "" {
+		if v, ok := b.opts.env(name); ok {
+			s.aad = newValue(v, EnvOrigin(name))
+		} else {
+			b.warn("Environment variable not set",
+				fmt.Sprintf("aad_env_var names %s, which is not set or empty; the aad is empty, as in Vault Proxy.", name),
+				s.aadEnvVar.origin.rng.Ptr())
+			s.aad = newValue("", EnvOrigin(name))
+		}
+	}
+	cbody := bodyOf(body.first("config"), schema.Sink.Block("config", ""))
+	s.path = getStr(cbody, "path")
+	s.mode = getMode(cbody, "mode")
+	s.owner = getInt(cbody, "owner")
+	if !s.owner.IsSet() {
+		s.owner.v = -1
+	}
+	s.group = getInt(cbody, "group")
+	if !s.group.IsSet() {
+		s.group.v = -1
+	}
+	return s
+}
+
+func (b *builder) buildTelemetry(tb *dblock) Telemetry {
+	body := bodyOf(tb, schema.Telemetry)
+	return Telemetry{
+		decl:                    tb.defRange,
+		prometheusRetentionTime: getDur(body, "prometheus_retention_time"),
+		metricsPrefix:           getStr(body, "metrics_prefix"),
+		disableHostname:         getBool(body, "disable_hostname"),
+	}
+}

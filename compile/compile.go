@@ -1,0 +1,159 @@
+package compile
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/vaultproxy/vaultproxy/schema"
+)
+
+// Options are the inputs besides the sources. The compiler reads nothing else: tests pass their own.
+type Options struct {
+	// Env looks up an environment variable (os.LookupEnv in the CLI); nil is an empty environment.
+	Env func(name string) (string, bool)
+	// Flags holds the command-line flags that mirror Vault Proxy's, by name without dashes ("address",
+	// "ca-cert", "ca-path", "client-cert", "client-key", "tls-server-name", "tls-skip-verify",
+	// "namespace", "log-level", "log-format", "log-file", "exit-after-auth"). Only flags that were set
+	// are present.
+	Flags map[string]string
+}
+
+func (o Options) env(name string) (string, bool) {
+	if o.Env == nil {
+		return "", false
+	}
+	v, ok := o.Env(name)
+	if !ok || v == "" {
+		return "", false
+	}
+	return v, true
+}
+
+func (o Options) flag(name string) (string, bool) {
+	v, ok := o.Flags[name]
+	return v, ok
+}
+
+// Compile parses and decodes the sources, merges them in order as Vault Proxy merges -config files, and
+// builds the Plan. Diagnostics cover syntax, unknown names (with "Did you mean"), types and values,
+// duplicates, and environment hazards; cross-block rules are package validate's. The returned Plan is
+// never nil; it is complete only when the diagnostics hold no error.
+func Compile(srcs []Source, opts Options) (*Plan, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	d := &decoder{sources: map[string][]byte{}}
+	parser := hclparse.NewParser()
+	var files []*dbody
+	var names []string
+	for _, src := range srcs {
+		d.sources[src.Name] = src.Bytes
+		names = append(names, src.Name)
+		var sb syntaxBody
+		if strings.HasSuffix(strings.ToLower(src.Name), ".json") {
+			f, pdiags := parser.ParseJSON(src.Bytes, src.Name)
+			diags = append(diags, pdiags...)
+			if f == nil || f.Body == nil {
+				continue
+			}
+			sb = jsonBody{f.Body}
+		} else {
+			f, pdiags := parser.ParseHCL(src.Bytes, src.Name)
+			diags = append(diags, pdiags...)
+			if f == nil {
+				continue
+			}
+			nb, ok := f.Body.(*hclsyntax.Body)
+			if !ok {
+				continue
+			}
+			sb = nativeBody{nb}
+		}
+		body, bdiags := d.decodeBody(sb, schema.Root, "")
+		diags = append(diags, bdiags...)
+		files = append(files, body)
+	}
+	m, mdiags := merge(files)
+	diags = append(diags, mdiags...)
+	b := &builder{opts: opts}
+	p := b.build(m)
+	p.files = names
+	diags = append(diags, b.diags...)
+	return p, diags
+}
+
+// merged is the union of every file, as Vault Proxy's Config.Merge makes it.
+type merged struct {
+	vals      map[string]*dval
+	blocks    map[string]*dblock
+	listeners []*dblock
+}
+
+// merge combines files in order: a later vault, api_proxy, cache, auto_auth or telemetry block replaces
+// an earlier one whole (with a warning naming both), listeners add up, a later top-level attribute
+// replaces an earlier one (with a warning), and exit_after_auth is true if any file sets it true.
+func merge(files []*dbody) (*merged, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	m := &merged{vals: map[string]*dval{}, blocks: map[string]*dblock{}}
+	for _, f := range files {
+		for _, a := range schema.Root.Attributes {
+			v := f.vals[a.Name]
+			if v == nil {
+				continue
+			}
+			if prev := m.vals[a.Name]; prev != nil {
+				if a.Name == "exit_after_auth" && prev.b && !v.b {
+					continue
+				}
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagWarning,
+					Summary:  "Argument set in several files",
+					Detail: fmt.Sprintf("%s was already set at %s; this later value replaces it, as Vault Proxy merges files.",
+						a.Name, prev.attr.nameRange),
+					Subject: v.attr.nameRange.Ptr(),
+					Context: v.attr.rng.Ptr(),
+				})
+			}
+			m.vals[a.Name] = v
+		}
+		for _, nb := range schema.Root.Blocks {
+			bs := f.blocks[nb.Type]
+			if nb.Type == "listener" {
+				m.listeners = append(m.listeners, bs...)
+				continue
+			}
+			if len(bs) == 0 {
+				continue
+			}
+			if prev := m.blocks[nb.Type]; prev != nil {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagWarning,
+					Summary:  fmt.Sprintf("%s block replaced", nb.Type),
+					Detail: fmt.Sprintf("The %s block at %s is replaced whole by this one from a later file, as Vault Proxy merges files; none of its settings are kept.",
+						nb.Type, prev.defRange),
+					Subject: bs[0].defRange.Ptr(),
+				})
+			}
+			m.blocks[nb.Type] = bs[0]
+		}
+	}
+	return m, diags
+}
+
+// CanonicalNamespace writes a namespace path as Vault does (helper/namespace.Canonicalize): no leading
+// slash, one trailing slash, "" for the root namespace.
+func CanonicalNamespace(ns string) string {
+	ns = strings.TrimSpace(ns)
+	parts := strings.Split(ns, "/")
+	kept := parts[:0]
+	for _, p := range parts {
+		if p != "" {
+			kept = append(kept, p)
+		}
+	}
+	if len(kept) == 0 {
+		return ""
+	}
+	return strings.Join(kept, "/") + "/"
+}

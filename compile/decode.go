@@ -1,0 +1,338 @@
+package compile
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/vaultproxy/vaultproxy/schema"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// decoder reads bodies against the schema. It keeps every file's source for the diagnostics that quote
+// what was written (an unquoted 0600, a decimal file mode).
+type decoder struct {
+	sources map[string][]byte
+}
+
+// dbody is a body read against its schema: typed attribute values and nested blocks by type.
+type dbody struct {
+	sch     *schema.Block
+	label   string
+	missing hcl.Range
+	vals    map[string]*dval
+	blocks  map[string][]*dblock
+	open    []*attribute // attributes of an open body that the schema does not declare
+}
+
+// dblock is a nested block read against its schema.
+type dblock struct {
+	sch        *schema.Block
+	label      string    // lower case; "" when the block has no label
+	labelRange hcl.Range // the label, or the `type` attribute's value
+	typeRange  hcl.Range
+	defRange   hcl.Range
+	body       *dbody
+}
+
+func (b *dbody) val(name string) *dval { return b.vals[name] }
+
+func (b *dbody) first(typ string) *dblock {
+	if bs := b.blocks[typ]; len(bs) > 0 {
+		return bs[0]
+	}
+	return nil
+}
+
+// decodeBody reads sb against sch. label is the enclosing block's label value, which selects
+// label-specific nested schemas (a method's config).
+func (d *decoder) decodeBody(sb syntaxBody, sch *schema.Block, label string) (*dbody, hcl.Diagnostics) {
+	c, diags := sb.content(sch, label)
+	out := &dbody{sch: sch, label: label, missing: c.missing, vals: map[string]*dval{}, blocks: map[string][]*dblock{}}
+	seen := map[string]*attribute{}
+	var nested []*block
+	for _, a := range c.attrs {
+		if prev, dup := seen[a.name]; dup {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Duplicate argument",
+				Detail: fmt.Sprintf("The argument %q was already set at %s. Each argument may be set only once; Vault Proxy silently keeps one of them.",
+					a.name, prev.nameRange),
+				Subject: a.nameRange.Ptr(),
+				Context: a.rng.Ptr(),
+			})
+			continue
+		}
+		seen[a.name] = a
+		if nb := sch.Block(a.name, label); nb != nil && a.obj != nil {
+			nested = append(nested, &block{typ: a.name, typeRange: a.nameRange, defRange: a.nameRange,
+				body: a.obj, fromAttr: true})
+			continue
+		}
+		as := sch.Attribute(a.name)
+		if as == nil {
+			if sch.Open {
+				out.open = append(out.open, a)
+				continue
+			}
+			diags = append(diags, d.unsupportedArgument(sch, label, a))
+			continue
+		}
+		if as.Ignored != "" {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagWarning,
+				Summary:  "Argument has no effect",
+				Detail:   fmt.Sprintf("%s is accepted but does nothing: %s.", a.name, as.Ignored),
+				Subject:  a.nameRange.Ptr(),
+				Context:  a.rng.Ptr(),
+			})
+		} else if as.Deprecated != "" {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagWarning,
+				Summary:  "Deprecated argument",
+				Detail:   fmt.Sprintf("%s is deprecated: %s.", a.name, as.Deprecated),
+				Subject:  a.nameRange.Ptr(),
+				Context:  a.rng.Ptr(),
+			})
+		}
+		v, vdiags := d.convert(a, as)
+		diags = append(diags, vdiags...)
+		if v != nil {
+			out.vals[a.name] = v
+		}
+	}
+	for _, as := range sch.Attributes {
+		if as.Required && seen[as.Name] == nil {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Missing required argument",
+				Detail:   fmt.Sprintf("The argument %q is required, but no definition was found.", as.Name),
+				Subject:  c.missing.Ptr(),
+			})
+		}
+	}
+
+	nested = append(nested, c.blocks...)
+	for _, b := range nested {
+		nb := sch.Block(b.typ, label)
+		if nb == nil {
+			diags = append(diags, d.unsupportedBlock(sch, label, b))
+			continue
+		}
+		if nb.Rejected != "" {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  fmt.Sprintf("Unsupported %s block", b.typ),
+				Detail:   fmt.Sprintf("The %s block is not accepted: %s.", b.typ, nb.Rejected),
+				Subject:  b.defRange.Ptr(),
+			})
+			continue
+		}
+		if nb.Ignored != "" {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagWarning,
+				Summary:  "Block has no effect",
+				Detail:   fmt.Sprintf("The %s block is accepted but does nothing: %s.", b.typ, nb.Ignored),
+				Subject:  b.defRange.Ptr(),
+			})
+			continue
+		}
+		if prev := out.blocks[b.typ]; nb.Max > 0 && len(prev) >= nb.Max {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  fmt.Sprintf("Duplicate %s block", b.typ),
+				Detail: fmt.Sprintf("Only one %s block is allowed here; another was declared at %s.",
+					b.typ, prev[0].defRange),
+				Subject: b.defRange.Ptr(),
+			})
+			continue
+		}
+		db, bdiags := d.decodeBlock(b, nb)
+		diags = append(diags, bdiags...)
+		if db != nil {
+			out.blocks[b.typ] = append(out.blocks[b.typ], db)
+		}
+	}
+	for _, nb := range append(append([]*schema.Block(nil), sch.ByLabel[label]...), sch.Blocks...) {
+		if nb.Required && len(out.blocks[nb.Type]) == 0 && !hasMissingReported(diags, nb.Type) {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  fmt.Sprintf("Missing %s block", nb.Type),
+				Detail:   fmt.Sprintf("A %s block is required here.", nb.Type),
+				Subject:  c.missing.Ptr(),
+			})
+		}
+	}
+	return out, diags
+}
+
+func hasMissingReported(diags hcl.Diagnostics, typ string) bool {
+	for _, d := range diags {
+		if d.Summary == fmt.Sprintf("Missing %s block", typ) {
+			return true
+		}
+	}
+	return false
+}
+
+// decodeBlock reads one nested block: its label (or `type` attribute) and then its body.
+func (d *decoder) decodeBlock(b *block, nb *schema.Block) (*dblock, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	out := &dblock{sch: nb, typeRange: b.typeRange, defRange: b.defRange}
+	if !nb.AnyLabels {
+		switch {
+		case nb.Label == "" && len(b.labels) > 0:
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Extraneous label for " + b.typ,
+				Detail:   fmt.Sprintf("No labels are expected for %s blocks.", b.typ),
+				Subject:  b.labelRanges[0].Ptr(),
+				Context:  b.defRange.Ptr(),
+			})
+			return nil, diags
+		case len(b.labels) > 1:
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Extraneous label for " + b.typ,
+				Detail:   fmt.Sprintf("Only one label, the %s, is expected for %s blocks.", nb.Label, b.typ),
+				Subject:  b.labelRanges[1].Ptr(),
+				Context:  b.defRange.Ptr(),
+			})
+			return nil, diags
+		case len(b.labels) == 1:
+			out.label = strings.ToLower(b.labels[0])
+			out.labelRange = b.labelRanges[0]
+		}
+	}
+	typeAttr := d.peekTypeAttribute(b, nb)
+	if nb.Label != "" && nb.LabelAttr && typeAttr != nil {
+		v, vdiags := typeAttr.expr.Value(nil)
+		if !vdiags.HasErrors() && v.Type() == cty.String && !v.IsNull() {
+			typ := strings.ToLower(v.AsString())
+			if out.label != "" && typ != out.label {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Conflicting " + nb.Label,
+					Detail: fmt.Sprintf("The block label says %q and the %s attribute says %q; write one of them.",
+						out.label, nb.Label, typ),
+					Subject: typeAttr.expr.Range().Ptr(),
+					Context: typeAttr.rng.Ptr(),
+				})
+			}
+			if out.label == "" {
+				out.label = typ
+				out.labelRange = typeAttr.expr.Range()
+			}
+		}
+	}
+	if nb.Label != "" && out.label == "" {
+		detail := fmt.Sprintf("A %s block needs its %s, as a label (%s %q { ... })", b.typ, nb.Label, b.typ, firstOr(nb.LabelValues))
+		if nb.LabelAttr {
+			detail += fmt.Sprintf(" or as an attribute (%s = %q)", nb.Label, firstOr(nb.LabelValues))
+		}
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Missing " + nb.Label + " for " + b.typ,
+			Detail:   detail + ".",
+			Subject:  b.defRange.Ptr(),
+		})
+		return nil, diags
+	}
+	if nb.Label != "" && len(nb.LabelValues) > 0 && !contains(nb.LabelValues, out.label) {
+		detail := fmt.Sprintf("%q is not a %s %s. Allowed values are %s.", out.label, b.typ, nb.Label, joinOr(quoteAll(nb.LabelValues)))
+		if s := suggest(out.label, nb.LabelValues); s != "" {
+			detail += fmt.Sprintf(" Did you mean %q?", s)
+		}
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  fmt.Sprintf("Unsupported %s %s", b.typ, nb.Label),
+			Detail:   detail,
+			Subject:  out.labelRange.Ptr(),
+			Context:  b.defRange.Ptr(),
+		})
+		return nil, diags
+	}
+	body, bdiags := d.decodeBody(b.body, nb, out.label)
+	diags = append(diags, bdiags...)
+	out.body = body
+	return out, diags
+}
+
+// peekTypeAttribute finds the `type` attribute of a block whose label may be written as one, before
+// the body is read (the label selects the body's schema).
+func (d *decoder) peekTypeAttribute(b *block, nb *schema.Block) *attribute {
+	if !nb.LabelAttr {
+		return nil
+	}
+	c, _ := b.body.content(&schema.Block{Attributes: []*schema.Attribute{{Name: nb.Label}}}, "")
+	for _, a := range c.attrs {
+		if a.name == nb.Label {
+			return a
+		}
+	}
+	return nil
+}
+
+func (d *decoder) unsupportedArgument(sch *schema.Block, label string, a *attribute) *hcl.Diagnostic {
+	detail := fmt.Sprintf("An argument named %q is not expected here.", a.name)
+	if s := suggest(a.name, attrNames(sch)); s != "" {
+		detail += fmt.Sprintf(" Did you mean %q?", s)
+	} else if nb := sch.Block(a.name, label); nb != nil {
+		detail += fmt.Sprintf(" %s is a block: write %s { ... }.", a.name, a.name)
+	} else if s := suggest(a.name, sch.Names(label)); s != "" {
+		detail += fmt.Sprintf(" Did you mean to define a block of type %q?", s)
+	}
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Unsupported argument",
+		Detail:   detail,
+		Subject:  a.nameRange.Ptr(),
+		Context:  a.rng.Ptr(),
+	}
+}
+
+func (d *decoder) unsupportedBlock(sch *schema.Block, label string, b *block) *hcl.Diagnostic {
+	detail := fmt.Sprintf("Blocks of type %q are not expected here.", b.typ)
+	var blockNames []string
+	for _, n := range sch.Names(label) {
+		if sch.Attribute(n) == nil {
+			blockNames = append(blockNames, n)
+		}
+	}
+	if s := suggest(b.typ, blockNames); s != "" {
+		detail += fmt.Sprintf(" Did you mean %q?", s)
+	} else if sch.Attribute(b.typ) != nil {
+		detail += fmt.Sprintf(" Did you mean to define argument %q? If so, use the equals sign to assign it a value.", b.typ)
+	}
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Unsupported block type",
+		Detail:   detail,
+		Subject:  b.typeRange.Ptr(),
+	}
+}
+
+func attrNames(sch *schema.Block) []string {
+	names := make([]string, 0, len(sch.Attributes))
+	for _, a := range sch.Attributes {
+		names = append(names, a.Name)
+	}
+	return names
+}
+
+func quoteAll(items []string) []string {
+	out := make([]string, 0, len(items))
+	for _, s := range items {
+		if s != "" {
+			out = append(out, fmt.Sprintf("%q", s))
+		}
+	}
+	return out
+}
+
+func firstOr(items []string) string {
+	if len(items) > 0 {
+		return items[0]
+	}
+	return "..."
+}

@@ -1,0 +1,10 @@
+// Package compile turns Vault Proxy configuration sources (HCL native syntax or HCL's JSON syntax) into
+// a typed, immutable Plan plus hcl.Diagnostics that point at exact source ranges.
+//
+// Entry points: ReadSources reads paths as Vault Proxy's -config does (files, directories, "-" for
+// standard input); Compile parses, decodes against package schema, merges files as Vault Proxy merges
+// them, applies defaults, and resolves environment variables and flags given in Options. Compile never
+// reads the process environment itself and does no network I/O. It always returns a Plan, possibly
+// partial, so that callers can report every problem in one run; check the diagnostics for errors before
+// using it. Cross-block rules live in package validate, which reads a Plan.
+package compile

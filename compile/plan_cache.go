@@ -1,0 +1,99 @@
+package compile
+
+import (
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// RefreshBehavior is `cache.static_secret_token_capability_refresh_behavior`.
+type RefreshBehavior string
+
+// The capability refresh behaviours (reference section 4.3).
+const (
+	RefreshOptimistic  RefreshBehavior = "optimistic"
+	RefreshPessimistic RefreshBehavior = "pessimistic"
+)
+
+// Cache is the effective `cache` block. Its presence turns caching on.
+type Cache struct {
+	decl                         hcl.Range
+	cacheStaticSecrets           Value[bool]
+	disableCachingDynamicSecrets Value[bool]
+	refreshInterval              Value[time.Duration]
+	refreshBehavior              Value[RefreshBehavior]
+	persist                      Persist
+	hasPersist                   bool
+}
+
+// DeclRange is the range of the block header.
+func (c Cache) DeclRange() hcl.Range { return c.decl }
+
+// CacheStaticSecrets caches KV secrets across tokens (needs Vault Enterprise's event stream).
+func (c Cache) CacheStaticSecrets() Value[bool] { return c.cacheStaticSecrets }
+
+// DisableCachingDynamicSecrets turns off the lease cache for tokens and leased secrets.
+func (c Cache) DisableCachingDynamicSecrets() Value[bool] { return c.disableCachingDynamicSecrets }
+
+// StaticSecretTokenCapabilityRefreshInterval is how often a token's read capabilities are re-checked
+// (default 5m).
+func (c Cache) StaticSecretTokenCapabilityRefreshInterval() Value[time.Duration] {
+	return c.refreshInterval
+}
+
+// StaticSecretTokenCapabilityRefreshBehavior is optimistic (default) or pessimistic.
+func (c Cache) StaticSecretTokenCapabilityRefreshBehavior() Value[RefreshBehavior] {
+	return c.refreshBehavior
+}
+
+// Persist returns the `persist` block and whether one was declared.
+func (c Cache) Persist() (Persist, bool) { return c.persist, c.hasPersist }
+
+// Persist is the effective `cache.persist` block.
+type Persist struct {
+	decl                    hcl.Range
+	typ                     Value[string]
+	path                    Value[string]
+	keepAfterImport         Value[bool]
+	exitOnErr               Value[bool]
+	serviceAccountTokenFile Value[string]
+}
+
+// DeclRange is the range of the block header (or of the `persist =` attribute).
+func (p Persist) DeclRange() hcl.Range { return p.decl }
+
+// Type is the persistence type; only kubernetes exists.
+func (p Persist) Type() Value[string] { return p.typ }
+
+// Path is the directory holding vault-agent-cache.db.
+func (p Persist) Path() Value[string] { return p.path }
+
+// KeepAfterImport keeps the file after restoring from it.
+func (p Persist) KeepAfterImport() Value[bool] { return p.keepAfterImport }
+
+// ExitOnErr makes restore errors fatal. The default is false, as Vault Proxy's code does (its docs say
+// true; reference section 1.4).
+func (p Persist) ExitOnErr() Value[bool] { return p.exitOnErr }
+
+// ServiceAccountTokenFile is the JWT used as the encryption AAD.
+func (p Persist) ServiceAccountTokenFile() Value[string] { return p.serviceAccountTokenFile }
+
+// Telemetry is the effective `telemetry` block, of which the proxy uses the Prometheus settings.
+type Telemetry struct {
+	decl                    hcl.Range
+	prometheusRetentionTime Value[time.Duration]
+	metricsPrefix           Value[string]
+	disableHostname         Value[bool]
+}
+
+// DeclRange is the range of the block header.
+func (t Telemetry) DeclRange() hcl.Range { return t.decl }
+
+// PrometheusRetentionTime is how long Prometheus metrics are kept (default 24h when the block exists).
+func (t Telemetry) PrometheusRetentionTime() Value[time.Duration] { return t.prometheusRetentionTime }
+
+// MetricsPrefix prefixes every metric name (default "vault").
+func (t Telemetry) MetricsPrefix() Value[string] { return t.metricsPrefix }
+
+// DisableHostname stops prefixing gauge names with the host name.
+func (t Telemetry) DisableHostname() Value[bool] { return t.disableHostname }

@@ -1,0 +1,112 @@
+package compile
+
+import (
+	"io/fs"
+	"slices"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// ListenerType is a listener's transport.
+type ListenerType string
+
+// The listener types Vault Proxy supports.
+const (
+	ListenerTCP  ListenerType = "tcp"
+	ListenerUnix ListenerType = "unix"
+)
+
+// ListenerRole is a listener's `role`.
+type ListenerRole string
+
+// The roles: metrics_only serves only /proxy/v1/metrics (reference section 3.1).
+const (
+	RoleDefault     ListenerRole = "default"
+	RoleMetricsOnly ListenerRole = "metrics_only"
+)
+
+// Listener is one effective `listener` block.
+type Listener struct {
+	index int
+	decl  hcl.Range
+
+	typ                           Value[ListenerType]
+	address                       Value[string]
+	role                          Value[ListenerRole]
+	requireRequestHeader          Value[bool]
+	enableQuit                    Value[bool]
+	tlsDisable                    Value[bool]
+	tlsCertFile                   Value[string]
+	tlsKeyFile                    Value[string]
+	tlsMinVersion                 Value[string]
+	tlsMaxVersion                 Value[string]
+	tlsCipherSuites               Value[[]string]
+	tlsClientCAFile               Value[string]
+	tlsRequireAndVerifyClientCert Value[bool]
+	tlsDisableClientCerts         Value[bool]
+	socketMode                    Value[fs.FileMode]
+	socketUser                    Value[string]
+	socketGroup                   Value[string]
+}
+
+// Index is the listener's position among all listeners of the plan, from 0.
+func (l Listener) Index() int { return l.index }
+
+// DeclRange is the range of the listener block's header.
+func (l Listener) DeclRange() hcl.Range { return l.decl }
+
+// Type is tcp or unix (the block label, or its `type` attribute).
+func (l Listener) Type() Value[ListenerType] { return l.typ }
+
+// Address is host:port for tcp (default 127.0.0.1:8200) or the socket path for unix.
+func (l Listener) Address() Value[string] { return l.address }
+
+// Role is default or metrics_only.
+func (l Listener) Role() Value[ListenerRole] { return l.role }
+
+// RequireRequestHeader requires exactly one `X-Vault-Request: true` header on every request.
+func (l Listener) RequireRequestHeader() Value[bool] { return l.requireRequestHeader }
+
+// EnableQuit enables POST /proxy/v1/quit (proxy_api { enable_quit }).
+func (l Listener) EnableQuit() Value[bool] { return l.enableQuit }
+
+// TLSDisable serves plain HTTP. Vault Proxy's default is false: TLS is on.
+func (l Listener) TLSDisable() Value[bool] { return l.tlsDisable }
+
+// TLSCertFile is the PEM certificate served when TLS is on.
+func (l Listener) TLSCertFile() Value[string] { return l.tlsCertFile }
+
+// TLSKeyFile is the PEM key of TLSCertFile.
+func (l Listener) TLSKeyFile() Value[string] { return l.tlsKeyFile }
+
+// TLSMinVersion is tls10, tls11, tls12 (default) or tls13.
+func (l Listener) TLSMinVersion() Value[string] { return l.tlsMinVersion }
+
+// TLSMaxVersion is tls10 .. tls13 (default).
+func (l Listener) TLSMaxVersion() Value[string] { return l.tlsMaxVersion }
+
+// TLSCipherSuites are Go cipher suite names (crypto/tls); empty means Go's defaults.
+func (l Listener) TLSCipherSuites() Value[[]string] { return cloneList(l.tlsCipherSuites) }
+
+// TLSClientCAFile is the PEM CA bundle that client certificates are verified against.
+func (l Listener) TLSClientCAFile() Value[string] { return l.tlsClientCAFile }
+
+// TLSRequireAndVerifyClientCert requires a client certificate signed by TLSClientCAFile.
+func (l Listener) TLSRequireAndVerifyClientCert() Value[bool] {
+	return l.tlsRequireAndVerifyClientCert
+}
+
+// TLSDisableClientCerts stops asking clients for a certificate.
+func (l Listener) TLSDisableClientCerts() Value[bool] { return l.tlsDisableClientCerts }
+
+// SocketMode is the unix socket's permission bits; IsSet is false when socket_mode was not written.
+// Unlike Vault Proxy, it applies on its own, without socket_user and socket_group (cases/22).
+func (l Listener) SocketMode() Value[fs.FileMode] { return l.socketMode }
+
+// SocketUser is the unix socket's owner, a user name or numeric id ("" to leave it).
+func (l Listener) SocketUser() Value[string] { return l.socketUser }
+
+// SocketGroup is the unix socket's group, a group name or numeric id ("" to leave it).
+func (l Listener) SocketGroup() Value[string] { return l.socketGroup }
+
+func cloneStrings(s []string) []string { return slices.Clone(s) }

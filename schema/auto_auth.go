@@ -1,0 +1,113 @@
+package schema
+
+// MethodTypes are the auto-auth method types Vault Proxy knows (helpers.go); pcf is a deprecated alias
+// of cf.
+var MethodTypes = []string{"alicloud", "approle", "aws", "azure", "cert", "cf", "gcp", "jwt", "kerberos",
+	"kubernetes", "ldap", "oci", "pcf", "token_file"}
+
+// AutoAuth is the `auto_auth` block.
+var AutoAuth = &Block{
+	Type: "auto_auth",
+	Max:  1,
+	Doc:  "How the proxy logs in to Vault and keeps its token, and where it writes the token.",
+	Attributes: []*Attribute{
+		{Name: "enable_reauth_on_new_credentials", Kind: Bool, Default: "false", Doc: "Log in again when a jwt or cert method sees new credentials."},
+	},
+	Blocks: []*Block{Method, Sink, {
+		Type: "sinks", Max: 1, Open: true, AnyLabels: true,
+		Rejected: "Vault Proxy reads this wrapper form but drops wrap_ttl, dh_type and aad processing; write sink blocks directly in auto_auth",
+		Differs:  "rejected; Vault Proxy accepts it and silently skips wrapping and encryption",
+		Doc:      "A wrapper form of sink blocks that Vault Proxy mishandles; rejected.",
+	}},
+}
+
+// Method is the `auto_auth.method` block; exactly one is required.
+var Method = &Block{
+	Type:        "method",
+	Label:       "type",
+	LabelAttr:   true,
+	LabelValues: MethodTypes,
+	Max:         1,
+	Required:    true,
+	Doc:         "The auth method the proxy logs in with.",
+	Attributes: []*Attribute{
+		{Name: "type", Kind: String, Enum: MethodTypes, Doc: "The method type, when not given as the block label."},
+		{Name: "mount_path", Kind: String, Doc: "Where the method is mounted; default auth/<type> (token_file always uses auth/token)."},
+		{Name: "namespace", Kind: String, Doc: "Namespace of the login; VAULT_NAMESPACE overrides it."},
+		{Name: "wrap_ttl", Kind: Duration, Default: "0s", Doc: "Response-wrap the token for the one sink with this TTL."},
+		{Name: "min_backoff", Kind: Duration, Default: "1s", Differs: "min_backoff above max_backoff is an error when validating; Vault Proxy finds it only at start-up", Doc: "First wait after a failed login."},
+		{Name: "max_backoff", Kind: Duration, Default: "5m", Doc: "Longest wait between failed logins."},
+		{Name: "exit_on_err", Kind: Bool, Default: "false", Doc: "Exit on the first failed login instead of retrying."},
+	},
+	Blocks: []*Block{openConfig},
+	ByLabel: map[string][]*Block{
+		"token_file": {methodConfig("token_file",
+			&Attribute{Name: "token_file_path", Kind: String, Required: true, Doc: "File holding the token; it is validated with lookup-self and renewed, not used to log in."},
+		)},
+		"approle": {methodConfig("approle",
+			&Attribute{Name: "role_id_file_path", Kind: String, Required: true, Doc: "File holding the role ID."},
+			&Attribute{Name: "secret_id_file_path", Kind: String, Doc: "File holding the secret ID; without it only the role ID is sent."},
+			&Attribute{Name: "remove_secret_id_file_after_reading", Kind: Bool, Default: "true", Doc: "Delete the secret ID file once read."},
+			&Attribute{Name: "secret_id_response_wrapping_path", Kind: String, Doc: "Creation path the wrapped secret ID must have; when set the file holds a wrapping token."},
+		)},
+		"jwt": {methodConfig("jwt",
+			&Attribute{Name: "path", Kind: String, Required: true, Doc: "File holding the JWT."},
+			&Attribute{Name: "role", Kind: String, Required: true, Doc: "Role to log in as."},
+			&Attribute{Name: "remove_jwt_after_reading", Kind: Bool, Default: "true", Doc: "Delete the JWT file once read."},
+			&Attribute{Name: "remove_jwt_follows_symlinks", Kind: Bool, Default: "false", Doc: "When removing, remove the symlink's target."},
+			&Attribute{Name: "jwt_read_period", Kind: Duration, Doc: "How often the JWT file is read; default 0.5s when removing after reading, 1m otherwise."},
+		)},
+		"kubernetes": {methodConfig("kubernetes",
+			&Attribute{Name: "role", Kind: String, Required: true, Doc: "Role to log in as."},
+			&Attribute{Name: "token_path", Kind: String, Default: "/var/run/secrets/kubernetes.io/serviceaccount/token", Doc: "File holding the service account token."},
+		)},
+		"cert": {methodConfig("cert",
+			&Attribute{Name: "name", Kind: String, Doc: "Certificate role to log in as; default any matching role."},
+			&Attribute{Name: "ca_cert", Kind: String, Doc: "PEM CA bundle for Vault's certificate, for this method's own client."},
+			&Attribute{Name: "client_cert", Kind: String, Doc: "PEM client certificate to log in with; default the vault block's."},
+			&Attribute{Name: "client_key", Kind: String, Doc: "PEM key of client_cert."},
+			&Attribute{Name: "reload", Kind: Bool, Default: "false", Doc: "Re-read the certificate files before each login."},
+			&Attribute{Name: "reload_period", Kind: Duration, Default: "1m", Doc: "How often the certificate files are re-read when reload is on."},
+		)},
+	},
+}
+
+var openConfig = &Block{Type: "config", Max: 1, AsAttr: true, Open: true,
+	Doc: "Method-specific settings; the keys of this method type are not checked."}
+
+func methodConfig(typ string, attrs ...*Attribute) *Block {
+	return &Block{Type: "config", Max: 1, AsAttr: true, Required: true, Attributes: attrs,
+		Doc: "Settings of the " + typ + " method."}
+}
+
+// MethodConfig returns the schema of the `config` block of a method type, lower case. Types whose keys
+// are not detailed get an open block that accepts any key.
+func MethodConfig(typ string) *Block { return Method.Block("config", typ) }
+
+// Sink is the `auto_auth.sink` block.
+var Sink = &Block{
+	Type:        "sink",
+	Label:       "type",
+	LabelAttr:   true,
+	LabelValues: []string{"file"},
+	Doc:         "Where the auto-auth token is written.",
+	Attributes: []*Attribute{
+		{Name: "type", Kind: String, Enum: []string{"file"}, Doc: "The sink type, when not given as the block label; only file exists."},
+		{Name: "wrap_ttl", Kind: Duration, Default: "0s", Doc: "Response-wrap the token written to this sink with this TTL."},
+		{Name: "dh_type", Kind: String, Enum: []string{"curve25519"}, Doc: "Encrypt the token for a peer with Diffie-Hellman: curve25519."},
+		{Name: "dh_path", Kind: String, Doc: "File holding the peer's public key; required with dh_type."},
+		{Name: "derive_key", Kind: Bool, Default: "false", Doc: "Derive the encryption key with HKDF; needs dh_type."},
+		{Name: "aad", Kind: String, Sensitive: true, Doc: "Additional authenticated data for the encryption; needs dh_type."},
+		{Name: "aad_env_var", Kind: String, Doc: "Environment variable whose value replaces aad; needs dh_type."},
+	},
+	Blocks: []*Block{{
+		Type: "config", Max: 1, AsAttr: true, Required: true,
+		Doc: "Settings of the file sink.",
+		Attributes: []*Attribute{
+			{Name: "path", Kind: String, Required: true, Doc: "File the token is written to, atomically."},
+			{Name: "mode", Kind: FileMode, Default: "0640", Doc: "Permission bits of the token file, an octal number such as 0640."},
+			{Name: "owner", Kind: Int, Doc: "Numeric user id of the token file; default the process's."},
+			{Name: "group", Kind: Int, Doc: "Numeric group id of the token file; default the process's."},
+		},
+	}},
+}

@@ -1,0 +1,12 @@
+// Package schema declares the Vault Proxy configuration language as data: every block and attribute
+// with its type, default, allowed values, whether it is required, sensitive, deprecated or ignored by
+// Vault Proxy, and a one-sentence doc.
+//
+// It is the single source for the compiler (package compile decodes against it and derives its "Did you
+// mean" candidates from it) and for the reference in docs/ (generated from it by package docs). Entry
+// point: Root, the top level of a configuration file; MethodConfig gives the `config` keys of an
+// auto-auth method type.
+//
+// Facts come from Vault Proxy 1.21 (../shared/reference/vault-proxy.md sections 1, 2, 5 and 6); where
+// this project deliberately differs, the Differs field says how, and docs/ lists it.
+package schema

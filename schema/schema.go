@@ -1,0 +1,145 @@
+package schema
+
+import "strings"
+
+// Kind is the type of an attribute's value, with Vault Proxy's loose reading of it.
+type Kind int
+
+// The kinds. Vault Proxy parses HCL 1 and reads values weakly; each kind says which forms are read,
+// and the compiler warns about tolerated forms that have a canonical one.
+const (
+	String      Kind = iota + 1 // a string; numbers and booleans are read as their text
+	Bool                        // true/false; "true", "1", 1 and friends are tolerated (parseutil.ParseBool)
+	Int                         // a whole number; a numeric string is tolerated
+	Duration                    // "30s", "5m", "1h30m"; bare seconds (300, "300") and days ("1d") tolerated
+	StringList                  // a list of strings; one comma-separated string is tolerated
+	OctalString                 // a string of octal digits such as "0660" (unix socket_mode)
+	FileMode                    // an integer file mode written in octal, as HCL 1 reads 0640
+	TokenMode                   // true, false or "force", case-insensitive (use_auto_auth_token)
+	Any                         // any value; not checked (keys Vault Proxy ignores)
+)
+
+func (k Kind) String() string {
+	switch k {
+	case String:
+		return "string"
+	case Bool:
+		return "bool"
+	case Int:
+		return "number"
+	case Duration:
+		return "duration"
+	case StringList:
+		return "list of string"
+	case OctalString:
+		return "octal string"
+	case FileMode:
+		return "file mode"
+	case TokenMode:
+		return `bool or "force"`
+	case Any:
+		return "any"
+	}
+	return "invalid"
+}
+
+// Attribute declares one attribute of a block body.
+type Attribute struct {
+	Name      string
+	Kind      Kind
+	Required  bool
+	Default   string   // the default as documented (and as the compiler applies it); "" for none
+	Enum      []string // allowed values of a String attribute, lower case; matched case-insensitively
+	Sensitive bool     // never printed in plans or logs
+	// Ignored, when set, says why the attribute has no effect in Vault Proxy: it is accepted with a
+	// warning that quotes this text.
+	Ignored string
+	// Deprecated, when set, is accepted with a warning that quotes this text.
+	Deprecated string
+	// Differs, when set, says where this project deliberately differs from Vault Proxy (docs/).
+	Differs string
+	Doc     string
+}
+
+// Block declares one block type: its label, how often it may appear, and its body.
+type Block struct {
+	Type string
+	// Label is the name of the block's one label ("type" for listener "tcp"), or "" for none.
+	Label string
+	// LabelAttr says the label may instead be written as an attribute of that name in the body, as
+	// Vault Proxy's HCL 1 allows (listener { type = "tcp" }).
+	LabelAttr bool
+	// LabelValues are the allowed label values, lower case; empty allows any.
+	LabelValues []string
+	// Max is how many may appear in one body; 0 is unbounded.
+	Max int
+	// Required says at least one must appear.
+	Required bool
+	// AnyLabels accepts any number of labels, unchecked (blocks that are accepted only to be ignored).
+	AnyLabels bool
+	// AsAttr says the block may also be written as `type = { ... }`, as HCL 1 allows.
+	AsAttr bool
+	// Open accepts any attribute, unchecked, in addition to the declared ones.
+	Open bool
+	// Ignored, when set, says why the block has no effect in Vault Proxy (a warning quotes it).
+	Ignored string
+	// Rejected, when set, makes the block an error that quotes this text: Vault Proxy accepts it but
+	// mishandles it.
+	Rejected string
+	// Differs, when set, says where this project deliberately differs from Vault Proxy.
+	Differs    string
+	Doc        string
+	Attributes []*Attribute
+	Blocks     []*Block
+	// ByLabel replaces nested blocks by label value: the `config` of `method "approle"`.
+	ByLabel map[string][]*Block
+}
+
+// Attribute returns the attribute called name, or nil.
+func (b *Block) Attribute(name string) *Attribute {
+	for _, a := range b.Attributes {
+		if a.Name == name {
+			return a
+		}
+	}
+	return nil
+}
+
+// Block returns the nested block type called name for the given label value, or nil.
+func (b *Block) Block(name, label string) *Block {
+	if repl, ok := b.ByLabel[strings.ToLower(label)]; ok {
+		for _, nb := range repl {
+			if nb.Type == name {
+				return nb
+			}
+		}
+	}
+	for _, nb := range b.Blocks {
+		if nb.Type == name {
+			return nb
+		}
+	}
+	return nil
+}
+
+// Names returns every attribute and block type name of the body, for "Did you mean" suggestions.
+func (b *Block) Names(label string) []string {
+	var names []string
+	for _, a := range b.Attributes {
+		names = append(names, a.Name)
+	}
+	seen := map[string]bool{}
+	add := func(bs []*Block) {
+		for _, nb := range bs {
+			if !seen[nb.Type] {
+				seen[nb.Type] = true
+				names = append(names, nb.Type)
+			}
+		}
+	}
+	if repl, ok := b.ByLabel[strings.ToLower(label)]; ok {
+		add(repl)
+	}
+	add(b.Blocks)
+	return names
+}

@@ -1,0 +1,7 @@
+// Package validate checks the rules that span blocks of a compiled plan: every rule of Vault Proxy's
+// ValidateConfig (reference vault-proxy.md section 1.7), the ones Vault Proxy checks only when it
+// starts, and rules Vault Proxy lacks (duplicate listener addresses, unsafe combinations).
+//
+// Entry point: Plan runs every rule and returns all diagnostics, in rule order; Rules lists the rules
+// with their docs for the generated reference. Validation reads the plan only: no I/O, no mutation.
+package validate

@@ -1,0 +1,57 @@
+package validate
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/vaultproxy/vaultproxy/compile"
+)
+
+// hazards warns about settings that work but expose Vault or the proxy's identity (issue 3).
+func hazards(p *compile.Plan) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	v := p.Vault()
+	if skip := v.TLSSkipVerify(); skip.Get() {
+		diags = append(diags, warnAt("Vault's certificate is not verified",
+			fmt.Sprintf("tls_skip_verify is on (%s): anyone on the network path to Vault can read and change every request, tokens included. Set ca_cert instead.", skip.Origin()),
+			skip.Range(v.DeclRange())))
+	}
+	addr := v.Address()
+	if u, err := url.Parse(addr.Get()); err == nil && u.Scheme == "http" && !isLoopback(u.Hostname()) {
+		diags = append(diags, warnAt("Plain HTTP to a remote Vault",
+			fmt.Sprintf("Vault's address %q (%s) uses http:// to a host that is not loopback: tokens and secrets cross the network unencrypted.", addr.Get(), addr.Origin()),
+			addr.Range(v.DeclRange())))
+	} else if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+		diags = append(diags, errorAt("Invalid Vault address",
+			fmt.Sprintf("The address %q (%s) must be an http:// or https:// URL.", addr.Get(), addr.Origin()),
+			addr.Range(v.DeclRange())))
+	}
+	mode := p.APIProxy().UseAutoAuthToken()
+	if _, hasAuth := p.AutoAuth(); hasAuth && mode.Get() != compile.TokenModeClient {
+		for _, l := range p.Listeners() {
+			if l.Type().Get() != compile.ListenerTCP || !l.TLSDisable().Get() || l.Role().Get() == compile.RoleMetricsOnly {
+				continue
+			}
+			host, _, err := net.SplitHostPort(l.Address().Get())
+			if err != nil || isLoopback(host) {
+				continue
+			}
+			diags = append(diags, warnAt("Open listener injects the auto-auth token",
+				fmt.Sprintf("This tcp listener on %q is reachable beyond this host, serves plain HTTP, and adds the proxy's own token to requests (use_auto_auth_token = %s): anyone who reaches it acts as the proxy's identity. Listen on 127.0.0.1 or a unix socket, or turn TLS on with client certificates.",
+					l.Address().Get(), mode.Get()),
+				l.Address().Range(l.DeclRange())))
+		}
+	}
+	return diags
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
