@@ -47,28 +47,31 @@ func Compile(srcs []Source, opts Options) (*Plan, hcl.Diagnostics) {
 	parser := hclparse.NewParser()
 	var files []*dbody
 	var names []string
+	var susp suspicion
+	var extents []extent
 	for _, src := range srcs {
 		d.sources[src.Name] = src.Bytes
 		names = append(names, src.Name)
 		var sb syntaxBody
-		if strings.HasSuffix(strings.ToLower(src.Name), ".json") {
-			f, pdiags := parser.ParseJSON(src.Bytes, src.Name)
-			diags = append(diags, pdiags...)
-			if f == nil || f.Body == nil {
-				continue
-			}
-			sb = jsonBody{f.Body}
+		var f *hcl.File
+		var pdiags hcl.Diagnostics
+		if isJSONName(src.Name) {
+			f, pdiags = parser.ParseJSON(src.Bytes, src.Name)
 		} else {
-			f, pdiags := parser.ParseHCL(src.Bytes, src.Name)
-			diags = append(diags, pdiags...)
-			if f == nil {
-				continue
-			}
-			nb, ok := f.Body.(*hclsyntax.Body)
-			if !ok {
-				continue
-			}
+			f, pdiags = parser.ParseHCL(src.Bytes, src.Name)
+		}
+		diags = append(diags, pdiags...)
+		if pdiags.HasErrors() {
+			susp.unreliable = true
+		}
+		if f == nil || f.Body == nil {
+			continue
+		}
+		extents = append(extents, topLevelExtents(f, src.Name)...)
+		if nb, ok := f.Body.(*hclsyntax.Body); ok {
 			sb = nativeBody{nb}
+		} else {
+			sb = jsonBody{f.Body}
 		}
 		body, bdiags := d.decodeBody(sb, schema.Root, "")
 		diags = append(diags, bdiags...)
@@ -80,6 +83,8 @@ func Compile(srcs []Source, opts Options) (*Plan, hcl.Diagnostics) {
 	p := b.build(m)
 	p.files = names
 	diags = append(diags, b.diags...)
+	susp.add(diags, extents)
+	p.suspect = susp
 	return p, diags
 }
 

@@ -189,7 +189,6 @@ func (d *decoder) decodeBlock(b *block, nb *schema.Block) (*dblock, hcl.Diagnost
 				Subject:  b.labelRanges[0].Ptr(),
 				Context:  b.defRange.Ptr(),
 			})
-			return nil, diags
 		case len(b.labels) > 1:
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
@@ -198,7 +197,8 @@ func (d *decoder) decodeBlock(b *block, nb *schema.Block) (*dblock, hcl.Diagnost
 				Subject:  b.labelRanges[1].Ptr(),
 				Context:  b.defRange.Ptr(),
 			})
-			return nil, diags
+			out.label = strings.ToLower(b.labels[0])
+			out.labelRange = b.labelRanges[0]
 		case len(b.labels) == 1:
 			out.label = strings.ToLower(b.labels[0])
 			out.labelRange = b.labelRanges[0]
@@ -236,9 +236,8 @@ func (d *decoder) decodeBlock(b *block, nb *schema.Block) (*dblock, hcl.Diagnost
 			Detail:   detail + ".",
 			Subject:  b.defRange.Ptr(),
 		})
-		return nil, diags
 	}
-	if nb.Label != "" && len(nb.LabelValues) > 0 && !contains(nb.LabelValues, out.label) {
+	if nb.Label != "" && out.label != "" && len(nb.LabelValues) > 0 && !contains(nb.LabelValues, out.label) {
 		detail := fmt.Sprintf("%q is not a %s %s. Allowed values are %s.", out.label, b.typ, nb.Label, joinOr(quoteAll(nb.LabelValues)))
 		if s := suggest(out.label, nb.LabelValues); s != "" {
 			detail += fmt.Sprintf(" Did you mean %q?", s)
@@ -250,8 +249,9 @@ func (d *decoder) decodeBlock(b *block, nb *schema.Block) (*dblock, hcl.Diagnost
 			Subject:  out.labelRange.Ptr(),
 			Context:  b.defRange.Ptr(),
 		})
-		return nil, diags
 	}
+	// A block with a bad label is still read, so that the problems in its body are reported in the same
+	// run, and kept, so that cross-block rules do not report it missing.
 	body, bdiags := d.decodeBody(b.body, nb, out.label)
 	diags = append(diags, bdiags...)
 	out.body = body

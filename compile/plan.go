@@ -16,7 +16,8 @@ import (
 // configuration declared them (Vault Proxy semantics depend on presence: any `cache` block, even empty,
 // turns caching on).
 type Plan struct {
-	files []string
+	files   []string
+	suspect suspicion
 
 	vault     Vault
 	apiProxy  APIProxy

@@ -95,9 +95,13 @@ func loadFrom(paths []string, stdin interface{ Read([]byte) (int, error) }, over
 	for _, s := range srcs {
 		sources[s.Name] = s.Bytes
 	}
+	readFailed := diags.HasErrors()
 	plan, cdiags := compile.Compile(srcs, compile.Options{Env: env, Flags: overrides})
 	diags = append(diags, cdiags...)
-	if !diags.HasErrors() {
+	// Cross-block rules run even when compiling found errors, so that one run reports every problem
+	// (validate.Plan leaves out what could follow from those errors alone). A file that could not be
+	// read leaves the configuration incomplete, so then no rule runs.
+	if !readFailed {
 		diags = append(diags, validate.Plan(plan)...)
 	}
 	view.SortDiagnostics(diags)
