@@ -1,0 +1,279 @@
+package vaulttest
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/vault/api"
+)
+
+const (
+	// devStartTimeout bounds how long StartDev waits for sys/health.
+	devStartTimeout = 60 * time.Second
+	// devStopTimeout is how long the dev server gets to exit after SIGTERM
+	// before it is killed.
+	devStopTimeout = 10 * time.Second
+	// devStartAttempts is how often StartDev tries again when the server
+	// could not bind its ports (another process took them between our probe
+	// and vault's bind).
+	devStartAttempts = 3
+)
+
+// Dev is a running `vault server -dev`: in-memory storage, unsealed, with a
+// root token, listening on plain HTTP on 127.0.0.1. It is stopped when the
+// test that started it ends.
+type Dev struct {
+	addr    string
+	token   string
+	logPath string
+	cmd     *exec.Cmd
+	done    chan struct{} // closed when the process has exited
+	waitErr error         // set before done is closed
+}
+
+// StartDev starts a Vault dev server on a free 127.0.0.1 port with a random
+// root token and a private HOME, waits until sys/health reports it active
+// (at most 60s), and registers a cleanup that stops it (SIGTERM, then kill)
+// and, if the test failed, logs the server's output.
+func StartDev(t testing.TB) *Dev {
+	t.Helper()
+	bin := Binary(t)
+	dir := t.TempDir()
+	home := filepath.Join(dir, "home")
+	if err := os.Mkdir(home, 0o700); err != nil {
+		t.Fatalf("vaulttest: %v", err)
+	}
+	token := "root-" + randomHex(t, 16)
+
+	var errs []error
+	for attempt := 1; attempt <= devStartAttempts; attempt++ {
+		d, retry, err := startDev(bin, dir, home, token, attempt)
+		if err == nil {
+			t.Cleanup(func() { d.cleanup(t) })
+			return d
+		}
+		errs = append(errs, fmt.Errorf("attempt %d: %w", attempt, err))
+		if !retry {
+			break
+		}
+	}
+	t.Fatalf("vaulttest: starting vault dev server: %v", errors.Join(errs...))
+	return nil
+}
+
+// Addr returns the server's address, http://127.0.0.1:PORT.
+func (d *Dev) Addr() string { return d.addr }
+
+// RootToken returns the server's root token.
+func (d *Dev) RootToken() string { return d.token }
+
+// LogPath returns the file that holds the server's stdout and stderr.
+func (d *Dev) LogPath() string { return d.logPath }
+
+// Client returns a Vault API client for the server, authenticated with the
+// root token. It ignores the caller's VAULT_* environment (address, token,
+// namespace, headers, TLS settings).
+func (d *Dev) Client(t testing.TB) *api.Client {
+	t.Helper()
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.Proxy = nil
+	cfg := &api.Config{
+		Address: d.addr,
+		HttpClient: &http.Client{
+			Transport: transport,
+			// The api client handles redirects itself.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
+		Timeout:    30 * time.Second,
+		MaxRetries: 2,
+	}
+	c, err := api.NewClient(cfg)
+	if err != nil {
+		t.Fatalf("vaulttest: api client for %s: %v", d.addr, err)
+	}
+	// NewClient picks up VAULT_TOKEN, VAULT_NAMESPACE and VAULT_HEADERS from
+	// the environment: undo all three.
+	c.SetToken(d.token)
+	c.ClearNamespace()
+	c.SetHeaders(http.Header{api.RequestHeaderName: []string{"true"}})
+	return c
+}
+
+// startDev makes one attempt at starting the server. retry reports whether
+// the failure looks like a port race worth another attempt.
+func startDev(bin, dir, home, token string, attempt int) (d *Dev, retry bool, err error) {
+	port, err := freePortPair()
+	if err != nil {
+		return nil, false, err
+	}
+	listen := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	logPath := filepath.Join(dir, fmt.Sprintf("vault-dev-%d.log", attempt))
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return nil, false, err
+	}
+	defer logFile.Close() // the child has its own descriptor
+
+	cmd := exec.Command(bin, "server", "-dev",
+		"-dev-listen-address="+listen,
+		"-dev-root-token-id="+token,
+		"-dev-no-store-token",
+	)
+	cmd.Dir = home
+	cmd.Env = cleanEnv(home)
+	cmd.Stdin = nil
+	cmd.Stdout = logFile
+	cmd.Stderr = logFile
+	if err := cmd.Start(); err != nil {
+		return nil, false, err
+	}
+	d = &Dev{
+		addr:    "http://" + listen,
+		token:   token,
+		logPath: logPath,
+		cmd:     cmd,
+		done:    make(chan struct{}),
+	}
+	go func() {
+		d.waitErr = cmd.Wait()
+		close(d.done)
+	}()
+
+	if err := d.waitHealthy(devStartTimeout); err != nil {
+		d.stop()
+		log := d.Log()
+		retry = strings.Contains(log, "address already in use")
+		return nil, retry, fmt.Errorf("%w\n--- vault server log (%s) ---\n%s", err, logPath, log)
+	}
+	return d, false, nil
+}
+
+// waitHealthy polls sys/health until it answers 200 (initialized, unsealed,
+// active), the process exits, or the timeout passes.
+func (d *Dev) waitHealthy(timeout time.Duration) error {
+	client := &http.Client{
+		Timeout:   2 * time.Second,
+		Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true},
+	}
+	url := d.addr + "/v1/sys/health"
+	deadline := time.Now().Add(timeout)
+	var last string
+	for {
+		resp, err := client.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+			last = "sys/health answered " + resp.Status
+		} else {
+			last = err.Error()
+		}
+		select {
+		case <-d.done:
+			return fmt.Errorf("vault server exited before it was ready: %v", d.waitErr)
+		case <-time.After(100 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("vault server at %s not ready after %s (last: %s)", d.addr, timeout, last)
+		}
+	}
+}
+
+// Log returns what the server has written to stdout and stderr so far.
+func (d *Dev) Log() string {
+	b, err := os.ReadFile(d.logPath)
+	if err != nil {
+		return fmt.Sprintf("(cannot read %s: %v)", d.logPath, err)
+	}
+	return string(b)
+}
+
+// cleanup stops the server at the end of the test and logs its output when
+// the test failed or the server died early.
+func (d *Dev) cleanup(t testing.TB) {
+	exitedEarly := false
+	select {
+	case <-d.done:
+		exitedEarly = true
+	default:
+	}
+	d.stop()
+	if exitedEarly {
+		t.Logf("vaulttest: vault dev server at %s exited before the end of the test: %v", d.addr, d.waitErr)
+	}
+	if t.Failed() || exitedEarly {
+		t.Logf("vaulttest: vault dev server log (%s):\n%s", d.logPath, d.Log())
+	}
+}
+
+// stop sends SIGTERM, waits up to devStopTimeout, then kills the process.
+func (d *Dev) stop() {
+	select {
+	case <-d.done:
+		return
+	default:
+	}
+	_ = d.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-d.done:
+		return
+	case <-time.After(devStopTimeout):
+	}
+	_ = d.cmd.Process.Kill()
+	<-d.done
+}
+
+// freePortPair returns a port P on 127.0.0.1 such that P and P+1 are both
+// free right now: the dev server also binds its cluster listener on P+1.
+func freePortPair() (int, error) {
+	var lastErr error
+	for range 20 {
+		l1, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return 0, err
+		}
+		port := l1.Addr().(*net.TCPAddr).Port
+		if port >= 65535 {
+			l1.Close()
+			continue
+		}
+		l2, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port+1)))
+		l1.Close()
+		if err != nil {
+			lastErr = err
+			continue
+		}
+		l2.Close()
+		return port, nil
+	}
+	return 0, fmt.Errorf("no free pair of adjacent ports on 127.0.0.1: %v", lastErr)
+}
+
+// cleanEnv is the whole environment of a vault process: PATH and a private
+// HOME, so that no VAULT_* variable of the caller leaks in and ~/.vault-token
+// is never read or written.
+func cleanEnv(home string) []string {
+	return []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home}
+}
+
+func randomHex(t testing.TB, n int) string {
+	t.Helper()
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatalf("vaulttest: random token: %v", err)
+	}
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The project's one test command (README and CI call exactly this).
+#
+#   scripts/test.sh                      vet and test every package
+#   scripts/test.sh -run X ./compile/    extra args replace ./... for go test
+#
+# It builds the Vault binary the tests run against when it is missing
+# (scripts/build-vault.sh, cached outside the clone), exports its path as
+# VAULTPROXY_VAULT_BIN, then runs go vet and go test from the repo root.
+# The tools/vault module has its own go.mod, so ./... never descends into it.
+set -euo pipefail
+
+script_dir=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
+repo_root=$(cd -- "$script_dir/.." && pwd -P)
+
+VAULTPROXY_VAULT_BIN=$(bash "$script_dir/build-vault.sh")
+export VAULTPROXY_VAULT_BIN
+echo "test.sh: VAULTPROXY_VAULT_BIN=$VAULTPROXY_VAULT_BIN" >&2
+
+cd "$repo_root"
+export GOWORK=off
+
+echo "test.sh: go vet ./..." >&2
+go vet ./...
+
+if [[ $# -gt 0 ]]; then
+	args=("$@")
+else
+	args=(./...)
+fi
+echo "test.sh: go test -count=1 -timeout 25m ${args[*]}" >&2
+exec go test -count=1 -timeout 25m "${args[@]}"
