@@ -56,7 +56,7 @@ func (d *decoder) decodeBody(sb syntaxBody, sch *schema.Block, label string) (*d
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Duplicate argument",
-				Detail: fmt.Sprintf("The argument %q was already set at %s. Each argument may be set only once; Vault Proxy silently keeps one of them.",
+				Detail: fmt.Sprintf("The argument %q was already set at %s. Each argument may be set only once.",
 					a.name, prev.nameRange),
 				Subject: a.nameRange.Ptr(),
 				Context: a.rng.Ptr(),
