@@ -1,0 +1,149 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/vaultproxy/vaultproxy/compile"
+	"github.com/vaultproxy/vaultproxy/runtime"
+	"github.com/vaultproxy/vaultproxy/validate"
+)
+
+// cmdRun is `vaultproxy run [flags] PATH...`: compile and validate as validate does (an invalid
+// configuration never starts, with the same diagnostics), then serve the plan until SIGINT or SIGTERM.
+// SIGHUP reads the files and the environment again and swaps in the new plan when it is valid; when
+// it is not, the diagnostics are printed and the running plan keeps serving.
+func cmdRun(args []string, io *stdio, env func(string) (string, bool)) int {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(io.err)
+	var cf configFlags
+	cf.register(fs)
+	fs.Usage = func() {
+		fmt.Fprintln(io.err, "Usage: vaultproxy run [flags] PATH...\n\nRuns a Vault Proxy configuration (or a plan file written by `vaultproxy plan -json`) as an API proxy in front of Vault.\nSIGHUP reloads the configuration; SIGINT and SIGTERM stop gracefully.\n\nFlags:")
+		fs.PrintDefaults()
+	}
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return exitUsage
+	}
+	paths := append(append([]string(nil), cf.paths...), pos...)
+	if len(paths) == 0 {
+		fmt.Fprintln(io.err, "vaultproxy run: no configuration given (a PATH, -config=PATH, or - for stdin)")
+		return exitUsage
+	}
+	loadPlan := func() (*compile.Plan, bool) {
+		if len(paths) == 1 && isPlanFile(paths[0]) {
+			p, err := readPlanFile(paths[0])
+			if err != nil {
+				fmt.Fprintf(io.err, "vaultproxy run: %s: %v\n", paths[0], err)
+				return nil, false
+			}
+			return p, true
+		}
+		l := loadFrom(paths, io.in, cf.overrides, env)
+		printDiagnostics(io, l, cf.noColor, env)
+		return l.plan, !l.diags.HasErrors()
+	}
+	plan, ok := loadPlan()
+	if !ok {
+		return exitError
+	}
+	rt, err := runtime.New(plan, runtime.Options{LogOutput: io.err})
+	if err != nil {
+		fmt.Fprintln(io.err, "vaultproxy run:", err)
+		return exitError
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		for {
+			select {
+			case <-done:
+				return
+			case <-hup:
+			}
+			if containsStdin(paths) {
+				fmt.Fprintln(io.err, "vaultproxy run: SIGHUP ignored: the configuration was read from standard input and cannot be read again")
+				continue
+			}
+			next, ok := loadPlan()
+			if !ok {
+				fmt.Fprintln(io.err, "vaultproxy run: reload failed: the configuration is invalid; the running configuration keeps serving")
+				continue
+			}
+			if err := rt.Swap(next); err != nil {
+				fmt.Fprintln(io.err, "vaultproxy run: reload failed; the running configuration keeps serving:", err)
+			}
+		}
+	}()
+	if err := rt.Run(ctx); err != nil {
+		fmt.Fprintln(io.err, "vaultproxy run:", err)
+		return exitError
+	}
+	return exitOK
+}
+
+func containsStdin(paths []string) bool {
+	for _, p := range paths {
+		if p == "-" {
+			return true
+		}
+	}
+	return false
+}
+
+// isPlanFile reports a .json file whose top-level object has "format_version": a plan written by
+// `vaultproxy plan -json`, not a configuration in HCL's JSON syntax.
+func isPlanFile(path string) bool {
+	if !strings.EqualFold(filepath.Ext(path), ".json") {
+		return false
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return false
+	}
+	var top map[string]json.RawMessage
+	if json.Unmarshal(b, &top) != nil {
+		return false
+	}
+	_, ok := top["format_version"]
+	return ok
+}
+
+// readPlanFile decodes a plan file and checks it with the cross-block rules, as a compiled
+// configuration is checked.
+func readPlanFile(path string) (*compile.Plan, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	p, err := decodePlanJSON(b)
+	if err != nil {
+		return nil, err
+	}
+	diags := validate.Plan(p)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	return p, nil
+}
+
+// decodePlanJSON decodes a plan file.
+// TODO(issue 4): wire compile.DecodePlanJSON once it lands (another engineer adds it to compile/).
+func decodePlanJSON([]byte) (*compile.Plan, error) {
+	return nil, errors.New("plan files are not supported yet: compile.DecodePlanJSON is not available in this build")
+}

@@ -1,0 +1,78 @@
+package runtime
+
+import (
+	"fmt"
+	"reflect"
+	"slices"
+	"time"
+
+	"github.com/vaultproxy/vaultproxy/compile"
+	"github.com/vaultproxy/vaultproxy/runtime/autoauth"
+)
+
+// authConfig takes the auto_auth block out of the plan as plain values. It refuses what run cannot
+// do: DH-encrypted sinks and methods other than those package autoauth implements.
+func authConfig(p *compile.Plan) (autoauth.Config, bool, error) {
+	aa, ok := p.AutoAuth()
+	if !ok {
+		return autoauth.Config{}, false, nil
+	}
+	m := aa.Method()
+	typ := m.Type().Get()
+	if !slices.Contains(autoauth.Supported, typ) {
+		return autoauth.Config{}, true, fmt.Errorf("auto_auth method %q is not implemented by vaultproxy run (implemented: %v); use Vault Proxy for it", typ, autoauth.Supported)
+	}
+	cfg := autoauth.Config{
+		Method:                 typ,
+		MountPath:              m.MountPath().Get(),
+		Namespace:              m.LoginNamespace().Get(),
+		WrapTTL:                m.WrapTTL().Get(),
+		MinBackoff:             m.MinBackoff().Get(),
+		MaxBackoff:             m.MaxBackoff().Get(),
+		ExitOnErr:              m.ExitOnErr().Get(),
+		ExitAfterAuth:          p.ExitAfterAuth().Get(),
+		ReauthOnNewCredentials: aa.EnableReauthOnNewCredentials().Get(),
+		Strings:                map[string]string{},
+		Bools:                  map[string]bool{},
+		Durations:              map[string]time.Duration{},
+	}
+	mc := m.Config()
+	for _, k := range mc.Keys() {
+		switch mc.Kind(k) {
+		case "bool":
+			cfg.Bools[k] = mc.Bool(k).Get()
+		case "duration":
+			cfg.Durations[k] = mc.Duration(k).Get()
+		default:
+			cfg.Strings[k] = mc.String(k).Get()
+		}
+	}
+	for _, s := range aa.Sinks() {
+		if s.DHType().Get() != "" {
+			return autoauth.Config{}, true, fmt.Errorf("sink %d (%s): dh_type %q encryption is not implemented by vaultproxy run; remove dh_type and dh_path, or use Vault Proxy for this sink",
+				s.Index(), s.Path().Get(), s.DHType().Get())
+		}
+		if s.Type().Get() != "file" {
+			return autoauth.Config{}, true, fmt.Errorf("sink %d: unknown sink type %q", s.Index(), s.Type().Get())
+		}
+		cfg.Sinks = append(cfg.Sinks, autoauth.SinkConfig{
+			Path: s.Path().Get(), Mode: s.Mode().Get(), Owner: s.Owner().Get(), Group: s.Group().Get(), WrapTTL: s.WrapTTL().Get(),
+		})
+	}
+	return cfg, true, nil
+}
+
+// authIdentity is what, when unchanged by a reload, lets auto-auth keep running with its token.
+type authIdentity struct {
+	cfg   autoauth.Config
+	vault []any
+}
+
+func authIdentityOf(p *compile.Plan, cfg autoauth.Config) authIdentity {
+	v := p.Vault()
+	return authIdentity{cfg: cfg, vault: []any{v.Address().Get(), v.CACert().Get(), v.CAPath().Get(), v.ClientCert().Get(),
+		v.ClientKey().Get(), v.TLSSkipVerify().Get(), v.TLSServerName().Get(),
+		p.DisableIdleConnections().Get(), p.DisableKeepAlives().Get()}}
+}
+
+func (a authIdentity) equal(b authIdentity) bool { return reflect.DeepEqual(a, b) }

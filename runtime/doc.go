@@ -1,0 +1,15 @@
+// Package runtime executes a validated plan: it binds the plan's listeners, forwards requests to Vault
+// as Vault Proxy's API proxy does (reference vault-proxy.md section 3), runs auto-auth and its sinks
+// (package runtime/autoauth), serves /proxy/v1/metrics and /proxy/v1/quit, and shuts down gracefully.
+// It performs all the I/O of `vaultproxy run`, and nothing else: it never reads the configuration files
+// or the environment, which package compile has already resolved into the plan.
+//
+// Entry point: New builds a Runtime from a plan (no I/O beyond reading certificate files), Run serves
+// until its context ends, a quit request arrives or auto-auth ends the process (exit_after_auth,
+// exit_on_err), and Swap replaces the plan of a running Runtime (SIGHUP) without dropping in-flight
+// requests.
+//
+// The request path is an httputil.ReverseProxy whose Transport hands each prepared request to a
+// Proxier. The forwarding Proxier retries idempotent requests; the consistency Proxier replays
+// X-Vault-Index states. A cache (a later issue) is another Proxier that wraps them.
+package runtime

@@ -1,0 +1,116 @@
+package runtime
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"time"
+)
+
+// Proxier sends one prepared request to Vault and returns Vault's response, whose body the caller
+// streams to the client and closes. It is the seam where a cache plugs in: a caching Proxier wraps
+// the forwarding one, answers from its store or calls the next Proxier, as Vault Proxy's LeaseCache
+// wraps its APIProxy.
+type Proxier interface {
+	Send(req *SendRequest) (*http.Response, error)
+}
+
+// ProxierFunc adapts a function to Proxier.
+type ProxierFunc func(req *SendRequest) (*http.Response, error)
+
+// Send calls f.
+func (f ProxierFunc) Send(req *SendRequest) (*http.Response, error) { return f(req) }
+
+// SendRequest is one request on its way to Vault.
+type SendRequest struct {
+	// Request is addressed to Vault with its token and namespace already chosen. Its context is the
+	// client's: a client that goes away cancels it.
+	Request *http.Request
+	// Token is the token Vault receives ("" for none).
+	Token string
+	// AutoAuth reports that Token is the proxy's own auto-auth token.
+	AutoAuth bool
+	// Retry412 makes the forwarder retry a 412 answer (when_inconsistent = "retry").
+	Retry412 bool
+}
+
+// forwarder is the innermost Proxier: it sends the request to Vault and retries idempotent requests
+// (GET, HEAD, OPTIONS, LIST) whose body can be replayed, after transport errors, 429 and 5xx other
+// than 501 (and 412 when asked), at most retries times, as Vault's api client does.
+type forwarder struct {
+	transport http.RoundTripper
+	retries   int
+	observe   func(d time.Duration)
+}
+
+func (f *forwarder) Send(sr *SendRequest) (*http.Response, error) {
+	req := sr.Request
+	replayable := idempotent(req.Method) && (req.Body == nil || req.Body == http.NoBody || req.GetBody != nil)
+	for attempt := 0; ; attempt++ {
+		start := time.Now()
+		resp, err := f.transport.RoundTrip(req)
+		if f.observe != nil {
+			f.observe(time.Since(start))
+		}
+		if attempt >= f.retries || !replayable || !retryable(resp, err, sr.Retry412) || req.Context().Err() != nil {
+			return resp, err
+		}
+		if resp != nil {
+			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+			resp.Body.Close()
+		}
+		if !sleepCtx(req.Context(), retryWait(attempt)) {
+			return nil, req.Context().Err()
+		}
+		next := req.Clone(req.Context())
+		if req.GetBody != nil {
+			body, gerr := req.GetBody()
+			if gerr != nil {
+				return nil, gerr
+			}
+			next.Body = body
+		}
+		req = next
+	}
+}
+
+func idempotent(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, "LIST":
+		return true
+	}
+	return false
+}
+
+func retryable(resp *http.Response, err error, retry412 bool) bool {
+	if err != nil {
+		return true
+	}
+	switch {
+	case resp.StatusCode == http.StatusTooManyRequests:
+		return true
+	case resp.StatusCode == http.StatusPreconditionFailed:
+		return retry412
+	case resp.StatusCode >= 500 && resp.StatusCode != http.StatusNotImplemented:
+		return true
+	}
+	return false
+}
+
+// retryWait is the pause before retry attempt+1: 100ms doubling to at most 1s, so that the default
+// 12 retries give up within about 10s (Vault's client waits 1-1.5s times the attempt number).
+func retryWait(attempt int) time.Duration {
+	d := 100 * time.Millisecond << min(attempt, 4)
+	return min(d, time.Second)
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}

@@ -1,0 +1,399 @@
+package runtime
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/vaultproxy/vaultproxy/compile"
+	"github.com/vaultproxy/vaultproxy/runtime/autoauth"
+)
+
+// Options are the injectables of a Runtime; the zero value serves a plan as `vaultproxy run` does.
+type Options struct {
+	// Logger, when set, receives every log line and the plan's log settings are ignored; otherwise
+	// the Runtime logs to LogOutput (standard error by default) and log_file, at log_level, in
+	// log_format.
+	Logger    *slog.Logger
+	LogOutput io.Writer
+	// Listen opens listener sockets (net.Listen by default).
+	Listen func(network, address string) (net.Listener, error)
+	// Transport, when set, carries every request to Vault instead of transports built from the
+	// plan's vault block (tests).
+	Transport http.RoundTripper
+	// ShutdownTimeout bounds how long in-flight requests may run after shutdown starts (10s).
+	ShutdownTimeout time.Duration
+}
+
+// Runtime serves one plan at a time. Build it with New, serve with Run, replace its plan with Swap.
+type Runtime struct {
+	opts    Options
+	log     *slog.Logger
+	logs    *logSink
+	metrics *metrics
+	cur     atomic.Pointer[state]
+
+	quit     chan struct{}
+	quitOnce sync.Once
+	fatal    chan error
+
+	mu        sync.Mutex
+	running   bool
+	stopped   bool
+	plan      *compile.Plan
+	pending   *state
+	listeners map[string]*listener
+	auth      *authRun
+	pidFile   string
+	serveWG   sync.WaitGroup
+}
+
+// state is everything that depends on the plan and is swapped whole.
+type state struct {
+	plan  *compile.Plan
+	up    *upstream
+	proxy *proxy
+	tls   map[string]*tlsConfigOf
+	auth  *authRun // nil without auto_auth; may be shared with the previous state
+}
+
+type tlsConfigOf struct {
+	on   bool
+	conf *tls.Config // when on
+}
+
+// listener is one bound socket and its server.
+type listener struct {
+	key     string
+	ln      net.Listener
+	srv     *http.Server
+	handler *listenerHandler
+	tls     *tlsSwitch // nil for plain HTTP
+	unix    string     // socket path, removed at close
+}
+
+// authRun is one auto-auth manager and the goroutine running it.
+type authRun struct {
+	id     authIdentity
+	mgr    *autoauth.Manager
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// New prepares a Runtime for a validated plan: transports to Vault, the request path, auto-auth,
+// listener TLS configurations (certificate files are read here). It opens no socket and sends no
+// request. It fails on what the plan asks and run cannot do (see docs/runtime.md).
+func New(p *compile.Plan, opts Options) (*Runtime, error) {
+	if p == nil {
+		return nil, errors.New("runtime: nil plan")
+	}
+	if opts.Listen == nil {
+		opts.Listen = net.Listen
+	}
+	if opts.ShutdownTimeout <= 0 {
+		opts.ShutdownTimeout = 10 * time.Second
+	}
+	rt := &Runtime{opts: opts, quit: make(chan struct{}), fatal: make(chan error, 4), listeners: map[string]*listener{}}
+	if opts.Logger != nil {
+		rt.log = opts.Logger
+	} else {
+		out := opts.LogOutput
+		if out == nil {
+			out = os.Stderr
+		}
+		rt.logs = &logSink{out: out}
+		notes, err := rt.logs.apply(p)
+		if err != nil {
+			return nil, err
+		}
+		rt.log = rt.logs.logger()
+		for _, n := range notes {
+			rt.log.Warn(n)
+		}
+	}
+	prefix := ""
+	if t, ok := p.Telemetry(); ok {
+		prefix = t.MetricsPrefix().Get()
+	}
+	rt.metrics = newMetrics(prefix)
+	st, err := rt.build(p, nil)
+	if err != nil {
+		return nil, err
+	}
+	rt.plan, rt.pending = p, st
+	rt.cur.Store(st)
+	return rt, nil
+}
+
+func (rt *Runtime) current() *state { return rt.cur.Load() }
+
+// build makes the state of a plan. The auto-auth run of prev is reused when auto-auth and the way to
+// Vault are unchanged, so a reload keeps the token.
+func (rt *Runtime) build(p *compile.Plan, prev *state) (*state, error) {
+	up, err := newUpstream(p, rt.opts.Transport)
+	if err != nil {
+		return nil, err
+	}
+	st := &state{plan: p, up: up, tls: map[string]*tlsConfigOf{}}
+	acfg, hasAuth, err := authConfig(p)
+	if err != nil {
+		return nil, err
+	}
+	if hasAuth {
+		id := authIdentityOf(p, acfg)
+		if prev != nil && prev.auth != nil && prev.auth.id.equal(id) {
+			st.auth = prev.auth
+		} else {
+			mgr, err := autoauth.NewManager(acfg, autoauth.Deps{
+				Address: up.url.String(), Transport: up.auth, TLSConfig: up.tls,
+				Logger: rt.log.With("subsystem", "auto-auth"), Observer: rt.metrics,
+			})
+			if err != nil {
+				return nil, err
+			}
+			st.auth = &authRun{id: id, mgr: mgr}
+		}
+	}
+	for _, l := range p.Listeners() {
+		c, err := serverTLSConfig(l)
+		if err != nil {
+			return nil, fmt.Errorf("listener %s: %w", l.Address().Get(), err)
+		}
+		if c != nil {
+			st.tls[listenerKey(l)] = &tlsConfigOf{on: true, conf: c}
+		} else {
+			st.tls[listenerKey(l)] = &tlsConfigOf{}
+		}
+	}
+	var chain Proxier = &forwarder{transport: up.proxy, retries: p.Vault().NumRetries().Get(), observe: rt.metrics.observeUpstream}
+	a := p.APIProxy()
+	if a.EnforceConsistency().Get() == compile.ConsistencyAlways {
+		chain = &consistency{next: chain, when: a.WhenInconsistent().Get()}
+	}
+	chain = withCache(p, chain)
+	var tokens tokenSource
+	if st.auth != nil {
+		tokens = st.auth.mgr
+	}
+	st.proxy = newProxy(p, up, tokens, chain, rt.log.With("subsystem", "proxy"))
+	return st, nil
+}
+
+// Run binds the listeners, writes the pid file, starts auto-auth and serves until ctx ends, a quit
+// request arrives, or auto-auth ends the process; then it shuts down gracefully: listeners stop
+// accepting, in-flight requests get Options.ShutdownTimeout to finish, unix sockets and the pid
+// file are removed. It returns nil on a clean stop (exit_after_auth and quit included).
+func (rt *Runtime) Run(ctx context.Context) error {
+	rt.mu.Lock()
+	if rt.running {
+		rt.mu.Unlock()
+		return errors.New("runtime: Run called twice")
+	}
+	rt.running = true
+	st := rt.pending
+	bound, err := rt.bindAll(st, nil)
+	if err != nil {
+		rt.mu.Unlock()
+		return err
+	}
+	for k, l := range bound {
+		rt.listeners[k] = l
+		rt.serve(l)
+	}
+	if err := rt.writePidFile(st.plan.PidFile().Get()); err != nil {
+		rt.mu.Unlock()
+		rt.shutdown()
+		return err
+	}
+	rt.startAuth(st.auth)
+	if _, ok := st.plan.Cache(); ok {
+		rt.log.Warn("cache block: caching is not implemented yet; every request is forwarded to Vault uncached")
+	}
+	rt.log.Info("vaultproxy running", "vault", st.up.url.String(), "listeners", len(rt.listeners),
+		"use_auto_auth_token", string(st.plan.APIProxy().UseAutoAuthToken().Get()))
+	rt.mu.Unlock()
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+		rt.log.Info("shutting down", "reason", "signal")
+	case <-rt.quit:
+		rt.log.Info("shutting down", "reason", "quit request")
+	case err := <-rt.fatal:
+		if errors.Is(err, autoauth.ErrExitAfterAuth) {
+			rt.log.Info("shutting down", "reason", "exit_after_auth")
+		} else {
+			rt.log.Error("shutting down", "reason", "error", "err", err)
+			runErr = err
+		}
+	}
+	rt.shutdown()
+	return runErr
+}
+
+// bindAll opens the listeners of st that are not open already (keep), all or none.
+func (rt *Runtime) bindAll(st *state, keep map[string]*listener) (map[string]*listener, error) {
+	out := map[string]*listener{}
+	for _, l := range st.plan.Listeners() {
+		key := listenerKey(l)
+		if _, ok := keep[key]; ok {
+			continue
+		}
+		ln, err := bind(rt.opts.Listen, l)
+		if err != nil {
+			for _, b := range out {
+				b.ln.Close()
+			}
+			return nil, fmt.Errorf("listener %s %s: %w", l.Type().Get(), l.Address().Get(), err)
+		}
+		lst := &listener{key: key, ln: ln}
+		if l.Type().Get() == compile.ListenerUnix {
+			lst.unix = l.Address().Get()
+		}
+		lst.handler = &listenerHandler{rt: rt, counters: rt.metrics.forListener(listenerLabel(l.Address().Get()))}
+		lst.handler.cfg.Store(listenerConfigOf(l))
+		if tc := st.tls[key]; tc.on {
+			lst.tls = &tlsSwitch{}
+			lst.tls.cur.Store(tc.conf)
+			lst.ln = tls.NewListener(ln, lst.tls.config())
+		}
+		lst.srv = &http.Server{
+			Handler:           lst.handler,
+			ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout:       30 * time.Second,
+			IdleTimeout:       5 * time.Minute,
+			ErrorLog:          slog.NewLogLogger(rt.log.Handler(), slog.LevelDebug),
+		}
+		out[key] = lst
+		rt.log.Info("listening", "type", string(l.Type().Get()), "address", l.Address().Get(), "tls", lst.tls != nil, "role", string(l.Role().Get()))
+	}
+	return out, nil
+}
+
+func (rt *Runtime) serve(l *listener) {
+	rt.serveWG.Add(1)
+	go func() {
+		defer rt.serveWG.Done()
+		if err := l.srv.Serve(l.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			select {
+			case rt.fatal <- fmt.Errorf("listener %s: %w", l.key, err):
+			default:
+			}
+		}
+	}()
+}
+
+func (rt *Runtime) startAuth(a *authRun) {
+	if a == nil || a.done != nil {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	a.cancel, a.done = cancel, make(chan struct{})
+	go func() {
+		defer close(a.done)
+		if err := a.mgr.Run(ctx); err != nil {
+			select {
+			case rt.fatal <- err:
+			default:
+			}
+		}
+	}()
+}
+
+func (a *authRun) stop() {
+	if a == nil || a.cancel == nil {
+		return
+	}
+	a.cancel()
+	<-a.done
+}
+
+// shutdown stops every listener gracefully, stops auto-auth, removes the pid file.
+func (rt *Runtime) shutdown() {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	if rt.stopped {
+		return
+	}
+	rt.stopped = true
+	ctx, cancel := context.WithTimeout(context.Background(), rt.opts.ShutdownTimeout)
+	defer cancel()
+	var wg sync.WaitGroup
+	for _, l := range rt.listeners {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rt.closeListener(ctx, l)
+		}()
+	}
+	wg.Wait()
+	rt.serveWG.Wait()
+	if st := rt.current(); st != nil {
+		st.auth.stop()
+	}
+	rt.removePidFile()
+	if rt.logs != nil && rt.logs.file != nil {
+		rt.logs.file.Close()
+	}
+}
+
+// closeListener stops accepting, lets in-flight requests finish until ctx ends, then closes what
+// is left, and removes a unix socket.
+func (rt *Runtime) closeListener(ctx context.Context, l *listener) {
+	if err := l.srv.Shutdown(ctx); err != nil {
+		rt.log.Warn("in-flight requests cut at shutdown", "listener", l.key, "err", err)
+		l.srv.Close()
+	}
+	if l.unix != "" {
+		if err := os.Remove(l.unix); err != nil && !os.IsNotExist(err) {
+			rt.log.Warn("cannot remove unix socket", "path", l.unix, "err", err)
+		}
+	}
+}
+
+// serveQuit is /proxy/v1/quit: 404 when disabled, 405 for other methods than POST, and 200 with an
+// empty body for POST, after which the Runtime shuts down. A second quit is harmless.
+func (rt *Runtime) serveQuit(w http.ResponseWriter, r *http.Request, enabled bool) {
+	if !enabled {
+		w.WriteHeader(http.StatusNotFound)
+		return
+	}
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", "POST")
+		w.WriteHeader(http.StatusMethodNotAllowed)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+	rt.quitOnce.Do(func() { close(rt.quit) })
+}
+
+func (rt *Runtime) writePidFile(path string) error {
+	if path == "" {
+		return nil
+	}
+	if err := os.WriteFile(path, []byte(strconv.Itoa(os.Getpid())), 0o600); err != nil {
+		return fmt.Errorf("pid_file: %w", err)
+	}
+	rt.pidFile = path
+	return nil
+}
+
+func (rt *Runtime) removePidFile() {
+	if rt.pidFile == "" {
+		return
+	}
+	if err := os.Remove(rt.pidFile); err != nil && !os.IsNotExist(err) {
+		rt.log.Warn("cannot remove pid_file", "path", rt.pidFile, "err", err)
+	}
+	rt.pidFile = ""
+}

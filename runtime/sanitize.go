@@ -1,0 +1,86 @@
+package runtime
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// sanitizedPath reports whether a response to this path may carry the auto-auth token and must be
+// checked: token lookup and renew, self or not, in any namespace given in the path.
+func sanitizedPath(urlPath string) bool {
+	p := strings.TrimSuffix(urlPath, "/")
+	for _, suffix := range []string{"auth/token/lookup-self", "auth/token/renew-self", "auth/token/lookup", "auth/token/renew"} {
+		if strings.HasSuffix(p, "/"+suffix) && strings.HasPrefix(p, "/v1/") {
+			return true
+		}
+	}
+	return false
+}
+
+// maxSanitizedBody bounds how much of a token response is read to sanitise it.
+const maxSanitizedBody = 4 << 20
+
+// sanitizeTokenResponse removes the auto-auth token from a 200 answer to a token lookup or renewal
+// made with it (reference section 3.6): data.id and data.accessor are deleted, auth.client_token and
+// auth.accessor blanked. For lookup and renew of another token (not -self) it only acts when the
+// token in the answer is the auto-auth token. The body is rewritten and Content-Length fixed.
+func sanitizeTokenResponse(resp *http.Response, autoToken string) error {
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxSanitizedBody+1))
+	resp.Body.Close()
+	if err != nil {
+		return fmt.Errorf("reading the token response: %w", err)
+	}
+	if len(body) > maxSanitizedBody {
+		return fmt.Errorf("token response larger than %d bytes", maxSanitizedBody)
+	}
+	out, err := sanitizeTokenBody(body, autoToken, strings.HasSuffix(strings.TrimSuffix(resp.Request.URL.Path, "/"), "-self"))
+	if err != nil {
+		return err
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(out))
+	resp.ContentLength = int64(len(out))
+	resp.Header.Set("Content-Length", strconv.Itoa(len(out)))
+	resp.Header.Del("Content-Encoding")
+	return nil
+}
+
+func sanitizeTokenBody(body []byte, autoToken string, self bool) ([]byte, error) {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return body, nil
+	}
+	var doc map[string]any
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(&doc); err != nil {
+		return nil, fmt.Errorf("token response is not a JSON object: %w", err)
+	}
+	changed := false
+	if data, ok := doc["data"].(map[string]any); ok {
+		if id, _ := data["id"].(string); self || (id != "" && id == autoToken) {
+			if _, has := data["id"]; has {
+				delete(data, "id")
+				changed = true
+			}
+			if _, has := data["accessor"]; has {
+				delete(data, "accessor")
+				changed = true
+			}
+		}
+	}
+	if auth, ok := doc["auth"].(map[string]any); ok {
+		if ct, _ := auth["client_token"].(string); self || (ct != "" && ct == autoToken) {
+			auth["client_token"] = ""
+			auth["accessor"] = ""
+			changed = true
+		}
+	}
+	if !changed {
+		return body, nil
+	}
+	return json.Marshal(doc)
+}
