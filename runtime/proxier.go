@@ -114,3 +114,18 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 		return true
 	}
 }
+
+// AsTransport presents a Proxier chain as an http.RoundTripper, for decorators written as transports
+// (a cache that wraps "the transport to Vault"). The request must already carry the X-Vault-Token
+// and X-Vault-Namespace that Vault is to receive.
+func AsTransport(p Proxier) http.RoundTripper {
+	return roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+		return p.Send(&SendRequest{Request: r, Token: r.Header.Get("X-Vault-Token")})
+	})
+}
+
+// FromTransport presents an http.RoundTripper decorator (built on AsTransport of the chain it wraps)
+// as a Proxier.
+func FromTransport(t http.RoundTripper) Proxier {
+	return ProxierFunc(func(sr *SendRequest) (*http.Response, error) { return t.RoundTrip(sr.Request) })
+}
