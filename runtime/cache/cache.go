@@ -1,0 +1,569 @@
+package cache
+
+import (
+	"bytes"
+	"container/list"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/vault/api"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// DefaultMaxEntries is the size limit used when Options.MaxEntries is 0.
+const DefaultMaxEntries = 10000
+
+// Body limits. A request body larger than maxRequestBody, or a response body larger than
+// maxResponseBody, is forwarded as a stream and never cached: no token or lease response comes
+// near these sizes.
+const (
+	maxRequestBody  = 1 << 20
+	maxResponseBody = 1 << 20
+)
+
+// Options configure a Cache.
+type Options struct {
+	// Next forwards a request to Vault. The request already carries the token and namespace
+	// headers Vault is to receive. Required.
+	Next http.RoundTripper
+	// Vault is the client the renewers use (LifetimeWatcher). The cache clones it per entry and sets
+	// the token and namespace of that entry, so its own token and namespace do not matter.
+	// Required.
+	Vault *api.Client
+	// AutoAuthToken returns the current auto-auth token, or "" if there is none. That token is
+	// managed: leases and child tokens created with it are cached. May be nil (no auto-auth).
+	AutoAuthToken func() string
+	// DisableDynamicSecrets is cache.disable_caching_dynamic_secrets: nothing is cached and every
+	// request is forwarded untouched.
+	DisableDynamicSecrets bool
+	// MaxEntries bounds the number of cached responses (DefaultMaxEntries when 0). Beyond it the
+	// least recently used entry is evicted and a warning logged.
+	MaxEntries int
+	// Logger receives eviction warnings and renewal errors. Nil discards.
+	Logger *slog.Logger
+	// Registerer receives the cache metrics (see metrics.go). Nil registers nothing. Collectors
+	// already registered by an earlier Cache on the same Registerer are reused.
+	Registerer prometheus.Registerer
+	// MetricsPrefix prefixes the metric names ("vault" when empty; "." and "-" become "_").
+	MetricsPrefix string
+	// Now is the clock for Age and expiry checks (time.Now when nil). Renewal timing uses the
+	// real clock (LifetimeWatcher).
+	Now func() time.Time
+}
+
+// Cache is Vault Proxy's lease cache as an http.RoundTripper decorator. It is safe for concurrent
+// use. See the package documentation for what it caches.
+type Cache struct {
+	next     http.RoundTripper
+	vault    *api.Client
+	autoAuth func() string
+	disabled bool
+	max      int
+	log      *slog.Logger
+	now      func() time.Time
+	m        *metrics
+
+	baseCtx    context.Context
+	baseCancel context.CancelFunc
+	wg         sync.WaitGroup
+
+	mu       sync.Mutex
+	closed   bool
+	byKey    map[cacheKey]*entry
+	byToken  map[string]*entry
+	byAcc    map[string]*entry
+	byLease  map[string]*entry
+	children map[string]map[*entry]struct{} // parent token -> child token entries
+	leases   map[string]map[*entry]struct{} // token -> lease entries created with it
+	lru      *list.List                     // of *entry, most recently used at the front
+	inflight map[cacheKey]chan struct{}     // closed when the leader's round trip ends
+}
+
+type entryKind uint8
+
+const (
+	kindToken entryKind = iota + 1
+	kindLease
+)
+
+// entry is one cached response. Fields other than expires, parent, elem and evicted never change
+// after the entry is stored.
+type entry struct {
+	key    cacheKey
+	kind   entryKind
+	status int
+	header http.Header // without X-Cache
+	body   []byte
+	stored time.Time
+
+	path      string // request URL path, "/v1/..." (cache-clear request_path)
+	namespace string // canonical X-Vault-Namespace of the request (cache-clear namespace)
+	renewNS   string // the namespace renewals are sent to
+	leasePath string // the path Vault's lease ID starts with, for tokens ("auth/token/create")
+	duration  int    // lease_duration at creation, seconds
+
+	token, accessor string // kindToken
+	lease           string // kindLease
+	owner           string // kindLease: the token that created the lease
+
+	// Guarded by Cache.mu.
+	parent  string // kindToken: the parent token, "" for orphans
+	expires time.Time
+	elem    *list.Element
+	evicted bool
+	cancel  context.CancelFunc
+}
+
+// New returns a Cache. Close it to stop its renewers.
+func New(opts Options) (*Cache, error) {
+	if opts.Next == nil {
+		return nil, errors.New("cache: Options.Next is required")
+	}
+	if opts.Vault == nil {
+		return nil, errors.New("cache: Options.Vault is required (renewals)")
+	}
+	if opts.MaxEntries < 0 {
+		return nil, errors.New("cache: Options.MaxEntries must not be negative")
+	}
+	c := &Cache{
+		next:     opts.Next,
+		vault:    opts.Vault,
+		autoAuth: opts.AutoAuthToken,
+		disabled: opts.DisableDynamicSecrets,
+		max:      opts.MaxEntries,
+		log:      opts.Logger,
+		now:      opts.Now,
+		byKey:    map[cacheKey]*entry{},
+		byToken:  map[string]*entry{},
+		byAcc:    map[string]*entry{},
+		byLease:  map[string]*entry{},
+		children: map[string]map[*entry]struct{}{},
+		leases:   map[string]map[*entry]struct{}{},
+		lru:      list.New(),
+		inflight: map[cacheKey]chan struct{}{},
+	}
+	if c.max == 0 {
+		c.max = DefaultMaxEntries
+	}
+	if c.autoAuth == nil {
+		c.autoAuth = func() string { return "" }
+	}
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	m, err := newMetrics(opts.Registerer, opts.MetricsPrefix)
+	if err != nil {
+		return nil, err
+	}
+	c.m = m
+	c.baseCtx, c.baseCancel = context.WithCancel(context.Background())
+	return c, nil
+}
+
+// RoundTrip answers req from the cache or forwards it to Options.Next. See the package
+// documentation.
+func (c *Cache) RoundTrip(req *http.Request) (*http.Response, error) {
+	if c.disabled || c.isClosed() {
+		return c.next.RoundTrip(req)
+	}
+	op := classify(req.URL.Path)
+	switch op.kind {
+	case opRevokeToken, opRevokeSelf, opRevokeAccessor, opRevokeOrphan, opRevokeLease, opRevokePrefix:
+		return c.revoke(req, op)
+	case opOther:
+		if cacheableMethod(req.Method) && req.Header.Get(headerWrapTTL) == "" {
+			return c.cached(req, op)
+		}
+	}
+	return c.next.RoundTrip(req)
+}
+
+func cacheableMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodPost || m == http.MethodPut
+}
+
+func (c *Cache) isClosed() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closed
+}
+
+// cached is the path of a request whose answer may be cached.
+func (c *Cache) cached(req *http.Request, op pathOp) (*http.Response, error) {
+	body, whole, err := readBody(req)
+	if err != nil {
+		return nil, err
+	}
+	if !whole {
+		return c.next.RoundTrip(withBody(req, body))
+	}
+	key := computeKey(req, body.buf)
+	if resp := c.hit(key, req); resp != nil {
+		return resp, nil
+	}
+
+	// Coalesce: the first request for a key forwards; the others wait for it and then look again.
+	c.mu.Lock()
+	wait, follower := c.inflight[key]
+	if !follower {
+		wait = make(chan struct{})
+		c.inflight[key] = wait
+	}
+	c.mu.Unlock()
+	if follower {
+		select {
+		case <-wait:
+		case <-req.Context().Done():
+			return nil, req.Context().Err()
+		}
+		if resp := c.hit(key, req); resp != nil {
+			return resp, nil
+		}
+		// The leader's answer was not cached (an error, a non-renewable token...): such answers
+		// are never shared, so this request goes to Vault on its own.
+		return c.forward(req, body, key, op)
+	}
+	defer func() {
+		c.mu.Lock()
+		delete(c.inflight, key)
+		c.mu.Unlock()
+		close(wait)
+	}()
+	return c.forward(req, body, key, op)
+}
+
+// hit returns a response built from the entry for key, or nil.
+func (c *Cache) hit(key cacheKey, req *http.Request) *http.Response {
+	now := c.now()
+	c.mu.Lock()
+	e := c.byKey[key]
+	if e == nil {
+		c.mu.Unlock()
+		return nil
+	}
+	if !now.Before(e.expires) {
+		c.evictLocked(e, reasonExpired, true)
+		c.mu.Unlock()
+		return nil
+	}
+	c.lru.MoveToFront(e.elem)
+	c.mu.Unlock()
+
+	c.m.hits.Inc()
+	h := e.header.Clone()
+	h.Set(headerCache, "HIT")
+	h.Set(headerAge, strconv.FormatInt(int64(max(now.Sub(e.stored), 0)/time.Second), 10))
+	return &http.Response{
+		Status:        strconv.Itoa(e.status) + " " + http.StatusText(e.status),
+		StatusCode:    e.status,
+		Proto:         "HTTP/1.1",
+		ProtoMajor:    1,
+		ProtoMinor:    1,
+		Header:        h,
+		Body:          io.NopCloser(bytes.NewReader(e.body)),
+		ContentLength: int64(len(e.body)),
+		Request:       req,
+	}
+}
+
+// forward sends a cacheable-looking request to Vault, marks the answer X-Cache: MISS and stores
+// it when it is a renewable token or lease the cache may manage.
+func (c *Cache) forward(req *http.Request, body *reqBody, key cacheKey, op pathOp) (*http.Response, error) {
+	resp, err := c.next.RoundTrip(withBody(req, body))
+	if err != nil {
+		return nil, err
+	}
+	c.m.misses.Inc()
+	resp.Header.Set(headerCache, "MISS")
+	if resp.StatusCode/100 != 2 || !isJSON(resp.Header) || resp.Header.Get("Content-Encoding") != "" ||
+		resp.ContentLength > maxResponseBody {
+		return resp, nil
+	}
+	buf, whole, rerr := readAtMost(resp.Body, maxResponseBody)
+	switch {
+	case rerr != nil:
+		// Hand the client what arrived, then the error.
+		resp.Body = readCloser{io.MultiReader(bytes.NewReader(buf), errReader{rerr}), resp.Body}
+		return resp, nil
+	case !whole:
+		resp.Body = readCloser{io.MultiReader(bytes.NewReader(buf), resp.Body), resp.Body}
+		return resp, nil
+	}
+	resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(buf))
+	resp.ContentLength = int64(len(buf))
+	c.maybeStore(req, op, key, resp, buf)
+	return resp, nil
+}
+
+// secretJSON is the part of Vault's answer the cache reads.
+type secretJSON struct {
+	LeaseID       string `json:"lease_id"`
+	Renewable     bool   `json:"renewable"`
+	LeaseDuration int    `json:"lease_duration"`
+	Auth          *struct {
+		ClientToken   string `json:"client_token"`
+		Accessor      string `json:"accessor"`
+		Renewable     bool   `json:"renewable"`
+		LeaseDuration int    `json:"lease_duration"`
+		Orphan        bool   `json:"orphan"`
+	} `json:"auth"`
+}
+
+// maybeStore caches resp when it creates a renewable token that is an orphan or whose parent is
+// managed, or carries a renewable lease created with a managed token.
+func (c *Cache) maybeStore(req *http.Request, op pathOp, key cacheKey, resp *http.Response, buf []byte) {
+	var s secretJSON
+	if len(buf) == 0 || json.Unmarshal(buf, &s) != nil {
+		return
+	}
+	reqToken := requestToken(req.Header)
+	hdrNS := canonicalNamespace(req.Header.Get(headerNamespace))
+	e := &entry{
+		key:       key,
+		status:    resp.StatusCode,
+		header:    resp.Header.Clone(),
+		body:      buf,
+		stored:    c.now(),
+		path:      req.URL.Path,
+		namespace: hdrNS,
+	}
+	e.header.Del(headerCache)
+	orphan := false
+	switch {
+	case s.Auth != nil && s.Auth.ClientToken != "":
+		if !s.Auth.Renewable || s.Auth.LeaseDuration <= 0 {
+			return
+		}
+		e.kind = kindToken
+		e.token, e.accessor = s.Auth.ClientToken, s.Auth.Accessor
+		e.duration = s.Auth.LeaseDuration
+		e.renewNS = joinNamespace(hdrNS, op.namespace)
+		e.leasePath = op.apiPath
+		orphan = s.Auth.Orphan
+		if !orphan {
+			e.parent = reqToken
+		}
+	case s.LeaseID != "":
+		if !s.Renewable || s.LeaseDuration <= 0 {
+			return
+		}
+		e.kind = kindLease
+		e.lease, e.owner = s.LeaseID, reqToken
+		e.duration = s.LeaseDuration
+		e.renewNS = hdrNS
+	default:
+		return
+	}
+	e.expires = e.stored.Add(time.Duration(e.duration) * time.Second)
+
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed || c.byKey[key] != nil {
+		return
+	}
+	// The managed check happens under the lock, so a revocation of the parent that raced with
+	// this request is seen (the parent's entry is gone and the child is not cached).
+	if !orphan && !c.managedLocked(reqToken) {
+		return
+	}
+	if e.kind == kindToken && c.byToken[e.token] != nil || e.kind == kindLease && c.byLease[e.lease] != nil {
+		return
+	}
+	c.insertLocked(e)
+	for c.lru.Len() > c.max {
+		old := c.lru.Back().Value.(*entry)
+		c.log.Warn("cache: size limit reached, evicting the least recently used entry",
+			"max_entries", c.max, "path", old.path, "namespace", old.namespace)
+		c.evictLocked(old, reasonLRU, false)
+	}
+}
+
+// managedLocked reports whether token is the auto-auth token or a token the cache created.
+func (c *Cache) managedLocked(token string) bool {
+	if token == "" {
+		return false
+	}
+	return c.byToken[token] != nil || token == c.autoAuth()
+}
+
+// insertLocked indexes e and starts its renewer.
+func (c *Cache) insertLocked(e *entry) {
+	c.byKey[e.key] = e
+	switch e.kind {
+	case kindToken:
+		c.byToken[e.token] = e
+		if e.accessor != "" {
+			c.byAcc[e.accessor] = e
+		}
+		if e.parent != "" {
+			addTo(c.children, e.parent, e)
+		}
+	case kindLease:
+		c.byLease[e.lease] = e
+		addTo(c.leases, e.owner, e)
+	}
+	e.elem = c.lru.PushFront(e)
+	c.m.entries.Inc()
+	ctx, cancel := context.WithCancel(c.baseCtx)
+	e.cancel = cancel
+	c.wg.Add(1)
+	go c.renew(ctx, e)
+}
+
+func addTo(m map[string]map[*entry]struct{}, k string, e *entry) {
+	s := m[k]
+	if s == nil {
+		s = map[*entry]struct{}{}
+		m[k] = s
+	}
+	s[e] = struct{}{}
+}
+
+func removeFrom(m map[string]map[*entry]struct{}, k string, e *entry) {
+	if s := m[k]; s != nil {
+		delete(s, e)
+		if len(s) == 0 {
+			delete(m, k)
+		}
+	}
+}
+
+// Eviction reasons (the "reason" label of the evictions metric).
+const (
+	reasonRevoked       = "revoked"        // a revocation seen through the proxy
+	reasonCleared       = "cleared"        // POST /proxy/v1/cache-clear
+	reasonRenewalEnded  = "renewal_ended"  // the lease or token reached its max TTL
+	reasonRenewalFailed = "renewal_failed" // Vault refused a renewal (revoked elsewhere) or gave up
+	reasonExpired       = "expired"        // found expired when looked up
+	reasonLRU           = "lru"            // beyond MaxEntries
+)
+
+// evictLocked removes e. With cascade, a token's child tokens and leases go too (Vault revokes
+// them with it); without, they stay (LRU eviction of a token that is still valid).
+func (c *Cache) evictLocked(e *entry, reason string, cascade bool) int {
+	if e.evicted {
+		return 0
+	}
+	e.evicted = true
+	delete(c.byKey, e.key)
+	c.lru.Remove(e.elem)
+	e.cancel()
+	c.m.entries.Dec()
+	c.m.evictions.WithLabelValues(reason).Inc()
+	n := 1
+	switch e.kind {
+	case kindToken:
+		delete(c.byToken, e.token)
+		if e.accessor != "" {
+			delete(c.byAcc, e.accessor)
+		}
+		if e.parent != "" {
+			removeFrom(c.children, e.parent, e)
+		}
+		if cascade {
+			n += c.evictDescendantsLocked(e.token, reason)
+		}
+	case kindLease:
+		delete(c.byLease, e.lease)
+		removeFrom(c.leases, e.owner, e)
+	}
+	return n
+}
+
+// evictTokenLocked evicts the entry of token (if any) and everything created with it. token need
+// not have an entry (the auto-auth token has none).
+func (c *Cache) evictTokenLocked(token, reason string) int {
+	if token == "" {
+		return 0
+	}
+	if e := c.byToken[token]; e != nil {
+		return c.evictLocked(e, reason, true)
+	}
+	return c.evictDescendantsLocked(token, reason)
+}
+
+func (c *Cache) evictDescendantsLocked(token, reason string) int {
+	n := 0
+	for child := range c.children[token] {
+		n += c.evictLocked(child, reason, true)
+	}
+	delete(c.children, token)
+	for l := range c.leases[token] {
+		n += c.evictLocked(l, reason, false)
+	}
+	delete(c.leases, token)
+	return n
+}
+
+// orphanTokenLocked is auth/token/revoke-orphan: the token and its leases go, its children stay
+// cached as orphans.
+func (c *Cache) orphanTokenLocked(token, reason string) int {
+	for child := range c.children[token] {
+		child.parent = ""
+	}
+	delete(c.children, token)
+	n := 0
+	if e := c.byToken[token]; e != nil {
+		n += c.evictLocked(e, reason, true) // no children left to cascade to; its leases go
+	} else {
+		for l := range c.leases[token] {
+			n += c.evictLocked(l, reason, false)
+		}
+		delete(c.leases, token)
+	}
+	return n
+}
+
+// evict is evictLocked for callers without the lock.
+func (c *Cache) evict(e *entry, reason string, cascade bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.evictLocked(e, reason, cascade)
+}
+
+// Len returns the number of cached entries.
+func (c *Cache) Len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lru.Len()
+}
+
+// Close stops every renewer, drops every entry and makes the Cache a pass-through. It waits for
+// the renewer goroutines; a renewal HTTP call already in flight finishes in the background.
+func (c *Cache) Close() error {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return nil
+	}
+	c.closed = true
+	c.baseCancel()
+	n := c.lru.Len()
+	c.byKey, c.byToken, c.byAcc, c.byLease = map[cacheKey]*entry{}, map[string]*entry{}, map[string]*entry{}, map[string]*entry{}
+	c.children, c.leases = map[string]map[*entry]struct{}{}, map[string]map[*entry]struct{}{}
+	for el := c.lru.Front(); el != nil; el = el.Next() {
+		el.Value.(*entry).evicted = true
+	}
+	c.lru.Init()
+	c.m.entries.Sub(float64(n))
+	c.mu.Unlock()
+	c.wg.Wait()
+	return nil
+}
+
+func isJSON(h http.Header) bool {
+	mt, _, err := mime.ParseMediaType(h.Get("Content-Type"))
+	return err == nil && mt == "application/json"
+}

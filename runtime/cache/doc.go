@@ -1,0 +1,42 @@
+// Package cache is Vault Proxy's lease cache (reference vault-proxy.md section 4.1, 4.2, 4.4 and
+// 4.5) as an http.RoundTripper decorator: the runtime's httputil.ReverseProxy keeps its Transport
+// and wraps it,
+//
+//	c, err := cache.New(cache.Options{Next: transport, Vault: client, AutoAuthToken: tokenFunc, ...})
+//	proxy.Transport = c
+//	mux.Handle(cache.ClearPath, c.ClearHandler())
+//	defer c.Close()
+//
+// The request the cache sees already carries the X-Vault-Token and X-Vault-Namespace Vault is to
+// receive. docs/cache.md is the user-facing description; in short:
+//
+// What is cached. Only 2xx application/json answers to GET, POST and PUT, and of those only:
+//   - an answer creating a renewable token (a login, auth/token/create...), when the token is an
+//     orphan or its parent, the request token, is managed;
+//   - an answer carrying a renewable lease, when the request token is managed.
+//
+// A token is managed when it is the auto-auth token (Options.AutoAuthToken) or a token the cache
+// itself holds. Everything else is forwarded; a request that is clearly not cacheable (another
+// method, a renewal, a revocation, sys/wrapping/*, X-Vault-Wrap-TTL set, a path outside /v1/) is
+// streamed through untouched, without an X-Cache header. Responses to requests that went through
+// the lookup carry X-Cache: MISS, or X-Cache: HIT and Age on a hit.
+//
+// The key. SHA-256 of the method, the escaped path, the whole raw query, the canonical namespace
+// ("ns1" = "ns1/"; root is ""), X-Vault-Token, every other header except those that never change
+// Vault's answer (keyExcludedHeaders: Accept-Encoding, User-Agent, X-Forwarded-*, X-Vault-Index,
+// X-Vault-Forward, X-Vault-Inconsistent, X-Vault-Request...), and the body. So a client's token
+// never reads another token's answer, and Authorization: Bearer is keyed too. Identical requests
+// in flight at the same time are coalesced: one goes to Vault, the others wait and are answered
+// from the cache, or, if the answer was not cached, go to Vault each on their own.
+//
+// Lifetime. Every entry has a renewer (api.LifetimeWatcher on a clone of Options.Vault) and is
+// evicted when renewal ends (max TTL), fails, or Vault refuses a renewal with a 4xx. A lookup also
+// evicts an entry past its lease duration. Revocations seen through the cache evict at once on a
+// 2xx answer: auth/token/revoke, revoke-self, revoke-accessor (with children and leases),
+// revoke-orphan (children kept), sys/leases/revoke (body or URL form), revoke-prefix and
+// revoke-force (leases by lease-ID prefix, tokens by the path they were created at), with the
+// legacy sys/revoke* aliases and with a namespace in the path. Beyond Options.MaxEntries the least
+// recently used entry is evicted with a warning.
+//
+// Not here yet: static secret caching (cache_static_secrets) and cache.persist.
+package cache

@@ -1,0 +1,94 @@
+package cache
+
+import (
+	"context"
+	"time"
+
+	"github.com/hashicorp/vault/api"
+)
+
+// renew keeps e alive with an api.LifetimeWatcher and evicts it when renewal ends (max TTL
+// reached), fails, or Vault refuses a renewal with a 4xx (the token or lease was revoked outside
+// the proxy: the watcher itself would wait for the expiry). It returns when ctx ends (the entry was
+// evicted, or the cache closed).
+func (c *Cache) renew(ctx context.Context, e *entry) {
+	defer c.wg.Done()
+	refused := make(chan int, 1)
+	cl, err := c.renewClient(e, refused)
+	if err != nil {
+		c.log.Error("cache: cannot create the renewal client; evicting", "path", e.path, "error", err)
+		c.evict(e, reasonRenewalFailed, true)
+		return
+	}
+	var secret *api.Secret
+	if e.kind == kindToken {
+		secret = &api.Secret{Auth: &api.SecretAuth{
+			ClientToken: e.token, Accessor: e.accessor, Renewable: true, LeaseDuration: e.duration,
+		}}
+	} else {
+		secret = &api.Secret{LeaseID: e.lease, Renewable: true, LeaseDuration: e.duration}
+	}
+	w, err := cl.NewLifetimeWatcher(&api.LifetimeWatcherInput{Secret: secret})
+	if err != nil {
+		c.log.Error("cache: cannot start renewal; evicting", "path", e.path, "error", err)
+		c.evict(e, reasonRenewalFailed, true)
+		return
+	}
+	go w.Start()
+	defer w.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case status := <-refused:
+			c.log.Info("cache: Vault refused a renewal; evicting", "path", e.path, "status", status)
+			c.evict(e, reasonRenewalFailed, true)
+			return
+		case err := <-w.DoneCh():
+			if err != nil {
+				c.log.Info("cache: renewal failed; evicting", "path", e.path, "error", err)
+				c.evict(e, reasonRenewalFailed, true)
+			} else {
+				c.evict(e, reasonRenewalEnded, true)
+			}
+			return
+		case out := <-w.RenewCh():
+			d := out.Secret.LeaseDuration
+			if e.kind == kindToken && out.Secret.Auth != nil {
+				d = out.Secret.Auth.LeaseDuration
+			}
+			c.mu.Lock()
+			e.expires = c.now().Add(time.Duration(d) * time.Second)
+			c.mu.Unlock()
+		}
+	}
+}
+
+// renewClient clones the Vault client for e: e's namespace, the lease owner's token for a lease
+// (a token renews itself), and a response callback that reports a final 4xx answer on refused.
+func (c *Cache) renewClient(e *entry, refused chan<- int) (*api.Client, error) {
+	cl, err := c.vault.Clone()
+	if err != nil {
+		return nil, err
+	}
+	if e.renewNS != "" {
+		cl.SetNamespace(e.renewNS)
+	} else {
+		cl.ClearNamespace()
+	}
+	if e.kind == kindLease {
+		cl.SetToken(e.owner)
+	} else {
+		cl.SetToken(e.token)
+	}
+	return cl.WithResponseCallbacks(func(r *api.Response) {
+		if r == nil || r.StatusCode < 400 || r.StatusCode >= 500 ||
+			r.StatusCode == 412 || r.StatusCode == 429 {
+			return
+		}
+		select {
+		case refused <- r.StatusCode:
+		default:
+		}
+	}), nil
+}
