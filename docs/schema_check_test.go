@@ -98,33 +98,17 @@ func TestSchemaNamesUniqueWithinKind(t *testing.T) {
 	})
 }
 
-// knownNameClash is a schema problem reported to the schema's owner (see the skip message); the check
-// below skips while it is the only problem, and fails on any other.
-var knownNameClash = map[string]bool{"(top level) template_config": true}
-
 // TestSchemaAttributeBlockNamesDistinct checks no body declares one name as both an attribute and a
 // block: the compiler reads `name = { ... }` as the block, so the attribute would only catch other
 // values, and the reference would list the name twice.
 func TestSchemaAttributeBlockNamesDistinct(t *testing.T) {
-	var known []string
 	bodies(func(where string, b *schema.Block, _ string, nested []*schema.Block) {
 		for _, nb := range nested {
-			if b.Attribute(nb.Type) == nil {
-				continue
+			if b.Attribute(nb.Type) != nil {
+				t.Errorf("%s: %q is both an attribute and a block", where, nb.Type)
 			}
-			if knownNameClash[where+" "+nb.Type] {
-				known = append(known, where+" "+nb.Type)
-				continue
-			}
-			t.Errorf("%s: %q is both an attribute and a block", where, nb.Type)
 		}
 	})
-	if len(known) > 0 && !t.Failed() {
-		t.Skip("known schema issue: template_config is declared both as a top-level attribute (schema/root.go, " +
-			"Root.Attributes, Kind Any) and as an ignored block (ignoredBlock(\"template_config\", agentOnly), AsAttr); " +
-			"remove the attribute entry from Root.Attributes, since the AsAttr block already accepts `template_config = { ... }` " +
-			"and `template_config { ... }`")
-	}
 }
 
 func TestSchemaDocs(t *testing.T) {

@@ -11,7 +11,7 @@ var AutoAuth = &Block{
 	Max:  1,
 	Doc:  "How the proxy logs in to Vault and keeps its token, and where it writes the token.",
 	Attributes: []*Attribute{
-		{Name: "enable_reauth_on_new_credentials", Kind: Bool, Default: "false", Doc: "Log in again when a jwt or cert method sees new credentials."},
+		{Name: "enable_reauth_on_new_credentials", Kind: Bool, Strict: true, Default: "false", Doc: "Log in again when a jwt or cert method sees new credentials."},
 	},
 	Blocks: []*Block{Method, Sink, {
 		Type: "sinks", Max: 1, Open: true, AnyLabels: true,
@@ -37,7 +37,7 @@ var Method = &Block{
 		{Name: "wrap_ttl", Kind: Duration, Default: "0s", Doc: "Response-wrap the token for the one sink with this TTL."},
 		{Name: "min_backoff", Kind: Duration, Default: "1s", Differs: "min_backoff above max_backoff is an error when validating; Vault Proxy finds it only at start-up", Doc: "First wait after a failed login."},
 		{Name: "max_backoff", Kind: Duration, Default: "5m", Doc: "Longest wait between failed logins."},
-		{Name: "exit_on_err", Kind: Bool, Default: "false", Doc: "Exit on the first failed login instead of retrying."},
+		{Name: "exit_on_err", Kind: Bool, Strict: true, Default: "false", Doc: "Exit on the first failed login instead of retrying."},
 	},
 	Blocks: []*Block{openConfig},
 	ByLabel: map[string][]*Block{
@@ -96,7 +96,7 @@ var Sink = &Block{
 		{Name: "wrap_ttl", Kind: Duration, Default: "0s", Doc: "Response-wrap the token written to this sink with this TTL."},
 		{Name: "dh_type", Kind: String, Enum: []string{"curve25519"}, Doc: "Encrypt the token for a peer with Diffie-Hellman: curve25519."},
 		{Name: "dh_path", Kind: String, Doc: "File holding the peer's public key; required with dh_type."},
-		{Name: "derive_key", Kind: Bool, Default: "false", Doc: "Derive the encryption key with HKDF; needs dh_type."},
+		{Name: "derive_key", Kind: Bool, Strict: true, Default: "false", Doc: "Derive the encryption key with HKDF; needs dh_type."},
 		{Name: "aad", Kind: String, Sensitive: true, Doc: "Additional authenticated data for the encryption; needs dh_type."},
 		{Name: "aad_env_var", Kind: String, Doc: "Environment variable whose value replaces aad; needs dh_type."},
 	},

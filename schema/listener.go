@@ -62,10 +62,10 @@ var Listener = &Block{
 	},
 	Blocks: []*Block{
 		{Type: "proxy_api", Max: 1, AsAttr: true, Doc: "The proxy's own API on this listener.", Attributes: []*Attribute{
-			{Name: "enable_quit", Kind: Bool, Default: "false", Doc: "Serve POST /proxy/v1/quit, which shuts the proxy down."},
+			{Name: "enable_quit", Kind: Bool, Strict: true, Default: "false", Doc: "Serve POST /proxy/v1/quit, which shuts the proxy down."},
 		}},
 		{Type: "agent_api", Max: 1, AsAttr: true, Ignored: "it belongs to Vault Agent; Vault Proxy parses it and ignores it (use proxy_api)", Doc: "Vault Agent's API block; ignored by Vault Proxy.", Attributes: []*Attribute{
-			{Name: "enable_quit", Kind: Bool, Doc: "Ignored by Vault Proxy."},
+			{Name: "enable_quit", Kind: Bool, Strict: true, Doc: "Ignored by Vault Proxy."},
 		}},
 		{Type: "telemetry", Max: 1, AsAttr: true, Ignored: listenerUnused, Doc: "Vault server setting; no effect in Vault Proxy.", Attributes: []*Attribute{
 			{Name: "unauthenticated_metrics_access", Kind: Bool, Doc: "Vault server setting."},

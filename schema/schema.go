@@ -51,6 +51,10 @@ type Attribute struct {
 	Default   string   // the default as documented (and as the compiler applies it); "" for none
 	Enum      []string // allowed values of a String attribute, lower case; matched case-insensitively
 	Sensitive bool     // never printed in plans or logs
+	// Strict says Vault Proxy decodes the value into a typed field with HCL 1, which reads only the
+	// canonical form: a Bool must be true or false (not "true"), a StringList a list (not a string).
+	// Tolerated forms are then errors here too, since Vault Proxy rejects them.
+	Strict bool
 	// Ignored, when set, says why the attribute has no effect in Vault Proxy: it is accepted with a
 	// warning that quotes this text.
 	Ignored string

@@ -33,7 +33,7 @@ var APIProxy = &Block{
 	Doc:  "How proxied requests are sent: which token, which namespace, which consistency behaviour.",
 	Attributes: []*Attribute{
 		{Name: "use_auto_auth_token", Kind: TokenMode, Default: "false", Doc: `Which token reaches Vault: false forwards the client's token, true adds the auto-auth token when the client sent none, "force" always uses the auto-auth token.`},
-		{Name: "prepend_configured_namespace", Kind: Bool, Default: "false", Doc: "Put the configured namespace in front of each request's X-Vault-Namespace (org-a + team-1 gives org-a/team-1/)."},
+		{Name: "prepend_configured_namespace", Kind: Bool, Strict: true, Default: "false", Doc: "Put the configured namespace in front of each request's X-Vault-Namespace (org-a + team-1 gives org-a/team-1/)."},
 		{Name: "enforce_consistency", Kind: String, Default: "never", Enum: []string{"always", "never", ""}, Differs: "checked when the configuration is validated; Vault Proxy checks it only at start-up", Doc: "Whether the proxy replays the X-Vault-Index states it has seen (Vault Enterprise)."},
 		{Name: "when_inconsistent", Kind: String, Default: "fail", Enum: []string{"fail", "retry", "forward", ""}, Differs: "checked when the configuration is validated; Vault Proxy checks it only at start-up", Doc: "What happens when Vault answers 412 to a replayed state: fail, retry, or forward to the active node."},
 	},
