@@ -18,8 +18,15 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// DefaultMaxEntries is the size limit used when Options.MaxEntries is 0.
-const DefaultMaxEntries = 10000
+// Size limits used when Options.MaxEntries or Options.MaxBytes is 0.
+const (
+	DefaultMaxEntries = 10000
+	DefaultMaxBytes   = 64 << 20
+)
+
+// entryOverhead is what an entry costs beyond its body and headers (struct, indexes, renewer),
+// roughly, for MaxBytes accounting.
+const entryOverhead = 1024
 
 // Body limits. A request body larger than maxRequestBody, or a response body larger than
 // maxResponseBody, is forwarded as a stream and never cached: no token or lease response comes
@@ -47,6 +54,10 @@ type Options struct {
 	// MaxEntries bounds the number of cached responses (DefaultMaxEntries when 0). Beyond it the
 	// least recently used entry is evicted and a warning logged.
 	MaxEntries int
+	// MaxBytes bounds the memory held by cached responses (body, headers and a fixed overhead per
+	// entry; DefaultMaxBytes when 0), with the same LRU eviction. A single answer larger than
+	// MaxBytes is not cached.
+	MaxBytes int64
 	// Logger receives eviction warnings and renewal errors. Nil discards.
 	Logger *slog.Logger
 	// Registerer receives the cache metrics (see metrics.go). Nil registers nothing. Collectors
@@ -67,6 +78,7 @@ type Cache struct {
 	autoAuth func() string
 	disabled bool
 	max      int
+	maxBytes int64
 	log      *slog.Logger
 	now      func() time.Time
 	m        *metrics
@@ -77,6 +89,7 @@ type Cache struct {
 
 	mu       sync.Mutex
 	closed   bool
+	bytes    int64 // sum of entry sizes
 	byKey    map[cacheKey]*entry
 	byToken  map[string]*entry
 	byAcc    map[string]*entry
@@ -109,6 +122,7 @@ type entry struct {
 	renewNS   string // the namespace renewals are sent to
 	leasePath string // the path Vault's lease ID starts with, for tokens ("auth/token/create")
 	duration  int    // lease_duration at creation, seconds
+	size      int64  // for MaxBytes
 
 	token, accessor string // kindToken
 	lease           string // kindLease
@@ -130,8 +144,8 @@ func New(opts Options) (*Cache, error) {
 	if opts.Vault == nil {
 		return nil, errors.New("cache: Options.Vault is required (renewals)")
 	}
-	if opts.MaxEntries < 0 {
-		return nil, errors.New("cache: Options.MaxEntries must not be negative")
+	if opts.MaxEntries < 0 || opts.MaxBytes < 0 {
+		return nil, errors.New("cache: Options.MaxEntries and MaxBytes must not be negative")
 	}
 	c := &Cache{
 		next:     opts.Next,
@@ -139,6 +153,7 @@ func New(opts Options) (*Cache, error) {
 		autoAuth: opts.AutoAuthToken,
 		disabled: opts.DisableDynamicSecrets,
 		max:      opts.MaxEntries,
+		maxBytes: opts.MaxBytes,
 		log:      opts.Logger,
 		now:      opts.Now,
 		byKey:    map[cacheKey]*entry{},
@@ -152,6 +167,9 @@ func New(opts Options) (*Cache, error) {
 	}
 	if c.max == 0 {
 		c.max = DefaultMaxEntries
+	}
+	if c.maxBytes == 0 {
+		c.maxBytes = DefaultMaxBytes
 	}
 	if c.autoAuth == nil {
 		c.autoAuth = func() string { return "" }
@@ -367,6 +385,11 @@ func (c *Cache) maybeStore(req *http.Request, op pathOp, key cacheKey, resp *htt
 		return
 	}
 	e.expires = e.stored.Add(time.Duration(e.duration) * time.Second)
+	e.size = int64(len(buf)) + headerSize(e.header) + entryOverhead
+	if e.size > c.maxBytes {
+		c.log.Warn("cache: answer larger than the cache's MaxBytes; not cached", "path", req.URL.Path, "bytes", e.size)
+		return
+	}
 
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -382,10 +405,11 @@ func (c *Cache) maybeStore(req *http.Request, op pathOp, key cacheKey, resp *htt
 		return
 	}
 	c.insertLocked(e)
-	for c.lru.Len() > c.max {
+	for c.lru.Len() > c.max || c.bytes > c.maxBytes {
 		old := c.lru.Back().Value.(*entry)
 		c.log.Warn("cache: size limit reached, evicting the least recently used entry",
-			"max_entries", c.max, "path", old.path, "namespace", old.namespace)
+			"max_entries", c.max, "max_bytes", c.maxBytes, "entries", c.lru.Len(), "bytes", c.bytes,
+			"path", old.path, "namespace", old.namespace)
 		c.evictLocked(old, reasonLRU, false)
 	}
 }
@@ -415,6 +439,7 @@ func (c *Cache) insertLocked(e *entry) {
 		addTo(c.leases, e.owner, e)
 	}
 	e.elem = c.lru.PushFront(e)
+	c.bytes += e.size
 	c.m.entries.Inc()
 	ctx, cancel := context.WithCancel(c.baseCtx)
 	e.cancel = cancel
@@ -459,6 +484,7 @@ func (c *Cache) evictLocked(e *entry, reason string, cascade bool) int {
 	e.evicted = true
 	delete(c.byKey, e.key)
 	c.lru.Remove(e.elem)
+	c.bytes -= e.size
 	e.cancel()
 	c.m.entries.Dec()
 	c.m.evictions.WithLabelValues(reason).Inc()
@@ -557,6 +583,7 @@ func (c *Cache) Close() error {
 		el.Value.(*entry).evicted = true
 	}
 	c.lru.Init()
+	c.bytes = 0
 	c.m.entries.Sub(float64(n))
 	c.mu.Unlock()
 	c.wg.Wait()
@@ -566,4 +593,16 @@ func (c *Cache) Close() error {
 func isJSON(h http.Header) bool {
 	mt, _, err := mime.ParseMediaType(h.Get("Content-Type"))
 	return err == nil && mt == "application/json"
+}
+
+// headerSize approximates the memory held by h.
+func headerSize(h http.Header) int64 {
+	var n int64
+	for k, vs := range h {
+		n += int64(len(k)) + 16
+		for _, v := range vs {
+			n += int64(len(v)) + 16
+		}
+	}
+	return n
 }

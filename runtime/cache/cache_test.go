@@ -576,6 +576,31 @@ func TestLRUEviction(t *testing.T) {
 	}
 }
 
+func TestMaxBytes(t *testing.T) {
+	h := newHarness(t, func(o *Options) { o.MaxBytes = 3 * (entryOverhead + 600) })
+	for _, p := range []string{"a", "b", "c", "d", "e"} {
+		h.do("GET", "/v1/database/creds/"+p, fakeRoot, "")
+	}
+	if n := h.cache.Len(); n < 1 || n > 3 {
+		t.Fatalf("%d entries held under a 3-entry byte budget", n)
+	}
+	h.cache.mu.Lock()
+	held, limit := h.cache.bytes, h.cache.maxBytes
+	h.cache.mu.Unlock()
+	if held > limit {
+		t.Fatalf("%d bytes held, limit %d", held, limit)
+	}
+	if r := h.do("GET", "/v1/database/creds/e", fakeRoot, ""); r.header.Get("X-Cache") != "HIT" {
+		t.Fatal("the newest entry was evicted")
+	}
+	// An answer larger than the whole budget is not cached.
+	small := newHarness(t, func(o *Options) { o.MaxBytes = 100 })
+	small.do("GET", "/v1/database/creds/a", fakeRoot, "")
+	if small.cache.Len() != 0 {
+		t.Fatal("an answer larger than MaxBytes was cached")
+	}
+}
+
 func TestCoalescing(t *testing.T) {
 	h := newHarness(t, nil)
 	h.fake.delay = 200 * time.Millisecond

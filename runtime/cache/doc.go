@@ -36,7 +36,7 @@
 // revoke-orphan (children kept), sys/leases/revoke (body or URL form), revoke-prefix and
 // revoke-force (leases by lease-ID prefix, tokens by the path they were created at), with the
 // legacy sys/revoke* aliases and with a namespace in the path. Beyond Options.MaxEntries the least
-// recently used entry is evicted with a warning.
+// recently used entry is evicted with a warning, and so beyond Options.MaxBytes of cached answers.
 //
 // Not here yet: static secret caching (cache_static_secrets) and cache.persist.
 package cache
