@@ -94,7 +94,10 @@ func startPlan(t *testing.T, p *compile.Plan) *started {
 
 type testWriter struct{ t *testing.T }
 
-func (w testWriter) Write(b []byte) (int, error) { w.t.Log(strings.TrimSpace(string(b))); return len(b), nil }
+func (w testWriter) Write(b []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(b)))
+	return len(b), nil
+}
 
 // recorder is a scripted upstream that records what it received.
 type recorder struct {
