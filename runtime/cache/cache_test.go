@@ -523,6 +523,23 @@ func TestRenewalEndsAndFailuresEvict(t *testing.T) {
 	})
 }
 
+func TestRenewalsIgnoreVaultWrapTTL(t *testing.T) {
+	t.Setenv("VAULT_WRAP_TTL", "5m")
+	t.Setenv("VAULT_NAMESPACE", "elsewhere")
+	h := newHarness(t, nil)
+	h.do("POST", "/v1/auth/token/create", fakeRoot, `{}`)
+	h.do("GET", "/v1/database/creds/app", fakeRoot, "")
+	waitFor(t, 5*time.Second, "first renewals", func() bool {
+		return h.fake.count("PUT /v1/sys/leases/renew") >= 1 && h.fake.count("PUT /v1/auth/token/renew-self") >= 1
+	})
+	h.fake.mu.Lock()
+	wrapped := h.fake.wrapped
+	h.fake.mu.Unlock()
+	if wrapped != 0 || h.cache.Len() != 2 {
+		t.Fatalf("%d wrapped renewals, %d entries", wrapped, h.cache.Len())
+	}
+}
+
 func TestExpiredEntryIsNotServed(t *testing.T) {
 	var offset atomic.Int64
 	h := newHarness(t, func(o *Options) {

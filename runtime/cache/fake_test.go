@@ -30,8 +30,9 @@ type fakeVault struct {
 	leaseTTL int               // lease_duration of leases
 	// maxTTL, when set, is the max TTL (seconds) of created tokens and leases: renewals answer
 	// the time left, then fail.
-	maxTTL int
-	expiry map[string]time.Time // token or lease -> end of its max TTL
+	maxTTL  int
+	expiry  map[string]time.Time // token or lease -> end of its max TTL
+	wrapped int                  // requests that asked for response wrapping
 }
 
 const fakeRoot = "root-fake"
@@ -98,6 +99,9 @@ func (f *fakeVault) serve(w http.ResponseWriter, r *http.Request) {
 
 	f.mu.Lock()
 	f.calls[r.Method+" "+r.URL.Path]++
+	if r.Header.Get("X-Vault-Wrap-TTL") != "" {
+		f.wrapped++
+	}
 	delay := f.delay
 	f.mu.Unlock()
 

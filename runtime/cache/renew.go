@@ -2,6 +2,7 @@ package cache
 
 import (
 	"context"
+	"net/http"
 	"time"
 
 	"github.com/hashicorp/vault/api"
@@ -64,13 +65,17 @@ func (c *Cache) renew(ctx context.Context, e *entry) {
 	}
 }
 
-// renewClient clones the Vault client for e: e's namespace, the lease owner's token for a lease
+// renewClient clones the Vault client for e (address, TLS, retries and timeout): e's namespace, the lease owner's token for a lease
 // (a token renews itself), and a response callback that reports a final 4xx answer on refused.
 func (c *Cache) renewClient(e *entry, refused chan<- int) (*api.Client, error) {
 	cl, err := c.vault.Clone()
 	if err != nil {
 		return nil, err
 	}
+	// Renewals are never wrapped (the api package would otherwise honour VAULT_WRAP_TTL) and carry
+	// no headers from the environment (VAULT_HEADERS).
+	cl.SetWrappingLookupFunc(func(string, string) string { return "" })
+	cl.SetHeaders(http.Header{api.RequestHeaderName: []string{"true"}})
 	if e.renewNS != "" {
 		cl.SetNamespace(e.renewNS)
 	} else {
