@@ -1,0 +1,252 @@
+package compile_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/vaultproxy/vaultproxy/compile"
+	"github.com/vaultproxy/vaultproxy/validate"
+	"golang.org/x/tools/txtar"
+)
+
+// planGoldens returns the want/plan.json section of every golden case of `vaultproxy plan`
+// (fixtures/plan, written by cmd/vaultproxy's tests), by case name.
+func planGoldens(t *testing.T) map[string][]byte {
+	t.Helper()
+	names, err := filepath.Glob("../fixtures/plan/*.txtar")
+	if err != nil || len(names) == 0 {
+		t.Fatalf("no golden plan under ../fixtures/plan (%v)", err)
+	}
+	out := map[string][]byte{}
+	for _, n := range names {
+		ar, err := txtar.ParseFile(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range ar.Files {
+			if f.Name == "want/plan.json" {
+				out[strings.TrimSuffix(filepath.Base(n), ".txtar")] = f.Data
+			}
+		}
+	}
+	return out
+}
+
+// TestPlanJSONRoundTrip decodes every golden plan and encodes it again: the bytes must not change.
+func TestPlanJSONRoundTrip(t *testing.T) {
+	for name, doc := range planGoldens(t) {
+		t.Run(name, func(t *testing.T) {
+			p, err := compile.DecodePlanJSON(doc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			again, err := p.MarshalJSON()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(string(bytes.TrimSuffix(doc, []byte("\n"))), string(again)); d != "" {
+				t.Errorf("re-encoded plan differs (-golden +re-encoded):\n%s", d)
+			}
+			// The cross-block rules see a decoded plan as they saw the compiled one: the golden cases
+			// are valid, so no error.
+			if diags := validate.Plan(p); diags.HasErrors() {
+				t.Errorf("validate reports errors on the decoded plan: %v", diags)
+			}
+		})
+	}
+}
+
+func TestDecodePlanJSONVersions(t *testing.T) {
+	doc := planGoldens(t)["token-true"]
+	if doc == nil {
+		t.Fatal("no golden token-true")
+	}
+	withVersion := func(v string) []byte {
+		return bytes.Replace(doc, []byte(`"format_version": "1.0"`), []byte(`"format_version": "`+v+`"`), 1)
+	}
+
+	_, err := compile.DecodePlanJSON(withVersion("2.0"))
+	if err == nil || err.Error() != "plan file format_version 2.0 is not supported by this vaultproxy (supports 1.x)" {
+		t.Errorf("format_version 2.0: got error %v", err)
+	}
+	for _, v := range []string{"0.9", "10.0", "", "one"} {
+		if _, err := compile.DecodePlanJSON(withVersion(v)); err == nil {
+			t.Errorf("format_version %q was accepted", v)
+		}
+	}
+
+	// A later minor version may add fields anywhere; a 1.0 reader ignores them.
+	later := withVersion("1.7")
+	later = bytes.Replace(later, []byte(`"vault": {`), []byte(`"new_block": {"x": [1, 2]}, "vault": {"new_field": true,`), 1)
+	later = bytes.Replace(later, []byte(`"origin": "default"}`), []byte(`"origin": "default", "note": "new"}`), 1)
+	p, err := compile.DecodePlanJSON(later)
+	if err != nil {
+		t.Fatalf("format_version 1.7 with unknown fields: %v", err)
+	}
+	again, _ := p.MarshalJSON()
+	if !bytes.Equal(again, bytes.TrimSuffix(doc, []byte("\n"))) {
+		t.Errorf("a 1.7 document read as 1.0 does not encode as the 1.0 document")
+	}
+
+	if _, err := compile.DecodePlanJSON([]byte(`{"files": []}`)); err == nil || !strings.Contains(err.Error(), "no format_version") {
+		t.Errorf("a document without format_version: got %v", err)
+	}
+	if _, err := compile.DecodePlanJSON([]byte(`vault {}`)); err == nil {
+		t.Errorf("an HCL file was accepted as a plan")
+	}
+}
+
+func TestDecodePlanJSONRejectsBadValues(t *testing.T) {
+	doc := planGoldens(t)["listener-unix"]
+	for _, tc := range []struct{ from, to, want string }{
+		{`"socket_mode": {"value": "0660"`, `"socket_mode": {"value": "rw"`, `listeners[0].socket_mode.value: "rw" is not an octal file mode`},
+		{`"role": {"value": "default"`, `"role": {"value": "admin"`, `listeners[0].role.value: "admin" is not one of`},
+		{`"log_rotate_duration": {"value": "24h"`, `"log_rotate_duration": {"value": "a day"`, `log_rotate_duration.value: "a day" is not a duration`},
+		{`"address": {"value": "https://vault.example.test:8200", "origin": "config.hcl:2,3-46"}`, `"address": {"value": "https://vault.example.test:8200", "origin": "somewhere"}`, `vault.address.origin: "somewhere" is not an origin`},
+		{`"tls_disable": {"value": true`, `"tls_disable": {"value": "yes"`, `plan file: json: cannot unmarshal string`},
+	} {
+		bad := bytes.Replace(doc, []byte(tc.from), []byte(tc.to), 1)
+		if bytes.Equal(bad, doc) {
+			t.Fatalf("the golden has no %s", tc.from)
+		}
+		_, err := compile.DecodePlanJSON(bad)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: got error %v, want one containing %q", tc.to, err, tc.want)
+		}
+	}
+}
+
+func TestParseOrigin(t *testing.T) {
+	for _, s := range []string{
+		"default",
+		"config",
+		"proxy.hcl:4,3-30",
+		"proxy.hcl:3,1-7,2",
+		"<stdin>:1,1-5",
+		`C:\etc\vproxy\proxy.hcl:12,3-40`,
+		"dir/with:colon.hcl:2,1-2",
+		"env VAULT_ADDR",
+		"flag -address",
+	} {
+		o, err := compile.ParseOrigin(s)
+		if err != nil {
+			t.Errorf("%q: %v", s, err)
+			continue
+		}
+		if o.String() != s {
+			t.Errorf("%q reads back as %q", s, o.String())
+		}
+	}
+	o, _ := compile.ParseOrigin("proxy.hcl:3,1-7,2")
+	want := hcl.Range{Filename: "proxy.hcl", Start: hcl.Pos{Line: 3, Column: 1}, End: hcl.Pos{Line: 7, Column: 2}}
+	if o.Kind() != compile.OriginConfig || o.Range() != want {
+		t.Errorf("proxy.hcl:3,1-7,2 reads as %v %#v", o.Kind(), o.Range())
+	}
+	for _, s := range []string{"", "env", "env ", "flag address", "proxy.hcl", "proxy.hcl:x,1-2"} {
+		if _, err := compile.ParseOrigin(s); err == nil {
+			t.Errorf("%q was read as an origin", s)
+		}
+	}
+}
+
+// TestPlanJSONHoldsNoSecret checks that secrets are written as "(sensitive)" and read back empty, with
+// their origins.
+func TestPlanJSONHoldsNoSecret(t *testing.T) {
+	src := compile.Source{Name: "proxy.hcl", Bytes: []byte(`
+auto_auth {
+  method "aws" {
+    config = {
+      role       = "app"
+      secret_key = "s3cr3t-key"
+    }
+  }
+  sink "file" {
+    dh_type = "curve25519"
+    dh_path = "/etc/peer.pub"
+    aad     = "s3cr3t-aad"
+    config = {
+      path = "/run/token"
+    }
+  }
+  sink "file" {
+    dh_type     = "curve25519"
+    dh_path     = "/etc/peer.pub"
+    aad_env_var = "MY_AAD"
+    config = {
+      path = "/run/token-2"
+    }
+  }
+}
+`)}
+	env := func(k string) (string, bool) {
+		if k == "MY_AAD" {
+			return "s3cr3t-env", true
+		}
+		return "", false
+	}
+	p, diags := compile.Compile([]compile.Source{src}, compile.Options{Env: env})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	doc, err := p.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(doc, []byte("s3cr3t")) {
+		t.Fatalf("the plan holds a secret:\n%s", doc)
+	}
+	if n := bytes.Count(doc, []byte(`"(sensitive)"`)); n != 3 {
+		t.Errorf("%d values are redacted, want 3:\n%s", n, doc)
+	}
+	d, err := compile.DecodePlanJSON(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := d.AutoAuth()
+	sinks := a.Sinks()
+	if got := sinks[0].AAD(); got.Get() != "" || got.Origin().String() != "proxy.hcl:12,5-27" {
+		t.Errorf("decoded literal aad = %q from %s", got.Get(), got.Origin())
+	}
+	if got := sinks[1].AAD(); got.Get() != "" || got.Origin().String() != "env MY_AAD" {
+		t.Errorf("decoded env aad = %q from %s", got.Get(), got.Origin())
+	}
+	if got := a.Method().Config().String("secret_key"); got.Get() != "" || !got.IsSet() {
+		t.Errorf("decoded secret_key = %q, set %v", got.Get(), got.IsSet())
+	}
+	if got := a.Method().Config().String("role"); got.Get() != "app" {
+		t.Errorf("decoded role = %q", got.Get())
+	}
+}
+
+// TestPlanJSONIsCanonical compiles the same configuration twice and checks the documents are equal
+// and valid JSON with format_version first.
+func TestPlanJSONIsCanonical(t *testing.T) {
+	p1, _ := compile.Compile([]compile.Source{{Name: "a.hcl", Bytes: []byte(maximalConfig)}}, compile.Options{})
+	p2, _ := compile.Compile([]compile.Source{{Name: "a.hcl", Bytes: []byte(maximalConfig)}}, compile.Options{})
+	d1, err1 := p1.MarshalJSON()
+	d2, err2 := p2.MarshalJSON()
+	if err1 != nil || err2 != nil {
+		t.Fatal(err1, err2)
+	}
+	if !bytes.Equal(d1, d2) {
+		t.Error("two compilations of one configuration give different plans")
+	}
+	if !json.Valid(d1) || !bytes.HasPrefix(d1, []byte("{\n  \"format_version\": \"1.0\",\n")) {
+		t.Errorf("not a plan document:\n%s", d1)
+	}
+	var std bytes.Buffer
+	if err := json.Indent(&std, d1, "", "  "); err != nil {
+		t.Fatal(err)
+	}
+	var compact1, compact2 bytes.Buffer
+	_ = json.Compact(&compact1, d1)
+	_ = json.Compact(&compact2, std.Bytes())
+	if !bytes.Equal(compact1.Bytes(), compact2.Bytes()) {
+		t.Error("the layout changes the document")
+	}
+}
