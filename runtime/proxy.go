@@ -22,6 +22,8 @@ type tokenSource interface {
 	// Token returns a usable auto-auth token, waiting until ctx ends for the first one or for a
 	// re-authentication in progress.
 	Token(ctx context.Context) (string, error)
+	// Current returns the token without waiting when one is usable (the fast path).
+	Current() (string, bool)
 	// Invalidate reports that Vault refused token; if it is the current token, auto-auth checks it
 	// and logs in again when it is no longer valid. Requests wait for the outcome.
 	Invalidate(token string)
@@ -105,9 +107,13 @@ func (px *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	info.ns, info.setNS = ns, set
 	if chooseToken(px.mode, r.Header) == useAutoAuth && px.tokens != nil {
-		ctx, cancel := context.WithTimeout(r.Context(), tokenWait)
-		tok, err := px.tokens.Token(ctx)
-		cancel()
+		tok, ok := px.tokens.Current()
+		var err error
+		if !ok {
+			ctx, cancel := context.WithTimeout(r.Context(), tokenWait)
+			tok, err = px.tokens.Token(ctx)
+			cancel()
+		}
 		if err != nil {
 			if r.Context().Err() != nil {
 				return

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/vault/api"
@@ -35,6 +36,8 @@ type Manager struct {
 	stale      bool // the current token is being checked or replaced: requests wait
 	changed    chan struct{}
 	lastVerify time.Time
+	usable     atomic.Pointer[string] // the current token when usable (not stale), else nil
+
 
 	reauth chan string
 }
@@ -107,7 +110,21 @@ func (m *Manager) Invalidate(token string) {
 	}
 }
 
+// Current returns the token without waiting, when one is usable.
+func (m *Manager) Current() (string, bool) {
+	if p := m.usable.Load(); p != nil {
+		return *p, true
+	}
+	return "", false
+}
+
 func (m *Manager) broadcastLocked() {
+	if m.token != "" && !m.stale {
+		tok := m.token
+		m.usable.Store(&tok)
+	} else {
+		m.usable.Store(nil)
+	}
 	close(m.changed)
 	m.changed = make(chan struct{})
 }

@@ -1,0 +1,214 @@
+// Command loadgen is the load generator of scripts/bench/run.sh: C concurrent connections send the
+// given requests in turn, for a fixed duration, to one proxy, and it prints one JSON line with the
+// request rate, p50 and p99 latency, errors, and — when -pid names the proxy process — that process's
+// CPU time per request (from /proc/PID/stat) and its resident memory after the load (VmRSS).
+//
+// It only ever talks to the address it is given (a loopback address in run.sh), and stops by itself.
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+func main() {
+	addr := flag.String("addr", "http://127.0.0.1:8200", "base URL of the proxy (loopback only)")
+	conns := flag.Int("c", 32, "concurrent connections")
+	dur := flag.Duration("d", 10*time.Second, "duration of the load")
+	warm := flag.Duration("warmup", 2*time.Second, "unmeasured load before the measurement")
+	paths := flag.String("paths", "/v1/secret/data/bench,/v1/sys/health", "comma-separated paths, sent in turn")
+	pid := flag.Int("pid", 0, "proxy process to measure (CPU time and RSS); 0 for none")
+	name := flag.String("name", "", "label of this run")
+	summary := flag.Bool("summary", false, "read result lines on stdin and print the table and ratios")
+	freePort := flag.Bool("free-port", false, "print a free TCP port on 127.0.0.1 and exit")
+	flag.Parse()
+	if *freePort {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		fmt.Println(ln.Addr().(*net.TCPAddr).Port)
+		ln.Close()
+		return
+	}
+	if *summary {
+		summarize(os.Stdin, os.Stdout)
+		return
+	}
+	if !strings.HasPrefix(*addr, "http://127.") && !strings.HasPrefix(*addr, "http://localhost") {
+		fmt.Fprintln(os.Stderr, "loadgen: refusing a non-loopback address", *addr)
+		os.Exit(2)
+	}
+	ps := strings.Split(*paths, ",")
+	tr := &http.Transport{Proxy: nil, MaxIdleConns: *conns, MaxIdleConnsPerHost: *conns, MaxConnsPerHost: *conns}
+	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
+
+	run := func(d time.Duration, record bool) ([][]time.Duration, int64) {
+		var errs atomic.Int64
+		lat := make([][]time.Duration, *conns)
+		stop := time.Now().Add(d)
+		var wg sync.WaitGroup
+		for w := 0; w < *conns; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := w; time.Now().Before(stop); i++ {
+					req, _ := http.NewRequest("GET", *addr+ps[i%len(ps)], nil)
+					req.Header.Set("X-Vault-Request", "true")
+					start := time.Now()
+					resp, err := client.Do(req)
+					if err != nil {
+						errs.Add(1)
+						continue
+					}
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != 200 {
+						errs.Add(1)
+					}
+					if record {
+						lat[w] = append(lat[w], time.Since(start))
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		return lat, errs.Load()
+	}
+	run(*warm, false)
+	cpu0 := cpuTicks(*pid)
+	t0 := time.Now()
+	lat, errs := run(*dur, true)
+	elapsed := time.Since(t0)
+	cpu1 := cpuTicks(*pid)
+
+	var all []time.Duration
+	for _, l := range lat {
+		all = append(all, l...)
+	}
+	slices.Sort(all)
+	pct := func(p float64) float64 {
+		if len(all) == 0 {
+			return 0
+		}
+		return float64(all[int(float64(len(all)-1)*p)].Microseconds()) / 1000
+	}
+	out := map[string]any{
+		"name": *name, "requests": len(all), "errors": errs,
+		"rps":    float64(len(all)) / elapsed.Seconds(),
+		"p50_ms": pct(0.50), "p99_ms": pct(0.99),
+	}
+	if *pid > 0 && len(all) > 0 {
+		out["cpu_us_per_req"] = float64(cpu1-cpu0) * 10000 / float64(len(all)) // ticks are 10ms (CLK_TCK 100)
+		out["rss_mib"] = float64(rssKiB(*pid)) / 1024
+	}
+	b, _ := json.Marshal(out)
+	fmt.Println(string(b))
+}
+
+// cpuTicks returns utime+stime of a process, in clock ticks.
+func cpuTicks(pid int) int64 {
+	if pid <= 0 {
+		return 0
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	u, _ := strconv.ParseInt(fields[11], 10, 64)
+	k, _ := strconv.ParseInt(fields[12], 10, 64)
+	return u + k
+}
+
+func rssKiB(pid int) int64 {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+			n, _ := strconv.ParseInt(strings.Fields(v)[0], 10, 64)
+			return n
+		}
+	}
+	return 0
+}
+
+type result struct {
+	Name     string  `json:"name"`
+	Requests int     `json:"requests"`
+	Errors   int64   `json:"errors"`
+	RPS      float64 `json:"rps"`
+	P50      float64 `json:"p50_ms"`
+	P99      float64 `json:"p99_ms"`
+	CPU      float64 `json:"cpu_us_per_req"`
+	RSS      float64 `json:"rss_mib"`
+}
+
+// summarize prints the results as a table, then vaultproxy's ratios to Vault Proxy and the bare proxy.
+func summarize(r io.Reader, w io.Writer) {
+	// Several rounds give several lines per proxy: report the mean of each figure.
+	var rows []result
+	by := map[string]result{}
+	n := map[string]float64{}
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		var x result
+		if json.Unmarshal(sc.Bytes(), &x) != nil {
+			continue
+		}
+		a, seen := by[x.Name]
+		if !seen {
+			rows = append(rows, result{Name: x.Name})
+		}
+		a.Name = x.Name
+		a.Requests += x.Requests
+		a.Errors += x.Errors
+		a.RPS += x.RPS
+		a.P50 += x.P50
+		a.P99 += x.P99
+		a.CPU += x.CPU
+		a.RSS += x.RSS
+		by[x.Name] = a
+		n[x.Name]++
+	}
+	for i, row := range rows {
+		a, k := by[row.Name], n[row.Name]
+		a.RPS, a.P50, a.P99, a.CPU, a.RSS = a.RPS/k, a.P50/k, a.P99/k, a.CPU/k, a.RSS/k
+		by[row.Name], rows[i] = a, a
+	}
+	fmt.Fprintf(w, "\nmeans over %v rounds\n%-12s %9s %8s %8s %11s %8s %7s\n", n["vaultproxy"], "proxy", "req/s", "p50 ms", "p99 ms", "CPU us/req", "RSS MiB", "errors")
+	for _, x := range rows {
+		fmt.Fprintf(w, "%-12s %9.0f %8.2f %8.2f %11.1f %8.1f %7d\n", x.Name, x.RPS, x.P50, x.P99, x.CPU, x.RSS, x.Errors)
+	}
+	v, ok := by["vaultproxy"]
+	if !ok {
+		return
+	}
+	fmt.Fprintln(w)
+	for _, other := range []string{"vault proxy", "bare proxy"} {
+		o, ok := by[other]
+		if !ok {
+			continue
+		}
+		fmt.Fprintf(w, "vaultproxy / %-11s: rate %.2fx, p50 %.2fx, p99 %.2fx, CPU/req %.2fx, RSS %.2fx\n",
+			other, v.RPS/o.RPS, v.P50/o.P50, v.P99/o.P99, v.CPU/o.CPU, v.RSS/o.RSS)
+	}
+}

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# Benchmark: Vault Proxy vs a bare httputil reverse proxy vs vaultproxy, in one run, on one config.
+#
+# Starts a Vault dev server (the binary of scripts/build-vault.sh), writes a kv secret, then starts
+# in turn `vault proxy`, the bare proxy (scripts/bench/bareproxy: forwards and sets the token,
+# nothing else) and `vaultproxy run`, each on the same configuration (token_file auto-auth,
+# use_auto_auth_token = true, one plain tcp listener on loopback), and loads each with the same
+# requests (scripts/bench/loadgen: C connections, a kv-v2 read and sys/health in turn). It prints
+# requests per second, p50 and p99 latency, the proxy process's CPU time per request and its RSS
+# after the load, and the ratios vaultproxy / Vault Proxy and vaultproxy / bare proxy.
+#
+# Usage: scripts/bench/run.sh [-c CONNS] [-d DURATION] [-r ROUNDS]   (defaults: 32 connections, 10s, 3)
+# Each round loads every proxy once, in a rotated order; the figures are the mean over the rounds.
+# Everything listens on 127.0.0.1; every process started here is stopped on exit.
+set -euo pipefail
+
+conns=32
+dur=10s
+rounds=3
+while getopts "c:d:r:" opt; do
+	case $opt in
+	c) conns=$OPTARG ;;
+	d) dur=$OPTARG ;;
+	r) rounds=$OPTARG ;;
+	*) echo "usage: $0 [-c CONNS] [-d DURATION] [-r ROUNDS]" >&2; exit 2 ;;
+	esac
+done
+
+script_dir=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
+repo_root=$(cd -- "$script_dir/../.." && pwd -P)
+vault_bin=${VAULTPROXY_VAULT_BIN:-$(bash "$repo_root/scripts/build-vault.sh")}
+work=$(mktemp -d)
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+log() { printf 'bench: %s\n' "$*" >&2; }
+
+free_port() { "$work/loadgen" -free-port; }
+
+wait_port() {
+	for _ in $(seq 1 300); do
+		if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+		sleep 0.05
+	done
+	log "nothing listening on port $1"; return 1
+}
+
+log "building vaultproxy, loadgen and bareproxy"
+(cd "$repo_root" && GOWORK=off go build -o "$work/vaultproxy" ./cmd/vaultproxy &&
+	GOWORK=off go build -o "$work/loadgen" ./scripts/bench/loadgen &&
+	GOWORK=off go build -o "$work/bareproxy" ./scripts/bench/bareproxy)
+
+vault_port=$(free_port)
+root_token="bench-root-$RANDOM$RANDOM"
+log "starting vault dev server on 127.0.0.1:$vault_port"
+(cd "$work" && HOME=$work exec "$vault_bin" server -dev -dev-listen-address="127.0.0.1:$vault_port" \
+	-dev-root-token-id="$root_token" -dev-no-store-token >"$work/vault.log" 2>&1) &
+pids+=($!)
+wait_port "$vault_port"
+export VAULT_ADDR="http://127.0.0.1:$vault_port" VAULT_TOKEN=$root_token
+until "$vault_bin" status >/dev/null 2>&1; do sleep 0.1; done
+"$vault_bin" kv put -mount=secret bench user=app password=s3cr3t >/dev/null
+printf 'path "secret/data/bench" { capabilities = ["read"] }\n' | "$vault_bin" policy write bench - >/dev/null
+"$vault_bin" token create -policy=bench -ttl=24h -field=token >"$work/token"
+chmod 600 "$work/token"
+unset VAULT_TOKEN
+
+config() { # $1 = listener port
+	cat <<EOC
+vault {
+  address = "http://127.0.0.1:$vault_port"
+}
+auto_auth {
+  method "token_file" {
+    config = { token_file_path = "$work/token" }
+  }
+}
+api_proxy {
+  use_auto_auth_token = true
+}
+listener "tcp" {
+  address     = "127.0.0.1:$1"
+  tls_disable = true
+}
+EOC
+}
+
+results=()
+bench() { # $1 = name, $2 = port, $3 = pid
+	log "loading $1 ($conns connections, $dur)"
+	results+=("$("$work/loadgen" -name "$1" -addr "http://127.0.0.1:$2" -c "$conns" -d "$dur" -pid "$3")")
+}
+
+stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+
+run_vault_proxy() {
+	local port p
+	port=$(free_port)
+	config "$port" >"$work/vault-proxy.hcl"
+	(cd "$work" && exec env -i PATH="$PATH" HOME="$work" "$vault_bin" proxy -config="$work/vault-proxy.hcl" >>"$work/vault-proxy.log" 2>&1) &
+	p=$!
+	pids+=($p)
+	wait_port "$port"
+	sleep 1 # let auto-auth finish
+	bench "vault proxy" "$port" "$p"
+	stop "$p"
+}
+
+run_bare_proxy() {
+	local port p
+	port=$(free_port)
+	"$work/bareproxy" -listen "127.0.0.1:$port" -vault "http://127.0.0.1:$vault_port" -token-file "$work/token" 2>>"$work/bare.log" &
+	p=$!
+	pids+=($p)
+	wait_port "$port"
+	bench "bare proxy" "$port" "$p"
+	stop "$p"
+}
+
+run_vaultproxy() {
+	local port p
+	port=$(free_port)
+	config "$port" >"$work/vaultproxy.hcl"
+	env -i PATH="$PATH" HOME="$work" "$work/vaultproxy" run "$work/vaultproxy.hcl" >>"$work/vaultproxy.log" 2>&1 &
+	p=$!
+	pids+=($p)
+	wait_port "$port"
+	sleep 1
+	bench "vaultproxy" "$port" "$p"
+	stop "$p"
+}
+
+# Rounds rotate the order, so that no proxy always runs first (on a fresh Vault) or last.
+for ((round = 0; round < rounds; round++)); do
+	case $((round % 3)) in
+	0) run_vault_proxy; run_bare_proxy; run_vaultproxy ;;
+	1) run_bare_proxy; run_vaultproxy; run_vault_proxy ;;
+	2) run_vaultproxy; run_vault_proxy; run_bare_proxy ;;
+	esac
+done
+
+printf '%s\n' "${results[@]}" | "$work/loadgen" -summary
