@@ -38,7 +38,6 @@ type Manager struct {
 	lastVerify time.Time
 	usable     atomic.Pointer[string] // the current token when usable (not stale), else nil
 
-
 	reauth chan string
 }
 
