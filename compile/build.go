@@ -192,7 +192,11 @@ func (b *builder) enumOverride(v Value[string], flag, env string, enum []string)
 	if o.origin.kind == OriginFlag || o.origin.kind == OriginEnv {
 		lower := strings.ToLower(o.v)
 		if !contains(enum, lower) {
-			b.fail("Invalid "+o.origin.String(), fmt.Sprintf("%q is not one of %s.", o.v, joinOr(quoteAll(enum))), nil)
+			summary, name := "Invalid environment variable", o.origin.name
+			if o.origin.kind == OriginFlag {
+				summary, name = "Invalid flag value", "-"+name
+			}
+			b.fail(summary, fmt.Sprintf("%s=%q is not one of %s.", name, o.v, joinOr(quoteAll(enum))), nil)
 			return v
 		}
 		o.v = lower
@@ -256,7 +260,8 @@ func (b *builder) buildVault(vb *dblock) Vault {
 	case n.v == -1:
 		n.v = 0
 	case n.v < -1:
-		b.fail("Invalid value for num_retries", fmt.Sprintf("num_retries must be -1 (no retries) or more; %d is not.", n.v), n.Range(v.decl).Ptr())
+		b.fail("Invalid value for num_retries", fmt.Sprintf("num_retries must be -1 (no retries) or more; %d is not.", n.v),
+			retry.val("num_retries").attr.expr.Range().Ptr())
 		n.v = 0
 	}
 	if e, ok := b.opts.env("VAULT_MAX_RETRIES"); ok {
@@ -398,7 +403,9 @@ func (b *builder) buildMethod(mb *dblock, vault Vault) Method {
 	m := Method{decl: mb.defRange}
 	m.typ = newValue(mb.label, ConfigOrigin(mb.labelRange))
 	if mb.label == "pcf" {
-		b.warn("Deprecated method type", `"pcf" is a deprecated alias of "cf"; write method "cf".`, mb.labelRange.Ptr())
+		b.fail("Unsupported method type",
+			`"pcf" was a deprecated alias of "cf". Vault Proxy 1.21 rejects it when loading the configuration ("unknown auto-auth method type pcf"); write method "cf".`,
+			mb.labelRange.Ptr())
 	}
 	mp := getStr(body, "mount_path")
 	if !mp.IsSet() || strings.TrimSpace(mp.v) == "" {

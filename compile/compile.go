@@ -43,7 +43,7 @@ func (o Options) flag(name string) (string, bool) {
 // never nil; it is complete only when the diagnostics hold no error.
 func Compile(srcs []Source, opts Options) (*Plan, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
-	d := &decoder{sources: map[string][]byte{}}
+	d := &decoder{sources: map[string][]byte{}, opts: opts}
 	parser := hclparse.NewParser()
 	var files []*dbody
 	var names []string
@@ -55,7 +55,8 @@ func Compile(srcs []Source, opts Options) (*Plan, hcl.Diagnostics) {
 		var sb syntaxBody
 		var f *hcl.File
 		var pdiags hcl.Diagnostics
-		if isJSONName(src.Name) {
+		json := src.isJSON()
+		if json {
 			f, pdiags = parser.ParseJSON(src.Bytes, src.Name)
 		} else {
 			f, pdiags = parser.ParseHCL(src.Bytes, src.Name)
@@ -65,6 +66,11 @@ func Compile(srcs []Source, opts Options) (*Plan, hcl.Diagnostics) {
 			susp.unreliable = true
 		}
 		if f == nil || f.Body == nil {
+			continue
+		}
+		if pdiags.HasErrors() && json {
+			// The JSON parser's recovery leaves values that are not what was meant (a property
+			// after a trailing comma is lost): reading them would only add false findings.
 			continue
 		}
 		extents = append(extents, topLevelExtents(f, src.Name)...)

@@ -6,13 +6,20 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/vaultproxy/vaultproxy/schema"
-	"github.com/zclconf/go-cty/cty"
 )
 
 // decoder reads bodies against the schema. It keeps every file's source for the diagnostics that quote
 // what was written (an unquoted 0600, a decimal file mode).
 type decoder struct {
 	sources map[string][]byte
+	opts    Options
+}
+
+// replacedByEnv names the top-level attributes that an environment variable, when set, replaces
+// unread: Vault Proxy then never looks at the file's value (command/proxy/config LoadConfigFile).
+var replacedByEnv = map[string]string{
+	"disable_idle_connections": "VAULT_PROXY_DISABLE_IDLE_CONNECTIONS",
+	"disable_keep_alives":      "VAULT_PROXY_DISABLE_KEEP_ALIVES",
 }
 
 // dbody is a body read against its schema: typed attribute values and nested blocks by type.
@@ -64,10 +71,25 @@ func (d *decoder) decodeBody(sb syntaxBody, sch *schema.Block, label string) (*d
 			continue
 		}
 		seen[a.name] = a
+		if sch.LabelAttr && a.name == sch.Label {
+			continue // the enclosing block's label, written as an attribute: decodeBlock read it
+		}
 		if nb := sch.Block(a.name, label); nb != nil && a.obj != nil {
 			nested = append(nested, &block{typ: a.name, typeRange: a.nameRange, defRange: a.nameRange,
 				body: a.obj, fromAttr: true})
 			continue
+		}
+		if env := replacedByEnv[a.name]; env != "" && sch == schema.Root {
+			if v, ok := d.opts.env(env); ok {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagWarning,
+					Summary:  "Argument has no effect",
+					Detail:   fmt.Sprintf("%s=%s is set and replaces %s, as in Vault Proxy, which then does not read this value.", env, v, a.name),
+					Subject:  a.nameRange.Ptr(),
+					Context:  a.rng.Ptr(),
+				})
+				continue
+			}
 		}
 		as := sch.Attribute(a.name)
 		if as == nil {
@@ -205,10 +227,21 @@ func (d *decoder) decodeBlock(b *block, nb *schema.Block) (*dblock, hcl.Diagnost
 		}
 	}
 	typeAttr := d.peekTypeAttribute(b, nb)
+	typeUnread := false // a type attribute whose value was reported unreadable
 	if nb.Label != "" && nb.LabelAttr && typeAttr != nil {
-		v, vdiags := typeAttr.expr.Value(nil)
-		if !vdiags.HasErrors() && v.Type() == cty.String && !v.IsNull() {
-			typ := strings.ToLower(v.AsString())
+		// The label written as an attribute is read here, once: decodeBody skips it. Its allowed
+		// values are checked below, as a label's are.
+		v, vdiags := d.convert(typeAttr, &schema.Attribute{Name: nb.Label, Kind: schema.String})
+		diags = append(diags, vdiags...)
+		if v == nil {
+			typeUnread = true
+		} else {
+			typ := v.s
+			if nb == schema.Listener {
+				// Vault Proxy lower-cases a listener's type attribute, but compares a method's, a
+				// sink's or a persist's exactly (their labels are lower-cased).
+				typ = strings.ToLower(typ)
+			}
 			if out.label != "" && typ != out.label {
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
@@ -225,7 +258,7 @@ func (d *decoder) decodeBlock(b *block, nb *schema.Block) (*dblock, hcl.Diagnost
 			}
 		}
 	}
-	if nb.Label != "" && out.label == "" {
+	if nb.Label != "" && out.label == "" && !typeUnread {
 		detail := fmt.Sprintf("A %s block needs its %s, as a label (%s %q { ... })", b.typ, nb.Label, b.typ, firstOr(nb.LabelValues))
 		if nb.LabelAttr {
 			detail += fmt.Sprintf(" or as an attribute (%s = %q)", nb.Label, firstOr(nb.LabelValues))
@@ -249,6 +282,22 @@ func (d *decoder) decodeBlock(b *block, nb *schema.Block) (*dblock, hcl.Diagnost
 			Subject:  out.labelRange.Ptr(),
 			Context:  b.defRange.Ptr(),
 		})
+	}
+	if jb, ok := b.body.(jsonBody); ok {
+		if name := hcl1Flattened(jb); name != "" {
+			fix := fmt.Sprintf("Give the %s an attribute of its own, or write %q as an array: \"%s\": [{ ... }].", b.typ, name, name)
+			if nb.LabelAttr && out.label != "" {
+				fix = fmt.Sprintf("Write its %s as a property instead of a label: \"%s\": {\"%s\": %q, \"%s\": ...}.",
+					nb.Label, b.typ, nb.Label, out.label, name)
+			}
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "JSON block that Vault Proxy misreads",
+				Detail: fmt.Sprintf("Every property of this %s object is an object, which Vault Proxy's HCL 1 reads as more labels of the block: it would fail to load, or drop %q. %s",
+					b.typ, name, fix),
+				Subject: b.defRange.Ptr(),
+			})
+		}
 	}
 	// A block with a bad label is still read, so that the problems in its body are reported in the same
 	// run, and kept, so that cross-block rules do not report it missing.

@@ -1,21 +1,30 @@
 package compile
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"unicode"
 
 	"github.com/hashicorp/hcl/v2"
 )
 
-// Source is one configuration file: its name as diagnostics show it, and its bytes. A name ending in
-// ".json" is read as HCL's JSON syntax, any other as HCL native syntax.
+// Source is one configuration file: its name as diagnostics show it, and its bytes. As in Vault Proxy
+// (HCL 1's parser), the content decides the syntax, not the name: a file whose first character other
+// than white space is "{" is read as HCL's JSON syntax, any other as HCL native syntax.
 type Source struct {
 	Name  string
 	Bytes []byte
+}
+
+// isJSON reports whether the source is read as JSON: HCL 1's lexMode rule.
+func (s Source) isJSON() bool {
+	trimmed := bytes.TrimLeftFunc(s.Bytes, unicode.IsSpace)
+	return len(trimmed) > 0 && trimmed[0] == '{'
 }
 
 // StdinName is the name given to a configuration read from standard input.

@@ -1,8 +1,6 @@
 package compile
 
 import (
-	"strings"
-
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 )
@@ -91,8 +89,6 @@ func (p *Plan) Suspect(rng *hcl.Range) bool {
 	}
 	return false
 }
-
-func isJSONName(name string) bool { return strings.HasSuffix(strings.ToLower(name), ".json") }
 
 // HasErrorsIn reports whether Compile reported an error inside a top-level block of type blockType (or
 // in a top-level attribute of that name), or in a way that leaves the whole configuration in doubt. A

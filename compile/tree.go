@@ -122,10 +122,20 @@ func (j jsonBody) content(sch *schema.Block, label string) (*body, hcl.Diagnosti
 	out := &body{missing: j.b.MissingItemRange()}
 	all, diags := j.b.JustAttributes()
 	names := make([]string, 0, len(all))
+	var blockTypes []hcl.BlockHeaderSchema
 	for name := range all {
 		names = append(names, name)
+		if sch.Block(name, label) != nil {
+			blockTypes = append(blockTypes, hcl.BlockHeaderSchema{Type: name})
+		}
 	}
 	sort.Strings(names)
+	if diags.HasErrors() && len(blockTypes) > 0 {
+		// JustAttributes calls a repeated property a duplicate, but a block type may repeat, as in
+		// HCL 1 ("listener" twice holds two listeners): only repeated attributes are errors.
+		_, rest, _ := j.b.PartialContent(&hcl.BodySchema{Blocks: blockTypes})
+		_, diags = rest.JustAttributes()
+	}
 	for _, name := range names {
 		a := all[name]
 		nb := sch.Block(name, label)
@@ -146,22 +156,96 @@ func (j jsonBody) content(sch *schema.Block, label string) (*body, hcl.Diagnosti
 	return out, diags
 }
 
-// jsonBlocks reads the blocks of one type from a JSON body. A labelled type is tried with its label
-// first (`"listener": {"tcp": {...}}`) and then without (`"listener": {"type": "tcp", ...}`).
+// jsonBlocks reads the blocks of one type from a JSON body. A labelled type may be written, object by
+// object, with its label (`"listener": {"tcp": {...}}`) or without it, the label then being an
+// attribute (`"listener": {"type": "tcp", ...}`); Vault Proxy's HCL 1 reads both, even mixed in one
+// array (`"listener": [{"tcp": {...}}, {"type": "unix", ...}]`). Each object is read as labelled when
+// all its properties are objects or arrays, as a label's body must be.
 func jsonBlocks(b hcl.Body, nb *schema.Block) ([]*block, hcl.Diagnostics) {
-	try := func(labels []string) ([]*block, hcl.Diagnostics) {
+	read := func(labels []string) ([]*block, hcl.Diagnostics) {
 		c, _, diags := b.PartialContent(&hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{{Type: nb.Type, LabelNames: labels}}})
-		var out []*block
+		out := make([]*block, 0, len(c.Blocks))
 		for _, hb := range c.Blocks {
 			out = append(out, &block{typ: hb.Type, labels: hb.Labels, typeRange: hb.TypeRange,
 				labelRanges: hb.LabelRanges, defRange: hb.DefRange, body: jsonBody{hb.Body}})
 		}
 		return out, diags
 	}
-	if nb.Label != "" {
-		if out, diags := try([]string{nb.Label}); !diags.HasErrors() {
-			return out, diags
+	unlabelled, diags := read(nil)
+	if nb.Label == "" {
+		return unlabelled, diags
+	}
+	var labelled []*block
+	out := make([]*block, 0, len(unlabelled))
+	for _, ub := range unlabelled {
+		obj := ub.body.(jsonBody).b
+		props, _ := obj.JustAttributes()
+		if !labelledShape(props) {
+			out = append(out, ub)
+			continue
+		}
+		if labelled == nil {
+			// The labelled reading fails on the objects that are not labelled; only the blocks of
+			// labelled objects are taken from it, so its diagnostics do not apply.
+			labelled, _ = read([]string{nb.Label})
+		}
+		end := obj.MissingItemRange().End.Byte
+		start := end
+		for _, p := range props {
+			start = min(start, p.NameRange.Start.Byte)
+		}
+		for _, lb := range labelled {
+			if at := lb.labelRanges[0].Start.Byte; start <= at && at < end {
+				out = append(out, lb)
+			}
 		}
 	}
-	return try(nil)
+	return out, diags
+}
+
+// labelledShape reports whether the properties of a JSON object are those of labelled blocks: at
+// least one, and every value an object or an array.
+func labelledShape(props hcl.Attributes) bool {
+	if len(props) == 0 {
+		return false
+	}
+	for _, p := range props {
+		if !isJSONContainer(p.Expr) {
+			return false
+		}
+	}
+	return true
+}
+
+// isJSONContainer reports whether a JSON expression is an object or an array.
+func isJSONContainer(e hcl.Expression) bool {
+	if l, ok := e.(interface{ ExprList() []hcl.Expression }); ok && l.ExprList() != nil {
+		return true
+	}
+	return isJSONObject(e)
+}
+
+// hcl1Flattened returns the first property of a JSON block body when every property is an object, and
+// "" otherwise. Vault Proxy's HCL 1 JSON parser flattens such an object into labels of the enclosing
+// item (json/parser/flatten.go): `"auto_auth": {"method": {...}, "sink": {...}}` becomes two auto_auth
+// blocks, `"method": {"approle": {"config": {...}}}` a method with two labels and no type. An array is
+// never flattened this way, nor is an object with any other property.
+func hcl1Flattened(jb jsonBody) string {
+	props, _ := jb.b.JustAttributes()
+	first, firstAt := "", -1
+	for name, p := range props {
+		if !isJSONObject(p.Expr) {
+			return ""
+		}
+		if at := p.NameRange.Start.Byte; firstAt < 0 || at < firstAt {
+			first, firstAt = name, at
+		}
+	}
+	return first
+}
+
+// isJSONObject reports whether a JSON expression is an object.
+func isJSONObject(e hcl.Expression) bool {
+	m, ok := e.(interface{ ExprMap() []hcl.KeyValuePair })
+	return ok && m.ExprMap() != nil
 }

@@ -51,7 +51,9 @@ func (d *decoder) convert(a *attribute, sch *schema.Attribute) (*dval, hcl.Diagn
 		return nil, append(diags, d.valueError(a, "Invalid value", fmt.Sprintf("%s must not be null.", sch.Name)))
 	}
 	if !val.IsWhollyKnown() {
-		return nil, append(diags, d.valueError(a, "Invalid value", fmt.Sprintf("The value of %s must be known when the configuration is read.", sch.Name)))
+		// Without an evaluation context, only an expression that failed to parse (already reported
+		// as a syntax error) evaluates to an unknown value: say nothing more about it.
+		return nil, diags
 	}
 	typ := val.Type()
 	switch sch.Kind {
@@ -59,18 +61,25 @@ func (d *decoder) convert(a *attribute, sch *schema.Attribute) (*dval, hcl.Diagn
 		switch {
 		case typ == cty.String:
 			out.s = val.AsString()
-		case typ == cty.Number || typ == cty.Bool:
+		case typ == cty.Number:
+			// HCL 1 reads a whole number as its digits, but fails on a fraction or an exponent.
 			out.s = d.sourceText(a)
+			if strings.ContainsAny(out.s, ".eE") {
+				return nil, append(diags, d.valueError(a, "Invalid value for "+sch.Name,
+					fmt.Sprintf("%s must be a string; Vault Proxy reads a whole number as its digits, but fails on %s. Quote it: %s = %q.",
+						sch.Name, out.s, sch.Name, out.s)))
+			}
 			diags = append(diags, d.tolerated(a, fmt.Sprintf("%s = %q", sch.Name, out.s)))
 		default:
+			// Booleans too: HCL 1 fails to read one as a string ("unknown type for string").
 			return nil, append(diags, d.typeError(a, sch, typ))
 		}
 		if len(sch.Enum) > 0 {
-			lower := strings.ToLower(out.s)
-			if !contains(sch.Enum, lower) {
+			v, ok := matchEnum(sch, out.s)
+			if !ok {
 				return nil, append(diags, d.enumError(a, sch, out.s))
 			}
-			out.s = lower
+			out.s = v
 		}
 	case schema.Bool, schema.TokenMode:
 		switch {
@@ -89,6 +98,14 @@ func (d *decoder) convert(a *attribute, sch *schema.Attribute) (*dval, hcl.Diagn
 				text = val.AsString()
 			}
 			b, err := strconv.ParseBool(text)
+			if sch.Strict {
+				detail := fmt.Sprintf("%s must be true or false, unquoted: Vault Proxy reads it as a Go bool and fails on %s.",
+					sch.Name, d.sourceText(a))
+				if err == nil {
+					detail += fmt.Sprintf(" Write %s = %t.", sch.Name, b)
+				}
+				return nil, append(diags, d.valueError(a, "Invalid value for "+sch.Name, detail))
+			}
 			if err != nil {
 				if sch.Kind == schema.TokenMode {
 					return nil, append(diags, d.enumError(a, sch, text))
@@ -145,17 +162,23 @@ func (d *decoder) convert(a *attribute, sch *schema.Attribute) (*dval, hcl.Diagn
 			for _, part := range strings.Split(val.AsString(), ",") {
 				out.list = append(out.list, strings.TrimSpace(part))
 			}
+			if sch.Strict {
+				// HCL 1 fails to read a string as a list ("unknown slice type").
+				return nil, append(diags, d.valueError(a, "Invalid value for "+sch.Name,
+					fmt.Sprintf("%s must be a list of strings; Vault Proxy fails to read a single string as one. Write %s = [%s].",
+						sch.Name, sch.Name, quoteList(out.list))))
+			}
 			diags = append(diags, d.tolerated(a, fmt.Sprintf("%s = [%s]", sch.Name, quoteList(out.list))))
 		default:
 			return nil, append(diags, d.typeError(a, sch, typ))
 		}
 		if len(sch.Enum) > 0 {
 			for i, item := range out.list {
-				lower := strings.ToLower(item)
-				if !contains(sch.Enum, lower) {
+				v, ok := matchEnum(sch, item)
+				if !ok {
 					return nil, append(diags, d.enumError(a, sch, item))
 				}
-				out.list[i] = lower
+				out.list[i] = v
 			}
 		}
 	case schema.OctalString:
@@ -308,10 +331,43 @@ func (d *decoder) enumError(a *attribute, sch *schema.Attribute, got string) *hc
 	if sch.Kind == schema.TokenMode {
 		detail = fmt.Sprintf("%q is not a valid value for %s. Allowed values are %s (case-insensitive).", got, sch.Name, joinOr(allowed))
 	}
-	if s := suggest(strings.ToLower(got), sch.Enum); s != "" {
+	if s := suggest(got, sch.Enum); s != "" {
 		detail += fmt.Sprintf(" Did you mean %q?", s)
+		if strings.EqualFold(s, got) {
+			detail += " Vault Proxy matches this value case-sensitively."
+		}
 	}
 	return d.valueError(a, "Unsupported value for "+sch.Name, detail)
+}
+
+// matchEnum finds value among the allowed values of an enum attribute: ignoring case where Vault Proxy
+// does (caseInsensitive), exactly elsewhere. It returns the allowed value it matched.
+func matchEnum(sch *schema.Attribute, value string) (string, bool) {
+	if caseInsensitive[sch] {
+		value = strings.ToLower(value)
+	}
+	return value, contains(sch.Enum, value)
+}
+
+// caseInsensitive holds the enum attributes whose value Vault Proxy lower-cases before reading it
+// (hclog.LevelFromString, logging.ParseLogFormat). Vault Proxy compares every other enum value
+// exactly: "Always", "Metrics_Only" or "Pessimistic" fail there, or are silently not matched.
+var caseInsensitive = attributeSet(map[*schema.Block][]string{
+	schema.Root: {"log_level", "log_format"},
+})
+
+func attributeSet(names map[*schema.Block][]string) map[*schema.Attribute]bool {
+	set := map[*schema.Attribute]bool{}
+	for b, list := range names {
+		for _, n := range list {
+			a := b.Attribute(n)
+			if a == nil {
+				panic("compile: the schema of " + b.Type + " has no attribute " + n)
+			}
+			set[a] = true
+		}
+	}
+	return set
 }
 
 func joinOr(items []string) string {
