@@ -1,0 +1,389 @@
+package compile
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/vaultproxy/vaultproxy/fixtures"
+)
+
+// The golden fixtures (validate.TestFixtures) pin the diagnostics of every case. The tests here pin
+// what the plan holds for the forms that compile cleanly: that a tolerated or HCL 1 form is not only
+// accepted but read as Vault Proxy reads it.
+
+// fixture compiles one case of fixtures/ by name, with its environment.
+func fixture(t *testing.T, name string) (*Plan, hcl.Diagnostics) {
+	t.Helper()
+	for _, c := range fixtures.Load(t, filepath.ToSlash(filepath.Dir(name))) {
+		if c.Name == name {
+			srcs := make([]Source, 0, len(c.Files))
+			for _, f := range c.Files {
+				srcs = append(srcs, Source{Name: f.Name, Bytes: f.Data})
+			}
+			return Compile(srcs, Options{Env: c.LookupEnv})
+		}
+	}
+	t.Fatalf("no fixture %s", name)
+	return nil, nil
+}
+
+// clean compiles a fixture that must compile without errors.
+func clean(t *testing.T, name string) *Plan {
+	t.Helper()
+	p, diags := fixture(t, name)
+	if diags.HasErrors() {
+		t.Fatalf("%s: %v", name, diags)
+	}
+	return p
+}
+
+func compileString(t *testing.T, name, src string, opts Options) (*Plan, hcl.Diagnostics) {
+	t.Helper()
+	return Compile([]Source{{Name: name, Bytes: []byte(src)}}, opts)
+}
+
+func listenerTypes(p *Plan) []string {
+	var out []string
+	for _, l := range p.Listeners() {
+		out = append(out, string(l.Type().Get())+" "+l.Address().Get())
+	}
+	return out
+}
+
+func eq[T comparable](t *testing.T, what string, got, want T) {
+	t.Helper()
+	if got != want {
+		t.Errorf("%s = %v, want %v", what, got, want)
+	}
+}
+
+func TestHCL1Forms(t *testing.T) {
+	p := clean(t, "compile/forms/hcl1-forms")
+	eq(t, "num_retries", p.Vault().NumRetries().Get(), 2)
+	eq(t, "listeners", strings.Join(listenerTypes(p), ","), "tcp 127.0.0.1:8100")
+	eq(t, "enable_quit", p.Listeners()[0].EnableQuit().Get(), true)
+	aa, ok := p.AutoAuth()
+	eq(t, "auto_auth declared", ok, true)
+	m := aa.Method()
+	eq(t, "method type", m.Type().Get(), "approle")
+	eq(t, "method type origin", m.Type().Origin().String(), "config.hcl:10,12-21")
+	eq(t, "role_id_file_path", m.Config().String("role_id_file_path").Get(), "/etc/vproxy/role-id")
+	eq(t, "remove_secret_id_file_after_reading default", m.Config().Bool("remove_secret_id_file_after_reading").Get(), true)
+	eq(t, "sinks", len(aa.Sinks()), 1)
+	eq(t, "sink type", aa.Sinks()[0].Type().Get(), "file")
+	eq(t, "sink path", aa.Sinks()[0].Path().Get(), "/run/vproxy/token")
+	eq(t, "sink mode default", aa.Sinks()[0].Mode().Get(), fs.FileMode(0o640))
+	c, ok := p.Cache()
+	eq(t, "cache declared", ok, true)
+	ps, ok := c.Persist()
+	eq(t, "persist declared", ok, true)
+	eq(t, "persist type", ps.Type().Get(), "kubernetes")
+	eq(t, "persist path", ps.Path().Get(), "/vault/agent-cache/")
+	eq(t, "persist exit_on_err default (the code's, not the docs')", ps.ExitOnErr().Get(), false)
+}
+
+func TestListenerForms(t *testing.T) {
+	for name, want := range map[string]string{
+		"compile/listener/type-attribute":           "tcp 127.0.0.1:8100",
+		"compile/listener/type-upper-case":          "tcp 127.0.0.1:8100,unix /run/vproxy/proxy.sock",
+		"compile/listener/type-label-and-attribute": "tcp 127.0.0.1:8100",
+		"compile/json/listener-labelled":            "tcp 127.0.0.1:8100",
+		"compile/json/listener-array-type":          "tcp 127.0.0.1:8100,unix /run/vproxy/proxy.sock",
+		"compile/json/listener-object-type":         "tcp 127.0.0.1:8100",
+		"compile/json/listener-array-labelled":      "tcp 127.0.0.1:8100,unix /run/vproxy/proxy.sock",
+		"compile/json/listener-array-mixed":         "tcp 127.0.0.1:8100,unix /run/vproxy/proxy.sock",
+		"compile/json/listener-duplicate-key":       "tcp 127.0.0.1:8100,unix /run/vproxy/proxy.sock",
+		"compile/merge/listeners-add-up":            "tcp 127.0.0.1:8100,unix /run/vproxy/proxy.sock,tcp 127.0.0.1:8101",
+	} {
+		t.Run(name, func(t *testing.T) {
+			p := clean(t, name)
+			eq(t, "listeners", strings.Join(listenerTypes(p), ","), want)
+			for i, l := range p.Listeners() {
+				eq(t, "index", l.Index(), i)
+				eq(t, "tls_disable", l.TLSDisable().Get(), true)
+			}
+		})
+	}
+}
+
+func TestJSONConfig(t *testing.T) {
+	p := clean(t, "compile/json/full-valid")
+	eq(t, "pid_file", p.PidFile().Get(), "/run/vproxy/pid")
+	eq(t, "address", p.Vault().Address().Get(), "https://vault.example.test:8200")
+	eq(t, "num_retries", p.Vault().NumRetries().Get(), 3)
+	aa, _ := p.AutoAuth()
+	eq(t, "method", aa.Method().Type().Get(), "approle")
+	eq(t, "secret_id_file_path", aa.Method().Config().String("secret_id_file_path").Get(), "/etc/vproxy/secret-id")
+	eq(t, "sink mode (JSON 416 is 0640)", aa.Sinks()[0].Mode().Get(), fs.FileMode(0o640))
+	eq(t, "use_auto_auth_token", p.APIProxy().UseAutoAuthToken().Get(), TokenModeClient)
+	aa2, _ := p.AutoAuth()
+	eq(t, "sink wrap_ttl", aa2.Sinks()[0].WrapTTL().Get(), 5*time.Minute)
+	c, _ := p.Cache()
+	ps, _ := c.Persist()
+	eq(t, "persist", ps.Type().Get(), "kubernetes")
+
+	p = clean(t, "compile/json/method-type-property")
+	aa, _ = p.AutoAuth()
+	eq(t, "method", aa.Method().Type().Get(), "kubernetes")
+	eq(t, "token_path default", aa.Method().Config().String("token_path").Get(), "/var/run/secrets/kubernetes.io/serviceaccount/token")
+	eq(t, "sink", aa.Sinks()[0].Type().Get(), "file")
+	c, _ = p.Cache()
+	ps, _ = c.Persist()
+	eq(t, "persist", ps.Path().Get(), "/vault/agent-cache/")
+}
+
+// TestToleratedForms checks that a value written in a tolerated form is read as its canonical form.
+func TestToleratedForms(t *testing.T) {
+	p := clean(t, "compile/vault/tls-skip-verify-string")
+	eq(t, `tls_skip_verify = "true"`, p.Vault().TLSSkipVerify().Get(), true)
+
+	p = clean(t, "compile/retry/string-number")
+	eq(t, `num_retries = "5"`, p.Vault().NumRetries().Get(), 5)
+
+	p = clean(t, "compile/api_proxy/use-auto-auth-token-one")
+	eq(t, "use_auto_auth_token = 1", p.APIProxy().UseAutoAuthToken().Get(), TokenModeAutoAuth)
+	p = clean(t, "compile/api_proxy/use-auto-auth-token-string-true")
+	eq(t, `use_auto_auth_token = "true"`, p.APIProxy().UseAutoAuthToken().Get(), TokenModeAutoAuth)
+	p = clean(t, "cases/11-use-auto-auth-token-force-any-case")
+	eq(t, `use_auto_auth_token = "Force"`, p.APIProxy().UseAutoAuthToken().Get(), TokenModeForce)
+
+	p = clean(t, "compile/listener/tls-disable-string")
+	for _, l := range p.Listeners() {
+		eq(t, "tls_disable", l.TLSDisable().Get(), true)
+	}
+
+	p = clean(t, "compile/cache/refresh-interval-tolerated")
+	c, _ := p.Cache()
+	eq(t, `refresh_interval = "1d"`, c.StaticSecretTokenCapabilityRefreshInterval().Get(), 24*time.Hour)
+	tel, _ := p.Telemetry()
+	eq(t, "prometheus_retention_time = 300", tel.PrometheusRetentionTime().Get(), 5*time.Minute)
+
+	p = clean(t, "compile/method/wrap-ttl-days")
+	aa, _ := p.AutoAuth()
+	eq(t, `wrap_ttl = "1d"`, aa.Method().WrapTTL().Get(), 24*time.Hour)
+
+	p = clean(t, "compile/method/cert-reload-tolerated")
+	aa, _ = p.AutoAuth()
+	eq(t, `reload = "true"`, aa.Method().Config().Bool("reload").Get(), true)
+	eq(t, "reload_period = 60", aa.Method().Config().Duration("reload_period").Get(), time.Minute)
+
+	for name, want := range map[string]fs.FileMode{
+		"compile/sink/mode-octal":  0o640,
+		"compile/sink/mode-string": 0o640,
+		"compile/sink/valid":       0o600,
+	} {
+		p = clean(t, name)
+		aa, _ = p.AutoAuth()
+		eq(t, name+" mode", aa.Sinks()[0].Mode().Get(), want)
+	}
+
+	p = clean(t, "cases/22-unix-socket-mode-only")
+	eq(t, `socket_mode = "0660"`, p.Listeners()[0].SocketMode().Get(), fs.FileMode(0o660))
+	eq(t, "socket_mode set", p.Listeners()[0].SocketMode().IsSet(), true)
+
+	p = clean(t, "compile/top/log-level-upper")
+	eq(t, `log_level = "DEBUG"`, p.LogLevel().Get(), "debug")
+	p = clean(t, "compile/top/pid-file-number")
+	eq(t, "pid_file = 1234", p.PidFile().Get(), "1234")
+}
+
+func TestMethodConfigs(t *testing.T) {
+	p := clean(t, "compile/method/token-file-mount-path")
+	aa, _ := p.AutoAuth()
+	eq(t, "token_file mount_path", aa.Method().MountPath().Get(), "auth/token")
+
+	p = clean(t, "compile/method/approle-valid")
+	aa, _ = p.AutoAuth()
+	m := aa.Method()
+	eq(t, "mount_path (trailing slash trimmed)", m.MountPath().Get(), "auth/approle-prod")
+	eq(t, "namespace", m.Namespace().Get(), "org-a/")
+	eq(t, "min_backoff", m.MinBackoff().Get(), 2*time.Second)
+	eq(t, "remove_secret_id_file_after_reading", m.Config().Bool("remove_secret_id_file_after_reading").Get(), false)
+
+	p = clean(t, "compile/method/jwt-valid")
+	aa, _ = p.AutoAuth()
+	eq(t, "jwt_read_period", aa.Method().Config().Duration("jwt_read_period").Get(), 30*time.Second)
+	eq(t, "jwt mount default", aa.Method().MountPath().Get(), "auth/jwt")
+
+	p = clean(t, "compile/method/unchecked-type")
+	aa, _ = p.AutoAuth()
+	cfg := aa.Method().Config()
+	eq(t, "aws keys", strings.Join(cfg.Keys(), ","), "anything,region,role,type")
+	eq(t, "aws anything", cfg.String("anything").Get(), "42")
+	eq(t, "aws region", cfg.String("region").Get(), "eu-west-1")
+
+	p = clean(t, "compile/method/label-case")
+	aa, _ = p.AutoAuth()
+	eq(t, `method "AppRole"`, aa.Method().Type().Get(), "approle")
+	eq(t, `mount_path of method "AppRole"`, aa.Method().MountPath().Get(), "auth/approle")
+	eq(t, `sink "File"`, aa.Sinks()[0].Type().Get(), "file")
+
+	p = clean(t, "compile/method/config-block")
+	aa, _ = p.AutoAuth()
+	eq(t, "config { } block", aa.Method().Config().String("role_id_file_path").Get(), "/etc/vproxy/role-id")
+}
+
+func TestMerge(t *testing.T) {
+	p := clean(t, "compile/merge/block-replaced")
+	eq(t, "vault address from the later file", p.Vault().Address().Get(), "https://vault2.example.test:8200")
+	eq(t, "namespace of the replaced block is not kept", p.Vault().Namespace().Get(), "")
+	eq(t, "address origin", p.Vault().Address().Origin().Range().Filename, "b.hcl")
+
+	p = clean(t, "compile/merge/every-block-replaced")
+	eq(t, "api_proxy replaced", p.APIProxy().UseAutoAuthToken().Get(), TokenModeClient)
+	aa, _ := p.AutoAuth()
+	eq(t, "auto_auth replaced", aa.Method().Type().Get(), "kubernetes")
+	tel, _ := p.Telemetry()
+	eq(t, "telemetry replaced", tel.DisableHostname().Get(), false)
+
+	p = clean(t, "compile/merge/attribute-replaced")
+	eq(t, "log_level from the later file", p.LogLevel().Get(), "warn")
+
+	p = clean(t, "compile/merge/exit-after-auth-ored")
+	eq(t, "exit_after_auth ORed", p.ExitAfterAuth().Get(), true)
+	eq(t, "files in merge order", strings.Join(p.Files(), ","), "a.hcl,b.hcl")
+}
+
+func TestEnvOverrides(t *testing.T) {
+	p := clean(t, "compile/env/vault-addr-overrides")
+	eq(t, "address", p.Vault().Address().Get(), "http://vault.example.test:8200")
+	eq(t, "address origin", p.Vault().Address().Origin().String(), "env VAULT_ADDR")
+
+	p = clean(t, "compile/env/log-level-upper")
+	eq(t, "log level", p.LogLevel().Get(), "debug")
+	eq(t, "log level origin", p.LogLevel().Origin().String(), "env VAULT_LOG_LEVEL")
+
+	p = clean(t, "compile/env/skip-verify-bad")
+	eq(t, "a bad VAULT_SKIP_VERIFY is ignored", p.Vault().TLSSkipVerify().Get(), false)
+	eq(t, "origin", p.Vault().TLSSkipVerify().IsSet(), false)
+
+	p = clean(t, "compile/env/max-retries-bad")
+	eq(t, "a bad VAULT_MAX_RETRIES is ignored", p.Vault().NumRetries().Get(), 12)
+
+	p = clean(t, "compile/env/disable-idle-valid")
+	eq(t, "disable_idle_connections from the environment", strings.Join(p.DisableIdleConnections().Get(), ","), "auto-auth,proxying")
+	eq(t, "origin", p.DisableIdleConnections().Origin().String(), "env VAULT_PROXY_DISABLE_IDLE_CONNECTIONS")
+
+	p = clean(t, "compile/env/aad-env-var-set")
+	aa, _ := p.AutoAuth()
+	eq(t, "aad from aad_env_var", aa.Sinks()[0].AAD().Get(), "app-1")
+	eq(t, "aad origin", aa.Sinks()[0].AAD().Origin().String(), "env VPROXY_AAD")
+
+	// An empty variable counts as unset, as in Vault Proxy.
+	p, diags := compileString(t, "c.hcl", `vault { address = "https://vault.example.test:8200" }`,
+		Options{Env: func(string) (string, bool) { return "", true }})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	eq(t, "empty VAULT_ADDR", p.Vault().Address().Get(), "https://vault.example.test:8200")
+
+	// Flags win over the environment, which wins over the file.
+	p, _ = compileString(t, "c.hcl", `vault { address = "https://file.example.test:8200" }`, Options{
+		Env: func(n string) (string, bool) {
+			return map[string]string{"VAULT_ADDR": "https://env.example.test:8200"}[n], n == "VAULT_ADDR"
+		},
+		Flags: map[string]string{"address": "https://flag.example.test:8200"},
+	})
+	eq(t, "flag over env", p.Vault().Address().Get(), "https://flag.example.test:8200")
+	eq(t, "flag origin", p.Vault().Address().Origin().String(), "flag -address")
+}
+
+func TestDefaults(t *testing.T) {
+	p, diags := compileString(t, "c.hcl", `listener "tcp" {}`, Options{})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	eq(t, "vault declared", p.Vault().Declared(), false)
+	eq(t, "address", p.Vault().Address().Get(), "https://127.0.0.1:8200")
+	eq(t, "num_retries", p.Vault().NumRetries().Get(), 12)
+	eq(t, "api_proxy declared", p.APIProxy().Declared(), false)
+	eq(t, "use_auto_auth_token", p.APIProxy().UseAutoAuthToken().Get(), TokenModeClient)
+	eq(t, "enforce_consistency", p.APIProxy().EnforceConsistency().Get(), ConsistencyNever)
+	eq(t, "when_inconsistent", p.APIProxy().WhenInconsistent().Get(), WhenInconsistentFail)
+	l := p.Listeners()[0]
+	eq(t, "listener address", l.Address().Get(), "127.0.0.1:8200")
+	eq(t, "tls_disable (TLS is on by default)", l.TLSDisable().Get(), false)
+	eq(t, "tls_min_version", l.TLSMinVersion().Get(), "tls12")
+	eq(t, "role", l.Role().Get(), RoleDefault)
+	eq(t, "log_level", p.LogLevel().Get(), "info")
+	eq(t, "log_rotate_duration", p.LogRotateDuration().Get(), 24*time.Hour)
+	if _, ok := p.Cache(); ok {
+		t.Error("no cache was written, but the plan has one")
+	}
+	if _, ok := p.AutoAuth(); ok {
+		t.Error("no auto_auth was written, but the plan has one")
+	}
+
+	for n, want := range map[string]int{"0": 12, "-1": 0, "3": 3} {
+		p, diags = compileString(t, "c.hcl", "vault {\n  retry {\n    num_retries = "+n+"\n  }\n}\n", Options{})
+		if diags.HasErrors() {
+			t.Fatal(diags)
+		}
+		eq(t, "num_retries = "+n, p.Vault().NumRetries().Get(), want)
+	}
+}
+
+// TestPlanImmutable checks that what the accessors return cannot change the plan.
+func TestPlanImmutable(t *testing.T) {
+	p := clean(t, "compile/merge/listeners-add-up")
+	ls := p.Listeners()
+	ls[0] = ls[1]
+	eq(t, "first listener", string(p.Listeners()[0].Type().Get()), "tcp")
+	files := p.Files()
+	files[0] = "x"
+	eq(t, "first file", p.Files()[0], "a.hcl")
+	p = clean(t, "compile/listener/tcp-valid")
+	suites := p.Listeners()[0].TLSCipherSuites().Get()
+	suites[0] = "x"
+	eq(t, "cipher suite", p.Listeners()[0].TLSCipherSuites().Get()[0], "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256")
+	p = clean(t, "compile/top/valid")
+	list := p.DisableIdleConnections().Get()
+	list[0] = "x"
+	eq(t, "disable_idle_connections", p.DisableIdleConnections().Get()[0], "auto-auth")
+}
+
+// TestReadSources checks how -config paths are read: a directory gives its *.hcl and *.json files,
+// sorted, without editor backups, hidden files or subdirectories; "-" reads standard input.
+func TestReadSources(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"b.hcl", "a.json", "c.HCL", "x.hcl~", ".#x.hcl", "#x.hcl#", ".hidden.hcl", "notes.txt", "sub/d.hcl"} {
+		path := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte("# "+name+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srcs, diags := ReadSources([]string{dir, "-"}, strings.NewReader(`listener "tcp" {}`))
+	if len(diags) > 0 {
+		t.Fatal(diags)
+	}
+	var names []string
+	for _, s := range srcs {
+		names = append(names, strings.TrimPrefix(filepath.ToSlash(s.Name), filepath.ToSlash(dir)+"/"))
+	}
+	want := []string{"a.json", "b.hcl", "c.HCL", StdinName}
+	if !slices.Equal(names, want) {
+		t.Errorf("read %q, want %q", names, want)
+	}
+	if got := string(srcs[len(srcs)-1].Bytes); got != `listener "tcp" {}` {
+		t.Errorf("stdin = %q", got)
+	}
+
+	_, diags = ReadSources([]string{filepath.Join(dir, "missing.hcl"), filepath.Join(dir, "sub")}, nil)
+	if len(diags) != 1 || diags[0].Summary != "Cannot read configuration" || diags[0].Subject != nil {
+		t.Errorf("a missing file: %v", diags)
+	}
+	empty := t.TempDir()
+	_, diags = ReadSources([]string{empty, "-"}, nil)
+	if len(diags) != 2 || diags[0].Summary != "No configuration files" || diags[1].Summary != "Cannot read standard input" {
+		t.Errorf("an empty directory and no stdin: %v", diags)
+	}
+}

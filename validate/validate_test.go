@@ -1,0 +1,74 @@
+package validate
+
+import (
+	"testing"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/vaultproxy/vaultproxy/compile"
+	"github.com/vaultproxy/vaultproxy/fixtures"
+	"github.com/vaultproxy/vaultproxy/internal/view"
+)
+
+// check compiles and validates a case as the CLI's loadFrom does: the rules run on the plan even when
+// compiling found errors (Plan leaves out what those explain), and the diagnostics are sorted as every
+// output prints them. cmd/vaultproxy's TestFixturesThroughCLI checks that loadFrom agrees.
+func check(c *fixtures.Case) hcl.Diagnostics {
+	plan, diags := compile.Compile(sources(c), compile.Options{Env: c.LookupEnv})
+	diags = append(diags, Plan(plan)...)
+	view.SortDiagnostics(diags)
+	return diags
+}
+
+func sources(c *fixtures.Case) []compile.Source {
+	srcs := make([]compile.Source, 0, len(c.Files))
+	for _, f := range c.Files {
+		srcs = append(srcs, compile.Source{Name: f.Name, Bytes: f.Data})
+	}
+	return srcs
+}
+
+// TestFixtures runs every golden case: the shared user-report cases, the compiler's cases per block
+// and check, and the cases per validation rule. Each case's want/diagnostics holds one
+// view.DiagnosticLine per diagnostic (go test ./validate -update rewrites them; review every change).
+func TestFixtures(t *testing.T) {
+	for _, dir := range []string{"cases", "compile", "validate"} {
+		for _, c := range fixtures.Load(t, dir) {
+			t.Run(c.Name, func(t *testing.T) {
+				diags := check(c)
+				lines := make([]string, 0, len(diags))
+				for _, d := range diags {
+					lines = append(lines, view.DiagnosticLine(d))
+				}
+				c.Check(t, "diagnostics", fixtures.Lines(lines))
+			})
+		}
+	}
+}
+
+// TestEveryRuleHasFixtures makes sure each rule has its directory of cases, fixtures/validate/<rule>/,
+// and that at least one of them triggers the rule and at least one is clean of it.
+func TestEveryRuleHasFixtures(t *testing.T) {
+	for _, r := range Rules() {
+		t.Run(r.Name, func(t *testing.T) {
+			fired, clean := false, false
+			for _, c := range fixtures.Load(t, "validate/"+r.Name) {
+				plan, diags := compile.Compile(sources(c), compile.Options{Env: c.LookupEnv})
+				if diags.HasErrors() {
+					t.Errorf("%s: does not compile, so it cannot exercise the rule: %v", c.Name, diags)
+					continue
+				}
+				if len(r.Check(plan)) > 0 {
+					fired = true
+				} else {
+					clean = true
+				}
+			}
+			if !fired {
+				t.Errorf("no case under fixtures/validate/%s triggers the rule", r.Name)
+			}
+			if !clean {
+				t.Errorf("no case under fixtures/validate/%s passes the rule", r.Name)
+			}
+		})
+	}
+}
