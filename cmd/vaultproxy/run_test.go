@@ -121,6 +121,9 @@ func TestRun(t *testing.T) {
 	t.Run("Reload", func(t *testing.T) { testReload(t, f) })
 	t.Run("VaultDown", func(t *testing.T) { testVaultDown(t, f) })
 	t.Run("InvalidConfigNeverStarts", func(t *testing.T) { testInvalidConfig(t, f) })
+	t.Run("ExitAfterAuthWrappedSinkJSONLogs", func(t *testing.T) { testExitAfterAuth(t, f) })
+	t.Run("PidFileAndCacheBlock", func(t *testing.T) { testPidFile(t, f) })
+	t.Run("Refusals", func(t *testing.T) { testRefusals(t, f) })
 }
 
 func testTokenModes(t *testing.T, f *runFixture) {
