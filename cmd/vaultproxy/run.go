@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -142,8 +141,5 @@ func readPlanFile(path string) (*compile.Plan, error) {
 	return p, nil
 }
 
-// decodePlanJSON decodes a plan file.
-// TODO(issue 4): wire compile.DecodePlanJSON once it lands (another engineer adds it to compile/).
-func decodePlanJSON([]byte) (*compile.Plan, error) {
-	return nil, errors.New("plan files are not supported yet: compile.DecodePlanJSON is not available in this build")
-}
+// decodePlanJSON decodes a plan file written by `vaultproxy plan -json` (docs/plan-format.md).
+func decodePlanJSON(b []byte) (*compile.Plan, error) { return compile.DecodePlanJSON(b) }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -145,5 +146,21 @@ auto_auth {
 		if err == nil || !strings.Contains(out, c.want) {
 			t.Errorf("%s: err %v, output:\n%s", name, err, out)
 		}
+	}
+}
+
+// testPlanFile: `vaultproxy plan -out=plan.json` then `vaultproxy run plan.json` serves the plan.
+func testPlanFile(t *testing.T, f *runFixture) {
+	dir := t.TempDir()
+	addr := freeAddr(t)
+	cfgPath := runWriteFile(t, dir, "proxy.hcl", f.tokenFileConfig(t, f.dev.Addr(), addr, "api_proxy { use_auto_auth_token = true }", ""), 0o600)
+	planPath := filepath.Join(dir, "plan.json")
+	if out, err := runBinary(t, "plan", "-out="+planPath, cfgPath); err != nil {
+		t.Fatalf("plan: %v\n%s", err, out)
+	}
+	startProcess(t, exec.Command(vaultproxyBin, "run", planPath), planPath, f.secrets, addr)
+	status, body := rawDo(t, nil, "GET", "http://"+addr+"/v1/secret/data/app", http.Header{"X-Vault-Request": {"true"}}, "")
+	if status != 200 || !strings.Contains(body, `"k":"v2"`) {
+		t.Errorf("run from a plan file: %d %s", status, body)
 	}
 }

@@ -124,6 +124,7 @@ func TestRun(t *testing.T) {
 	t.Run("ExitAfterAuthWrappedSinkJSONLogs", func(t *testing.T) { testExitAfterAuth(t, f) })
 	t.Run("PidFileAndCacheBlock", func(t *testing.T) { testPidFile(t, f) })
 	t.Run("Refusals", func(t *testing.T) { testRefusals(t, f) })
+	t.Run("PlanFile", func(t *testing.T) { testPlanFile(t, f) })
 }
 
 func testTokenModes(t *testing.T, f *runFixture) {
