@@ -275,7 +275,7 @@ func (rt *Runtime) bindAll(st *state, keep map[string]*listener) (map[string]*li
 			ErrorLog:          slog.NewLogLogger(rt.log.Handler(), slog.LevelDebug),
 		}
 		out[key] = lst
-		rt.log.Info("listening", "type", string(l.Type().Get()), "address", l.Address().Get(), "tls", lst.tls != nil, "role", string(l.Role().Get()))
+		rt.log.Info("listening", "type", string(l.Type().Get()), "address", ln.Addr().String(), "tls", lst.tls != nil, "role", string(l.Role().Get()))
 	}
 	return out, nil
 }

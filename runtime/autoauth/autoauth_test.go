@@ -266,3 +266,53 @@ func TestBackoff(t *testing.T) {
 	}
 }
 
+
+// A renewable token is renewed by the LifetimeWatcher; when Vault refuses a renewal, the token is
+// re-obtained with a new login.
+func TestRenewalAndReloginWhenRenewalEnds(t *testing.T) {
+	var mu sync.Mutex
+	logins, renewals := 0, 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Path {
+		case "/v1/auth/kubernetes/login":
+			logins++
+			fmt.Fprintf(w, `{"auth":{"client_token":"tok-%d","renewable":true,"lease_duration":2}}`, logins)
+		case "/v1/auth/token/renew-self":
+			renewals++
+			if renewals >= 2 {
+				w.WriteHeader(403)
+				fmt.Fprint(w, `{"errors":["permission denied"]}`)
+				return
+			}
+			fmt.Fprintf(w, `{"auth":{"client_token":%q,"renewable":true,"lease_duration":2}}`, r.Header.Get("X-Vault-Token"))
+		default:
+			w.WriteHeader(404)
+		}
+	}))
+	defer srv.Close()
+	tokPath := file(t, t.TempDir(), "sa", "k8s-jwt")
+	m, _ := startManager(t, Config{Method: "kubernetes", MountPath: "auth/kubernetes",
+		Strings: map[string]string{"role": "web", "token_path": tokPath}}, srv)
+	if tok := waitToken(t, m); tok != "tok-1" {
+		t.Fatalf("token %q", tok)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if tok, ok := m.Current(); ok && tok == "tok-2" {
+			break
+		}
+		if time.Now().After(deadline) {
+			mu.Lock()
+			t.Fatalf("no new login after renewal ended: %d logins, %d renewals", logins, renewals)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if renewals < 2 {
+		t.Errorf("%d renewals, want the token renewed before the refused renewal", renewals)
+	}
+}
