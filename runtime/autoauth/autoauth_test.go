@@ -266,7 +266,6 @@ func TestBackoff(t *testing.T) {
 	}
 }
 
-
 // A renewable token is renewed by the LifetimeWatcher; when Vault refuses a renewal, the token is
 // re-obtained with a new login.
 func TestRenewalAndReloginWhenRenewalEnds(t *testing.T) {
