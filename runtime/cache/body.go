@@ -18,6 +18,19 @@ func readBody(req *http.Request) (body *reqBody, whole bool, err error) {
 	if req.Body == nil || req.Body == http.NoBody {
 		return &reqBody{}, true, nil
 	}
+	if req.ContentLength > maxRequestBody {
+		return &reqBody{rest: req.Body}, false, nil
+	}
+	if req.ContentLength > 0 {
+		// The common case: a known length, read into a buffer of exactly that size.
+		buf := make([]byte, req.ContentLength)
+		if _, err := io.ReadFull(req.Body, buf); err != nil {
+			req.Body.Close()
+			return nil, false, err
+		}
+		req.Body.Close()
+		return &reqBody{buf: buf}, true, nil
+	}
 	buf, whole, err := readAtMost(req.Body, maxRequestBody)
 	if err != nil {
 		req.Body.Close()
@@ -74,3 +87,15 @@ type readCloser struct {
 type errReader struct{ err error }
 
 func (e errReader) Read([]byte) (int, error) { return 0, e.err }
+
+// memBody is an in-memory response body (one allocation instead of NopCloser plus Reader).
+type memBody struct{ bytes.Reader }
+
+func newMemBody(b []byte) *memBody {
+	m := &memBody{}
+	m.Reset(b)
+	return m
+}
+
+// Close does nothing.
+func (*memBody) Close() error { return nil }

@@ -113,7 +113,7 @@ type entry struct {
 	key    cacheKey
 	kind   entryKind
 	status int
-	header http.Header // without X-Cache
+	header http.Header // Vault's headers with X-Cache: HIT
 	body   []byte
 	stored time.Time
 
@@ -134,6 +134,7 @@ type entry struct {
 	elem    *list.Element
 	evicted bool
 	cancel  context.CancelFunc
+	poke    chan struct{} // asks the renewer to renew now
 }
 
 // New returns a Cache. Close it to stop its renewers.
@@ -279,9 +280,8 @@ func (c *Cache) hit(key cacheKey, req *http.Request) *http.Response {
 	c.mu.Unlock()
 
 	c.m.hits.Inc()
-	h := e.header.Clone()
-	h.Set(headerCache, "HIT")
-	h.Set(headerAge, strconv.FormatInt(int64(max(now.Sub(e.stored), 0)/time.Second), 10))
+	h := e.header.Clone() // has X-Cache: HIT
+	h[headerAge] = []string{strconv.FormatInt(int64(max(now.Sub(e.stored), 0)/time.Second), 10)}
 	return &http.Response{
 		Status:        strconv.Itoa(e.status) + " " + http.StatusText(e.status),
 		StatusCode:    e.status,
@@ -289,7 +289,7 @@ func (c *Cache) hit(key cacheKey, req *http.Request) *http.Response {
 		ProtoMajor:    1,
 		ProtoMinor:    1,
 		Header:        h,
-		Body:          io.NopCloser(bytes.NewReader(e.body)),
+		Body:          newMemBody(e.body),
 		ContentLength: int64(len(e.body)),
 		Request:       req,
 	}
@@ -357,7 +357,8 @@ func (c *Cache) maybeStore(req *http.Request, op pathOp, key cacheKey, resp *htt
 		path:      req.URL.Path,
 		namespace: hdrNS,
 	}
-	e.header.Del(headerCache)
+	e.header[headerCache] = []string{"HIT"} // what a hit answers with
+	delete(e.header, headerAge)
 	orphan := false
 	switch {
 	case s.Auth != nil && s.Auth.ClientToken != "":
@@ -438,6 +439,7 @@ func (c *Cache) insertLocked(e *entry) {
 		c.byLease[e.lease] = e
 		addTo(c.leases, e.owner, e)
 	}
+	e.poke = make(chan struct{}, 1)
 	e.elem = c.lru.PushFront(e)
 	c.bytes += e.size
 	c.m.entries.Inc()
@@ -550,6 +552,26 @@ func (c *Cache) orphanTokenLocked(token, reason string) int {
 		delete(c.leases, token)
 	}
 	return n
+}
+
+// evictRefusedLocked handles a renewal Vault refused: the token or lease is revoked (or expired).
+// A token's leases went with it. Its child tokens may not have: revoke-orphan keeps them. So they
+// are not evicted but asked to renew at once, which evicts each that Vault revoked.
+func (c *Cache) evictRefusedLocked(e *entry) {
+	c.evictLocked(e, reasonRenewalFailed, false)
+	if e.kind != kindToken {
+		return
+	}
+	for l := range c.leases[e.token] {
+		c.evictLocked(l, reasonRenewalFailed, false)
+	}
+	delete(c.leases, e.token)
+	for child := range c.children[e.token] {
+		select {
+		case child.poke <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // evict is evictLocked for callers without the lock.

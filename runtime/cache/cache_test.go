@@ -478,15 +478,15 @@ func TestRevocationsEvict(t *testing.T) {
 func TestRenewalEndsAndFailuresEvict(t *testing.T) {
 	t.Run("max TTL reached", func(t *testing.T) {
 		h := newHarness(t, nil)
-		h.fake.tokenTTL, h.fake.maxTTL = 3, 3 // renewals cannot extend the token
+		h.fake.set(func() { h.fake.tokenTTL, h.fake.maxTTL = 2, 4 }) // renewed once or twice, then at its max TTL
 		start := time.Now()
 		h.do("POST", "/v1/auth/token/create", fakeRoot, `{}`)
 		if h.cache.Len() != 1 {
 			t.Fatal("not cached")
 		}
 		waitFor(t, 5*time.Second, "eviction", func() bool { return h.cache.Len() == 0 })
-		if d := time.Since(start); d > 3500*time.Millisecond {
-			t.Fatalf("evicted after %s, the token expired after 3s", d)
+		if d := time.Since(start); d > 4*time.Second {
+			t.Fatalf("evicted after %s, the token expired after 4s", d)
 		}
 		// The watcher normally stops before the end (renewal_ended); a renewal just after the
 		// end is refused (renewal_failed).
@@ -497,7 +497,7 @@ func TestRenewalEndsAndFailuresEvict(t *testing.T) {
 	})
 	t.Run("lease revoked outside the proxy", func(t *testing.T) {
 		h := newHarness(t, nil)
-		h.fake.leaseTTL = 2
+		h.fake.set(func() { h.fake.leaseTTL = 2 })
 		lease := h.do("GET", "/v1/database/creds/app", fakeRoot, "").str("lease_id")
 		waitFor(t, 2*time.Second, "first renewal", func() bool { return h.fake.count("PUT /v1/sys/leases/renew") >= 1 })
 		h.fake.mu.Lock()
@@ -508,18 +508,43 @@ func TestRenewalEndsAndFailuresEvict(t *testing.T) {
 			t.Fatal("not counted as renewal_failed")
 		}
 	})
-	t.Run("token revoked outside the proxy takes its leases", func(t *testing.T) {
+	t.Run("token revoked outside the proxy takes its leases and children", func(t *testing.T) {
 		h := newHarness(t, nil)
-		h.fake.tokenTTL = 2
+		h.fake.set(func() { h.fake.tokenTTL = 2 })
 		tok := h.do("POST", "/v1/auth/token/create", fakeRoot, `{}`).str("auth", "client_token")
 		h.do("GET", "/v1/database/creds/app", tok, "")
-		if h.cache.Len() != 2 {
+		h.fake.set(func() { h.fake.tokenTTL = 3600 }) // the child renews rarely: only the poke reveals its revocation
+		h.do("POST", "/v1/auth/token/create", tok, `{}`)
+		if h.cache.Len() != 3 {
 			t.Fatal("not cached")
 		}
+		waitFor(t, 2*time.Second, "first renewals", func() bool { return h.fake.count("PUT /v1/auth/token/renew-self") >= 2 })
 		h.fake.mu.Lock()
 		h.fake.revokeLocked(tok)
 		h.fake.mu.Unlock()
 		waitFor(t, 5*time.Second, "eviction", func() bool { return h.cache.Len() == 0 })
+	})
+	t.Run("children of a token orphaned outside the proxy stay", func(t *testing.T) {
+		h := newHarness(t, nil)
+		h.fake.set(func() { h.fake.tokenTTL = 2 })
+		tok := h.do("POST", "/v1/auth/token/create", fakeRoot, `{}`).str("auth", "client_token")
+		h.fake.set(func() { h.fake.tokenTTL = 3600 })
+		h.do("POST", "/v1/auth/token/create", tok, `{}`)
+		waitFor(t, 2*time.Second, "first renewals", func() bool { return h.fake.count("PUT /v1/auth/token/renew-self") >= 2 })
+		h.fake.mu.Lock()
+		delete(h.fake.tokens, tok)
+		for child, parent := range h.fake.tokens {
+			if parent == tok {
+				h.fake.tokens[child] = ""
+			}
+		}
+		h.fake.mu.Unlock()
+		waitFor(t, 5*time.Second, "the parent's eviction", func() bool { return h.cache.Len() == 1 })
+		// The child was asked to renew (a third renew-self) and stays.
+		waitFor(t, 2*time.Second, "the child's renewal", func() bool { return h.fake.count("PUT /v1/auth/token/renew-self") >= 4 })
+		if h.cache.Len() != 1 {
+			t.Fatal("the orphaned child was evicted")
+		}
 	})
 }
 
@@ -549,6 +574,8 @@ func TestExpiredEntryIsNotServed(t *testing.T) {
 	if r := h.do("GET", "/v1/database/creds/app", fakeRoot, ""); r.header.Get("Age") == "" {
 		t.Fatal("no hit")
 	}
+	// After the renewer's first renewal (which would otherwise renew at the moved clock):
+	waitFor(t, 5*time.Second, "first renewal", func() bool { return h.fake.count("PUT /v1/sys/leases/renew") >= 1 })
 	offset.Store(int64(2 * time.Hour)) // past the 1h lease
 	if r := h.do("GET", "/v1/database/creds/app", fakeRoot, ""); r.header.Get("X-Cache") != "MISS" {
 		t.Fatal("an expired lease was served")
@@ -620,7 +647,7 @@ func TestMaxBytes(t *testing.T) {
 
 func TestCoalescing(t *testing.T) {
 	h := newHarness(t, nil)
-	h.fake.delay = 200 * time.Millisecond
+	h.fake.set(func() { h.fake.delay = 200 * time.Millisecond })
 	const n = 20
 	tokens := make([]string, n)
 	var wg sync.WaitGroup
@@ -758,7 +785,7 @@ func TestCanonicalNamespace(t *testing.T) {
 // requests, revocations and clears at once.
 func TestConcurrentLoad(t *testing.T) {
 	h := newHarness(t, func(o *Options) { o.MaxEntries = 50 })
-	h.fake.delay = time.Millisecond
+	h.fake.set(func() { h.fake.delay = time.Millisecond })
 	srv := httptest.NewServer(h.cache.ClearHandler())
 	defer srv.Close()
 	var wg sync.WaitGroup

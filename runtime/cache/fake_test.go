@@ -32,6 +32,7 @@ type fakeVault struct {
 	// the time left, then fail.
 	maxTTL  int
 	expiry  map[string]time.Time // token or lease -> end of its max TTL
+	ttl     map[string]int       // token or lease -> the TTL it was created with
 	wrapped int                  // requests that asked for response wrapping
 }
 
@@ -44,6 +45,7 @@ func newFakeVault(t testing.TB) *fakeVault {
 		tokens:   map[string]string{fakeRoot: ""},
 		leases:   map[string]string{},
 		expiry:   map[string]time.Time{},
+		ttl:      map[string]int{},
 		tokenTTL: 3600,
 		leaseTTL: 3600,
 	}
@@ -148,6 +150,7 @@ func (f *fakeVault) serve(w http.ResponseWriter, r *http.Request) {
 			parent = ""
 		}
 		f.tokens[child] = parent
+		f.ttl[child] = f.tokenTTL
 		if f.maxTTL > 0 {
 			f.expiry[child] = time.Now().Add(time.Duration(f.maxTTL) * time.Second)
 		}
@@ -172,6 +175,7 @@ func (f *fakeVault) serve(w http.ResponseWriter, r *http.Request) {
 		f.n++
 		lease := fmt.Sprintf("%s/lease%d", p, f.n)
 		f.leases[lease] = tok
+		f.ttl[lease] = f.leaseTTL
 		if f.maxTTL > 0 {
 			f.expiry[lease] = time.Now().Add(time.Duration(f.maxTTL) * time.Second)
 		}
@@ -190,7 +194,7 @@ func (f *fakeVault) serve(w http.ResponseWriter, r *http.Request) {
 		if !needToken() {
 			return
 		}
-		ttl, ok := f.leftLocked(tok, f.tokenTTL)
+		ttl, ok := f.leftLocked(tok, f.ttlLocked(tok, f.tokenTTL))
 		if !ok {
 			fail(http.StatusForbidden, "permission denied")
 			return
@@ -205,7 +209,7 @@ func (f *fakeVault) serve(w http.ResponseWriter, r *http.Request) {
 			fail(http.StatusBadRequest, "lease not found")
 			return
 		}
-		ttl, ok := f.leftLocked(id, f.leaseTTL)
+		ttl, ok := f.leftLocked(id, f.ttlLocked(id, f.leaseTTL))
 		if !ok {
 			fail(http.StatusBadRequest, "lease expired")
 			return
@@ -285,4 +289,19 @@ func (f *fakeVault) leftLocked(id string, ttl int) (int, bool) {
 		return 0, false
 	}
 	return min(ttl, left), true
+}
+
+// ttlLocked is the TTL id was created with, or def.
+func (f *fakeVault) ttlLocked(id string, def int) int {
+	if t, ok := f.ttl[id]; ok {
+		return t
+	}
+	return def
+}
+
+// set runs change with the fake's lock held (its settings are read while serving).
+func (f *fakeVault) set(change func()) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	change()
 }

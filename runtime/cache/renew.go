@@ -29,23 +29,40 @@ func (c *Cache) renew(ctx context.Context, e *entry) {
 	} else {
 		secret = &api.Secret{LeaseID: e.lease, Renewable: true, LeaseDuration: e.duration}
 	}
-	w, err := cl.NewLifetimeWatcher(&api.LifetimeWatcherInput{Secret: secret})
+	// A watcher renews at once when it starts; a poke starts a new one.
+	start := func() (*api.LifetimeWatcher, error) {
+		w, err := cl.NewLifetimeWatcher(&api.LifetimeWatcherInput{Secret: secret})
+		if err == nil {
+			go w.Start()
+		}
+		return w, err
+	}
+	w, err := start()
 	if err != nil {
 		c.log.Error("cache: cannot start renewal; evicting", "path", e.path, "error", err)
 		c.evict(e, reasonRenewalFailed, true)
 		return
 	}
-	go w.Start()
-	defer w.Stop()
+	defer func() { w.Stop() }()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case status := <-refused:
 			c.log.Info("cache: Vault refused a renewal; evicting", "path", e.path, "status", status)
-			c.evict(e, reasonRenewalFailed, true)
+			c.mu.Lock()
+			c.evictRefusedLocked(e)
+			c.mu.Unlock()
 			return
+		case <-e.poke:
+			w.Stop()
+			if w, err = start(); err != nil {
+				c.evict(e, reasonRenewalFailed, true)
+				return
+			}
 		case err := <-w.DoneCh():
+			// The watcher gave up (error) or reached the max TTL: the token is about to expire,
+			// and its children and leases with it.
 			if err != nil {
 				c.log.Info("cache: renewal failed; evicting", "path", e.path, "error", err)
 				c.evict(e, reasonRenewalFailed, true)

@@ -165,8 +165,12 @@ func TestVaultTokenCreateCachedAndEvictedOnRevoke(t *testing.T) {
 	if p.cache.Len() != 0 {
 		t.Fatal("revoke-self did not evict")
 	}
-	if got := gatherValue(t, p.reg, "vault_proxy_cache_evictions_total", "reason", "revoked"); got != 3 {
-		t.Fatalf("revoked evictions %v, want 3", got)
+	// Each was evicted by its revocation, unless its renewer's first renewal (which starts at once)
+	// was refused by Vault a moment before.
+	revoked := gatherValue(t, p.reg, "vault_proxy_cache_evictions_total", "reason", "revoked")
+	refused := gatherValue(t, p.reg, "vault_proxy_cache_evictions_total", "reason", "renewal_failed")
+	if revoked+refused != 3 || revoked < 1 {
+		t.Fatalf("evictions: revoked %v, renewal_failed %v; want 3 in all", revoked, refused)
 	}
 }
 
@@ -366,7 +370,9 @@ func TestVaultRenewalEndEvicts(t *testing.T) {
 		t.Fatalf("the short-lived token was not cached: %s", r.raw)
 	}
 	waitFor(t, 10*time.Second, "eviction at the max TTL", func() bool { return p.cache.Len() == 0 })
-	if d := time.Since(start); d > 4*time.Second {
+	// The watcher stops shortly before the max TTL, or its renewal just after is refused; the
+	// poll and the dev server's rounding to whole seconds add a little.
+	if d := time.Since(start); d > 5*time.Second {
 		t.Fatalf("evicted after %s; the token's max TTL is 3s", d)
 	}
 	ended := gatherValue(t, p.reg, "vault_proxy_cache_evictions_total", "reason", "renewal_ended")
