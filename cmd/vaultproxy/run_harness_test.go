@@ -103,9 +103,20 @@ func startRun(t *testing.T, config string, secrets func() []string, wait ...stri
 
 func startProcess(t *testing.T, cmd *exec.Cmd, config string, secrets func() []string, wait ...string) *proc {
 	t.Helper()
+	return startProcessEnv(t, cmd, config, secrets, nil, wait...)
+}
+
+// startProcessEnv is startProcess with extra environment variables ("NAME=value"; "" is skipped).
+func startProcessEnv(t *testing.T, cmd *exec.Cmd, config string, secrets func() []string, env []string, wait ...string) *proc {
+	t.Helper()
 	p := &proc{cmd: cmd, stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan struct{}), config: config}
 	cmd.Stdout, cmd.Stderr = p.stdout, p.stderr
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
+	for _, e := range env {
+		if e != "" {
+			cmd.Env = append(cmd.Env, e)
+		}
+	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

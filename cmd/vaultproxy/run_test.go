@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -113,6 +114,7 @@ func TestRun(t *testing.T) {
 	f := newRunFixture(t)
 	t.Run("TokenModes", func(t *testing.T) { testTokenModes(t, f) })
 	t.Run("Namespaces", func(t *testing.T) { testNamespaces(t, f) })
+	t.Run("NamespaceSources", func(t *testing.T) { testNamespaceSources(t, f) })
 	t.Run("QueryStrings", func(t *testing.T) { testQueryStrings(t, f) })
 	t.Run("RequireRequestHeaderMetricsQuit", func(t *testing.T) { testListenerRoutes(t, f) })
 	t.Run("UnixSocket", func(t *testing.T) { testUnixSocket(t, f) })
@@ -332,6 +334,48 @@ listener "tcp" {
 			t.Errorf("prepending used %v, want org-a/x/", got)
 		}
 	})
+}
+
+// testNamespaceSources: with only the method namespace set, it is also the prepending default; and
+// VAULT_NAMESPACE=org-a with method namespace "org-a" logs in to org-a/ once, never org-a/org-a/.
+func testNamespaceSources(t *testing.T, f *runFixture) {
+	rec := newRecordingVault(t, f.dev.Addr())
+	tokFile := runWriteFile(t, t.TempDir(), "token", f.autoToken, 0o600)
+	cfg := func(addr string) string {
+		return fmt.Sprintf(`
+vault {
+  address = %q
+}
+auto_auth {
+  method "token_file" {
+    namespace = "org-a"
+    config    = { token_file_path = %q }
+  }
+}
+api_proxy {
+  use_auto_auth_token          = true
+  prepend_configured_namespace = true
+}
+listener "tcp" {
+  address     = %q
+  tls_disable = true
+}`, rec.URL(), tokFile, addr)
+	}
+	h := http.Header{"X-Vault-Request": {"true"}, "X-Vault-Namespace": {"x"}}
+	for _, env := range []string{"", "VAULT_NAMESPACE=org-a"} {
+		addr := freeAddr(t)
+		dir := t.TempDir()
+		path := runWriteFile(t, dir, "proxy.hcl", cfg(addr), 0o600)
+		cmd := exec.Command(vaultproxyBin, "run", path)
+		startProcessEnv(t, cmd, path, f.secrets, []string{env}, addr)
+		rawDo(t, nil, "GET", "http://"+addr+"/v1/sys/mounts", h, "")
+		if got := rec.last(t, "/v1/sys/mounts").Namespace; len(got) != 1 || got[0] != "org-a/x/" {
+			t.Errorf("%s: prepending used %v, want org-a/x/", env, got)
+		}
+		if got := rec.last(t, "/v1/auth/token/lookup-self").Namespace; len(got) != 1 || got[0] != "org-a/" {
+			t.Errorf("%s: login namespace %v, want org-a/", env, got)
+		}
+	}
 }
 
 func hasPath(rv *recordingVault, p string) bool {
