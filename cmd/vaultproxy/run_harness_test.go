@@ -32,7 +32,9 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	vaultproxyBin = filepath.Join(dir, "vaultproxy")
-	out, err := exec.Command("go", "build", "-o", vaultproxyBin, ".").CombinedOutput()
+	// VAULTPROXY_TEST_BUILDFLAGS adds flags to that build, such as -race.
+	args := append([]string{"build", "-o", vaultproxyBin}, strings.Fields(os.Getenv("VAULTPROXY_TEST_BUILDFLAGS"))...)
+	out, err := exec.Command("go", append(args, ".")...).CombinedOutput()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "building vaultproxy for the run tests: %v\n%s", err, out)
 		os.RemoveAll(dir)
