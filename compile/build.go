@@ -140,6 +140,7 @@ func (b *builder) build(m *merged) *Plan {
 	vb := m.blocks["vault"]
 	p.vault = b.buildVault(vb)
 	p.apiProxy = b.buildAPIProxy(m.blocks["api_proxy"])
+	p.listeners = make([]Listener, 0, len(m.listeners))
 	for i, lb := range m.listeners {
 		p.listeners = append(p.listeners, b.buildListener(i, lb))
 	}

@@ -313,6 +313,14 @@ func (d *decoder) peekTypeAttribute(b *block, nb *schema.Block) *attribute {
 	if !nb.LabelAttr {
 		return nil
 	}
+	if native, ok := b.body.(nativeBody); ok {
+		// A native body indexes its attributes by name: no need to read the whole body twice.
+		a := native.b.Attributes[nb.Label]
+		if a == nil {
+			return nil
+		}
+		return &attribute{name: a.Name, expr: a.Expr, nameRange: a.NameRange, rng: a.SrcRange}
+	}
 	c, _ := b.body.content(&schema.Block{Attributes: []*schema.Attribute{{Name: nb.Label}}}, "")
 	for _, a := range c.attrs {
 		if a.name == nb.Label {

@@ -7,7 +7,7 @@ import (
 	"github.com/vaultproxy/vaultproxy/compile"
 )
 
-func somethingToRun(p *compile.Plan) hcl.Diagnostics {
+func somethingToRun(p *plan) hcl.Diagnostics {
 	_, hasCache := p.Cache()
 	_, hasAuth := p.AutoAuth()
 	if hasCache || hasAuth || len(p.Listeners()) > 0 {
@@ -18,7 +18,7 @@ func somethingToRun(p *compile.Plan) hcl.Diagnostics {
 		hcl.Range{})}
 }
 
-func cacheNeedsListener(p *compile.Plan) hcl.Diagnostics {
+func cacheNeedsListener(p *plan) hcl.Diagnostics {
 	c, ok := p.Cache()
 	if !ok || len(p.Listeners()) > 0 {
 		return nil
@@ -28,7 +28,7 @@ func cacheNeedsListener(p *compile.Plan) hcl.Diagnostics {
 		c.DeclRange())}
 }
 
-func apiProxyNeedsListener(p *compile.Plan) hcl.Diagnostics {
+func apiProxyNeedsListener(p *plan) hcl.Diagnostics {
 	a := p.APIProxy()
 	if !a.Declared() || len(p.Listeners()) > 0 {
 		return nil
@@ -38,7 +38,7 @@ func apiProxyNeedsListener(p *compile.Plan) hcl.Diagnostics {
 		a.DeclRange())}
 }
 
-func autoAuthTokenNeedsAutoAuth(p *compile.Plan) hcl.Diagnostics {
+func autoAuthTokenNeedsAutoAuth(p *plan) hcl.Diagnostics {
 	a := p.APIProxy()
 	mode := a.UseAutoAuthToken()
 	if _, ok := p.AutoAuth(); ok || mode.Get() == compile.TokenModeClient {
@@ -49,7 +49,7 @@ func autoAuthTokenNeedsAutoAuth(p *compile.Plan) hcl.Diagnostics {
 		mode.Range(a.DeclRange()))}
 }
 
-func autoAuthTokenNotWrapped(p *compile.Plan) hcl.Diagnostics {
+func autoAuthTokenNotWrapped(p *plan) hcl.Diagnostics {
 	aa, ok := p.AutoAuth()
 	a := p.APIProxy()
 	mode := a.UseAutoAuthToken()
@@ -63,7 +63,7 @@ func autoAuthTokenNotWrapped(p *compile.Plan) hcl.Diagnostics {
 		mode.Range(a.DeclRange()))}
 }
 
-func autoAuthNeedsDestination(p *compile.Plan) hcl.Diagnostics {
+func autoAuthNeedsDestination(p *plan) hcl.Diagnostics {
 	aa, ok := p.AutoAuth()
 	if !ok || len(aa.Sinks()) > 0 || p.APIProxy().UseAutoAuthToken().Get() != compile.TokenModeClient {
 		return nil
@@ -76,7 +76,7 @@ func autoAuthNeedsDestination(p *compile.Plan) hcl.Diagnostics {
 		aa.DeclRange())}
 }
 
-func staticNeedsAutoAuth(p *compile.Plan) hcl.Diagnostics {
+func staticNeedsAutoAuth(p *plan) hcl.Diagnostics {
 	c, ok := p.Cache()
 	if !ok || !c.CacheStaticSecrets().Get() {
 		return nil
@@ -89,7 +89,7 @@ func staticNeedsAutoAuth(p *compile.Plan) hcl.Diagnostics {
 		c.CacheStaticSecrets().Range(c.DeclRange()))}
 }
 
-func cacheCachesSomething(p *compile.Plan) hcl.Diagnostics {
+func cacheCachesSomething(p *plan) hcl.Diagnostics {
 	c, ok := p.Cache()
 	if !ok || c.CacheStaticSecrets().Get() || !c.DisableCachingDynamicSecrets().Get() {
 		return nil
@@ -99,7 +99,7 @@ func cacheCachesSomething(p *compile.Plan) hcl.Diagnostics {
 		c.DisableCachingDynamicSecrets().Range(c.DeclRange()))}
 }
 
-func methodWrapOneSink(p *compile.Plan) hcl.Diagnostics {
+func methodWrapOneSink(p *plan) hcl.Diagnostics {
 	aa, ok := p.AutoAuth()
 	if !ok {
 		return nil
@@ -126,7 +126,7 @@ func methodWrapOneSink(p *compile.Plan) hcl.Diagnostics {
 	return diags
 }
 
-func backoffOrder(p *compile.Plan) hcl.Diagnostics {
+func backoffOrder(p *plan) hcl.Diagnostics {
 	aa, ok := p.AutoAuth()
 	if !ok {
 		return nil
@@ -142,7 +142,7 @@ func backoffOrder(p *compile.Plan) hcl.Diagnostics {
 		lo.Range(m.DeclRange()))}
 }
 
-func sinkDH(p *compile.Plan) hcl.Diagnostics {
+func sinkDH(p *plan) hcl.Diagnostics {
 	aa, ok := p.AutoAuth()
 	if !ok {
 		return nil
@@ -175,7 +175,7 @@ func sinkDH(p *compile.Plan) hcl.Diagnostics {
 	return diags
 }
 
-func certMethodWithCache(p *compile.Plan) hcl.Diagnostics {
+func certMethodWithCache(p *plan) hcl.Diagnostics {
 	aa, ok := p.AutoAuth()
 	if _, hasCache := p.Cache(); !ok || !hasCache {
 		return nil

@@ -11,7 +11,7 @@ import (
 )
 
 // hazards warns about settings that work but expose Vault or the proxy's identity (issue 3).
-func hazards(p *compile.Plan) hcl.Diagnostics {
+func hazards(p *plan) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	v := p.Vault()
 	if skip := v.TLSSkipVerify(); skip.Get() {

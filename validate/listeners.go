@@ -9,7 +9,7 @@ import (
 	"github.com/vaultproxy/vaultproxy/compile"
 )
 
-func listenerTLSFiles(p *compile.Plan) hcl.Diagnostics {
+func listenerTLSFiles(p *plan) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, l := range p.Listeners() {
 		if l.TLSDisable().Get() {
@@ -35,7 +35,7 @@ func listenerTLSFiles(p *compile.Plan) hcl.Diagnostics {
 
 var tlsOrder = map[string]int{"tls10": 0, "tls11": 1, "tls12": 2, "tls13": 3}
 
-func listenerTLSSettings(p *compile.Plan) hcl.Diagnostics {
+func listenerTLSSettings(p *plan) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, l := range p.Listeners() {
 		if l.TLSDisable().Get() {
@@ -56,7 +56,7 @@ func listenerTLSSettings(p *compile.Plan) hcl.Diagnostics {
 	return diags
 }
 
-func listenerAddress(p *compile.Plan) hcl.Diagnostics {
+func listenerAddress(p *plan) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	seen := map[string]compile.Listener{}
 	for _, l := range p.Listeners() {
@@ -95,7 +95,7 @@ func normalizeAddress(t compile.ListenerType, addr string) string {
 	return net.JoinHostPort(host, port)
 }
 
-func listenerSocketOptions(p *compile.Plan) hcl.Diagnostics {
+func listenerSocketOptions(p *plan) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, l := range p.Listeners() {
 		if l.Type().Get() == compile.ListenerUnix {
@@ -119,7 +119,7 @@ func listenerSocketOptions(p *compile.Plan) hcl.Diagnostics {
 	return diags
 }
 
-func proxies(p *compile.Plan) bool {
+func proxies(p *plan) bool {
 	for _, l := range p.Listeners() {
 		if l.Role().Get() != compile.RoleMetricsOnly {
 			return true
@@ -128,7 +128,7 @@ func proxies(p *compile.Plan) bool {
 	return false
 }
 
-func namespacePrepending(p *compile.Plan) hcl.Diagnostics {
+func namespacePrepending(p *plan) hcl.Diagnostics {
 	a := p.APIProxy()
 	prepend := a.PrependConfiguredNamespace()
 	ns := p.ProxyNamespace()
