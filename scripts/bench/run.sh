@@ -7,7 +7,8 @@
 # use_auto_auth_token = true, one plain tcp listener on loopback), and loads each with the same
 # requests (scripts/bench/loadgen: C connections, a kv-v2 read and sys/health in turn). It prints
 # requests per second, p50 and p99 latency, the proxy process's CPU time per request and its RSS
-# after the load, and the ratios vaultproxy / Vault Proxy and vaultproxy / bare proxy.
+# after the load, and the ratios vaultproxy / Vault Proxy and vaultproxy / bare proxy. A first row
+# loads Vault directly (no proxy): the ceiling, with Vault's own CPU per request and RSS.
 #
 # Usage: scripts/bench/run.sh [-c CONNS] [-d DURATION] [-r ROUNDS]   (defaults: 32 connections, 10s, 3)
 # Each round loads every proxy once, in a rotated order; the figures are the mean over the rounds.
@@ -60,7 +61,8 @@ root_token="bench-root-$RANDOM$RANDOM"
 log "starting vault dev server on 127.0.0.1:$vault_port"
 (cd "$work" && HOME=$work exec "$vault_bin" server -dev -dev-listen-address="127.0.0.1:$vault_port" \
 	-dev-root-token-id="$root_token" -dev-no-store-token >"$work/vault.log" 2>&1) &
-pids+=($!)
+vault_pid=$!
+pids+=($vault_pid)
 wait_port "$vault_port"
 export VAULT_ADDR="http://127.0.0.1:$vault_port" VAULT_TOKEN=$root_token
 until "$vault_bin" status >/dev/null 2>&1; do sleep 0.1; done
@@ -135,10 +137,15 @@ run_vaultproxy() {
 	stop "$p"
 }
 
+run_direct() {
+	log "loading Vault directly ($conns connections, $dur)"
+	results+=("$("$work/loadgen" -name "vault direct" -addr "http://127.0.0.1:$vault_port" -c "$conns" -d "$dur" -pid "$vault_pid" -token-file "$work/token")")
+}
+
 # Rounds rotate the order, so that no proxy always runs first (on a fresh Vault) or last.
 for ((round = 0; round < rounds; round++)); do
 	case $((round % 3)) in
-	0) run_vault_proxy; run_bare_proxy; run_vaultproxy ;;
+	0) run_direct; run_vault_proxy; run_bare_proxy; run_vaultproxy ;;
 	1) run_bare_proxy; run_vaultproxy; run_vault_proxy ;;
 	2) run_vaultproxy; run_vault_proxy; run_bare_proxy ;;
 	esac

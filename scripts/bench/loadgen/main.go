@@ -31,6 +31,7 @@ func main() {
 	paths := flag.String("paths", "/v1/secret/data/bench,/v1/sys/health", "comma-separated paths, sent in turn")
 	pid := flag.Int("pid", 0, "proxy process to measure (CPU time and RSS); 0 for none")
 	name := flag.String("name", "", "label of this run")
+	tokenFile := flag.String("token-file", "", "send the token in this file as X-Vault-Token (to load Vault directly)")
 	summary := flag.Bool("summary", false, "read result lines on stdin and print the table and ratios")
 	freePort := flag.Bool("free-port", false, "print a free TCP port on 127.0.0.1 and exit")
 	flag.Parse()
@@ -53,6 +54,15 @@ func main() {
 		os.Exit(2)
 	}
 	ps := strings.Split(*paths, ",")
+	token := ""
+	if *tokenFile != "" {
+		b, err := os.ReadFile(*tokenFile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		token = strings.TrimSpace(string(b))
+	}
 	tr := &http.Transport{Proxy: nil, MaxIdleConns: *conns, MaxIdleConnsPerHost: *conns, MaxConnsPerHost: *conns}
 	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
 
@@ -68,6 +78,9 @@ func main() {
 				for i := w; time.Now().Before(stop); i++ {
 					req, _ := http.NewRequest("GET", *addr+ps[i%len(ps)], nil)
 					req.Header.Set("X-Vault-Request", "true")
+					if token != "" {
+						req.Header.Set("X-Vault-Token", token)
+					}
 					start := time.Now()
 					resp, err := client.Do(req)
 					if err != nil {
