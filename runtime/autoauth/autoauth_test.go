@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -48,6 +49,10 @@ func (f *fakeVault) handler(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		f.n++
+		if ttl := r.Header.Get("X-Vault-Wrap-TTL"); ttl != "" {
+			fmt.Fprintf(w, `{"wrap_info":{"token":"wrapped-%d","ttl":300,"creation_path":%q}}`, f.n, strings.TrimPrefix(r.URL.Path, "/v1/"))
+			return
+		}
 		fmt.Fprintf(w, `{"auth":{"client_token":"tok-%d","renewable":false,"lease_duration":3600}}`, f.n)
 	case r.URL.Path == "/v1/auth/token/lookup-self":
 		fmt.Fprintf(w, `{"data":{"id":%q,"ttl":0,"renewable":false}}`, r.Header.Get("X-Vault-Token"))
@@ -313,5 +318,38 @@ func TestRenewalAndReloginWhenRenewalEnds(t *testing.T) {
 	defer mu.Unlock()
 	if renewals < 2 {
 		t.Errorf("%d renewals, want the token renewed before the refused renewal", renewals)
+	}
+}
+
+// With the method's wrap_ttl the login answer is wrapped, the one sink gets its wrapping
+// information, exit_after_auth ends Run, and the proxy never holds a usable token.
+func TestMethodWrapTTL(t *testing.T) {
+	fv := &fakeVault{}
+	srv := httptest.NewServer(http.HandlerFunc(fv.handler))
+	defer srv.Close()
+	dir := t.TempDir()
+	sink := filepath.Join(dir, "sink")
+	m, done := startManager(t, Config{Method: "kubernetes", MountPath: "auth/kubernetes", WrapTTL: 5 * time.Minute, ExitAfterAuth: true,
+		Strings: map[string]string{"role": "web", "token_path": file(t, dir, "sa", "jwt")},
+		Sinks:   []SinkConfig{{Path: sink, Mode: 0o600, Owner: -1, Group: -1}}}, srv)
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrExitAfterAuth) {
+			t.Fatalf("Run = %v, want ErrExitAfterAuth", err)
+		}
+		done <- err
+	case <-time.After(5 * time.Second):
+		t.Fatal("exit_after_auth did not end Run")
+	}
+	b, _ := os.ReadFile(sink)
+	var info struct {
+		Token        string `json:"token"`
+		CreationPath string `json:"creation_path"`
+	}
+	if err := json.Unmarshal(b, &info); err != nil || info.Token != "wrapped-1" || info.CreationPath != "auth/kubernetes/login" {
+		t.Errorf("sink holds %s (%v)", b, err)
+	}
+	if _, ok := m.Current(); ok {
+		t.Error("a wrapped login left a usable token")
 	}
 }
