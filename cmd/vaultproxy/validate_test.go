@@ -235,6 +235,9 @@ func TestValidatePaths(t *testing.T) {
 
 	r := runValidate(t, validConfig, nil, "validate", "-")
 	r.wantCode(t, exitOK)
+	// The content decides the syntax, as in Vault Proxy: JSON on standard input is read as JSON.
+	r = runValidate(t, `{"listener": {"tcp": {"address": "127.0.0.1:8100", "tls_disable": true}}}`, nil, "validate", "-")
+	r.wantCode(t, exitOK)
 	r = runValidate(t, errorConfig, nil, "validate", "-")
 	r.wantCode(t, exitError)
 	if !strings.Contains(r.stderr, "on <stdin> line 3") {
