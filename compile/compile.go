@@ -89,9 +89,23 @@ func Compile(srcs []Source, opts Options) (*Plan, hcl.Diagnostics) {
 	p := b.build(m)
 	p.files = names
 	diags = append(diags, b.diags...)
+	for _, d := range diags {
+		d.Subject, d.Context = endedRange(d.Subject), endedRange(d.Context)
+	}
 	susp.add(diags, extents)
 	p.suspect = susp
 	return p, diags
+}
+
+// endedRange returns r, or a copy ending at its start when HCL left the end unset (a function call
+// whose closing parenthesis is missing), so that every range lies in its file.
+func endedRange(r *hcl.Range) *hcl.Range {
+	if r == nil || r.End.Byte >= r.Start.Byte {
+		return r
+	}
+	fixed := *r
+	fixed.End = fixed.Start
+	return &fixed
 }
 
 // merged is the union of every file, as Vault Proxy's Config.Merge makes it.
