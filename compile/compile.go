@@ -89,21 +89,30 @@ func Compile(srcs []Source, opts Options) (*Plan, hcl.Diagnostics) {
 	p := b.build(m)
 	p.files = names
 	diags = append(diags, b.diags...)
-	for _, d := range diags {
-		d.Subject, d.Context = endedRange(d.Subject), endedRange(d.Context)
+	for _, diag := range diags {
+		diag.Subject, diag.Context = d.inFile(diag.Subject), d.inFile(diag.Context)
 	}
 	susp.add(diags, extents)
 	p.suspect = susp
 	return p, diags
 }
 
-// endedRange returns r, or a copy ending at its start when HCL left the end unset (a function call
-// whose closing parenthesis is missing), so that every range lies in its file.
-func endedRange(r *hcl.Range) *hcl.Range {
-	if r == nil || r.End.Byte >= r.Start.Byte {
+// inFile returns r, or a copy that lies in its file where HCL's range does not: a function call
+// whose closing parenthesis is missing has an unset end, and the JSON scanner can end a range past
+// the end of the file. Such a range is made empty, at its start (at the end of the file at most).
+func (d *decoder) inFile(r *hcl.Range) *hcl.Range {
+	if r == nil {
+		return nil
+	}
+	src, known := d.sources[r.Filename]
+	if !known || (r.Start.Byte <= r.End.Byte && r.End.Byte <= len(src)) {
 		return r
 	}
 	fixed := *r
+	if fixed.Start.Byte > len(src) {
+		fixed.Start.Column -= fixed.Start.Byte - len(src)
+		fixed.Start.Byte = len(src)
+	}
 	fixed.End = fixed.Start
 	return &fixed
 }
@@ -115,9 +124,11 @@ type merged struct {
 	listeners []*dblock
 }
 
-// merge combines files in order: a later vault, api_proxy, cache, auto_auth or telemetry block replaces
-// an earlier one whole (with a warning naming both), listeners add up, a later top-level attribute
-// replaces an earlier one (with a warning), and exit_after_auth is true if any file sets it true.
+// merge combines files in order, as Vault Proxy's Config.Merge does: a later vault, api_proxy, cache,
+// auto_auth or telemetry block replaces an earlier one whole (with a warning naming both), listeners
+// add up, a later non-empty top-level attribute replaces an earlier one (with a warning; so
+// exit_after_auth is true if any file sets it), and the disable_idle_connections and
+// disable_keep_alives lists are joined.
 func merge(files []*dbody) (*merged, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	m := &merged{vals: map[string]*dval{}, blocks: map[string]*dblock{}}
@@ -128,8 +139,15 @@ func merge(files []*dbody) (*merged, hcl.Diagnostics) {
 				continue
 			}
 			if prev := m.vals[a.Name]; prev != nil {
-				if a.Name == "exit_after_auth" && prev.b && !v.b {
+				if a.Kind == schema.StringList {
+					// Vault Proxy ORs the subsystems these name across files.
+					union := *v
+					union.list = appendNew(append([]string(nil), prev.list...), v.list...)
+					m.vals[a.Name] = &union
 					continue
+				}
+				if isZero(v) {
+					continue // Vault Proxy keeps the earlier value over a later empty one (exit_after_auth: OR)
 				}
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagWarning,
@@ -164,6 +182,31 @@ func merge(files []*dbody) (*merged, hcl.Diagnostics) {
 		}
 	}
 	return m, diags
+}
+
+// isZero reports whether a value is its type's zero, which a later file does not use to replace an
+// earlier value when Vault Proxy merges files (configutil.Merge, Config.Merge).
+func isZero(v *dval) bool {
+	switch v.sch.Kind {
+	case schema.Bool:
+		return !v.b
+	case schema.Int:
+		return v.i == 0
+	case schema.Duration:
+		return v.d == 0
+	case schema.String:
+		return v.s == ""
+	}
+	return false
+}
+
+func appendNew(list []string, items ...string) []string {
+	for _, it := range items {
+		if !contains(list, it) {
+			list = append(list, it)
+		}
+	}
+	return list
 }
 
 // CanonicalNamespace writes a namespace path as Vault does (helper/namespace.Canonicalize): no leading
