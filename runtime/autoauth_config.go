@@ -69,10 +69,16 @@ type authIdentity struct {
 }
 
 func authIdentityOf(p *compile.Plan, cfg autoauth.Config) authIdentity {
+	return authIdentity{cfg: cfg, vault: vaultIdentity(p)}
+}
+
+// vaultIdentity is the way to Vault: its address, the client TLS settings and the connection
+// settings of the transports.
+func vaultIdentity(p *compile.Plan) []any {
 	v := p.Vault()
-	return authIdentity{cfg: cfg, vault: []any{v.Address().Get(), v.CACert().Get(), v.CAPath().Get(), v.ClientCert().Get(),
+	return []any{v.Address().Get(), v.CACert().Get(), v.CAPath().Get(), v.ClientCert().Get(),
 		v.ClientKey().Get(), v.TLSSkipVerify().Get(), v.TLSServerName().Get(),
-		p.DisableIdleConnections().Get(), p.DisableKeepAlives().Get()}}
+		p.DisableIdleConnections().Get(), p.DisableKeepAlives().Get()}
 }
 
 func (a authIdentity) equal(b authIdentity) bool { return reflect.DeepEqual(a, b) }

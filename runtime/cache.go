@@ -1,13 +1,159 @@
 package runtime
 
-import "github.com/vaultproxy/vaultproxy/compile"
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"reflect"
+	"sync/atomic"
+	"time"
 
-// withCache is where the cache block plugs into the request path: a caching Proxier wraps next and
-// answers from its store or calls next. Caching is a later issue; until then a plan with a cache block
-// is served by forwarding every request (Run says so in a log line).
-func withCache(p *compile.Plan, next Proxier) Proxier {
-	if _, ok := p.Cache(); !ok {
-		return next
+	"github.com/hashicorp/vault/api"
+
+	"github.com/vaultproxy/vaultproxy/compile"
+	"github.com/vaultproxy/vaultproxy/runtime/cache"
+)
+
+// cacheRun is the lease cache of a plan with a cache block (package runtime/cache) and what it
+// forwards to. The cache is an http.RoundTripper decorator: it wraps AsTransport of the Proxier chain
+// below it (forwarder, consistency) and is presented to the proxy with FromTransport, so it sees each
+// request after the proxy chose its token and namespace (the reverse proxy's Rewrite sets
+// X-Vault-Token and X-Vault-Namespace before its Transport, the chain, is called) and its answers,
+// hits included, still pass the proxy's ModifyResponse (the lookup-self/renew-self sanitiser).
+//
+// A cacheRun outlives a reload when its identity is unchanged (see cacheIdentityOf): the entries, their
+// renewers and the managed tokens are kept, and only what the cache forwards to (the chain below it)
+// and the transport of its renewals follow the new plan, switched when the new plan is committed.
+type cacheRun struct {
+	id    cacheIdentity
+	c     *cache.Cache
+	clear http.Handler
+	// below is the chain the cache forwards to; transport carries the renewals. Both are those of
+	// the state being served, stored by use when a state is committed.
+	below     atomic.Pointer[Proxier]
+	transport atomic.Pointer[http.RoundTripper]
+}
+
+// cacheIdentity is what, when unchanged by a reload, lets the cache keep its entries: its settings,
+// the way to Vault, and the auto-auth run (whose token is managed; a new auto-auth run starts a new
+// cache).
+type cacheIdentity struct {
+	disableDynamic bool
+	vault          []any
+	auth           *authRun
+}
+
+func cacheIdentityOf(c compile.Cache, p *compile.Plan, auth *authRun) cacheIdentity {
+	return cacheIdentity{disableDynamic: c.DisableCachingDynamicSecrets().Get(), vault: vaultIdentity(p), auth: auth}
+}
+
+func (a cacheIdentity) equal(b cacheIdentity) bool {
+	return a.disableDynamic == b.disableDynamic && a.auth == b.auth && reflect.DeepEqual(a.vault, b.vault)
+}
+
+// cacheRefusal refuses the cache settings run cannot honour, naming the setting and the reason:
+// cache_static_secrets = true and a persist block. Serving such a plan without them would silently
+// change what clients get (KV reads uncached, entries lost at restart), so run does not start.
+func cacheRefusal(c compile.Cache) error {
+	if c.CacheStaticSecrets().Get() {
+		return errors.New("cache: cache_static_secrets = true is not implemented by vaultproxy run " +
+			"(static secret caching needs Vault Enterprise's event stream to stay fresh); remove it, or use Vault Proxy")
 	}
-	return next
+	if ps, ok := c.Persist(); ok {
+		return fmt.Errorf("cache: persist %q is not implemented by vaultproxy run (the lease cache lives in memory "+
+			"only and cannot restore its entries at start-up); remove the persist block, or use Vault Proxy", ps.Type().Get())
+	}
+	return nil
+}
+
+// withCache is where the cache block plugs into the request path. Without a cache block it returns
+// nothing (the chain stays as it is). With one it returns the caching Proxier and its cacheRun: the one of prev
+// when its identity is unchanged, else a new cache. A new cache is not used before use is called
+// (on commit); the caller closes it if the state is never committed.
+func (rt *Runtime) withCache(p *compile.Plan, prev *state, up *upstream, auth *authRun) (Proxier, *cacheRun, error) {
+	cb, ok := p.Cache()
+	if !ok {
+		return nil, nil, nil
+	}
+	if err := cacheRefusal(cb); err != nil {
+		return nil, nil, err
+	}
+	id := cacheIdentityOf(cb, p, auth)
+	if prev != nil && prev.cache != nil && prev.cache.id.equal(id) {
+		return FromTransport(prev.cache.c), prev.cache, nil
+	}
+	cr := &cacheRun{id: id}
+	vc, err := api.NewClient(&api.Config{
+		Address: up.url.String(),
+		HttpClient: &http.Client{
+			Transport:     roundTripperFunc(cr.renewalRoundTrip),
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
+		MaxRetries: 0, // the renewers' LifetimeWatcher retries with its own back-off
+		Timeout:    60 * time.Second,
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("cache: renewal client: %w", err)
+	}
+	// The api package reads VAULT_TOKEN, VAULT_NAMESPACE and VAULT_HEADERS; the cache sets the
+	// token, namespace and headers of each renewal itself, and these are cleared for good measure.
+	vc.ClearToken()
+	vc.ClearNamespace()
+	vc.SetHeaders(http.Header{api.RequestHeaderName: []string{"true"}})
+	var autoToken func() string
+	if auth != nil {
+		mgr := auth.mgr
+		autoToken = func() string {
+			tok, _ := mgr.Current() // non-blocking; "" while auto-auth has no usable token
+			return tok
+		}
+	}
+	c, err := cache.New(cache.Options{
+		Next:                  AsTransport(ProxierFunc(cr.forward)),
+		Vault:                 vc,
+		AutoAuthToken:         autoToken,
+		DisableDynamicSecrets: cb.DisableCachingDynamicSecrets().Get(),
+		Logger:                rt.log.With("subsystem", "cache"),
+		Registerer:            rt.metrics.reg,
+		MetricsPrefix:         rt.metrics.prefix,
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("cache: %w", err)
+	}
+	cr.c, cr.clear = c, c.ClearHandler()
+	return FromTransport(c), cr, nil
+}
+
+// use points the cache at the chain and the renewal transport of the state being committed.
+func (cr *cacheRun) use(below Proxier, transport http.RoundTripper) {
+	cr.below.Store(&below)
+	cr.transport.Store(&transport)
+}
+
+func (cr *cacheRun) forward(sr *SendRequest) (*http.Response, error) {
+	p := cr.below.Load()
+	if p == nil {
+		return nil, errors.New("cache: not in use")
+	}
+	return (*p).Send(sr)
+}
+
+func (cr *cacheRun) renewalRoundTrip(r *http.Request) (*http.Response, error) {
+	t := cr.transport.Load()
+	if t == nil {
+		return nil, errors.New("cache: not in use")
+	}
+	return (*t).RoundTrip(r)
+}
+
+// close stops the cache's renewers and drops its entries; nil is a no-op.
+func (cr *cacheRun) close() {
+	if cr != nil {
+		cr.c.Close()
+	}
+}
+
+// logCache says that the plan's requests go through the lease cache.
+func (rt *Runtime) logCache(st *state) {
+	rt.log.Info("lease cache on", "disable_caching_dynamic_secrets", st.cache.id.disableDynamic, "auto_auth_token_managed", st.auth != nil)
 }

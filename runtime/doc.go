@@ -1,6 +1,7 @@
 // Package runtime executes a validated plan: it binds the plan's listeners, forwards requests to Vault
 // as Vault Proxy's API proxy does (reference vault-proxy.md section 3), runs auto-auth and its sinks
-// (package runtime/autoauth), serves /proxy/v1/metrics and /proxy/v1/quit, and shuts down gracefully.
+// (package runtime/autoauth), runs the lease cache of a cache block (package runtime/cache), serves
+// /proxy/v1/metrics, /proxy/v1/quit and /proxy/v1/cache-clear, and shuts down gracefully.
 // It performs all the I/O of `vaultproxy run`, and nothing else: it never reads the configuration files
 // or the environment, which package compile has already resolved into the plan.
 //
@@ -11,5 +12,8 @@
 //
 // The request path is an httputil.ReverseProxy whose Transport hands each prepared request to a
 // Proxier. The forwarding Proxier retries idempotent requests; the consistency Proxier replays
-// X-Vault-Index states. A cache (a later issue) is another Proxier that wraps them.
+// X-Vault-Index states. With a cache block, the lease cache (package runtime/cache, an
+// http.RoundTripper decorator adapted with AsTransport and FromTransport) wraps them: it sees each
+// request with its token and namespace already set, and its answers, hits included, still go
+// through the proxy's token-response sanitiser. See cache.go.
 package runtime

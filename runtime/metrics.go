@@ -14,6 +14,7 @@ import (
 // own (not the global one) and outlive plan swaps, so counters keep counting across SIGHUP.
 type metrics struct {
 	reg         *prometheus.Registry
+	prefix      string // the metric name prefix, "_" for "." and "-" (the cache's metrics use it too)
 	requests    *prometheus.CounterVec
 	upstream    prometheus.Histogram
 	authSuccess prometheus.Counter
@@ -27,7 +28,7 @@ func newMetrics(prefix string) *metrics {
 		prefix = "vault"
 	}
 	prefix = strings.NewReplacer(".", "_", "-", "_").Replace(prefix)
-	m := &metrics{reg: prometheus.NewRegistry()}
+	m := &metrics{reg: prometheus.NewRegistry(), prefix: prefix}
 	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: prefix + "_proxy_requests_total",
 		Help: "Requests served, by listener address, method and status class.",

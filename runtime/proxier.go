@@ -117,10 +117,15 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 
 // AsTransport presents a Proxier chain as an http.RoundTripper, for decorators written as transports
 // (a cache that wraps "the transport to Vault"). The request must already carry the X-Vault-Token
-// and X-Vault-Namespace that Vault is to receive.
+// and X-Vault-Namespace that Vault is to receive. SendRequest.Token is that X-Vault-Token, and
+// AutoAuth is taken from the proxy's request context when the request came through the proxy.
 func AsTransport(p Proxier) http.RoundTripper {
 	return roundTripperFunc(func(r *http.Request) (*http.Response, error) {
-		return p.Send(&SendRequest{Request: r, Token: r.Header.Get("X-Vault-Token")})
+		sr := &SendRequest{Request: r, Token: r.Header.Get("X-Vault-Token")}
+		if info, ok := r.Context().Value(reqInfoKey{}).(*reqInfo); ok {
+			sr.AutoAuth = info.autoAuth && info.token == sr.Token
+		}
+		return p.Send(sr)
 	})
 }
 

@@ -30,8 +30,9 @@ func listenerConfigOf(l compile.Listener) *listenerConfig {
 }
 
 // listenerHandler routes one listener's requests (reference section 3.1): /proxy/v1/metrics on every
-// listener; on default-role listeners also /proxy/v1/quit, /proxy/v1/cache-clear, and everything
-// else to Vault. require_request_header guards every route, the /proxy/v1/ ones included.
+// listener; on default-role listeners also /proxy/v1/quit, /proxy/v1/cache-clear (the lease cache's
+// ClearHandler with a cache block, else 200 and nothing done), and everything else to Vault.
+// require_request_header guards every route, the /proxy/v1/ ones included.
 type listenerHandler struct {
 	rt       *Runtime
 	cfg      atomic.Pointer[listenerConfig]
@@ -66,12 +67,18 @@ func (h *listenerHandler) serve(w http.ResponseWriter, r *http.Request) {
 	case quitPath:
 		h.rt.serveQuit(w, r, cfg.enableQuit)
 		return
-	case cacheClearPath:
+	}
+	st := h.rt.current()
+	if path == cacheClearPath {
+		if st.cache != nil {
+			st.cache.clear.ServeHTTP(w, r)
+			return
+		}
 		// Without a cache, Vault Proxy answers 200 with an empty body and does nothing; so do we.
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	h.rt.current().proxy.ServeHTTP(w, r)
+	st.proxy.ServeHTTP(w, r)
 }
 
 // hasRequestHeader reports exactly one X-Vault-Request header whose value is exactly "true".

@@ -65,6 +65,24 @@ type state struct {
 	proxy *proxy
 	tls   map[string]*tlsConfigOf
 	auth  *authRun // nil without auto_auth; may be shared with the previous state
+	// cache is the lease cache (nil without a cache block; may be shared with the previous state)
+	// and below the chain it forwards to in this state.
+	cache *cacheRun
+	below Proxier
+}
+
+// use makes st the state its cache forwards through; called when st is committed.
+func (st *state) use() {
+	if st.cache != nil {
+		st.cache.use(st.below, st.up.proxy)
+	}
+}
+
+// discard releases what a state that was built but never committed holds alone: a new cache.
+func (st *state) discard(prev *state) {
+	if st.cache != nil && (prev == nil || prev.cache != st.cache) {
+		st.cache.close()
+	}
 }
 
 type tlsConfigOf struct {
@@ -130,6 +148,7 @@ func New(p *compile.Plan, opts Options) (*Runtime, error) {
 	if err != nil {
 		return nil, err
 	}
+	st.use()
 	rt.plan, rt.pending = p, st
 	rt.cur.Store(st)
 	return rt, nil
@@ -180,7 +199,13 @@ func (rt *Runtime) build(p *compile.Plan, prev *state) (*state, error) {
 	if a.EnforceConsistency().Get() == compile.ConsistencyAlways {
 		chain = &consistency{next: chain, when: a.WhenInconsistent().Get()}
 	}
-	chain = withCache(p, chain)
+	cached, cr, err := rt.withCache(p, prev, up, st.auth)
+	if err != nil {
+		return nil, err
+	}
+	if cr != nil {
+		st.cache, st.below, chain = cr, chain, cached
+	}
 	var tokens tokenSource
 	if st.auth != nil {
 		tokens = st.auth.mgr
@@ -216,8 +241,8 @@ func (rt *Runtime) Run(ctx context.Context) error {
 		return err
 	}
 	rt.startAuth(st.auth)
-	if _, ok := st.plan.Cache(); ok {
-		rt.log.Warn("cache block: caching is not implemented yet; every request is forwarded to Vault uncached")
+	if st.cache != nil {
+		rt.logCache(st)
 	}
 	rt.log.Info("vaultproxy running", "vault", st.up.url.String(), "listeners", len(rt.listeners),
 		"use_auto_auth_token", string(st.plan.APIProxy().UseAutoAuthToken().Get()))
@@ -340,6 +365,7 @@ func (rt *Runtime) shutdown() {
 	rt.serveWG.Wait()
 	if st := rt.current(); st != nil {
 		st.auth.stop()
+		st.cache.close()
 	}
 	rt.removePidFile()
 	if rt.logs != nil && rt.logs.file != nil {

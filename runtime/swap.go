@@ -15,8 +15,11 @@ import (
 // old one. Listeners are matched by type and address: one that stays keeps its socket and takes the
 // new role, require_request_header, quit setting and TLS configuration (for new connections);
 // listeners that are gone are closed gracefully; new ones are opened. Auto-auth keeps running, with
-// its token, unless the auto_auth block or the way to Vault changed. Log settings and the pid file
-// follow the new plan. Changing a kept listener between TLS and plain HTTP is refused.
+// its token, unless the auto_auth block or the way to Vault changed. The lease cache keeps its
+// entries unless its settings, the way to Vault or the auto-auth run changed (then the old cache is
+// closed and a new, empty one serves); it forwards through the new plan's chain either way. Log
+// settings and the pid file follow the new plan. Changing a kept listener between TLS and plain HTTP
+// is refused.
 func (rt *Runtime) Swap(p *compile.Plan) error {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
@@ -33,16 +36,22 @@ func (rt *Runtime) Swap(p *compile.Plan) error {
 		k := listenerKey(l)
 		newKeys[k] = l
 		if kept, ok := rt.listeners[k]; ok && rt.running && (kept.tls != nil) != st.tls[k].on {
+			st.discard(old)
 			return fmt.Errorf("listener %s: switching between TLS and plain HTTP needs a restart", l.Address().Get())
 		}
 	}
 	if !rt.running {
+		st.use()
 		rt.plan, rt.pending = p, st
 		rt.cur.Store(st)
+		if old.cache != st.cache {
+			old.cache.close()
+		}
 		return nil
 	}
 	bound, err := rt.bindAll(st, rt.listeners)
 	if err != nil {
+		st.discard(old)
 		return err
 	}
 	if rt.logs != nil {
@@ -51,6 +60,7 @@ func (rt *Runtime) Swap(p *compile.Plan) error {
 			for _, b := range bound {
 				b.ln.Close()
 			}
+			st.discard(old)
 			return err
 		}
 		for _, n := range notes {
@@ -59,6 +69,7 @@ func (rt *Runtime) Swap(p *compile.Plan) error {
 	}
 
 	// Commit.
+	st.use()
 	rt.cur.Store(st)
 	rt.plan = p
 	for k, l := range rt.listeners {
@@ -94,8 +105,21 @@ func (rt *Runtime) Swap(p *compile.Plan) error {
 			rt.log.Error("reload: pid file", "err", err)
 		}
 	}
-	if _, ok := p.Cache(); ok {
-		rt.log.Warn("cache block: caching is not implemented yet; every request is forwarded to Vault uncached")
+	if old.cache != st.cache {
+		if old.cache != nil {
+			// Requests still in flight on the old plan finish; its closed cache forwards them uncached.
+			old.cache.close()
+			if st.cache != nil {
+				rt.log.Info("lease cache replaced by reload (its settings, the way to Vault or auto-auth changed): entries dropped")
+			} else {
+				rt.log.Info("lease cache removed by reload: entries dropped")
+			}
+		}
+		if st.cache != nil {
+			rt.logCache(st)
+		}
+	} else if st.cache != nil {
+		rt.log.Info("lease cache kept by reload", "entries", st.cache.c.Len())
 	}
 	rt.log.Info("configuration reloaded", "vault", st.up.url.String(), "listeners", len(rt.listeners))
 	return nil

@@ -97,8 +97,8 @@ listener "tcp" {
 	if err != nil || strings.TrimSpace(string(b)) != fmt.Sprint(p.cmd.Process.Pid) {
 		t.Errorf("pid file: %q %v, want %d", b, err, p.cmd.Process.Pid)
 	}
-	// A cache block: run serves, forwarding, and says so.
-	p.waitLog(t, "caching is not implemented yet")
+	// A cache block: run serves through the lease cache, and says so.
+	p.waitLog(t, "lease cache on")
 	status, _ := rawDo(t, nil, "GET", "http://"+addr+"/v1/secret/data/app", http.Header{"X-Vault-Token": {f.clientToken}}, "")
 	if status != 200 {
 		t.Errorf("with a cache block: %d", status)

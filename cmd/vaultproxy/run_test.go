@@ -127,6 +127,8 @@ func TestRun(t *testing.T) {
 	t.Run("PidFileAndCacheBlock", func(t *testing.T) { testPidFile(t, f) })
 	t.Run("Refusals", func(t *testing.T) { testRefusals(t, f) })
 	t.Run("PlanFile", func(t *testing.T) { testPlanFile(t, f) })
+	t.Run("Cache", func(t *testing.T) { testCache(t, f) })
+	t.Run("CacheRefusals", func(t *testing.T) { testCacheRefusals(t, f) })
 }
 
 func testTokenModes(t *testing.T, f *runFixture) {
