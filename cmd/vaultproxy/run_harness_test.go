@@ -286,6 +286,22 @@ func (rv *recordingVault) last(t *testing.T, pathSuffix string) seen {
 	return seen{}
 }
 
+// countPaths counts the requests Vault received for any of the paths. Tests that check a request
+// was refused count its own path: auto-auth's requests (lookup-self, renewals) may arrive at any time.
+func (rv *recordingVault) countPaths(paths ...string) int {
+	rv.mu.Lock()
+	defer rv.mu.Unlock()
+	n := 0
+	for _, r := range rv.reqs {
+		for _, p := range paths {
+			if r.Path == p {
+				n++
+			}
+		}
+	}
+	return n
+}
+
 func (rv *recordingVault) count() int {
 	rv.mu.Lock()
 	defer rv.mu.Unlock()
