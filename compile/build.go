@@ -403,11 +403,6 @@ func (b *builder) buildMethod(mb *dblock, vault Vault) Method {
 	body := bodyOf(mb, schema.Method)
 	m := Method{decl: mb.defRange}
 	m.typ = newValue(mb.label, ConfigOrigin(mb.labelRange))
-	if mb.label == "pcf" {
-		b.fail("Unsupported method type",
-			`"pcf" was a deprecated alias of "cf". Vault Proxy 1.21 rejects it when loading the configuration ("unknown auto-auth method type pcf"); write method "cf".`,
-			mb.labelRange.Ptr())
-	}
 	mp := getStr(body, "mount_path")
 	if !mp.IsSet() || strings.TrimSpace(mp.v) == "" {
 		mp = newValue("auth/"+mb.label, DefaultOrigin())

@@ -270,7 +270,15 @@ func (d *decoder) decodeBlock(b *block, nb *schema.Block) (*dblock, hcl.Diagnost
 			Subject:  b.defRange.Ptr(),
 		})
 	}
-	if nb.Label != "" && out.label != "" && len(nb.LabelValues) > 0 && !contains(nb.LabelValues, out.label) {
+	if why, rejected := nb.RejectedLabels[out.label]; rejected {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  fmt.Sprintf("Unsupported %s %s", b.typ, nb.Label),
+			Detail:   fmt.Sprintf("%q is not accepted: %s.", out.label, why),
+			Subject:  out.labelRange.Ptr(),
+			Context:  b.defRange.Ptr(),
+		})
+	} else if nb.Label != "" && out.label != "" && len(nb.LabelValues) > 0 && !contains(nb.LabelValues, out.label) {
 		detail := fmt.Sprintf("%q is not a %s %s. Allowed values are %s.", out.label, b.typ, nb.Label, joinOr(quoteAll(nb.LabelValues)))
 		if s := suggest(out.label, nb.LabelValues); s != "" {
 			detail += fmt.Sprintf(" Did you mean %q?", s)

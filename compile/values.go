@@ -341,33 +341,12 @@ func (d *decoder) enumError(a *attribute, sch *schema.Attribute, got string) *hc
 }
 
 // matchEnum finds value among the allowed values of an enum attribute: ignoring case where Vault Proxy
-// does (caseInsensitive), exactly elsewhere. It returns the allowed value it matched.
+// does (schema.Attribute.FoldCase), exactly elsewhere. It returns the allowed value it matched.
 func matchEnum(sch *schema.Attribute, value string) (string, bool) {
-	if caseInsensitive[sch] {
+	if sch.FoldCase {
 		value = strings.ToLower(value)
 	}
 	return value, contains(sch.Enum, value)
-}
-
-// caseInsensitive holds the enum attributes whose value Vault Proxy lower-cases before reading it
-// (hclog.LevelFromString, logging.ParseLogFormat). Vault Proxy compares every other enum value
-// exactly: "Always", "Metrics_Only" or "Pessimistic" fail there, or are silently not matched.
-var caseInsensitive = attributeSet(map[*schema.Block][]string{
-	schema.Root: {"log_level", "log_format"},
-})
-
-func attributeSet(names map[*schema.Block][]string) map[*schema.Attribute]bool {
-	set := map[*schema.Attribute]bool{}
-	for b, list := range names {
-		for _, n := range list {
-			a := b.Attribute(n)
-			if a == nil {
-				panic("compile: the schema of " + b.Type + " has no attribute " + n)
-			}
-			set[a] = true
-		}
-	}
-	return set
 }
 
 func joinOr(items []string) string {

@@ -85,9 +85,10 @@ func Render(w io.Writer, root *schema.Block, rules []validate.Rule) error {
 	r.line("the schema the compiler decodes against, followed by the rules that span blocks. Where vaultproxy")
 	r.line("deliberately differs from Vault Proxy 1.21, a note says so; [" + DifferencesFile + "](" + DifferencesFile + ") explains why.")
 	r.line("")
-	r.line("Names are case-sensitive; label values and allowed values are matched case-insensitively. An")
-	r.line("attribute or block that is not listed here is an error, except in an open body. A block that")
-	r.line("can be written as `name = { ... }` may take either form, as Vault Proxy's HCL 1 allows.")
+	r.line("Names are case-sensitive. Block labels are matched case-insensitively, since Vault Proxy lower-cases")
+	r.line("them; allowed values are matched exactly, as Vault Proxy does, except where an attribute says it")
+	r.line("ignores case. An attribute or block that is not listed here is an error, except in an open body. A")
+	r.line("block that can be written as `name = { ... }` may take either form, as Vault Proxy's HCL 1 allows.")
 	r.line("")
 	r.line("## Contents")
 	r.line("")
@@ -243,6 +244,14 @@ func (r *renderer) facts(s *section) {
 			v += fmt.Sprintf("; it may instead be written in the body as the attribute `%s = \"<%s>\"`", b.Label, b.Label)
 		}
 		add("Label", v)
+		rejected := make([]string, 0, len(b.RejectedLabels))
+		for l := range b.RejectedLabels {
+			rejected = append(rejected, l)
+		}
+		sort.Strings(rejected)
+		for _, l := range rejected {
+			add("Rejected label", fmt.Sprintf("`%s`: %s.", l, cell(b.RejectedLabels[l])))
+		}
 	}
 	add("How many", howMany(b))
 	form := fmt.Sprintf("`%s { ... }`", s.path[len(s.path)-1])
@@ -374,7 +383,10 @@ func defaultCell(a *schema.Attribute) string {
 
 func allowedCell(a *schema.Attribute) string {
 	if a.Kind == schema.TokenMode {
-		return "`true`, `false`, `\"force\"`"
+		return "`true`, `false`, `\"force\"` (any case)"
+	}
+	if a.FoldCase && len(a.Enum) > 0 {
+		return codeList(a.Enum, true) + " (any case)"
 	}
 	return codeList(a.Enum, true)
 }

@@ -1,9 +1,8 @@
 package schema
 
-// MethodTypes are the auto-auth method types Vault Proxy knows (helpers.go); pcf is a deprecated alias
-// of cf.
+// MethodTypes are the auto-auth method types Vault Proxy 1.21 accepts (config.go's list; helpers.go).
 var MethodTypes = []string{"alicloud", "approle", "aws", "azure", "cert", "cf", "gcp", "jwt", "kerberos",
-	"kubernetes", "ldap", "oci", "pcf", "token_file"}
+	"kubernetes", "ldap", "oci", "token_file"}
 
 // AutoAuth is the `auto_auth` block.
 var AutoAuth = &Block{
@@ -27,9 +26,12 @@ var Method = &Block{
 	Label:       "type",
 	LabelAttr:   true,
 	LabelValues: MethodTypes,
-	Max:         1,
-	Required:    true,
-	Doc:         "The auth method the proxy logs in with.",
+	RejectedLabels: map[string]string{
+		"pcf": `it was a deprecated alias of "cf", and Vault Proxy 1.21 rejects it when loading the configuration ("unknown auto-auth method type pcf"); write method "cf"`,
+	},
+	Max:      1,
+	Required: true,
+	Doc:      "The auth method the proxy logs in with.",
 	Attributes: []*Attribute{
 		{Name: "type", Kind: String, Enum: MethodTypes, Doc: "The method type, when not given as the block label."},
 		{Name: "mount_path", Kind: String, Doc: "Where the method is mounted; default auth/<type> (token_file always uses auth/token)."},

@@ -45,12 +45,15 @@ func (k Kind) String() string {
 
 // Attribute declares one attribute of a block body.
 type Attribute struct {
-	Name      string
-	Kind      Kind
-	Required  bool
-	Default   string   // the default as documented (and as the compiler applies it); "" for none
-	Enum      []string // allowed values of a String attribute, lower case; matched case-insensitively
-	Sensitive bool     // never printed in plans or logs
+	Name     string
+	Kind     Kind
+	Required bool
+	Default  string   // the default as documented (and as the compiler applies it); "" for none
+	Enum     []string // allowed values of a String or StringList attribute, lower case
+	// FoldCase says Vault Proxy lower-cases the value before matching it against Enum (log_level,
+	// log_format). Every other enum value is matched exactly, as Vault Proxy does.
+	FoldCase  bool
+	Sensitive bool // never printed in plans or logs
 	// Strict says Vault Proxy decodes the value into a typed field with HCL 1, which reads only the
 	// canonical form: a Bool must be true or false (not "true"), a StringList a list (not a string).
 	// Tolerated forms are then errors here too, since Vault Proxy rejects them.
@@ -75,6 +78,9 @@ type Block struct {
 	LabelAttr bool
 	// LabelValues are the allowed label values, lower case; empty allows any.
 	LabelValues []string
+	// RejectedLabels are label values that Vault Proxy once accepted and now rejects, each with the
+	// reason quoted in the error (no final period).
+	RejectedLabels map[string]string
 	// Max is how many may appear in one body; 0 is unbounded.
 	Max int
 	// Required says at least one must appear.
