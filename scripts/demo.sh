@@ -9,8 +9,14 @@ set -euo pipefail
 
 script_dir=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
 repo_root=$(cd -- "$script_dir/.." && pwd -P)
-vault_port=${DEMO_VAULT_PORT:-18200}
+vault_port=${DEMO_VAULT_PORT:-18200} # the proxy's port is fixtures/examples/demo.hcl's listener, 8100
 proxy=http://127.0.0.1:8100
+for port in "$vault_port" 8100; do
+	if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+		echo "demo: port $port on 127.0.0.1 is in use; stop what listens there (or set DEMO_VAULT_PORT)" >&2
+		exit 1
+	fi
+done
 
 vault_bin=$(bash "$script_dir/build-vault.sh")
 work=$(mktemp -d)
