@@ -122,6 +122,18 @@ func (px *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		info.token, info.autoAuth = tok, true
+		refusal, err := wrapRefusal(r, tok)
+		if err != nil {
+			if r.Context().Err() == nil {
+				writeErrors(w, http.StatusBadRequest, err.Error())
+			}
+			return
+		}
+		if refusal != "" {
+			px.log.Warn("response wrapping refused on a token path", "method", r.Method, "path", r.URL.Path)
+			writeErrors(w, http.StatusBadRequest, refusal)
+			return
+		}
 	} else {
 		info.token = clientToken(r.Header)
 	}

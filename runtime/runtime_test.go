@@ -37,7 +37,8 @@ type started struct {
 	done  chan error
 }
 
-func startPlan(t *testing.T, p *compile.Plan) *started {
+// startPlan serves p; mods change the Options first (a Transport, ...).
+func startPlan(t *testing.T, p *compile.Plan, mods ...func(*Options)) *started {
 	t.Helper()
 	s := &started{done: make(chan error, 1)}
 	var mu sync.Mutex
@@ -59,6 +60,9 @@ func startPlan(t *testing.T, p *compile.Plan) *started {
 	}
 	if testing.Verbose() {
 		opts.Logger = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	for _, m := range mods {
+		m(&opts)
 	}
 	rt, err := New(p, opts)
 	if err != nil {

@@ -6,21 +6,53 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"path"
 	"strconv"
 	"strings"
 )
 
-// sanitizedPath reports whether a response to this path may carry the auto-auth token and must be
-// checked: token lookup and renew, self or not, in any namespace given in the path.
-func sanitizedPath(urlPath string) bool {
-	p := strings.TrimSuffix(urlPath, "/")
-	for _, suffix := range []string{"auth/token/lookup-self", "auth/token/renew-self", "auth/token/lookup", "auth/token/renew"} {
-		if strings.HasSuffix(p, "/"+suffix) && strings.HasPrefix(p, "/v1/") {
-			return true
+// tokenPath classifies a request path for the sanitiser.
+type tokenPath int
+
+const (
+	notTokenPath tokenPath = iota
+	// selfTokenPath is auth/token/lookup-self or renew-self: the answer is always about the token
+	// the request carries.
+	selfTokenPath
+	// otherTokenPath is auth/token/lookup or renew: the answer is about the token named in the
+	// request, or the caller's when it names none.
+	otherTokenPath
+)
+
+// classifyTokenPath reports whether a response to this path may carry the auto-auth token and must
+// be checked: token lookup and renew, self or not, in any namespace given in the path. The decoded
+// path is cleaned and compared without regard to case first, so that no spelling of these paths
+// (a double slash, a "." or ".." segment, %2F for a slash, a trailing slash, capitals) slips
+// past: Vault answers some of them itself and redirects the others to the clean path, and treating
+// one too many as a token path only costs a buffered answer.
+func classifyTokenPath(urlPath string) tokenPath {
+	p := strings.ToLower(path.Clean("/" + urlPath))
+	if !strings.HasPrefix(p, "/v1/") {
+		return notTokenPath
+	}
+	for _, s := range []struct {
+		suffix string
+		kind   tokenPath
+	}{
+		{"/auth/token/lookup-self", selfTokenPath},
+		{"/auth/token/renew-self", selfTokenPath},
+		{"/auth/token/lookup", otherTokenPath},
+		{"/auth/token/renew", otherTokenPath},
+	} {
+		if strings.HasSuffix(p, s.suffix) {
+			return s.kind
 		}
 	}
-	return false
+	return notTokenPath
 }
+
+// sanitizedPath reports whether a response to this path must go through the sanitiser.
+func sanitizedPath(urlPath string) bool { return classifyTokenPath(urlPath) != notTokenPath }
 
 // maxSanitizedBody bounds how much of a token response is read to sanitise it.
 const maxSanitizedBody = 4 << 20
@@ -38,7 +70,7 @@ func sanitizeTokenResponse(resp *http.Response, autoToken string) error {
 	if len(body) > maxSanitizedBody {
 		return fmt.Errorf("token response larger than %d bytes", maxSanitizedBody)
 	}
-	out, err := sanitizeTokenBody(body, autoToken, strings.HasSuffix(strings.TrimSuffix(resp.Request.URL.Path, "/"), "-self"))
+	out, err := sanitizeTokenBody(body, autoToken, classifyTokenPath(resp.Request.URL.Path) == selfTokenPath)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,135 @@
+package runtime
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+)
+
+// wrapTTLHeader asks Vault to response-wrap the answer: Vault then returns a wrapping token, and the
+// answer itself only comes back from sys/wrapping/unwrap, which the sanitiser does not see (and which
+// need not even go through the proxy).
+const wrapTTLHeader = "X-Vault-Wrap-TTL"
+
+// maxTokenParamBody bounds how much of a lookup or renew body is read to find the token it names.
+const maxTokenParamBody = 64 << 10
+
+// wrapRefusal returns why a request made with the auto-auth token must not be forwarded, or "" when
+// it may be: a request the sanitiser would clean (lookup-self and renew-self; lookup and renew
+// whose token parameter is empty, missing or the auto-auth token itself) that asks for response
+// wrapping. Wrapped, the answer would hold the auto-auth token (data.id, auth.client_token) out of
+// the sanitiser's reach. A lookup or renew of another token, named in the request, may be wrapped.
+//
+// Any X-Vault-Wrap-TTL header counts, even an empty one. For lookup and renew the token parameter is
+// read as Vault reads it: from the query of a GET, HEAD or LIST; from the body of other methods, as
+// a form when Vault would parse it as one, else as a JSON object. When the parameter cannot be made
+// out for certain (a body over 64 KiB, not a JSON object, a value that is not a string, a repeated
+// parameter) the request is refused. The body read is put back for forwarding.
+func wrapRefusal(r *http.Request, autoToken string) (string, error) {
+	if len(r.Header.Values(wrapTTLHeader)) == 0 {
+		return "", nil
+	}
+	kind := classifyTokenPath(r.URL.Path)
+	if kind == notTokenPath {
+		return "", nil
+	}
+	refusal := fmt.Sprintf("response wrapping (%s) is refused for %s with the proxy's auto-auth token: the wrapped answer would hold the auto-auth token; send the request without %s",
+		wrapTTLHeader, r.URL.Path, wrapTTLHeader)
+	if kind == selfTokenPath {
+		return refusal, nil
+	}
+	tok, ok, err := tokenParam(r)
+	if err != nil {
+		return "", err
+	}
+	if ok && tok != "" && tok != autoToken {
+		return "", nil
+	}
+	return refusal, nil
+}
+
+// tokenParam returns the "token" parameter of a lookup or renew request as Vault would read it; ok is
+// false when it cannot be made out for certain. A body it reads is put back in r.
+func tokenParam(r *http.Request) (tok string, ok bool, err error) {
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, "LIST":
+		q, err := url.ParseQuery(r.URL.RawQuery)
+		if err != nil {
+			return "", false, nil
+		}
+		return single(q["token"])
+	}
+	if r.Body == nil || r.Body == http.NoBody {
+		return "", true, nil
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxTokenParamBody+1))
+	rest := r.Body
+	r.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(body), rest), rest}
+	if err != nil {
+		return "", false, fmt.Errorf("reading the request body: %w", err)
+	}
+	if len(body) > maxTokenParamBody {
+		return "", false, nil
+	}
+	if isVaultForm(body, r.Header.Get("Content-Type")) {
+		q, err := url.ParseQuery(string(body))
+		if err != nil {
+			return "", false, nil
+		}
+		return single(q["token"])
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return "", true, nil
+	}
+	// A map, not a struct: Vault's field names are case-sensitive, encoding/json's struct tags are not.
+	var doc map[string]any
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(&doc); err != nil {
+		return "", false, nil
+	}
+	v, has := doc["token"]
+	if !has {
+		return "", true, nil
+	}
+	s, isString := v.(string)
+	return s, isString, nil
+}
+
+func single(vals []string) (string, bool, error) {
+	switch len(vals) {
+	case 0:
+		return "", true, nil
+	case 1:
+		return vals[0], true, nil
+	}
+	return "", false, nil
+}
+
+// isVaultForm reports whether Vault parses a body as a form rather than JSON (its http.isForm): a
+// Content-Type of application/x-www-form-urlencoded and a body whose first 512 bytes do not start,
+// after white space, with { or [.
+func isVaultForm(body []byte, contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err != nil || mt != "application/x-www-form-urlencoded" {
+		return false
+	}
+	for _, c := range body[:min(len(body), 512)] {
+		switch c {
+		case ' ', '\t', '\n', '\r':
+			continue
+		case '[', '{':
+			return false
+		default:
+			return true
+		}
+	}
+	return true
+}
