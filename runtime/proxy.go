@@ -59,7 +59,7 @@ type proxy struct {
 func newProxy(p *compile.Plan, up *upstream, tokens tokenSource, proxier Proxier, log *slog.Logger) *proxy {
 	a := p.APIProxy()
 	px := &proxy{
-		vaultAddr: up.url.String(),
+		vaultAddr: up.addr,
 		mode:      a.UseAutoAuthToken().Get(),
 		prepend:   a.PrependConfiguredNamespace().Get(),
 		namespace: p.ProxyNamespace().Get(),

@@ -244,7 +244,7 @@ func (rt *Runtime) Run(ctx context.Context) error {
 	if st.cache != nil {
 		rt.logCache(st)
 	}
-	rt.log.Info("vaultproxy running", "vault", st.up.url.String(), "listeners", len(rt.listeners),
+	rt.log.Info("vaultproxy running", "vault", st.up.addr, "listeners", len(rt.listeners),
 		"use_auto_auth_token", string(st.plan.APIProxy().UseAutoAuthToken().Get()))
 	rt.mu.Unlock()
 

@@ -121,6 +121,6 @@ func (rt *Runtime) Swap(p *compile.Plan) error {
 	} else if st.cache != nil {
 		rt.log.Info("lease cache kept by reload", "entries", st.cache.c.Len())
 	}
-	rt.log.Info("configuration reloaded", "vault", st.up.url.String(), "listeners", len(rt.listeners))
+	rt.log.Info("configuration reloaded", "vault", st.up.addr, "listeners", len(rt.listeners))
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/vaultproxy/vaultproxy/compile"
@@ -19,7 +20,8 @@ import (
 // upstream is how one plan reaches Vault: its URL and the transports of the proxying and auto-auth
 // subsystems (they differ only in disable_idle_connections and disable_keep_alives).
 type upstream struct {
-	url   *url.URL
+	url   *url.URL    // what requests are addressed to (http://localhost for a unix socket)
+	addr  string      // the address as configured, for messages
 	tls   *tls.Config // the vault block's client TLS (nil with an injected transport)
 	proxy http.RoundTripper
 	auth  http.RoundTripper
@@ -30,23 +32,32 @@ type upstream struct {
 func newUpstream(p *compile.Plan, injected http.RoundTripper) (*upstream, error) {
 	v := p.Vault()
 	addr := v.Address().Get()
-	u, err := url.Parse(addr)
-	if err != nil {
-		return nil, fmt.Errorf("vault address %q: %w", addr, err)
-	}
-	var socket string
-	switch u.Scheme {
-	case "http", "https":
-		if u.Host == "" {
-			return nil, fmt.Errorf("vault address %q has no host", addr)
+	var u *url.URL
+	// As Vault's api client: everything after unix:// is the socket's path (unix:///run/vault.sock is
+	// /run/vault.sock, unix://vault.sock is relative), spoken to in plain HTTP.
+	socket, isUnix := strings.CutPrefix(addr, "unix://")
+	if isUnix {
+		if socket == "" {
+			return nil, fmt.Errorf("vault address %q names no socket", addr)
 		}
-	case "unix":
-		socket = u.Path
 		u = &url.URL{Scheme: "http", Host: "localhost"}
-	default:
-		return nil, fmt.Errorf("vault address %q: scheme must be http, https or unix", addr)
+	} else {
+		socket = ""
+		var err error
+		u, err = url.Parse(addr)
+		if err != nil {
+			return nil, fmt.Errorf("vault address %q: %w", addr, err)
+		}
+		switch u.Scheme {
+		case "http", "https":
+			if u.Host == "" {
+				return nil, fmt.Errorf("vault address %q has no host", addr)
+			}
+		default:
+			return nil, fmt.Errorf("vault address %q: scheme must be http, https or unix", addr)
+		}
 	}
-	up := &upstream{url: u}
+	up := &upstream{url: u, addr: addr}
 	if injected != nil {
 		up.proxy, up.auth = injected, injected
 		return up, nil

@@ -1,8 +1,10 @@
 package validate
 
 import (
+	"errors"
 	"fmt"
 	"net"
+	"strconv"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -59,6 +61,7 @@ func listenerTLSSettings(p *plan) hcl.Diagnostics {
 func listenerAddress(p *plan) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	seen := map[string]compile.Listener{}
+	var tcp []tcpAddr // the tcp listeners checked so far, to compare for overlaps
 	for _, l := range p.Listeners() {
 		addr := l.Address()
 		if l.Type().Get() == compile.ListenerUnix && addr.Get() == "" {
@@ -66,33 +69,126 @@ func listenerAddress(p *plan) hcl.Diagnostics {
 				"A unix listener needs address set to the socket path.", l.DeclRange()))
 			continue
 		}
-		key := string(l.Type().Get()) + " " + normalizeAddress(l.Type().Get(), addr.Get())
-		if prev, dup := seen[key]; dup {
+		var ta tcpAddr
+		if l.Type().Get() == compile.ListenerTCP {
+			var problem string
+			ta, problem = parseTCPAddress(addr.Get())
+			if problem != "" {
+				diags = append(diags, errorAt("Invalid listener address",
+					fmt.Sprintf("The tcp listener address %q %s. Write host:port, as in 127.0.0.1:8100, [::1]:8100 or :8100 (every address).", addr.Get(), problem),
+					addr.Range(l.DeclRange())))
+				continue
+			}
+			ta.l = l
+		}
+		key := string(l.Type().Get()) + " " + addr.Get()
+		if l.Type().Get() == compile.ListenerTCP {
+			key = string(l.Type().Get()) + " " + net.JoinHostPort(ta.host, ta.port)
+		}
+		if prev, dup := seen[key]; dup && ta.port != "0" {
 			diags = append(diags, errorAt("Duplicate listener address",
 				fmt.Sprintf("A %s listener on %q was already declared at %s. Each listener must use a distinct address.",
 					l.Type().Get(), addr.Get(), prev.Address().Range(prev.DeclRange())),
 				addr.Range(l.DeclRange())))
 			continue
 		}
+		if l.Type().Get() == compile.ListenerTCP {
+			if prev, ok := overlapping(tcp, ta); ok {
+				diags = append(diags, errorAt("Listener addresses overlap",
+					fmt.Sprintf("This tcp listener on %q and the one on %q declared at %s cannot both be bound: %s. Use distinct ports, or one wildcard listener.",
+						addr.Get(), prev.l.Address().Get(), prev.l.Address().Range(prev.l.DeclRange()), overlapReason(prev, ta)),
+					addr.Range(l.DeclRange())))
+				continue
+			}
+			tcp = append(tcp, ta)
+		}
 		seen[key] = l
 	}
 	return diags
 }
 
-// normalizeAddress makes two spellings of one TCP address compare equal ("localhost:8200" is left as
-// written: resolving names is the runtime's business).
-func normalizeAddress(t compile.ListenerType, addr string) string {
-	if t != compile.ListenerTCP {
-		return addr
-	}
+// tcpAddr is a tcp listener address in a normal form: host is "" for every address (":8100",
+// "[::]:8100": one dual-stack socket), "0.0.0.0" for every IPv4 address, an IP literal in Go's
+// form (an IPv4-mapped IPv6 address as IPv4), or a host name in lower case, as written (resolving
+// names is the runtime's business).
+type tcpAddr struct {
+	host, port string
+	ip         net.IP // nil for a name or the dual-stack wildcard
+	l          compile.Listener
+}
+
+// parseTCPAddress reads host:port; problem says what is wrong ("" when nothing is).
+func parseTCPAddress(addr string) (tcpAddr, string) {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		return addr
+		var ae *net.AddrError
+		switch {
+		case errors.As(err, &ae) && ae.Err == "missing port in address":
+			return tcpAddr{}, "has no port"
+		case errors.As(err, &ae) && ae.Err == "too many colons in address":
+			return tcpAddr{}, "is not host:port (an IPv6 address goes in brackets, as in [::1]:8100)"
+		}
+		return tcpAddr{}, "is not host:port"
 	}
+	if port == "" {
+		return tcpAddr{}, "has no port"
+	}
+	n, err := strconv.ParseUint(port, 10, 32)
+	if err != nil || n > 65535 {
+		return tcpAddr{}, fmt.Sprintf("has port %q, which is not a number from 0 to 65535", port)
+	}
+	a := tcpAddr{port: strconv.FormatUint(n, 10)}
 	if ip := net.ParseIP(host); ip != nil {
-		host = ip.String()
+		if ip.Equal(net.IPv6unspecified) {
+			return a, "" // [::]: the dual-stack wildcard, as ""
+		}
+		a.ip, a.host = ip, ip.String()
+		return a, ""
 	}
-	return net.JoinHostPort(host, port)
+	a.host = strings.ToLower(host)
+	return a, ""
+}
+
+// overlapping returns an earlier listener on the same port that cannot be bound together with a:
+// a wildcard covers every address of its family, so no other listener can take that port on one
+// of them (Linux refuses the second bind with "address already in use"). Port 0 picks a free port
+// each time and never overlaps.
+func overlapping(prev []tcpAddr, a tcpAddr) (tcpAddr, bool) {
+	if a.port == "0" {
+		return tcpAddr{}, false
+	}
+	for _, b := range prev {
+		if b.port != a.port || b.host == a.host {
+			continue
+		}
+		if covers(b, a) || covers(a, b) {
+			return b, true
+		}
+	}
+	return tcpAddr{}, false
+}
+
+// covers reports whether wildcard address w includes address a: the dual-stack wildcard includes
+// every address (and every name); 0.0.0.0 includes every IPv4 address.
+func covers(w, a tcpAddr) bool {
+	switch {
+	case w.host == "":
+		return true
+	case w.ip != nil && w.ip.Equal(net.IPv4zero):
+		return a.ip != nil && a.ip.To4() != nil
+	}
+	return false
+}
+
+func overlapReason(a, b tcpAddr) string {
+	w := a
+	if !covers(a, b) {
+		w = b
+	}
+	if w.host == "" {
+		return fmt.Sprintf("%q listens on every address, IPv4 and IPv6, of port %s", w.l.Address().Get(), w.port)
+	}
+	return fmt.Sprintf("%q listens on every IPv4 address of port %s", w.l.Address().Get(), w.port)
 }
 
 func listenerSocketOptions(p *plan) hcl.Diagnostics {

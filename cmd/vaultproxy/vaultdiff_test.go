@@ -54,6 +54,9 @@ var deliberate = map[string]string{
 	"validate/listener-address/default-address":                  hDuplicateAddress,
 	"validate/listener-address/same-file":                        hDuplicateAddress,
 	"validate/listener-address/same-address-spelled-differently": hDuplicateAddress,
+	"validate/listener-address/wildcard-spellings":               hDuplicateAddress,
+	"validate/listener-address/wildcard-and-specific":            hDuplicateAddress,
+	"validate/listener-address/port-zero":                        hDuplicateAddress,
 	// Vault Proxy finds these only when it starts: the api_proxy settings, the listeners (TLS files
 	// and versions, a unix socket path), the auth method's and the file sink's settings, persist.
 	"compile/api_proxy/enforce-consistency-bad":        hStartUp,
@@ -66,6 +69,8 @@ var deliberate = map[string]string{
 	"validate/listener-tls-settings/client-certs-both": hStartUp,
 	"validate/listener-tls-settings/min-above-max":     hStartUp,
 	"validate/listener-address/unix-without-path":      hStartUp,
+	"validate/listener-address/port-out-of-range":      hStartUp,
+	"validate/listener-address/not-host-port":          hStartUp,
 	"validate/backoff-order/min-above-default-max":     hStartUp,
 	"validate/backoff-order/min-above-max":             hStartUp,
 	"compile/method/approle-missing-config":            hStartUp,
@@ -92,6 +97,9 @@ var deliberate = map[string]string{
 	"compile/sink/mode-decimal":                        hCannotWork,
 	"compile/vault/address-number":                     hCannotWork,
 	"validate/hazards/bad-address":                     hCannotWork,
+	"validate/hazards/unix-socket-without-path":        hCannotWork,
+	"validate/hazards/unix-socket-upper-case":          hCannotWork,
+	"validate/hazards/http-without-host":               hCannotWork,
 	"validate/sink-dh/aad-env-var-without-type":        hCannotWork,
 }
 
