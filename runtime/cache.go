@@ -55,15 +55,24 @@ func (a cacheIdentity) equal(b cacheIdentity) bool {
 // cache_static_secrets = true and a persist block. Serving such a plan without them would silently
 // change what clients get (KV reads uncached, entries lost at restart), so run does not start.
 func cacheRefusal(c compile.Cache) error {
-	if c.CacheStaticSecrets().Get() {
-		return errors.New("cache: cache_static_secrets = true is not implemented by vaultproxy run " +
-			"(static secret caching needs Vault Enterprise's event stream to stay fresh); remove it, or use Vault Proxy")
-	}
-	if ps, ok := c.Persist(); ok {
-		return fmt.Errorf("cache: persist %q is not implemented by vaultproxy run (the lease cache lives in memory "+
-			"only and cannot restore its entries at start-up); remove the persist block, or use Vault Proxy", ps.Type().Get())
+	if errs := cacheRefusals(c); len(errs) > 0 {
+		return errs[0]
 	}
 	return nil
+}
+
+// cacheRefusals is every cache setting run refuses, in the order cacheRefusal reports them.
+func cacheRefusals(c compile.Cache) []error {
+	var errs []error
+	if c.CacheStaticSecrets().Get() {
+		errs = append(errs, errors.New("cache: cache_static_secrets = true is not implemented by vaultproxy run "+
+			"(static secret caching needs Vault Enterprise's event stream to stay fresh); remove it, or use Vault Proxy"))
+	}
+	if ps, ok := c.Persist(); ok {
+		errs = append(errs, fmt.Errorf("cache: persist %q is not implemented by vaultproxy run (the lease cache lives in memory "+
+			"only and cannot restore its entries at start-up); remove the persist block, or use Vault Proxy", ps.Type().Get()))
+	}
+	return errs
 }
 
 // withCache is where the cache block plugs into the request path. Without a cache block it returns

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/vaultproxy/vaultproxy/compile"
 )
 
 // cacheFakeVault answers the few paths the cache wiring tests use, like Vault would, and records
@@ -261,5 +263,55 @@ func TestCacheSwap(t *testing.T) {
 	}
 	if resp, body := do(t, "POST", s.url+"/proxy/v1/cache-clear", nil, `{"type":"all"}`); resp.StatusCode != 200 || body != "" {
 		t.Errorf("cache-clear without a cache: %d %q, want 200 and an empty body", resp.StatusCode, body)
+	}
+}
+
+// TestUnsupported: what the preview lists as refused is what New refuses, in the same words.
+func TestUnsupported(t *testing.T) {
+	compileOnly := func(src string) *compile.Plan {
+		t.Helper()
+		p, diags := compile.Compile([]compile.Source{{Name: "test.hcl", Bytes: []byte(src)}}, compile.Options{})
+		if diags.HasErrors() {
+			t.Fatal(diags)
+		}
+		return p
+	}
+	p := compileOnly(`
+vault { address = "http://127.0.0.1:8200" }
+auto_auth {
+  method "aws" {
+    config = { type = "iam", role = "app" }
+  }
+  sink "file" {
+    dh_type = "curve25519"
+    dh_path = "/etc/peer.pub"
+    config = { path = "/run/token" }
+  }
+}
+cache {
+  cache_static_secrets = true
+  persist "kubernetes" {
+    path = "/vault/cache"
+  }
+}
+listener "tcp" {
+  address     = "127.0.0.1:8100"
+  tls_disable = true
+}`)
+	got := Unsupported(p)
+	want := []string{`auto_auth method "aws"`, `sink 1 (/run/token): dh_type "curve25519"`, "cache: cache_static_secrets = true", `cache: persist "kubernetes"`}
+	if len(got) != len(want) {
+		t.Fatalf("Unsupported = %q, want %d messages", got, len(want))
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(got[i], w) || !strings.Contains(got[i], "not implemented by vaultproxy run") {
+			t.Errorf("message %d = %q, want it to start with %q", i, got[i], w)
+		}
+	}
+	if _, err := New(p, Options{Logger: slog.New(slog.DiscardHandler)}); err == nil || err.Error() != got[0] {
+		t.Errorf("New: %v, want %q", err, got[0])
+	}
+	if got := Unsupported(planFrom(t, plainListener, "http://127.0.0.1:8200")); len(got) != 0 {
+		t.Errorf("a plain proxy: Unsupported = %q", got)
 	}
 }

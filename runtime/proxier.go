@@ -97,11 +97,17 @@ func retryable(resp *http.Response, err error, retry412 bool) bool {
 	return false
 }
 
-// retryWait is the pause before retry attempt+1: 100ms doubling to at most 1s, so that the default
-// 12 retries give up within about 10s (Vault's client waits 1-1.5s times the attempt number).
+// The pause before the first retry, doubled before each next one up to MaxRetryWait, so that the
+// default 12 retries give up within about 10s (Vault's client waits 1-1.5s times the attempt number).
+const (
+	FirstRetryWait = 100 * time.Millisecond
+	MaxRetryWait   = time.Second
+)
+
+// retryWait is the pause before retry attempt+1.
 func retryWait(attempt int) time.Duration {
-	d := 100 * time.Millisecond << min(attempt, 4)
-	return min(d, time.Second)
+	d := FirstRetryWait << min(attempt, 4)
+	return min(d, MaxRetryWait)
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) bool {

@@ -29,8 +29,8 @@ type tokenSource interface {
 	Invalidate(token string)
 }
 
-// tokenWait bounds how long a request waits for an auto-auth token.
-const tokenWait = 10 * time.Second
+// TokenWait bounds how long a request waits for an auto-auth token before it gets 503.
+const TokenWait = 10 * time.Second
 
 // reqInfo travels in the request context from the handler to the Rewrite, Transport and
 // ModifyResponse hooks of the reverse proxy.
@@ -110,7 +110,7 @@ func (px *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		tok, ok := px.tokens.Current()
 		var err error
 		if !ok {
-			ctx, cancel := context.WithTimeout(r.Context(), tokenWait)
+			ctx, cancel := context.WithTimeout(r.Context(), TokenWait)
 			tok, err = px.tokens.Token(ctx)
 			cancel()
 		}

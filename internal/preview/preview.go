@@ -11,6 +11,7 @@ import (
 
 	"github.com/mitchellh/go-wordwrap"
 	"github.com/vaultproxy/vaultproxy/compile"
+	"github.com/vaultproxy/vaultproxy/runtime"
 )
 
 // Width is the width the preview fits: no line is longer, except one holding a single value (a long
@@ -142,6 +143,17 @@ func namespace(ns string) string {
 
 func (w *printer) plan(p *compile.Plan) {
 	w.line("Configuration: " + strings.Join(p.Files(), ", "))
+	if refused := runtime.Unsupported(p); len(refused) > 0 {
+		w.blank()
+		w.line("vaultproxy run refuses this configuration:")
+		for _, r := range refused {
+			lines := strings.Split(wordwrap.WrapString(r, uint(Width-4)), "\n")
+			w.line("  - " + lines[0])
+			for _, l := range lines[1:] {
+				w.line("    " + l)
+			}
+		}
+	}
 	w.vault(p)
 	for _, l := range p.Listeners() {
 		w.listener(p, l)
@@ -165,15 +177,18 @@ func (w *printer) vault(p *compile.Plan) {
 	w.row(2, "tls_skip_verify", boolean(v.TLSSkipVerify()), v.TLSSkipVerify().Origin())
 	w.row(2, "tls_server_name", str(v.TLSServerName(), "none: the address's host"), v.TLSServerName().Origin())
 	w.row(2, "namespace", str(v.Namespace(), "none"), v.Namespace().Origin())
-	retries := strconv.Itoa(v.NumRetries().Get())
-	if v.NumRetries().Get() == 0 {
-		retries = "0: failed requests are not retried"
+	retries := strconv.Itoa(v.NumRetries().Get()) + ": for proxied requests (see Requests)"
+	if v.NumRetries().Get() <= 0 {
+		retries = strconv.Itoa(v.NumRetries().Get()) + ": no request is retried"
 	}
 	w.row(2, "num_retries", retries, v.NumRetries().Origin())
 }
 
 // vaultTLS says how the connection to Vault is secured.
 func vaultTLS(v compile.Vault) string {
+	if socket, ok := strings.CutPrefix(v.Address().Get(), "unix://"); ok {
+		return "off: plain HTTP over the unix socket " + socket
+	}
 	u, err := url.Parse(v.Address().Get())
 	if err == nil && u.Scheme == "http" {
 		return "off: plain HTTP to Vault"
@@ -237,10 +252,7 @@ func (w *printer) listener(p *compile.Plan, l compile.Listener) {
 	}
 	w.row(2, "role", string(l.Role().Get()), l.Role().Origin())
 	serve := func(label, path, what string) { w.note(2, label, fmt.Sprintf("%-23s%s", path, what)) }
-	metrics := "metrics as JSON"
-	if t, ok := p.Telemetry(); ok && t.PrometheusRetentionTime().Get() > 0 {
-		metrics = "metrics, JSON or Prometheus"
-	}
+	const metrics = "GET: Prometheus text"
 	if l.Role().Get() == compile.RoleMetricsOnly {
 		serve("serves", "/proxy/v1/metrics", metrics)
 		w.note(2, "", "nothing else: any other path gets 404")
@@ -249,12 +261,17 @@ func (w *printer) listener(p *compile.Plan, l compile.Listener) {
 		serve("", "/proxy/v1/metrics", metrics)
 		if _, ok := p.Cache(); ok {
 			serve("", "/proxy/v1/cache-clear", "POST or PUT evicts entries")
+		} else {
+			serve("", "/proxy/v1/cache-clear", "200, does nothing: no cache")
 		}
 		if l.EnableQuit().Get() {
 			serve("", "/proxy/v1/quit", "POST shuts the proxy down")
 		}
 	}
 	w.row(2, "enable_quit", boolean(l.EnableQuit()), l.EnableQuit().Origin())
+	if l.EnableQuit().Get() && l.Role().Get() == compile.RoleMetricsOnly {
+		w.note(2, "quit", "not served: a metrics_only listener answers /proxy/v1/quit with 404")
+	}
 	w.row(2, "require_request_header", boolean(l.RequireRequestHeader()), l.RequireRequestHeader().Origin())
 	if l.RequireRequestHeader().Get() {
 		w.note(2, "X-Vault-Request", "required on every path: a request without exactly one `X-Vault-Request: true` header gets 412")
@@ -310,17 +327,20 @@ func (w *printer) requests(p *compile.Plan) {
 	}
 	note := "An empty X-Vault-Token header counts as none. Authorization is forwarded as sent."
 	if mode.Get() != compile.TokenModeClient {
-		note += " Until the first login succeeds there is no auto-auth token: the request goes without a token."
+		note += fmt.Sprintf(" A request that gets the auto-auth token while auto-auth has none (before the first login, or while a refused token is checked or replaced) waits up to %s for it, then gets 503.", compile.FormatDuration(runtime.TokenWait))
 	}
 	w.para(4, note)
+	if mode.Get() != compile.TokenModeClient {
+		w.para(4, "The auto-auth token never reaches a client: answers to auth/token/lookup-self and renew-self made with it (and to lookup and renew when they are about it) lose the token and its accessor, and such a request that asks for response wrapping (X-Vault-Wrap-TTL) is refused with 400. A 403 to a request made with it makes auto-auth check the token, and log in again when Vault no longer accepts it.")
+	}
 
 	w.blank()
 	w.line("  Namespace: the X-Vault-Namespace that reaches Vault")
 	switch {
 	case prepend.Get() && ns.Get() != "":
-		w.note(4, "request without X-Vault-Namespace", ns.Get())
-		w.note(4, "X-Vault-Namespace: "+exampleNamespace, compile.CanonicalNamespace(ns.Get()+exampleNamespace))
-		w.para(4, fmt.Sprintf("The configured namespace %s is prepended to every request's namespace.", ns.Get()))
+		w.note(4, "request without X-Vault-Namespace", compile.CanonicalNamespace(ns.Get()))
+		w.note(4, "X-Vault-Namespace: "+exampleNamespace, compile.CanonicalNamespace(ns.Get()+"/"+exampleNamespace))
+		w.para(4, fmt.Sprintf("The configured namespace %s is prepended to every request's namespace. A request whose X-Vault-Namespace is an absolute path (/team-1) or has a . or .. segment is refused with 400, and does not reach Vault.", ns.Get()))
 	default:
 		w.note(4, "request without X-Vault-Namespace", "none: the root namespace")
 		w.note(4, "X-Vault-Namespace: "+exampleNamespace, exampleNamespace+", as sent")
@@ -333,24 +353,39 @@ func (w *printer) requests(p *compile.Plan) {
 	}
 
 	w.blank()
-	w.line("  Consistency")
+	w.line("  Retries")
 	retries := p.Vault().NumRetries().Get()
-	retried := fmt.Sprintf("retried, up to %d times (num_retries)", retries)
-	if retries == 0 {
-		retried = "not retried (num_retries is 0): it goes back to the client"
+	_, cached := p.Cache()
+	if retries <= 0 {
+		w.para(4, "None (num_retries): a failed request goes back to the client as Vault answered it, or as 502 when Vault cannot be reached.")
+	} else {
+		replayable := "without a body"
+		if cached {
+			replayable = "without a body (or whose body of up to 1 MiB the cache read)"
+		}
+		w.para(4, fmt.Sprintf("A GET, HEAD, OPTIONS or LIST request %s is retried, up to %d times (num_retries), after a connection error, a 429 or a 5xx other than 501, waiting %s and doubling up to %s between attempts. Other requests (PUT, POST, DELETE...) are never retried: Vault may have applied them. When Vault cannot be reached, the client gets 502.",
+			replayable, retries, compile.FormatDuration(runtime.FirstRetryWait), compile.FormatDuration(runtime.MaxRetryWait)))
 	}
+
+	w.blank()
+	w.line("  Consistency")
+	back := "A 412 from Vault (a node behind those states) goes back to the client, not retried."
 	if a.EnforceConsistency().Get() == compile.ConsistencyAlways {
 		added := "The proxy adds the X-Vault-Index states it has seen (at most 2) to each request that carries none of X-Vault-Index, X-Vault-Forward and X-Vault-Inconsistent; a request that carries one goes as sent."
 		switch a.WhenInconsistent().Get() {
 		case compile.WhenInconsistentRetry:
-			w.para(4, added+" A 412 from Vault (a node behind those states) is "+retried+".")
+			if retries > 0 {
+				w.para(4, added+fmt.Sprintf(" A 412 from Vault (a node behind those states) to such a GET, HEAD, OPTIONS or LIST request is retried as above, up to %d times (num_retries); to any other request it goes back to the client.", retries))
+			} else {
+				w.para(4, added+" A 412 from Vault (a node behind those states) goes back to the client: when_inconsistent is retry, but no request is retried (num_retries).")
+			}
 		case compile.WhenInconsistentForward:
-			w.para(4, added+" It also adds X-Vault-Inconsistent: forward-active-node, so a node behind those states forwards the request to the active node instead of answering 412. Any 412 is still "+retried+".")
+			w.para(4, added+" It also adds X-Vault-Inconsistent: forward-active-node, so a node behind those states forwards the request to the active node instead of answering 412. A 412 that still comes goes back to the client, not retried.")
 		default:
-			w.para(4, added+" A 412 from Vault (a node behind those states) goes back to the client, not retried.")
+			w.para(4, added+" "+back)
 		}
 	} else {
-		w.para(4, "No consistency header is added; X-Vault-Index, X-Vault-Forward and X-Vault-Inconsistent from the client go as sent. A 412 from Vault is "+retried+".")
+		w.para(4, "No consistency header is added; X-Vault-Index, X-Vault-Forward and X-Vault-Inconsistent from the client go as sent. A 412 from Vault goes back to the client, not retried.")
 		if a.WhenInconsistent().IsSet() {
 			w.para(4, "when_inconsistent has no effect: enforce_consistency is not \"always\".")
 		}
@@ -366,10 +401,14 @@ func (w *printer) requests(p *compile.Plan) {
 		if c.DisableCachingDynamicSecrets().Get() {
 			w.para(4, "Leased secrets and tokens are not cached (disable_caching_dynamic_secrets).")
 		} else {
-			w.para(4, "Cached: a response with a renewable lease when the request's token is managed by the proxy (the auto-auth token, or a token it cached), and a new renewable token that is an orphan (a login) or whose parent is managed. A byte-identical request with the same token is then answered from the cache. The proxy renews what it caches; renewals and revocations always reach Vault.")
+			managed := "a token it cached"
+			if _, hasAuth := p.AutoAuth(); hasAuth {
+				managed = "the auto-auth token, or a token it cached"
+			}
+			w.para(4, fmt.Sprintf("Cached: a 2xx JSON answer to a GET, POST or PUT that holds a renewable lease, when the token Vault receives is managed by the proxy (%s), or a new renewable token that is an orphan (a login) or whose parent is managed. The same request again (method, path, query, namespace, token, headers and body) is then answered from the cache, with X-Cache: HIT. The proxy renews what it caches; renewals, revocations and wrapped requests always reach Vault.", managed))
 		}
 		if c.CacheStaticSecrets().Get() {
-			w.para(4, fmt.Sprintf("KV secrets read with GET are cached and shared by every token allowed to read them, kept fresh through Vault Enterprise's event stream; each token's read capability is re-checked every %s.", dur(c.StaticSecretTokenCapabilityRefreshInterval())))
+			w.para(4, "cache_static_secrets = true: vaultproxy run refuses this configuration; it does not cache static secrets.")
 		}
 	}
 }
@@ -386,7 +425,7 @@ func (w *printer) autoAuth(p *compile.Plan) {
 	w.row(2, "method", m.Type().Get(), compile.ConfigOrigin(m.DeclRange()))
 	w.row(2, "mount_path", m.MountPath().Get(), m.MountPath().Origin())
 	if m.Type().Get() == "token_file" {
-		w.note(2, "login", "GET "+m.LoginPath()+": no login; the token read from token_file_path is checked, then renewed")
+		w.note(2, "login", "GET "+m.LoginPath()+": no login; the token read from token_file_path is checked, then renewed while it is renewable")
 	} else {
 		w.note(2, "login", "POST "+m.LoginPath())
 	}
@@ -395,9 +434,9 @@ func (w *printer) autoAuth(p *compile.Plan) {
 	w.row(2, "min_backoff", dur(m.MinBackoff()), m.MinBackoff().Origin())
 	w.row(2, "max_backoff", dur(m.MaxBackoff()), m.MaxBackoff().Origin())
 	if m.ExitOnErr().Get() {
-		w.note(2, "after a failed login", "the process exits (exit_on_err)")
+		w.note(2, "after a failed login", "the process exits with status 1 (exit_on_err)")
 	} else {
-		w.note(2, "after a failed login", fmt.Sprintf("wait %s, doubling up to %s, then log in again", dur(m.MinBackoff()), dur(m.MaxBackoff())))
+		w.note(2, "after a failed login", fmt.Sprintf("wait %s, doubling up to %s, each wait shortened by up to 25%% at random, then log in again", dur(m.MinBackoff()), dur(m.MaxBackoff())))
 	}
 	w.row(2, "exit_on_err", boolean(m.ExitOnErr()), m.ExitOnErr().Origin())
 	w.row(2, "wrap_ttl", dur(m.WrapTTL()), m.WrapTTL().Origin())
@@ -449,12 +488,14 @@ func (w *printer) autoAuth(p *compile.Plan) {
 		w.row(4, "group", ownerText(s.Group().Get(), "group"), s.Group().Origin())
 		w.row(4, "wrap_ttl", dur(s.WrapTTL()), s.WrapTTL().Origin())
 		switch {
+		case m.WrapTTL().Get() > 0 && m.Type().Get() == "token_file":
+			w.note(4, "written", fmt.Sprintf("the wrapping information (JSON) of a response-wrapped copy of the token, TTL %s (the method's wrap_ttl); the token is not renewed", dur(m.WrapTTL())))
 		case m.WrapTTL().Get() > 0:
-			w.note(4, "written", fmt.Sprintf("a response-wrapped token, TTL %s (the method's wrap_ttl); it is not renewed", dur(m.WrapTTL())))
+			w.note(4, "written", fmt.Sprintf("the wrapping information (JSON) of the response-wrapped login, TTL %s (the method's wrap_ttl); the token is not renewed", dur(m.WrapTTL())))
 		case s.WrapTTL().Get() > 0:
-			w.note(4, "written", fmt.Sprintf("a response-wrapped token, TTL %s (this sink's wrap_ttl)", dur(s.WrapTTL())))
+			w.note(4, "written", fmt.Sprintf("the wrapping information (JSON) of a response-wrapped copy of each new token, TTL %s (this sink's wrap_ttl)", dur(s.WrapTTL())))
 		default:
-			w.note(4, "written", "the token itself, not wrapped")
+			w.note(4, "written", "each new token itself, not wrapped, replacing the file atomically")
 		}
 		w.row(4, "dh_type", str(s.DHType(), "none: not encrypted"), s.DHType().Origin())
 		if s.DHType().Get() != "" {
@@ -492,10 +533,11 @@ func (w *printer) cache(p *compile.Plan) {
 		bh := c.StaticSecretTokenCapabilityRefreshBehavior()
 		w.row(2, "static_secret_token_capability_refresh_interval", dur(iv), iv.Origin())
 		w.row(2, "static_secret_token_capability_refresh_behavior", string(bh.Get()), bh.Origin())
+		w.para(2, "Static secret caching is not implemented by vaultproxy run, which refuses this configuration.")
 	}
 	pe, ok := c.Persist()
 	if !ok {
-		w.note(2, "persist", "none: the cache starts empty")
+		w.note(2, "persist", "none: the cache lives in memory and starts empty")
 		return
 	}
 	w.rightAlign("  persist: "+pe.Type().Get(), tag(compile.ConfigOrigin(pe.DeclRange())))
@@ -504,22 +546,31 @@ func (w *printer) cache(p *compile.Plan) {
 	w.row(4, "keep_after_import", boolean(pe.KeepAfterImport()), pe.KeepAfterImport().Origin())
 	w.row(4, "exit_on_err", boolean(pe.ExitOnErr()), pe.ExitOnErr().Origin())
 	w.row(4, "service_account_token_file", str(pe.ServiceAccountTokenFile(), "none"), pe.ServiceAccountTokenFile().Origin())
+	w.para(4, "Persistence is not implemented by vaultproxy run, which refuses this configuration.")
 }
 
 func (w *printer) telemetry(p *compile.Plan) {
 	t, ok := p.Telemetry()
 	if !ok {
 		w.section("Telemetry", "", 25)
-		w.para(2, "None: /proxy/v1/metrics serves JSON only; Prometheus output needs a telemetry block.")
+		w.para(2, fmt.Sprintf("None: /proxy/v1/metrics serves the Prometheus text format all the same; %s.", metricNames("")))
 		return
 	}
 	w.section("Telemetry", tag(compile.ConfigOrigin(t.DeclRange())), 25)
 	w.row(2, "prometheus_retention_time", dur(t.PrometheusRetentionTime()), t.PrometheusRetentionTime().Origin())
 	w.row(2, "metrics_prefix", t.MetricsPrefix().Get(), t.MetricsPrefix().Origin())
 	w.row(2, "disable_hostname", boolean(t.DisableHostname()), t.DisableHostname().Origin())
-	if t.PrometheusRetentionTime().Get() <= 0 {
-		w.para(2, "prometheus_retention_time is 0: /proxy/v1/metrics serves JSON only.")
+	w.para(2, fmt.Sprintf("/proxy/v1/metrics serves the Prometheus text format, whatever prometheus_retention_time says; %s. They carry no host name, so disable_hostname changes nothing.", metricNames(t.MetricsPrefix().Get())))
+}
+
+// metricNames names the first metrics /proxy/v1/metrics serves, with the prefix as run applies it
+// ("vault" when empty, "." and "-" as "_").
+func metricNames(prefix string) string {
+	if prefix == "" {
+		prefix = "vault"
 	}
+	prefix = strings.NewReplacer(".", "_", "-", "_").Replace(prefix)
+	return fmt.Sprintf("metric names start with %s_proxy_ (%s_proxy_requests_total...)", prefix, prefix)
 }
 
 func (w *printer) process(p *compile.Plan) {
@@ -532,19 +583,14 @@ func (w *printer) process(p *compile.Plan) {
 	w.row(2, "log_format", p.LogFormat().Get(), p.LogFormat().Origin())
 	w.row(2, "log_file", str(p.LogFile(), "none: standard error only"), p.LogFile().Origin())
 	if p.LogFile().Get() != "" {
+		w.note(2, "written to", "standard error, and appended to log_file")
 		w.row(2, "log_rotate_duration", dur(p.LogRotateDuration()), p.LogRotateDuration().Origin())
-		bytes := strconv.Itoa(p.LogRotateBytes().Get())
-		if p.LogRotateBytes().Get() <= 0 {
-			bytes += ": no size limit"
+		w.row(2, "log_rotate_bytes", strconv.Itoa(p.LogRotateBytes().Get()), p.LogRotateBytes().Origin())
+		w.row(2, "log_rotate_max_files", strconv.Itoa(p.LogRotateMaxFiles().Get()), p.LogRotateMaxFiles().Origin())
+		rotation := "none: vaultproxy run never rotates log_file, which grows"
+		if p.LogRotateDuration().IsSet() || p.LogRotateBytes().IsSet() || p.LogRotateMaxFiles().IsSet() {
+			rotation += "; the log_rotate_* settings are ignored, with a warning at start-up"
 		}
-		w.row(2, "log_rotate_bytes", bytes, p.LogRotateBytes().Origin())
-		files := strconv.Itoa(p.LogRotateMaxFiles().Get())
-		switch n := p.LogRotateMaxFiles().Get(); {
-		case n == 0:
-			files += ": all rotated files are kept"
-		case n < 0:
-			files += ": no rotated file is kept"
-		}
-		w.row(2, "log_rotate_max_files", files, p.LogRotateMaxFiles().Origin())
+		w.note(2, "rotation", rotation)
 	}
 }
