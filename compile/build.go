@@ -94,6 +94,15 @@ func getMode(b *dbody, name string) Value[fs.FileMode] {
 	return newValue(fs.FileMode(m), DefaultOrigin())
 }
 
+// defaultIfZero gives a zero duration the schema default, keeping its origin: the attribute that
+// was written still decided the value.
+func defaultIfZero(v Value[time.Duration], def string) Value[time.Duration] {
+	if v.v == 0 {
+		v.v, _ = time.ParseDuration(orZero(def))
+	}
+	return v
+}
+
 func orZero(s string) string {
 	if s == "" {
 		return "0"
@@ -126,7 +135,10 @@ func (b *builder) overrideBool(v Value[bool], flag, env string) Value[bool] {
 		if pb, err := strconv.ParseBool(e); err == nil {
 			return newValue(pb, EnvOrigin(env))
 		}
-		b.warn("Invalid environment variable", fmt.Sprintf("%s=%q is not a boolean; it is ignored, as Vault Proxy ignores it.", env, e), nil)
+		// Vault Proxy reads the variable to resolve its setting, and panics on a value that is not
+		// a boolean; with the flag set, its Vault client fails to read it instead.
+		b.envFailure(quotedEnv(env, e), "is not a boolean (true, false, 1, 0, t, f...)",
+			"panic: runtime error: invalid memory address or nil pointer dereference")
 	}
 	return v
 }
@@ -136,6 +148,7 @@ func (b *builder) build(m *merged) *Plan {
 	root := &dbody{sch: schema.Root, vals: m.vals, blocks: map[string][]*dblock{}}
 
 	b.checkEnvHazards()
+	b.checkClientEnv()
 
 	vb := m.blocks["vault"]
 	p.vault = b.buildVault(vb)
@@ -261,15 +274,19 @@ func (b *builder) buildVault(vb *dblock) Vault {
 	case n.v == -1:
 		n.v = 0
 	case n.v < -1:
-		b.fail("Invalid value for num_retries", fmt.Sprintf("num_retries must be -1 (no retries) or more; %d is not.", n.v),
+		// Vault Proxy hands the value to its HTTP client (go-retryablehttp), which stops retrying
+		// as soon as fewer than one retry remains: any negative number means no retries.
+		b.warn("num_retries below -1", fmt.Sprintf("num_retries = %d means no retries, as -1 does: Vault Proxy's HTTP client retries only while the count is above zero. Write num_retries = -1.", n.v),
 			retry.val("num_retries").attr.expr.Range().Ptr())
 		n.v = 0
 	}
 	if e, ok := b.opts.env("VAULT_MAX_RETRIES"); ok {
-		if i, err := strconv.Atoi(e); err == nil && i >= 0 {
-			n = newValue(i, EnvOrigin("VAULT_MAX_RETRIES"))
+		// vault/api reads it with strconv.ParseUint(v, 10, 32), and fails to start on anything else.
+		if i, err := strconv.ParseUint(e, 10, 32); err == nil {
+			n = newValue(int(i), EnvOrigin("VAULT_MAX_RETRIES"))
 		} else {
-			b.warn("Invalid environment variable", fmt.Sprintf("VAULT_MAX_RETRIES=%q is not a whole number of 0 or more; it is ignored.", e), nil)
+			b.envFailure(quotedEnv("VAULT_MAX_RETRIES", e), "is not a whole number of retries from 0 to 4294967295",
+				"failed to read environment: "+err.Error())
 		}
 	}
 	v.numRetries = n
@@ -424,8 +441,9 @@ func (b *builder) buildMethod(mb *dblock, vault Vault) Method {
 	login = b.overrideStr(login, "namespace", "VAULT_NAMESPACE")
 	m.loginNamespace = newValue(CanonicalNamespace(login.v), login.origin)
 	m.wrapTTL = getDur(body, "wrap_ttl")
-	m.minBackoff = getDur(body, "min_backoff")
-	m.maxBackoff = getDur(body, "max_backoff")
+	// Vault Proxy's auth handler uses the default for a backoff of 0 (written "0s", 0 or "").
+	m.minBackoff = defaultIfZero(getDur(body, "min_backoff"), def(body, "min_backoff"))
+	m.maxBackoff = defaultIfZero(getDur(body, "max_backoff"), def(body, "max_backoff"))
 	m.exitOnErr = getBool(body, "exit_on_err")
 
 	csch := schema.MethodConfig(mb.label)

@@ -1,6 +1,7 @@
 package compile
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 
@@ -56,10 +57,20 @@ func Compile(srcs []Source, opts Options) (*Plan, hcl.Diagnostics) {
 		var f *hcl.File
 		var pdiags hcl.Diagnostics
 		json := src.isJSON()
+		text := src.Bytes
+		if bytes.HasPrefix(text, utf8BOM) {
+			diags = append(diags, bomError(src.Name))
+			if json {
+				// HCL's JSON parser does not skip the mark as its native parser does. Three spaces
+				// keep every byte offset.
+				text = append([]byte("   "), text[len(utf8BOM):]...)
+			}
+		}
 		if json {
-			f, pdiags = parser.ParseJSON(src.Bytes, src.Name)
+			f, pdiags = parser.ParseJSON(text, src.Name)
 		} else {
 			f, pdiags = parser.ParseHCL(src.Bytes, src.Name)
+			pdiags = explainHCL1(pdiags, src.Bytes)
 		}
 		diags = append(diags, pdiags...)
 		if pdiags.HasErrors() {
@@ -95,6 +106,19 @@ func Compile(srcs []Source, opts Options) (*Plan, hcl.Diagnostics) {
 	susp.add(diags, extents)
 	p.suspect = susp
 	return p, diags
+}
+
+// bomError is the error for a file that starts with a UTF-8 byte order mark: Vault Proxy's HCL 1
+// fails to load it ("At 1:1: illegal char"), whatever follows. The rest of the file is still read.
+func bomError(name string) *hcl.Diagnostic {
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Byte order mark",
+		Detail:   "The file starts with a UTF-8 byte order mark (bytes EF BB BF), which Vault Proxy's HCL 1 fails to load (\"illegal char\"). Save the file as UTF-8 without a byte order mark.",
+		Subject: &hcl.Range{Filename: name,
+			Start: hcl.Pos{Line: 1, Column: 1, Byte: 0},
+			End:   hcl.Pos{Line: 1, Column: 2, Byte: len(utf8BOM)}},
+	}
 }
 
 // inFile returns r, or a copy that lies in its file where HCL's range does not: a function call

@@ -1,6 +1,7 @@
 package compile
 
 import (
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -174,9 +175,8 @@ func TestToleratedForms(t *testing.T) {
 	eq(t, "reload_period = 60", aa.Method().Config().Duration("reload_period").Get(), time.Minute)
 
 	for name, want := range map[string]fs.FileMode{
-		"compile/sink/mode-octal":  0o640,
-		"compile/sink/mode-string": 0o640,
-		"compile/sink/valid":       0o600,
+		"compile/sink/mode-octal": 0o640,
+		"compile/sink/valid":      0o600,
 	} {
 		p = clean(t, name)
 		aa, _ = p.AutoAuth()
@@ -259,12 +259,15 @@ func TestEnvOverrides(t *testing.T) {
 	eq(t, "log level", p.LogLevel().Get(), "debug")
 	eq(t, "log level origin", p.LogLevel().Origin().String(), "env VAULT_LOG_LEVEL")
 
-	p = clean(t, "compile/env/skip-verify-bad")
-	eq(t, "a bad VAULT_SKIP_VERIFY is ignored", p.Vault().TLSSkipVerify().Get(), false)
+	// A value that Vault Proxy fails on is an error; the plan keeps the configuration's value.
+	p, diags := fixture(t, "compile/env/skip-verify-bad")
+	eq(t, "a bad VAULT_SKIP_VERIFY is an error", diags.HasErrors(), true)
+	eq(t, "a bad VAULT_SKIP_VERIFY is not applied", p.Vault().TLSSkipVerify().Get(), false)
 	eq(t, "origin", p.Vault().TLSSkipVerify().IsSet(), false)
 
-	p = clean(t, "compile/env/max-retries-bad")
-	eq(t, "a bad VAULT_MAX_RETRIES is ignored", p.Vault().NumRetries().Get(), 12)
+	p, diags = fixture(t, "compile/env/max-retries-bad")
+	eq(t, "a bad VAULT_MAX_RETRIES is an error", diags.HasErrors(), true)
+	eq(t, "a bad VAULT_MAX_RETRIES is not applied", p.Vault().NumRetries().Get(), 12)
 
 	p = clean(t, "compile/env/disable-idle-valid")
 	eq(t, "disable_idle_connections from the environment", strings.Join(p.DisableIdleConnections().Get(), ","), "auto-auth,proxying")
@@ -276,7 +279,7 @@ func TestEnvOverrides(t *testing.T) {
 	eq(t, "aad origin", aa.Sinks()[0].AAD().Origin().String(), "env VPROXY_AAD")
 
 	// An empty variable counts as unset, as in Vault Proxy.
-	p, diags := compileString(t, "c.hcl", `vault { address = "https://vault.example.test:8200" }`,
+	p, diags = compileString(t, "c.hcl", `vault { address = "https://vault.example.test:8200" }`,
 		Options{Env: func(string) (string, bool) { return "", true }})
 	if diags.HasErrors() {
 		t.Fatal(diags)
@@ -349,7 +352,8 @@ func TestPlanImmutable(t *testing.T) {
 }
 
 // TestReadSources checks how -config paths are read: a directory gives its *.hcl and *.json files,
-// sorted, without editor backups, hidden files or subdirectories; "-" reads standard input.
+// sorted, as Vault Proxy picks them: the extension is case-sensitive (c.HCL is skipped), editor
+// backups and subdirectories are skipped, other hidden files are read; "-" reads standard input.
 func TestReadSources(t *testing.T) {
 	dir := t.TempDir()
 	for _, name := range []string{"b.hcl", "a.json", "c.HCL", "x.hcl~", ".#x.hcl", "#x.hcl#", ".hidden.hcl", "notes.txt", "sub/d.hcl"} {
@@ -369,7 +373,7 @@ func TestReadSources(t *testing.T) {
 	for _, s := range srcs {
 		names = append(names, strings.TrimPrefix(filepath.ToSlash(s.Name), filepath.ToSlash(dir)+"/"))
 	}
-	want := []string{"a.json", "b.hcl", "c.HCL", StdinName}
+	want := []string{".hidden.hcl", "a.json", "b.hcl", StdinName}
 	if !slices.Equal(names, want) {
 		t.Errorf("read %q, want %q", names, want)
 	}
@@ -385,5 +389,111 @@ func TestReadSources(t *testing.T) {
 	_, diags = ReadSources([]string{empty, "-"}, nil)
 	if len(diags) != 2 || diags[0].Summary != "No configuration files" || diags[1].Summary != "Cannot read standard input" {
 		t.Errorf("an empty directory and no stdin: %v", diags)
+	}
+}
+
+// TestValuesAsVaultReadsThem checks the values of the cases whose values Vault Proxy reads in a way
+// HCL 2 alone would not (each checked against Vault Proxy 1.21's dumped configuration): HCL 1's octal
+// and base-prefixed numbers, parseutil's truncated seconds and weakly decoded booleans, a negative
+// retry count, and "" or a JSON null, read as unset.
+func TestValuesAsVaultReadsThem(t *testing.T) {
+	method := func(p *Plan) Method {
+		t.Helper()
+		aa, ok := p.AutoAuth()
+		if !ok {
+			t.Fatal("no auto_auth")
+		}
+		return aa.Method()
+	}
+
+	eq(t, "num_retries = 010", clean(t, "compile/retry/octal").Vault().NumRetries().Get(), 8)
+	eq(t, `num_retries = "0x10"`, clean(t, "compile/retry/string-base-prefix").Vault().NumRetries().Get(), 16)
+	eq(t, "num_retries = -2", clean(t, "compile/retry/below-minus-one").Vault().NumRetries().Get(), 0)
+
+	m := method(clean(t, "compile/method/min-backoff-fraction"))
+	eq(t, "min_backoff = 1.5", m.MinBackoff().Get(), time.Second)
+	m = method(clean(t, "compile/method/min-backoff-empty"))
+	eq(t, `min_backoff = ""`, m.MinBackoff().Get(), time.Second)
+	eq(t, `min_backoff = "" origin`, m.MinBackoff().Origin().String(), "config.hcl:3,5-21")
+	eq(t, "max_backoff default", m.MaxBackoff().Get(), 5*time.Minute)
+
+	ls := clean(t, "compile/listener/tls-disable-number").Listeners()
+	for i, want := range []bool{true, true, true, false} {
+		eq(t, fmt.Sprintf("listener %d tls_disable", i), ls[i].TLSDisable().Get(), want)
+	}
+
+	p := clean(t, "compile/json/null-values")
+	eq(t, "log_level null", p.LogLevel().Get(), "info")
+	eq(t, "log_level null origin", p.LogLevel().Origin().String(), "default")
+	eq(t, "pid_file null", p.PidFile().Get(), "")
+	eq(t, "vault address null", p.Vault().Address().Get(), "https://127.0.0.1:8200")
+	eq(t, "tls_skip_verify null", p.Vault().TLSSkipVerify().Get(), false)
+	eq(t, "use_auto_auth_token null", p.APIProxy().UseAutoAuthToken().Get(), TokenModeClient)
+	eq(t, "role null", p.Listeners()[0].Role().Get(), RoleDefault)
+	eq(t, "min_backoff null", method(p).MinBackoff().Get(), time.Second)
+
+	p = clean(t, "compile/json/template-literal")
+	eq(t, "JSON string with template markers", p.PidFile().Get(), "/run/vproxy${a}$${b}%{c}%%{d}.pid")
+
+	p = clean(t, "compile/top/empty-strings")
+	eq(t, `log_level = ""`, p.LogLevel().Get(), "info")
+	eq(t, `log_format = ""`, p.LogFormat().Get(), "standard")
+	eq(t, `address = ""`, p.Vault().Address().Get(), "https://127.0.0.1:8200")
+	eq(t, `role = ""`, p.Listeners()[0].Role().Get(), RoleDefault)
+	eq(t, `tls_min_version = ""`, p.Listeners()[0].TLSMinVersion().Get(), "tls12")
+	eq(t, `socket_mode = "" origin`, p.Listeners()[1].SocketMode().Origin().String(), "default")
+}
+
+// TestClientEnvironment checks that the environment variables of Vault Proxy's Vault client are parsed
+// as vault/api parses them: a value it fails on is an error naming the variable, without a range.
+func TestClientEnvironment(t *testing.T) {
+	for env, bad := range map[string]bool{
+		"VAULT_MAX_RETRIES=0":            false,
+		"VAULT_MAX_RETRIES=4294967295":   false,
+		"VAULT_MAX_RETRIES=4294967296":   true,
+		"VAULT_MAX_RETRIES=garbage":      true,
+		"VAULT_SKIP_VERIFY=T":            false,
+		"VAULT_SKIP_VERIFY=garbage":      true,
+		"VAULT_CLIENT_TIMEOUT=60":        false,
+		"VAULT_CLIENT_TIMEOUT=-5":        false,
+		"VAULT_CLIENT_TIMEOUT=1h30m":     false,
+		"VAULT_CLIENT_TIMEOUT=2d":        false,
+		"VAULT_CLIENT_TIMEOUT=1.5":       true,
+		"VAULT_CLIENT_TIMEOUT=garbage":   true,
+		"VAULT_RATE_LIMIT=10":            false,
+		"VAULT_RATE_LIMIT=2.5:10":        false,
+		"VAULT_RATE_LIMIT=garbage":       true,
+		"VAULT_SRV_LOOKUP=true":          false,
+		"VAULT_SRV_LOOKUP=garbage":       true,
+		"VAULT_DISABLE_REDIRECTS=0":      false,
+		"VAULT_DISABLE_REDIRECTS=never":  true,
+		"VAULT_HTTP_PROXY=:bad":          true,
+		"VAULT_AGENT_ADDR=http://%zz":    true,
+		`VAULT_HEADERS={"X-Team": "a"}`:  false,
+		`VAULT_HEADERS={"X-Team": 1}`:    true,
+		`VAULT_HEADERS=[]`:               true,
+		"VAULT_CLIENT_KEY=/etc/key.pem":  true,
+		"VAULT_CACERT_BYTES=-----BEGIN-": true,
+	} {
+		name, value, _ := strings.Cut(env, "=")
+		_, diags := compileString(t, "config.hcl", "listener \"tcp\" {\n  address = \"127.0.0.1:8100\"\n  tls_disable = true\n}\n",
+			Options{Env: func(k string) (string, bool) {
+				if k == name {
+					return value, true
+				}
+				return "", false
+			}})
+		var errs []string
+		for _, d := range diags {
+			if d.Severity == hcl.DiagError {
+				errs = append(errs, d.Detail)
+				if d.Subject != nil || !strings.HasPrefix(d.Detail, name) {
+					t.Errorf("%s: the error should name the variable first and have no range: %v", env, d)
+				}
+			}
+		}
+		if got := len(errs) > 0; got != bad {
+			t.Errorf("%s: error %v, want %v: %q", env, got, bad, errs)
+		}
 	}
 }

@@ -231,7 +231,7 @@ func (d *decoder) decodeBlock(b *block, nb *schema.Block) (*dblock, hcl.Diagnost
 	if nb.Label != "" && nb.LabelAttr && typeAttr != nil {
 		// The label written as an attribute is read here, once: decodeBody skips it. Its allowed
 		// values are checked below, as a label's are.
-		v, vdiags := d.convert(typeAttr, &schema.Attribute{Name: nb.Label, Kind: schema.String})
+		v, vdiags := d.convert(typeAttr, &schema.Attribute{Name: nb.Label, Kind: schema.String, Required: true})
 		diags = append(diags, vdiags...)
 		if v == nil {
 			typeUnread = true

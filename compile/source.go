@@ -22,19 +22,27 @@ type Source struct {
 }
 
 // isJSON reports whether the source is read as JSON: HCL 1's lexMode rule.
-func (s Source) isJSON() bool {
-	trimmed := bytes.TrimLeftFunc(s.Bytes, unicode.IsSpace)
+func (s Source) isJSON() bool { return isJSONSource(s.Bytes) }
+
+// isJSONSource is HCL 1's lexMode rule: the content is JSON when its first character other than white
+// space is "{". A byte order mark is skipped here (Compile reports it).
+func isJSONSource(b []byte) bool {
+	trimmed := bytes.TrimLeftFunc(bytes.TrimPrefix(b, utf8BOM), unicode.IsSpace)
 	return len(trimmed) > 0 && trimmed[0] == '{'
 }
+
+// utf8BOM is the UTF-8 byte order mark, which Vault Proxy's HCL 1 rejects ("illegal char").
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
 // StdinName is the name given to a configuration read from standard input.
 const StdinName = "<stdin>"
 
 // ReadSources reads configuration paths the way Vault Proxy's -config does (reference section 1.1):
-// a file is read as it is; a directory contributes its *.hcl and *.json files, not recursively, sorted
-// by name, skipping editor backups (*~, .#*, #*#) and hidden files; "-" reads stdin (named StdinName,
-// native syntax). A path that cannot be read is an error diagnostic without a range; the other paths
-// are still read.
+// a file is read as it is; a directory contributes its files that IsConfigFileName accepts, not
+// recursively, sorted by name (Vault Proxy takes them in directory order, which the file system
+// decides); "-" reads stdin (named StdinName). Whatever the name, the content decides the syntax
+// (Source). A path that cannot be read is an error diagnostic without a range; the other paths are
+// still read.
 func ReadSources(paths []string, stdin io.Reader) ([]Source, hcl.Diagnostics) {
 	var out []Source
 	var diags hcl.Diagnostics
@@ -98,13 +106,13 @@ func ReadSources(paths []string, stdin io.Reader) ([]Source, hcl.Diagnostics) {
 	return out, diags
 }
 
-// IsConfigFileName reports whether a directory entry is read as configuration: *.hcl or *.json, and
-// not an editor backup (*~, .#*, #*#) or a hidden file.
+// IsConfigFileName reports whether a directory entry is read as configuration, exactly as Vault
+// Proxy's LoadConfigDir decides: its name ends in ".hcl" or ".json", case-sensitively (b.HCL is
+// skipped), and it is not an editor's temporary file (*~, .#*, #*#). Other hidden files are read.
 func IsConfigFileName(name string) bool {
-	if strings.HasPrefix(name, ".") || strings.HasSuffix(name, "~") ||
+	if strings.HasSuffix(name, "~") || strings.HasPrefix(name, ".#") ||
 		(strings.HasPrefix(name, "#") && strings.HasSuffix(name, "#")) {
 		return false
 	}
-	ext := strings.ToLower(filepath.Ext(name))
-	return ext == ".hcl" || ext == ".json"
+	return strings.HasSuffix(name, ".hcl") || strings.HasSuffix(name, ".json")
 }

@@ -1,6 +1,7 @@
 package compile
 
 import (
+	"fmt"
 	"sort"
 
 	"github.com/hashicorp/hcl/v2"
@@ -143,6 +144,10 @@ func (j jsonBody) content(sch *schema.Block, label string) (*body, hcl.Diagnosti
 			out.attrs = append(out.attrs, &attribute{name: name, expr: a.Expr, nameRange: a.NameRange, rng: a.Range})
 			continue
 		}
+		if d := jsonEmptyBlock(a, nb); d != nil {
+			diags = append(diags, d)
+			continue
+		}
 		blocks, bdiags := jsonBlocks(j.b, nb)
 		diags = append(diags, bdiags...)
 		out.blocks = append(out.blocks, blocks...)
@@ -193,6 +198,9 @@ func jsonBlocks(b hcl.Body, nb *schema.Block) ([]*block, hcl.Diagnostics) {
 		start := end
 		for _, p := range props {
 			start = min(start, p.NameRange.Start.Byte)
+			if isJSONArray(p.Expr) {
+				diags = append(diags, jsonLabelArray(nb, p))
+			}
 		}
 		for _, lb := range labelled {
 			if at := lb.labelRanges[0].Start.Byte; start <= at && at < end {
@@ -215,6 +223,56 @@ func labelledShape(props hcl.Attributes) bool {
 		}
 	}
 	return true
+}
+
+// jsonEmptyBlock is the error for a block property that holds null or an empty array, which Vault
+// Proxy's HCL 1 fails to decode into its block ("not an object type for struct"); nil otherwise.
+func jsonEmptyBlock(a *hcl.Attribute, nb *schema.Block) *hcl.Diagnostic {
+	what := ""
+	if l, ok := a.Expr.(interface{ ExprList() []hcl.Expression }); ok && l.ExprList() != nil && len(l.ExprList()) == 0 {
+		what = "an empty array"
+	} else if !isJSONContainer(a.Expr) {
+		if v, _ := a.Expr.Value(nil); v.IsNull() {
+			what = "null"
+		}
+	}
+	if what == "" {
+		return nil
+	}
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Invalid JSON value for " + nb.Type,
+		Detail: fmt.Sprintf("A %s block is written as a JSON object, or an array of objects; Vault Proxy fails to load %s here (\"not an object type for struct\"). Remove the property, or write an object: \"%s\": {}.",
+			nb.Type, what, nb.Type),
+		Subject: a.Expr.Range().Ptr(),
+		Context: a.Range.Ptr(),
+	}
+}
+
+// jsonLabelArray is the error for a labelled block whose label holds an array of bodies
+// (`"listener": {"tcp": [{...}]}`): Vault Proxy's HCL 1 loses the label of each body, and fails to
+// load the block ("listener type must be specified").
+func jsonLabelArray(nb *schema.Block, p *hcl.Attribute) *hcl.Diagnostic {
+	// The property form works whatever the body holds; a labelled object does not when every property
+	// of the body is an object (hcl1Flattened).
+	fix := fmt.Sprintf("write one object per %s: \"%s\": [{\"%s\": {...}}, {\"%s\": {...}}]", nb.Type, nb.Type, p.Name, p.Name)
+	if nb.LabelAttr {
+		fix = fmt.Sprintf("give each %s its %s as a property: \"%s\": [{\"%s\": %q, ...}, ...]", nb.Type, nb.Label, nb.Type, nb.Label, p.Name)
+	}
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  fmt.Sprintf("JSON %s that Vault Proxy loses", nb.Label),
+		Detail: fmt.Sprintf("Vault Proxy's HCL 1 drops the %s %q when its value is an array, and then fails to load the %s (\"%s type must be specified\"). Instead, %s.",
+			nb.Label, p.Name, nb.Type, nb.Type, fix),
+		Subject: p.NameRange.Ptr(),
+		Context: hcl.RangeBetween(p.NameRange, p.Expr.Range()).Ptr(),
+	}
+}
+
+// isJSONArray reports whether a JSON expression is an array.
+func isJSONArray(e hcl.Expression) bool {
+	l, ok := e.(interface{ ExprList() []hcl.Expression })
+	return ok && l.ExprList() != nil
 }
 
 // isJSONContainer reports whether a JSON expression is an object or an array.

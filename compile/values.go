@@ -1,8 +1,10 @@
 package compile
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"math/big"
 	"regexp"
 	"strconv"
@@ -31,12 +33,12 @@ func (v *dval) origin() Origin { return ConfigOrigin(v.attr.rng) }
 
 var (
 	octalString = regexp.MustCompile(`^0?[0-7]{3}$`)
-	octalDigits = regexp.MustCompile(`^0[0-7]+$`)
-	daysForm    = regexp.MustCompile(`^([0-9]+)d$`)
 )
 
-// convert reads an attribute's value as its schema kind, the way Vault Proxy reads it (parseutil's weak
-// decoding), warning where a form is only tolerated and a canonical one exists.
+// convert reads an attribute's value as its schema kind, the way Vault Proxy reads it (HCL 1's decoder
+// and parseutil's weak decoding), warning where a form is only tolerated and a canonical one exists.
+// It returns a nil value, with no error, for a value that Vault Proxy reads as unset (an empty string
+// where its field is a string).
 func (d *decoder) convert(a *attribute, sch *schema.Attribute) (*dval, hcl.Diagnostics) {
 	out := &dval{attr: a, sch: sch}
 	val, diags := a.expr.Value(nil)
@@ -44,11 +46,35 @@ func (d *decoder) convert(a *attribute, sch *schema.Attribute) (*dval, hcl.Diagn
 		return nil, diags
 	}
 	out.raw = val
+	if w := d.escapeWarning(a); w != nil {
+		diags = append(diags, w)
+	}
 	if sch.Kind == schema.Any {
 		return out, diags
 	}
+	isNull := false
 	if val.IsNull() {
-		return nil, append(diags, d.valueError(a, "Invalid value", fmt.Sprintf("%s must not be null.", sch.Name)))
+		if !d.inJSON(a) {
+			return nil, append(diags, d.valueError(a, "Invalid value",
+				fmt.Sprintf("Vault Proxy's HCL 1 has no null and fails to load it. Remove %s to leave it unset.", sch.Name)))
+		}
+		// HCL 1's JSON parser reads null as an empty string (json/token.HCLToken), and so does
+		// vaultproxy: it is then read as "" is read for each kind.
+		val = cty.StringVal("")
+		isNull = true
+	}
+	// written is how a string value is shown in a message: quoted, or null as it was written.
+	written := func(s string) string {
+		if isNull {
+			return "null"
+		}
+		return strconv.Quote(s)
+	}
+	aString := func(s string) string {
+		if isNull {
+			return "null"
+		}
+		return "the string " + strconv.Quote(s)
 	}
 	if !val.IsWhollyKnown() {
 		// Without an evaluation context, only an expression that failed to parse (already reported
@@ -74,6 +100,11 @@ func (d *decoder) convert(a *attribute, sch *schema.Attribute) (*dval, hcl.Diagn
 			// Booleans too: HCL 1 fails to read one as a string ("unknown type for string").
 			return nil, append(diags, d.typeError(a, sch, typ))
 		}
+		if out.s == "" && !sch.Required {
+			// Vault Proxy's field is a string, which is "" when the key is absent: "" (or a JSON
+			// null) leaves the setting unset, and its default applies.
+			return nil, diags
+		}
 		if len(sch.Enum) > 0 {
 			v, ok := matchEnum(sch, out.s)
 			if !ok {
@@ -92,26 +123,32 @@ func (d *decoder) convert(a *attribute, sch *schema.Attribute) (*dval, hcl.Diagn
 			if val.AsString() != "force" {
 				diags = append(diags, d.tolerated(a, fmt.Sprintf("%s = %q", sch.Name, "force")))
 			}
-		case typ == cty.String || typ == cty.Number:
+		case (typ == cty.String || typ == cty.Number) && sch.Strict:
 			text := d.sourceText(a)
 			if typ == cty.String {
 				text = val.AsString()
 			}
-			b, err := strconv.ParseBool(text)
-			if sch.Strict {
-				detail := fmt.Sprintf("%s must be true or false, unquoted: Vault Proxy reads it as a Go bool and fails on %s.",
-					sch.Name, d.sourceText(a))
-				if err == nil {
-					detail += fmt.Sprintf(" Write %s = %t.", sch.Name, b)
-				}
-				return nil, append(diags, d.valueError(a, "Invalid value for "+sch.Name, detail))
+			detail := fmt.Sprintf("%s must be true or false, unquoted: Vault Proxy reads it as a Go bool and fails on %s.",
+				sch.Name, d.sourceText(a))
+			if b, err := strconv.ParseBool(text); err == nil {
+				detail += fmt.Sprintf(" Write %s = %t.", sch.Name, b)
 			}
-			if err != nil {
+			return nil, append(diags, d.valueError(a, "Invalid value for "+sch.Name, detail))
+		case typ == cty.Number:
+			// parseutil.ParseBool decodes weakly (mapstructure): any number but zero is true.
+			out.b = val.AsBigFloat().Sign() != 0
+			out.s = strconv.FormatBool(out.b)
+			diags = append(diags, d.tolerated(a, fmt.Sprintf("%s = %t", sch.Name, out.b)))
+		case typ == cty.String:
+			// parseutil.ParseBool: what strconv.ParseBool reads, and "" as false.
+			text := val.AsString()
+			b, err := strconv.ParseBool(text)
+			if err != nil && text != "" {
 				if sch.Kind == schema.TokenMode {
 					return nil, append(diags, d.enumError(a, sch, text))
 				}
 				return nil, append(diags, d.valueError(a, "Invalid value for "+sch.Name,
-					fmt.Sprintf("%s must be true or false; %q is neither.", sch.Name, text)))
+					fmt.Sprintf("%s must be true or false; %s is neither.", sch.Name, written(text))))
 			}
 			out.b = b
 			out.s = strconv.FormatBool(b)
@@ -120,33 +157,60 @@ func (d *decoder) convert(a *attribute, sch *schema.Attribute) (*dval, hcl.Diagn
 			return nil, append(diags, d.typeError(a, sch, typ))
 		}
 	case schema.Int:
-		switch typ {
-		case cty.Number:
-			i, acc := val.AsBigFloat().Int64()
-			if acc != big.Exact {
-				return nil, append(diags, d.valueError(a, "Invalid value for "+sch.Name, sch.Name+" must be a whole number."))
+		switch {
+		case typ == cty.Number:
+			n, ndiags := d.readNumber(a, val)
+			diags = append(diags, ndiags...)
+			if ndiags.HasErrors() {
+				return nil, diags
 			}
-			out.i = i
-		case cty.String:
-			i, err := strconv.ParseInt(strings.TrimSpace(val.AsString()), 10, 64)
+			if n.float {
+				detail := fmt.Sprintf("%s must be a whole number written without a fraction or an exponent: Vault Proxy's HCL 1 reads %s as a float and fails to load it here.",
+					sch.Name, n.text)
+				if f := new(big.Float).SetFloat64(n.f); f.IsInt() {
+					detail += fmt.Sprintf(" Write %s = %s.", sch.Name, f.Text('f', -1))
+				}
+				return nil, append(diags, d.valueError(a, "Invalid value for "+sch.Name, detail))
+			}
+			out.i = n.i
+			if n.octal {
+				diags = append(diags, d.octalWarning(a, n, fmt.Sprintf("%s = %d", sch.Name, n.i)))
+			}
+		case typ == cty.String && !sch.Strict:
+			// HCL 1 reads a string into an integer field with strconv.ParseInt(s, 0, 0): "010" is
+			// octal, "0x10" hexadecimal, and spaces are not allowed.
+			text := val.AsString()
+			i, err := strconv.ParseInt(text, 0, 64)
+			if errors.Is(err, strconv.ErrRange) {
+				return nil, append(diags, d.outOfRange(a, sch.Name, written(text)))
+			}
 			if err != nil {
 				return nil, append(diags, d.valueError(a, "Invalid value for "+sch.Name,
-					fmt.Sprintf("%s must be a whole number; %q is not.", sch.Name, val.AsString())))
+					fmt.Sprintf("%s must be a whole number; %s is not.", sch.Name, written(text))))
 			}
 			out.i = i
 			diags = append(diags, d.tolerated(a, fmt.Sprintf("%s = %d", sch.Name, i)))
+		case typ == cty.String:
+			text := val.AsString()
+			// Only a file sink's owner and group are strict: the sink takes them from its map as
+			// they are, and fails to start on a string ("could not parse 'owner' as integer").
+			detail := fmt.Sprintf("%s must be a number, unquoted: Vault Proxy fails to use %s when the sink starts.", sch.Name, aString(text))
+			if i, err := strconv.ParseInt(text, 10, 64); err == nil {
+				detail += fmt.Sprintf(" Write %s = %d.", sch.Name, i)
+			}
+			return nil, append(diags, d.valueError(a, "Invalid value for "+sch.Name, detail))
 		default:
 			return nil, append(diags, d.typeError(a, sch, typ))
 		}
 	case schema.Duration:
-		dur, canonical, err := parseDuration(val, d.sourceText(a))
-		if err != nil {
-			return nil, append(diags, d.valueError(a, "Invalid duration for "+sch.Name,
-				fmt.Sprintf("%s must be a duration such as \"30s\", \"5m\" or \"1h30m\": %s.", sch.Name, err)))
+		dur, tolerated, ddiags := d.parseDuration(a, sch, val)
+		diags = append(diags, ddiags...)
+		if ddiags.HasErrors() {
+			return nil, diags
 		}
 		out.d = dur
-		if canonical != "" {
-			diags = append(diags, d.tolerated(a, fmt.Sprintf("%s = %q", sch.Name, canonical)))
+		if tolerated != nil {
+			diags = append(diags, tolerated)
 		}
 	case schema.StringList:
 		switch {
@@ -159,14 +223,20 @@ func (d *decoder) convert(a *attribute, sch *schema.Attribute) (*dval, hcl.Diagn
 				out.list = append(out.list, ev.AsString())
 			}
 		case typ == cty.String:
-			for _, part := range strings.Split(val.AsString(), ",") {
-				out.list = append(out.list, strings.TrimSpace(part))
+			if s := val.AsString(); s != "" {
+				for _, part := range strings.Split(s, ",") {
+					out.list = append(out.list, strings.TrimSpace(part))
+				}
 			}
 			if sch.Strict {
 				// HCL 1 fails to read a string as a list ("unknown slice type").
+				what := "a single string"
+				if isNull {
+					what = "null"
+				}
 				return nil, append(diags, d.valueError(a, "Invalid value for "+sch.Name,
-					fmt.Sprintf("%s must be a list of strings; Vault Proxy fails to read a single string as one. Write %s = [%s].",
-						sch.Name, sch.Name, quoteList(out.list))))
+					fmt.Sprintf("%s must be a list of strings; Vault Proxy fails to read %s as one. Write %s = [%s].",
+						sch.Name, what, sch.Name, quoteList(out.list))))
 			}
 			diags = append(diags, d.tolerated(a, fmt.Sprintf("%s = [%s]", sch.Name, quoteList(out.list))))
 		default:
@@ -192,6 +262,10 @@ func (d *decoder) convert(a *attribute, sch *schema.Attribute) (*dval, hcl.Diagn
 			return nil, append(diags, d.typeError(a, sch, typ))
 		}
 		s := val.AsString()
+		if s == "" {
+			// Vault Proxy's field is a string: "" (or a JSON null) leaves the mode unset.
+			return nil, diags
+		}
 		if !octalString.MatchString(s) {
 			return nil, append(diags, d.valueError(a, "Invalid value for "+sch.Name,
 				fmt.Sprintf("%s must be an octal string of permission bits such as \"0660\"; %q is not.", sch.Name, s)))
@@ -203,24 +277,24 @@ func (d *decoder) convert(a *attribute, sch *schema.Attribute) (*dval, hcl.Diagn
 		var m uint64
 		switch typ {
 		case cty.Number:
-			text := d.sourceText(a)
-			if octalDigits.MatchString(text) {
-				m, _ = strconv.ParseUint(text, 8, 32)
-			} else {
-				i, acc := val.AsBigFloat().Int64()
-				if acc != big.Exact || i < 0 {
-					return nil, append(diags, d.valueError(a, "Invalid value for "+sch.Name, sch.Name+" must be a file mode such as 0640."))
-				}
-				m = uint64(i)
+			n, ndiags := d.readNumber(a, val)
+			diags = append(diags, ndiags...)
+			if ndiags.HasErrors() {
+				return nil, diags
 			}
+			if n.float || n.i < 0 {
+				return nil, append(diags, d.valueError(a, "Invalid value for "+sch.Name, sch.Name+" must be a file mode such as 0640."))
+			}
+			m = uint64(n.i)
 		case cty.String:
-			var err error
-			m, err = strconv.ParseUint(val.AsString(), 8, 32)
-			if err != nil {
-				return nil, append(diags, d.valueError(a, "Invalid value for "+sch.Name,
-					fmt.Sprintf("%s must be a file mode such as 0640; %q is not.", sch.Name, val.AsString())))
+			// The file sink takes only a number: a string fails when the sink starts ("could not
+			// parse 'mode' as integer").
+			text := val.AsString()
+			detail := fmt.Sprintf("%s must be an unquoted octal number such as 0640: Vault Proxy fails to use %s when the sink starts.", sch.Name, aString(text))
+			if v, err := strconv.ParseUint(text, 8, 32); err == nil && v <= 0o777 {
+				detail += fmt.Sprintf(" Write %s = 0%o.", sch.Name, v)
 			}
-			diags = append(diags, d.tolerated(a, fmt.Sprintf("%s = 0%o", sch.Name, m)))
+			return nil, append(diags, d.valueError(a, "Invalid value for "+sch.Name, detail))
 		default:
 			return nil, append(diags, d.typeError(a, sch, typ))
 		}
@@ -237,45 +311,193 @@ func (d *decoder) convert(a *attribute, sch *schema.Attribute) (*dval, hcl.Diagn
 	return out, diags
 }
 
-// parseDuration follows parseutil.ParseDurationSecond: a Go duration, a number of seconds, or "<n>d".
-// canonical is the form to suggest when the value was written in a tolerated one.
-func parseDuration(val cty.Value, text string) (time.Duration, string, error) {
-	var dur time.Duration
+// number is a number literal as HCL 1 reads it: an integer (a NUMBER token, which HCL 1 reads with
+// strconv.ParseInt(text, 0, 64), so 010 is octal) or a float (a FLOAT token: a fraction or an
+// exponent).
+type number struct {
+	text  string
+	float bool
+	i     int64
+	f     float64
+	octal bool // an integer written with a leading 0, which HCL 1 reads as octal
+}
+
+var leadingZero = regexp.MustCompile(`^-?0[0-9]+$`)
+
+// readNumber reads a's number value as HCL 1 reads the number written in the source.
+func (d *decoder) readNumber(a *attribute, val cty.Value) (number, hcl.Diagnostics) {
+	text := d.sourceText(a)
+	n := number{text: text}
+	if strings.ContainsAny(text, ".eE") {
+		n.float = true
+		n.f, _ = val.AsBigFloat().Float64()
+		return n, nil
+	}
+	i, err := strconv.ParseInt(text, 0, 64)
+	switch {
+	case err == nil:
+		n.i = i
+		n.octal = leadingZero.MatchString(text)
+		return n, nil
+	case errors.Is(err, strconv.ErrRange):
+		return n, hcl.Diagnostics{d.outOfRange(a, a.name, text)}
+	case leadingZero.MatchString(text):
+		return n, hcl.Diagnostics{d.valueError(a, "Invalid number",
+			fmt.Sprintf("Vault Proxy's HCL 1 reads a number with a leading 0 as octal, and fails to load %s, which is not octal. Write it without the leading 0.", text))}
+	}
+	// Not a plain literal (a JSON number, or an expression): read the value itself.
+	bf := val.AsBigFloat()
+	if !bf.IsInt() {
+		n.float = true
+		n.f, _ = bf.Float64()
+		return n, nil
+	}
+	i, acc := bf.Int64()
+	if acc != big.Exact {
+		return n, hcl.Diagnostics{d.outOfRange(a, a.name, text)}
+	}
+	n.i = i
+	return n, nil
+}
+
+func (d *decoder) outOfRange(a *attribute, name, written string) *hcl.Diagnostic {
+	return d.valueError(a, "Invalid value for "+name,
+		fmt.Sprintf("%s = %s is out of range: Vault Proxy fails to load a whole number beyond ±%d.", name, written, int64(math.MaxInt64)))
+}
+
+func (d *decoder) octalWarning(a *attribute, n number, canonical string) *hcl.Diagnostic {
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagWarning,
+		Summary:  "Number read as octal",
+		Detail: fmt.Sprintf("Vault Proxy's HCL 1 reads %s, with its leading 0, as an octal number, and so does vaultproxy: it is %d. Write %s, or drop the leading 0 if a decimal number was meant.",
+			n.text, n.i, canonical),
+		Subject: a.expr.Range().Ptr(),
+		Context: a.rng.Ptr(),
+	}
+}
+
+// parseDuration reads a duration as parseutil.ParseDurationSecond reads what HCL 1 gives it: a whole
+// number of seconds (a float is truncated to one), or a string that is a number of seconds, a number
+// of days ("<n>d") or a Go duration, and "" for 0. It returns the warning for a tolerated form.
+func (d *decoder) parseDuration(a *attribute, sch *schema.Attribute, val cty.Value) (time.Duration, *hcl.Diagnostic, hcl.Diagnostics) {
+	invalid := func(why string) hcl.Diagnostics {
+		return hcl.Diagnostics{d.valueError(a, "Invalid duration for "+sch.Name,
+			fmt.Sprintf("%s must be a duration such as \"30s\", \"5m\" or \"1h30m\": %s.", sch.Name, why))}
+	}
+	seconds := func(n int64, written string) (time.Duration, hcl.Diagnostics) {
+		if n < 0 {
+			return 0, invalid("it is negative")
+		}
+		if n > math.MaxInt64/int64(time.Second) {
+			return 0, hcl.Diagnostics{d.valueError(a, "Invalid duration for "+sch.Name,
+				fmt.Sprintf("%s = %s is out of range: Vault Proxy fails to load a duration beyond %s.", sch.Name, written, time.Duration(math.MaxInt64)))}
+		}
+		return time.Duration(n) * time.Second, nil
+	}
 	switch val.Type() {
 	case cty.Number:
-		f, _ := val.AsBigFloat().Float64()
-		if f < 0 {
-			return 0, "", fmt.Errorf("it is negative")
+		n, diags := d.readNumber(a, val)
+		if diags.HasErrors() {
+			return 0, nil, diags
 		}
-		dur = time.Duration(f * float64(time.Second))
-		return dur, dur.String(), nil
+		whole := n.i
+		if n.float {
+			if math.Abs(n.f) >= math.MaxInt64 {
+				whole = math.MaxInt64
+			} else {
+				whole = int64(n.f) // parseutil: time.Duration(float64), which drops the fraction
+			}
+		}
+		dur, diags := seconds(whole, n.text)
+		if diags.HasErrors() {
+			return 0, nil, diags
+		}
+		canonical := fmt.Sprintf("%s = %q", sch.Name, dur.String())
+		switch {
+		case n.float && float64(whole) != n.f:
+			return dur, &hcl.Diagnostic{
+				Severity: hcl.DiagWarning,
+				Summary:  "Fraction of a second dropped",
+				Detail: fmt.Sprintf("Vault Proxy reads a number of seconds as a whole number, dropping the fraction: %s is %s, and so does vaultproxy. Write %s, or a duration string such as \"%ss\" if the fraction was meant.",
+					n.text, dur, canonical, n.text),
+				Subject: a.expr.Range().Ptr(),
+				Context: a.rng.Ptr(),
+			}, nil
+		case n.octal:
+			return dur, d.octalWarning(a, n, canonical), nil
+		}
+		return dur, d.tolerated(a, canonical), nil
 	case cty.String:
-		s := strings.TrimSpace(val.AsString())
+		// parseutil does not trim spaces: " 5m" fails to load in Vault Proxy, so it is an error here.
+		s := val.AsString()
 		if s == "" {
-			return 0, "", fmt.Errorf("it is empty")
+			return 0, d.tolerated(a, fmt.Sprintf("%s = %q", sch.Name, "0s")), nil
 		}
 		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-			if n < 0 {
-				return 0, "", fmt.Errorf("it is negative")
+			dur, diags := seconds(n, strconv.Quote(s))
+			if diags.HasErrors() {
+				return 0, nil, diags
 			}
-			dur = time.Duration(n) * time.Second
-			return dur, dur.String(), nil
+			return dur, d.tolerated(a, fmt.Sprintf("%s = %q", sch.Name, dur.String())), nil
 		}
-		if m := daysForm.FindStringSubmatch(s); m != nil {
-			n, _ := strconv.ParseInt(m[1], 10, 64)
-			dur = time.Duration(n) * 24 * time.Hour
-			return dur, dur.String(), nil
+		if strings.HasSuffix(s, "d") {
+			n, err := strconv.ParseInt(s[:len(s)-1], 10, 64)
+			if err != nil {
+				return 0, nil, invalid(fmt.Sprintf("%q is not a duration", s))
+			}
+			if n < 0 {
+				return 0, nil, invalid("it is negative")
+			}
+			if n > math.MaxInt64/int64(24*time.Hour) {
+				return 0, nil, hcl.Diagnostics{d.valueError(a, "Invalid duration for "+sch.Name,
+					fmt.Sprintf("%s = %q is out of range: Vault Proxy fails to load a duration beyond %s.", sch.Name, s, time.Duration(math.MaxInt64)))}
+			}
+			dur := time.Duration(n) * 24 * time.Hour
+			return dur, d.tolerated(a, fmt.Sprintf("%s = %q", sch.Name, dur.String())), nil
 		}
 		dur, err := time.ParseDuration(s)
 		if err != nil {
-			return 0, "", fmt.Errorf("%q is not a duration", s)
+			return 0, nil, invalid(fmt.Sprintf("%q is not a duration", s))
 		}
 		if dur < 0 {
-			return 0, "", fmt.Errorf("it is negative")
+			return 0, nil, invalid("it is negative")
 		}
-		return dur, "", nil
+		return dur, nil, nil
 	}
-	return 0, "", fmt.Errorf("a %s is not a duration", val.Type().FriendlyName())
+	return 0, nil, invalid(fmt.Sprintf("a %s is not a duration", val.Type().FriendlyName()))
+}
+
+// inJSON reports whether a is written in HCL's JSON syntax.
+func (d *decoder) inJSON(a *attribute) bool {
+	return isJSONSource(d.sources[a.expr.Range().Filename])
+}
+
+// escapeWarning warns about "$${" and "%%{" in a's native-syntax source: HCL 2 reads them as the
+// escapes of "${" and "%{", but HCL 1 has no templates and reads every character as written, so the
+// value differs.
+func (d *decoder) escapeWarning(a *attribute) *hcl.Diagnostic {
+	if d.inJSON(a) {
+		// HCL's JSON syntax, read without an evaluation context, takes strings as written too.
+		return nil
+	}
+	text := d.sourceText(a)
+	var esc, lit, unicode string
+	switch {
+	case strings.Contains(text, "$${"):
+		esc, lit, unicode = "$${", "${", `\u0024{`
+	case strings.Contains(text, "%%{"):
+		esc, lit, unicode = "%%{", "%{", `\u0025{`
+	default:
+		return nil
+	}
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagWarning,
+		Summary:  "Escape read differently by Vault Proxy",
+		Detail: fmt.Sprintf("vaultproxy reads HCL 2, where %q stands for %q; Vault Proxy's HCL 1 has no templates and reads %q as written, so the two read different values. Write %s, which both read as %q.",
+			esc, lit, esc, unicode, lit),
+		Subject: a.expr.Range().Ptr(),
+		Context: a.rng.Ptr(),
+	}
 }
 
 func (d *decoder) sourceText(a *attribute) string {

@@ -108,8 +108,8 @@ var Sink = &Block{
 		Attributes: []*Attribute{
 			{Name: "path", Kind: String, Required: true, Doc: "File the token is written to, atomically."},
 			{Name: "mode", Kind: FileMode, Default: "0640", Doc: "Permission bits of the token file, an octal number such as 0640."},
-			{Name: "owner", Kind: Int, Doc: "Numeric user id of the token file; default the process's."},
-			{Name: "group", Kind: Int, Doc: "Numeric group id of the token file; default the process's."},
+			{Name: "owner", Kind: Int, Strict: true, Doc: "Numeric user id of the token file; default the process's."},
+			{Name: "group", Kind: Int, Strict: true, Doc: "Numeric group id of the token file; default the process's."},
 		},
 	}},
 }

@@ -54,8 +54,9 @@ type Attribute struct {
 	// log_format). Every other enum value is matched exactly, as Vault Proxy does.
 	FoldCase  bool
 	Sensitive bool // never printed in plans or logs
-	// Strict says Vault Proxy decodes the value into a typed field with HCL 1, which reads only the
-	// canonical form: a Bool must be true or false (not "true"), a StringList a list (not a string).
+	// Strict says Vault Proxy reads only the canonical form: it decodes the value into a typed field
+	// with HCL 1 (a Bool must be true or false, not "true"; a StringList a list, not a string), or
+	// takes it as it is from a map (a file sink's owner and group must be numbers, not "1000").
 	// Tolerated forms are then errors here too, since Vault Proxy rejects them.
 	Strict bool
 	// Ignored, when set, says why the attribute has no effect in Vault Proxy: it is accepted with a

@@ -179,19 +179,23 @@ func TestValidateJSON(t *testing.T) {
 	}
 }
 
-// TestValidateDirectory checks that a directory contributes its *.hcl and *.json files in name order,
-// and nothing else: not editor backups, hidden files, other extensions or subdirectories.
+// TestValidateDirectory checks that a directory contributes the files Vault Proxy's LoadConfigDir
+// reads, in name order: *.hcl and *.json, case-sensitively, hidden ones too, but not editor backups,
+// other extensions or subdirectories. The content decides the syntax, not the name.
 func TestValidateDirectory(t *testing.T) {
 	broken := "this is { not HCL\n"
 	dir := writeFiles(t, t.TempDir(), map[string]string{
 		// Each file sets log_level, so the merge warnings say in which order they were read.
-		"b.hcl":       "log_level = \"warn\"\n" + validConfig,
+		".hidden.hcl": "log_level = \"trace\"\n",
 		"a.json":      `{"log_level": "debug"}`,
+		"b.hcl":       "log_level = \"warn\"\n" + validConfig,
 		"c.hcl":       "log_level = \"error\"\n",
+		"d.json":      "log_level = \"info\"\n", // native syntax in a .json file: read as HCL, as Vault Proxy does
+		"E.HCL":       broken,
+		"f.Json":      broken,
 		"x.hcl~":      broken,
 		".#x.hcl":     broken,
 		"#x.hcl#":     broken,
-		".hidden.hcl": broken,
 		"notes.txt":   broken,
 		"x.hcl.bak":   broken,
 		"sub/d.hcl":   broken,
@@ -207,8 +211,10 @@ func TestValidateDirectory(t *testing.T) {
 		got = append(got, d.Summary+" in "+filepath.Base(d.Range.Filename)+": "+d.Detail[:strings.Index(d.Detail, ";")])
 	}
 	want := []string{
+		"Argument set in several files in a.json: log_level was already set at " + filepath.Join(dir, ".hidden.hcl") + ":1,1-10",
 		"Argument set in several files in b.hcl: log_level was already set at " + filepath.Join(dir, "a.json") + ":1,2-13",
 		"Argument set in several files in c.hcl: log_level was already set at " + filepath.Join(dir, "b.hcl") + ":1,1-10",
+		"Argument set in several files in d.json: log_level was already set at " + filepath.Join(dir, "c.hcl") + ":1,1-10",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("diagnostics:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

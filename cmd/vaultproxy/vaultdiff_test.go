@@ -84,6 +84,7 @@ var deliberate = map[string]string{
 	"compile/sink/missing-path":                        hStartUp,
 	"compile/sink/mode-bad-string":                     hStartUp,
 	"compile/sink/owner-string":                        hStartUp,
+	"compile/sink/mode-string":                         hStartUp,
 	"compile/sink/unsupported-type":                    hStartUp,
 	"compile/persist/missing-path":                     hStartUp,
 	"compile/persist/unsupported-type":                 hStartUp,
@@ -93,7 +94,6 @@ var deliberate = map[string]string{
 	"compile/json/syntax-error":                        hStrictJSON,
 	"compile/vault/interpolation":                      hInterpolation,
 	"compile/cache/duration-negative":                  hCannotWork,
-	"compile/retry/below-minus-one":                    hCannotWork,
 	"compile/sink/mode-decimal":                        hCannotWork,
 	"compile/vault/address-number":                     hCannotWork,
 	"validate/hazards/bad-address":                     hCannotWork,
@@ -101,6 +101,18 @@ var deliberate = map[string]string{
 	"validate/hazards/unix-socket-upper-case":          hCannotWork,
 	"validate/hazards/http-without-host":               hCannotWork,
 	"validate/sink-dh/aad-env-var-without-type":        hCannotWork,
+
+	// HCL 1 syntax that hcl/v2 does not parse; the error names the rewrite.
+	"compile/syntax/hcl1-blocks-one-line":       hSyntax,
+	"compile/syntax/hcl1-brace-after-argument":  hSyntax,
+	"compile/syntax/hcl1-brace-next-line":       hSyntax,
+	"compile/syntax/hcl1-comma-after-argument":  hSyntax,
+	"compile/syntax/hcl1-hex-number":            hSyntax,
+	"compile/syntax/hcl1-nested-block-one-line": hSyntax,
+	"compile/syntax/hcl1-one-line-block":        hSyntax,
+	"compile/syntax/hcl1-one-line-block-commas": hSyntax,
+	"compile/syntax/hcl1-percent-brace":         hSyntax,
+	"compile/syntax/hcl1-quoted-name":           hSyntax,
 }
 
 // The headings of docs/differences.md that the table cites.
@@ -115,6 +127,7 @@ const (
 	hConflictingType    = "A block's label and its type attribute must agree"
 	hDuplicateBlock     = "Duplicate blocks are errors"
 	hStrictJSON         = "JSON is read strictly"
+	hSyntax             = "Syntax is HCL 2"
 	hInterpolation      = "Interpolation is an error"
 	hCannotWork         = "Settings that cannot take effect are errors"
 )

@@ -1,0 +1,133 @@
+package compile
+
+import (
+	"crypto/x509"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Vault Proxy's Vault client reads the vault/api environment variables when the proxy starts
+// (api.Config.ReadEnvironment and api.NewClient, reference section 7). A value it cannot parse stops
+// the proxy before it serves anything ("Error fetching client: failed to read environment: ..."), so
+// such a value is an error here, without a source range, naming the variable. vaultproxy uses only some
+// of these variables; the others are checked so that validate fails where Vault Proxy would.
+
+// envFailure is the error for a variable that stops Vault Proxy at start-up: what is wrong with the
+// value, and what Vault Proxy says.
+func (b *builder) envFailure(name, problem, vaultSays string) {
+	b.fail("Invalid environment variable",
+		fmt.Sprintf("%s %s. Vault Proxy fails to start with it: %q.", name, problem, vaultSays), nil)
+}
+
+// quotedEnv is NAME="value", for the variables whose value may be shown.
+func quotedEnv(name, value string) string { return fmt.Sprintf("%s=%q", name, value) }
+
+// checkClientEnv checks the variables of Vault Proxy's Vault client that the plan does not use, in
+// the order ReadEnvironment and NewClient read them. VAULT_ADDR, VAULT_MAX_RETRIES and
+// VAULT_SKIP_VERIFY are checked where they are used (buildVault).
+func (b *builder) checkClientEnv() {
+	const readEnv = "failed to read environment: "
+	if v, ok := b.opts.env("VAULT_AGENT_ADDR"); ok {
+		if _, err := url.Parse(v); err != nil {
+			b.envFailure(quotedEnv("VAULT_AGENT_ADDR", v), "is not a URL", "failed to create client: "+err.Error())
+		}
+	}
+	_, hasCert := b.opts.env("VAULT_CLIENT_CERT")
+	_, hasKey := b.opts.env("VAULT_CLIENT_KEY")
+	if hasCert != hasKey {
+		set, unset := "VAULT_CLIENT_CERT", "VAULT_CLIENT_KEY"
+		if hasKey {
+			set, unset = unset, set
+		}
+		b.envFailure(set, "is set without "+unset, readEnv+"both client cert and client key must be provided")
+	}
+	if v, ok := b.opts.env("VAULT_CACERT_BYTES"); ok {
+		if !x509.NewCertPool().AppendCertsFromPEM([]byte(v)) {
+			b.envFailure("VAULT_CACERT_BYTES", "holds no PEM certificate", readEnv+"Error appending CA: Couldn't parse PEM")
+		}
+	}
+	if v, ok := b.opts.env("VAULT_RATE_LIMIT"); ok {
+		var rate float64
+		var burst int
+		if _, err := fmt.Sscanf(v, "%f:%d", &rate, &burst); err != nil {
+			if _, err := strconv.ParseFloat(v, 64); err != nil {
+				b.envFailure(quotedEnv("VAULT_RATE_LIMIT", v), "is not a rate of requests per second, optionally with a burst (\"10\" or \"10:20\")",
+					readEnv+"VAULT_RATE_LIMIT was provided but incorrectly formatted")
+			}
+		}
+	}
+	if v, ok := b.opts.env("VAULT_CLIENT_TIMEOUT"); ok {
+		if err := clientTimeout(v); err != nil {
+			b.envFailure(quotedEnv("VAULT_CLIENT_TIMEOUT", v), "is not a duration such as \"60s\" or a number of seconds",
+				readEnv+`could not parse "VAULT_CLIENT_TIMEOUT"`)
+		}
+	}
+	for _, name := range []string{"VAULT_SRV_LOOKUP", "VAULT_DISABLE_REDIRECTS"} {
+		if v, ok := b.opts.env(name); ok {
+			if _, err := strconv.ParseBool(v); err != nil {
+				b.envFailure(quotedEnv(name, v), "is not a boolean (true, false, 1, 0, t, f...)", readEnv+"could not parse "+name)
+			}
+		}
+	}
+	// VAULT_PROXY_ADDR replaces VAULT_HTTP_PROXY, which is then not parsed.
+	for _, name := range []string{"VAULT_PROXY_ADDR", "VAULT_HTTP_PROXY"} {
+		if v, ok := b.opts.env(name); ok {
+			if _, err := url.Parse(v); err != nil {
+				b.envFailure(quotedEnv(name, v), "is not a URL", readEnv+err.Error())
+			}
+			break
+		}
+	}
+	if v, ok := b.opts.env("VAULT_HEADERS"); ok {
+		// The value is not shown: headers often carry credentials.
+		var headers map[string]any
+		if err := json.Unmarshal([]byte(v), &headers); err != nil {
+			b.envFailure("VAULT_HEADERS", "is not a JSON object of header names and values", "failed to create client: could not unmarshal environment-supplied headers")
+			return
+		}
+		var forbidden []string
+		for k, hv := range headers {
+			if strings.HasPrefix(k, "X-Vault-") {
+				forbidden = append(forbidden, k)
+				continue
+			}
+			if _, ok := hv.(string); !ok {
+				b.envFailure("VAULT_HEADERS", fmt.Sprintf("gives header %q a value that is not a string", k),
+					"failed to create client: environment-supplied headers include non-string values")
+				return
+			}
+		}
+		if len(forbidden) > 0 {
+			b.envFailure("VAULT_HEADERS", "sets headers that start with X-Vault-", fmt.Sprintf(
+				"failed to create client: failed to setup Headers[%s]: Header starting by 'X-Vault-' are for internal usage only", strings.Join(forbidden, ", ")))
+		}
+	}
+}
+
+// clientTimeout parses VAULT_CLIENT_TIMEOUT as parseutil.ParseDurationSecond parses a string: a whole
+// number of seconds, a number of days ("<n>d") or a Go duration; negative values are accepted.
+func clientTimeout(v string) error {
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if n > math.MaxInt64/int64(time.Second) || n < math.MinInt64/int64(time.Second) {
+			return strconv.ErrRange
+		}
+		return nil
+	}
+	if strings.HasSuffix(v, "d") {
+		n, err := strconv.ParseInt(v[:len(v)-1], 10, 64)
+		if err != nil {
+			return err
+		}
+		if n > math.MaxInt64/int64(24*time.Hour) || n < math.MinInt64/int64(24*time.Hour) {
+			return strconv.ErrRange
+		}
+		return nil
+	}
+	_, err := time.ParseDuration(v)
+	return err
+}

@@ -1,0 +1,198 @@
+package compile
+
+import (
+	"bytes"
+	"fmt"
+	"math/big"
+	"regexp"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// Vault Proxy parses its configuration with HCL 1, and vaultproxy with HCL 2 (hclsyntax), which is
+// stricter about layout and has templates. Some files that Vault Proxy loads are therefore syntax
+// errors here. hcl/v2's messages for them are written for HCL 2 users ("Did you mean "for"?" for a
+// literal "%{"), so explainHCL1 adds to each the HCL 1 difference and the rewrite. docs/differences.md
+// ("Syntax is HCL 2") lists the same cases.
+
+// explainHCL1 returns the parse diagnostics of a native-syntax file with a sentence added to the
+// Detail of each one that HCL 1 syntax causes. src is the file's content. The diagnostics are
+// copied, never changed in place.
+func explainHCL1(diags hcl.Diagnostics, src []byte) hcl.Diagnostics {
+	out := make(hcl.Diagnostics, len(diags))
+	for i, d := range diags {
+		out[i] = d
+		hint := hcl1Hint(d, src)
+		if hint == "" {
+			continue
+		}
+		c := *d
+		if c.Summary == "Invalid template control keyword" {
+			// hcl/v2 suggests the closest keyword, but the text is almost always literal.
+			c.Detail = strings.TrimSpace(didYouMean.ReplaceAllString(c.Detail, ""))
+		}
+		if c.Detail != "" && !strings.HasSuffix(c.Detail, " ") {
+			c.Detail += " "
+		}
+		c.Detail += hint
+		out[i] = &c
+	}
+	return out
+}
+
+const (
+	hcl1OwnLine = "Write each argument on a line of its own, and the block's closing brace on a line of its own."
+	// hcl1Prefix starts every hint, so that each says where the difference comes from.
+	hcl1Prefix = "Vault Proxy's HCL 1 accepts "
+)
+
+var (
+	hexTail   = regexp.MustCompile(`^[xX][0-9a-fA-F]+`)
+	identHead = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*`)
+	// didYouMean is hcl/v2's suggestion of a template keyword.
+	didYouMean = regexp.MustCompile(` ?Did you mean "[^"]*"\?`)
+)
+
+// hcl1Hint is the sentence to add to d, or "" when d is not one that HCL 1 syntax causes.
+func hcl1Hint(d *hcl.Diagnostic, src []byte) string {
+	if d.Severity != hcl.DiagError {
+		return ""
+	}
+	subject := subjectText(d, src)
+	switch d.Summary {
+	case "Invalid single-argument block definition":
+		hint := hcl1Prefix + "several arguments on the line of a block's opening brace; vaultproxy reads HCL 2, where a block written on one line holds a single argument. " + hcl1OwnLine
+		if strings.HasPrefix(subject, ",") {
+			hint += " HCL 1 also accepts commas between arguments: remove them."
+		}
+		return hint
+	case "Argument definition required":
+		// Only a block written on one line reports this: its body holds a block or a label.
+		return hcl1Prefix + "a nested block inside a block written on one line (vault { retry { num_retries = 5 } }); vaultproxy reads HCL 2, which does not. Write the outer block over several lines, with the nested block on a line of its own."
+	case "Unexpected comma after argument":
+		return hcl1Prefix + "commas between arguments; vaultproxy reads HCL 2, which separates them with newlines only. Remove the comma."
+	case "Missing newline after argument":
+		switch {
+		case hexNumber(d, src) != "":
+			return hexNumber(d, src)
+		case strings.HasPrefix(subject, "}"):
+			return hcl1Prefix + "a block's closing brace on the line of its last argument; vaultproxy reads HCL 2, where it goes on a line of its own."
+		case identHead.MatchString(subject):
+			return hcl1Prefix + "several arguments on one line; vaultproxy reads HCL 2, where each argument goes on a line of its own."
+		}
+	case "Missing newline after block definition":
+		if strings.HasPrefix(subject, "}") {
+			return ""
+		}
+		return hcl1Prefix + "another block or argument after a block's closing brace, on the same line; vaultproxy reads HCL 2, where each block or argument starts on a line of its own."
+	case "Invalid block definition":
+		if !strings.HasPrefix(subject, "\n") && !strings.HasPrefix(subject, "\r\n") {
+			return ""
+		}
+		header := ""
+		if d.Context != nil {
+			header = strings.TrimSpace(rangeText(*d.Context, src))
+		}
+		hint := hcl1Prefix + "a block's opening brace on the line after its header; vaultproxy reads HCL 2, where it goes on the same line"
+		if header != "" && !strings.ContainsAny(header, "\r\n") {
+			hint += fmt.Sprintf(": %s {", header)
+		}
+		return hint + "."
+	case "Invalid argument name":
+		if strings.HasPrefix(subject, `"`) {
+			return hcl1Prefix + `a quoted name ("address" = ...); vaultproxy reads HCL 2, where names are not quoted. Remove the quotes.`
+		}
+	}
+	if isTemplateDiagnostic(d.Summary) {
+		return templateHint(d, src)
+	}
+	return ""
+}
+
+// isTemplateDiagnostic reports the summaries of hclsyntax's errors in a string's template sequences
+// (parser_template.go): HCL 1 has no templates, so it reads those characters as text.
+func isTemplateDiagnostic(summary string) bool {
+	switch {
+	case strings.HasPrefix(summary, "Invalid template "), summary == "Invalid 'for' directive",
+		strings.HasPrefix(summary, "Unexpected ") && strings.HasSuffix(summary, " directive"),
+		summary == "Unexpected end of template",
+		strings.HasPrefix(summary, "Extra characters in ") && strings.HasSuffix(summary, " marker"),
+		summary == "Extra characters after interpolation expression":
+		return true
+	}
+	return false
+}
+
+// templateHint explains the template sequence that the subject belongs to: the last "%{" or "${" on
+// its line before the subject's end.
+func templateHint(d *hcl.Diagnostic, src []byte) string {
+	marker := "%{"
+	if d.Subject != nil && d.Subject.End.Byte <= len(src) && d.Subject.Start.Byte >= 0 {
+		end := d.Subject.End.Byte
+		lineStart := bytes.LastIndexByte(src[:d.Subject.Start.Byte], '\n') + 1
+		before := src[lineStart:end]
+		if bytes.LastIndex(before, []byte("${")) > bytes.LastIndex(before, []byte("%{")) {
+			marker = "${"
+		}
+	}
+	escaped, unicode, what := "%%{", `\u0025{`, "a template directive"
+	if marker == "${" {
+		escaped, unicode, what = "$${", `\u0024{`, "an interpolation"
+	}
+	return fmt.Sprintf("%sa literal %q in a string; vaultproxy reads HCL 2, where it starts %s. Write %s for the literal text "+
+		"(vaultproxy reads it as %s, but Vault Proxy keeps both characters), or %s, which both read as %s.",
+		hcl1Prefix, marker, what, escaped, marker, unicode, marker)
+}
+
+// hexNumber explains "0x10" when the subject of d is the "x10" that follows a number 0, and is "" otherwise.
+func hexNumber(d *hcl.Diagnostic, src []byte) string {
+	if d.Subject == nil {
+		return ""
+	}
+	start := d.Subject.Start.Byte
+	if start < 1 || start > len(src) || src[start-1] != '0' {
+		return ""
+	}
+	digits := hexTail.Find(src[start:])
+	if digits == nil {
+		return ""
+	}
+	// The 0 must be a number of its own, not the end of 10 or of a name.
+	if start >= 2 && (isIdentByte(src[start-2]) || src[start-2] == '.') {
+		return ""
+	}
+	n, ok := new(big.Int).SetString(string(digits[1:]), 16)
+	if !ok {
+		return ""
+	}
+	neg := start >= 2 && src[start-2] == '-'
+	written := "0" + string(digits)
+	decimal := n.String()
+	if neg {
+		written, decimal = "-"+written, "-"+decimal
+	}
+	return fmt.Sprintf("Vault Proxy's HCL 1 reads %s as a hexadecimal number; vaultproxy reads HCL 2, which has no hexadecimal numbers. Write it in decimal: %s.",
+		written, decimal)
+}
+
+func isIdentByte(c byte) bool {
+	return c == '_' || c == '-' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+// subjectText is the source from the start of d's subject to the end of the file ("" without a
+// subject).
+func subjectText(d *hcl.Diagnostic, src []byte) string {
+	if d.Subject == nil || d.Subject.Start.Byte < 0 || d.Subject.Start.Byte > len(src) {
+		return ""
+	}
+	return string(src[d.Subject.Start.Byte:])
+}
+
+// rangeText is the source of r, or "" when r is not in src.
+func rangeText(r hcl.Range, src []byte) string {
+	if r.Start.Byte < 0 || r.End.Byte > len(src) || r.Start.Byte > r.End.Byte {
+		return ""
+	}
+	return string(src[r.Start.Byte:r.End.Byte])
+}
