@@ -1,9 +1,12 @@
 package main
 
 import (
+	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -76,6 +79,28 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
+// configPaths returns the paths a command reads: the -config flags, then the positional paths. It
+// prints a usage error to w and returns false when there is none, or when "-" is named more than once:
+// standard input can be read only once, and the second read would find it empty.
+func configPaths(cmd string, cf *configFlags, pos []string, w io.Writer) ([]string, bool) {
+	paths := append(append([]string(nil), cf.paths...), pos...)
+	if len(paths) == 0 {
+		fmt.Fprintf(w, "vaultproxy %s: no configuration given (a PATH, -config=PATH, or - for stdin)\n", cmd)
+		return nil, false
+	}
+	stdin := 0
+	for _, p := range paths {
+		if p == "-" {
+			stdin++
+		}
+	}
+	if stdin > 1 {
+		fmt.Fprintf(w, "vaultproxy %s: - (standard input) is named %d times; it can be read only once\n", cmd, stdin)
+		return nil, false
+	}
+	return paths, true
+}
+
 // loaded is a compiled and validated configuration with what is needed to report on it.
 type loaded struct {
 	plan    *compile.Plan
@@ -108,6 +133,37 @@ func loadFrom(paths []string, stdin interface{ Read([]byte) (int, error) }, over
 	return loaded{plan: plan, diags: diags, sources: sources}
 }
 
+// loadPaths loads what validate and plan were given: a plan file written by `vaultproxy plan -out`
+// when it is the only path (isPlanFile, as run decides), otherwise the configuration (loadFrom).
+func loadPaths(paths []string, stdin interface{ Read([]byte) (int, error) }, overrides map[string]string, env func(string) (string, bool)) loaded {
+	if len(paths) == 1 && isPlanFile(paths[0]) {
+		return loadPlanFile(paths[0])
+	}
+	return loadFrom(paths, stdin, overrides, env)
+}
+
+// loadPlanFile decodes a plan file and checks it with the cross-block rules, as run does
+// (readPlanFile), keeping every diagnostic. A file that cannot be decoded is an error without a
+// range. The plan's ranges name the configuration files it was made from, whose source is not
+// shown: the plan keeps lines and columns, not the bytes.
+func loadPlanFile(path string) loaded {
+	fail := func(summary, detail string) loaded {
+		return loaded{plan: nil, sources: map[string][]byte{},
+			diags: hcl.Diagnostics{{Severity: hcl.DiagError, Summary: summary, Detail: detail}}}
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fail("Cannot read plan file", err.Error()+".")
+	}
+	p, err := decodePlanJSON(b)
+	if err != nil {
+		return fail("Invalid plan file", fmt.Sprintf("%s: %s.", path, err))
+	}
+	diags := validate.Plan(p)
+	view.SortDiagnostics(diags)
+	return loaded{plan: p, diags: diags, sources: map[string][]byte{}}
+}
+
 // printDiagnostics writes errors to stderr and warnings to stdout, as Terraform does.
 func printDiagnostics(io *stdio, l loaded, noColor bool, env func(string) (string, bool)) {
 	noColorEnv, _ := env("NO_COLOR")
@@ -120,3 +176,43 @@ func printDiagnostics(io *stdio, l loaded, noColor bool, env func(string) (strin
 		_ = p.PrintDiagnostic(w, d, l.sources)
 	}
 }
+
+// isPlanFile reports a .json file whose top-level object has "format_version": a plan written by
+// `vaultproxy plan -json` or `plan -out`, not a configuration in HCL's JSON syntax. run, validate and
+// plan all decide with it.
+func isPlanFile(path string) bool {
+	if !strings.EqualFold(filepath.Ext(path), ".json") {
+		return false
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return false
+	}
+	var top map[string]json.RawMessage
+	if json.Unmarshal(b, &top) != nil {
+		return false
+	}
+	_, ok := top["format_version"]
+	return ok
+}
+
+// readPlanFile decodes a plan file and checks it with the cross-block rules, as a compiled
+// configuration is checked.
+func readPlanFile(path string) (*compile.Plan, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	p, err := decodePlanJSON(b)
+	if err != nil {
+		return nil, err
+	}
+	diags := validate.Plan(p)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	return p, nil
+}
+
+// decodePlanJSON decodes a plan file written by `vaultproxy plan -json` (docs/plan-format.md).
+func decodePlanJSON(b []byte) (*compile.Plan, error) { return compile.DecodePlanJSON(b) }

@@ -21,19 +21,18 @@ func cmdPlan(args []string, io *stdio, env func(string) (string, bool)) int {
 	asJSON := fs.Bool("json", false, "print the JSON plan (docs/plan-format.md) instead of the preview")
 	out := fs.String("out", "", "also write the JSON plan to this `file`")
 	fs.Usage = func() {
-		fmt.Fprintln(io.err, "Usage: vaultproxy plan [-json] [-out=FILE] [flags] PATH...\n\nShows what a Vault Proxy configuration will do, each setting with where it came from.\n\nFlags:")
+		fmt.Fprintln(io.err, "Usage: vaultproxy plan [-json] [-out=FILE] [flags] PATH...\n\nShows what a Vault Proxy configuration (or a plan file written by 'vaultproxy plan -out') will do, each setting with where it came from.\n\nFlags:")
 		fs.PrintDefaults()
 	}
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return exitUsage
 	}
-	paths := append(append([]string(nil), cf.paths...), pos...)
-	if len(paths) == 0 {
-		fmt.Fprintln(io.err, "vaultproxy plan: no configuration given (a PATH, -config=PATH, or - for stdin)")
+	paths, ok := configPaths("plan", &cf, pos, io.err)
+	if !ok {
 		return exitUsage
 	}
-	l := loadFrom(paths, io.in, cf.overrides, env)
+	l := loadPaths(paths, io.in, cf.overrides, env)
 	diagOut := *io
 	if *asJSON {
 		diagOut.out = io.err

@@ -2,18 +2,14 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
 	"os/signal"
-	"path/filepath"
-	"strings"
 	"syscall"
 
 	"github.com/vaultproxy/vaultproxy/compile"
 	"github.com/vaultproxy/vaultproxy/runtime"
-	"github.com/vaultproxy/vaultproxy/validate"
 )
 
 // cmdRun is `vaultproxy run [flags] PATH...`: compile and validate as validate does (an invalid
@@ -26,16 +22,15 @@ func cmdRun(args []string, io *stdio, env func(string) (string, bool)) int {
 	var cf configFlags
 	cf.register(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(io.err, "Usage: vaultproxy run [flags] PATH...\n\nRuns a Vault Proxy configuration (or a plan file written by `vaultproxy plan -json`) as an API proxy in front of Vault.\nSIGHUP reloads the configuration; SIGINT and SIGTERM stop gracefully.\n\nFlags:")
+		fmt.Fprintln(io.err, "Usage: vaultproxy run [flags] PATH...\n\nRuns a Vault Proxy configuration (or a plan file written by 'vaultproxy plan -out') as an API proxy in front of Vault.\nSIGHUP reloads the configuration; SIGINT and SIGTERM stop gracefully.\n\nFlags:")
 		fs.PrintDefaults()
 	}
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return exitUsage
 	}
-	paths := append(append([]string(nil), cf.paths...), pos...)
-	if len(paths) == 0 {
-		fmt.Fprintln(io.err, "vaultproxy run: no configuration given (a PATH, -config=PATH, or - for stdin)")
+	paths, ok := configPaths("run", &cf, pos, io.err)
+	if !ok {
 		return exitUsage
 	}
 	loadPlan := func() (*compile.Plan, bool) {
@@ -104,42 +99,3 @@ func containsStdin(paths []string) bool {
 	}
 	return false
 }
-
-// isPlanFile reports a .json file whose top-level object has "format_version": a plan written by
-// `vaultproxy plan -json`, not a configuration in HCL's JSON syntax.
-func isPlanFile(path string) bool {
-	if !strings.EqualFold(filepath.Ext(path), ".json") {
-		return false
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return false
-	}
-	var top map[string]json.RawMessage
-	if json.Unmarshal(b, &top) != nil {
-		return false
-	}
-	_, ok := top["format_version"]
-	return ok
-}
-
-// readPlanFile decodes a plan file and checks it with the cross-block rules, as a compiled
-// configuration is checked.
-func readPlanFile(path string) (*compile.Plan, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	p, err := decodePlanJSON(b)
-	if err != nil {
-		return nil, err
-	}
-	diags := validate.Plan(p)
-	if diags.HasErrors() {
-		return nil, diags
-	}
-	return p, nil
-}
-
-// decodePlanJSON decodes a plan file written by `vaultproxy plan -json` (docs/plan-format.md).
-func decodePlanJSON(b []byte) (*compile.Plan, error) { return compile.DecodePlanJSON(b) }

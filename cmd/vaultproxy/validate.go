@@ -15,21 +15,20 @@ func cmdValidate(args []string, io *stdio, env func(string) (string, bool)) int 
 	fs.SetOutput(io.err)
 	var cf configFlags
 	cf.register(fs)
-	asJSON := fs.Bool("json", false, "print the result as `terraform validate -json` does")
+	asJSON := fs.Bool("json", false, "print the result as JSON, in the format of 'terraform validate -json'")
 	fs.Usage = func() {
-		fmt.Fprintln(io.err, "Usage: vaultproxy validate [flags] PATH...\n\nChecks a Vault Proxy configuration and reports every problem in it.\n\nFlags:")
+		fmt.Fprintln(io.err, "Usage: vaultproxy validate [flags] PATH...\n\nChecks a Vault Proxy configuration (or a plan file written by 'vaultproxy plan -out') and reports every problem in it.\n\nFlags:")
 		fs.PrintDefaults()
 	}
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return exitUsage
 	}
-	paths := append(append([]string(nil), cf.paths...), pos...)
-	if len(paths) == 0 {
-		fmt.Fprintln(io.err, "vaultproxy validate: no configuration given (a PATH, -config=PATH, or - for stdin)")
+	paths, ok := configPaths("validate", &cf, pos, io.err)
+	if !ok {
 		return exitUsage
 	}
-	l := loadFrom(paths, io.in, cf.overrides, env)
+	l := loadPaths(paths, io.in, cf.overrides, env)
 	if *asJSON {
 		if err := view.WriteValidateJSON(io.out, l.diags, l.sources); err != nil {
 			fmt.Fprintln(io.err, "vaultproxy validate:", err)

@@ -2,7 +2,9 @@ package view
 
 import (
 	"bufio"
+	"bytes"
 	"strings"
+	"unicode"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hcled"
@@ -118,16 +120,19 @@ func newSourceSet(src map[string][]byte) *sourceSet {
 	return &sourceSet{src: src, parsed: map[string]*hcl.File{}}
 }
 
-// file parses the named source by its suffix. Parse errors do not matter:
-// the parsers recover as much structure as they can, which is all the
-// context string needs.
+// file parses the named source in its syntax, which its content decides as
+// the compiler (and Vault Proxy's HCL 1) decides it: JSON when the first
+// character other than white space (after a byte order mark) is "{", native
+// syntax otherwise, whatever the name. Parse errors do not matter: the parsers
+// recover as much structure as they can, which is all the context string
+// needs.
 func (s *sourceSet) file(name string, src []byte) *hcl.File {
 	if f, ok := s.parsed[name]; ok {
 		return f
 	}
 	p := hclparse.NewParser()
 	var f *hcl.File
-	if strings.HasSuffix(name, ".json") {
+	if isJSON(src) {
 		f, _ = p.ParseJSON(src, name)
 	} else {
 		f, _ = p.ParseHCL(src, name)
@@ -272,4 +277,10 @@ func clamp(v, lo, hi int) int {
 		return hi
 	}
 	return v
+}
+
+// isJSON is the rule that decides a source's syntax (compile.Source).
+func isJSON(src []byte) bool {
+	trimmed := bytes.TrimLeftFunc(bytes.TrimPrefix(src, []byte{0xEF, 0xBB, 0xBF}), unicode.IsSpace)
+	return len(trimmed) > 0 && trimmed[0] == '{'
 }

@@ -2,6 +2,7 @@ package view
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -510,5 +511,26 @@ func TestDiagnosticJSONFields(t *testing.T) {
 				t.Errorf("wrong JSON (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestContextBySyntax checks that the snippet's context comes from parsing the source in the syntax
+// its content has, as the compiler reads it, whatever the file's name says.
+func TestContextBySyntax(t *testing.T) {
+	for name, src := range map[string]string{
+		"native.json": "listener \"tcp\" {\n  bogus = 1\n}\n",
+		"json.hcl":    "{\"listener\": {\"tcp\": {\n  \"bogus\": 1}}}\n",
+	} {
+		d := NewDiagnostic(&hcl.Diagnostic{
+			Severity: hcl.DiagError, Summary: "Unsupported argument",
+			Subject: rng(name, 2, 3, strings.Index(src, "bogus"), 2, 8, strings.Index(src, "bogus")+5),
+		}, map[string][]byte{name: []byte(src)})
+		if d.Snippet == nil || d.Snippet.Context == nil {
+			t.Errorf("%s: no context", name)
+			continue
+		}
+		if want := map[string]string{"native.json": `listener "tcp"`, "json.hcl": "listener.tcp"}[name]; *d.Snippet.Context != want {
+			t.Errorf("%s: context %q, want %q", name, *d.Snippet.Context, want)
+		}
 	}
 }

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/mitchellh/go-wordwrap"
@@ -173,7 +175,7 @@ func renderBoxed(d *Diagnostic, pal palette, width int) string {
 		b.WriteString("\n")
 	}
 	// The summary is never wrapped: it is meant to be terse.
-	b.WriteString(pal.bold + d.Summary + pal.reset + "\n\n")
+	b.WriteString(pal.bold + printable(d.Summary) + pal.reset + "\n\n")
 	writeSnippet(&b, d, pal)
 	writeDetail(&b, d.Detail, width-ruleWidth-1)
 
@@ -212,7 +214,7 @@ func renderPlain(d *Diagnostic, width int) string {
 	default:
 		b.WriteString("\n")
 	}
-	b.WriteString(d.Summary + "\n\n")
+	b.WriteString(printable(d.Summary) + "\n\n")
 	writeSnippet(&b, d, palette{})
 	writeDetail(&b, d.Detail, width-1)
 	return b.String()
@@ -225,10 +227,13 @@ func writeDetail(b *strings.Builder, detail string, width int) {
 		return
 	}
 	if width <= 0 {
-		b.WriteString(detail + "\n")
+		for _, line := range strings.Split(detail, "\n") {
+			b.WriteString(printable(line) + "\n")
+		}
 		return
 	}
 	for _, line := range strings.Split(detail, "\n") {
+		line = printable(line)
 		if !strings.HasPrefix(line, " ") {
 			line = wordwrap.WrapString(line, uint(width))
 		}
@@ -254,7 +259,7 @@ func writeSnippet(b *strings.Builder, d *Diagnostic, pal palette) {
 
 	in := ""
 	if sn.Context != nil {
-		in = ", in " + *sn.Context
+		in = ", in " + printable(*sn.Context)
 	}
 	fmt.Fprintf(b, "  on %s line %d%s:\n", d.Range.Filename, d.Range.Start.Line, in)
 
@@ -273,8 +278,12 @@ func writeSnippet(b *strings.Builder, d *Diagnostic, pal palette) {
 	for i, line := range strings.Split(code, "\n") {
 		lineEnd := lineStart + len(line)
 		s, e := clamp(start, lineStart, lineEnd)-lineStart, clamp(end, lineStart, lineEnd)-lineStart
+		// The source may hold anything: each part is escaped on its own, so that the highlight
+		// stays on the characters it covers.
 		if s < e {
-			line = line[:s] + pal.underline + line[s:e] + pal.reset + line[e:]
+			line = printable(line[:s]) + pal.underline + printable(line[s:e]) + pal.reset + printable(line[e:])
+		} else {
+			line = printable(line)
 		}
 		fmt.Fprintf(b, "%4d: %s\n", sn.StartLine+i, line)
 		lineStart = lineEnd + 1
@@ -292,4 +301,36 @@ func writeSnippet(b *strings.Builder, d *Diagnostic, pal palette) {
 		}
 	}
 	b.WriteByte('\n')
+}
+
+// printable returns s with every character that a terminal would not show as itself escaped as Go
+// escapes it in a quoted string: control characters ("\x1b", "\r"), bytes that are not UTF-8
+// ("\xff") and invisible or formatting characters ("\u200b", "\u202e", "\ufeff"). Tabs are kept.
+// A configuration may be any file, even a binary one, and its bytes must not reach the terminal raw.
+func printable(s string) string {
+	clean := true
+	for _, r := range s {
+		if r == utf8.RuneError || (r != '\t' && !strconv.IsPrint(r)) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size <= 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r == '\t' || strconv.IsPrint(r):
+			b.WriteString(s[i : i+size])
+		default:
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		}
+		i += size
+	}
+	return b.String()
 }

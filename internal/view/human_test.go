@@ -1,6 +1,7 @@
 package view
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -503,4 +504,50 @@ func replaceTags(s string) string {
 		tags.underline, ansi.underline,
 		tags.reset, ansi.reset,
 	).Replace(s)
+}
+
+// TestRenderEscapesSource checks that bytes of the source that a terminal would interpret or hide
+// (control characters, bytes that are not UTF-8, a byte order mark) are shown escaped in the
+// snippet, and that the highlight stays on the characters it covers.
+func TestRenderEscapesSource(t *testing.T) {
+	src := map[string][]byte{"bin.hcl": []byte("a\x1b[31m\xff\xfe = \"\ufeff\"\tx\r\n")}
+	d := NewDiagnostic(&hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Invalid character encoding",
+		Detail:   "Found \x07 here.",
+		Subject:  rng("bin.hcl", 1, 2, 1, 1, 3, 7), // "\x1b[31m\xff"
+	}, src)
+	want := "\nError: Invalid character encoding\n\n" +
+		"  on bin.hcl line 1:\n" +
+		"   1: a\\x1b[31m\\xff\\xfe = \"\\ufeff\"\tx\n\n" +
+		"Found \\a here.\n"
+	if diff := cmp.Diff(want, renderPlain(d, 78)); diff != "" {
+		t.Errorf("plain (-want +got):\n%s", diff)
+	}
+	boxed := renderBoxed(d, tags, 78)
+	if !strings.Contains(boxed, "   1: a[underline]\\x1b[31m\\xff[reset]\\xfe = ") {
+		t.Errorf("boxed: the highlight is not on the escaped bytes:\n%s", boxed)
+	}
+	for _, out := range []string{renderPlain(d, 78), boxed} {
+		for _, r := range out {
+			if r != '\n' && r != '\t' && !strconv.IsPrint(r) {
+				t.Errorf("output holds %U raw:\n%q", r, out)
+			}
+		}
+	}
+}
+
+func TestPrintable(t *testing.T) {
+	for in, want := range map[string]string{
+		"plain text ± é":  "plain text ± é",
+		"tab\tkept":       "tab\tkept",
+		"\x00\x1b\r\x7f":  `\x00\x1b\r\x7f`,
+		"\xff\xc3":        `\xff\xc3`,
+		"rlo\u202eoff":    `rlo\u202eoff`,
+		"zero\u200bwidth": `zero\u200bwidth`,
+	} {
+		if got := printable(in); got != want {
+			t.Errorf("printable(%q) = %q, want %q", in, got, want)
+		}
+	}
 }

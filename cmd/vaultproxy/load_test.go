@@ -1,0 +1,117 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestStdinNamedTwice checks that naming "-" (standard input) more than once is a usage error in
+// every command that reads a configuration: the second read would find standard input empty.
+func TestStdinNamedTwice(t *testing.T) {
+	for _, args := range [][]string{
+		{"validate", "-", "-"},
+		{"validate", "-config=-", "-"},
+		{"validate", "-config", "-", "-config", "-"},
+		{"plan", "-", "-"},
+		{"plan", "-json", "-config=-", "-"},
+		{"run", "-", "-"},
+	} {
+		r := runValidate(t, validConfig, nil, args...)
+		r.wantCode(t, exitUsage)
+		if !strings.Contains(r.stderr, "- (standard input) is named 2 times") || r.stdout != "" {
+			t.Errorf("vaultproxy %s: stdout %q, stderr %q", r.args, r.stdout, r.stderr)
+		}
+	}
+	// Once is fine.
+	r := runValidate(t, validConfig, nil, "validate", "-")
+	r.wantCode(t, exitOK)
+}
+
+// TestUsageText checks the flag lists of the commands: Go's flag package takes back-quoted text in a
+// flag's usage as the name of its value, so a usage that quotes a command that way prints
+// "-json terraform validate -json".
+func TestUsageText(t *testing.T) {
+	for _, cmd := range []string{"validate", "plan", "run"} {
+		r := runValidate(t, "", nil, cmd, "-h")
+		if !strings.Contains(r.stderr, "Usage: vaultproxy "+cmd) {
+			t.Fatalf("%s -h: stderr %q", cmd, r.stderr)
+		}
+		for _, line := range strings.Split(r.stderr, "\n") {
+			// A flag line is "  -name" or "  -name placeholder"; a placeholder is one word.
+			if !strings.HasPrefix(line, "  -") {
+				continue
+			}
+			if fields := strings.Fields(line); len(fields) > 2 {
+				t.Errorf("%s -h: flag line %q has a placeholder of several words", cmd, line)
+			}
+		}
+	}
+	r := runValidate(t, "", nil, "validate", "-h")
+	if !strings.Contains(r.stderr, "  -json\n") {
+		t.Errorf("validate -h: no plain -json flag line:\n%s", r.stderr)
+	}
+	r = runValidate(t, "", nil, "plan", "-h")
+	if !strings.Contains(r.stderr, "  -out file\n") {
+		t.Errorf("plan -h: -out has lost its placeholder:\n%s", r.stderr)
+	}
+}
+
+// TestPlanFileInValidateAndPlan checks that validate and plan read a plan file written by
+// `plan -out` as run does (isPlanFile): validate checks the decoded plan with the cross-block rules,
+// plan shows it as it showed the configuration.
+func TestPlanFileInValidateAndPlan(t *testing.T) {
+	t.Chdir(t.TempDir())
+	// A namespace that never reaches proxied requests: a warning from a cross-block rule.
+	cfg := "vault {\n  namespace = \"org-a\"\n}\nlistener \"tcp\" {\n  address = \"127.0.0.1:8100\"\n  tls_disable = true\n}\n"
+	if err := os.WriteFile("p.hcl", []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, errOut, code := runCLI([]string{"plan", "-out=plan.json", "p.hcl"}, nil); code != exitOK {
+		t.Fatalf("plan -out: exit %d, %s", code, errOut)
+	}
+
+	out, errOut, code := runCLI([]string{"validate", "-no-color", "plan.json"}, nil)
+	if code != exitOK || errOut != "" || !strings.Contains(out, "Warning: Configured namespace not applied") ||
+		!strings.Contains(out, "Success! The configuration is valid, but there were some validation warnings") {
+		t.Errorf("validate plan.json: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	out, _, code = runCLI([]string{"validate", "-json", "plan.json"}, nil)
+	if code != exitOK || !strings.Contains(out, `"valid": true`) || !strings.Contains(out, `"warning_count": 1`) {
+		t.Errorf("validate -json plan.json: exit %d, %s", code, out)
+	}
+
+	// The preview is the same; the warning above it shows no source line, which the plan does not keep.
+	preview := func(out string) string { return out[strings.Index(out, "Configuration: "):] }
+	fromConfig, _, _ := runCLI([]string{"plan", "-no-color", "p.hcl"}, nil)
+	fromPlan, _, code := runCLI([]string{"plan", "-no-color", "plan.json"}, nil)
+	if code != exitOK || !strings.Contains(fromPlan, "Warning: Configured namespace not applied") ||
+		preview(fromPlan) != preview(fromConfig) {
+		t.Errorf("plan plan.json: exit %d, preview differs from the configuration's:\n%s\nwant:\n%s", code, fromPlan, fromConfig)
+	}
+	written, err := os.ReadFile("plan.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, _, code := runCLI([]string{"plan", "-json", "plan.json"}, nil)
+	if code != exitOK || doc != string(written) {
+		t.Errorf("plan -json plan.json: exit %d, the document differs from the plan file:\n%s", code, doc)
+	}
+
+	// A plan file that cannot be decoded is an error, not ~45 configuration errors.
+	if err := os.WriteFile("future.json", []byte(`{"format_version": "9.0"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range []string{"validate", "plan"} {
+		_, errOut, code := runCLI([]string{cmd, "-no-color", "future.json"}, nil)
+		if code != exitError || !strings.Contains(errOut, "Error: Invalid plan file") || strings.Count(errOut, "Error:") != 1 {
+			t.Errorf("%s future.json: exit %d, stderr %q", cmd, code, errOut)
+		}
+	}
+	// A plan file among other paths is a configuration file, as in run.
+	_, errOut, code = runCLI([]string{"validate", "-no-color", "plan.json", filepath.Join(".", "p.hcl")}, nil)
+	if code != exitError || !strings.Contains(errOut, "Unsupported argument") {
+		t.Errorf("validate plan.json p.hcl: exit %d, stderr %q", code, errOut)
+	}
+}
