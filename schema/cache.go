@@ -36,11 +36,11 @@ var Cache = &Block{
 var Telemetry = &Block{
 	Type: "telemetry",
 	Max:  1,
-	Doc:  "Metrics settings; its presence enables Prometheus output on /proxy/v1/metrics.",
+	Doc:  "Metrics settings shared with Vault server. In Vault Proxy its presence enables Prometheus output on /proxy/v1/metrics; vaultproxy run always serves Prometheus text there and uses only metrics_prefix.",
 	Attributes: []*Attribute{
-		{Name: "prometheus_retention_time", Kind: Duration, Default: "24h", Doc: "How long Prometheus metrics are kept; 0 disables Prometheus output."},
+		{Name: "prometheus_retention_time", Kind: Duration, Default: "24h", Differs: "no effect in vaultproxy run, which always serves current Prometheus metrics", Doc: "How long Vault Proxy keeps Prometheus metrics; 0 disables its Prometheus output."},
 		{Name: "metrics_prefix", Kind: String, Default: "vault", Doc: "Prefix of every metric name."},
-		{Name: "disable_hostname", Kind: Bool, Strict: true, Default: "false", Doc: "Do not prefix gauge names with the host name."},
+		{Name: "disable_hostname", Kind: Bool, Strict: true, Default: "false", Differs: "no effect in vaultproxy run, whose metric names carry no host name", Doc: "Do not prefix Vault Proxy's gauge names with the host name."},
 		{Name: "enable_hostname_label", Kind: Bool, Strict: true, Doc: "Add the host name as a label."},
 		{Name: "usage_gauge_period", Kind: Duration, Doc: "How often usage gauges are collected."},
 		{Name: "maximum_gauge_cardinality", Kind: Int, Doc: "Most label values a gauge may have."},

@@ -51,7 +51,7 @@ func Rules() []Rule {
 		rule("sink-dh", "dh_path goes with dh_type; derive_key, aad and aad_env_var need dh_type (Vault Proxy load rule).", []string{"auto_auth"}, sinkDH),
 		rule("listener-tls-files", "A listener with TLS on needs tls_cert_file and tls_key_file (Vault Proxy checks this only at start-up).", nil, listenerTLSFiles),
 		rule("listener-tls-settings", "tls_min_version must not exceed tls_max_version, and client certificates cannot be both required and disabled.", nil, listenerTLSSettings),
-		rule("listener-address", "Each listener needs a distinct address, across files too; a unix listener needs a socket path (Vault Proxy lacks this rule).", nil, listenerAddress),
+		rule("listener-address", "A tcp address is host:port with a port from 0 to 65535, a unix listener needs a socket path, and no two listeners may share or overlap an address (a wildcard covers every host on its port), across files too (Vault Proxy lacks this rule).", nil, listenerAddress),
 		rule("listener-socket-options", "socket_mode, socket_user and socket_group apply to unix listeners only.", nil, listenerSocketOptions),
 		rule("namespace-prepending", "prepend_configured_namespace needs a namespace; a configured namespace is not applied to proxied requests without it.", []string{"api_proxy", "vault", "auto_auth"}, namespacePrepending),
 		rule("hazards", "Warnings for settings that expose Vault or the proxy's identity: tls_skip_verify, plain HTTP to a remote Vault, an open listener that injects the auto-auth token.", []string{"vault", "api_proxy", "auto_auth"}, hazards),
