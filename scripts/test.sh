@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The project's one test command (README and CI call exactly this).
 #
-#   scripts/test.sh                      vet and test every package
+#   scripts/test.sh                      vet and test every package, then the runtime under -race
 #   scripts/test.sh -run X ./compile/    extra args replace ./... for go test
 #
 # It builds the Vault binary the tests run against when it is missing
@@ -24,9 +24,11 @@ echo "test.sh: go vet ./..." >&2
 go vet ./...
 
 if [[ $# -gt 0 ]]; then
-	args=("$@")
-else
-	args=(./...)
+	echo "test.sh: go test -count=1 -timeout 25m $*" >&2
+	exec go test -count=1 -timeout 25m "$@"
 fi
-echo "test.sh: go test -count=1 -timeout 25m ${args[*]}" >&2
-exec go test -count=1 -timeout 25m "${args[@]}"
+echo "test.sh: go test -count=1 -timeout 25m ./..." >&2
+go test -count=1 -timeout 25m ./...
+# The request path and the lease cache run under concurrent load; the race detector checks them.
+echo "test.sh: go test -race -count=1 -timeout 10m ./runtime/ ./runtime/cache/" >&2
+exec go test -race -count=1 -timeout 10m ./runtime/ ./runtime/cache/
