@@ -94,7 +94,12 @@ func (d *decoder) decodeBody(sb syntaxBody, sch *schema.Block, label string) (*d
 		as := sch.Attribute(a.name)
 		if as == nil {
 			if sch.Open {
-				out.open = append(out.open, a)
+				// Read as any value, so that its form is checked as every other value's is.
+				v, vdiags := d.convert(a, &schema.Attribute{Name: a.name, Kind: schema.Any})
+				diags = append(diags, vdiags...)
+				if v != nil {
+					out.open = append(out.open, a)
+				}
 				continue
 			}
 			diags = append(diags, d.unsupportedArgument(sch, label, a))

@@ -109,6 +109,9 @@ func objectKey(expr hcl.Expression) (string, bool) {
 	if kw := hcl.ExprAsKeyword(expr); kw != "" {
 		return kw, true
 	}
+	if bad, _ := nonConstant(expr); bad != nil {
+		return "", false
+	}
 	v, diags := expr.Value(nil)
 	if diags.HasErrors() || !v.IsKnown() || v.IsNull() || v.Type() != cty.String {
 		return "", false

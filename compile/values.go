@@ -41,6 +41,9 @@ var (
 // where its field is a string).
 func (d *decoder) convert(a *attribute, sch *schema.Attribute) (*dval, hcl.Diagnostics) {
 	out := &dval{attr: a, sch: sch}
+	if c := d.constantError(a); c != nil {
+		return nil, hcl.Diagnostics{c}
+	}
 	val, diags := a.expr.Value(nil)
 	if diags.HasErrors() {
 		return nil, diags
