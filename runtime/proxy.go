@@ -37,8 +37,10 @@ const TokenWait = 10 * time.Second
 type reqInfo struct {
 	token    string
 	autoAuth bool
-	setNS    bool
-	ns       string
+	// aboutAuto says the answer is about the auto-auth token (aboutAutoToken): it is sanitised whole.
+	aboutAuto bool
+	setNS     bool
+	ns        string
 }
 
 type reqInfoKey struct{}
@@ -122,14 +124,15 @@ func (px *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		info.token, info.autoAuth = tok, true
-		refusal, err := wrapRefusal(r, tok)
+		about, err := aboutAutoToken(r, tok)
 		if err != nil {
 			if r.Context().Err() == nil {
 				writeErrors(w, http.StatusBadRequest, err.Error())
 			}
 			return
 		}
-		if refusal != "" {
+		info.aboutAuto = about
+		if refusal := wrapRefusalFor(r, about); refusal != "" {
 			px.log.Warn("response wrapping refused on a token path", "method", r.Method, "path", r.URL.Path)
 			writeErrors(w, http.StatusBadRequest, refusal)
 			return
@@ -160,11 +163,13 @@ func (px *proxy) modifyResponse(resp *http.Response) error {
 			io.Reader
 			io.Closer
 		}{io.MultiReader(bytes.NewReader(body), rest), rest}
-		if err == nil && (bytes.Contains(body, []byte("permission denied")) || bytes.Contains(body, []byte("invalid token"))) {
+		// Only a token Vault no longer knows means a new login: "permission denied" alone is a policy
+		// answer, and re-authenticating on it would let any client make the proxy log in again at will.
+		if err == nil && bytes.Contains(body, []byte("invalid token")) {
 			px.tokens.Invalidate(info.token)
 		}
 	case resp.StatusCode == http.StatusOK && sanitizedPath(resp.Request.URL.Path):
-		if err := sanitizeTokenResponse(resp, info.token); err != nil {
+		if err := sanitizeTokenResponse(resp, info.token, info.aboutAuto); err != nil {
 			return fmt.Errorf("failed to process token lookup response: %w", err)
 		}
 	}

@@ -59,9 +59,10 @@ const maxSanitizedBody = 4 << 20
 
 // sanitizeTokenResponse removes the auto-auth token from a 200 answer to a token lookup or renewal
 // made with it (reference section 3.6): data.id and data.accessor are deleted, auth.client_token and
-// auth.accessor blanked. For lookup and renew of another token (not -self) it only acts when the
-// token in the answer is the auto-auth token. The body is rewritten and Content-Length fixed.
-func sanitizeTokenResponse(resp *http.Response, autoToken string) error {
+// auth.accessor blanked. about says the answer is about the auto-auth token (aboutAutoToken: the
+// -self paths, and lookup or renew naming no other token); otherwise it only acts when the token in
+// the answer is the auto-auth token. The body is rewritten and Content-Length fixed.
+func sanitizeTokenResponse(resp *http.Response, autoToken string, about bool) error {
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxSanitizedBody+1))
 	resp.Body.Close()
 	if err != nil {
@@ -70,7 +71,7 @@ func sanitizeTokenResponse(resp *http.Response, autoToken string) error {
 	if len(body) > maxSanitizedBody {
 		return fmt.Errorf("token response larger than %d bytes", maxSanitizedBody)
 	}
-	out, err := sanitizeTokenBody(body, autoToken, classifyTokenPath(resp.Request.URL.Path) == selfTokenPath)
+	out, err := sanitizeTokenBody(body, autoToken, about || classifyTokenPath(resp.Request.URL.Path) == selfTokenPath)
 	if err != nil {
 		return err
 	}

@@ -33,23 +33,39 @@ func wrapRefusal(r *http.Request, autoToken string) (string, error) {
 	if len(r.Header.Values(wrapTTLHeader)) == 0 {
 		return "", nil
 	}
-	kind := classifyTokenPath(r.URL.Path)
-	if kind == notTokenPath {
-		return "", nil
-	}
-	refusal := fmt.Sprintf("response wrapping (%s) is refused for %s with the proxy's auto-auth token: the wrapped answer would hold the auto-auth token; send the request without %s",
-		wrapTTLHeader, r.URL.Path, wrapTTLHeader)
-	if kind == selfTokenPath {
-		return refusal, nil
-	}
-	tok, ok, err := tokenParam(r)
+	about, err := aboutAutoToken(r, autoToken)
 	if err != nil {
 		return "", err
 	}
-	if ok && tok != "" && tok != autoToken {
-		return "", nil
+	return wrapRefusalFor(r, about), nil
+}
+
+// wrapRefusalFor is wrapRefusal once aboutAutoToken has been decided for r.
+func wrapRefusalFor(r *http.Request, about bool) string {
+	if !about || len(r.Header.Values(wrapTTLHeader)) == 0 {
+		return ""
 	}
-	return refusal, nil
+	return fmt.Sprintf("response wrapping (%s) is refused for %s with the proxy's auto-auth token: the wrapped answer would hold the auto-auth token; send the request without %s",
+		wrapTTLHeader, r.URL.Path, wrapTTLHeader)
+}
+
+// aboutAutoToken reports whether Vault's answer to r, made with the auto-auth token, is about that
+// token: lookup-self and renew-self always are, and so are lookup and renew unless they name, for
+// certain, another token (Vault answers about the caller when the token parameter is missing or
+// empty). Such an answer goes through the sanitiser whole: Vault may identify the token by its
+// internal ID rather than the token itself, so comparing values would miss it.
+func aboutAutoToken(r *http.Request, autoToken string) (bool, error) {
+	switch classifyTokenPath(r.URL.Path) {
+	case notTokenPath:
+		return false, nil
+	case selfTokenPath:
+		return true, nil
+	}
+	tok, ok, err := tokenParam(r)
+	if err != nil {
+		return false, err
+	}
+	return !(ok && tok != "" && tok != autoToken), nil
 }
 
 // tokenParam returns the "token" parameter of a lookup or renew request as Vault would read it; ok is

@@ -59,6 +59,29 @@ listener "tcp" {
 		t.Fatalf("token-less read with the approle token: %v %v", kv, err)
 	}
 
+	// A lookup or renewal that names no token is about the caller, here the auto-auth token. Vault
+	// answers a login token's lookup with its internal ID, not the token itself, and that ID works
+	// as the token: none of it may reach a token-less client (a tester's report).
+	shortID, _ := look.Data["id"].(string)
+	accessor, _ := look.Data["accessor"].(string)
+	sinkTokens = append(sinkTokens, shortID, accessor)
+	for _, rq := range []struct{ method, path, body string }{
+		{"POST", "/v1/auth/token/lookup", ""},
+		{"POST", "/v1/auth/token/lookup", "{}"},
+		{"POST", "/v1/auth/token/lookup", `{"token":""}`},
+		{"GET", "/v1/auth/token/lookup", ""},
+		{"GET", "/v1/auth/token/lookup?token=", ""},
+		{"PUT", "/v1/auth/token/renew", "{}"},
+		{"GET", "/v1/auth/token/lookup-self", ""},
+	} {
+		status, body := rawDo(t, nil, rq.method, "http://"+addr+rq.path, nil, rq.body)
+		for what, secret := range map[string]string{"token": first, "internal ID": shortID, "accessor": accessor} {
+			if secret != "" && strings.Contains(body, secret) {
+				t.Errorf("%s %s %s: the auto-auth token's %s reached the client (status %d)", rq.method, rq.path, rq.body, what, status)
+			}
+		}
+	}
+
 	// Revoke the auto-auth token behind the proxy's back.
 	if err := f.root.Auth().Token().RevokeOrphan(first); err != nil {
 		t.Fatal(err)

@@ -50,6 +50,8 @@ func newRunFixture(t *testing.T) *runFixture {
 path "secret/data/*"     { capabilities = ["create", "read", "update", "list"] }
 path "secret/metadata/*" { capabilities = ["read", "list"] }
 path "secret/metadata"   { capabilities = ["list"] }
+path "auth/token/lookup" { capabilities = ["read", "update"] }
+path "auth/token/renew"  { capabilities = ["update"] }
 `))
 	for _, v := range []string{"v1", "v2"} {
 		_, err := root.KVv2("secret").Put(ctx, "app", map[string]any{"k": v})

@@ -331,7 +331,7 @@ func (w *printer) requests(p *compile.Plan) {
 	}
 	w.para(4, note)
 	if mode.Get() != compile.TokenModeClient {
-		w.para(4, "The auto-auth token never reaches a client: answers to auth/token/lookup-self and renew-self made with it (and to lookup and renew when they are about it) lose the token and its accessor, and such a request that asks for response wrapping (X-Vault-Wrap-TTL) is refused with 400. A 403 to a request made with it makes auto-auth check the token, and log in again when Vault no longer accepts it.")
+		w.para(4, "The auto-auth token never reaches a client: answers to auth/token/lookup-self and renew-self made with it (and to lookup and renew when they are about it) lose the token and its accessor, and such a request that asks for response wrapping (X-Vault-Wrap-TTL) is refused with 400. A 403 saying 'invalid token' to a request made with it makes auto-auth check the token, and log in again when Vault no longer accepts it.")
 	}
 
 	w.blank()
