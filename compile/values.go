@@ -257,9 +257,15 @@ func (d *decoder) convert(a *attribute, sch *schema.Attribute) (*dval, hcl.Diagn
 	case schema.OctalString:
 		if typ == cty.Number {
 			text := d.sourceText(a)
+			// HCL 1 keeps a number's text for a string field, so Vault Proxy reads the mode as written;
+			// HCL 2 reads a number, which drops a leading 0 and any other form of the text.
+			quoted := fmt.Sprintf("%s = %q", sch.Name, text)
+			if d.inJSON(a) {
+				quoted = fmt.Sprintf("%q: %q", sch.Name, text)
+			}
 			return nil, append(diags, d.valueError(a, "Unquoted "+sch.Name,
-				fmt.Sprintf("HCL reads %s as the decimal number %s, not an octal mode. Quote it: %s = \"%s\".",
-					text, val.AsBigFloat().Text('f', -1), sch.Name, text)))
+				fmt.Sprintf("vaultproxy's HCL 2 reads %s as the number %s, while Vault Proxy's HCL 1 keeps the text %q for this string setting. Quote it so that both read the same: %s.",
+					text, val.AsBigFloat().Text('f', -1), text, quoted)))
 		}
 		if typ != cty.String {
 			return nil, append(diags, d.typeError(a, sch, typ))
