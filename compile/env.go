@@ -15,7 +15,8 @@ import (
 // (api.Config.ReadEnvironment and api.NewClient, reference section 7). A value it cannot parse stops
 // the proxy before it serves anything ("Error fetching client: failed to read environment: ..."), so
 // such a value is an error here, without a source range, naming the variable. vaultproxy uses only some
-// of these variables; the others are checked so that validate fails where Vault Proxy would.
+// of these variables; the others are checked so that validate fails where Vault Proxy would, and a
+// valid one that changes what Vault Proxy does is a warning, since vaultproxy run does not apply it.
 
 // envFailure is the error for a variable that stops Vault Proxy at start-up: what is wrong with the
 // value, and what Vault Proxy says.
@@ -23,6 +24,17 @@ func (b *builder) envFailure(name, problem, vaultSays string) {
 	b.fail("Invalid environment variable",
 		fmt.Sprintf("%s %s. Vault Proxy fails to start with it: %q.", name, problem, vaultSays), nil)
 }
+
+// ignoredEnv warns about a variable that Vault Proxy's Vault client applies and vaultproxy run does
+// not (the plan does not carry it): what Vault Proxy would do with it. shown is how the variable is
+// named in the message, with its value where the value may be shown.
+func (b *builder) ignoredEnv(shown, vaultDoes string) {
+	b.warn("Environment variable ignored",
+		fmt.Sprintf("%s is set. Vault Proxy %s; vaultproxy run does not apply it.", shown, vaultDoes), nil)
+}
+
+// envPair is NAME=value, as the other warnings about variables show it.
+func envPair(name, value string) string { return name + "=" + value }
 
 // quotedEnv is NAME="value", for the variables whose value may be shown.
 func quotedEnv(name, value string) string { return fmt.Sprintf("%s=%q", name, value) }
@@ -49,6 +61,8 @@ func (b *builder) checkClientEnv() {
 	if v, ok := b.opts.env("VAULT_CACERT_BYTES"); ok {
 		if !x509.NewCertPool().AppendCertsFromPEM([]byte(v)) {
 			b.envFailure("VAULT_CACERT_BYTES", "holds no PEM certificate", readEnv+"Error appending CA: Couldn't parse PEM")
+		} else {
+			b.ignoredEnv("VAULT_CACERT_BYTES", "would trust its certificates for Vault's TLS certificate")
 		}
 	}
 	if v, ok := b.opts.env("VAULT_RATE_LIMIT"); ok {
@@ -58,19 +72,30 @@ func (b *builder) checkClientEnv() {
 			if _, err := strconv.ParseFloat(v, 64); err != nil {
 				b.envFailure(quotedEnv("VAULT_RATE_LIMIT", v), "is not a rate of requests per second, optionally with a burst (\"10\" or \"10:20\")",
 					readEnv+"VAULT_RATE_LIMIT was provided but incorrectly formatted")
+				return
 			}
 		}
+		b.ignoredEnv(envPair("VAULT_RATE_LIMIT", v), "would limit its requests to Vault to that many a second")
 	}
 	if v, ok := b.opts.env("VAULT_CLIENT_TIMEOUT"); ok {
 		if err := clientTimeout(v); err != nil {
 			b.envFailure(quotedEnv("VAULT_CLIENT_TIMEOUT", v), "is not a duration such as \"60s\" or a number of seconds",
 				readEnv+`could not parse "VAULT_CLIENT_TIMEOUT"`)
+		} else {
+			b.ignoredEnv(envPair("VAULT_CLIENT_TIMEOUT", v), "would give up on a request to Vault, a proxied one too, after that long (60s when it is unset)")
 		}
 	}
 	for _, name := range []string{"VAULT_SRV_LOOKUP", "VAULT_DISABLE_REDIRECTS"} {
 		if v, ok := b.opts.env(name); ok {
-			if _, err := strconv.ParseBool(v); err != nil {
+			on, err := strconv.ParseBool(v)
+			switch {
+			case err != nil:
 				b.envFailure(quotedEnv(name, v), "is not a boolean (true, false, 1, 0, t, f...)", readEnv+"could not parse "+name)
+			case on && name == "VAULT_SRV_LOOKUP":
+				// Off is the default in both: only on changes what Vault Proxy does.
+				b.ignoredEnv(envPair(name, v), "would look up Vault's host and port with a DNS SRV query")
+			case on:
+				b.ignoredEnv(envPair(name, v), "would not follow Vault's redirects")
 			}
 		}
 	}
@@ -79,6 +104,8 @@ func (b *builder) checkClientEnv() {
 		if v, ok := b.opts.env(name); ok {
 			if _, err := url.Parse(v); err != nil {
 				b.envFailure(quotedEnv(name, v), "is not a URL", readEnv+err.Error())
+			} else if v != "" {
+				b.ignoredEnv(envPair(name, v), "would send its requests to Vault through that HTTP proxy")
 			}
 			break
 		}
@@ -105,6 +132,10 @@ func (b *builder) checkClientEnv() {
 		if len(forbidden) > 0 {
 			b.envFailure("VAULT_HEADERS", "sets headers that start with X-Vault-", fmt.Sprintf(
 				"failed to create client: failed to setup Headers[%s]: Header starting by 'X-Vault-' are for internal usage only", strings.Join(forbidden, ", ")))
+			return
+		}
+		if len(headers) > 0 {
+			b.ignoredEnv("VAULT_HEADERS", "would add its headers to every request to Vault")
 		}
 	}
 }
