@@ -47,6 +47,7 @@ func Compile(srcs []Source, opts Options) (*Plan, hcl.Diagnostics) {
 	d := &decoder{sources: map[string][]byte{}, opts: opts}
 	parser := hclparse.NewParser()
 	var files []*dbody
+	var dirs []string // each file's Source.Dir
 	var names []string
 	var susp suspicion
 	var extents []extent
@@ -93,8 +94,9 @@ func Compile(srcs []Source, opts Options) (*Plan, hcl.Diagnostics) {
 		body, bdiags := d.decodeBody(sb, schema.Root, "")
 		diags = append(diags, bdiags...)
 		files = append(files, body)
+		dirs = append(dirs, src.Dir)
 	}
-	m, mdiags := merge(files)
+	m, mdiags := merge(files, dirs)
 	diags = append(diags, mdiags...)
 	b := &builder{opts: opts}
 	p := b.build(m)
@@ -152,11 +154,21 @@ type merged struct {
 // auto_auth or telemetry block replaces an earlier one whole (with a warning naming both), listeners
 // add up, a later non-empty top-level attribute replaces an earlier one (with a warning; so
 // exit_after_auth is true if any file sets it), and the disable_idle_connections and
-// disable_keep_alives lists are joined.
-func merge(files []*dbody) (*merged, hcl.Diagnostics) {
+// disable_keep_alives lists are joined. dirs holds each file's Source.Dir: when the replaced setting
+// comes from a file of the same directory, the warning adds that Vault Proxy's order, and so the
+// winner, is not defined there.
+func merge(files []*dbody, dirs []string) (*merged, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	m := &merged{vals: map[string]*dval{}, blocks: map[string]*dblock{}}
-	for _, f := range files {
+	from := map[string]string{} // the directory of the file that gave each kept attribute and block
+	sameDir := func(key, dir string) string {
+		if dir == "" || from[key] != dir {
+			return ""
+		}
+		return fmt.Sprintf(" Both files are in the directory %s, which Vault Proxy reads in file-system order, not sorted by name as vaultproxy does: there, which of the two wins is not defined. Keep each block and setting in one file of a directory.", dir)
+	}
+	for i, f := range files {
+		dir := dirs[i]
 		for _, a := range schema.Root.Attributes {
 			v := f.vals[a.Name]
 			if v == nil {
@@ -176,13 +188,14 @@ func merge(files []*dbody) (*merged, hcl.Diagnostics) {
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagWarning,
 					Summary:  "Argument set in several files",
-					Detail: fmt.Sprintf("%s was already set at %s; this later value replaces it, as Vault Proxy merges files.",
-						a.Name, prev.attr.nameRange),
+					Detail: fmt.Sprintf("%s was already set at %s; this later value replaces it, as Vault Proxy merges files.%s",
+						a.Name, prev.attr.nameRange, sameDir("attr "+a.Name, dir)),
 					Subject: v.attr.nameRange.Ptr(),
 					Context: v.attr.rng.Ptr(),
 				})
 			}
 			m.vals[a.Name] = v
+			from["attr "+a.Name] = dir
 		}
 		for _, nb := range schema.Root.Blocks {
 			bs := f.blocks[nb.Type]
@@ -197,12 +210,13 @@ func merge(files []*dbody) (*merged, hcl.Diagnostics) {
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagWarning,
 					Summary:  fmt.Sprintf("%s block replaced", nb.Type),
-					Detail: fmt.Sprintf("The %s block at %s is replaced whole by this one from a later file, as Vault Proxy merges files; none of its settings are kept.",
-						nb.Type, prev.defRange),
+					Detail: fmt.Sprintf("The %s block at %s is replaced whole by this one from a later file, as Vault Proxy merges files; none of its settings are kept.%s",
+						nb.Type, prev.defRange, sameDir("block "+nb.Type, dir)),
 					Subject: bs[0].defRange.Ptr(),
 				})
 			}
 			m.blocks[nb.Type] = bs[0]
+			from["block "+nb.Type] = dir
 		}
 	}
 	return m, diags

@@ -392,6 +392,64 @@ func TestReadSources(t *testing.T) {
 	}
 }
 
+// TestMergeSameDirectory checks the merge warnings for files of one directory: Vault Proxy reads a
+// directory in file-system order, so which of two files that both declare a single block (or set the
+// same top-level argument) wins is not defined there; vaultproxy sorts, and says so. Files named on
+// their own keep the plain warning.
+func TestMergeSameDirectory(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"a.hcl": "vault {\n  address = \"https://a.example.test:8200\"\n}\nlog_level = \"warn\"\nlistener \"tcp\" {\n  address     = \"127.0.0.1:8100\"\n  tls_disable = true\n}\n",
+		"b.hcl": "vault {\n  address = \"https://b.example.test:8200\"\n}\nlog_level = \"error\"\n",
+	}
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srcs, diags := ReadSources([]string{dir}, nil)
+	if len(diags) > 0 {
+		t.Fatal(diags)
+	}
+	for _, s := range srcs {
+		if s.Dir != dir {
+			t.Errorf("%s: Dir = %q, want %q", s.Name, s.Dir, dir)
+		}
+	}
+	p, diags := Compile(srcs, Options{})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	eq(t, "the later file by name wins", p.Vault().Address().Get(), "https://b.example.test:8200")
+	note := "Both files are in the directory " + dir + ", which Vault Proxy reads in file-system order"
+	for _, summary := range []string{"vault block replaced", "Argument set in several files"} {
+		found := false
+		for _, d := range diags {
+			if d.Summary == summary {
+				found = true
+				if !strings.Contains(d.Detail, note) || !strings.Contains(d.Detail, "not defined") {
+					t.Errorf("%s: the detail does not say that the winner is not defined in Vault Proxy: %s", summary, d.Detail)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("no %q warning: %v", summary, diags)
+		}
+	}
+
+	// The same files named one by one: Vault Proxy merges them in the order given.
+	srcs, diags = ReadSources([]string{filepath.Join(dir, "a.hcl"), filepath.Join(dir, "b.hcl")}, nil)
+	if len(diags) > 0 {
+		t.Fatal(diags)
+	}
+	_, diags = Compile(srcs, Options{})
+	for _, d := range diags {
+		if strings.Contains(d.Detail, "file-system order") {
+			t.Errorf("files named on their own: %s: %s", d.Summary, d.Detail)
+		}
+	}
+}
+
 // TestValuesAsVaultReadsThem checks the values of the cases whose values Vault Proxy reads in a way
 // HCL 2 alone would not (each checked against Vault Proxy 1.21's dumped configuration): HCL 1's octal
 // and base-prefixed numbers, parseutil's truncated seconds and weakly decoded booleans, a negative

@@ -19,6 +19,11 @@ import (
 type Source struct {
 	Name  string
 	Bytes []byte
+	// Dir is the directory that ReadSources read the file from when it was named by a directory
+	// path, as that path was written; "" for a file named on its own or standard input. Vault Proxy
+	// reads a directory's files in file-system order, so which of two files of one directory wins
+	// when both set the same thing is not defined there (merge says so).
+	Dir string
 }
 
 // isJSON reports whether the source is read as JSON: HCL 1's lexMode rule.
@@ -100,7 +105,7 @@ func ReadSources(paths []string, stdin io.Reader) ([]Source, hcl.Diagnostics) {
 				fail("Cannot read configuration", fmt.Sprintf("%s.", err))
 				continue
 			}
-			out = append(out, Source{Name: full, Bytes: b})
+			out = append(out, Source{Name: full, Bytes: b, Dir: p})
 		}
 	}
 	return out, diags
