@@ -28,7 +28,7 @@ var kindForms = []struct {
 	{schema.Int, "a whole number: `12`", "a quoted whole number, with an optional base prefix: `\"12\"`, `\"0x10\"`; a number with a leading 0 is octal (`010` is 8), as HCL 1 reads it; a fraction or an exponent is an error; a file sink's `owner` and `group` take no quoted form"},
 	{schema.Duration, "a Go duration string: `\"30s\"`, `\"5m\"`, `\"1h30m\"`", "a number of seconds (`300` or `\"300\"`; `1.5` loses its fraction) or of days (`\"1d\"`), and an empty string for 0; negative durations are errors"},
 	{schema.StringList, "a list of strings: `[\"a\", \"b\"]`", "one comma-separated string: `\"a,b\"`"},
-	{schema.OctalString, "a quoted string of octal digits: `\"0660\"`", "none; an unquoted `0660` is an error, since HCL reads it as the decimal number 660"},
+	{schema.OctalString, "a quoted string of octal digits: `\"0660\"`", "none; an unquoted `0660` is an error: vaultproxy's HCL 2 reads it as the number 660, while Vault Proxy's HCL 1 keeps the text, so quote it to mean the same to both"},
 	{schema.FileMode, "an unquoted octal number with a leading zero: `0640`", "none; a quoted `\"0640\"` is an error, since the sink fails to start on a string; a number without a leading zero is read as decimal; at most `0777`"},
 	{schema.TokenMode, "`true`, `false` or `\"force\"`", "the tolerated forms of a bool, and `\"force\"` in any case"},
 	{schema.Any, "any value", "not checked: keys that Vault Proxy ignores"},
