@@ -180,8 +180,14 @@ func (d *decoder) decodeBody(sb syntaxBody, sch *schema.Block, label string) (*d
 			out.blocks[b.typ] = append(out.blocks[b.typ], db)
 		}
 	}
-	for _, nb := range append(append([]*schema.Block(nil), sch.ByLabel[label]...), sch.Blocks...) {
-		if nb.Required && len(out.blocks[nb.Type]) == 0 && !hasMissingReported(diags, nb.Type) {
+	// Each nested block type once, as the label selects it (a method's own config over the open one).
+	checked := map[string]bool{}
+	for _, listed := range append(append([]*schema.Block(nil), sch.ByLabel[label]...), sch.Blocks...) {
+		if checked[listed.Type] {
+			continue
+		}
+		checked[listed.Type] = true
+		if nb := sch.Block(listed.Type, label); nb.Required && len(out.blocks[nb.Type]) == 0 {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  fmt.Sprintf("Missing %s block", nb.Type),
@@ -191,15 +197,6 @@ func (d *decoder) decodeBody(sb syntaxBody, sch *schema.Block, label string) (*d
 		}
 	}
 	return out, diags
-}
-
-func hasMissingReported(diags hcl.Diagnostics, typ string) bool {
-	for _, d := range diags {
-		if d.Summary == fmt.Sprintf("Missing %s block", typ) {
-			return true
-		}
-	}
-	return false
 }
 
 // decodeBlock reads one nested block: its label (or `type` attribute) and then its body.
