@@ -150,6 +150,10 @@ func openPersistence(o PersistOptions, log *slog.Logger) (*store, *imported, err
 	switch {
 	case err == nil:
 		imp, rerr := importFile(file, jwt)
+		if errors.Is(rerr, bolt.ErrTimeout) {
+			// Another process holds the file: removing it would pull it from under that process.
+			return nil, nil, fmt.Errorf("cache persist: %s is in use by another process: %w", file, rerr)
+		}
 		if rerr != nil {
 			if o.ExitOnErr {
 				return nil, nil, fmt.Errorf("cache persist: restoring from %s (exit_on_err is set): %w", file, rerr)
@@ -255,7 +259,7 @@ func importFile(file string, jwt []byte) (imp *imported, err error) {
 	}()
 	db, err = bolt.Open(file, fileMode, &bolt.Options{Timeout: boltOpenTimeout, ReadOnly: true})
 	if err != nil {
-		return nil, fmt.Errorf("not a readable BoltDB file (corrupt, or in use by another process): %w", err)
+		return nil, fmt.Errorf("not a readable BoltDB file: %w", err)
 	}
 	defer db.Close()
 	imp = &imported{}

@@ -414,3 +414,18 @@ func TestPersistFatalSetupErrors(t *testing.T) {
 		t.Errorf("path under a file: %v", err)
 	}
 }
+
+// TestPersistFileInUse: a file another process holds is an error whatever exit_on_err says, and is
+// not removed.
+func TestPersistFileInUse(t *testing.T) {
+	f := newPersistFixture(t)
+	h := f.mustRun(f.opts(true, false), nil) // holds the file open, as another proxy would
+	h.do("POST", "/v1/auth/token/create", fakeRoot, createBody)
+	if _, err := f.run(f.opts(true, false), nil); err == nil || !strings.Contains(err.Error(), "in use by another process") {
+		t.Fatalf("second cache on the same file: %v", err)
+	}
+	h.closeCache()
+	if h2 := f.mustRun(f.opts(true, true), nil); h2.cache.Len() != 1 {
+		t.Errorf("the held file was harmed: %d entries restored, want 1", h2.cache.Len())
+	}
+}
