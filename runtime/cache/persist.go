@@ -27,9 +27,10 @@ type PersistOptions struct {
 	// file: read once, in New, surrounding white space trimmed, as Vault Proxy does. Required (the
 	// plan supplies Vault Proxy's default, /var/run/secrets/kubernetes.io/serviceaccount/token).
 	ServiceAccountTokenFile string
-	// KeepAfterImport keeps a file restored from and goes on writing to it. Without it, as in Vault
-	// Proxy, a restored file is deleted and this run writes none (the next start finds no file,
-	// starts empty and creates one).
+	// KeepAfterImport keeps the restored entries on disk: they are written to a new file, with new
+	// key material, that replaces the restored one, and the cache goes on writing to it. Without it,
+	// as in Vault Proxy, a restored file is deleted and this run writes none (the next start finds
+	// no file, starts empty and creates one).
 	KeepAfterImport bool
 	// ExitOnErr makes New fail when an existing file cannot be restored. Without it the failure is
 	// logged, the file removed, and the cache starts empty with a new file.
