@@ -168,14 +168,12 @@ func TestCacheKeyAfterTokenAndNamespace(t *testing.T) {
 	}
 }
 
-// TestCacheRefusals: cache_static_secrets and persist are refused at start-up and at reload, naming
-// the setting.
+// TestCacheRefusals: cache_static_secrets is refused at start-up and at reload, naming the setting.
 func TestCacheRefusals(t *testing.T) {
 	fv := newCacheFakeVault(t)
 	tf := cacheTokenFile(t)
 	refused := map[string]string{
 		"cache_static_secrets": "cache {\n cache_static_secrets = true\n}",
-		`persist "kubernetes"`: "cache {\n persist \"kubernetes\" {\n path = \"/tmp/vaultproxy-test-persist\"\n }\n}",
 	}
 	for want, cache := range refused {
 		p := planFrom(t, cachePlanHCL(tf, "use_auto_auth_token = true", cache, ""), fv.srv.URL)
@@ -299,7 +297,7 @@ listener "tcp" {
   tls_disable = true
 }`)
 	got := Unsupported(p)
-	want := []string{`auto_auth method "aws"`, `sink 1 (/run/token): dh_type "curve25519"`, "cache: cache_static_secrets = true", `cache: persist "kubernetes"`}
+	want := []string{`auto_auth method "aws"`, `sink 1 (/run/token): dh_type "curve25519"`, "cache: cache_static_secrets = true"}
 	if len(got) != len(want) {
 		t.Fatalf("Unsupported = %q, want %d messages", got, len(want))
 	}

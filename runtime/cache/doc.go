@@ -38,5 +38,9 @@
 // legacy sys/revoke* aliases and with a namespace in the path. Beyond Options.MaxEntries the least
 // recently used entry is evicted with a warning, and so beyond Options.MaxBytes of cached answers.
 //
-// Not here yet: static secret caching (cache_static_secrets) and cache.persist.
+// Persistence (Options.Persist, cache.persist "kubernetes"): every change is written through to an
+// encrypted BoltDB file, restored by New at the next start (persist.go, persist_crypto.go,
+// restore.go; docs/cache.md, "Persistence").
+//
+// Not here yet: static secret caching (cache_static_secrets).
 package cache
