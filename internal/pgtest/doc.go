@@ -2,10 +2,11 @@
 // Vault's database secrets engine issues leased credentials for (issue 5: leased dynamic secrets
 // from a real secrets engine).
 //
-// Entry point: [Start] initialises a cluster in a temporary directory (initdb), starts `postgres` on
+// Entry points: [Start] initialises a cluster in a temporary directory (initdb), starts `postgres` on
 // a free 127.0.0.1 port with a random superuser password and stops it when the test ends; [Server]
 // gives its address, a connection URL for Vault's postgresql-database-plugin, and [Server.Query]
-// runs SQL through psql as any user (to check that issued credentials really log in).
+// runs SQL through psql as any user (to check that issued credentials really log in);
+// [Server.MountDatabaseEngine] points a Vault database secrets engine at it.
 //
 // The binaries (initdb, postgres, psql) come from $VAULTPROXY_PG_BIN, a directory that
 // scripts/install-postgres.sh prints and scripts/test.sh exports, or else from Debian's

@@ -89,42 +89,11 @@ func (r *renewalRecorder) client(t *testing.T, dev *vaulttest.Dev) *api.Client {
 	return cl
 }
 
-// dbRole is a database secrets engine role: its credentials live ttl and at most maxTTL.
-type dbRole struct {
-	name        string
-	ttl, maxTTL string
-}
-
-// startDatabaseEngine starts PostgreSQL, mounts Vault's database engine at database/ with a
-// connection to it, and creates roles whose credentials may log in.
-func startDatabaseEngine(t *testing.T, p *vaultProxy, roles ...dbRole) *pgtest.Server {
+// startDatabaseEngine starts PostgreSQL and mounts Vault's database engine at database/ with roles.
+func startDatabaseEngine(t *testing.T, p *vaultProxy, roles ...pgtest.Role) *pgtest.Server {
 	t.Helper()
 	pg := pgtest.Start(t)
-	if err := p.root.Sys().Mount("database", &api.MountInput{Type: "database"}); err != nil {
-		if strings.Contains(err.Error(), "unknown") || strings.Contains(err.Error(), "plugin not found") {
-			t.Fatalf("this Vault has no database secrets engine (a -tags minimal build?); scripts/build-vault.sh builds the full one: %v", err)
-		}
-		t.Fatal(err)
-	}
-	if _, err := p.root.Logical().Write("database/config/pg", map[string]any{
-		"plugin_name":    "postgresql-database-plugin",
-		"connection_url": pg.VaultConnectionURL(),
-		"username":       pgtest.Superuser,
-		"password":       pg.Password(),
-		"allowed_roles":  "*",
-	}); err != nil {
-		t.Fatalf("database/config/pg: %v", err)
-	}
-	for _, r := range roles {
-		if _, err := p.root.Logical().Write("database/roles/"+r.name, map[string]any{
-			"db_name":             "pg",
-			"creation_statements": []string{`CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}';`},
-			"default_ttl":         r.ttl,
-			"max_ttl":             r.maxTTL,
-		}); err != nil {
-			t.Fatalf("database/roles/%s: %v", r.name, err)
-		}
-	}
+	pg.MountDatabaseEngine(t, p.root, "database", roles...)
 	return pg
 }
 
@@ -156,7 +125,7 @@ func (p *vaultProxy) readCreds(role, token string) creds {
 // Another managed token gets its own lease, never the first token's.
 func TestVaultDatabaseCredsCached(t *testing.T) {
 	p := startVaultProxy(t)
-	pg := startDatabaseEngine(t, p, dbRole{name: "app", ttl: "1h", maxTTL: "2h"})
+	pg := startDatabaseEngine(t, p, pgtest.Role{Name: "app", TTL: "1h", MaxTTL: "2h"})
 
 	first := p.readCreds("app", "")
 	if got := first.r.header.Get("X-Cache"); got != "MISS" {
@@ -223,7 +192,7 @@ func TestVaultDatabaseCredsCached(t *testing.T) {
 func TestVaultDatabaseLeaseRenewedUntilMaxTTL(t *testing.T) {
 	p := startVaultProxy(t)
 	const ttl, maxTTL = 3, 10 // seconds
-	pg := startDatabaseEngine(t, p, dbRole{name: "short", ttl: fmt.Sprint(ttl, "s"), maxTTL: fmt.Sprint(maxTTL, "s")})
+	pg := startDatabaseEngine(t, p, pgtest.Role{Name: "short", TTL: fmt.Sprint(ttl, "s"), MaxTTL: fmt.Sprint(maxTTL, "s")})
 
 	start := time.Now()
 	first := p.readCreds("short", "")
@@ -279,7 +248,7 @@ func TestVaultDatabaseLeaseRenewedUntilMaxTTL(t *testing.T) {
 // form and by prefix, evicts the entry at once; the credentials stop working.
 func TestVaultDatabaseLeaseRevocationEvicts(t *testing.T) {
 	p := startVaultProxy(t)
-	pg := startDatabaseEngine(t, p, dbRole{name: "app", ttl: "1h", maxTTL: "2h"})
+	pg := startDatabaseEngine(t, p, pgtest.Role{Name: "app", TTL: "1h", MaxTTL: "2h"})
 	for _, tc := range []struct {
 		name         string
 		method, path string
