@@ -127,11 +127,12 @@ func (c *Cache) streamEvents(ctx context.Context, token string, connectedFn func
 	}
 	defer conn.CloseNow()
 	conn.SetReadLimit(maxEventMessage)
-	c.m.eventStream.Set(1)
-	defer c.m.eventStream.Set(0)
 	c.log.Info("cache: static secret event stream connected")
 	c.refreshAll(ctx, "connected")
 	connectedFn()
+	// Set once caught up: from here on, events keep every secret fresh.
+	c.m.eventStream.Set(1)
+	defer c.m.eventStream.Set(0)
 	for {
 		_, msg, err := conn.Read(ctx)
 		if err != nil {

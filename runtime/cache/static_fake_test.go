@@ -77,6 +77,11 @@ func (kv *kvFake) allowed(token, key string) bool {
 	return false
 }
 
+func (kv *kvFake) isKnown(token string) bool {
+	defer kv.lock()()
+	return kv.allow[token] != nil
+}
+
 // grant lets token read keys under prefix; revoke takes every grant of token away.
 func (kv *kvFake) grant(token, prefix string) {
 	defer kv.lock()()
@@ -359,6 +364,9 @@ func (kv *kvFake) subscribe(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Location", u.String())
 		w.WriteHeader(http.StatusTemporaryRedirect)
 		return
+	}
+	if status == 0 && r.Header.Get("X-Vault-Token") != "" && !kv.isKnown(r.Header.Get("X-Vault-Token")) {
+		status = http.StatusForbidden
 	}
 	if status != 0 {
 		if msg == "" {
