@@ -221,7 +221,7 @@ func (kv *kvFake) serve(w http.ResponseWriter, r *http.Request, body []byte) boo
 			return true
 		}
 		reply(http.StatusOK, map[string]any{"request_id": "r", "lease_id": "", "renewable": false, "lease_duration": 0,
-			"data": map[string]any{"data": s.versions[v], "metadata": map[string]any{"version": v, "destroyed": false}},
+			"data":       map[string]any{"data": s.versions[v], "metadata": map[string]any{"version": v, "destroyed": false}},
 			"mount_type": "kv"})
 	case "metadata":
 		reply(http.StatusOK, map[string]any{"request_id": "r", "data": map[string]any{
