@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -32,6 +33,10 @@ type cacheRun struct {
 	// the state being served, stored by use when a state is committed.
 	below     atomic.Pointer[Proxier]
 	transport atomic.Pointer[http.RoundTripper]
+	// ready is closed by the first use: the static secret cache's event stream starts with the
+	// cache and waits for it rather than fail.
+	ready     chan struct{}
+	readyOnce sync.Once
 }
 
 // cacheIdentity is what, when unchanged by a reload, lets the cache keep its entries: its settings,
@@ -39,21 +44,38 @@ type cacheRun struct {
 // cache).
 type cacheIdentity struct {
 	disableDynamic bool
+	static         staticIdentity
 	vault          []any
 	auth           *authRun
 }
 
+// staticIdentity is the static secret settings of a cache block.
+type staticIdentity struct {
+	on          bool
+	interval    time.Duration
+	pessimistic bool
+}
+
 func cacheIdentityOf(c compile.Cache, p *compile.Plan, auth *authRun) cacheIdentity {
-	return cacheIdentity{disableDynamic: c.DisableCachingDynamicSecrets().Get(), vault: vaultIdentity(p), auth: auth}
+	return cacheIdentity{
+		disableDynamic: c.DisableCachingDynamicSecrets().Get(),
+		static: staticIdentity{
+			on:          c.CacheStaticSecrets().Get(),
+			interval:    c.StaticSecretTokenCapabilityRefreshInterval().Get(),
+			pessimistic: c.StaticSecretTokenCapabilityRefreshBehavior().Get() == compile.RefreshPessimistic,
+		},
+		vault: vaultIdentity(p),
+		auth:  auth,
+	}
 }
 
 func (a cacheIdentity) equal(b cacheIdentity) bool {
-	return a.disableDynamic == b.disableDynamic && a.auth == b.auth && reflect.DeepEqual(a.vault, b.vault)
+	return a.disableDynamic == b.disableDynamic && a.static == b.static && a.auth == b.auth && reflect.DeepEqual(a.vault, b.vault)
 }
 
-// cacheRefusal refuses the cache settings run cannot honour, naming the setting and the reason:
-// cache_static_secrets = true and a persist block. Serving such a plan without them would silently
-// change what clients get (KV reads uncached, entries lost at restart), so run does not start.
+// cacheRefusal refuses the cache settings run cannot honour, naming the setting and the reason: a
+// persist block. Serving such a plan without it would silently change what clients get (entries
+// lost at restart), so run does not start.
 func cacheRefusal(c compile.Cache) error {
 	if errs := cacheRefusals(c); len(errs) > 0 {
 		return errs[0]
@@ -64,10 +86,6 @@ func cacheRefusal(c compile.Cache) error {
 // cacheRefusals is every cache setting run refuses, in the order cacheRefusal reports them.
 func cacheRefusals(c compile.Cache) []error {
 	var errs []error
-	if c.CacheStaticSecrets().Get() {
-		errs = append(errs, errors.New("cache: cache_static_secrets = true is not implemented by vaultproxy run "+
-			"(static secret caching needs Vault Enterprise's event stream to stay fresh); remove it, or use Vault Proxy"))
-	}
 	if ps, ok := c.Persist(); ok {
 		errs = append(errs, fmt.Errorf("cache: persist %q is not implemented by vaultproxy run (the lease cache lives in memory "+
 			"only and cannot restore its entries at start-up); remove the persist block, or use Vault Proxy", ps.Type().Get()))
@@ -91,7 +109,7 @@ func (rt *Runtime) withCache(p *compile.Plan, prev *state, up *upstream, auth *a
 	if prev != nil && prev.cache != nil && prev.cache.id.equal(id) {
 		return FromTransport(prev.cache.c), prev.cache, nil
 	}
-	cr := &cacheRun{id: id}
+	cr := &cacheRun{id: id, ready: make(chan struct{})}
 	vc, err := api.NewClient(&api.Config{
 		Address: up.url.String(),
 		HttpClient: &http.Client{
@@ -122,6 +140,7 @@ func (rt *Runtime) withCache(p *compile.Plan, prev *state, up *upstream, auth *a
 		Vault:                 vc,
 		AutoAuthToken:         autoToken,
 		DisableDynamicSecrets: cb.DisableCachingDynamicSecrets().Get(),
+		StaticSecrets:         staticOptions(id.static, auth),
 		Logger:                rt.log.With("subsystem", "cache"),
 		Registerer:            rt.metrics.reg,
 		MetricsPrefix:         rt.metrics.prefix,
@@ -133,10 +152,26 @@ func (rt *Runtime) withCache(p *compile.Plan, prev *state, up *upstream, auth *a
 	return FromTransport(c), cr, nil
 }
 
+// staticOptions is the cache's static secret settings, nil when cache_static_secrets is off. The
+// event stream is subscribed to with the auto-auth token, in its login namespace, and a refusal
+// of that token ("invalid token") asks auto-auth to check it, as after a proxied 403.
+func staticOptions(s staticIdentity, auth *authRun) *cache.StaticOptions {
+	if !s.on {
+		return nil
+	}
+	o := &cache.StaticOptions{CapabilityRefreshInterval: s.interval, Pessimistic: s.pessimistic}
+	if auth != nil {
+		o.EventNamespace = auth.id.cfg.Namespace
+		o.InvalidToken = auth.mgr.Invalidate
+	}
+	return o
+}
+
 // use points the cache at the chain and the renewal transport of the state being committed.
 func (cr *cacheRun) use(below Proxier, transport http.RoundTripper) {
 	cr.below.Store(&below)
 	cr.transport.Store(&transport)
+	cr.readyOnce.Do(func() { close(cr.ready) })
 }
 
 func (cr *cacheRun) forward(sr *SendRequest) (*http.Response, error) {
@@ -148,6 +183,11 @@ func (cr *cacheRun) forward(sr *SendRequest) (*http.Response, error) {
 }
 
 func (cr *cacheRun) renewalRoundTrip(r *http.Request) (*http.Response, error) {
+	select {
+	case <-cr.ready:
+	case <-r.Context().Done():
+		return nil, r.Context().Err()
+	}
 	t := cr.transport.Load()
 	if t == nil {
 		return nil, errors.New("cache: not in use")
@@ -164,5 +204,6 @@ func (cr *cacheRun) close() {
 
 // logCache says that the plan's requests go through the lease cache.
 func (rt *Runtime) logCache(st *state) {
-	rt.log.Info("lease cache on", "disable_caching_dynamic_secrets", st.cache.id.disableDynamic, "auto_auth_token_managed", st.auth != nil)
+	rt.log.Info("lease cache on", "disable_caching_dynamic_secrets", st.cache.id.disableDynamic,
+		"cache_static_secrets", st.cache.id.static.on, "auto_auth_token_managed", st.auth != nil)
 }

@@ -168,13 +168,11 @@ func TestCacheKeyAfterTokenAndNamespace(t *testing.T) {
 	}
 }
 
-// TestCacheRefusals: cache_static_secrets and persist are refused at start-up and at reload, naming
-// the setting.
+// TestCacheRefusals: persist is refused at start-up and at reload, naming the setting.
 func TestCacheRefusals(t *testing.T) {
 	fv := newCacheFakeVault(t)
 	tf := cacheTokenFile(t)
 	refused := map[string]string{
-		"cache_static_secrets": "cache {\n cache_static_secrets = true\n}",
 		`persist "kubernetes"`: "cache {\n persist \"kubernetes\" {\n path = \"/tmp/vaultproxy-test-persist\"\n }\n}",
 	}
 	for want, cache := range refused {
@@ -289,7 +287,7 @@ auto_auth {
   }
 }
 cache {
-  cache_static_secrets = true
+  cache_static_secrets = true # implemented: not listed
   persist "kubernetes" {
     path = "/vault/cache"
   }
@@ -299,7 +297,7 @@ listener "tcp" {
   tls_disable = true
 }`)
 	got := Unsupported(p)
-	want := []string{`auto_auth method "aws"`, `sink 1 (/run/token): dh_type "curve25519"`, "cache: cache_static_secrets = true", `cache: persist "kubernetes"`}
+	want := []string{`auto_auth method "aws"`, `sink 1 (/run/token): dh_type "curve25519"`, `cache: persist "kubernetes"`}
 	if len(got) != len(want) {
 		t.Fatalf("Unsupported = %q, want %d messages", got, len(want))
 	}

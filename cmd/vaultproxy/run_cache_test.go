@@ -367,13 +367,12 @@ func testCache(t *testing.T, f *runFixture) {
 	})
 }
 
-// testCacheRefusals: cache_static_secrets and persist stop run before it starts, naming the setting.
+// testCacheRefusals: persist stops run before it starts, naming the setting.
 func testCacheRefusals(t *testing.T, f *runFixture) {
 	dir := t.TempDir()
 	tok := runWriteFile(t, dir, "token", f.autoToken, 0o600)
 	for want, cache := range map[string]string{
-		"cache_static_secrets = true is not implemented": "cache {\n  cache_static_secrets = true\n}",
-		`persist "kubernetes" is not implemented`:        "cache {\n  persist \"kubernetes\" {\n    path = \"" + dir + "\"\n  }\n}",
+		`persist "kubernetes" is not implemented`: "cache {\n  persist \"kubernetes\" {\n    path = \"" + dir + "\"\n  }\n}",
 	} {
 		cfg := fmt.Sprintf(`
 vault {
