@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -428,25 +429,13 @@ func relatedKeys(key string) []string {
 		}
 		for _, op := range []string{"data", "metadata"} {
 			if op != s {
-				keys = append(keys, strings.Join(segs[:i], "/")+prefixSlash(i)+op+"/"+strings.Join(segs[i+1:], "/"))
+				alt := slices.Clone(segs)
+				alt[i] = op
+				keys = append(keys, strings.Join(alt, "/"))
 			}
 		}
 	}
 	return keys
 }
 
-func prefixSlash(i int) string {
-	if i == 0 {
-		return ""
-	}
-	return "/"
-}
-
-func isKVv2Op(s string) bool {
-	for _, op := range kvV2Ops {
-		if s == op {
-			return true
-		}
-	}
-	return false
-}
+func isKVv2Op(s string) bool { return slices.Contains(kvV2Ops, s) }
