@@ -91,10 +91,13 @@ func TestStaticEventInNamespace(t *testing.T) {
 }
 
 func TestStaticDeleteAndDestroyEvents(t *testing.T) {
-	h := newStaticHarness(t, StaticOptions{}, nil, readers)
+	// Written before the subscription, so that only the events below cause re-reads.
+	h := newStaticHarness(t, StaticOptions{}, nil, func(kv *kvFake) {
+		readers(kv)
+		kv.writeLocked("kv/foo", false, map[string]any{"v": "two"})
+		kv.writeLocked("kv/foo", false, map[string]any{"v": "three"})
+	})
 	h.connected(1)
-	h.kv.write("kv/foo", map[string]any{"v": "two"})
-	h.kv.write("kv/foo", map[string]any{"v": "three"})
 	h.do("GET", "/v1/kv/data/foo?version=1", tokA, "")
 	h.do("GET", "/v1/kv/data/foo?version=2", tokA, "")
 	h.do("GET", "/v1/kv/data/foo", tokA, "")

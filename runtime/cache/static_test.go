@@ -93,9 +93,12 @@ func TestStaticOtherTokens(t *testing.T) {
 }
 
 func TestStaticVersionsAndQueries(t *testing.T) {
-	h := newStaticHarness(t, StaticOptions{}, nil, readers)
+	// Written before the subscription: its event would otherwise re-read the secret at some point.
+	h := newStaticHarness(t, StaticOptions{}, nil, func(kv *kvFake) {
+		readers(kv)
+		kv.writeLocked("kv/foo", false, map[string]any{"v": "two"})
+	})
 	h.connected(1) // the refresh on connection would count as reads
-	h.kv.write("kv/foo", map[string]any{"v": "two"})
 	cur := h.do("GET", "/v1/kv/data/foo", tokA, "")
 	if cur.header.Get("X-Cache") != "MISS" || !strings.Contains(cur.raw, `"version":2`) {
 		t.Fatalf("current: %s", cur.raw)
