@@ -28,9 +28,13 @@ func (h *staticHarness) capChecks(token string) int {
 }
 
 func TestStaticCapabilityLost(t *testing.T) {
-	h := newStaticHarness(t, StaticOptions{CapabilityRefreshInterval: 50 * time.Millisecond}, nil, readers)
-	h.connected(1) // so that no re-read on connection evicts first
-	h.kv.write("ns1/kv/foo", map[string]any{"v": "ns"})
+	// Written before the subscription, and waited for, so that no re-read (on connection or
+	// after an event) evicts before the capability checks do.
+	h := newStaticHarness(t, StaticOptions{CapabilityRefreshInterval: 50 * time.Millisecond}, nil, func(kv *kvFake) {
+		readers(kv)
+		kv.writeLocked("ns1/kv/foo", false, map[string]any{"v": "ns"})
+	})
+	h.connected(1)
 	for _, tok := range []string{tokA, tokB} {
 		h.do("GET", "/v1/kv/data/foo", tok, "")
 		h.do("GET", "/v1/kv/data/foo", tok, "", "X-Vault-Namespace", "ns1")
