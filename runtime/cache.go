@@ -3,6 +3,7 @@ package runtime
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"reflect"
 	"sync"
@@ -29,6 +30,7 @@ type cacheRun struct {
 	id    cacheIdentity
 	c     *cache.Cache
 	clear http.Handler
+	log   *slog.Logger
 	// below is the chain the cache forwards to; transport carries the renewals. Both are those of
 	// the state being served, stored by use when a state is committed.
 	below     atomic.Pointer[Proxier]
@@ -39,12 +41,13 @@ type cacheRun struct {
 	readyOnce sync.Once
 }
 
-// cacheIdentity is what, when unchanged by a reload, lets the cache keep its entries: its settings,
-// the way to Vault, and the auto-auth run (whose token is managed; a new auto-auth run starts a new
-// cache).
+// cacheIdentity is what, when unchanged by a reload, lets the cache keep its entries: its settings
+// (the persist block included), the way to Vault, and the auto-auth run (whose token is managed; a
+// new auto-auth run starts a new cache).
 type cacheIdentity struct {
 	disableDynamic bool
 	static         staticIdentity
+	persist        *cache.PersistOptions // nil without a persist block
 	vault          []any
 	auth           *authRun
 }
@@ -64,18 +67,20 @@ func cacheIdentityOf(c compile.Cache, p *compile.Plan, auth *authRun) cacheIdent
 			interval:    c.StaticSecretTokenCapabilityRefreshInterval().Get(),
 			pessimistic: c.StaticSecretTokenCapabilityRefreshBehavior().Get() == compile.RefreshPessimistic,
 		},
-		vault: vaultIdentity(p),
-		auth:  auth,
+		persist: persistOptions(c),
+		vault:   vaultIdentity(p),
+		auth:    auth,
 	}
 }
 
 func (a cacheIdentity) equal(b cacheIdentity) bool {
-	return a.disableDynamic == b.disableDynamic && a.static == b.static && a.auth == b.auth && reflect.DeepEqual(a.vault, b.vault)
+	return a.disableDynamic == b.disableDynamic && a.static == b.static && a.auth == b.auth &&
+		reflect.DeepEqual(a.vault, b.vault) && reflect.DeepEqual(a.persist, b.persist)
 }
 
-// cacheRefusal refuses the cache settings run cannot honour, naming the setting and the reason: a
-// persist block. Serving such a plan without it would silently change what clients get (entries
-// lost at restart), so run does not start.
+// cacheRefusal refuses the cache settings run cannot honour, naming the setting and the reason.
+// There is none at present (persist and cache_static_secrets are both served); it stays so that a
+// future refusal is reported by New, Swap and the preview (Unsupported) alike.
 func cacheRefusal(c compile.Cache) error {
 	if errs := cacheRefusals(c); len(errs) > 0 {
 		return errs[0]
@@ -83,14 +88,22 @@ func cacheRefusal(c compile.Cache) error {
 	return nil
 }
 
-// cacheRefusals is every cache setting run refuses, in the order cacheRefusal reports them.
-func cacheRefusals(c compile.Cache) []error {
-	var errs []error
-	if ps, ok := c.Persist(); ok {
-		errs = append(errs, fmt.Errorf("cache: persist %q is not implemented by vaultproxy run (the lease cache lives in memory "+
-			"only and cannot restore its entries at start-up); remove the persist block, or use Vault Proxy", ps.Type().Get()))
+// cacheRefusals is every cache setting run refuses, in the order cacheRefusal reports them: none
+// at present.
+func cacheRefusals(compile.Cache) []error { return nil }
+
+// persistOptions is the persist block as the cache takes it; nil without one.
+func persistOptions(c compile.Cache) *cache.PersistOptions {
+	ps, ok := c.Persist()
+	if !ok {
+		return nil
 	}
-	return errs
+	return &cache.PersistOptions{
+		Path:                    ps.Path().Get(),
+		ServiceAccountTokenFile: ps.ServiceAccountTokenFile().Get(),
+		KeepAfterImport:         ps.KeepAfterImport().Get(),
+		ExitOnErr:               ps.ExitOnErr().Get(),
+	}
 }
 
 // withCache is where the cache block plugs into the request path. Without a cache block it returns
@@ -109,7 +122,14 @@ func (rt *Runtime) withCache(p *compile.Plan, prev *state, up *upstream, auth *a
 	if prev != nil && prev.cache != nil && prev.cache.id.equal(id) {
 		return FromTransport(prev.cache.c), prev.cache, nil
 	}
-	cr := &cacheRun{id: id, ready: make(chan struct{})}
+	if prev != nil && id.persist != nil {
+		// A persistent cache restores its file and preloads auto-auth's token at start-up only:
+		// mid-run, the file belongs to the running cache (and its lock with it), auto-auth already
+		// has a token, and a new cache would start from an empty or foreign file.
+		return nil, nil, fmt.Errorf("cache: this reload would start a new persistent cache (persist %q at %s): its settings, "+
+			"persist, the way to Vault or auto_auth changed; restart vaultproxy run to apply it", "kubernetes", id.persist.Path)
+	}
+	cr := &cacheRun{id: id, log: rt.log.With("subsystem", "cache"), ready: make(chan struct{})}
 	vc, err := api.NewClient(&api.Config{
 		Address: up.url.String(),
 		HttpClient: &http.Client{
@@ -141,14 +161,22 @@ func (rt *Runtime) withCache(p *compile.Plan, prev *state, up *upstream, auth *a
 		AutoAuthToken:         autoToken,
 		DisableDynamicSecrets: cb.DisableCachingDynamicSecrets().Get(),
 		StaticSecrets:         staticOptions(id.static, auth),
-		Logger:                rt.log.With("subsystem", "cache"),
+		Logger:                cr.log,
 		Registerer:            rt.metrics.reg,
 		MetricsPrefix:         rt.metrics.prefix,
+		Persist:               id.persist,
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("cache: %w", err)
 	}
 	cr.c, cr.clear = c, c.ClearHandler()
+	if id.persist != nil && auth != nil {
+		// Only at start-up (see above): auth is new and not running yet.
+		if tok := c.RestoredAutoAuthToken(); tok != "" {
+			auth.mgr.Preload(tok)
+		}
+		auth.mgr.OnNewToken(c.StoreAutoAuthToken)
+	}
 	return FromTransport(c), cr, nil
 }
 
@@ -195,15 +223,30 @@ func (cr *cacheRun) renewalRoundTrip(r *http.Request) (*http.Response, error) {
 	return (*t).RoundTrip(r)
 }
 
-// close stops the cache's renewers and drops its entries; nil is a no-op.
+// start starts the renewers of the entries restored from the persistent cache file (cache.Start);
+// nil is a no-op.
+func (cr *cacheRun) start() {
+	if cr != nil {
+		cr.c.Start()
+	}
+}
+
+// close stops the cache's renewers and drops its entries (a persistent cache keeps them in its
+// file); nil is a no-op.
 func (cr *cacheRun) close() {
 	if cr != nil {
-		cr.c.Close()
+		if err := cr.c.Close(); err != nil {
+			cr.log.Error("cache persist: closing the cache file", "err", err)
+		}
 	}
 }
 
 // logCache says that the plan's requests go through the lease cache.
 func (rt *Runtime) logCache(st *state) {
+	persist := ""
+	if ps := st.cache.id.persist; ps != nil {
+		persist = ps.Path
+	}
 	rt.log.Info("lease cache on", "disable_caching_dynamic_secrets", st.cache.id.disableDynamic,
-		"cache_static_secrets", st.cache.id.static.on, "auto_auth_token_managed", st.auth != nil)
+		"cache_static_secrets", st.cache.id.static.on, "auto_auth_token_managed", st.auth != nil, "persist_path", persist)
 }

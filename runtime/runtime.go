@@ -240,6 +240,7 @@ func (rt *Runtime) Run(ctx context.Context) error {
 		rt.shutdown()
 		return err
 	}
+	st.cache.start()
 	rt.startAuth(st.auth)
 	if st.cache != nil {
 		rt.logCache(st)

@@ -6,7 +6,9 @@
 #
 # It builds the Vault binary the tests run against when it is missing
 # (scripts/build-vault.sh, cached outside the clone), exports its path as
-# VAULTPROXY_VAULT_BIN, then runs go vet and go test from the repo root.
+# VAULTPROXY_VAULT_BIN, installs Debian's PostgreSQL 15 when it is missing
+# (scripts/install-postgres.sh; exported as VAULTPROXY_PG_BIN), then runs
+# go vet and go test from the repo root.
 # The tools/vault module has its own go.mod, so ./... never descends into it.
 set -euo pipefail
 
@@ -16,6 +18,10 @@ repo_root=$(cd -- "$script_dir/.." && pwd -P)
 VAULTPROXY_VAULT_BIN=$(bash "$script_dir/build-vault.sh")
 export VAULTPROXY_VAULT_BIN
 echo "test.sh: VAULTPROXY_VAULT_BIN=$VAULTPROXY_VAULT_BIN" >&2
+# PostgreSQL 15, for the database secrets engine's leases (internal/pgtest).
+VAULTPROXY_PG_BIN=$(bash "$script_dir/install-postgres.sh")
+export VAULTPROXY_PG_BIN
+echo "test.sh: VAULTPROXY_PG_BIN=$VAULTPROXY_PG_BIN" >&2
 
 cd "$repo_root"
 export GOWORK=off

@@ -556,7 +556,28 @@ func (w *printer) cache(p *compile.Plan) {
 	w.row(4, "keep_after_import", boolean(pe.KeepAfterImport()), pe.KeepAfterImport().Origin())
 	w.row(4, "exit_on_err", boolean(pe.ExitOnErr()), pe.ExitOnErr().Origin())
 	w.row(4, "service_account_token_file", str(pe.ServiceAccountTokenFile(), "none"), pe.ServiceAccountTokenFile().Origin())
-	w.para(4, "Persistence is not implemented by vaultproxy run, which refuses this configuration.")
+	w.para(4, persistText(pe))
+}
+
+// persistText says what run does with the persist block (docs/cache.md, "Persistence").
+func persistText(pe compile.Persist) string {
+	file := strings.TrimSuffix(pe.Path().Get(), "/") + "/vault-agent-cache.db"
+	s := "Tokens and leases are written through to " + file + " (mode 0600; a missing directory is created 0700), " +
+		"encrypted with AES-256-GCM under a key derived from the file's random key material and the service-account token. " +
+		"At start-up an existing file is restored, expired entries skipped, and its auto-auth token is checked with " +
+		"auth/token/lookup-self before it is used (a refused one means a new login); "
+	if pe.KeepAfterImport().Get() {
+		s += "the file is then rewritten with new key material and kept up to date. "
+	} else {
+		s += "the file is then deleted and this run writes none (the next start creates one). "
+	}
+	if pe.ExitOnErr().Get() {
+		s += "A file that cannot be restored (another service-account token, an altered or corrupt file) stops run."
+	} else {
+		s += "A file that cannot be restored (another service-account token, an altered or corrupt file) is logged, " +
+			"removed, and the cache starts empty with a new file."
+	}
+	return s
 }
 
 func (w *printer) telemetry(p *compile.Plan) {

@@ -13,8 +13,9 @@ import (
 const (
 	// VaultVersion is the Vault version that scripts/build-vault.sh builds.
 	VaultVersion = "1.21.0"
-	// VaultTags are the Go build tags the binary is built with.
-	VaultTags = "minimal"
+	// VaultFlavor names the build in the cache directory: "full", every built-in plugin (no
+	// -tags minimal), so that the database secrets engine is there.
+	VaultFlavor = "full"
 
 	// EnvBinary names the environment variable that scripts/test.sh sets to
 	// the vault binary's path.
@@ -64,7 +65,7 @@ func Binary(t testing.TB) string {
 }
 
 // CachePath returns where scripts/build-vault.sh caches the binary:
-// ${VAULTPROXY_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/vaultproxy}/vault-1.21.0-minimal/vault.
+// ${VAULTPROXY_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/vaultproxy}/vault-1.21.0-full/vault.
 // The file need not exist.
 func CachePath() (string, error) {
 	dir := os.Getenv("VAULTPROXY_CACHE_DIR")
@@ -79,7 +80,7 @@ func CachePath() (string, error) {
 		}
 		dir = filepath.Join(base, "vaultproxy")
 	}
-	return filepath.Join(dir, "vault-"+VaultVersion+"-"+VaultTags, "vault"), nil
+	return filepath.Join(dir, "vault-"+VaultVersion+"-"+VaultFlavor, "vault"), nil
 }
 
 // RepoRoot returns the root of the vaultproxy repository: the nearest

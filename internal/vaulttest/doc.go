@@ -2,7 +2,7 @@
 // tests, so that what vaultproxy compiles can be checked against Vault
 // itself rather than against our reading of its documentation.
 //
-// The binary is Vault v1.21.0 built with -tags minimal by
+// The binary is Vault v1.21.0, the full build (database engine included), built by
 // scripts/build-vault.sh (scripts/test.sh builds it when missing and exports
 // VAULTPROXY_VAULT_BIN). Entry points:
 //

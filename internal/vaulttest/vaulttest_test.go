@@ -198,17 +198,17 @@ func TestVerifyProxyConfigMissingFile(t *testing.T) {
 
 func TestCachePathFollowsEnvironment(t *testing.T) {
 	t.Setenv("VAULTPROXY_CACHE_DIR", "/c")
-	if p, _ := CachePath(); p != "/c/vault-1.21.0-minimal/vault" {
+	if p, _ := CachePath(); p != "/c/vault-1.21.0-full/vault" {
 		t.Errorf("with VAULTPROXY_CACHE_DIR: %q", p)
 	}
 	t.Setenv("VAULTPROXY_CACHE_DIR", "")
 	t.Setenv("XDG_CACHE_HOME", "/x")
-	if p, _ := CachePath(); p != "/x/vaultproxy/vault-1.21.0-minimal/vault" {
+	if p, _ := CachePath(); p != "/x/vaultproxy/vault-1.21.0-full/vault" {
 		t.Errorf("with XDG_CACHE_HOME: %q", p)
 	}
 	t.Setenv("XDG_CACHE_HOME", "")
 	t.Setenv("HOME", "/h")
-	if p, _ := CachePath(); p != "/h/.cache/vaultproxy/vault-1.21.0-minimal/vault" {
+	if p, _ := CachePath(); p != "/h/.cache/vaultproxy/vault-1.21.0-full/vault" {
 		t.Errorf("with HOME: %q", p)
 	}
 }

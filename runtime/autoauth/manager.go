@@ -39,6 +39,9 @@ type Manager struct {
 	usable     atomic.Pointer[string] // the current token when usable (not stale), else nil
 
 	reauth chan string
+
+	preloaded string             // Preload's token, tried before the first login (preload.go)
+	onToken   func(token string) // OnNewToken's hook
 }
 
 // NewManager checks the configuration and prepares the method and sinks. It refuses a method or
@@ -132,8 +135,12 @@ func (m *Manager) setToken(tok string) {
 	m.mu.Lock()
 	m.token, m.stale = tok, false
 	m.broadcastLocked()
+	hook := m.onToken
 	m.mu.Unlock()
 	m.obs.Authenticated(tok != "")
+	if hook != nil && tok != "" {
+		hook(tok)
+	}
 }
 
 func (m *Manager) setStale(stale bool) {
@@ -157,7 +164,10 @@ func (m *Manager) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
-		secret, err := m.login(ctx)
+		secret, err := m.usePreloaded(ctx)
+		if secret == nil && err == nil {
+			secret, err = m.login(ctx)
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil

@@ -71,6 +71,10 @@ type Options struct {
 	// Now is the clock for Age and expiry checks (time.Now when nil). Renewal timing uses the
 	// real clock (LifetimeWatcher).
 	Now func() time.Time
+	// Persist, when set, is cache.persist: New restores the entries of an existing cache file (their
+	// renewers start with Start) and every later change is written to the file (persist.go,
+	// restore.go). Nil keeps the cache in memory only.
+	Persist *PersistOptions
 }
 
 // Cache is Vault Proxy's lease cache as an http.RoundTripper decorator. It is safe for concurrent
@@ -103,6 +107,12 @@ type Cache struct {
 	leases   map[string]map[*entry]struct{} // token -> lease entries created with it
 	lru      *list.List                     // of *entry, most recently used at the front
 	inflight map[cacheKey]chan struct{}     // closed when the leader's round trip ends
+
+	// Persistence (restore.go). store is nil without Options.Persist, or when a restored file is
+	// not kept.
+	store     *store
+	restored  []*entry // restored entries whose renewers wait for Start
+	autoAuth0 string   // the auto-auth token restored from the file
 }
 
 type entryKind uint8
@@ -118,6 +128,7 @@ const (
 type entry struct {
 	key    cacheKey
 	kind   entryKind
+	seq    uint64 // its record key in the cache file (0 when not persisted)
 	status int
 	header http.Header // Vault's headers with X-Cache: HIT
 	body   []byte
@@ -139,6 +150,7 @@ type entry struct {
 	expires time.Time
 	elem    *list.Element
 	evicted bool
+	ctx     context.Context // the renewer's, cancelled on eviction
 	cancel  context.CancelFunc
 	poke    chan struct{} // asks the renewer to renew now
 	st      *staticData   // kindStatic: the secret, its versions and allowed tokens
@@ -194,9 +206,15 @@ func New(opts Options) (*Cache, error) {
 	}
 	c.m = m
 	c.baseCtx, c.baseCancel = context.WithCancel(context.Background())
+	if opts.Persist != nil {
+		if err := c.openPersist(*opts.Persist); err != nil {
+			c.Close() // takes what was restored off the shared entries gauge
+			return nil, err
+		}
+	}
 	if opts.StaticSecrets != nil {
 		if err := c.startStatic(*opts.StaticSecrets, opts.AutoAuthToken != nil); err != nil {
-			c.baseCancel()
+			c.Close() // closes the cache file, if any
 			return nil, err
 		}
 	}
@@ -479,8 +497,16 @@ func (c *Cache) managedLocked(token string) bool {
 	return c.byToken[token] != nil || token == c.autoAuth()
 }
 
-// insertLocked indexes e and starts its renewer.
+// insertLocked indexes e, writes it to the cache file and starts its renewer.
 func (c *Cache) insertLocked(e *entry) {
+	c.indexLocked(e)
+	c.persistLocked(e)
+	c.startRenewalLocked(e)
+}
+
+// indexLocked makes e found by its key, token, accessor, lease, parent and owner, and gives it its
+// renewal context.
+func (c *Cache) indexLocked(e *entry) {
 	c.byKey[e.key] = e
 	switch e.kind {
 	case kindToken:
@@ -499,10 +525,12 @@ func (c *Cache) insertLocked(e *entry) {
 	e.elem = c.lru.PushFront(e)
 	c.bytes += e.size
 	c.m.entries.Inc()
-	ctx, cancel := context.WithCancel(c.baseCtx)
-	e.cancel = cancel
+	e.ctx, e.cancel = context.WithCancel(c.baseCtx)
+}
+
+func (c *Cache) startRenewalLocked(e *entry) {
 	c.wg.Add(1)
-	go c.renew(ctx, e)
+	go c.renew(e.ctx, e)
 }
 
 func addTo(m map[string]map[*entry]struct{}, k string, e *entry) {
@@ -540,6 +568,7 @@ func (c *Cache) evictLocked(e *entry, reason string, cascade bool) int {
 		return 0
 	}
 	e.evicted = true
+	c.unpersistLocked(e)
 	delete(c.byKey, e.key)
 	c.lru.Remove(e.elem)
 	c.bytes -= e.size
@@ -603,6 +632,7 @@ func (c *Cache) evictDescendantsLocked(token, reason string) int {
 func (c *Cache) orphanTokenLocked(token, reason string) int {
 	for child := range c.children[token] {
 		child.parent = ""
+		c.persistLocked(child)
 	}
 	delete(c.children, token)
 	n := 0
@@ -652,7 +682,9 @@ func (c *Cache) Len() int {
 }
 
 // Close stops every renewer, drops every entry and makes the Cache a pass-through. It waits for
-// the renewer goroutines; a renewal HTTP call already in flight finishes in the background.
+// the renewer goroutines; a renewal HTTP call already in flight finishes in the background. With
+// Options.Persist it then writes what is queued and closes the cache file, which keeps the entries
+// for the next start; the error is that of closing the file.
 func (c *Cache) Close() error {
 	c.mu.Lock()
 	if c.closed {
@@ -669,11 +701,13 @@ func (c *Cache) Close() error {
 	}
 	c.lru.Init()
 	c.bytes = 0
+	c.restored = nil
 	c.m.entries.Sub(float64(n))
 	c.resetStaticLocked()
 	c.mu.Unlock()
 	c.wg.Wait()
-	return nil
+	// The entries stay in the cache file: shutdown is not an eviction.
+	return c.closeStore()
 }
 
 func isJSON(h http.Header) bool {

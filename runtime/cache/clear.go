@@ -102,6 +102,7 @@ func (c *Cache) Clear(req ClearRequest) (int, error) {
 		for c.lru.Len() > 0 {
 			n += c.evictLocked(c.lru.Front().Value.(*entry), reasonCleared, true)
 		}
+		c.flushStoreLocked()
 	case "token":
 		n = c.evictTokenLocked(value, reasonCleared)
 	case "token_accessor":

@@ -46,7 +46,10 @@
 // subscribed to with the auto-auth token) re-reads a secret on each event and every secret on each
 // connection; without the stream every secret is re-read each capability refresh interval. Each
 // allowed token's read access is re-checked on that interval with sys/capabilities-self. Writes
-// through the proxy, revocations, cache-clear and the size limits cover static entries too.
+// through the proxy, revocations, cache-clear and the size limits cover static entries too. They
+// live in memory only: they are not written to the cache file (see below).
 //
-// Not here yet: cache.persist.
+// Persistence (Options.Persist, cache.persist "kubernetes"): every change is written through to an
+// encrypted BoltDB file, restored by New at the next start (persist.go, persist_crypto.go,
+// restore.go; docs/cache.md, "Persistence").
 package cache

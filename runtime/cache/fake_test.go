@@ -15,7 +15,8 @@ import (
 )
 
 // fakeVault is a scripted upstream: enough of Vault's token store and lease API to drive the cache
-// with renewable leases (the minimal Vault build has no engine that issues them).
+// through what a dev server cannot do on demand (injected faults, exact lease timings); the real
+// leases of the database engine are in vault_db_test.go.
 type fakeVault struct {
 	t   testing.TB
 	srv *httptest.Server

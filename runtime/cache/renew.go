@@ -77,6 +77,7 @@ func (c *Cache) renew(ctx context.Context, e *entry) {
 			}
 			c.mu.Lock()
 			e.expires = c.now().Add(time.Duration(d) * time.Second)
+			c.persistLocked(e) // the file keeps the new expiry, checked at restore
 			c.mu.Unlock()
 		}
 	}

@@ -10,6 +10,11 @@
 # after the load, and the ratios vaultproxy / Vault Proxy and vaultproxy / bare proxy. A first row
 # loads Vault directly (no proxy): the ceiling, with Vault's own CPU per request and RSS.
 #
+# Cache-hit rows: `vault proxy` and `vaultproxy run` again, each with a `cache {}` block added, loaded
+# with one repeated POST /v1/auth/token/create (a child of the auto-auth token, so both cache it):
+# after the first answer every request is a lease-cache hit, and Vault is not involved. The "hits %"
+# column counts answers carrying X-Cache: HIT, and the last line is the ratio of the two hit rates.
+#
 # Usage: scripts/bench/run.sh [-c CONNS] [-d DURATION] [-r ROUNDS]   (defaults: 32 connections, 10s, 3)
 # Each round loads every proxy once, in a rotated order; the figures are the mean over the rounds.
 # Everything listens on 127.0.0.1; every process started here is stopped on exit.
@@ -67,12 +72,14 @@ wait_port "$vault_port"
 export VAULT_ADDR="http://127.0.0.1:$vault_port" VAULT_TOKEN=$root_token
 until "$vault_bin" status >/dev/null 2>&1; do sleep 0.1; done
 "$vault_bin" kv put -mount=secret bench user=app password=s3cr3t >/dev/null
-printf 'path "secret/data/bench" { capabilities = ["read"] }\n' | "$vault_bin" policy write bench - >/dev/null
+printf 'path "secret/data/bench" { capabilities = ["read"] }\npath "auth/token/create" { capabilities = ["update"] }\n' |
+	"$vault_bin" policy write bench - >/dev/null
 "$vault_bin" token create -policy=bench -ttl=24h -field=token >"$work/token"
 chmod 600 "$work/token"
 unset VAULT_TOKEN
 
-config() { # $1 = listener port
+config() { # $1 = listener port, $2 = "cache" to add a cache block
+	[[ ${2:-} == cache ]] && printf 'cache {}\n'
 	cat <<EOC
 vault {
   address = "http://127.0.0.1:$vault_port"
@@ -93,23 +100,30 @@ EOC
 }
 
 results=()
-bench() { # $1 = name, $2 = port, $3 = pid
+bench() { # $1 = name, $2 = port, $3 = pid, then extra loadgen flags
 	log "loading $1 ($conns connections, $dur)"
-	results+=("$("$work/loadgen" -name "$1" -addr "http://127.0.0.1:$2" -c "$conns" -d "$dur" -pid "$3")")
+	results+=("$("$work/loadgen" -name "$1" -addr "http://127.0.0.1:$2" -c "$conns" -d "$dur" -pid "$3" "${@:4}")")
 }
+
+# The cache-hit load: one token creation, repeated byte for byte.
+cache_hit_load=(-method POST -paths /v1/auth/token/create -body '{"ttl":"1h"}')
 
 stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 
-run_vault_proxy() {
+run_vault_proxy() { # $1 = "cache" for the cache-hit row
 	local port p
 	port=$(free_port)
-	config "$port" >"$work/vault-proxy.hcl"
+	config "$port" "${1:-}" >"$work/vault-proxy.hcl"
 	(cd "$work" && exec env -i PATH="$PATH" HOME="$work" "$vault_bin" proxy -config="$work/vault-proxy.hcl" >>"$work/vault-proxy.log" 2>&1) &
 	p=$!
 	pids+=($p)
 	wait_port "$port"
 	sleep 1 # let auto-auth finish
-	bench "vault proxy" "$port" "$p"
+	if [[ ${1:-} == cache ]]; then
+		bench "vault proxy (cache hit)" "$port" "$p" "${cache_hit_load[@]}"
+	else
+		bench "vault proxy" "$port" "$p"
+	fi
 	stop "$p"
 }
 
@@ -124,16 +138,20 @@ run_bare_proxy() {
 	stop "$p"
 }
 
-run_vaultproxy() {
+run_vaultproxy() { # $1 = "cache" for the cache-hit row
 	local port p
 	port=$(free_port)
-	config "$port" >"$work/vaultproxy.hcl"
+	config "$port" "${1:-}" >"$work/vaultproxy.hcl"
 	env -i PATH="$PATH" HOME="$work" "$work/vaultproxy" run "$work/vaultproxy.hcl" >>"$work/vaultproxy.log" 2>&1 &
 	p=$!
 	pids+=($p)
 	wait_port "$port"
 	sleep 1
-	bench "vaultproxy" "$port" "$p"
+	if [[ ${1:-} == cache ]]; then
+		bench "vaultproxy (cache hit)" "$port" "$p" "${cache_hit_load[@]}"
+	else
+		bench "vaultproxy" "$port" "$p"
+	fi
 	stop "$p"
 }
 
@@ -145,9 +163,9 @@ run_direct() {
 # Rounds rotate the order, so that no proxy always runs first (on a fresh Vault) or last.
 for ((round = 0; round < rounds; round++)); do
 	case $((round % 3)) in
-	0) run_direct; run_vault_proxy; run_bare_proxy; run_vaultproxy ;;
-	1) run_bare_proxy; run_vaultproxy; run_vault_proxy ;;
-	2) run_vaultproxy; run_vault_proxy; run_bare_proxy ;;
+	0) run_direct; run_vault_proxy; run_bare_proxy; run_vaultproxy; run_vault_proxy cache; run_vaultproxy cache ;;
+	1) run_bare_proxy; run_vaultproxy; run_vault_proxy; run_vaultproxy cache; run_vault_proxy cache ;;
+	2) run_vaultproxy cache; run_vault_proxy cache; run_vaultproxy; run_vault_proxy; run_bare_proxy ;;
 	esac
 done
 

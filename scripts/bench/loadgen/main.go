@@ -29,6 +29,8 @@ func main() {
 	dur := flag.Duration("d", 10*time.Second, "duration of the load")
 	warm := flag.Duration("warmup", 2*time.Second, "unmeasured load before the measurement")
 	paths := flag.String("paths", "/v1/secret/data/bench,/v1/sys/health", "comma-separated paths, sent in turn")
+	method := flag.String("method", "GET", "request method")
+	body := flag.String("body", "", "request body (sent with Content-Type: application/json when not empty)")
 	pid := flag.Int("pid", 0, "proxy process to measure (CPU time and RSS); 0 for none")
 	name := flag.String("name", "", "label of this run")
 	tokenFile := flag.String("token-file", "", "send the token in this file as X-Vault-Token (to load Vault directly)")
@@ -66,8 +68,10 @@ func main() {
 	tr := &http.Transport{Proxy: nil, MaxIdleConns: *conns, MaxIdleConnsPerHost: *conns, MaxConnsPerHost: *conns}
 	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
 
-	run := func(d time.Duration, record bool) ([][]time.Duration, int64) {
-		var errs atomic.Int64
+	// run loads the proxy for d and returns the latencies of each connection, the number of errors
+	// (transport errors and statuses other than 200) and of answers with X-Cache: HIT.
+	run := func(d time.Duration, record bool) ([][]time.Duration, int64, int64) {
+		var errs, hits atomic.Int64
 		lat := make([][]time.Duration, *conns)
 		stop := time.Now().Add(d)
 		var wg sync.WaitGroup
@@ -76,8 +80,15 @@ func main() {
 			go func() {
 				defer wg.Done()
 				for i := w; time.Now().Before(stop); i++ {
-					req, _ := http.NewRequest("GET", *addr+ps[i%len(ps)], nil)
+					var rb io.Reader
+					if *body != "" {
+						rb = strings.NewReader(*body)
+					}
+					req, _ := http.NewRequest(*method, *addr+ps[i%len(ps)], rb)
 					req.Header.Set("X-Vault-Request", "true")
+					if rb != nil {
+						req.Header.Set("Content-Type", "application/json")
+					}
 					if token != "" {
 						req.Header.Set("X-Vault-Token", token)
 					}
@@ -94,17 +105,20 @@ func main() {
 					}
 					if record {
 						lat[w] = append(lat[w], time.Since(start))
+						if resp.Header.Get("X-Cache") == "HIT" {
+							hits.Add(1)
+						}
 					}
 				}
 			}()
 		}
 		wg.Wait()
-		return lat, errs.Load()
+		return lat, errs.Load(), hits.Load()
 	}
 	run(*warm, false)
 	cpu0 := cpuTicks(*pid)
 	t0 := time.Now()
-	lat, errs := run(*dur, true)
+	lat, errs, hits := run(*dur, true)
 	elapsed := time.Since(t0)
 	cpu1 := cpuTicks(*pid)
 
@@ -120,7 +134,7 @@ func main() {
 		return float64(all[int(float64(len(all)-1)*p)].Microseconds()) / 1000
 	}
 	out := map[string]any{
-		"name": *name, "requests": len(all), "errors": errs,
+		"name": *name, "requests": len(all), "errors": errs, "cache_hits": hits,
 		"rps":    float64(len(all)) / elapsed.Seconds(),
 		"p50_ms": pct(0.50), "p99_ms": pct(0.99),
 	}
@@ -168,6 +182,7 @@ type result struct {
 	Name     string  `json:"name"`
 	Requests int     `json:"requests"`
 	Errors   int64   `json:"errors"`
+	Hits     int64   `json:"cache_hits"`
 	RPS      float64 `json:"rps"`
 	P50      float64 `json:"p50_ms"`
 	P99      float64 `json:"p99_ms"`
@@ -194,6 +209,7 @@ func summarize(r io.Reader, w io.Writer) {
 		a.Name = x.Name
 		a.Requests += x.Requests
 		a.Errors += x.Errors
+		a.Hits += x.Hits
 		a.RPS += x.RPS
 		a.P50 += x.P50
 		a.P99 += x.P99
@@ -207,21 +223,31 @@ func summarize(r io.Reader, w io.Writer) {
 		a.RPS, a.P50, a.P99, a.CPU, a.RSS = a.RPS/k, a.P50/k, a.P99/k, a.CPU/k, a.RSS/k
 		by[row.Name], rows[i] = a, a
 	}
-	fmt.Fprintf(w, "\nmeans over %v rounds\n%-12s %9s %8s %8s %11s %8s %7s\n", n["vaultproxy"], "proxy", "req/s", "p50 ms", "p99 ms", "CPU us/req", "RSS MiB", "errors")
+	fmt.Fprintf(w, "\nmeans over %v rounds\n%-26s %9s %8s %8s %11s %8s %7s %7s\n", n["vaultproxy"], "proxy", "req/s", "p50 ms", "p99 ms", "CPU us/req", "RSS MiB", "errors", "hits %")
 	for _, x := range rows {
-		fmt.Fprintf(w, "%-12s %9.0f %8.2f %8.2f %11.1f %8.1f %7d\n", x.Name, x.RPS, x.P50, x.P99, x.CPU, x.RSS, x.Errors)
-	}
-	v, ok := by["vaultproxy"]
-	if !ok {
-		return
+		fmt.Fprintf(w, "%-26s %9.0f %8.2f %8.2f %11.1f %8.1f %7d %7.1f\n", x.Name, x.RPS, x.P50, x.P99, x.CPU, x.RSS, x.Errors, hitPercent(x))
 	}
 	fmt.Fprintln(w)
-	for _, other := range []string{"vault proxy", "bare proxy"} {
-		o, ok := by[other]
-		if !ok {
-			continue
+	ratio := func(name, otherName string) {
+		v, ok := by[name]
+		o, ok2 := by[otherName]
+		if !ok || !ok2 {
+			return
 		}
-		fmt.Fprintf(w, "vaultproxy / %-11s: rate %.2fx, p50 %.2fx, p99 %.2fx, CPU/req %.2fx, RSS %.2fx\n",
-			other, v.RPS/o.RPS, v.P50/o.P50, v.P99/o.P99, v.CPU/o.CPU, v.RSS/o.RSS)
+		fmt.Fprintf(w, "%s / %s: rate %.2fx, p50 %.2fx, p99 %.2fx, CPU/req %.2fx, RSS %.2fx\n",
+			name, otherName, v.RPS/o.RPS, v.P50/o.P50, v.P99/o.P99, v.CPU/o.CPU, v.RSS/o.RSS)
 	}
+	ratio("vaultproxy", "vault proxy")
+	ratio("vaultproxy", "bare proxy")
+	// The cache-hit rows load a cached auth/token/create: the ratio is only meaningful when (nearly)
+	// every measured answer was a hit, which the hits column shows.
+	ratio("vaultproxy (cache hit)", "vault proxy (cache hit)")
+}
+
+// hitPercent is the share of measured answers that carried X-Cache: HIT.
+func hitPercent(x result) float64 {
+	if x.Requests == 0 {
+		return 0
+	}
+	return 100 * float64(x.Hits) / float64(x.Requests)
 }

@@ -1,0 +1,445 @@
+package cache
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// PersistOptions are cache.persist "kubernetes" (reference vault-proxy.md section 4.6): the cache
+// written through to an encrypted BoltDB file, restored from it at start-up. See docs/cache.md,
+// "Persistence".
+type PersistOptions struct {
+	// Path is the directory of the cache file, FileName. It is created, mode 0700, when missing.
+	// Required.
+	Path string
+	// ServiceAccountTokenFile names the Kubernetes service-account token (a JWT) that protects the
+	// file: read once, in New, surrounding white space trimmed, as Vault Proxy does. Required (the
+	// plan supplies Vault Proxy's default, /var/run/secrets/kubernetes.io/serviceaccount/token).
+	ServiceAccountTokenFile string
+	// KeepAfterImport keeps the restored entries on disk: they are written to a new file, with new
+	// key material, that replaces the restored one, and the cache goes on writing to it. Without it,
+	// as in Vault Proxy, a restored file is deleted and this run writes none (the next start finds
+	// no file, starts empty and creates one).
+	KeepAfterImport bool
+	// ExitOnErr makes New fail when an existing file cannot be restored. Without it the failure is
+	// logged, the file removed, and the cache starts empty with a new file.
+	ExitOnErr bool
+}
+
+// FileName is the cache file in PersistOptions.Path, named as Vault Proxy's.
+const FileName = "vault-agent-cache.db"
+
+// Buckets and meta keys. The bucket names and the meta keys "version", "auto-auth-token" and
+// "retrieval-token-material" are Vault Proxy's; the version value is not, so that neither program
+// mistakes the other's file for its own (their record encodings differ).
+const (
+	bucketMeta  = "meta"
+	bucketToken = "token" // kindToken entries: tokens created through the cache (logins, auth/token/create...)
+	bucketLease = "lease" // kindLease entries
+	// Static secret entries (cache_static_secrets) would get their own buckets here, as Vault
+	// Proxy's "static-secret" and "token-capabilities", restored after the leases.
+
+	metaVersion      = "version"
+	metaKeyMaterial  = "retrieval-token-material" // keyMaterialSize random bytes, in the clear
+	metaCheck        = "check"                    // checkPlaintext, sealed: proves key and token at open
+	metaAutoAuth     = "auto-auth-token"          // the auto-auth token, sealed
+	fileVersion      = "vaultproxy-1"
+	checkPlaintext   = "vaultproxy cache file"
+	fileMode         = 0o600
+	dirMode          = 0o700
+	boltOpenTimeout  = time.Second
+	vaultProxySchema = "2" // Vault Proxy's version value, recognised for a clear error
+)
+
+// record is an entry as stored (JSON, then sealed). Its kind is its bucket.
+type record struct {
+	Key       []byte      `json:"key"`
+	Status    int         `json:"status"`
+	Header    http.Header `json:"header"`
+	Body      []byte      `json:"body"`
+	Stored    time.Time   `json:"stored"`
+	Expires   time.Time   `json:"expires"`
+	Path      string      `json:"path"`
+	Namespace string      `json:"namespace,omitempty"`
+	RenewNS   string      `json:"renew_namespace,omitempty"`
+	LeasePath string      `json:"lease_path,omitempty"`
+	Duration  int         `json:"duration"`
+	Token     string      `json:"token,omitempty"`
+	Accessor  string      `json:"accessor,omitempty"`
+	Parent    string      `json:"parent,omitempty"`
+	Lease     string      `json:"lease,omitempty"`
+	Owner     string      `json:"owner,omitempty"`
+}
+
+// imported is what a cache file held: the records in creation order, and the auto-auth token.
+type imported struct {
+	tokens, leases []record
+	autoAuth       string
+}
+
+// storeOp is one write of the background writer: a record put (rec set) or delete, the auto-auth
+// token, or a flush of every entry.
+type storeOp struct {
+	bucket   string
+	seq      uint64
+	rec      *record
+	autoAuth *string
+	flush    bool
+}
+
+// store is an open cache file and its writer. Writes are queued in order, under Cache.mu, and
+// applied by one goroutine, in batches of one transaction each, so that no request waits for a
+// disk sync; Close applies what is queued before it closes the file.
+type store struct {
+	db   *bolt.DB
+	seal *sealer
+	file string
+	log  *slog.Logger
+	next uint64 // the key of the next record; guarded by Cache.mu
+	// replaces is the restored file this new one (file) is to replace once the restored entries
+	// are written to it (replace); "" for a file created where there was none.
+	replaces string
+
+	mu      sync.Mutex
+	cond    *sync.Cond
+	ops     []storeOp
+	closing bool
+	done    chan struct{}
+}
+
+func seqKey(seq uint64) []byte {
+	return binary.BigEndian.AppendUint64(nil, seq)
+}
+
+// openPersistence opens the cache file of o: it restores an existing file, or creates a new one. It
+// returns the store to write to (nil when a restored file is not kept; when it is, a new file that
+// is to receive the restored entries and then replace it, see store.replace) and what was restored
+// (nil when there was no usable file). Errors are fatal whatever o.ExitOnErr says when the token file
+// cannot be read or no new file can be created (as in Vault Proxy); restore errors only with
+// o.ExitOnErr.
+func openPersistence(o PersistOptions, log *slog.Logger) (*store, *imported, error) {
+	if o.Path == "" {
+		return nil, nil, errors.New("cache persist: path is required")
+	}
+	if o.ServiceAccountTokenFile == "" {
+		return nil, nil, errors.New("cache persist: service_account_token_file is required")
+	}
+	raw, err := os.ReadFile(o.ServiceAccountTokenFile)
+	if err != nil {
+		return nil, nil, fmt.Errorf("cache persist: reading service_account_token_file: %w", err)
+	}
+	jwt := []byte(strings.TrimSpace(string(raw)))
+	if len(jwt) == 0 {
+		return nil, nil, fmt.Errorf("cache persist: service_account_token_file %s is empty", o.ServiceAccountTokenFile)
+	}
+	if err := os.MkdirAll(o.Path, dirMode); err != nil {
+		return nil, nil, fmt.Errorf("cache persist: creating the directory: %w", err)
+	}
+	file := filepath.Join(o.Path, FileName)
+	_, err = os.Stat(file)
+	switch {
+	case err == nil:
+		imp, rerr := importFile(file, jwt)
+		if errors.Is(rerr, bolt.ErrTimeout) {
+			// Another process holds the file: removing it would pull it from under that process.
+			return nil, nil, fmt.Errorf("cache persist: %s is in use by another process: %w", file, rerr)
+		}
+		if rerr != nil {
+			if o.ExitOnErr {
+				return nil, nil, fmt.Errorf("cache persist: restoring from %s (exit_on_err is set): %w", file, rerr)
+			}
+			log.Error("cache persist: cannot restore; removing the file and starting with an empty cache", "file", file, "error", rerr)
+			if err := os.Remove(file); err != nil {
+				return nil, nil, fmt.Errorf("cache persist: removing the unreadable %s: %w", file, err)
+			}
+			break
+		}
+		if o.KeepAfterImport {
+			// The restored entries are written to a new file, with new key material, which then
+			// replaces the old one (store.replace): an imported file is only ever read, never opened
+			// for writing, which bbolt cannot do safely with a damaged free list.
+			st, err := createFile(file+".new", jwt, log)
+			if err != nil {
+				return nil, nil, err
+			}
+			st.replaces = file
+			return st, imp, nil
+		}
+		// As Vault Proxy: a restored file is deleted, and this run writes none.
+		if err := os.Remove(file); err != nil {
+			if o.ExitOnErr {
+				return nil, nil, fmt.Errorf("cache persist: removing %s after the restore (exit_on_err is set): %w", file, err)
+			}
+			log.Error("cache persist: cannot remove the restored file", "file", file, "error", err)
+		}
+		return nil, imp, nil
+	case !errors.Is(err, os.ErrNotExist):
+		return nil, nil, fmt.Errorf("cache persist: %w", err)
+	}
+	st, err := createFile(file, jwt, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	log.Info("cache persist: writing the cache to a new file", "file", file)
+	return st, nil, nil
+}
+
+// createFile creates a new cache file with new key material.
+func createFile(file string, jwt []byte, log *slog.Logger) (*store, error) {
+	// A file left there (a replacement cut short by a crash) holds records sealed with other key
+	// material: it is not reused.
+	if err := os.Remove(file); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("cache persist: %w", err)
+	}
+	material := newKeyMaterial()
+	seal, err := newSealer(material, jwt)
+	if err != nil {
+		return nil, fmt.Errorf("cache persist: %w", err)
+	}
+	db, err := bolt.Open(file, fileMode, &bolt.Options{Timeout: boltOpenTimeout})
+	if err != nil {
+		return nil, fmt.Errorf("cache persist: creating %s: %w", file, err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		meta, err := tx.CreateBucketIfNotExists([]byte(bucketMeta))
+		if err != nil {
+			return err
+		}
+		for _, b := range []string{bucketToken, bucketLease} {
+			if _, err := tx.CreateBucketIfNotExists([]byte(b)); err != nil {
+				return err
+			}
+		}
+		if err := meta.Put([]byte(metaVersion), []byte(fileVersion)); err != nil {
+			return err
+		}
+		if err := meta.Put([]byte(metaKeyMaterial), material); err != nil {
+			return err
+		}
+		return meta.Put([]byte(metaCheck), seal.seal(bucketMeta, []byte(metaCheck), []byte(checkPlaintext)))
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("cache persist: initialising %s: %w", file, err)
+	}
+	// bolt.Open applies the mode only to a file it creates; a file left by another program with a
+	// wider mode is not ours to trust with tokens.
+	if err := os.Chmod(file, fileMode); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("cache persist: %w", err)
+	}
+	return newStore(db, seal, file, log), nil
+}
+
+// importFile reads every record of an existing cache file, read-only. Any error (not a BoltDB file,
+// another program's file, a wrong service-account token, an altered record) fails the whole
+// import: a cache is restored whole or not at all.
+func importFile(file string, jwt []byte) (imp *imported, err error) {
+	var db *bolt.DB
+	// bbolt checks the meta pages on open but panics on some corrupt data pages; a corrupt file is
+	// an error like any other here, never a crash. (Read-only, bbolt does not load the free list,
+	// where a write-mode open panics on a damaged file before it returns.)
+	defer func() {
+		if r := recover(); r != nil {
+			if db != nil {
+				db.Close()
+			}
+			imp, err = nil, fmt.Errorf("the file is corrupt: %v", r)
+		}
+	}()
+	db, err = bolt.Open(file, fileMode, &bolt.Options{Timeout: boltOpenTimeout, ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("not a readable BoltDB file: %w", err)
+	}
+	defer db.Close()
+	imp = &imported{}
+	err = db.View(func(tx *bolt.Tx) error {
+		meta := tx.Bucket([]byte(bucketMeta))
+		if meta == nil {
+			return errors.New("no meta bucket: not a cache file")
+		}
+		switch v := string(meta.Get([]byte(metaVersion))); v {
+		case fileVersion:
+		case vaultProxySchema, "1":
+			return fmt.Errorf("written by Vault Proxy (schema version %s), whose file vaultproxy cannot read", v)
+		default:
+			return fmt.Errorf("unknown file version %q", v)
+		}
+		seal, err := newSealer(meta.Get([]byte(metaKeyMaterial)), jwt)
+		if err != nil {
+			return err
+		}
+		check, err := seal.open(bucketMeta, []byte(metaCheck), meta.Get([]byte(metaCheck)))
+		if err != nil || string(check) != checkPlaintext {
+			return errors.New("cannot decrypt the file: service_account_token_file holds another token than the one " +
+				"the file was written with, or the file's key material was altered")
+		}
+		if v := meta.Get([]byte(metaAutoAuth)); v != nil {
+			tok, err := seal.open(bucketMeta, []byte(metaAutoAuth), v)
+			if err != nil {
+				return fmt.Errorf("the auto-auth token record was altered: %w", err)
+			}
+			imp.autoAuth = string(tok)
+		}
+		for _, b := range []struct {
+			name string
+			into *[]record
+		}{{bucketToken, &imp.tokens}, {bucketLease, &imp.leases}} {
+			bk := tx.Bucket([]byte(b.name))
+			if bk == nil {
+				return fmt.Errorf("no %s bucket: not a cache file", b.name)
+			}
+			err := bk.ForEach(func(k, v []byte) error {
+				if len(k) != 8 {
+					return fmt.Errorf("%s record %x: malformed key", b.name, k)
+				}
+				seq := binary.BigEndian.Uint64(k)
+				pt, err := seal.open(b.name, k, v)
+				if err != nil {
+					return fmt.Errorf("%s record %d was altered: %w", b.name, seq, err)
+				}
+				var r record
+				if err := json.Unmarshal(pt, &r); err != nil {
+					return fmt.Errorf("%s record %d: %w", b.name, seq, err)
+				}
+				if err := r.check(b.name); err != nil {
+					return fmt.Errorf("%s record %d: %w", b.name, seq, err)
+				}
+				*b.into = append(*b.into, r)
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return imp, nil
+}
+
+// check refuses a record that could not have been written by storeOp for bucket.
+func (r *record) check(bucket string) error {
+	switch {
+	case len(r.Key) != len(cacheKey{}):
+		return errors.New("malformed cache key")
+	case bucket == bucketToken && r.Token == "":
+		return errors.New("token record without a token")
+	case bucket == bucketLease && (r.Lease == "" || r.Owner == ""):
+		return errors.New("lease record without a lease or its token")
+	case r.Duration <= 0:
+		return errors.New("record without a lease duration")
+	}
+	return nil
+}
+
+func newStore(db *bolt.DB, seal *sealer, file string, log *slog.Logger) *store {
+	st := &store{db: db, seal: seal, file: file, log: log, next: 1, done: make(chan struct{})}
+	st.cond = sync.NewCond(&st.mu)
+	go st.run()
+	return st
+}
+
+// queue appends op for the writer. It never blocks on the disk.
+func (st *store) queue(op storeOp) {
+	st.mu.Lock()
+	if !st.closing {
+		st.ops = append(st.ops, op)
+		st.cond.Signal()
+	}
+	st.mu.Unlock()
+}
+
+func (st *store) run() {
+	defer close(st.done)
+	for {
+		st.mu.Lock()
+		for len(st.ops) == 0 && !st.closing {
+			st.cond.Wait()
+		}
+		ops, closing := st.ops, st.closing
+		st.ops = nil
+		st.mu.Unlock()
+		if len(ops) > 0 {
+			if err := st.apply(ops); err != nil {
+				st.log.Error("cache persist: writing the cache file failed; entries may be missing after a restart",
+					"file", st.file, "writes", len(ops), "error", err)
+			}
+		} else if closing {
+			return
+		}
+	}
+}
+
+// apply writes ops in order in one transaction.
+func (st *store) apply(ops []storeOp) error {
+	return st.db.Update(func(tx *bolt.Tx) error {
+		for _, op := range ops {
+			switch {
+			case op.flush:
+				for _, b := range []string{bucketToken, bucketLease} {
+					if err := tx.DeleteBucket([]byte(b)); err != nil && !errors.Is(err, bolt.ErrBucketNotFound) {
+						return err
+					}
+					if _, err := tx.CreateBucket([]byte(b)); err != nil {
+						return err
+					}
+				}
+			case op.autoAuth != nil:
+				k := []byte(metaAutoAuth)
+				if err := tx.Bucket([]byte(bucketMeta)).Put(k, st.seal.seal(bucketMeta, k, []byte(*op.autoAuth))); err != nil {
+					return err
+				}
+			case op.rec != nil:
+				pt, err := json.Marshal(op.rec)
+				if err != nil {
+					return err
+				}
+				k := seqKey(op.seq)
+				if err := tx.Bucket([]byte(op.bucket)).Put(k, st.seal.seal(op.bucket, k, pt)); err != nil {
+					return err
+				}
+			default:
+				if err := tx.Bucket([]byte(op.bucket)).Delete(seqKey(op.seq)); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// replace puts the new file in place of the restored one, atomically.
+func (st *store) replace() error {
+	if st.replaces == "" {
+		return nil
+	}
+	if err := os.Rename(st.file, st.replaces); err != nil {
+		return fmt.Errorf("cache persist: replacing the restored file: %w", err)
+	}
+	st.file, st.replaces = st.replaces, ""
+	return nil
+}
+
+// close applies the queued writes and closes the file.
+func (st *store) close() error {
+	st.mu.Lock()
+	st.closing = true
+	st.cond.Signal()
+	st.mu.Unlock()
+	<-st.done
+	return st.db.Close()
+}

@@ -1,0 +1,222 @@
+package cache
+
+import (
+	"fmt"
+	"os"
+)
+
+// openPersist opens the cache file of o (openPersistence) and restores its entries: tokens first,
+// then leases, each in the order they were created, skipping those past their expiry. The
+// restored entries are indexed at once (they answer hits) but their renewers wait for Start, so that
+// New sends no request. With keep_after_import they are written, in the same order, to the new
+// file that then replaces the old one. A token's parent and a lease's owner need not be restored
+// with it: as in memory, a child stays cached when its parent is not (the auto-auth token, an
+// evicted parent), and its renewer finds out whether it is still valid. (Vault Proxy refuses such
+// an entry, "could not find parent Token", and counts it as a restore error.)
+func (c *Cache) openPersist(o PersistOptions) error {
+	st, imp, err := openPersistence(o, c.log)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.store = st
+	if imp == nil {
+		return nil
+	}
+	c.autoAuth0 = imp.autoAuth
+	now := c.now()
+	expired := 0
+	// Static secret entries would be restored here, after the tokens and leases.
+	for _, b := range []struct {
+		kind entryKind
+		recs []record
+	}{{kindToken, imp.tokens}, {kindLease, imp.leases}} {
+		for _, r := range b.recs {
+			e := entryOf(b.kind, r)
+			if !now.Before(e.expires) {
+				expired++
+				continue
+			}
+			if c.byKey[e.key] != nil || e.kind == kindToken && c.byToken[e.token] != nil ||
+				e.kind == kindLease && c.byLease[e.lease] != nil {
+				// Never written so (maybeStore refuses duplicates); dropped rather than trusted.
+				c.log.Warn("cache persist: duplicate entry in the file; dropped", "path", e.path)
+				continue
+			}
+			c.indexLocked(e)
+			c.restored = append(c.restored, e)
+		}
+	}
+	for c.lru.Len() > c.max || c.bytes > c.maxBytes {
+		c.evictLocked(c.lru.Back().Value.(*entry), reasonLRU, false)
+	}
+	if st != nil {
+		if err := c.rewriteLocked(st); err != nil {
+			c.store = nil
+			st.close()
+			os.Remove(st.file)
+			return err
+		}
+	}
+	c.log.Info("cache persist: restored the cache", "entries", c.lru.Len(), "expired_skipped", expired,
+		"auto_auth_token", c.autoAuth0 != "", "file_kept", st != nil)
+	return nil
+}
+
+// rewriteLocked writes the restored entries and the auto-auth token to the new file st, before the
+// writer gets anything else, and puts it in place of the restored one.
+func (c *Cache) rewriteLocked(st *store) error {
+	var ops []storeOp
+	for _, e := range c.restored {
+		if e.evicted {
+			continue
+		}
+		e.seq = st.next
+		st.next++
+		ops = append(ops, storeOp{bucket: bucketOf(e), seq: e.seq, rec: recordLocked(e)})
+	}
+	if c.autoAuth0 != "" {
+		ops = append(ops, storeOp{autoAuth: &c.autoAuth0})
+	}
+	if err := st.apply(ops); err != nil {
+		return fmt.Errorf("cache persist: writing the restored entries to %s: %w", st.file, err)
+	}
+	return st.replace()
+}
+
+// entryOf rebuilds an entry from its record (its place in the new file is given when written).
+func entryOf(kind entryKind, r record) *entry {
+	e := &entry{
+		kind:      kind,
+		status:    r.Status,
+		header:    r.Header,
+		body:      r.Body,
+		stored:    r.Stored,
+		expires:   r.Expires,
+		path:      r.Path,
+		namespace: r.Namespace,
+		renewNS:   r.RenewNS,
+		leasePath: r.LeasePath,
+		duration:  r.Duration,
+		token:     r.Token,
+		accessor:  r.Accessor,
+		parent:    r.Parent,
+		lease:     r.Lease,
+		owner:     r.Owner,
+	}
+	copy(e.key[:], r.Key)
+	if e.header == nil {
+		e.header = map[string][]string{}
+	}
+	e.size = int64(len(e.body)) + headerSize(e.header) + entryOverhead
+	return e
+}
+
+// recordLocked is e as stored; it copies the fields that change (parent, expires) under Cache.mu.
+func recordLocked(e *entry) *record {
+	return &record{
+		Key:       e.key[:],
+		Status:    e.status,
+		Header:    e.header,
+		Body:      e.body,
+		Stored:    e.stored.UTC(),
+		Expires:   e.expires.UTC(),
+		Path:      e.path,
+		Namespace: e.namespace,
+		RenewNS:   e.renewNS,
+		LeasePath: e.leasePath,
+		Duration:  e.duration,
+		Token:     e.token,
+		Accessor:  e.accessor,
+		Parent:    e.parent,
+		Lease:     e.lease,
+		Owner:     e.owner,
+	}
+}
+
+func bucketOf(e *entry) string {
+	if e.kind == kindLease {
+		return bucketLease
+	}
+	return bucketToken
+}
+
+// persistLocked writes e (new, or changed: its expiry after a renewal, its parent after
+// revoke-orphan) to the cache file, when there is one.
+func (c *Cache) persistLocked(e *entry) {
+	if c.store == nil || c.closed || e.evicted {
+		return
+	}
+	if e.seq == 0 {
+		e.seq = c.store.next
+		c.store.next++
+	}
+	c.store.queue(storeOp{bucket: bucketOf(e), seq: e.seq, rec: recordLocked(e)})
+}
+
+// unpersistLocked deletes e from the cache file, when there is one.
+func (c *Cache) unpersistLocked(e *entry) {
+	if c.store == nil || c.closed || e.seq == 0 {
+		return
+	}
+	c.store.queue(storeOp{bucket: bucketOf(e), seq: e.seq})
+}
+
+// flushStoreLocked empties the file's token and lease buckets (cache-clear "all", as Vault Proxy's
+// flush of its persistent storage). The auto-auth token stays: it is not a cache entry.
+func (c *Cache) flushStoreLocked() {
+	if c.store == nil || c.closed {
+		return
+	}
+	c.store.queue(storeOp{flush: true})
+}
+
+func (c *Cache) closeStore() error {
+	c.mu.Lock()
+	st := c.store
+	c.store = nil
+	c.mu.Unlock()
+	if st == nil {
+		return nil
+	}
+	return st.close()
+}
+
+// Start starts the renewers of the entries restored from the cache file; each renews at once, as a
+// new entry's does, and is evicted if Vault refuses. Without restored entries, and when called
+// again, it does nothing. New sends no request; the runtime calls Start when it starts serving.
+func (c *Cache) Start() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return
+	}
+	for _, e := range c.restored {
+		if !e.evicted {
+			c.startRenewalLocked(e)
+		}
+	}
+	c.restored = nil
+}
+
+// RestoredAutoAuthToken returns the auto-auth token of the cache file New restored from, or "".
+// Auto-auth is to verify it (lookup-self) before using it: it may have been revoked, or have
+// expired, while the proxy was stopped.
+func (c *Cache) RestoredAutoAuthToken() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.autoAuth0
+}
+
+// StoreAutoAuthToken writes the current auto-auth token to the cache file (when there is one), to
+// be given back by RestoredAutoAuthToken at the next start. The runtime calls it whenever auto-auth
+// gets a new token. The cache's managed check does not use it: that asks Options.AutoAuthToken.
+func (c *Cache) StoreAutoAuthToken(token string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.store == nil || c.closed || token == "" {
+		return
+	}
+	c.store.queue(storeOp{autoAuth: &token})
+}
