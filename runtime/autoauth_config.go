@@ -80,9 +80,9 @@ func sinkRefusal(s compile.Sink) error {
 
 // Unsupported returns what in p vaultproxy run does not implement and refuses, one message each,
 // worded as New's errors: an auth method other than those of package autoauth, a DH-encrypted or
-// non-file sink, cache_static_secrets = true. It is empty when run can serve p as far as the plan
-// alone tells (files, sockets and Vault are only met by New and Run). It reads nothing but the
-// plan, so the preview can say what run will refuse.
+// non-file sink, and any cache setting cacheRefusals names (none at present). It is empty when run
+// can serve p as far as the plan alone tells (files, sockets and Vault are only met by New and
+// Run). It reads nothing but the plan, so the preview can say what run will refuse.
 func Unsupported(p *compile.Plan) []string {
 	var out []string
 	if aa, ok := p.AutoAuth(); ok {

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"reflect"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -34,6 +35,10 @@ type cacheRun struct {
 	// the state being served, stored by use when a state is committed.
 	below     atomic.Pointer[Proxier]
 	transport atomic.Pointer[http.RoundTripper]
+	// ready is closed by the first use: the static secret cache's event stream starts with the
+	// cache and waits for it rather than fail.
+	ready     chan struct{}
+	readyOnce sync.Once
 }
 
 // cacheIdentity is what, when unchanged by a reload, lets the cache keep its entries: its settings
@@ -41,23 +46,41 @@ type cacheRun struct {
 // new auto-auth run starts a new cache).
 type cacheIdentity struct {
 	disableDynamic bool
+	static         staticIdentity
 	persist        *cache.PersistOptions // nil without a persist block
 	vault          []any
 	auth           *authRun
 }
 
+// staticIdentity is the static secret settings of a cache block.
+type staticIdentity struct {
+	on          bool
+	interval    time.Duration
+	pessimistic bool
+}
+
 func cacheIdentityOf(c compile.Cache, p *compile.Plan, auth *authRun) cacheIdentity {
-	return cacheIdentity{disableDynamic: c.DisableCachingDynamicSecrets().Get(), persist: persistOptions(c), vault: vaultIdentity(p), auth: auth}
+	return cacheIdentity{
+		disableDynamic: c.DisableCachingDynamicSecrets().Get(),
+		static: staticIdentity{
+			on:          c.CacheStaticSecrets().Get(),
+			interval:    c.StaticSecretTokenCapabilityRefreshInterval().Get(),
+			pessimistic: c.StaticSecretTokenCapabilityRefreshBehavior().Get() == compile.RefreshPessimistic,
+		},
+		persist: persistOptions(c),
+		vault:   vaultIdentity(p),
+		auth:    auth,
+	}
 }
 
 func (a cacheIdentity) equal(b cacheIdentity) bool {
-	return a.disableDynamic == b.disableDynamic && a.auth == b.auth && reflect.DeepEqual(a.vault, b.vault) &&
-		reflect.DeepEqual(a.persist, b.persist)
+	return a.disableDynamic == b.disableDynamic && a.static == b.static && a.auth == b.auth &&
+		reflect.DeepEqual(a.vault, b.vault) && reflect.DeepEqual(a.persist, b.persist)
 }
 
-// cacheRefusal refuses the cache settings run cannot honour, naming the setting and the reason:
-// cache_static_secrets = true. Serving such a plan without it would silently change what clients
-// get (KV reads uncached), so run does not start.
+// cacheRefusal refuses the cache settings run cannot honour, naming the setting and the reason.
+// There is none at present (persist and cache_static_secrets are both served); it stays so that a
+// future refusal is reported by New, Swap and the preview (Unsupported) alike.
 func cacheRefusal(c compile.Cache) error {
 	if errs := cacheRefusals(c); len(errs) > 0 {
 		return errs[0]
@@ -65,15 +88,9 @@ func cacheRefusal(c compile.Cache) error {
 	return nil
 }
 
-// cacheRefusals is every cache setting run refuses, in the order cacheRefusal reports them.
-func cacheRefusals(c compile.Cache) []error {
-	var errs []error
-	if c.CacheStaticSecrets().Get() {
-		errs = append(errs, errors.New("cache: cache_static_secrets = true is not implemented by vaultproxy run "+
-			"(static secret caching needs Vault Enterprise's event stream to stay fresh); remove it, or use Vault Proxy"))
-	}
-	return errs
-}
+// cacheRefusals is every cache setting run refuses, in the order cacheRefusal reports them: none
+// at present.
+func cacheRefusals(compile.Cache) []error { return nil }
 
 // persistOptions is the persist block as the cache takes it; nil without one.
 func persistOptions(c compile.Cache) *cache.PersistOptions {
@@ -112,7 +129,7 @@ func (rt *Runtime) withCache(p *compile.Plan, prev *state, up *upstream, auth *a
 		return nil, nil, fmt.Errorf("cache: this reload would start a new persistent cache (persist %q at %s): its settings, "+
 			"persist, the way to Vault or auto_auth changed; restart vaultproxy run to apply it", "kubernetes", id.persist.Path)
 	}
-	cr := &cacheRun{id: id, log: rt.log.With("subsystem", "cache")}
+	cr := &cacheRun{id: id, log: rt.log.With("subsystem", "cache"), ready: make(chan struct{})}
 	vc, err := api.NewClient(&api.Config{
 		Address: up.url.String(),
 		HttpClient: &http.Client{
@@ -143,6 +160,7 @@ func (rt *Runtime) withCache(p *compile.Plan, prev *state, up *upstream, auth *a
 		Vault:                 vc,
 		AutoAuthToken:         autoToken,
 		DisableDynamicSecrets: cb.DisableCachingDynamicSecrets().Get(),
+		StaticSecrets:         staticOptions(id.static, auth),
 		Logger:                cr.log,
 		Registerer:            rt.metrics.reg,
 		MetricsPrefix:         rt.metrics.prefix,
@@ -162,10 +180,26 @@ func (rt *Runtime) withCache(p *compile.Plan, prev *state, up *upstream, auth *a
 	return FromTransport(c), cr, nil
 }
 
+// staticOptions is the cache's static secret settings, nil when cache_static_secrets is off. The
+// event stream is subscribed to with the auto-auth token, in its login namespace, and a refusal
+// of that token ("invalid token") asks auto-auth to check it, as after a proxied 403.
+func staticOptions(s staticIdentity, auth *authRun) *cache.StaticOptions {
+	if !s.on {
+		return nil
+	}
+	o := &cache.StaticOptions{CapabilityRefreshInterval: s.interval, Pessimistic: s.pessimistic}
+	if auth != nil {
+		o.EventNamespace = auth.id.cfg.Namespace
+		o.InvalidToken = auth.mgr.Invalidate
+	}
+	return o
+}
+
 // use points the cache at the chain and the renewal transport of the state being committed.
 func (cr *cacheRun) use(below Proxier, transport http.RoundTripper) {
 	cr.below.Store(&below)
 	cr.transport.Store(&transport)
+	cr.readyOnce.Do(func() { close(cr.ready) })
 }
 
 func (cr *cacheRun) forward(sr *SendRequest) (*http.Response, error) {
@@ -177,6 +211,11 @@ func (cr *cacheRun) forward(sr *SendRequest) (*http.Response, error) {
 }
 
 func (cr *cacheRun) renewalRoundTrip(r *http.Request) (*http.Response, error) {
+	select {
+	case <-cr.ready:
+	case <-r.Context().Done():
+		return nil, r.Context().Err()
+	}
 	t := cr.transport.Load()
 	if t == nil {
 		return nil, errors.New("cache: not in use")
@@ -208,6 +247,6 @@ func (rt *Runtime) logCache(st *state) {
 	if ps := st.cache.id.persist; ps != nil {
 		persist = ps.Path
 	}
-	rt.log.Info("lease cache on", "disable_caching_dynamic_secrets", st.cache.id.disableDynamic, "auto_auth_token_managed", st.auth != nil,
-		"persist_path", persist)
+	rt.log.Info("lease cache on", "disable_caching_dynamic_secrets", st.cache.id.disableDynamic,
+		"cache_static_secrets", st.cache.id.static.on, "auto_auth_token_managed", st.auth != nil, "persist_path", persist)
 }

@@ -168,33 +168,6 @@ func TestCacheKeyAfterTokenAndNamespace(t *testing.T) {
 	}
 }
 
-// TestCacheRefusals: cache_static_secrets is refused at start-up and at reload, naming the setting.
-func TestCacheRefusals(t *testing.T) {
-	fv := newCacheFakeVault(t)
-	tf := cacheTokenFile(t)
-	refused := map[string]string{
-		"cache_static_secrets": "cache {\n cache_static_secrets = true\n}",
-	}
-	for want, cache := range refused {
-		p := planFrom(t, cachePlanHCL(tf, "use_auto_auth_token = true", cache, ""), fv.srv.URL)
-		_, err := New(p, Options{Logger: slog.New(slog.DiscardHandler)})
-		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "not implemented") {
-			t.Errorf("New with %s: %v, want a refusal naming it", want, err)
-		}
-	}
-	// At reload: refused, and the running plan keeps serving.
-	s := startPlan(t, planFrom(t, cachePlanHCL(tf, "use_auto_auth_token = true", "cache {}", ""), fv.srv.URL))
-	for want, cache := range refused {
-		err := s.rt.Swap(planFrom(t, cachePlanHCL(tf, "use_auto_auth_token = true", cache, ""), fv.srv.URL))
-		if err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("Swap to %s: %v, want a refusal naming it", want, err)
-		}
-	}
-	if resp, _ := do(t, "POST", s.url+"/v1/auth/token/create", nil, "{}"); resp.Header.Get("X-Cache") != "MISS" {
-		t.Errorf("after refused reloads: X-Cache %q, want the cache still serving", resp.Header.Get("X-Cache"))
-	}
-}
-
 // TestCacheSwap: a reload that leaves the cache settings, the way to Vault and auto-auth alone keeps
 // the entries; one that restarts auto-auth starts an empty cache; one without a cache block serves
 // uncached, and cache-clear becomes a no-op 200.
@@ -287,7 +260,7 @@ auto_auth {
   }
 }
 cache {
-  cache_static_secrets = true
+  cache_static_secrets = true # served, as persist: neither is listed
   persist "kubernetes" {
     path = "/vault/cache"
   }
@@ -297,7 +270,7 @@ listener "tcp" {
   tls_disable = true
 }`)
 	got := Unsupported(p)
-	want := []string{`auto_auth method "aws"`, `sink 1 (/run/token): dh_type "curve25519"`, "cache: cache_static_secrets = true"}
+	want := []string{`auto_auth method "aws"`, `sink 1 (/run/token): dh_type "curve25519"`}
 	if len(got) != len(want) {
 		t.Fatalf("Unsupported = %q, want %d messages", got, len(want))
 	}

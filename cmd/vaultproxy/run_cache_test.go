@@ -366,34 +366,3 @@ func testCache(t *testing.T, f *runFixture) {
 		}
 	})
 }
-
-// testCacheRefusals: cache_static_secrets stops run before it starts, naming the setting.
-func testCacheRefusals(t *testing.T, f *runFixture) {
-	dir := t.TempDir()
-	tok := runWriteFile(t, dir, "token", f.autoToken, 0o600)
-	for want, cache := range map[string]string{
-		"cache_static_secrets = true is not implemented": "cache {\n  cache_static_secrets = true\n}",
-	} {
-		cfg := fmt.Sprintf(`
-vault {
-  address = %q
-}
-auto_auth {
-  method "token_file" {
-    config = { token_file_path = %q }
-  }
-}
-api_proxy {
-  use_auto_auth_token = true
-}
-%s
-listener "tcp" {
-  address     = %q
-  tls_disable = true
-}`, f.dev.Addr(), tok, cache, freeAddr(t))
-		out, err := runBinary(t, "run", runWriteFile(t, dir, "c.hcl", cfg, 0o600))
-		if err == nil || !strings.Contains(out, want) {
-			t.Errorf("run with %q: err %v, output:\n%s", cache, err, out)
-		}
-	}
-}

@@ -130,7 +130,7 @@ func TestRun(t *testing.T) {
 	t.Run("Refusals", func(t *testing.T) { testRefusals(t, f) })
 	t.Run("PlanFile", func(t *testing.T) { testPlanFile(t, f) })
 	t.Run("Cache", func(t *testing.T) { testCache(t, f) })
-	t.Run("CacheRefusals", func(t *testing.T) { testCacheRefusals(t, f) })
+	t.Run("CacheStaticSecrets", func(t *testing.T) { testCacheStaticSecrets(t, f) })
 }
 
 func testTokenModes(t *testing.T, f *runFixture) {

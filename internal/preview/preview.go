@@ -408,9 +408,19 @@ func (w *printer) requests(p *compile.Plan) {
 			w.para(4, fmt.Sprintf("Cached: a 2xx JSON answer to a GET, POST or PUT that holds a renewable lease, when the token Vault receives is managed by the proxy (%s), or a new renewable token that is an orphan (a login) or whose parent is managed. The same request again (method, path, query, namespace, token, headers and body) is then answered from the cache, with X-Cache: HIT. The proxy renews what it caches; renewals, revocations and wrapped requests always reach Vault.", managed))
 		}
 		if c.CacheStaticSecrets().Get() {
-			w.para(4, "cache_static_secrets = true: vaultproxy run refuses this configuration; it does not cache static secrets.")
+			w.para(4, fmt.Sprintf("Static secrets (cache_static_secrets): a 2xx answer of a KV mount to a GET with a token is kept per namespace and path, and answered from the cache, with X-Cache: HIT, to each token Vault answered for that path itself; a query other than ?version=N always reaches Vault. Vault Enterprise's KV event stream (subscribed to with the auto-auth token) keeps it fresh; without the stream the secrets are re-read every %s. Each token's read access is re-checked every %s (sys/capabilities-self); a check Vault fails to answer %s. Writes through the proxy evict what they change.",
+				dur(c.StaticSecretTokenCapabilityRefreshInterval()), dur(c.StaticSecretTokenCapabilityRefreshInterval()), refreshBehaviorText(c.StaticSecretTokenCapabilityRefreshBehavior().Get())))
 		}
 	}
+}
+
+// refreshBehaviorText says what a capability check that fails (other than "permission denied")
+// does under static_secret_token_capability_refresh_behavior.
+func refreshBehaviorText(b compile.RefreshBehavior) string {
+	if b == compile.RefreshPessimistic {
+		return "takes the token's access away (pessimistic)"
+	}
+	return "keeps the token's access until the next check (optimistic)"
 }
 
 func (w *printer) autoAuth(p *compile.Plan) {

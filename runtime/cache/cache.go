@@ -48,9 +48,12 @@ type Options struct {
 	// AutoAuthToken returns the current auto-auth token, or "" if there is none. That token is
 	// managed: leases and child tokens created with it are cached. May be nil (no auto-auth).
 	AutoAuthToken func() string
-	// DisableDynamicSecrets is cache.disable_caching_dynamic_secrets: nothing is cached and every
-	// request is forwarded untouched.
+	// DisableDynamicSecrets is cache.disable_caching_dynamic_secrets: no token or lease is cached.
+	// Without StaticSecrets every request is then forwarded untouched.
 	DisableDynamicSecrets bool
+	// StaticSecrets, when not nil, turns on static secret caching (cache_static_secrets = true):
+	// KV reads shared across the tokens Vault let read them (static.go).
+	StaticSecrets *StaticOptions
 	// MaxEntries bounds the number of cached responses (DefaultMaxEntries when 0). Beyond it the
 	// least recently used entry is evicted and a warning logged.
 	MaxEntries int
@@ -91,6 +94,8 @@ type Cache struct {
 	baseCancel context.CancelFunc
 	wg         sync.WaitGroup
 
+	static *staticCache // nil without Options.StaticSecrets
+
 	mu       sync.Mutex
 	closed   bool
 	bytes    int64 // sum of entry sizes
@@ -115,6 +120,7 @@ type entryKind uint8
 const (
 	kindToken entryKind = iota + 1
 	kindLease
+	kindStatic // a KV secret shared across tokens (static.go)
 )
 
 // entry is one cached response. Fields other than expires, parent, elem and evicted never change
@@ -147,6 +153,7 @@ type entry struct {
 	ctx     context.Context // the renewer's, cancelled on eviction
 	cancel  context.CancelFunc
 	poke    chan struct{} // asks the renewer to renew now
+	st      *staticData   // kindStatic: the secret, its versions and allowed tokens
 }
 
 // New returns a Cache. Close it to stop its renewers.
@@ -193,7 +200,7 @@ func New(opts Options) (*Cache, error) {
 	if c.now == nil {
 		c.now = time.Now
 	}
-	m, err := newMetrics(opts.Registerer, opts.MetricsPrefix)
+	m, err := newMetrics(opts.Registerer, opts.MetricsPrefix, opts.StaticSecrets != nil)
 	if err != nil {
 		return nil, err
 	}
@@ -205,22 +212,38 @@ func New(opts Options) (*Cache, error) {
 			return nil, err
 		}
 	}
+	if opts.StaticSecrets != nil {
+		if err := c.startStatic(*opts.StaticSecrets, opts.AutoAuthToken != nil); err != nil {
+			c.Close() // closes the cache file, if any
+			return nil, err
+		}
+	}
 	return c, nil
 }
 
 // RoundTrip answers req from the cache or forwards it to Options.Next. See the package
 // documentation.
 func (c *Cache) RoundTrip(req *http.Request) (*http.Response, error) {
-	if c.disabled || c.isClosed() {
+	if c.isClosed() || c.disabled && c.static == nil {
 		return c.next.RoundTrip(req)
 	}
 	op := classify(req.URL.Path)
+	resp, err := c.dispatch(req, op)
+	if err == nil && c.static != nil && op.kind == opOther {
+		c.afterStaticWrite(req, resp)
+	}
+	return resp, err
+}
+
+func (c *Cache) dispatch(req *http.Request, op pathOp) (*http.Response, error) {
 	switch op.kind {
 	case opRevokeToken, opRevokeSelf, opRevokeAccessor, opRevokeOrphan, opRevokeLease, opRevokePrefix:
 		return c.revoke(req, op)
 	case opOther:
 		if cacheableMethod(req.Method) && req.Header.Get(headerWrapTTL) == "" {
-			return c.cached(req, op)
+			if sr := c.staticRequest(req, op); !c.disabled || sr != nil {
+				return c.cached(req, op, sr)
+			}
 		}
 	}
 	return c.next.RoundTrip(req)
@@ -236,8 +259,9 @@ func (c *Cache) isClosed() bool {
 	return c.closed
 }
 
-// cached is the path of a request whose answer may be cached.
-func (c *Cache) cached(req *http.Request, op pathOp) (*http.Response, error) {
+// cached is the path of a request whose answer may be cached: as a token or lease (unless dynamic
+// caching is off), or, when sr is not nil, as a static secret.
+func (c *Cache) cached(req *http.Request, op pathOp, sr *staticReq) (*http.Response, error) {
 	body, whole, err := readBody(req)
 	if err != nil {
 		return nil, err
@@ -246,7 +270,7 @@ func (c *Cache) cached(req *http.Request, op pathOp) (*http.Response, error) {
 		return c.next.RoundTrip(withBody(req, body))
 	}
 	key := computeKey(req, body.buf)
-	if resp := c.hit(key, req); resp != nil {
+	if resp := c.lookup(key, req, sr); resp != nil {
 		return resp, nil
 	}
 
@@ -264,12 +288,12 @@ func (c *Cache) cached(req *http.Request, op pathOp) (*http.Response, error) {
 		case <-req.Context().Done():
 			return nil, req.Context().Err()
 		}
-		if resp := c.hit(key, req); resp != nil {
+		if resp := c.lookup(key, req, sr); resp != nil {
 			return resp, nil
 		}
 		// The leader's answer was not cached (an error, a non-renewable token...): such answers
 		// are never shared, so this request goes to Vault on its own.
-		return c.forward(req, body, key, op)
+		return c.forward(req, body, key, op, sr)
 	}
 	defer func() {
 		c.mu.Lock()
@@ -277,7 +301,21 @@ func (c *Cache) cached(req *http.Request, op pathOp) (*http.Response, error) {
 		c.mu.Unlock()
 		close(wait)
 	}()
-	return c.forward(req, body, key, op)
+	return c.forward(req, body, key, op, sr)
+}
+
+// lookup answers from a token or lease entry, then from a static entry, as Vault Proxy looks them
+// up; nil when neither answers.
+func (c *Cache) lookup(key cacheKey, req *http.Request, sr *staticReq) *http.Response {
+	if !c.disabled {
+		if resp := c.hit(key, req); resp != nil {
+			return resp
+		}
+	}
+	if sr != nil {
+		return c.staticHit(sr, req)
+	}
+	return nil
 }
 
 // hit returns a response built from the entry for key, or nil.
@@ -298,29 +336,37 @@ func (c *Cache) hit(key cacheKey, req *http.Request) *http.Response {
 	c.mu.Unlock()
 
 	c.m.hits.Inc()
-	h := e.header.Clone() // has X-Cache: HIT
-	h[headerAge] = []string{strconv.FormatInt(int64(max(now.Sub(e.stored), 0)/time.Second), 10)}
+	return hitResponse(req, e.status, e.header, e.body, now.Sub(e.stored))
+}
+
+// hitResponse is a stored answer as served: header (which has X-Cache: HIT) with Age added.
+func hitResponse(req *http.Request, status int, header http.Header, body []byte, age time.Duration) *http.Response {
+	h := header.Clone()
+	h[headerAge] = []string{strconv.FormatInt(int64(max(age, 0)/time.Second), 10)}
 	return &http.Response{
-		Status:        strconv.Itoa(e.status) + " " + http.StatusText(e.status),
-		StatusCode:    e.status,
+		Status:        strconv.Itoa(status) + " " + http.StatusText(status),
+		StatusCode:    status,
 		Proto:         "HTTP/1.1",
 		ProtoMajor:    1,
 		ProtoMinor:    1,
 		Header:        h,
-		Body:          newMemBody(e.body),
-		ContentLength: int64(len(e.body)),
+		Body:          newMemBody(body),
+		ContentLength: int64(len(body)),
 		Request:       req,
 	}
 }
 
 // forward sends a cacheable-looking request to Vault, marks the answer X-Cache: MISS and stores
-// it when it is a renewable token or lease the cache may manage.
-func (c *Cache) forward(req *http.Request, body *reqBody, key cacheKey, op pathOp) (*http.Response, error) {
+// it when it is a KV secret (with sr) or a renewable token or lease the cache may manage.
+func (c *Cache) forward(req *http.Request, body *reqBody, key cacheKey, op pathOp, sr *staticReq) (*http.Response, error) {
 	resp, err := c.next.RoundTrip(withBody(req, body))
 	if err != nil {
 		return nil, err
 	}
 	c.m.misses.Inc()
+	if sr != nil {
+		c.m.staticMisses.Inc()
+	}
 	resp.Header.Set(headerCache, "MISS")
 	if resp.StatusCode/100 != 2 || !isJSON(resp.Header) || resp.Header.Get("Content-Encoding") != "" ||
 		resp.ContentLength > maxResponseBody {
@@ -339,7 +385,12 @@ func (c *Cache) forward(req *http.Request, body *reqBody, key cacheKey, op pathO
 	resp.Body.Close()
 	resp.Body = io.NopCloser(bytes.NewReader(buf))
 	resp.ContentLength = int64(len(buf))
-	c.maybeStore(req, op, key, resp, buf)
+	if sr != nil && c.storeStatic(sr, resp, buf) {
+		return resp, nil
+	}
+	if !c.disabled {
+		c.maybeStore(req, op, key, resp, buf)
+	}
 	return resp, nil
 }
 
@@ -424,6 +475,11 @@ func (c *Cache) maybeStore(req *http.Request, op pathOp, key cacheKey, resp *htt
 		return
 	}
 	c.insertLocked(e)
+	c.trimLocked()
+}
+
+// trimLocked evicts the least recently used entries while the cache is over its limits.
+func (c *Cache) trimLocked() {
 	for c.lru.Len() > c.max || c.bytes > c.maxBytes {
 		old := c.lru.Back().Value.(*entry)
 		c.log.Warn("cache: size limit reached, evicting the least recently used entry",
@@ -535,6 +591,13 @@ func (c *Cache) evictLocked(e *entry, reason string, cascade bool) int {
 	case kindLease:
 		delete(c.byLease, e.lease)
 		removeFrom(c.leases, e.owner, e)
+	case kindStatic:
+		c.unindexStaticLocked(e)
+	}
+	// A token whose entry goes for any reason but space is revoked, expired or cleared: it loses
+	// its access to static secrets too.
+	if e.kind == kindToken && reason != reasonLRU {
+		n += c.dropStaticTokenLocked(e.token, reason)
 	}
 	return n
 }
@@ -548,7 +611,7 @@ func (c *Cache) evictTokenLocked(token, reason string) int {
 	if e := c.byToken[token]; e != nil {
 		return c.evictLocked(e, reason, true)
 	}
-	return c.evictDescendantsLocked(token, reason)
+	return c.evictDescendantsLocked(token, reason) + c.dropStaticTokenLocked(token, reason)
 }
 
 func (c *Cache) evictDescendantsLocked(token, reason string) int {
@@ -640,6 +703,7 @@ func (c *Cache) Close() error {
 	c.bytes = 0
 	c.restored = nil
 	c.m.entries.Sub(float64(n))
+	c.resetStaticLocked()
 	c.mu.Unlock()
 	c.wg.Wait()
 	// The entries stay in the cache file: shutdown is not an eviction.

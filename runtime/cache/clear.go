@@ -122,7 +122,8 @@ func (c *Cache) Clear(req ClearRequest) (int, error) {
 		var victims []*entry
 		for el := c.lru.Front(); el != nil; el = el.Next() {
 			e := el.Value.(*entry)
-			if e.namespace == ns && strings.HasPrefix(e.path, prefix) {
+			if e.kind == kindStatic && staticClearMatch(e, ns, prefix) ||
+				e.kind != kindStatic && e.namespace == ns && strings.HasPrefix(e.path, prefix) {
 				victims = append(victims, e)
 			}
 		}

@@ -38,9 +38,18 @@
 // legacy sys/revoke* aliases and with a namespace in the path. Beyond Options.MaxEntries the least
 // recently used entry is evicted with a warning, and so beyond Options.MaxBytes of cached answers.
 //
+// Static secrets (Options.StaticSecrets, cache_static_secrets; static.go, static_events.go,
+// static_capabilities.go). A 2xx JSON answer of a KV mount (mount_type "kv") to a GET with a token is
+// stored under the canonical namespace and path, without the token; a GET is answered from it only
+// when Vault already answered that token for that path (the allowed tokens), and ?version=N from the
+// stored versions; any other query goes to Vault. Vault Enterprise's KV event stream (a WebSocket
+// subscribed to with the auto-auth token) re-reads a secret on each event and every secret on each
+// connection; without the stream every secret is re-read each capability refresh interval. Each
+// allowed token's read access is re-checked on that interval with sys/capabilities-self. Writes
+// through the proxy, revocations, cache-clear and the size limits cover static entries too. They
+// live in memory only: they are not written to the cache file (see below).
+//
 // Persistence (Options.Persist, cache.persist "kubernetes"): every change is written through to an
 // encrypted BoltDB file, restored by New at the next start (persist.go, persist_crypto.go,
 // restore.go; docs/cache.md, "Persistence").
-//
-// Not here yet: static secret caching (cache_static_secrets).
 package cache

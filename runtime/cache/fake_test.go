@@ -35,6 +35,7 @@ type fakeVault struct {
 	expiry  map[string]time.Time // token or lease -> end of its max TTL
 	ttl     map[string]int       // token or lease -> the TTL it was created with
 	wrapped int                  // requests that asked for response wrapping
+	kv      *kvFake              // KV mounts and the event stream (static_fake_test.go), when set
 }
 
 const fakeRoot = "root-fake"
@@ -106,7 +107,11 @@ func (f *fakeVault) serve(w http.ResponseWriter, r *http.Request) {
 		f.wrapped++
 	}
 	delay := f.delay
+	kv := f.kv
 	f.mu.Unlock()
+	if kv != nil && kv.serve(w, r, body) {
+		return
+	}
 
 	reply := func(v any) {
 		w.Header().Set("Content-Type", "application/json")

@@ -14,15 +14,32 @@ import (
 //	<prefix>_proxy_cache_entries                  entries held now
 //	<prefix>_proxy_cache_evictions_total{reason}  entries removed, by reason
 //
-// reason is one of revoked, cleared, renewal_ended, renewal_failed, expired, lru.
+// reason is one of revoked, cleared, renewal_ended, renewal_failed, expired, lru, and for static
+// secrets refresh_failed, access_lost, written. The first four count static secrets too; these count
+// them alone (cache_static_secrets):
+//
+//	<prefix>_proxy_cache_static_hits_total                KV reads answered from a static entry
+//	<prefix>_proxy_cache_static_misses_total              KV reads looked up and forwarded
+//	<prefix>_proxy_cache_static_entries                   static entries held now
+//	<prefix>_proxy_cache_static_refreshes_total{result}   re-reads after an event, a (re)connection or
+//	                                                      the interval: updated or evicted
+//	<prefix>_proxy_cache_static_event_stream_connected    1 while Vault's event stream is open
 type metrics struct {
 	hits      prometheus.Counter
 	misses    prometheus.Counter
 	entries   prometheus.Gauge
 	evictions *prometheus.CounterVec
+
+	staticHits      prometheus.Counter
+	staticMisses    prometheus.Counter
+	staticEntries   prometheus.Gauge
+	staticRefreshes *prometheus.CounterVec
+	eventStream     prometheus.Gauge
 }
 
-func newMetrics(reg prometheus.Registerer, prefix string) (*metrics, error) {
+// newMetrics builds the collectors and registers them on reg; the static ones only with static,
+// so that a cache without cache_static_secrets shows none of them.
+func newMetrics(reg prometheus.Registerer, prefix string, static bool) (*metrics, error) {
 	if prefix == "" {
 		prefix = "vault"
 	}
@@ -41,9 +58,35 @@ func newMetrics(reg prometheus.Registerer, prefix string) (*metrics, error) {
 		evictions: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: prefix + "_proxy_cache_evictions_total", Help: "Lease cache entries removed, by reason.",
 		}, []string{"reason"}),
+		staticHits: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: prefix + "_proxy_cache_static_hits_total", Help: "KV reads answered from a static secret entry.",
+		}),
+		staticMisses: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: prefix + "_proxy_cache_static_misses_total",
+			Help: "KV reads the static secret cache looked up, could not answer and forwarded to Vault.",
+		}),
+		staticEntries: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: prefix + "_proxy_cache_static_entries", Help: "Static (KV) secrets held by the cache.",
+		}),
+		staticRefreshes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: prefix + "_proxy_cache_static_refreshes_total",
+			Help: "Static secrets re-read from Vault (after an event, a connection or the interval), by result.",
+		}, []string{"result"}),
+		eventStream: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: prefix + "_proxy_cache_static_event_stream_connected",
+			Help: "1 while the cache is subscribed to Vault's KV event stream, else 0.",
+		}),
 	}
 	for _, r := range []string{reasonRevoked, reasonCleared, reasonRenewalEnded, reasonRenewalFailed, reasonExpired, reasonLRU} {
 		m.evictions.WithLabelValues(r)
+	}
+	if static {
+		for _, r := range []string{reasonRefreshFailed, reasonAccessLost, reasonWritten} {
+			m.evictions.WithLabelValues(r)
+		}
+		for _, r := range []string{refreshUpdated, refreshEvicted} {
+			m.staticRefreshes.WithLabelValues(r)
+		}
 	}
 	if reg == nil {
 		return m, nil
@@ -59,6 +102,24 @@ func newMetrics(reg prometheus.Registerer, prefix string) (*metrics, error) {
 		return nil, err
 	}
 	if m.evictions, err = register(reg, m.evictions); err != nil {
+		return nil, err
+	}
+	if !static {
+		return m, nil
+	}
+	if m.staticHits, err = register(reg, m.staticHits); err != nil {
+		return nil, err
+	}
+	if m.staticMisses, err = register(reg, m.staticMisses); err != nil {
+		return nil, err
+	}
+	if m.staticEntries, err = register(reg, m.staticEntries); err != nil {
+		return nil, err
+	}
+	if m.staticRefreshes, err = register(reg, m.staticRefreshes); err != nil {
+		return nil, err
+	}
+	if m.eventStream, err = register(reg, m.eventStream); err != nil {
 		return nil, err
 	}
 	return m, nil

@@ -36,6 +36,12 @@ type vaultProxy struct {
 
 func startVaultProxy(t *testing.T) *vaultProxy {
 	t.Helper()
+	return startVaultProxyWith(t, nil)
+}
+
+// startVaultProxyWith is startVaultProxy with tweak applied to the cache's Options.
+func startVaultProxyWith(t *testing.T, tweak func(*Options)) *vaultProxy {
+	t.Helper()
 	dev := vaulttest.StartDev(t)
 	p := &vaultProxy{t: t, dev: dev, root: dev.Client(t), reg: prometheus.NewRegistry()}
 	// The auto-auth token: an orphan with the root policy, made outside the proxy.
@@ -49,13 +55,17 @@ func startVaultProxy(t *testing.T) *vaultProxy {
 	transport.Proxy = nil
 	p.next = newCountingRT(transport)
 	p.renewals = &renewalRecorder{next: transport}
-	c, err := New(Options{
+	opts := Options{
 		Next:          p.next,
 		Vault:         p.renewals.client(t, dev),
 		AutoAuthToken: func() string { return p.auto },
 		Logger:        slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Registerer:    p.reg,
-	})
+	}
+	if tweak != nil {
+		tweak(&opts)
+	}
+	c, err := New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
