@@ -543,7 +543,7 @@ func (w *printer) cache(p *compile.Plan) {
 		bh := c.StaticSecretTokenCapabilityRefreshBehavior()
 		w.row(2, "static_secret_token_capability_refresh_interval", dur(iv), iv.Origin())
 		w.row(2, "static_secret_token_capability_refresh_behavior", string(bh.Get()), bh.Origin())
-		w.para(2, "Static secret caching is not implemented by vaultproxy run, which refuses this configuration.")
+		w.para(2, "What run does with static secrets: see Caching under Requests.")
 	}
 	pe, ok := c.Persist()
 	if !ok {
