@@ -36,6 +36,7 @@ func main() {
 	tokenFile := flag.String("token-file", "", "send the token in this file as X-Vault-Token (to load Vault directly)")
 	summary := flag.Bool("summary", false, "read result lines on stdin and print the table and ratios")
 	freePort := flag.Bool("free-port", false, "print a free TCP port on 127.0.0.1 and exit")
+	useWrk := flag.Bool("wrk", false, "load with wrk (must be on PATH) instead of this program's client; see wrk.go")
 	flag.Parse()
 	if *freePort {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -64,6 +65,17 @@ func main() {
 			os.Exit(1)
 		}
 		token = strings.TrimSpace(string(b))
+	}
+	if *useWrk {
+		res, err := wrkLoad{addr: *addr, method: *method, body: *body, token: token, paths: ps, conns: *conns}.run(*warm, *dur, *pid)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "loadgen:", err)
+			os.Exit(1)
+		}
+		res["name"] = *name
+		b, _ := json.Marshal(res)
+		fmt.Println(string(b))
+		return
 	}
 	tr := &http.Transport{Proxy: nil, MaxIdleConns: *conns, MaxIdleConnsPerHost: *conns, MaxConnsPerHost: *conns}
 	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
