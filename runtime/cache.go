@@ -67,7 +67,7 @@ func cacheIdentityOf(c compile.Cache, p *compile.Plan, auth *authRun) cacheIdent
 			interval:    c.StaticSecretTokenCapabilityRefreshInterval().Get(),
 			pessimistic: c.StaticSecretTokenCapabilityRefreshBehavior().Get() == compile.RefreshPessimistic,
 		},
-		persist: persistOptions(c),
+		persist: persistOptions(c, auth),
 		vault:   vaultIdentity(p),
 		auth:    auth,
 	}
@@ -92,18 +92,25 @@ func cacheRefusal(c compile.Cache) error {
 // at present.
 func cacheRefusals(compile.Cache) []error { return nil }
 
-// persistOptions is the persist block as the cache takes it; nil without one.
-func persistOptions(c compile.Cache) *cache.PersistOptions {
+// persistOptions is the persist block as the cache takes it; nil without one. The auto-auth
+// identity is the fingerprint of the plan's auto_auth method (autoauth.Config.Fingerprint), "" when
+// there is none or it wraps its token: then no auto-auth token is stored or preloaded (auto-auth
+// never hands a wrapped one to the proxy).
+func persistOptions(c compile.Cache, auth *authRun) *cache.PersistOptions {
 	ps, ok := c.Persist()
 	if !ok {
 		return nil
 	}
-	return &cache.PersistOptions{
+	o := &cache.PersistOptions{
 		Path:                    ps.Path().Get(),
 		ServiceAccountTokenFile: ps.ServiceAccountTokenFile().Get(),
 		KeepAfterImport:         ps.KeepAfterImport().Get(),
 		ExitOnErr:               ps.ExitOnErr().Get(),
 	}
+	if auth != nil && auth.id.cfg.WrapTTL <= 0 {
+		o.AutoAuthIdentity = auth.id.cfg.Fingerprint()
+	}
+	return o
 }
 
 // withCache is where the cache block plugs into the request path. Without a cache block it returns
@@ -223,12 +230,13 @@ func (cr *cacheRun) renewalRoundTrip(r *http.Request) (*http.Response, error) {
 	return (*t).RoundTrip(r)
 }
 
-// start starts the renewers of the entries restored from the persistent cache file (cache.Start);
-// nil is a no-op.
-func (cr *cacheRun) start() {
+// start starts the renewers of the entries restored from the persistent cache file and deletes a
+// restored file that is not kept (cache.Start: its error stops run); nil is a no-op.
+func (cr *cacheRun) start() error {
 	if cr != nil {
-		cr.c.Start()
+		return cr.c.Start()
 	}
+	return nil
 }
 
 // close stops the cache's renewers and drops its entries (a persistent cache keeps them in its

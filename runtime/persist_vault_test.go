@@ -228,9 +228,15 @@ func TestPersistReload(t *testing.T) {
 	if err := s.rt.Swap(planFrom(t, plan(tf, "cache {}"), fv.srv.URL)); err != nil {
 		t.Fatalf("reload dropping persist: %v", err)
 	}
-	// The old cache closed its file (it can be opened again) with its entry in it.
+	// The old cache closed its file (it can be opened again) with its entry in it; the auto-auth
+	// token is given back to the same auto_auth configuration.
+	acfg, _, err := authConfig(planFrom(t, plan(tf, persisting(true)), fv.srv.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
 	c2, err := cache.New(cache.Options{Next: fv.srv.Client().Transport, Vault: mustClient(t, fv.srv.URL),
-		Persist: &cache.PersistOptions{Path: filepath.Join(dir, "cache"), ServiceAccountTokenFile: sa, ExitOnErr: true}})
+		Persist: &cache.PersistOptions{Path: filepath.Join(dir, "cache"), ServiceAccountTokenFile: sa, ExitOnErr: true,
+			AutoAuthIdentity: acfg.Fingerprint()}})
 	if err != nil {
 		t.Fatalf("opening the file after the reload: %v", err)
 	}
@@ -247,4 +253,61 @@ func mustClient(t *testing.T, addr string) *api.Client {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// TestPersistAutoAuthIdentityOfPlan: the persistent cache's auto-auth identity is the fingerprint of
+// the plan's auto_auth method: it changes with the method's config (another role_id file), not with
+// the back-off, and is empty without auto_auth or with a method wrap_ttl (run never preloads then).
+func TestPersistAutoAuthIdentityOfPlan(t *testing.T) {
+	identity := func(hcl string) string {
+		t.Helper()
+		p := planFrom(t, hcl, "http://127.0.0.1:1")
+		var auth *authRun
+		if cfg, ok, err := authConfig(p); err != nil {
+			t.Fatal(err)
+		} else if ok {
+			auth = &authRun{id: authIdentityOf(p, cfg)}
+		}
+		cb, _ := p.Cache()
+		return persistOptions(cb, auth).AutoAuthIdentity
+	}
+	const persist = `cache {
+  persist "kubernetes" { path = "/tmp/unused" }
+}
+listener "tcp" {
+  address     = "127.0.0.1:8200"
+  tls_disable = true
+}
+vault { address = "{{vault}}" }
+`
+	method := func(roleFile, extra string) string {
+		return persist + fmt.Sprintf(`auto_auth {
+  method "approle" {
+    %s
+    config = {
+      role_id_file_path   = %q
+      secret_id_file_path = "/etc/secret-id"
+    }
+  }
+  sink "file" {
+    config = { path = "/tmp/sink" }
+  }
+}`, extra, roleFile)
+	}
+	app := identity(method("/etc/role-app", ""))
+	if len(app) != 64 {
+		t.Fatalf("identity %q: want a SHA-256 in hex", app)
+	}
+	if got := identity(method("/etc/role-app", `min_backoff = "2s"`)); got != app {
+		t.Error("min_backoff changed the identity")
+	}
+	if got := identity(method("/etc/role-other", "")); got == app {
+		t.Error("another role_id file kept the identity")
+	}
+	if got := identity(method("/etc/role-app", `wrap_ttl = "5m"`)); got != "" {
+		t.Errorf("with wrap_ttl: identity %q, want none", got)
+	}
+	if got := identity(persist); got != "" {
+		t.Errorf("without auto_auth: identity %q, want none", got)
+	}
 }

@@ -240,7 +240,11 @@ func (rt *Runtime) Run(ctx context.Context) error {
 		rt.shutdown()
 		return err
 	}
-	st.cache.start()
+	if err := st.cache.start(); err != nil {
+		rt.mu.Unlock()
+		rt.shutdown()
+		return err
+	}
 	rt.startAuth(st.auth)
 	if st.cache != nil {
 		rt.logCache(st)

@@ -188,3 +188,17 @@ func certMethodWithCache(p *plan) hcl.Diagnostics {
 		"The cert method has no client_cert and client_key of its own, so it logs in with the vault block's client certificate, which is also sent with every proxied request. Give the method its own client_cert and client_key.",
 		m.DeclRange())}
 }
+
+func persistPath(p *plan) hcl.Diagnostics {
+	c, ok := p.Cache()
+	if !ok {
+		return nil
+	}
+	ps, ok := c.Persist()
+	if !ok || ps.Path().Get() != "" {
+		return nil
+	}
+	return hcl.Diagnostics{errorAt("persist needs a path",
+		"path is the directory of the cache file (vault-agent-cache.db) and is empty; Vault Proxy refuses this only at start-up. Set path to a directory, an emptyDir mount say.",
+		ps.Path().Range(ps.DeclRange()))}
+}

@@ -87,6 +87,7 @@ var deliberate = map[string]string{
 	"compile/sink/mode-string":                         hStartUp,
 	"compile/sink/unsupported-type":                    hStartUp,
 	"compile/persist/missing-path":                     hStartUp,
+	"validate/persist-path/empty":                      hStartUp,
 	"compile/persist/unsupported-type":                 hStartUp,
 	"compile/listener/conflicting-type":                hConflictingType,
 	"compile/method/conflicting-type":                  hConflictingType,

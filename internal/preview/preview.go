@@ -556,28 +556,41 @@ func (w *printer) cache(p *compile.Plan) {
 	w.row(4, "keep_after_import", boolean(pe.KeepAfterImport()), pe.KeepAfterImport().Origin())
 	w.row(4, "exit_on_err", boolean(pe.ExitOnErr()), pe.ExitOnErr().Origin())
 	w.row(4, "service_account_token_file", str(pe.ServiceAccountTokenFile(), "none"), pe.ServiceAccountTokenFile().Origin())
-	w.para(4, persistText(pe))
+	w.para(4, persistText(pe, p))
 }
 
-// persistText says what run does with the persist block (docs/cache.md, "Persistence").
-func persistText(pe compile.Persist) string {
+// persistText says what run does with the persist block (docs/cache.md, "Persistence"). The
+// auto-auth token is stored and preloaded only with an auto_auth method that does not wrap its
+// token (runtime.persistOptions).
+func persistText(pe compile.Persist, p *compile.Plan) string {
 	file := strings.TrimSuffix(pe.Path().Get(), "/") + "/vault-agent-cache.db"
 	s := "Tokens and leases are written through to " + file + " (mode 0600; a missing directory is created 0700), " +
 		"encrypted with AES-256-GCM under a key derived from the file's random key material and the service-account token. " +
-		"At start-up an existing file is restored, expired entries skipped, and its auto-auth token is checked with " +
-		"auth/token/lookup-self before it is used (a refused one means a new login); "
+		"At start-up an existing file is restored, expired entries skipped; a restored entry is served only once its first " +
+		"renewal succeeds (a request waits for it up to 10s, else goes to Vault). "
+	aa, hasAuth := p.AutoAuth()
+	switch {
+	case !hasAuth:
+		s += "There is no auto_auth, so no auto-auth token is stored or restored. "
+	case aa.Method().WrapTTL().Get() > 0:
+		s += "The auth method wraps its token (wrap_ttl), so no auto-auth token is stored or restored. "
+	default:
+		s += "The auto-auth token is stored with a fingerprint of the auth method (type, mount_path, namespace, config); " +
+			"a restored one is used only when that fingerprint is unchanged, after auth/token/lookup-self confirms it " +
+			"(retried with the method's backoff while Vault cannot answer; a refused one means a new login). "
+	}
 	if pe.KeepAfterImport().Get() {
-		s += "the file is then rewritten with new key material and kept up to date. "
+		s += "The file is then rewritten with new key material and kept up to date. "
 	} else {
-		s += "the file is then deleted and this run writes none (the next start creates one). "
+		s += "The file is deleted once run serves, and this run writes none (the next start creates one). "
 	}
 	if pe.ExitOnErr().Get() {
-		s += "A file that cannot be restored (another service-account token, an altered or corrupt file) stops run."
+		s += "A file that cannot be restored (another service-account token, an altered, truncated or empty file) stops run."
 	} else {
-		s += "A file that cannot be restored (another service-account token, an altered or corrupt file) is logged, " +
+		s += "A file that cannot be restored (another service-account token, an altered, truncated or empty file) is logged, " +
 			"removed, and the cache starts empty with a new file."
 	}
-	return s
+	return s + " A file that cannot be opened (permission denied) stops run and is left as it is."
 }
 
 func (w *printer) telemetry(p *compile.Plan) {

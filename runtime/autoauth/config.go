@@ -1,7 +1,10 @@
 package autoauth
 
 import (
+	"crypto/sha256"
 	"crypto/tls"
+	"encoding/hex"
+	"encoding/json"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -60,3 +63,27 @@ type nopObserver struct{}
 func (nopObserver) AuthSuccess()       {}
 func (nopObserver) AuthFailure()       {}
 func (nopObserver) Authenticated(bool) {}
+
+// Fingerprint identifies the identity a token of this configuration carries: SHA-256, in hex, of the
+// method type, mount path, login namespace and the method's config values (Strings, Bools,
+// Durations), and of nothing else (back-off, exit_on_err, sinks, wrap_ttl do not change who logs
+// in). The persistent cache stores it with the auto-auth token, and gives the token back at start-up
+// only to a configuration with the same fingerprint: a token of role "app" must not be used once the
+// configuration says role "other". Values are hashed as configured (file paths, not their content).
+func (c Config) Fingerprint() string {
+	// encoding/json writes map keys sorted: the same configuration always hashes the same.
+	b, err := json.Marshal(struct {
+		V         int                      `json:"v"`
+		Method    string                   `json:"method"`
+		MountPath string                   `json:"mount_path"`
+		Namespace string                   `json:"namespace"`
+		Strings   map[string]string        `json:"strings"`
+		Bools     map[string]bool          `json:"bools"`
+		Durations map[string]time.Duration `json:"durations"`
+	}{1, c.Method, c.MountPath, c.Namespace, c.Strings, c.Bools, c.Durations})
+	if err != nil {
+		panic(err) // strings, bools and durations always marshal
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/hashicorp/vault/api"
@@ -12,9 +13,13 @@ import (
 
 // Preload gives Run a token to use instead of the first login: the auto-auth token restored from
 // the persistent cache (cache.persist), as Vault Proxy's preloaded token (reference section 4.6).
-// Run verifies it with auth/token/lookup-self first; a token Vault refuses, or cannot look up, is
-// dropped and the method logs in as usual. It is ignored with the method's wrap_ttl (a wrapped
-// token is for the sinks, not the proxy). Call it before Run.
+// Run verifies it with auth/token/lookup-self first. A token Vault refuses (a 4xx answer other than
+// 412 and 429: revoked, expired) is dropped and the method logs in as usual. When Vault cannot
+// answer (a connection error, 5xx, 412 or 429: sealed, restarting, overloaded) the check counts as a
+// failed login attempt, with the method's back-off (min_backoff..max_backoff) and exit_on_err, and
+// is tried again with the same token: an outage at start-up must not throw away a valid token and
+// the cache entries created with it. It is ignored with the method's wrap_ttl (a wrapped token is
+// for the sinks, not the proxy). Call it before Run.
 func (m *Manager) Preload(token string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -30,10 +35,12 @@ func (m *Manager) OnNewToken(f func(token string)) {
 	m.onToken = f
 }
 
-// usePreloaded returns the preloaded token as a login answer when Vault confirms it (the first time
-// Run asks; nil, nil when there is none or it failed: then the method logs in). Unlike Vault Proxy,
-// a refused preloaded token is not a login failure: it costs no back-off, and with the method's
-// exit_on_err it does not end the process, since the method itself has not failed.
+// usePreloaded returns the preloaded token as a login answer when Vault confirms it (nil, nil when
+// there is none or Vault refused it: then the method logs in). Unlike Vault Proxy, a refused
+// preloaded token is not a login failure: it costs no back-off, and with the method's exit_on_err
+// it does not end the process, since the method itself has not failed. When Vault could not answer,
+// the token is kept for the next attempt and the error returned: Run backs off as after a failed
+// login.
 func (m *Manager) usePreloaded(ctx context.Context) (*api.Secret, error) {
 	m.mu.Lock()
 	tok := m.preloaded
@@ -50,6 +57,12 @@ func (m *Manager) usePreloaded(ctx context.Context) (*api.Secret, error) {
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
+		}
+		if !refusal(err) {
+			m.mu.Lock()
+			m.preloaded = tok
+			m.mu.Unlock()
+			return nil, fmt.Errorf("checking the token restored from the persistent cache (kept for the next attempt): %w", err)
 		}
 		m.log.Warn("auto-auth: the restored token is no longer usable; logging in", "err", err)
 		return nil, nil
@@ -73,10 +86,10 @@ func (m *Manager) lookupPreloaded(ctx context.Context, tok string) (*api.Secret,
 		return nil, fmt.Errorf("lookup-self: %w", err)
 	}
 	if s == nil || s.Data == nil {
-		return nil, errors.New("lookup-self: empty answer")
+		return nil, fmt.Errorf("lookup-self: %w: empty answer", errRefused)
 	}
 	if id, _ := s.Data["id"].(string); id != tok {
-		return nil, errors.New("lookup-self: the answer is about another token")
+		return nil, fmt.Errorf("lookup-self: %w: the answer is about another token", errRefused)
 	}
 	auth := &api.SecretAuth{ClientToken: tok}
 	auth.Accessor, _ = s.Data["accessor"].(string)
@@ -89,4 +102,19 @@ func (m *Manager) lookupPreloaded(ctx context.Context, tok string) (*api.Secret,
 		auth.LeaseDuration = int(ttl)
 	}
 	return &api.Secret{Auth: auth}, nil
+}
+
+// errRefused marks a lookup-self answer that refuses the token although Vault answered 200.
+var errRefused = errors.New("token refused")
+
+// refusal reports whether err is Vault's answer that the token is not valid (a 4xx other than 412
+// and 429, or errRefused), as opposed to Vault not answering (a connection error, a 5xx: sealed,
+// standby without a leader) or asking to come back later (412, 429).
+func refusal(err error) bool {
+	var re *api.ResponseError
+	if errors.As(err, &re) {
+		return re.StatusCode >= 400 && re.StatusCode < 500 &&
+			re.StatusCode != http.StatusPreconditionFailed && re.StatusCode != http.StatusTooManyRequests
+	}
+	return errors.Is(err, errRefused)
 }

@@ -18,6 +18,8 @@ type preloadVault struct {
 	valid   map[string]bool
 	logins  int
 	lookups []string // "token namespace"
+	// unavailable is how many lookup-self requests are answered 503 (sealed) before the others.
+	unavailable int
 }
 
 func (v *preloadVault) serve(w http.ResponseWriter, r *http.Request) {
@@ -33,6 +35,12 @@ func (v *preloadVault) serve(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, `{"auth":{"client_token":%q,"accessor":"acc","renewable":false,"lease_duration":3600}}`, t)
 	case r.URL.Path == "/v1/auth/token/lookup-self":
 		v.lookups = append(v.lookups, tok+" "+r.Header.Get("X-Vault-Namespace"))
+		if v.unavailable > 0 {
+			v.unavailable--
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprint(w, `{"errors":["Vault is sealed"]}`)
+			return
+		}
 		if !v.valid[tok] {
 			w.WriteHeader(http.StatusForbidden)
 			fmt.Fprint(w, `{"errors":["permission denied"]}`)
@@ -51,15 +59,22 @@ func TestPreloadedToken(t *testing.T) {
 	for _, c := range []struct {
 		name, preload, want string
 		logins              int
+		unavailable         int // 503 answers before Vault answers
+		lookups             int
+		exitOnErr           bool
 	}{
-		{"valid", "restored", "restored", 0},
-		{"revoked", "revoked", "tok-1", 1},
+		{"valid", "restored", "restored", 0, 0, 1, true},
+		{"revoked", "revoked", "tok-1", 1, 0, 1, true},
+		// A brief outage (sealed, restarting) keeps the token: lookup-self is retried with the
+		// method's back-off, as a failed login is, until Vault answers. (With exit_on_err it ends
+		// Run, as a failed login does.)
+		{"valid after an outage", "restored", "restored", 0, 3, 4, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			v := &preloadVault{valid: map[string]bool{"restored": true}}
+			v := &preloadVault{valid: map[string]bool{"restored": true}, unavailable: c.unavailable}
 			srv := httptest.NewServer(http.HandlerFunc(v.serve))
 			defer srv.Close()
-			m, err := NewManager(Config{Method: "approle", MountPath: "auth/approle", Namespace: "org-a/", ExitOnErr: true,
+			m, err := NewManager(Config{Method: "approle", MountPath: "auth/approle", Namespace: "org-a/", ExitOnErr: c.exitOnErr,
 				MinBackoff: 10 * time.Millisecond, MaxBackoff: 20 * time.Millisecond,
 				Strings: map[string]string{"role_id_file_path": file(t, t.TempDir(), "role", "r"), "secret_id_file_path": file(t, t.TempDir(), "secret", "s")},
 				Bools:   map[string]bool{"remove_secret_id_file_after_reading": false}},
@@ -92,11 +107,49 @@ func TestPreloadedToken(t *testing.T) {
 			if len(v.lookups) == 0 || v.lookups[0] != c.preload+" org-a/" {
 				t.Errorf("lookups %q: want the preloaded token checked first, in the login namespace", v.lookups)
 			}
+			if n := len(v.lookups); n < c.lookups || c.unavailable > 0 && v.lookups[n-1] != c.preload+" org-a/" {
+				t.Errorf("lookups %q: want %d of the preloaded token", v.lookups, c.lookups)
+			}
 			mu.Lock()
 			defer mu.Unlock()
 			if len(seen) != 1 || seen[0] != c.want {
 				t.Errorf("OnNewToken saw %q, want [%s]", seen, c.want)
 			}
 		})
+	}
+}
+
+// TestFingerprint: the fingerprint changes with who logs in (method, mount, namespace, config
+// values) and not with how (back-off, exit_on_err, wrap_ttl, sinks).
+func TestFingerprint(t *testing.T) {
+	base := func() Config {
+		return Config{Method: "approle", MountPath: "auth/approle", Namespace: "org-a/",
+			Strings:   map[string]string{"role_id_file_path": "/etc/role", "role": "app"},
+			Bools:     map[string]bool{"remove_secret_id_file_after_reading": false},
+			Durations: map[string]time.Duration{}}
+	}
+	fp := base().Fingerprint()
+	if len(fp) != 64 {
+		t.Fatalf("fingerprint %q: want 64 hex digits (SHA-256)", fp)
+	}
+	for name, change := range map[string]func(*Config){
+		"method":     func(c *Config) { c.Method = "jwt" },
+		"mount_path": func(c *Config) { c.MountPath = "auth/approle2" },
+		"namespace":  func(c *Config) { c.Namespace = "" },
+		"a string":   func(c *Config) { c.Strings["role"] = "other" },
+		"a bool":     func(c *Config) { c.Bools["remove_secret_id_file_after_reading"] = true },
+		"a duration": func(c *Config) { c.Durations["period"] = time.Minute },
+	} {
+		c := base()
+		change(&c)
+		if c.Fingerprint() == fp {
+			t.Errorf("changing %s keeps the fingerprint", name)
+		}
+	}
+	c := base()
+	c.MinBackoff, c.MaxBackoff, c.ExitOnErr, c.WrapTTL = time.Second, time.Minute, true, time.Minute
+	c.Sinks = []SinkConfig{{Path: "/tmp/sink"}}
+	if c.Fingerprint() != fp {
+		t.Error("back-off, exit_on_err, wrap_ttl or sinks changed the fingerprint")
 	}
 }

@@ -110,9 +110,14 @@ type Cache struct {
 
 	// Persistence (restore.go). store is nil without Options.Persist, or when a restored file is
 	// not kept.
-	store     *store
-	restored  []*entry // restored entries whose renewers wait for Start
-	autoAuth0 string   // the auto-auth token restored from the file
+	store         *store
+	restored      []*entry      // restored entries whose renewers wait for Start
+	autoAuth0     string        // the auto-auth token restored from the file
+	autoAuthID    string        // PersistOptions.AutoAuthIdentity
+	exitOnErr     bool          // PersistOptions.ExitOnErr
+	removeOnStart string        // the restored file Start deletes (keep_after_import = false)
+	initial       chan struct{} // semaphore of the restored entries' first renewals (verify.go)
+	verifyWait    time.Duration // verify.go's verifyWait when 0; shortened by tests
 }
 
 type entryKind uint8
@@ -154,6 +159,9 @@ type entry struct {
 	cancel  context.CancelFunc
 	poke    chan struct{} // asks the renewer to renew now
 	st      *staticData   // kindStatic: the secret, its versions and allowed tokens
+	// unverified is set on a restored entry: it is closed by its first successful renewal, and
+	// until then the entry is not served (verify.go). Nil for an entry Vault just gave.
+	unverified chan struct{}
 }
 
 // New returns a Cache. Close it to stop its renewers.
@@ -184,6 +192,7 @@ func New(opts Options) (*Cache, error) {
 		leases:   map[string]map[*entry]struct{}{},
 		lru:      list.New(),
 		inflight: map[cacheKey]chan struct{}{},
+		initial:  make(chan struct{}, initialRenewals),
 	}
 	if c.max == 0 {
 		c.max = DefaultMaxEntries
@@ -329,6 +338,10 @@ func (c *Cache) hit(key cacheKey, req *http.Request) *http.Response {
 	}
 	if !now.Before(e.expires) {
 		c.evictLocked(e, reasonExpired, true)
+		c.mu.Unlock()
+		return nil
+	}
+	if e.unverified != nil && !c.awaitVerifiedLocked(e, req) {
 		c.mu.Unlock()
 		return nil
 	}

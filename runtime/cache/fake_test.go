@@ -36,6 +36,8 @@ type fakeVault struct {
 	ttl     map[string]int       // token or lease -> the TTL it was created with
 	wrapped int                  // requests that asked for response wrapping
 	kv      *kvFake              // KV mounts and the event stream (static_fake_test.go), when set
+	// renewHold, when set, holds every renewal (renew-self, sys/leases/renew) until it is closed.
+	renewHold chan struct{}
 }
 
 const fakeRoot = "root-fake"
@@ -108,7 +110,15 @@ func (f *fakeVault) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	delay := f.delay
 	kv := f.kv
+	hold := f.renewHold
 	f.mu.Unlock()
+	if hold != nil && (p == "auth/token/renew-self" || p == "sys/leases/renew") {
+		select {
+		case <-hold:
+		case <-r.Context().Done():
+			return
+		}
+	}
 	if kv != nil && kv.serve(w, r, body) {
 		return
 	}

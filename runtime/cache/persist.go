@@ -33,8 +33,14 @@ type PersistOptions struct {
 	// no file, starts empty and creates one).
 	KeepAfterImport bool
 	// ExitOnErr makes New fail when an existing file cannot be restored. Without it the failure is
-	// logged, the file removed, and the cache starts empty with a new file.
+	// logged, the file removed, and the cache starts empty with a new file. A file that cannot be
+	// opened at all (permission denied, an I/O error) fails New either way, and is never removed.
 	ExitOnErr bool
+	// AutoAuthIdentity is the fingerprint of the auto_auth method the auto-auth token comes from
+	// (autoauth.Config.Fingerprint), stored with the token. A restored token is given back
+	// (RestoredAutoAuthToken) only when the stored fingerprint equals this one; "" (no auto_auth, or
+	// a method that wraps its token) means no auto-auth token is restored, stored or carried over.
+	AutoAuthIdentity string
 }
 
 // FileName is the cache file in PersistOptions.Path, named as Vault Proxy's.
@@ -54,6 +60,7 @@ const (
 	metaKeyMaterial  = "retrieval-token-material" // keyMaterialSize random bytes, in the clear
 	metaCheck        = "check"                    // checkPlaintext, sealed: proves key and token at open
 	metaAutoAuth     = "auto-auth-token"          // the auto-auth token, sealed
+	metaAutoAuthID   = "auto-auth-identity"       // PersistOptions.AutoAuthIdentity of that token, sealed
 	fileVersion      = "vaultproxy-1"
 	checkPlaintext   = "vaultproxy cache file"
 	fileMode         = 0o600
@@ -82,20 +89,26 @@ type record struct {
 	Owner     string      `json:"owner,omitempty"`
 }
 
-// imported is what a cache file held: the records in creation order, and the auto-auth token.
+// imported is what a cache file held: the records in creation order, the auto-auth token and the
+// identity it was stored with.
 type imported struct {
 	tokens, leases []record
 	autoAuth       string
+	autoAuthID     string
+	// remove is the restored file, to be deleted by Cache.Start (keep_after_import = false): only
+	// once the runtime serves, so that a start that fails later (a port in use) keeps the file.
+	remove string
 }
 
 // storeOp is one write of the background writer: a record put (rec set) or delete, the auto-auth
-// token, or a flush of every entry.
+// token (autoAuth, with its identity autoAuthID), or a flush of every entry.
 type storeOp struct {
-	bucket   string
-	seq      uint64
-	rec      *record
-	autoAuth *string
-	flush    bool
+	bucket     string
+	seq        uint64
+	rec        *record
+	autoAuth   *string
+	autoAuthID string
+	flush      bool
 }
 
 // store is an open cache file and its writer. Writes are queued in order, under Cache.mu, and
@@ -126,8 +139,8 @@ func seqKey(seq uint64) []byte {
 // returns the store to write to (nil when a restored file is not kept; when it is, a new file that
 // is to receive the restored entries and then replace it, see store.replace) and what was restored
 // (nil when there was no usable file). Errors are fatal whatever o.ExitOnErr says when the token file
-// cannot be read or no new file can be created (as in Vault Proxy); restore errors only with
-// o.ExitOnErr.
+// cannot be read, the file cannot be opened (openError) or no new file can be created (as in Vault
+// Proxy); restore errors only with o.ExitOnErr.
 func openPersistence(o PersistOptions, log *slog.Logger) (*store, *imported, error) {
 	if o.Path == "" {
 		return nil, nil, errors.New("cache persist: path is required")
@@ -147,10 +160,17 @@ func openPersistence(o PersistOptions, log *slog.Logger) (*store, *imported, err
 		return nil, nil, fmt.Errorf("cache persist: creating the directory: %w", err)
 	}
 	file := filepath.Join(o.Path, FileName)
+	removeStaleNew(file+".new", log)
 	_, err = os.Stat(file)
 	switch {
 	case err == nil:
 		imp, rerr := importFile(file, jwt)
+		var oe *openError
+		if errors.As(rerr, &oe) {
+			// Not a damaged file but one this process cannot read (permissions, a read-only or
+			// failing disk): removing it would throw away a good cache.
+			return nil, nil, fmt.Errorf("cache persist: cannot open %s (left as it is, whatever exit_on_err says): %w", file, oe.err)
+		}
 		if errors.Is(rerr, bolt.ErrTimeout) {
 			// Another process holds the file: removing it would pull it from under that process.
 			return nil, nil, fmt.Errorf("cache persist: %s is in use by another process: %w", file, rerr)
@@ -176,13 +196,8 @@ func openPersistence(o PersistOptions, log *slog.Logger) (*store, *imported, err
 			st.replaces = file
 			return st, imp, nil
 		}
-		// As Vault Proxy: a restored file is deleted, and this run writes none.
-		if err := os.Remove(file); err != nil {
-			if o.ExitOnErr {
-				return nil, nil, fmt.Errorf("cache persist: removing %s after the restore (exit_on_err is set): %w", file, err)
-			}
-			log.Error("cache persist: cannot remove the restored file", "file", file, "error", err)
-		}
+		// As Vault Proxy: a restored file is deleted, and this run writes none; deleted by Start.
+		imp.remove = file
 		return nil, imp, nil
 	case !errors.Is(err, os.ErrNotExist):
 		return nil, nil, fmt.Errorf("cache persist: %w", err)
@@ -193,6 +208,19 @@ func openPersistence(o PersistOptions, log *slog.Logger) (*store, *imported, err
 	}
 	log.Info("cache persist: writing the cache to a new file", "file", file)
 	return st, nil, nil
+}
+
+// removeStaleNew removes the replacement file a crash left during a keep_after_import rewrite: its
+// records are sealed with key material no file holds any more, so it is never useful, and without
+// keep_after_import nothing else would ever remove it.
+func removeStaleNew(file string, log *slog.Logger) {
+	err := os.Remove(file)
+	switch {
+	case err == nil:
+		log.Warn("cache persist: removed a replacement file left by an interrupted run", "file", file)
+	case !errors.Is(err, os.ErrNotExist):
+		log.Warn("cache persist: cannot remove a replacement file left by an interrupted run", "file", file, "error", err)
+	}
 }
 
 // createFile creates a new cache file with new key material.
@@ -240,110 +268,6 @@ func createFile(file string, jwt []byte, log *slog.Logger) (*store, error) {
 		return nil, fmt.Errorf("cache persist: %w", err)
 	}
 	return newStore(db, seal, file, log), nil
-}
-
-// importFile reads every record of an existing cache file, read-only. Any error (not a BoltDB file,
-// another program's file, a wrong service-account token, an altered record) fails the whole
-// import: a cache is restored whole or not at all.
-func importFile(file string, jwt []byte) (imp *imported, err error) {
-	var db *bolt.DB
-	// bbolt checks the meta pages on open but panics on some corrupt data pages; a corrupt file is
-	// an error like any other here, never a crash. (Read-only, bbolt does not load the free list,
-	// where a write-mode open panics on a damaged file before it returns.)
-	defer func() {
-		if r := recover(); r != nil {
-			if db != nil {
-				db.Close()
-			}
-			imp, err = nil, fmt.Errorf("the file is corrupt: %v", r)
-		}
-	}()
-	db, err = bolt.Open(file, fileMode, &bolt.Options{Timeout: boltOpenTimeout, ReadOnly: true})
-	if err != nil {
-		return nil, fmt.Errorf("not a readable BoltDB file: %w", err)
-	}
-	defer db.Close()
-	imp = &imported{}
-	err = db.View(func(tx *bolt.Tx) error {
-		meta := tx.Bucket([]byte(bucketMeta))
-		if meta == nil {
-			return errors.New("no meta bucket: not a cache file")
-		}
-		switch v := string(meta.Get([]byte(metaVersion))); v {
-		case fileVersion:
-		case vaultProxySchema, "1":
-			return fmt.Errorf("written by Vault Proxy (schema version %s), whose file vaultproxy cannot read", v)
-		default:
-			return fmt.Errorf("unknown file version %q", v)
-		}
-		seal, err := newSealer(meta.Get([]byte(metaKeyMaterial)), jwt)
-		if err != nil {
-			return err
-		}
-		check, err := seal.open(bucketMeta, []byte(metaCheck), meta.Get([]byte(metaCheck)))
-		if err != nil || string(check) != checkPlaintext {
-			return errors.New("cannot decrypt the file: service_account_token_file holds another token than the one " +
-				"the file was written with, or the file's key material was altered")
-		}
-		if v := meta.Get([]byte(metaAutoAuth)); v != nil {
-			tok, err := seal.open(bucketMeta, []byte(metaAutoAuth), v)
-			if err != nil {
-				return fmt.Errorf("the auto-auth token record was altered: %w", err)
-			}
-			imp.autoAuth = string(tok)
-		}
-		for _, b := range []struct {
-			name string
-			into *[]record
-		}{{bucketToken, &imp.tokens}, {bucketLease, &imp.leases}} {
-			bk := tx.Bucket([]byte(b.name))
-			if bk == nil {
-				return fmt.Errorf("no %s bucket: not a cache file", b.name)
-			}
-			err := bk.ForEach(func(k, v []byte) error {
-				if len(k) != 8 {
-					return fmt.Errorf("%s record %x: malformed key", b.name, k)
-				}
-				seq := binary.BigEndian.Uint64(k)
-				pt, err := seal.open(b.name, k, v)
-				if err != nil {
-					return fmt.Errorf("%s record %d was altered: %w", b.name, seq, err)
-				}
-				var r record
-				if err := json.Unmarshal(pt, &r); err != nil {
-					return fmt.Errorf("%s record %d: %w", b.name, seq, err)
-				}
-				if err := r.check(b.name); err != nil {
-					return fmt.Errorf("%s record %d: %w", b.name, seq, err)
-				}
-				*b.into = append(*b.into, r)
-				return nil
-			})
-			if err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return imp, nil
-}
-
-// check refuses a record that could not have been written by storeOp for bucket.
-func (r *record) check(bucket string) error {
-	switch {
-	case len(r.Key) != len(cacheKey{}):
-		return errors.New("malformed cache key")
-	case bucket == bucketToken && r.Token == "":
-		return errors.New("token record without a token")
-	case bucket == bucketLease && (r.Lease == "" || r.Owner == ""):
-		return errors.New("lease record without a lease or its token")
-	case r.Duration <= 0:
-		return errors.New("record without a lease duration")
-	}
-	return nil
 }
 
 func newStore(db *bolt.DB, seal *sealer, file string, log *slog.Logger) *store {
@@ -399,8 +323,12 @@ func (st *store) apply(ops []storeOp) error {
 					}
 				}
 			case op.autoAuth != nil:
-				k := []byte(metaAutoAuth)
-				if err := tx.Bucket([]byte(bucketMeta)).Put(k, st.seal.seal(bucketMeta, k, []byte(*op.autoAuth))); err != nil {
+				meta := tx.Bucket([]byte(bucketMeta))
+				k, ki := []byte(metaAutoAuth), []byte(metaAutoAuthID)
+				if err := meta.Put(k, st.seal.seal(bucketMeta, k, []byte(*op.autoAuth))); err != nil {
+					return err
+				}
+				if err := meta.Put(ki, st.seal.seal(bucketMeta, ki, []byte(op.autoAuthID))); err != nil {
 					return err
 				}
 			case op.rec != nil:

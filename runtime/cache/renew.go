@@ -14,6 +14,11 @@ import (
 // evicted, or the cache closed).
 func (c *Cache) renew(ctx context.Context, e *entry) {
 	defer c.wg.Done()
+	release, ok := c.acquireInitial(ctx.Done(), e)
+	if !ok {
+		return
+	}
+	defer release()
 	refused := make(chan int, 1)
 	cl, err := c.renewClient(e, refused)
 	if err != nil {
@@ -78,7 +83,9 @@ func (c *Cache) renew(ctx context.Context, e *entry) {
 			c.mu.Lock()
 			e.expires = c.now().Add(time.Duration(d) * time.Second)
 			c.persistLocked(e) // the file keeps the new expiry, checked at restore
+			c.verifiedLocked(e)
 			c.mu.Unlock()
+			release()
 		}
 	}
 }

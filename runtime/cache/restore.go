@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"errors"
 	"fmt"
 	"os"
 )
@@ -20,11 +21,22 @@ func (c *Cache) openPersist(o PersistOptions) error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.store = st
+	c.store, c.autoAuthID, c.exitOnErr = st, o.AutoAuthIdentity, o.ExitOnErr
 	if imp == nil {
 		return nil
 	}
-	c.autoAuth0 = imp.autoAuth
+	c.removeOnStart = imp.remove
+	switch {
+	case imp.autoAuth == "":
+	case o.AutoAuthIdentity == "":
+		c.log.Warn("cache persist: the file holds an auto-auth token, but this configuration has no auto_auth " +
+			"method that uses one; it is not used")
+	case imp.autoAuthID != o.AutoAuthIdentity:
+		c.log.Warn("cache persist: the stored auto-auth token belongs to another auto_auth configuration " +
+			"(method, mount_path, namespace or config changed); it is not used, auto-auth logs in")
+	default:
+		c.autoAuth0 = imp.autoAuth
+	}
 	now := c.now()
 	expired := 0
 	// Static secret entries would be restored here, after the tokens and leases.
@@ -45,6 +57,7 @@ func (c *Cache) openPersist(o PersistOptions) error {
 				continue
 			}
 			c.indexLocked(e)
+			e.unverified = make(chan struct{}) // closed by its first renewal (verify.go)
 			c.restored = append(c.restored, e)
 		}
 	}
@@ -77,7 +90,7 @@ func (c *Cache) rewriteLocked(st *store) error {
 		ops = append(ops, storeOp{bucket: bucketOf(e), seq: e.seq, rec: recordLocked(e)})
 	}
 	if c.autoAuth0 != "" {
-		ops = append(ops, storeOp{autoAuth: &c.autoAuth0})
+		ops = append(ops, storeOp{autoAuth: &c.autoAuth0, autoAuthID: c.autoAuthID})
 	}
 	if err := st.apply(ops); err != nil {
 		return fmt.Errorf("cache persist: writing the restored entries to %s: %w", st.file, err)
@@ -184,13 +197,17 @@ func (c *Cache) closeStore() error {
 }
 
 // Start starts the renewers of the entries restored from the cache file; each renews at once, as a
-// new entry's does, and is evicted if Vault refuses. Without restored entries, and when called
-// again, it does nothing. New sends no request; the runtime calls Start when it starts serving.
-func (c *Cache) Start() {
+// new entry's does (at most initialRenewals at a time), and is evicted if Vault refuses. Until that
+// first renewal succeeds a restored entry is not served (verify.go). Without keep_after_import it
+// then deletes the restored file, as Vault Proxy does after its restore: only now, once the runtime
+// has bound its listeners and serves, so that a start that fails before keeps the file. The error
+// is that deletion's, returned only with exit_on_err (else logged). New sends no request; the
+// runtime calls Start when it starts serving. Calling it again does nothing.
+func (c *Cache) Start() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
-		return
+		return nil
 	}
 	for _, e := range c.restored {
 		if !e.evicted {
@@ -198,6 +215,18 @@ func (c *Cache) Start() {
 		}
 	}
 	c.restored = nil
+	file := c.removeOnStart
+	c.removeOnStart = ""
+	if file == "" {
+		return nil
+	}
+	if err := os.Remove(file); err != nil && !errors.Is(err, os.ErrNotExist) {
+		if c.exitOnErr {
+			return fmt.Errorf("cache persist: removing %s after the restore (exit_on_err is set): %w", file, err)
+		}
+		c.log.Error("cache persist: cannot remove the restored file", "file", file, "error", err)
+	}
+	return nil
 }
 
 // RestoredAutoAuthToken returns the auto-auth token of the cache file New restored from, or "".
@@ -215,8 +244,8 @@ func (c *Cache) RestoredAutoAuthToken() string {
 func (c *Cache) StoreAutoAuthToken(token string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.store == nil || c.closed || token == "" {
+	if c.store == nil || c.closed || token == "" || c.autoAuthID == "" {
 		return
 	}
-	c.store.queue(storeOp{autoAuth: &token})
+	c.store.queue(storeOp{autoAuth: &token, autoAuthID: c.autoAuthID})
 }
