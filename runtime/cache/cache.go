@@ -359,6 +359,11 @@ func hitResponse(req *http.Request, status int, header http.Header, body []byte,
 // forward sends a cacheable-looking request to Vault, marks the answer X-Cache: MISS and stores
 // it when it is a KV secret (with sr) or a renewable token or lease the cache may manage.
 func (c *Cache) forward(req *http.Request, body *reqBody, key cacheKey, op pathOp, sr *staticReq) (*http.Response, error) {
+	if sr != nil {
+		// A write or revocation through the proxy while this read is out must not be undone by it.
+		c.beginStaticRead(sr)
+		defer c.endStaticRead(sr)
+	}
 	resp, err := c.next.RoundTrip(withBody(req, body))
 	if err != nil {
 		return nil, err
