@@ -94,7 +94,8 @@ type Cache struct {
 	baseCancel context.CancelFunc
 	wg         sync.WaitGroup
 
-	static *staticCache // nil without Options.StaticSecrets
+	static  *staticCache // nil without Options.StaticSecrets
+	lruWarn warnLimiter  // size-limit evictions are warned about at most once per warnPeriod
 
 	mu       sync.Mutex
 	closed   bool
@@ -184,6 +185,7 @@ func New(opts Options) (*Cache, error) {
 		leases:   map[string]map[*entry]struct{}{},
 		lru:      list.New(),
 		inflight: map[cacheKey]chan struct{}{},
+		lruWarn:  warnLimiter{period: warnPeriod},
 	}
 	if c.max == 0 {
 		c.max = DefaultMaxEntries
@@ -483,13 +485,17 @@ func (c *Cache) maybeStore(req *http.Request, op pathOp, key cacheKey, resp *htt
 	c.trimLocked()
 }
 
-// trimLocked evicts the least recently used entries while the cache is over its limits.
+// trimLocked evicts the least recently used entries while the cache is over its limits. It warns
+// at most once per warnPeriod, with the number evicted since the last warning: a cache at its
+// limit evicts on every store, and one line each would drown the log.
 func (c *Cache) trimLocked() {
 	for c.lru.Len() > c.max || c.bytes > c.maxBytes {
 		old := c.lru.Back().Value.(*entry)
-		c.log.Warn("cache: size limit reached, evicting the least recently used entry",
-			"max_entries", c.max, "max_bytes", c.maxBytes, "entries", c.lru.Len(), "bytes", c.bytes,
-			"path", old.path, "namespace", old.namespace)
+		if n, ok := c.lruWarn.note(c.now()); ok {
+			c.log.Warn("cache: size limit reached, evicting the least recently used entries",
+				"max_entries", c.max, "max_bytes", c.maxBytes, "entries", c.lru.Len(), "bytes", c.bytes,
+				"evicted", n, "path", old.path, "namespace", old.namespace)
+		}
 		c.evictLocked(old, reasonLRU, false)
 	}
 }
