@@ -94,7 +94,8 @@ type Cache struct {
 	baseCancel context.CancelFunc
 	wg         sync.WaitGroup
 
-	static *staticCache // nil without Options.StaticSecrets
+	static  *staticCache // nil without Options.StaticSecrets
+	lruWarn warnLimiter  // size-limit evictions are warned about at most once per warnPeriod
 
 	mu       sync.Mutex
 	closed   bool
@@ -193,6 +194,7 @@ func New(opts Options) (*Cache, error) {
 		lru:      list.New(),
 		inflight: map[cacheKey]chan struct{}{},
 		initial:  make(chan struct{}, initialRenewals),
+		lruWarn:  warnLimiter{period: warnPeriod},
 	}
 	if c.max == 0 {
 		c.max = DefaultMaxEntries
@@ -372,6 +374,11 @@ func hitResponse(req *http.Request, status int, header http.Header, body []byte,
 // forward sends a cacheable-looking request to Vault, marks the answer X-Cache: MISS and stores
 // it when it is a KV secret (with sr) or a renewable token or lease the cache may manage.
 func (c *Cache) forward(req *http.Request, body *reqBody, key cacheKey, op pathOp, sr *staticReq) (*http.Response, error) {
+	if sr != nil {
+		// A write or revocation through the proxy while this read is out must not be undone by it.
+		c.beginStaticRead(sr)
+		defer c.endStaticRead(sr)
+	}
 	resp, err := c.next.RoundTrip(withBody(req, body))
 	if err != nil {
 		return nil, err
@@ -491,13 +498,17 @@ func (c *Cache) maybeStore(req *http.Request, op pathOp, key cacheKey, resp *htt
 	c.trimLocked()
 }
 
-// trimLocked evicts the least recently used entries while the cache is over its limits.
+// trimLocked evicts the least recently used entries while the cache is over its limits. It warns
+// at most once per warnPeriod, with the number evicted since the last warning: a cache at its
+// limit evicts on every store, and one line each would drown the log.
 func (c *Cache) trimLocked() {
 	for c.lru.Len() > c.max || c.bytes > c.maxBytes {
 		old := c.lru.Back().Value.(*entry)
-		c.log.Warn("cache: size limit reached, evicting the least recently used entry",
-			"max_entries", c.max, "max_bytes", c.maxBytes, "entries", c.lru.Len(), "bytes", c.bytes,
-			"path", old.path, "namespace", old.namespace)
+		if n, ok := c.lruWarn.note(c.now()); ok {
+			c.log.Warn("cache: size limit reached, evicting the least recently used entries",
+				"max_entries", c.max, "max_bytes", c.maxBytes, "entries", c.lru.Len(), "bytes", c.bytes,
+				"evicted", n, "path", old.path, "namespace", old.namespace)
+		}
 		c.evictLocked(old, reasonLRU, false)
 	}
 }

@@ -106,9 +106,7 @@ func (c *Cache) Clear(req ClearRequest) (int, error) {
 	case "token":
 		n = c.evictTokenLocked(value, reasonCleared)
 	case "token_accessor":
-		if e := c.byAcc[value]; e != nil {
-			n = c.evictLocked(e, reasonCleared, true)
-		}
+		n = c.evictAccessorLocked(value, reasonCleared)
 	case "lease":
 		if e := c.byLease[value]; e != nil {
 			n = c.evictLocked(e, reasonCleared, false)
@@ -122,8 +120,9 @@ func (c *Cache) Clear(req ClearRequest) (int, error) {
 		var victims []*entry
 		for el := c.lru.Front(); el != nil; el = el.Next() {
 			e := el.Value.(*entry)
-			if e.kind == kindStatic && staticClearMatch(e, ns, prefix) ||
-				e.kind != kindStatic && e.namespace == ns && strings.HasPrefix(e.path, prefix) {
+			// Static entries too are matched in the form they were requested in (namespace
+			// header and path), each version query included.
+			if e.namespace == ns && strings.HasPrefix(e.path, prefix) {
 				victims = append(victims, e)
 			}
 		}

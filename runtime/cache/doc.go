@@ -36,18 +36,21 @@
 // revoke-orphan (children kept), sys/leases/revoke (body or URL form), revoke-prefix and
 // revoke-force (leases by lease-ID prefix, tokens by the path they were created at), with the
 // legacy sys/revoke* aliases and with a namespace in the path. Beyond Options.MaxEntries the least
-// recently used entry is evicted with a warning, and so beyond Options.MaxBytes of cached answers.
+// recently used entry is evicted, and so beyond Options.MaxBytes of cached answers; such evictions
+// are warned about at most once per 10 seconds, with their number.
 //
-// Static secrets (Options.StaticSecrets, cache_static_secrets; static.go, static_events.go,
-// static_capabilities.go). A 2xx JSON answer of a KV mount (mount_type "kv") to a GET with a token is
-// stored under the canonical namespace and path, without the token; a GET is answered from it only
-// when Vault already answered that token for that path (the allowed tokens), and ?version=N from the
-// stored versions; any other query goes to Vault. Vault Enterprise's KV event stream (a WebSocket
-// subscribed to with the auto-auth token) re-reads a secret on each event and every secret on each
-// connection; without the stream every secret is re-read each capability refresh interval. Each
-// allowed token's read access is re-checked on that interval with sys/capabilities-self. Writes
-// through the proxy, revocations, cache-clear and the size limits cover static entries too. They
-// live in memory only: they are not written to the cache file (see below).
+// Static secrets (Options.StaticSecrets, cache_static_secrets; static.go, static_index.go,
+// static_events.go, static_refresh.go, static_capabilities.go). A 2xx JSON answer of a KV mount
+// (mount_type "kv") to a GET with a token is stored under the request's form: the canonical
+// X-Vault-Namespace header, the path as requested and the version query (none or version=N),
+// without the token; a GET is answered from it only when Vault already answered that token for that
+// very form (the allowed tokens); any other query goes to Vault. Vault Enterprise's KV event stream
+// (a WebSocket subscribed to with the auto-auth token) re-reads every entry of a secret on each
+// event, each in its own form, and every entry on each connection; without the stream every entry
+// is re-read each capability refresh interval. Each allowed token's read access is re-checked on
+// that interval with sys/capabilities-self. Writes through the proxy (and reads racing them),
+// revocations, cache-clear and the size limits cover static entries too. They live in memory only:
+// they are not written to the cache file (see below).
 //
 // Persistence (Options.Persist, cache.persist "kubernetes"): every change is written through to an
 // encrypted BoltDB file, restored by New at the next start (persist.go, persist_crypto.go,

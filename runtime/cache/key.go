@@ -130,15 +130,18 @@ func canonicalNamespace(ns string) string {
 	return b.String()
 }
 
-// requestToken is the token Vault authenticates the request with: X-Vault-Token, or, when that is
-// empty, the bearer token of the Authorization header (Vault reads it in that order).
+// requestToken is the token Vault authenticates the request with, read as Vault's
+// getTokenFromReq does: X-Vault-Token, or, when that is empty, the first Authorization value that
+// starts with exactly "Bearer " (case-sensitive: Vault ignores "bearer x", which may be meant for
+// a plugin), trimmed of spaces.
 func requestToken(h http.Header) string {
 	if t := h.Get(headerToken); t != "" {
 		return t
 	}
-	a := h.Get(headerAuthz)
-	if len(a) > 7 && strings.EqualFold(a[:7], "bearer ") {
-		return strings.TrimSpace(a[7:])
+	for _, a := range h.Values(headerAuthz) {
+		if rest, ok := strings.CutPrefix(a, "Bearer "); ok {
+			return strings.TrimSpace(rest)
+		}
 	}
 	return ""
 }

@@ -15,8 +15,9 @@ import (
 //	<prefix>_proxy_cache_evictions_total{reason}  entries removed, by reason
 //
 // reason is one of revoked, cleared, renewal_ended, renewal_failed, expired, lru, and for static
-// secrets refresh_failed, access_lost, written. The first four count static secrets too; these count
-// them alone (cache_static_secrets):
+// secrets refresh_failed, access_lost, written (a write through the proxy, or an event listing the
+// ?version=N entry's version as deleted, destroyed or undeleted). The first four count static
+// secrets too; these count them alone (cache_static_secrets):
 //
 //	<prefix>_proxy_cache_static_hits_total                KV reads answered from a static entry
 //	<prefix>_proxy_cache_static_misses_total              KV reads looked up and forwarded

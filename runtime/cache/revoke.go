@@ -44,12 +44,12 @@ func (c *Cache) applyRevocation(req *http.Request, op pathOp, body []byte) int {
 	case opRevokeSelf:
 		n = c.evictTokenLocked(requestToken(req.Header), reasonRevoked)
 	case opRevokeAccessor:
-		if e := c.byAcc[field("accessor")]; e != nil {
-			n = c.evictLocked(e, reasonRevoked, true)
-		}
+		n = c.evictAccessorLocked(field("accessor"), reasonRevoked)
 	case opRevokeOrphan:
 		if t := field("token"); t != "" {
-			n = c.orphanTokenLocked(t, reasonRevoked)
+			// Its children keep their static access; the token itself loses it now (with no entry
+			// of its own, nothing else would take it away before the next capability check).
+			n = c.orphanTokenLocked(t, reasonRevoked) + c.dropStaticTokenLocked(t, reasonRevoked)
 		}
 	case opRevokeLease:
 		id := op.arg
@@ -92,4 +92,19 @@ func (c *Cache) evictPrefixLocked(prefix, reason string) int {
 		n += c.evictLocked(e, reason, true)
 	}
 	return n
+}
+
+// evictAccessorLocked evicts the token entry with accessor, with everything created with it. When
+// the cache holds no such entry it cannot tell which token the accessor is: with static secrets,
+// every token with static access is then suspended and re-checked (recheckAllLocked), so a revoked
+// token is not served a static secret in the meantime.
+func (c *Cache) evictAccessorLocked(accessor, reason string) int {
+	if accessor == "" {
+		return 0
+	}
+	if e := c.byAcc[accessor]; e != nil {
+		return c.evictLocked(e, reason, true)
+	}
+	c.recheckAllLocked()
+	return 0
 }

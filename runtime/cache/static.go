@@ -1,12 +1,10 @@
 package cache
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -45,13 +43,16 @@ type StaticOptions struct {
 	// dropped; it doubles after each failure in a row, up to 60 times itself
 	// (DefaultEventStreamRetry when 0: 1s, then at most 1m).
 	EventStreamRetry time.Duration
+
+	// clock drives the event loop's waits (tests step it); the real clock when nil.
+	clock loopClock
 }
 
 // Eviction reasons of static entries (the "reason" label of the evictions metric).
 const (
 	reasonRefreshFailed = "refresh_failed" // no allowed token could re-read it, or it is gone (404)
 	reasonAccessLost    = "access_lost"    // its last allowed token lost read access or was revoked
-	reasonWritten       = "written"        // a write to it went through the proxy
+	reasonWritten       = "written"        // a write to it through the proxy, or a versions event naming it
 )
 
 // Results of a static refresh (the "result" label of the static refreshes metric).
@@ -60,52 +61,68 @@ const (
 	refreshEvicted = "evicted"
 )
 
-// staticCache is the static secret part of a Cache. Maps are guarded by Cache.mu.
+// staticCache is the static secret part of a Cache. Maps and tokenCaps fields are guarded by
+// Cache.mu.
 type staticCache struct {
 	opts     StaticOptions
 	interval time.Duration
 	retry    time.Duration
+	clock    loopClock
 	base     *url.URL     // Vault's address
 	client   *http.Client // to Vault, without redirects
-	byKey    map[string]*entry
-	caps     map[string]*tokenCaps // allowed token -> the static secrets it reads
-	due      chan *tokenCaps       // tokens whose capability check is due
+	byKey    map[staticKey]*entry
+	byFull   map[string]map[*entry]struct{} // staticKey.full() -> entries (events)
+	byRel    map[string]map[*entry]struct{} // staticKey.rel -> entries (writes: OSS ignores the header)
+	caps     map[string]*tokenCaps          // allowed token -> the static entries it reads
+	due      chan *tokenCaps                // tokens whose capability check is due
+	marks    staleMarks                     // writes and revocations that in-flight reads must not undo
 
 	// noForward is set once Vault said forwarding via X-Vault-Forward is disabled.
 	noForward atomic.Bool
+
+	capWarn, eventWarn warnLimiter
+}
+
+// staticKey identifies a static entry: one form of request Vault answered. The namespace header
+// and the path are kept apart: on Vault OSS, which ignores X-Vault-Namespace, "X-Vault-Namespace:
+// team1" + secret/data/x and team1/secret/data/x are different secrets. The version query is part
+// of it, so a token Vault let read the current version is never served ?version=N, nor the reverse
+// (a policy can allow or deny the version parameter alone).
+type staticKey struct {
+	ns      string // canonical X-Vault-Namespace, "" for the root namespace
+	rel     string // the path after /v1/, as requested
+	version int    // ?version=N, 0 for a read without query
+}
+
+// full is the secret's namespace-qualified path on Vault Enterprise ("ns1/secret/data/x"): what
+// events name.
+func (k staticKey) full() string { return k.ns + k.rel }
+
+// query is the request's query, "" or "version=N".
+func (k staticKey) query() string {
+	if k.version == 0 {
+		return ""
+	}
+	return "version=" + strconv.Itoa(k.version)
 }
 
 // staticData is what a static entry holds, guarded by Cache.mu.
 type staticData struct {
-	// key is the canonical namespace followed by the path without /v1/: "ns1/secret/data/foo".
-	// A read of /v1/ns1/secret/data/foo in the root namespace has the same key as a read of
-	// /v1/secret/data/foo with X-Vault-Namespace: ns1, as in Vault Proxy.
-	key string
-	// current answers a read without ?version; nil until such a read was answered.
-	current *staticResp
-	// versions answer ?version=N (KV v2): the current answer is stored under its own version too.
-	versions map[int]*staticResp
-	// tokens are the tokens Vault let read key, each with the canonical namespace it read in
-	// (the capability check and the refresh ask Vault in that namespace).
-	tokens map[string]string
+	key  staticKey
+	resp *staticResp
+	// tokens are the tokens Vault let read key, in key's own form.
+	tokens map[string]struct{}
 }
 
 // staticResp is one stored answer of Vault.
 type staticResp struct {
-	status  int
-	header  http.Header // Vault's headers with X-Cache: HIT
-	body    []byte
-	stored  time.Time
-	version int // data.metadata.version of a KV v2 answer, else 0
+	status int
+	header http.Header // Vault's headers with X-Cache: HIT
+	body   []byte
+	stored time.Time
 }
 
 func (r *staticResp) size() int64 { return int64(len(r.body)) + headerSize(r.header) }
-
-// tokenCaps are the static secrets one token was let read, each with the namespace it read in.
-type tokenCaps struct {
-	token string
-	paths map[string]string // key -> namespace
-}
 
 func (c *Cache) startStatic(o StaticOptions, autoAuth bool) error {
 	if o.CapabilityRefreshInterval < 0 || o.EventStreamRetry < 0 {
@@ -123,20 +140,29 @@ func (c *Cache) startStatic(o StaticOptions, autoAuth bool) error {
 		opts:     o,
 		interval: o.CapabilityRefreshInterval,
 		retry:    o.EventStreamRetry,
+		clock:    o.clock,
 		base:     base,
 		client: &http.Client{
 			Transport:     transport,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
-		byKey: map[string]*entry{},
-		caps:  map[string]*tokenCaps{},
-		due:   make(chan *tokenCaps),
+		byKey:     map[staticKey]*entry{},
+		byFull:    map[string]map[*entry]struct{}{},
+		byRel:     map[string]map[*entry]struct{}{},
+		caps:      map[string]*tokenCaps{},
+		due:       make(chan *tokenCaps),
+		marks:     newStaleMarks(),
+		capWarn:   warnLimiter{period: warnPeriod},
+		eventWarn: warnLimiter{period: warnPeriod},
 	}
 	if s.interval == 0 {
 		s.interval = DefaultCapabilityRefreshInterval
 	}
 	if s.retry == 0 {
 		s.retry = DefaultEventStreamRetry
+	}
+	if s.clock == nil {
+		s.clock = realClock{}
 	}
 	c.static = s
 	for range capabilityWorkers {
@@ -150,9 +176,9 @@ func (c *Cache) startStatic(o StaticOptions, autoAuth bool) error {
 
 // staticReq is a GET the static cache may answer or store.
 type staticReq struct {
-	key, ns, rel string // see staticData.key; ns is canonical, rel the path after /v1/
-	token        string
-	version      int // ?version=N, 0 for the current version
+	key   staticKey
+	token string
+	gen   uint64 // staleMarks generation when it was sent to Vault
 }
 
 // staticRequest returns the static side of req, or nil when the static cache may neither answer
@@ -169,8 +195,7 @@ func (c *Cache) staticRequest(req *http.Request, op pathOp) *staticReq {
 	if token == "" || !ok || rest == "" {
 		return nil
 	}
-	ns := canonicalNamespace(req.Header.Get(headerNamespace))
-	sr := &staticReq{key: ns + rest, ns: ns, rel: rest, token: token}
+	sr := &staticReq{key: staticKey{ns: canonicalNamespace(req.Header.Get(headerNamespace)), rel: rest}, token: token}
 	if req.URL.RawQuery != "" {
 		q, err := url.ParseQuery(req.URL.RawQuery)
 		v := q["version"]
@@ -181,24 +206,23 @@ func (c *Cache) staticRequest(req *http.Request, op pathOp) *staticReq {
 		if err != nil || n < 1 {
 			return nil
 		}
-		sr.version = n
+		sr.key.version = n
 	}
 	return sr
 }
 
-// staticHit answers sr from its static entry when the token is one Vault let read it and the
-// version asked for is stored; else nil.
+// staticHit answers sr from its static entry when the token is one Vault answered for exactly
+// that request (namespace header, path and version query) and its access is not suspended
+// pending a capability check; else nil.
 func (c *Cache) staticHit(sr *staticReq, req *http.Request) *http.Response {
 	now := c.now()
 	c.mu.Lock()
 	e := c.static.byKey[sr.key]
 	var r *staticResp
 	if e != nil {
-		if _, allowed := e.st.tokens[sr.token]; allowed {
-			r = e.st.current
-			if sr.version > 0 {
-				r = e.st.versions[sr.version]
-			}
+		_, allowed := e.st.tokens[sr.token]
+		if tc := c.static.caps[sr.token]; allowed && (tc == nil || !tc.suspended) {
+			r = e.st.resp
 		}
 	}
 	if r == nil {
@@ -212,51 +236,25 @@ func (c *Cache) staticHit(sr *staticReq, req *http.Request) *http.Response {
 	return hitResponse(req, r.status, r.header, r.body, now.Sub(r.stored))
 }
 
-// kvAnswer is the part of a KV read the static cache reads.
-type kvAnswer struct {
-	MountType string          `json:"mount_type"`
-	Data      json.RawMessage `json:"data"`
-}
-
-// parseKV returns the KV v2 version of a KV answer (0 for KV v1), and false when buf is not the
-// answer of a KV mount (mount_type "kv", as Vault Proxy checks).
-func parseKV(rel string, buf []byte) (version int, ok bool) {
-	var a kvAnswer
-	if json.Unmarshal(buf, &a) != nil || a.MountType != "kv" {
-		return 0, false
+// isKVAnswer reports whether buf is the answer of a KV mount (mount_type "kv", as Vault Proxy
+// checks).
+func isKVAnswer(buf []byte) bool {
+	var a struct {
+		MountType string `json:"mount_type"`
 	}
-	// A KV v2 read is of <mount>/data/<path> and has data.data and data.metadata.version; a KV v1
-	// secret may hold fields of any name, so both the path and the shape are checked.
-	if !strings.Contains("/"+rel, "/data/") {
-		return 0, true
-	}
-	var v2 struct {
-		Data     json.RawMessage `json:"data"`
-		Metadata struct {
-			Version json.Number `json:"version"`
-		} `json:"metadata"`
-	}
-	d := json.NewDecoder(bytes.NewReader(a.Data))
-	d.UseNumber()
-	if d.Decode(&v2) != nil || v2.Data == nil {
-		return 0, true
-	}
-	n, err := strconv.Atoi(v2.Metadata.Version.String())
-	if err != nil || n < 1 {
-		return 0, true
-	}
-	return n, true
+	return json.Unmarshal(buf, &a) == nil && a.MountType == "kv"
 }
 
 // storeStatic keeps a 2xx JSON answer to sr when it is a KV read, and adds sr's token to the
-// secret's allowed tokens: Vault has just let it read the path. It reports whether the answer was
-// a KV read (which is then never considered for the lease cache).
+// entry's allowed tokens: Vault has just let it make that request. It reports whether the answer
+// was a KV read (which is then never considered for the lease cache). Nothing is stored when a
+// write to the secret or a revocation went through the proxy after sr was sent: the answer may
+// predate it.
 func (c *Cache) storeStatic(sr *staticReq, resp *http.Response, buf []byte) bool {
-	version, ok := parseKV(sr.rel, buf)
-	if !ok {
+	if !isKVAnswer(buf) {
 		return false
 	}
-	r := &staticResp{status: resp.StatusCode, header: resp.Header.Clone(), body: buf, stored: c.now(), version: version}
+	r := &staticResp{status: resp.StatusCode, header: resp.Header.Clone(), body: buf, stored: c.now()}
 	r.header[headerCache] = []string{"HIT"}
 	delete(r.header, headerAge)
 
@@ -265,35 +263,32 @@ func (c *Cache) storeStatic(sr *staticReq, resp *http.Response, buf []byte) bool
 	if c.closed {
 		return true
 	}
+	if c.static.marks.stale(sr) {
+		c.log.Debug("cache: static answer older than a write or revocation through the proxy; not stored",
+			"path", "/v1/"+sr.key.rel, "namespace", sr.key.ns)
+		return true
+	}
 	e := c.static.byKey[sr.key]
 	if e == nil {
 		e = &entry{
 			kind:      kindStatic,
-			namespace: sr.ns,
-			path:      "/v1/" + sr.rel,
+			namespace: sr.key.ns,
+			path:      "/v1/" + sr.key.rel,
 			cancel:    func() {},
-			st:        &staticData{key: sr.key, versions: map[int]*staticResp{}, tokens: map[string]string{}},
+			st:        &staticData{key: sr.key, tokens: map[string]struct{}{}},
 		}
-		c.static.byKey[sr.key] = e
+		c.indexStaticLocked(e)
 		e.elem = c.lru.PushFront(e)
 		c.m.entries.Inc()
 		c.m.staticEntries.Inc()
 	} else {
 		c.lru.MoveToFront(e.elem)
 	}
-	switch {
-	case sr.version == 0:
-		// Vault Proxy keeps the first answer and only adds the token; Vault's newest answer is at
-		// least as fresh, so it replaces the stored one.
-		e.st.current = r
-		if version > 0 {
-			e.st.versions[version] = r
-		}
-	case version == sr.version:
-		e.st.versions[version] = r
-	}
-	e.st.tokens[sr.token] = sr.ns
-	c.addCapabilityLocked(sr.token, sr.key, sr.ns)
+	// Vault Proxy keeps the first answer and only adds the token; Vault's newest answer is at
+	// least as fresh, so it replaces the stored one.
+	e.st.resp = r
+	e.st.tokens[sr.token] = struct{}{}
+	c.addCapabilityLocked(sr.token, sr.key)
 	c.resizeStaticLocked(e)
 	return true
 }
@@ -301,13 +296,8 @@ func (c *Cache) storeStatic(sr *staticReq, resp *http.Response, buf []byte) bool
 // resizeStaticLocked recomputes e's size after a change, and applies the cache's limits.
 func (c *Cache) resizeStaticLocked(e *entry) {
 	size := int64(entryOverhead)
-	if e.st.current != nil {
-		size += e.st.current.size()
-	}
-	for _, r := range e.st.versions {
-		if r != e.st.current {
-			size += r.size()
-		}
+	if e.st.resp != nil {
+		size += e.st.resp.size()
 	}
 	for t := range e.st.tokens {
 		size += int64(len(t)) + 64
@@ -322,21 +312,14 @@ func (c *Cache) resizeStaticLocked(e *entry) {
 	c.trimLocked()
 }
 
-// unindexStaticLocked is evictLocked's part for a static entry.
-func (c *Cache) unindexStaticLocked(e *entry) {
-	if c.static.byKey[e.st.key] == e {
-		delete(c.static.byKey, e.st.key)
-	}
-	c.m.staticEntries.Dec()
-}
-
 // dropStaticTokenLocked removes token from the allowed tokens of every static secret (a revocation
-// or a cache-clear of the token) and evicts the secrets no token may read any more. It returns the
-// number evicted.
+// or a cache-clear of the token) and evicts the secrets no token may read any more. A read by the
+// token already on its way to Vault does not bring it back. It returns the number evicted.
 func (c *Cache) dropStaticTokenLocked(token, reason string) int {
 	if c.static == nil || token == "" {
 		return 0
 	}
+	c.static.marks.revokeToken(token)
 	tc := c.static.caps[token]
 	if tc == nil {
 		return 0
@@ -349,9 +332,9 @@ func (c *Cache) dropStaticTokenLocked(token, reason string) int {
 	return n
 }
 
-// removeStaticTokenLocked removes token from the allowed tokens of the secret at key, evicting it
+// removeStaticTokenLocked removes token from the allowed tokens of the entry at key, evicting it
 // when none is left; it returns the number of entries evicted.
-func (c *Cache) removeStaticTokenLocked(key, token, reason string) int {
+func (c *Cache) removeStaticTokenLocked(key staticKey, token, reason string) int {
 	e := c.static.byKey[key]
 	if e == nil {
 		return 0
@@ -373,69 +356,8 @@ func (c *Cache) resetStaticLocked() {
 		return
 	}
 	c.m.staticEntries.Sub(float64(len(c.static.byKey)))
-	c.static.byKey = map[string]*entry{}
+	c.static.byKey = map[staticKey]*entry{}
+	c.static.byFull = map[string]map[*entry]struct{}{}
+	c.static.byRel = map[string]map[*entry]struct{}{}
 	c.static.caps = map[string]*tokenCaps{}
 }
-
-// staticClearMatch reports whether cache-clear's request_path (prefix, "/v1/..."), in namespace ns
-// (canonical), names static entry e. The entry is matched on its key, the namespace followed by
-// the path, so a secret read with X-Vault-Namespace: ns1 is also cleared by namespace "" and
-// value "/v1/ns1/...", as it is the same secret.
-func staticClearMatch(e *entry, ns, prefix string) bool {
-	rel, ok := strings.CutPrefix(prefix, "/v1/")
-	return ok && strings.HasPrefix(e.st.key, ns+strings.TrimLeft(rel, "/"))
-}
-
-// afterStaticWrite evicts the static secrets a successful write through the proxy changed (without
-// the event stream, which needs Vault Enterprise, nothing else would). A write is any method but
-// GET, HEAD, OPTIONS and LIST. A KV v2 write to <mount>/data/x, delete/x, undelete/x, destroy/x or
-// metadata/x changes what both data/x and metadata/x answer; the mount is not known here, so any
-// segment of that name counts: at worst a secret is evicted that did not change, and read again.
-func (c *Cache) afterStaticWrite(req *http.Request, resp *http.Response) {
-	switch req.Method {
-	case http.MethodGet, http.MethodHead, http.MethodOptions, "LIST":
-		return
-	}
-	if resp.StatusCode/100 != 2 {
-		return
-	}
-	rest, ok := strings.CutPrefix(req.URL.Path, "/v1/")
-	rest = strings.TrimLeft(rest, "/")
-	if !ok || rest == "" {
-		return
-	}
-	ns := canonicalNamespace(req.Header.Get(headerNamespace))
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, key := range relatedKeys(ns + rest) {
-		if e := c.static.byKey[key]; e != nil {
-			c.log.Debug("cache: static secret written through the proxy; evicted", "path", e.path, "namespace", e.namespace)
-			c.evictLocked(e, reasonWritten, false)
-		}
-	}
-}
-
-// kvV2Ops are the KV v2 path segments that address the secret after them.
-var kvV2Ops = []string{"data", "metadata", "delete", "undelete", "destroy", "subkeys"}
-
-// relatedKeys is key and, for each segment of key that is a KV v2 operation, key with that segment
-// made "data" and "metadata".
-func relatedKeys(key string) []string {
-	keys := []string{key}
-	segs := strings.Split(key, "/")
-	for i, s := range segs {
-		if i == len(segs)-1 || !isKVv2Op(s) {
-			continue
-		}
-		for _, op := range []string{"data", "metadata"} {
-			if op != s {
-				alt := slices.Clone(segs)
-				alt[i] = op
-				keys = append(keys, strings.Join(alt, "/"))
-			}
-		}
-	}
-	return keys
-}
-
-func isKVv2Op(s string) bool { return slices.Contains(kvV2Ops, s) }

@@ -8,7 +8,7 @@ import (
 )
 
 // allowedTokens is the sorted allowed tokens of the static entry at key (nil when not cached).
-func (h *staticHarness) allowedTokens(key string) []string {
+func (h *staticHarness) allowedTokens(key staticKey) []string {
 	h.cache.mu.Lock()
 	defer h.cache.mu.Unlock()
 	e := h.cache.static.byKey[key]
@@ -39,7 +39,7 @@ func TestStaticCapabilityLost(t *testing.T) {
 		h.do("GET", "/v1/kv/data/foo", tok, "")
 		h.do("GET", "/v1/kv/data/foo", tok, "", "X-Vault-Namespace", "ns1")
 	}
-	if got := h.allowedTokens("kv/data/foo"); !slices.Equal(got, []string{tokA, tokB}) {
+	if got := h.allowedTokens(staticKey{rel: "kv/data/foo"}); !slices.Equal(got, []string{tokA, tokB}) {
 		t.Fatalf("allowed %v", got)
 	}
 	// B's policy no longer covers ns1/ (the capability check is asked in ns1, for kv/data/foo);
@@ -49,7 +49,7 @@ func TestStaticCapabilityLost(t *testing.T) {
 	h.kv.mu.Unlock()
 	h.kv.revoke(tokA)
 	waitFor(t, 5*time.Second, "the capability checks", func() bool {
-		return slices.Equal(h.allowedTokens("kv/data/foo"), []string{tokB}) && h.allowedTokens("ns1/kv/data/foo") == nil
+		return slices.Equal(h.allowedTokens(staticKey{rel: "kv/data/foo"}), []string{tokB}) && h.allowedTokens(staticKey{ns: "ns1/", rel: "kv/data/foo"}) == nil
 	})
 	if got := h.metric("vault_proxy_cache_evictions_total", "reason", "access_lost"); got != 1 {
 		t.Fatalf("access_lost evictions %v, want 1 (ns1/kv/data/foo)", got)

@@ -58,7 +58,8 @@ func TestStaticEventRefreshesTheSecret(t *testing.T) {
 			t.Fatalf("after the event: %q %s", r.header.Get("X-Cache"), r.raw)
 		}
 	}
-	if r := h.do("GET", "/v1/kv/data/foo?version=2", tokA, ""); r.header.Get("X-Cache") != "HIT" || r.raw != fooBody("two", 2) {
+	// The refreshed current answer does not answer ?version=2 (its own entry, its own tokens).
+	if r := h.do("GET", "/v1/kv/data/foo?version=2", tokA, ""); r.header.Get("X-Cache") != "MISS" || r.raw != fooBody("two", 2) {
 		t.Fatalf("version 2 after the event: %q %s", r.header.Get("X-Cache"), r.raw)
 	}
 	want := `{"data":{"b":"y"},"lease_duration":2764800,"lease_id":"","mount_type":"kv","renewable":false,"request_id":"r"}` + "\n"
@@ -77,40 +78,65 @@ func TestStaticEventRefreshesTheSecret(t *testing.T) {
 	}
 }
 
+// TestStaticEventInNamespace: an event for ns1/ kv/data/foo refreshes both forms that name it on
+// Vault Enterprise, each re-read in its own form with its own tokens.
 func TestStaticEventInNamespace(t *testing.T) {
-	h := newStaticHarness(t, StaticOptions{}, nil, readers)
-	h.kv.write("ns1/kv/foo", map[string]any{"v": "ns"})
+	h := newStaticHarness(t, StaticOptions{CapabilityRefreshInterval: time.Hour}, nil, func(kv *kvFake) {
+		readers(kv)
+		kv.writeLocked("ns1/kv/foo", false, map[string]any{"v": "ns"})
+	})
 	h.connected(1)
 	h.do("GET", "/v1/kv/data/foo", tokA, "", "X-Vault-Namespace", "ns1")
+	h.do("GET", "/v1/ns1/kv/data/foo", tokB, "")
 	h.kv.write("ns1/kv/foo", map[string]any{"v": "ns2"})
-	h.waitHit("/v1/ns1/kv/data/foo", tokA, fooBody("ns2", 2))
+	waitFor(t, 5*time.Second, "the refreshes", func() bool {
+		return h.metric("vault_proxy_cache_static_refreshes_total", "result", "updated") >= 2
+	})
+	if r := h.do("GET", "/v1/kv/data/foo", tokA, "", "X-Vault-Namespace", "ns1"); r.header.Get("X-Cache") != "HIT" || r.raw != fooBody("ns2", 2) {
+		t.Fatalf("header form: %q %s", r.header.Get("X-Cache"), r.raw)
+	}
+	h.waitHit("/v1/ns1/kv/data/foo", tokB, fooBody("ns2", 2))
+	// Each form was re-read as it was requested, with its own token only.
+	if a, b := h.kv.readCount(tokA, "/v1/kv/data/foo"), h.kv.readCount(tokB, "/v1/ns1/kv/data/foo"); a != 2 || b != 2 ||
+		h.kv.readCount(tokA, "/v1/ns1/kv/data/foo")+h.kv.readCount(tokB, "/v1/kv/data/foo") != 0 {
+		t.Fatalf("reads: A header form %d, B path form %d (want 2 each, none crossed)", a, b)
+	}
 	// The root namespace's kv/foo was not touched.
 	if r := h.do("GET", "/v1/kv/data/foo", tokA, ""); r.header.Get("X-Cache") != "MISS" {
 		t.Fatal("the root secret was cached by a namespaced event")
 	}
 }
 
+// TestStaticDeleteAndDestroyEvents: the ?version=N entries a delete, destroy or undelete lists are
+// evicted; the secret's other entries are re-read, each in its own form.
 func TestStaticDeleteAndDestroyEvents(t *testing.T) {
 	// Written before the subscription, so that only the events below cause re-reads.
-	h := newStaticHarness(t, StaticOptions{}, nil, func(kv *kvFake) {
+	h := newStaticHarness(t, StaticOptions{CapabilityRefreshInterval: time.Hour}, nil, func(kv *kvFake) {
 		readers(kv)
 		kv.writeLocked("kv/foo", false, map[string]any{"v": "two"})
 		kv.writeLocked("kv/foo", false, map[string]any{"v": "three"})
 	})
 	h.connected(1)
-	h.do("GET", "/v1/kv/data/foo?version=1", tokA, "")
-	h.do("GET", "/v1/kv/data/foo?version=2", tokA, "")
-	h.do("GET", "/v1/kv/data/foo", tokA, "")
+	for _, q := range []string{"?version=1", "?version=2", "?version=3", ""} {
+		h.do("GET", "/v1/kv/data/foo"+q, tokA, "")
+	}
 	for v, body := range map[int]string{1: fooBody("one", 1), 2: fooBody("two", 2), 3: fooBody("three", 3)} {
 		if r := h.do("GET", fmt.Sprintf("/v1/kv/data/foo?version=%d", v), tokA, ""); r.header.Get("X-Cache") != "HIT" || r.raw != body {
 			t.Fatalf("version %d: %q %s", v, r.header.Get("X-Cache"), r.raw)
 		}
 	}
+	updated := func(n float64) func() bool {
+		return func() bool { return h.metric("vault_proxy_cache_static_refreshes_total", "result", "updated") >= n }
+	}
+	// destroy 1 evicts ?version=1 and re-reads the three others; then delete 2 evicts ?version=2
+	// and re-reads the current one and ?version=3.
 	h.kv.versionsOp("kv/foo", "destroy", 1)
+	waitFor(t, 5*time.Second, "the refreshes", updated(3))
 	h.kv.versionsOp("kv/foo", "delete", 2)
-	waitFor(t, 5*time.Second, "the refreshes", func() bool {
-		return h.metric("vault_proxy_cache_static_refreshes_total", "result", "updated") >= 2
-	})
+	waitFor(t, 5*time.Second, "the refreshes", updated(5))
+	if got := h.metric("vault_proxy_cache_evictions_total", "reason", "written"); got != 2 || h.cache.Len() != 2 {
+		t.Fatalf("written evictions %v, %d entries; want 2, 2", got, h.cache.Len())
+	}
 	for _, v := range []int{1, 2} {
 		if r := h.do("GET", fmt.Sprintf("/v1/kv/data/foo?version=%d", v), tokA, ""); r.status != 404 || r.header.Get("X-Cache") != "MISS" {
 			t.Fatalf("version %d after delete/destroy: %d %q %s", v, r.status, r.header.Get("X-Cache"), r.raw)
@@ -119,25 +145,26 @@ func TestStaticDeleteAndDestroyEvents(t *testing.T) {
 	if r := h.do("GET", "/v1/kv/data/foo?version=3", tokA, ""); r.header.Get("X-Cache") != "HIT" || r.raw != fooBody("three", 3) {
 		t.Fatalf("version 3 was dropped: %q %s", r.header.Get("X-Cache"), r.raw)
 	}
-	// Undelete drops the version too: Vault's answer for it changed.
-	h.do("GET", "/v1/kv/data/foo?version=1", tokA, "") // 404, not stored
+	// Undelete: Vault's answer for version 2 changed (404 is not stored, so it was not cached).
 	h.kv.versionsOp("kv/foo", "undelete", 2)
-	waitFor(t, 5*time.Second, "the refresh", func() bool {
-		return h.metric("vault_proxy_cache_static_refreshes_total", "result", "updated") >= 3
-	})
+	waitFor(t, 5*time.Second, "the refresh", updated(7))
 	v2a := h.do("GET", "/v1/kv/data/foo?version=2", tokA, "")
 	v2b := h.do("GET", "/v1/kv/data/foo?version=2", tokA, "")
 	if v2a.header.Get("X-Cache") != "MISS" || v2b.header.Get("X-Cache") != "HIT" || v2b.raw != fooBody("two", 2) {
 		t.Fatalf("undeleted version 2: %q %q %s", v2a.header.Get("X-Cache"), v2b.header.Get("X-Cache"), v2b.raw)
 	}
-	// Deleting the current version: the refresh is answered 404 and the secret evicted.
+	// Deleting the current version: ?version=3 goes, the current read is answered 404 and evicted;
+	// ?version=2 is re-read and stays.
 	h.kv.versionsOp("kv/foo", "delete", 3)
-	waitFor(t, 5*time.Second, "the eviction", func() bool { return h.cache.Len() == 0 })
+	waitFor(t, 5*time.Second, "the eviction", func() bool { return h.cache.Len() == 1 })
 	if got := h.metric("vault_proxy_cache_evictions_total", "reason", "refresh_failed"); got != 1 {
 		t.Fatalf("refresh_failed evictions %v", got)
 	}
 	if r := h.do("GET", "/v1/kv/data/foo", tokA, ""); r.status != 404 || r.header.Get("X-Cache") != "MISS" {
 		t.Fatalf("deleted secret: %d %q", r.status, r.header.Get("X-Cache"))
+	}
+	if r := h.do("GET", "/v1/kv/data/foo?version=2", tokA, ""); r.header.Get("X-Cache") != "HIT" || r.raw != fooBody("two", 2) {
+		t.Fatalf("version 2 after deleting 3: %q %s", r.header.Get("X-Cache"), r.raw)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -36,6 +37,13 @@ type kvFake struct {
 	subscribeErr    string
 	redirectOnce    bool // the first subscription is answered 307 to the same path
 	forwardDisabled bool // X-Vault-Forward is refused as with allow_forwarding_via_header off
+	oss             bool // X-Vault-Namespace is ignored, as Vault OSS does (a path prefix is kept)
+	// versionParams limits the version parameter of a token's reads, as a policy's
+	// allowed_parameters {"version" = [...]} (an empty list: denied_parameters {"version" = []}).
+	versionParams map[string][]string
+	// holdGet, when set, is called with each KV read after its answer was made and before it is
+	// sent (the lock is not held): a test can let a write pass it.
+	holdGet func(r *http.Request)
 
 	subscriptions  int            // successful subscriptions
 	attempts       int            // subscription requests
@@ -103,9 +111,13 @@ func (kv *kvFake) get(f func(kv *kvFake) int) int {
 	return f(kv)
 }
 
-// splitNS returns the canonical namespace of r and the path after /v1/ without it.
-func splitNS(r *http.Request) (string, string) {
+// splitNS returns the canonical namespace of r and the path after /v1/ without it; with oss, the
+// header is ignored.
+func splitNS(r *http.Request, oss bool) (string, string) {
 	ns := canonicalNamespace(r.Header.Get("X-Vault-Namespace"))
+	if oss {
+		ns = ""
+	}
 	p := strings.TrimPrefix(r.URL.Path, "/v1/")
 	for strings.HasPrefix(p, "ns") && strings.Contains(p, "/") {
 		i := strings.IndexByte(p, '/')
@@ -117,8 +129,13 @@ func splitNS(r *http.Request) (string, string) {
 
 // serve answers the KV, capability and event paths; false for others.
 func (kv *kvFake) serve(w http.ResponseWriter, r *http.Request, body []byte) bool {
-	ns, p := splitNS(r)
+	kv.mu.Lock()
+	ns, p := splitNS(r, kv.oss)
+	kv.mu.Unlock()
 	tok := r.Header.Get("X-Vault-Token")
+	if a, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); tok == "" && ok {
+		tok = strings.TrimSpace(a) // as Vault: exactly "Bearer "
+	}
 	reply := func(status int, v any) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(status)
@@ -174,7 +191,7 @@ func (kv *kvFake) serve(w http.ResponseWriter, r *http.Request, body []byte) boo
 	}
 
 	kv.mu.Lock()
-	defer kv.mu.Unlock()
+	defer func() { kv.mu.Unlock() }() // holdGet unlocks and locks again
 	if r.Method != http.MethodGet {
 		if !kv.allowed(tok, key) {
 			fail(http.StatusForbidden, "permission denied")
@@ -198,9 +215,19 @@ func (kv *kvFake) serve(w http.ResponseWriter, r *http.Request, body []byte) boo
 		}
 		kv.forwarded++
 	}
-	if !kv.allowed(tok, key) {
+	if allowed, limited := kv.versionParams[tok]; !kv.allowed(tok, key) ||
+		limited && r.URL.Query().Has("version") && !slices.Contains(allowed, r.URL.Query().Get("version")) {
 		fail(http.StatusForbidden, "1 error occurred:\n\t* permission denied\n\n")
 		return true
+	}
+	if hold := kv.holdGet; hold != nil {
+		inner := reply
+		reply = func(status int, v any) {
+			kv.mu.Unlock()
+			hold(r)
+			kv.mu.Lock()
+			inner(status, v)
+		}
 	}
 	s := kv.secrets[key]
 	if s == nil {
@@ -226,6 +253,18 @@ func (kv *kvFake) serve(w http.ResponseWriter, r *http.Request, body []byte) boo
 	case "metadata":
 		reply(http.StatusOK, map[string]any{"request_id": "r", "data": map[string]any{
 			"current_version": s.current, "versions": len(s.versions)}, "mount_type": "kv"})
+	case "subkeys":
+		v := s.current
+		if s.versions[v] == nil || s.deleted[v] || s.destroyed[v] {
+			fail(http.StatusNotFound)
+			return true
+		}
+		sub := map[string]any{}
+		for k := range s.versions[v] {
+			sub[k] = nil
+		}
+		reply(http.StatusOK, map[string]any{"request_id": "r", "data": map[string]any{
+			"subkeys": sub, "metadata": map[string]any{"version": v}}, "mount_type": "kv"})
 	default:
 		fail(http.StatusMethodNotAllowed)
 	}
