@@ -1,10 +1,11 @@
 package runtime
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"time"
+
+	"github.com/vaultproxy/vaultproxy/internal/ctxtime"
 )
 
 // Proxier sends one prepared request to Vault and returns Vault's response, whose body the caller
@@ -59,7 +60,7 @@ func (f *forwarder) Send(sr *SendRequest) (*http.Response, error) {
 			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 			resp.Body.Close()
 		}
-		if !sleepCtx(req.Context(), retryWait(attempt)) {
+		if !ctxtime.Sleep(req.Context(), retryWait(attempt)) {
 			return nil, req.Context().Err()
 		}
 		next := req.Clone(req.Context())
@@ -108,17 +109,6 @@ const (
 func retryWait(attempt int) time.Duration {
 	d := FirstRetryWait << min(attempt, 4)
 	return min(d, MaxRetryWait)
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }
 
 // AsTransport presents a Proxier chain as an http.RoundTripper, for decorators written as transports

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/vault/api"
+
+	"github.com/vaultproxy/vaultproxy/internal/ctxtime"
 )
 
 // ErrExitAfterAuth ends Run once every sink holds the first token (exit_after_auth).
@@ -179,7 +181,7 @@ func (m *Manager) Run(ctx context.Context) error {
 			}
 			wait := b.next()
 			m.log.Warn("auto-auth login failed", "method", m.cfg.Method, "err", err, "backoff", wait.Round(time.Millisecond).String())
-			if !sleep(ctx, wait) {
+			if !ctxtime.Sleep(ctx, wait) {
 				return nil
 			}
 			continue
@@ -283,7 +285,7 @@ func (m *Manager) writeSinks(ctx context.Context, content func(*fileSink) ([]byt
 				break
 			}
 			m.log.Error("sink write failed", "path", s.cfg.Path, "err", err)
-			if !sleep(ctx, time.Second+time.Duration(attempt%3)*time.Second) {
+			if !ctxtime.Sleep(ctx, time.Second+time.Duration(attempt%3)*time.Second) {
 				return false
 			}
 		}
@@ -329,7 +331,7 @@ func (m *Manager) hold(ctx context.Context, secret *api.Secret, newCreds <-chan 
 			} else {
 				m.log.Info("auto-auth token reached its maximum TTL; logging in again")
 			}
-			if ttl == 0 && !sleep(ctx, time.Second) {
+			if ttl == 0 && !ctxtime.Sleep(ctx, time.Second) {
 				return false
 			}
 			return true
@@ -372,15 +374,4 @@ func (m *Manager) valid(ctx context.Context, token string) bool {
 		return false
 	}
 	return true
-}
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/vaultproxy/vaultproxy/internal/ctxtime"
 )
 
 // EventsPath is where Vault (Enterprise 1.16 and later) serves the KV event stream the static
@@ -108,7 +110,7 @@ type loopClock interface {
 type realClock struct{}
 
 func (realClock) Now() time.Time                                  { return time.Now() }
-func (realClock) Sleep(ctx context.Context, d time.Duration) bool { return sleepCtx(ctx, d) }
+func (realClock) Sleep(ctx context.Context, d time.Duration) bool { return ctxtime.Sleep(ctx, d) }
 
 // eventErrorClass groups stream failures for logging once.
 func eventErrorClass(err error) string {
@@ -123,17 +125,6 @@ func eventErrorClass(err error) string {
 		return "status " + strconv.Itoa(se.status)
 	}
 	return "connection"
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }
 
 // streamEvents subscribes, re-reads every static secret (events sent before the subscription are
