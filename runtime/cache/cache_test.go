@@ -404,6 +404,15 @@ func TestRevocationsEvict(t *testing.T) {
 		{"revoke parent cascades", func(h *harness, s setup) {
 			h.do("POST", "/v1/auth/token/revoke", fakeRoot, `{"token":"`+s.parent+`"}`)
 		}, 1},
+		{"revoke parent, form body", func(h *harness, s setup) {
+			h.do("POST", "/v1/auth/token/revoke", fakeRoot, "token="+s.parent, "Content-Type", "application/x-www-form-urlencoded")
+		}, 1},
+		{"revoke-accessor, form body", func(h *harness, s setup) {
+			h.do("POST", "/v1/auth/token/revoke-accessor", fakeRoot, "accessor="+s.childAcc, "Content-Type", "application/x-www-form-urlencoded")
+		}, 2},
+		{"sys/leases/revoke, form body", func(h *harness, s setup) {
+			h.do("PUT", "/v1/sys/leases/revoke", fakeRoot, "lease_id="+s.rootLease, "Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
+		}, 3},
 		{"namespaced path", func(h *harness, s setup) {
 			h.do("POST", "/v1/ns1/auth/token/revoke", fakeRoot, `{"token":"`+s.parent+`"}`)
 		}, 1},

@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -95,6 +97,14 @@ func (f *fakeVault) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	var in map[string]any
 	_ = json.Unmarshal(body, &in)
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "application/x-www-form-urlencoded" {
+		// As Vault's handler does: a form body instead of JSON.
+		form, _ := url.ParseQuery(string(body))
+		in = map[string]any{}
+		for k, v := range form {
+			in[k] = v[0]
+		}
+	}
 	str := func(k string) string { s, _ := in[k].(string); return s }
 	tok := r.Header.Get("X-Vault-Token")
 	p := strings.TrimPrefix(r.URL.Path, "/v1/")

@@ -2,7 +2,9 @@ package cache
 
 import (
 	"encoding/json"
+	"mime"
 	"net/http"
+	"net/url"
 	"strings"
 )
 
@@ -26,14 +28,22 @@ func (c *Cache) revoke(req *http.Request, op pathOp) (*http.Response, error) {
 }
 
 // applyRevocation evicts what a successful revocation revoked and returns how many entries went.
+//
+// Vault revokes a token's children with it, and the cache does not know every child (a token made
+// directly at Vault holds no entry here, yet may have read static secrets through the proxy). So a
+// revocation of a token, by token, self or accessor, or of auth/ lease prefixes, also suspends and
+// re-checks every token with static access (recheckAllLocked); revoke-orphan, whose children
+// survive, takes static access from the named token alone.
 func (c *Cache) applyRevocation(req *http.Request, op pathOp, body []byte) int {
+	fields := revocationFields(req.Header, body)
 	field := func(name string) string {
-		var m map[string]any
-		if len(body) == 0 || json.Unmarshal(body, &m) != nil {
-			return ""
+		v, ok := fields[name]
+		if !ok || v == "" {
+			c.log.Warn("cache: Vault accepted a revocation whose "+name+" the cache cannot read from the body; "+
+				"tokens with static access are re-checked, cached tokens and leases stay until their next renewal",
+				"path", req.URL.Path, "content_type", req.Header.Get("Content-Type"))
 		}
-		s, _ := m[name].(string)
-		return strings.TrimSpace(s)
+		return v
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -41,15 +51,20 @@ func (c *Cache) applyRevocation(req *http.Request, op pathOp, body []byte) int {
 	switch op.kind {
 	case opRevokeToken:
 		n = c.evictTokenLocked(field("token"), reasonRevoked)
+		c.recheckAllLocked()
 	case opRevokeSelf:
 		n = c.evictTokenLocked(requestToken(req.Header), reasonRevoked)
+		c.recheckAllLocked()
 	case opRevokeAccessor:
 		n = c.evictAccessorLocked(field("accessor"), reasonRevoked)
+		c.recheckAllLocked()
 	case opRevokeOrphan:
 		if t := field("token"); t != "" {
 			// Its children keep their static access; the token itself loses it now (with no entry
 			// of its own, nothing else would take it away before the next capability check).
 			n = c.orphanTokenLocked(t, reasonRevoked) + c.dropStaticTokenLocked(t, reasonRevoked)
+		} else {
+			c.recheckAllLocked()
 		}
 	case opRevokeLease:
 		id := op.arg
@@ -59,13 +74,52 @@ func (c *Cache) applyRevocation(req *http.Request, op pathOp, body []byte) int {
 		if e := c.byLease[id]; id != "" && e != nil {
 			n = c.evictLocked(e, reasonRevoked, false)
 		}
+		if strings.HasPrefix(strings.TrimLeft(id, "/"), "auth/") || id == "" {
+			// A token's lease ID is its login path: revoking it revokes the token and its children.
+			c.recheckAllLocked()
+		}
 	case opRevokePrefix:
 		n = c.evictPrefixLocked(op.arg, reasonRevoked)
+		if p := strings.TrimLeft(op.arg, "/"); p == "" || strings.HasPrefix(p, "auth/") || strings.HasPrefix("auth/", p) {
+			c.recheckAllLocked()
+		}
 	}
 	if n > 0 {
 		c.log.Debug("cache: evicted after revocation", "path", req.URL.Path, "entries", n)
 	}
 	return n
+}
+
+// revocationFields reads a revocation's body as Vault's HTTP handler does: a form
+// (application/x-www-form-urlencoded, the first value of each field) or, for any other content
+// type, a JSON object (string fields). Values are trimmed of spaces. An unreadable body gives none.
+func revocationFields(h http.Header, body []byte) map[string]string {
+	out := map[string]string{}
+	if len(body) == 0 {
+		return out
+	}
+	if mt, _, err := mime.ParseMediaType(h.Get("Content-Type")); err == nil && mt == "application/x-www-form-urlencoded" {
+		form, err := url.ParseQuery(string(body))
+		if err != nil {
+			return out
+		}
+		for k, v := range form {
+			if len(v) > 0 {
+				out[k] = strings.TrimSpace(v[0])
+			}
+		}
+		return out
+	}
+	var m map[string]any
+	if json.Unmarshal(body, &m) != nil {
+		return out
+	}
+	for k, v := range m {
+		if s, ok := v.(string); ok {
+			out[k] = strings.TrimSpace(s)
+		}
+	}
+	return out
 }
 
 // evictPrefixLocked is sys/leases/revoke-prefix/<p> and revoke-force/<p>: Vault revokes every lease

@@ -128,3 +128,47 @@ func TestStaticRevokeAccessor(t *testing.T) {
 		}
 	}
 }
+
+// TestStaticRevokeParent: Vault revokes a token's children with it, and the cache does not know
+// them (a child made directly at Vault holds no entry here). A revocation of a token the cache holds
+// no entry for (by token, JSON or form body, self, or an auth/ lease prefix) therefore suspends and
+// re-checks every token with static access: the revoked child is never served again, the others
+// are once their check passes.
+func TestStaticRevokeParent(t *testing.T) {
+	for _, tc := range []struct {
+		name               string
+		method, path, body string
+		token, contentType string
+	}{
+		{"revoke", "POST", "/v1/auth/token/revoke", `{"token":"hvs.parent"}`, fakeRoot, ""},
+		{"revoke, form body", "POST", "/v1/auth/token/revoke", "token=hvs.parent", fakeRoot, "application/x-www-form-urlencoded"},
+		{"revoke-self", "POST", "/v1/auth/token/revoke-self", "", fakeRoot, ""},
+		{"revoke-prefix auth/token/", "PUT", "/v1/sys/leases/revoke-prefix/auth/token/", "", fakeRoot, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newStaticHarness(t, StaticOptions{CapabilityRefreshInterval: time.Hour}, nil, readers)
+			h.do("GET", "/v1/kv/data/foo", tokA, "")
+			h.do("GET", "/v1/kv/data/foo", tokB, "")
+			if r := h.do("GET", "/v1/kv/data/foo", tokB, ""); r.header.Get("X-Cache") != "HIT" {
+				t.Fatal("setup: B not served from the cache")
+			}
+			h.kv.revoke(tokB) // Vault revokes B with its parent
+			var hdr []string
+			if tc.contentType != "" {
+				hdr = []string{"Content-Type", tc.contentType}
+			}
+			if r := h.do(tc.method, tc.path, tc.token, tc.body, hdr...); r.status/100 != 2 {
+				t.Fatalf("revocation: %d %s", r.status, r.raw)
+			}
+			if r := h.do("GET", "/v1/kv/data/foo", tokB, ""); r.header.Get("X-Cache") != "MISS" || r.status != 403 {
+				t.Fatalf("the revoked child: %d %q", r.status, r.header.Get("X-Cache"))
+			}
+			waitFor(t, 5*time.Second, "A served again after its check", func() bool {
+				return h.do("GET", "/v1/kv/data/foo", tokA, "").header.Get("X-Cache") == "HIT"
+			})
+			if r := h.do("GET", "/v1/kv/data/foo", tokB, ""); r.header.Get("X-Cache") == "HIT" {
+				t.Fatal("the revoked child served from the cache after the checks")
+			}
+		})
+	}
+}
