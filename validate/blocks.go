@@ -2,6 +2,7 @@ package validate
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/vaultproxy/vaultproxy/compile"
@@ -195,8 +196,14 @@ func persistPath(p *plan) hcl.Diagnostics {
 		return nil
 	}
 	ps, ok := c.Persist()
-	if !ok || ps.Path().Get() != "" {
+	if !ok || strings.TrimSpace(ps.Path().Get()) != "" {
 		return nil
+	}
+	if ps.Path().Get() != "" {
+		// Vault Proxy accepts it and creates a directory named by the blanks in its working directory.
+		return hcl.Diagnostics{errorAt("persist needs a path",
+			fmt.Sprintf("path is the directory of the cache file (vault-agent-cache.db) and is only blanks (%q); Vault Proxy would create a directory of that name in its working directory. Set path to a directory, an emptyDir mount say.", ps.Path().Get()),
+			ps.Path().Range(ps.DeclRange()))}
 	}
 	return hcl.Diagnostics{errorAt("persist needs a path",
 		"path is the directory of the cache file (vault-agent-cache.db) and is empty; Vault Proxy refuses this only at start-up. Set path to a directory, an emptyDir mount say.",

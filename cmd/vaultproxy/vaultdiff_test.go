@@ -88,6 +88,7 @@ var deliberate = map[string]string{
 	"compile/sink/unsupported-type":                    hStartUp,
 	"compile/persist/missing-path":                     hStartUp,
 	"validate/persist-path/empty":                      hStartUp,
+	"validate/persist-path/blank":                      hCannotWork,
 	"compile/persist/unsupported-type":                 hStartUp,
 	"compile/listener/conflicting-type":                hConflictingType,
 	"compile/method/conflicting-type":                  hConflictingType,
