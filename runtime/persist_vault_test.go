@@ -311,3 +311,145 @@ vault { address = "{{vault}}" }
 		t.Errorf("without auto_auth: identity %q, want none", got)
 	}
 }
+
+// TestPersistAutoAuthCredentialFiles: the restored auto-auth token is preloaded only for the same
+// identity, and for token_file and approle a file's content is part of it. A new token in
+// token_file_path is used (not the restored one); a new role ID logs in again; an approle secret
+// ID file deleted after reading (remove_secret_id_file_after_reading) still lets the restored token
+// be used.
+func TestPersistAutoAuthCredentialFiles(t *testing.T) {
+	dev := vaulttest.StartDev(t)
+	root := dev.Client(t)
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		t.Helper()
+		p := filepath.Join(dir, name)
+		must(os.WriteFile(p, []byte(content), 0o600))
+		return p
+	}
+	saToken := write("sa-token", "eyJhbGciOiJSUzI1NiJ9.pod.signature\n")
+	// run starts the proxy on method, waits for auto-auth's token and stops; it returns the token
+	// auto-auth used and, when lookup-self through the proxy is about that token, that token (told
+	// by its issue_time: the proxy hides the auto-auth token's id and accessor from clients).
+	run := func(name, method string) (auto, self string) {
+		t.Helper()
+		p := planFrom(t, fmt.Sprintf(`
+vault { address = "{{vault}}" }
+auto_auth {
+  %s
+}
+api_proxy { use_auto_auth_token = true }
+cache {
+  persist "kubernetes" {
+    path                       = %q
+    service_account_token_file = %q
+    keep_after_import          = true
+    exit_on_err                = true
+  }
+}
+listener "tcp" {
+  address     = "127.0.0.1:8200"
+  tls_disable = true
+}`, method, filepath.Join(dir, "cache-"+name), saToken), dev.Addr())
+		s := startPlan(t, p)
+		deadline := time.Now().Add(10 * time.Second)
+		for time.Now().Before(deadline) {
+			if tok, ok := s.rt.current().auth.mgr.Current(); ok {
+				auto = tok
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		resp, body := do(t, "GET", s.url+"/v1/auth/token/lookup-self", nil, "")
+		var out struct {
+			Data struct {
+				IssueTime string `json:"issue_time"`
+			} `json:"data"`
+		}
+		if resp.StatusCode != 200 || json.Unmarshal([]byte(body), &out) != nil {
+			t.Fatalf("lookup-self through the proxy: %d %s", resp.StatusCode, body)
+		}
+		s.stop(t)
+		if auto != "" {
+			if l, err := root.Auth().Token().Lookup(auto); err == nil && out.Data.IssueTime != "" && l.Data["issue_time"] == out.Data.IssueTime {
+				self = auto
+			}
+		}
+		return auto, self
+	}
+	newToken := func() string {
+		t.Helper()
+		s, err := root.Auth().Token().Create(&api.TokenCreateRequest{Policies: []string{"default"}, TTL: "1h"})
+		must(err)
+		return s.Auth.ClientToken
+	}
+
+	t.Run("token_file", func(t *testing.T) {
+		first, second := newToken(), newToken()
+		path := write("token", first+"\n")
+		method := fmt.Sprintf(`method "token_file" {
+    config = { token_file_path = %q }
+  }`, path)
+		if auto, self := run("token_file", method); auto != first || self != first {
+			t.Fatalf("first run: auto-auth %q, lookup-self %q; want %q", auto, self, first)
+		}
+		write("token", second+"\n")
+		if auto, self := run("token_file", method); auto != second || self != second {
+			t.Errorf("after the token file changed: auto-auth %q, lookup-self %q; want the file's %q, not the restored %q",
+				auto, self, second, first)
+		}
+	})
+
+	must(root.Sys().EnableAuthWithOptions("approle", &api.EnableAuthOptions{Type: "approle"}))
+	role := func(name string) (roleID, secretID string) {
+		t.Helper()
+		_, err := root.Logical().Write("auth/approle/role/"+name, map[string]any{"token_ttl": "1h"})
+		must(err)
+		rid, err := root.Logical().Read("auth/approle/role/" + name + "/role-id")
+		must(err)
+		sid, err := root.Logical().Write("auth/approle/role/"+name+"/secret-id", nil)
+		must(err)
+		return rid.Data["role_id"].(string), sid.Data["secret_id"].(string)
+	}
+	approle := func(name string, remove bool) string {
+		return fmt.Sprintf(`method "approle" {
+    config = {
+      role_id_file_path                   = %q
+      secret_id_file_path                 = %q
+      remove_secret_id_file_after_reading = %v
+    }
+  }`, filepath.Join(dir, name+"-role-id"), filepath.Join(dir, name+"-secret-id"), remove)
+	}
+
+	t.Run("approle role_id changed", func(t *testing.T) {
+		rid, sid := role("app")
+		write("changed-role-id", rid)
+		write("changed-secret-id", sid)
+		first, _ := run("changed", approle("changed", false))
+		rid, sid = role("other")
+		write("changed-role-id", rid)
+		write("changed-secret-id", sid)
+		if auto, self := run("changed", approle("changed", false)); auto == first || self == first || auto != self {
+			t.Errorf("after the role ID changed: auto-auth %q, lookup-self %q; want a new login, not the restored %q", auto, self, first)
+		}
+	})
+
+	t.Run("approle secret_id deleted", func(t *testing.T) {
+		rid, sid := role("kept")
+		write("kept-role-id", rid)
+		write("kept-secret-id", sid)
+		first, _ := run("kept", approle("kept", true))
+		if _, err := os.Stat(filepath.Join(dir, "kept-secret-id")); !os.IsNotExist(err) {
+			t.Fatalf("the secret ID file was not removed after reading: %v", err)
+		}
+		if auto, self := run("kept", approle("kept", true)); auto != first || self != first {
+			t.Errorf("with the secret ID file gone: auto-auth %q, lookup-self %q; want the restored %q", auto, self, first)
+		}
+	})
+}

@@ -8,6 +8,8 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"os"
+	"strings"
 	"time"
 )
 
@@ -69,21 +71,56 @@ func (nopObserver) Authenticated(bool) {}
 // Durations), and of nothing else (back-off, exit_on_err, sinks, wrap_ttl do not change who logs
 // in). The persistent cache stores it with the auto-auth token, and gives the token back at start-up
 // only to a configuration with the same fingerprint: a token of role "app" must not be used once the
-// configuration says role "other". Values are hashed as configured (file paths, not their content).
+// configuration says role "other".
+//
+// Config values name files, and for two methods a file's content is who logs in, so it is hashed
+// too (read now, as the method reads it; see credential): token_file's token (the file's token is
+// the identity: a new token in the file must not be answered with the old restored one) and
+// approle's role ID. Not approle's secret ID (remove_secret_id_file_after_reading deletes it, and a
+// restart must still be able to use the restored token), nor the jwt and kubernetes files
+// (projected service-account tokens rotate; role, mount and namespace identify the login), nor cert's
+// files (certificates are renewed; name and mount identify it).
 func (c Config) Fingerprint() string {
 	// encoding/json writes map keys sorted: the same configuration always hashes the same.
+	// Credential is omitted when empty, so the methods without one hash as before it existed and
+	// their restored tokens survive an upgrade.
 	b, err := json.Marshal(struct {
-		V         int                      `json:"v"`
-		Method    string                   `json:"method"`
-		MountPath string                   `json:"mount_path"`
-		Namespace string                   `json:"namespace"`
-		Strings   map[string]string        `json:"strings"`
-		Bools     map[string]bool          `json:"bools"`
-		Durations map[string]time.Duration `json:"durations"`
-	}{1, c.Method, c.MountPath, c.Namespace, c.Strings, c.Bools, c.Durations})
+		V          int                      `json:"v"`
+		Method     string                   `json:"method"`
+		MountPath  string                   `json:"mount_path"`
+		Namespace  string                   `json:"namespace"`
+		Strings    map[string]string        `json:"strings"`
+		Bools      map[string]bool          `json:"bools"`
+		Durations  map[string]time.Duration `json:"durations"`
+		Credential string                   `json:"credential,omitempty"`
+	}{1, c.Method, c.MountPath, c.Namespace, c.Strings, c.Bools, c.Durations, c.credential()})
 	if err != nil {
 		panic(err) // strings, bools and durations always marshal
 	}
 	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// credential is the SHA-256, in hex, of the content of the file that is the method's identity
+// (token_file's token, approle's role ID), trimmed as the method reads it; "" for the other
+// methods. An unreadable or empty file gives "unreadable", which matches no stored fingerprint
+// taken from a readable file: then nothing is preloaded and the method's own login reports the
+// file's problem.
+func (c Config) credential() string {
+	var path string
+	switch c.Method {
+	case "token_file":
+		path = c.Strings["token_file_path"]
+	case "approle":
+		path = c.Strings["role_id_file_path"]
+	default:
+		return ""
+	}
+	b, err := os.ReadFile(path)
+	v := strings.TrimSpace(string(b))
+	if err != nil || v == "" {
+		return "unreadable"
+	}
+	sum := sha256.Sum256([]byte(v))
 	return hex.EncodeToString(sum[:])
 }

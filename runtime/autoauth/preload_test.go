@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -151,5 +153,51 @@ func TestFingerprint(t *testing.T) {
 	c.Sinks = []SinkConfig{{Path: "/tmp/sink"}}
 	if c.Fingerprint() != fp {
 		t.Error("back-off, exit_on_err, wrap_ttl or sinks changed the fingerprint")
+	}
+}
+
+// TestFingerprintCredentials: the content of the file that is the identity counts (token_file's
+// token, approle's role ID); approle's secret ID does not (remove_secret_id_file_after_reading
+// deletes it), nor the rotating jwt and kubernetes token files.
+func TestFingerprintCredentials(t *testing.T) {
+	dir := t.TempDir()
+	cases := []struct {
+		name, method, key string
+		extra             map[string]string
+		file              string // the file changed or deleted
+		delete, changes   bool
+	}{
+		{"token_file token", "token_file", "token_file_path", nil, "token_file_path", false, true},
+		{"approle role_id", "approle", "role_id_file_path", map[string]string{"secret_id_file_path": "secret"}, "role_id_file_path", false, true},
+		{"approle secret_id deleted", "approle", "role_id_file_path", map[string]string{"secret_id_file_path": "secret"}, "secret_id_file_path", true, false},
+		{"jwt rotated", "jwt", "path", map[string]string{"role": "app"}, "path", false, false},
+		{"kubernetes rotated", "kubernetes", "token_path", map[string]string{"role": "app"}, "token_path", false, false},
+	}
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := Config{Method: c.method, MountPath: "auth/" + c.method, Strings: map[string]string{}}
+			cfg.Strings[c.key] = file(t, dir, fmt.Sprintf("cred%d", i), "first\n")
+			for k, v := range c.extra {
+				cfg.Strings[k] = file(t, dir, fmt.Sprintf("%s%d", v, i), v)
+			}
+			fp := cfg.Fingerprint()
+			if c.delete {
+				if err := os.Remove(cfg.Strings[c.file]); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				file(t, dir, filepath.Base(cfg.Strings[c.file]), "second")
+			}
+			if changed := cfg.Fingerprint() != fp; changed != c.changes {
+				t.Errorf("fingerprint changed: %v, want %v", changed, c.changes)
+			}
+			// The file's content is trimmed, as the method reads it.
+			if !c.delete {
+				file(t, dir, filepath.Base(cfg.Strings[c.file]), "  first  \n")
+				if cfg.Fingerprint() != fp {
+					t.Error("the same credential with other white space changed the fingerprint")
+				}
+			}
+		})
 	}
 }

@@ -281,7 +281,7 @@ func (c *Cache) cached(req *http.Request, op pathOp, sr *staticReq) (*http.Respo
 		return c.next.RoundTrip(withBody(req, body))
 	}
 	key := computeKey(req, body.buf)
-	if resp := c.lookup(key, req, sr); resp != nil {
+	if resp := c.lookup(key, req, sr, true); resp != nil {
 		return resp, nil
 	}
 
@@ -299,7 +299,9 @@ func (c *Cache) cached(req *http.Request, op pathOp, sr *staticReq) (*http.Respo
 		case <-req.Context().Done():
 			return nil, req.Context().Err()
 		}
-		if resp := c.lookup(key, req, sr); resp != nil {
+		// No second wait for an unverified entry: this request waited for it in its first lookup,
+		// and the leader's answer, when Vault gave one, has replaced it (maybeStore).
+		if resp := c.lookup(key, req, sr, false); resp != nil {
 			return resp, nil
 		}
 		// The leader's answer was not cached (an error, a non-renewable token...): such answers
@@ -316,10 +318,10 @@ func (c *Cache) cached(req *http.Request, op pathOp, sr *staticReq) (*http.Respo
 }
 
 // lookup answers from a token or lease entry, then from a static entry, as Vault Proxy looks them
-// up; nil when neither answers.
-func (c *Cache) lookup(key cacheKey, req *http.Request, sr *staticReq) *http.Response {
+// up; nil when neither answers. wait is hit's.
+func (c *Cache) lookup(key cacheKey, req *http.Request, sr *staticReq, wait bool) *http.Response {
 	if !c.disabled {
-		if resp := c.hit(key, req); resp != nil {
+		if resp := c.hit(key, req, wait); resp != nil {
 			return resp
 		}
 	}
@@ -329,8 +331,9 @@ func (c *Cache) lookup(key cacheKey, req *http.Request, sr *staticReq) *http.Res
 	return nil
 }
 
-// hit returns a response built from the entry for key, or nil.
-func (c *Cache) hit(key cacheKey, req *http.Request) *http.Response {
+// hit returns a response built from the entry for key, or nil. An unverified restored entry is
+// waited for (verify.go) only with wait; either way its renewer is asked to try again now.
+func (c *Cache) hit(key cacheKey, req *http.Request, wait bool) *http.Response {
 	now := c.now()
 	c.mu.Lock()
 	e := c.byKey[key]
@@ -343,9 +346,15 @@ func (c *Cache) hit(key cacheKey, req *http.Request) *http.Response {
 		c.mu.Unlock()
 		return nil
 	}
-	if e.unverified != nil && !c.awaitVerifiedLocked(e, req) {
-		c.mu.Unlock()
-		return nil
+	if e.unverified != nil && !c.awaitVerifiedLocked(e, req, wait) {
+		// Vault's answer to another request may have replaced e while this one waited: serve that
+		// rather than ask Vault for yet another token or lease.
+		n := c.byKey[key]
+		if n == nil || n == e || n.unverified != nil || !now.Before(n.expires) {
+			c.mu.Unlock()
+			return nil
+		}
+		e = n
 	}
 	c.lru.MoveToFront(e.elem)
 	c.mu.Unlock()
@@ -483,7 +492,11 @@ func (c *Cache) maybeStore(req *http.Request, op pathOp, key cacheKey, resp *htt
 
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.closed || c.byKey[key] != nil {
+	if c.closed {
+		return
+	}
+	old := c.byKey[key]
+	if old != nil && old.unverified == nil {
 		return
 	}
 	// The managed check happens under the lock, so a revocation of the parent that raced with
@@ -493,6 +506,15 @@ func (c *Cache) maybeStore(req *http.Request, op pathOp, key cacheKey, resp *htt
 	}
 	if e.kind == kindToken && c.byToken[e.token] != nil || e.kind == kindLease && c.byLease[e.lease] != nil {
 		return
+	}
+	if old != nil {
+		// A restored entry Vault has not confirmed yet (verify.go) while Vault has just answered
+		// its request: the fresh answer is the one to serve, else every request for it waits and
+		// creates a new token or lease at Vault until the renewer gets through. The old token or
+		// lease is not revoked: it was probably still valid (Vault Proxy would have served it), a
+		// client may hold it from before the restart, and its child entries stay (no cascade);
+		// Vault expires it when nobody renews it.
+		c.evictLocked(old, reasonReplaced, false)
 	}
 	c.insertLocked(e)
 	c.trimLocked()
@@ -583,6 +605,7 @@ const (
 	reasonRenewalFailed = "renewal_failed" // Vault refused a renewal (revoked elsewhere) or gave up
 	reasonExpired       = "expired"        // found expired when looked up
 	reasonLRU           = "lru"            // beyond MaxEntries
+	reasonReplaced      = "replaced"       // an unverified restored entry, by Vault's fresh answer
 )
 
 // evictLocked removes e. With cascade, a token's child tokens and leases go too (Vault revokes

@@ -40,6 +40,8 @@ type fakeVault struct {
 	kv      *kvFake              // KV mounts and the event stream (static_fake_test.go), when set
 	// renewHold, when set, holds every renewal (renew-self, sys/leases/renew) until it is closed.
 	renewHold chan struct{}
+	// down answers every request 503, as a sealed Vault does.
+	down bool
 }
 
 const fakeRoot = "root-fake"
@@ -121,7 +123,14 @@ func (f *fakeVault) serve(w http.ResponseWriter, r *http.Request) {
 	delay := f.delay
 	kv := f.kv
 	hold := f.renewHold
+	down := f.down
 	f.mu.Unlock()
+	if down {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_ = json.NewEncoder(w).Encode(map[string]any{"errors": []string{"Vault is sealed"}})
+		return
+	}
 	if hold != nil && (p == "auth/token/renew-self" || p == "sys/leases/renew") {
 		select {
 		case <-hold:

@@ -14,7 +14,8 @@ import (
 //	<prefix>_proxy_cache_entries                  entries held now
 //	<prefix>_proxy_cache_evictions_total{reason}  entries removed, by reason
 //
-// reason is one of revoked, cleared, renewal_ended, renewal_failed, expired, lru, and for static
+// reason is one of revoked, cleared, renewal_ended, renewal_failed, expired, lru, replaced (an
+// unverified restored entry replaced by Vault's fresh answer), and for static
 // secrets refresh_failed, access_lost, written (a write through the proxy, or an event listing the
 // ?version=N entry's version as deleted, destroyed or undeleted). The first four count static
 // secrets too; these count them alone (cache_static_secrets):
@@ -78,7 +79,7 @@ func newMetrics(reg prometheus.Registerer, prefix string, static bool) (*metrics
 			Help: "1 while the cache is subscribed to Vault's KV event stream, else 0.",
 		}),
 	}
-	for _, r := range []string{reasonRevoked, reasonCleared, reasonRenewalEnded, reasonRenewalFailed, reasonExpired, reasonLRU} {
+	for _, r := range []string{reasonRevoked, reasonCleared, reasonRenewalEnded, reasonRenewalFailed, reasonExpired, reasonLRU, reasonReplaced} {
 		m.evictions.WithLabelValues(r)
 	}
 	if static {

@@ -103,3 +103,93 @@ func TestPersistInitialRenewalsBounded(t *testing.T) {
 		return f.fake.count("PUT /v1/auth/token/renew-self")-before >= n
 	})
 }
+
+// TestPersistVerifyAfterOutage: Vault is down when the proxy starts, so the restored token's first
+// renewal fails. Once Vault is back, a request for the entry has the renewer try again at once
+// (not on a back-off of tens of seconds): it is a HIT with the restored answer, and no new token
+// is created at Vault.
+func TestPersistVerifyAfterOutage(t *testing.T) {
+	f := newPersistFixture(t)
+	h := f.mustRun(f.opts(true, true), nil)
+	tok := h.do("POST", "/v1/auth/token/create", fakeRoot, createBody)
+	h.closeCache()
+
+	f.fake.set(func() { f.fake.down = true })
+	h2 := f.mustRun(f.opts(true, true), nil)
+	h2.cache.verifyWait = 2 * time.Second
+	before := f.fake.count("PUT /v1/auth/token/renew-self")
+	h2.start()
+	waitFor(t, 5*time.Second, "a failed first renewal", func() bool {
+		return f.fake.count("PUT /v1/auth/token/renew-self") > before
+	})
+	time.Sleep(200 * time.Millisecond) // the renewer is in its back-off
+	f.fake.set(func() { f.fake.down = false })
+	creates := f.fake.count("POST /v1/auth/token/create")
+	for i := range 2 {
+		start := time.Now()
+		r := h2.do("POST", "/v1/auth/token/create", fakeRoot, createBody)
+		if took := time.Since(start); r.header.Get("X-Cache") != "HIT" || r.raw != tok.raw || took > time.Second {
+			t.Errorf("request %d after Vault came back: X-Cache %q after %v; want a HIT with the restored answer at once",
+				i+1, r.header.Get("X-Cache"), took)
+		}
+	}
+	if n := f.fake.count("POST /v1/auth/token/create") - creates; n != 0 {
+		t.Errorf("%d tokens created at Vault, want none", n)
+	}
+}
+
+// TestPersistUnverifiedReplaced: the restored token's renewals do not get through, but Vault
+// answers the request itself. Concurrent identical requests each wait for the restored entry at
+// most once; Vault's answer to the one forwarded replaces the unverified entry, so the others and
+// every later request are HITs with it, and exactly one new token is created.
+func TestPersistUnverifiedReplaced(t *testing.T) {
+	f := newPersistFixture(t)
+	h := f.mustRun(f.opts(true, true), nil)
+	tok := h.do("POST", "/v1/auth/token/create", fakeRoot, createBody)
+	h.closeCache()
+
+	f.holdRenewals(t)
+	h2 := f.mustRun(f.opts(true, true), nil)
+	const wait = 500 * time.Millisecond
+	h2.cache.verifyWait = wait
+	h2.start()
+	creates := f.fake.count("POST /v1/auth/token/create")
+	type answer struct {
+		r    result
+		took time.Duration
+	}
+	const n = 4
+	answers := make(chan answer, n)
+	for range n {
+		go func() {
+			start := time.Now()
+			r := h2.do("POST", "/v1/auth/token/create", fakeRoot, createBody)
+			answers <- answer{r, time.Since(start)}
+		}()
+	}
+	fresh := ""
+	for range n {
+		a := <-answers
+		if a.took > wait+wait/2 {
+			t.Errorf("a request took %v: it waited for the restored entry more than once (verifyWait %v)", a.took, wait)
+		}
+		if a.r.raw == tok.raw {
+			t.Error("the unverified restored answer was served")
+		}
+		if a.r.header.Get("X-Cache") == "MISS" {
+			fresh = a.r.raw
+		}
+	}
+	if got := f.fake.count("POST /v1/auth/token/create") - creates; got != 1 {
+		t.Errorf("%d tokens created at Vault, want 1", got)
+	}
+	start := time.Now()
+	r := h2.do("POST", "/v1/auth/token/create", fakeRoot, createBody)
+	if r.header.Get("X-Cache") != "HIT" || r.raw != fresh || time.Since(start) > wait/2 {
+		t.Errorf("the next request: X-Cache %q after %v; want a HIT with Vault's fresh answer at once",
+			r.header.Get("X-Cache"), time.Since(start))
+	}
+	if got := h2.metric("vault_proxy_cache_evictions_total", "reason", "replaced"); got != 1 {
+		t.Errorf("%v evictions with reason replaced, want 1", got)
+	}
+}

@@ -10,15 +10,11 @@ import (
 
 // renew keeps e alive with an api.LifetimeWatcher and evicts it when renewal ends (max TTL
 // reached), fails, or Vault refuses a renewal with a 4xx (the token or lease was revoked outside
-// the proxy: the watcher itself would wait for the expiry). It returns when ctx ends (the entry was
-// evicted, or the cache closed).
+// the proxy: the watcher itself would wait for the expiry). A restored entry's first renewal is
+// verify's (verify.go), before the watcher starts. It returns when ctx ends (the entry was evicted,
+// or the cache closed).
 func (c *Cache) renew(ctx context.Context, e *entry) {
 	defer c.wg.Done()
-	release, ok := c.acquireInitial(ctx.Done(), e)
-	if !ok {
-		return
-	}
-	defer release()
 	refused := make(chan int, 1)
 	cl, err := c.renewClient(e, refused)
 	if err != nil {
@@ -26,13 +22,29 @@ func (c *Cache) renew(ctx context.Context, e *entry) {
 		c.evict(e, reasonRenewalFailed, true)
 		return
 	}
+	duration := e.duration
+	c.mu.Lock()
+	restored := e.unverified != nil
+	c.mu.Unlock()
+	if restored {
+		// A restored entry's first renewal (verify.go), then the watcher as for any entry.
+		d, ok := c.verify(ctx, e, cl)
+		if !ok {
+			return
+		}
+		duration = d
+		select {
+		case <-refused: // answers seen while verifying were handled there
+		default:
+		}
+	}
 	var secret *api.Secret
 	if e.kind == kindToken {
 		secret = &api.Secret{Auth: &api.SecretAuth{
-			ClientToken: e.token, Accessor: e.accessor, Renewable: true, LeaseDuration: e.duration,
+			ClientToken: e.token, Accessor: e.accessor, Renewable: true, LeaseDuration: duration,
 		}}
 	} else {
-		secret = &api.Secret{LeaseID: e.lease, Renewable: true, LeaseDuration: e.duration}
+		secret = &api.Secret{LeaseID: e.lease, Renewable: true, LeaseDuration: duration}
 	}
 	// A watcher renews at once when it starts; a poke starts a new one.
 	start := func() (*api.LifetimeWatcher, error) {
@@ -83,9 +95,7 @@ func (c *Cache) renew(ctx context.Context, e *entry) {
 			c.mu.Lock()
 			e.expires = c.now().Add(time.Duration(d) * time.Second)
 			c.persistLocked(e) // the file keeps the new expiry, checked at restore
-			c.verifiedLocked(e)
 			c.mu.Unlock()
-			release()
 		}
 	}
 }
