@@ -407,6 +407,9 @@ func TestRevocationsEvict(t *testing.T) {
 		{"revoke parent, form body", func(h *harness, s setup) {
 			h.do("POST", "/v1/auth/token/revoke", fakeRoot, "token="+s.parent, "Content-Type", "application/x-www-form-urlencoded")
 		}, 1},
+		{"revoke parent, JSON body sent as a form (curl -d)", func(h *harness, s setup) {
+			h.do("POST", "/v1/auth/token/revoke", fakeRoot, ` {"token":"`+s.parent+`"}`, "Content-Type", "application/x-www-form-urlencoded")
+		}, 1},
 		{"revoke-accessor, form body", func(h *harness, s setup) {
 			h.do("POST", "/v1/auth/token/revoke-accessor", fakeRoot, "accessor="+s.childAcc, "Content-Type", "application/x-www-form-urlencoded")
 		}, 2},

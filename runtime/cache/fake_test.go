@@ -99,7 +99,8 @@ func (f *fakeVault) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	var in map[string]any
 	_ = json.Unmarshal(body, &in)
-	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "application/x-www-form-urlencoded" {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "application/x-www-form-urlencoded" &&
+		!strings.HasPrefix(strings.TrimSpace(string(body)), "{") {
 		// As Vault's handler does: a form body instead of JSON.
 		form, _ := url.ParseQuery(string(body))
 		in = map[string]any{}

@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"bytes"
 	"encoding/json"
 	"mime"
 	"net/http"
@@ -90,22 +91,26 @@ func (c *Cache) applyRevocation(req *http.Request, op pathOp, body []byte) int {
 	return n
 }
 
-// revocationFields reads a revocation's body as Vault's HTTP handler does: a form
-// (application/x-www-form-urlencoded, the first value of each field) or, for any other content
-// type, a JSON object (string fields). Values are trimmed of spaces. An unreadable body gives none.
+// revocationFields reads a revocation's body as Vault's HTTP handler does (isForm in its
+// http/logical.go): a form (the first value of each field) when the content type is
+// application/x-www-form-urlencoded and the body, past leading white space, does not start with
+// "{" or "[" (curl -d sends JSON with that content type); otherwise a JSON object (string fields).
+// Values are taken as sent, untrimmed, as Vault takes them. An unreadable body gives none.
 func revocationFields(h http.Header, body []byte) map[string]string {
 	out := map[string]string{}
 	if len(body) == 0 {
 		return out
 	}
-	if mt, _, err := mime.ParseMediaType(h.Get("Content-Type")); err == nil && mt == "application/x-www-form-urlencoded" {
+	trimmed := bytes.TrimLeft(body, " \t\r\n")
+	looksJSON := len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '[')
+	if mt, _, err := mime.ParseMediaType(h.Get("Content-Type")); err == nil && mt == "application/x-www-form-urlencoded" && !looksJSON {
 		form, err := url.ParseQuery(string(body))
 		if err != nil {
 			return out
 		}
 		for k, v := range form {
 			if len(v) > 0 {
-				out[k] = strings.TrimSpace(v[0])
+				out[k] = v[0]
 			}
 		}
 		return out
@@ -116,7 +121,7 @@ func revocationFields(h http.Header, body []byte) map[string]string {
 	}
 	for k, v := range m {
 		if s, ok := v.(string); ok {
-			out[k] = strings.TrimSpace(s)
+			out[k] = s
 		}
 	}
 	return out
