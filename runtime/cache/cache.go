@@ -511,10 +511,11 @@ func (c *Cache) maybeStore(req *http.Request, op pathOp, key cacheKey, resp *htt
 		// A restored entry Vault has not confirmed yet (verify.go) while Vault has just answered
 		// its request: the fresh answer is the one to serve, else every request for it waits and
 		// creates a new token or lease at Vault until the renewer gets through. The old token or
-		// lease is not revoked: it was probably still valid (Vault Proxy would have served it), a
-		// client may hold it from before the restart, and its child entries stay (no cascade);
-		// Vault expires it when nobody renews it.
-		c.evictLocked(old, reasonReplaced, false)
+		// lease is not revoked: it was probably still valid (Vault Proxy would have served it) and
+		// a client may hold it from before the restart. Nobody renews it any more, so Vault
+		// revokes it, and its children, at the end of its TTL: its child entries go with it now
+		// (cascade), rather than be served after Vault revoked them.
+		c.evictLocked(old, reasonReplaced, true)
 	}
 	c.insertLocked(e)
 	c.trimLocked()

@@ -193,3 +193,32 @@ func TestPersistUnverifiedReplaced(t *testing.T) {
 		t.Errorf("%v evictions with reason replaced, want 1", got)
 	}
 }
+
+// TestPersistReplacedTokenTakesItsChildren: a restored token replaced by Vault's fresh answer is no
+// longer renewed, so Vault revokes it and its children at the end of its TTL: its restored child's
+// entry goes with it instead of being served after that.
+func TestPersistReplacedTokenTakesItsChildren(t *testing.T) {
+	f := newPersistFixture(t)
+	h := f.mustRun(f.opts(true, true), nil)
+	parent := h.do("POST", "/v1/auth/token/create", fakeRoot, createBody).str("auth", "client_token")
+	if r := h.do("POST", "/v1/auth/token/create", parent, createBody); r.header.Get("X-Cache") != "MISS" {
+		t.Fatalf("setup: child X-Cache %q", r.header.Get("X-Cache"))
+	}
+	h.closeCache()
+
+	f.holdRenewals(t)
+	h2 := f.mustRun(f.opts(true, true), nil)
+	h2.cache.verifyWait = 200 * time.Millisecond
+	h2.start()
+	if h2.cache.Len() != 2 {
+		t.Fatalf("%d entries restored, want 2", h2.cache.Len())
+	}
+	// Vault answers the parent's request: the fresh answer replaces the restored parent.
+	h2.do("POST", "/v1/auth/token/create", fakeRoot, createBody)
+	if got := h2.metric("vault_proxy_cache_evictions_total", "reason", "replaced"); got != 2 {
+		t.Fatalf("%v evictions with reason replaced, want 2 (the parent and its child)", got)
+	}
+	if h2.cache.Len() != 1 {
+		t.Fatalf("%d entries, want 1 (the fresh token)", h2.cache.Len())
+	}
+}
