@@ -80,7 +80,15 @@ func (nopObserver) Authenticated(bool) {}
 // restart must still be able to use the restored token), nor the jwt and kubernetes files
 // (projected service-account tokens rotate; role, mount and namespace identify the login), nor cert's
 // files (certificates are renewed; name and mount identify it).
+//
+// When that file is unreadable or empty at start-up, Fingerprint is "": the persistent cache then
+// neither preloads, stores nor carries an auto-auth token for this run, since the token a later
+// login gets (once the file appears) could not be told from another identity's.
 func (c Config) Fingerprint() string {
+	cred, ok := c.credential()
+	if !ok {
+		return ""
+	}
 	// encoding/json writes map keys sorted: the same configuration always hashes the same.
 	// Credential is omitted when empty, so the methods without one hash as before it existed and
 	// their restored tokens survive an upgrade.
@@ -93,7 +101,7 @@ func (c Config) Fingerprint() string {
 		Bools      map[string]bool          `json:"bools"`
 		Durations  map[string]time.Duration `json:"durations"`
 		Credential string                   `json:"credential,omitempty"`
-	}{1, c.Method, c.MountPath, c.Namespace, c.Strings, c.Bools, c.Durations, c.credential()})
+	}{1, c.Method, c.MountPath, c.Namespace, c.Strings, c.Bools, c.Durations, cred})
 	if err != nil {
 		panic(err) // strings, bools and durations always marshal
 	}
@@ -103,10 +111,9 @@ func (c Config) Fingerprint() string {
 
 // credential is the SHA-256, in hex, of the content of the file that is the method's identity
 // (token_file's token, approle's role ID), trimmed as the method reads it; "" for the other
-// methods. An unreadable or empty file gives "unreadable", which matches no stored fingerprint
-// taken from a readable file: then nothing is preloaded and the method's own login reports the
-// file's problem.
-func (c Config) credential() string {
+// methods. ok is false when that file is unreadable or empty at start-up: then no identity can be
+// told, and Fingerprint is "" (see there).
+func (c Config) credential() (sum string, ok bool) {
 	var path string
 	switch c.Method {
 	case "token_file":
@@ -114,13 +121,13 @@ func (c Config) credential() string {
 	case "approle":
 		path = c.Strings["role_id_file_path"]
 	default:
-		return ""
+		return "", true
 	}
 	b, err := os.ReadFile(path)
 	v := strings.TrimSpace(string(b))
 	if err != nil || v == "" {
-		return "unreadable"
+		return "", false
 	}
-	sum := sha256.Sum256([]byte(v))
-	return hex.EncodeToString(sum[:])
+	h := sha256.Sum256([]byte(v))
+	return hex.EncodeToString(h[:]), true
 }

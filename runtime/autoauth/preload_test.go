@@ -124,9 +124,10 @@ func TestPreloadedToken(t *testing.T) {
 // TestFingerprint: the fingerprint changes with who logs in (method, mount, namespace, config
 // values) and not with how (back-off, exit_on_err, wrap_ttl, sinks).
 func TestFingerprint(t *testing.T) {
+	role := file(t, t.TempDir(), "role", "role-id-1")
 	base := func() Config {
 		return Config{Method: "approle", MountPath: "auth/approle", Namespace: "org-a/",
-			Strings:   map[string]string{"role_id_file_path": "/etc/role", "role": "app"},
+			Strings:   map[string]string{"role_id_file_path": role, "role": "app"},
 			Bools:     map[string]bool{"remove_secret_id_file_after_reading": false},
 			Durations: map[string]time.Duration{}}
 	}
@@ -196,6 +197,21 @@ func TestFingerprintCredentials(t *testing.T) {
 				file(t, dir, filepath.Base(cfg.Strings[c.file]), "  first  \n")
 				if cfg.Fingerprint() != fp {
 					t.Error("the same credential with other white space changed the fingerprint")
+				}
+			}
+			// An identity file that cannot be read at start-up gives no fingerprint at all: a token
+			// logged in later, once it appears, must not be stored under a constant that a later
+			// start with the file missing again would match.
+			if c.changes {
+				if err := os.Remove(cfg.Strings[c.key]); err != nil {
+					t.Fatal(err)
+				}
+				if got := cfg.Fingerprint(); got != "" {
+					t.Errorf("with %s missing the fingerprint is %q, want none", c.key, got)
+				}
+				file(t, dir, filepath.Base(cfg.Strings[c.key]), "   \n")
+				if got := cfg.Fingerprint(); got != "" {
+					t.Errorf("with %s blank the fingerprint is %q, want none", c.key, got)
 				}
 			}
 		})
