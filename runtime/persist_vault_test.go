@@ -294,21 +294,31 @@ vault { address = "{{vault}}" }
   }
 }`, extra, roleFile)
 	}
-	app := identity(method("/etc/role-app", ""))
+	dir := t.TempDir()
+	roleApp, roleOther := filepath.Join(dir, "role-app"), filepath.Join(dir, "role-other")
+	for path, id := range map[string]string{roleApp: "role-id-app", roleOther: "role-id-other"} {
+		if err := os.WriteFile(path, []byte(id), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	app := identity(method(roleApp, ""))
 	if len(app) != 64 {
 		t.Fatalf("identity %q: want a SHA-256 in hex", app)
 	}
-	if got := identity(method("/etc/role-app", `min_backoff = "2s"`)); got != app {
+	if got := identity(method(roleApp, `min_backoff = "2s"`)); got != app {
 		t.Error("min_backoff changed the identity")
 	}
-	if got := identity(method("/etc/role-other", "")); got == app {
+	if got := identity(method(roleOther, "")); got == app {
 		t.Error("another role_id file kept the identity")
 	}
-	if got := identity(method("/etc/role-app", `wrap_ttl = "5m"`)); got != "" {
+	if got := identity(method(roleApp, `wrap_ttl = "5m"`)); got != "" {
 		t.Errorf("with wrap_ttl: identity %q, want none", got)
 	}
 	if got := identity(persist); got != "" {
 		t.Errorf("without auto_auth: identity %q, want none", got)
+	}
+	if got := identity(method(filepath.Join(dir, "missing"), "")); got != "" {
+		t.Errorf("with the role_id file missing: identity %q, want none", got)
 	}
 }
 
