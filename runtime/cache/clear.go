@@ -106,7 +106,11 @@ func (c *Cache) Clear(req ClearRequest) (int, error) {
 	case "token":
 		n = c.evictTokenLocked(value, reasonCleared)
 	case "token_accessor":
-		n = c.evictAccessorLocked(value, reasonCleared)
+		var known bool
+		if n, known = c.evictAccessorLocked(value, reasonCleared); !known {
+			// Which token it was is unknown: every token with static access is re-checked.
+			c.recheckAllLocked()
+		}
 	case "lease":
 		if e := c.byLease[value]; e != nil {
 			n = c.evictLocked(e, reasonCleared, false)

@@ -49,23 +49,20 @@ func (c *Cache) applyRevocation(req *http.Request, op pathOp, body []byte) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	n := 0
+	recheck := true // whether the revocation may have revoked tokens the cache does not know
 	switch op.kind {
 	case opRevokeToken:
 		n = c.evictTokenLocked(field("token"), reasonRevoked)
-		c.recheckAllLocked()
 	case opRevokeSelf:
 		n = c.evictTokenLocked(requestToken(req.Header), reasonRevoked)
-		c.recheckAllLocked()
 	case opRevokeAccessor:
-		n = c.evictAccessorLocked(field("accessor"), reasonRevoked)
-		c.recheckAllLocked()
+		n, _ = c.evictAccessorLocked(field("accessor"), reasonRevoked)
 	case opRevokeOrphan:
 		if t := field("token"); t != "" {
 			// Its children keep their static access; the token itself loses it now (with no entry
 			// of its own, nothing else would take it away before the next capability check).
 			n = c.orphanTokenLocked(t, reasonRevoked) + c.dropStaticTokenLocked(t, reasonRevoked)
-		} else {
-			c.recheckAllLocked()
+			recheck = false
 		}
 	case opRevokeLease:
 		id := op.arg
@@ -75,15 +72,15 @@ func (c *Cache) applyRevocation(req *http.Request, op pathOp, body []byte) int {
 		if e := c.byLease[id]; id != "" && e != nil {
 			n = c.evictLocked(e, reasonRevoked, false)
 		}
-		if strings.HasPrefix(strings.TrimLeft(id, "/"), "auth/") || id == "" {
-			// A token's lease ID is its login path: revoking it revokes the token and its children.
-			c.recheckAllLocked()
-		}
+		// A token's lease ID is its login path: revoking it revokes the token and its children.
+		recheck = id == "" || strings.HasPrefix(strings.TrimLeft(id, "/"), "auth/")
 	case opRevokePrefix:
 		n = c.evictPrefixLocked(op.arg, reasonRevoked)
-		if p := strings.TrimLeft(op.arg, "/"); p == "" || strings.HasPrefix(p, "auth/") || strings.HasPrefix("auth/", p) {
-			c.recheckAllLocked()
-		}
+		p := strings.TrimLeft(op.arg, "/")
+		recheck = p == "" || strings.HasPrefix(p, "auth/") || strings.HasPrefix("auth/", p)
+	}
+	if recheck {
+		c.recheckAllLocked()
 	}
 	if n > 0 {
 		c.log.Debug("cache: evicted after revocation", "path", req.URL.Path, "entries", n)
@@ -153,17 +150,13 @@ func (c *Cache) evictPrefixLocked(prefix, reason string) int {
 	return n
 }
 
-// evictAccessorLocked evicts the token entry with accessor, with everything created with it. When
-// the cache holds no such entry it cannot tell which token the accessor is: with static secrets,
-// every token with static access is then suspended and re-checked (recheckAllLocked), so a revoked
-// token is not served a static secret in the meantime.
-func (c *Cache) evictAccessorLocked(accessor, reason string) int {
-	if accessor == "" {
-		return 0
+// evictAccessorLocked evicts the token entry with accessor, with everything created with it, and
+// reports whether the cache held one. When it did not, the cache cannot tell which token the
+// accessor is; the callers then re-check every token with static access (recheckAllLocked).
+func (c *Cache) evictAccessorLocked(accessor, reason string) (n int, known bool) {
+	e := c.byAcc[accessor]
+	if accessor == "" || e == nil {
+		return 0, false
 	}
-	if e := c.byAcc[accessor]; e != nil {
-		return c.evictLocked(e, reason, true)
-	}
-	c.recheckAllLocked()
-	return 0
+	return c.evictLocked(e, reason, true), true
 }

@@ -57,10 +57,11 @@ func (c *Cache) scheduleCapabilityCheck(tc *tokenCaps, d time.Duration) {
 	})
 }
 
-// recheckAllLocked is for a revocation whose token the cache does not know (auth/token/
-// revoke-accessor of a token it holds no entry for, cache-clear token_accessor): every token with
-// static access is suspended and re-checked at once, so the revoked one, whichever it is, is
-// refused and removed, and none is served meanwhile.
+// recheckAllLocked is for a revocation that may have revoked tokens the cache does not know (a
+// token revocation through the proxy takes the token's children with it; revoke-accessor or
+// cache-clear token_accessor of a token it holds no entry for): every token with static access is
+// suspended and re-checked at once, so the revoked ones, whichever they are, are refused and
+// removed, and none is served meanwhile.
 func (c *Cache) recheckAllLocked() {
 	if c.static == nil {
 		return
@@ -77,7 +78,7 @@ func (c *Cache) recheckAllLocked() {
 		// Otherwise the timer fired and the check has not started: it asks Vault after now.
 	}
 	if len(c.static.caps) > 0 {
-		c.log.Debug("cache: token revoked by accessor; every token's static access re-checked", "tokens", len(c.static.caps))
+		c.log.Debug("cache: a revocation may have revoked unknown tokens; every token's static access re-checked", "tokens", len(c.static.caps))
 	}
 }
 
