@@ -55,6 +55,9 @@ func (h *listenerHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *listenerHandler) serve(w http.ResponseWriter, r *http.Request) {
+	if refuseShape(w, r) {
+		return
+	}
 	cfg := h.cfg.Load()
 	if cfg.requireHeader && !hasRequestHeader(r.Header) {
 		writeErrors(w, http.StatusPreconditionFailed, `missing "X-Vault-Request" header`)
