@@ -291,7 +291,7 @@ func (rt *Runtime) bindAll(st *state, keep map[string]*listener) (map[string]*li
 			return nil, fmt.Errorf("listener %s %s: %w", l.Type().Get(), l.Address().Get(), err)
 		}
 		lim := rt.opts.Limits
-		lst := &listener{key: key, ln: ln}
+		lst := &listener{key: key, ln: limitConns(ln, lim.MaxConnections, rt.log.With("listener", key))}
 		if l.Type().Get() == compile.ListenerUnix {
 			lst.unix = l.Address().Get()
 		}
