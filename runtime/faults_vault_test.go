@@ -169,5 +169,3 @@ func TestSlowUploadsHoldNoVaultConnection(t *testing.T) {
 		}
 	}
 }
-
-
