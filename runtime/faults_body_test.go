@@ -156,3 +156,27 @@ func grepLines(s, sub string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// With a cache block and auto-auth the same: a truncated or stalled body to a cacheable path
+// (auth/token/create) gets its status and reaches neither the cache nor Vault, and so does a
+// truncated or stalled body to /proxy/v1/cache-clear (it used to answer 400 for a stalled body too).
+func TestBodyFailuresWithCache(t *testing.T) {
+	fv := newCacheFakeVault(t)
+	s := startPlan(t, planFrom(t, cachePlanHCL(cacheTokenFile(t), "use_auto_auth_token = true", "cache {}", ""), fv.srv.URL),
+		withLimits(Limits{BodyReadTimeout: 300 * time.Millisecond}))
+	if resp, _ := do(t, "GET", s.url+"/v1/sys/health", nil, ""); resp.StatusCode != 200 {
+		t.Fatalf("the proxy does not serve: %d", resp.StatusCode)
+	}
+	for _, path := range []string{"/v1/auth/token/create", "/proxy/v1/cache-clear"} {
+		head := "POST " + path + " HTTP/1.1\r\nHost: proxy\r\nContent-Length: 40\r\n\r\n{\"type\":"
+		if status, body := rawExchange(t, s.addrs[0], head, true); status != 400 {
+			t.Errorf("%s, short body: status %d body %q, want 400", path, status, body)
+		}
+		if status, body := rawExchange(t, s.addrs[0], head, false); status != 408 {
+			t.Errorf("%s, stalled body: status %d body %q, want 408", path, status, body)
+		}
+	}
+	if n, _ := fv.countPath("/v1/auth/token/create"); n != 0 {
+		t.Errorf("Vault received %d token creations whose body was never whole", n)
+	}
+}
