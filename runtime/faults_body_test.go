@@ -180,3 +180,28 @@ func TestBodyFailuresWithCache(t *testing.T) {
 		t.Errorf("Vault received %d token creations whose body was never whole", n)
 	}
 }
+
+// A client that goes away while its request waits for the auto-auth token (Vault frozen, auto-auth
+// cannot log in) is recorded as 499 too.
+func TestClientGoneDuringTokenWaitRecorded(t *testing.T) {
+	vault := frozenVault(t)
+	s := startPlan(t, planFrom(t, cachePlanHCL(cacheTokenFile(t), "use_auto_auth_token = true", "", ""), vault))
+	c, err := net.Dial("tcp", s.addrs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(c, "GET /v1/secret/data/app HTTP/1.1\r\nHost: proxy\r\n\r\n")
+	time.Sleep(200 * time.Millisecond) // the request now waits for a token that cannot come
+	c.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		_, metrics := do(t, "GET", s.url+"/proxy/v1/metrics", nil, "")
+		if strings.Contains(metrics, `method="GET",status="4xx"} 1`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("metrics do not count the abandoned request as 4xx (499):\n%s", grepLines(metrics, `method="GET"`))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
