@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/vaultproxy/vaultproxy/compile"
-	"github.com/vaultproxy/vaultproxy/internal/reqbody"
+	"github.com/vaultproxy/vaultproxy/runtime/internal/reqbody"
 )
 
 // tokenSource is what the proxy needs of auto-auth (package autoauth implements it).

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/vaultproxy/vaultproxy/compile"
-	"github.com/vaultproxy/vaultproxy/internal/reqbody"
+	"github.com/vaultproxy/vaultproxy/runtime/internal/reqbody"
 )
 
 const (

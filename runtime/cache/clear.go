@@ -9,7 +9,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/vaultproxy/vaultproxy/internal/reqbody"
+	"github.com/vaultproxy/vaultproxy/runtime/internal/reqbody"
 )
 
 // ClearPath is where the runtime mounts ClearHandler.
