@@ -17,6 +17,8 @@ const (
 	// http/handler.go, DefaultMaxRequestSize): Vault refuses a larger body anyway.
 	DefaultMaxRequestSize = 32 << 20
 	DefaultVaultTimeout   = 60 * time.Second
+	// DefaultWriteStallTimeout bounds how long a client may leave Vault's answer unread.
+	DefaultWriteStallTimeout = 30 * time.Second
 	// DefaultDialRetryBudget bounds how long requests are retried while Vault refuses connections:
 	// a Vault that is down is reported at once, not after every retry of num_retries.
 	DefaultDialRetryBudget = 2 * time.Second
@@ -41,6 +43,9 @@ type Limits struct {
 	MaxRequestSize int64
 	// VaultTimeout bounds the wait for Vault's response headers, retries included (504 beyond it).
 	VaultTimeout time.Duration
+	// WriteStallTimeout bounds each write of Vault's answer to the client: a client that reads none
+	// of it for this long is disconnected, and the connection to Vault released.
+	WriteStallTimeout time.Duration
 	// DialRetryBudget: a request is not retried after a failed connection to Vault once this long
 	// has passed since its first attempt (502 at once then).
 	DialRetryBudget time.Duration
@@ -58,6 +63,7 @@ func (l Limits) withDefaults() Limits {
 	def(&l.IdleTimeout, DefaultIdleTimeout)
 	def(&l.VaultTimeout, DefaultVaultTimeout)
 	def(&l.DialRetryBudget, DefaultDialRetryBudget)
+	def(&l.WriteStallTimeout, DefaultWriteStallTimeout)
 	if l.MaxHeaderBytes <= 0 {
 		l.MaxHeaderBytes = DefaultMaxHeaderBytes
 	}

@@ -160,7 +160,9 @@ func (px *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithCancelCause(r.Context())
 	defer cancel(nil)
 	info.cancel = cancel
-	px.rp.ServeHTTP(w, r.WithContext(context.WithValue(ctx, reqInfoKey{}, info)))
+	sw := newStallWriter(w, px.limits.WriteStallTimeout)
+	defer sw.done()
+	px.rp.ServeHTTP(sw, r.WithContext(context.WithValue(ctx, reqInfoKey{}, info)))
 }
 
 // setBody makes r carry body, read whole, as a body that can be sent again (GetBody), with its
