@@ -42,7 +42,8 @@ var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 // StdinName is the name given to a configuration read from standard input.
 const StdinName = "<stdin>"
 
-// ReadSources reads configuration paths the way Vault Proxy's -config does (reference section 1.1):
+// ReadSources reads configuration paths the way Vault Proxy's -config does (hashicorp/vault
+// command/proxy/config/config.go; docs/vault-proxy-behaviour.md):
 // a file is read as it is; a directory contributes its files that IsConfigFileName accepts, not
 // recursively, sorted by name (Vault Proxy takes them in directory order, which the file system
 // decides); "-" reads stdin (named StdinName). Whatever the name, the content decides the syntax

@@ -10,7 +10,8 @@ import (
 	"golang.org/x/term"
 )
 
-// Exit codes, as Terraform's validate uses them (../shared/reference/cli-conventions.md section 1.4).
+// Exit codes, as Terraform's validate uses them (hashicorp/terraform internal/command/views/validate.go):
+// 1 for any error; 2, for a usage error, as Terraform's fmt (internal/command/fmt.go).
 const (
 	exitOK    = 0 // valid (warnings allowed), or the command succeeded
 	exitError = 1 // configuration errors or a runtime failure

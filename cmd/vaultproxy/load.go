@@ -18,7 +18,7 @@ import (
 
 // configFlags are the flags every command that reads a configuration takes: the paths (as -config,
 // repeatable, or positional) and the flags that mirror `vault proxy`'s, which override the file as
-// Vault Proxy's do (reference section 7).
+// Vault Proxy's do (hashicorp/vault command/proxy.go, applyConfigOverrides; docs/vault-proxy-behaviour.md).
 type configFlags struct {
 	paths     multiFlag
 	overrides map[string]string

@@ -94,7 +94,7 @@ func readTrimmed(path string, last *string) (string, error) {
 }
 
 // tokenFile does not log in: it checks the token in the file with lookup-self and uses it, renewing
-// it when it is renewable (reference section 6.2).
+// it when it is renewable (hashicorp/vault command/agentproxyshared/auth/auth.go).
 type tokenFile struct {
 	path string
 	last string

@@ -12,7 +12,8 @@ import (
 )
 
 // Preload gives Run a token to use instead of the first login: the auto-auth token restored from
-// the persistent cache (cache.persist), as Vault Proxy's preloaded token (reference section 4.6).
+// the persistent cache (cache.persist), as Vault Proxy's preloaded token (hashicorp/vault
+// command/agentproxyshared/auth/auth.go).
 // Run verifies it with auth/token/lookup-self first. A token Vault refuses (a 4xx answer other than
 // 412 and 429: revoked, expired) is dropped and the method logs in as usual. When Vault cannot
 // answer (a connection error, 5xx, 412 or 429: sealed, restarting, overloaded) the check counts as a
