@@ -2,7 +2,6 @@ package compile
 
 import (
 	"io/fs"
-	"slices"
 
 	"github.com/hashicorp/hcl/v2"
 )
@@ -108,5 +107,3 @@ func (l Listener) SocketUser() Value[string] { return l.socketUser }
 
 // SocketGroup is the unix socket's group, a group name or numeric id ("" to leave it).
 func (l Listener) SocketGroup() Value[string] { return l.socketGroup }
-
-func cloneStrings(s []string) []string { return slices.Clone(s) }

@@ -79,10 +79,10 @@ func sinkRefusal(s compile.Sink) error {
 }
 
 // Unsupported returns what in p vaultproxy run does not implement and refuses, one message each,
-// worded as New's errors: an auth method other than those of package autoauth, a DH-encrypted or
-// non-file sink, and any cache setting cacheRefusals names (none at present). It is empty when run
-// can serve p as far as the plan alone tells (files, sockets and Vault are only met by New and
-// Run). It reads nothing but the plan, so the preview can say what run will refuse.
+// worded as New's errors: an auth method other than those of package autoauth, and a DH-encrypted
+// or non-file sink (every cache setting is served). It is empty when run can serve p as far as the
+// plan alone tells (files, sockets and Vault are only met by New and Run). It reads nothing but the
+// plan, so the preview can say what run will refuse.
 func Unsupported(p *compile.Plan) []string {
 	var out []string
 	if aa, ok := p.AutoAuth(); ok {
@@ -93,11 +93,6 @@ func Unsupported(p *compile.Plan) []string {
 			if err := sinkRefusal(s); err != nil {
 				out = append(out, err.Error())
 			}
-		}
-	}
-	if c, ok := p.Cache(); ok {
-		for _, err := range cacheRefusals(c) {
-			out = append(out, err.Error())
 		}
 	}
 	return out

@@ -12,5 +12,5 @@
 // whether the response may be cached), Auto-auth (method, login path and namespace, backoff, config,
 // sinks), Cache, Telemetry and Process (the top-level settings). Secret values are never printed.
 //
-// Text is a pure function of the plan: the same plan always gives the same text.
+// The preview is a pure function of the plan: the same plan always gives the same text.
 package preview

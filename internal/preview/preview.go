@@ -21,13 +21,6 @@ const Width = 80
 // exampleNamespace is the X-Vault-Namespace of the example request in the namespace table.
 const exampleNamespace = "team-1"
 
-// Text returns the preview of p.
-func Text(p *compile.Plan) string {
-	var b strings.Builder
-	_ = Write(&b, p)
-	return b.String()
-}
-
 // Write writes the preview of p to w.
 func Write(w io.Writer, p *compile.Plan) error {
 	pw := &printer{}

@@ -50,7 +50,7 @@ func TestPreviewOfPlanFile(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := preview.Text(p)
+			got := previewText(p)
 			i := strings.Index(g.preview, "Configuration: ")
 			if i < 0 {
 				t.Fatal("the golden preview has no Configuration line")
@@ -103,7 +103,7 @@ auto_auth {
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
-	text := preview.Text(p)
+	text := previewText(p)
 	if strings.Contains(text, "s3cr3t") {
 		t.Fatalf("the preview prints a secret:\n%s", text)
 	}
@@ -112,4 +112,11 @@ auto_auth {
 			t.Errorf("the preview lacks %q:\n%s", want, text)
 		}
 	}
+}
+
+// previewText returns the preview of p.
+func previewText(p *compile.Plan) string {
+	var b strings.Builder
+	_ = preview.Write(&b, p)
+	return b.String()
 }
