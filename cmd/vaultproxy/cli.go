@@ -5,7 +5,6 @@ import (
 	"io"
 	"os"
 	"sort"
-	"strings"
 
 	"golang.org/x/term"
 )
@@ -86,5 +85,3 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "\nPATH is a file, a directory (its *.hcl and *.json files), or - for standard input.")
 	fmt.Fprintln(w, "Run 'vaultproxy <command> -h' for a command's flags.")
 }
-
-func quoteArgs(args []string) string { return strings.Join(args, " ") }

@@ -108,12 +108,8 @@ type loaded struct {
 	sources map[string][]byte
 }
 
-// load reads, compiles and validates the configuration at paths. The environment is read only here,
-// through env, and handed to the compiler: nothing deeper reads it.
-func load(paths []string, stdin *os.File, overrides map[string]string, env func(string) (string, bool)) loaded {
-	return loadFrom(paths, stdin, overrides, env)
-}
-
+// loadFrom reads, compiles and validates the configuration at paths. The environment is read only
+// here, through env, and handed to the compiler: nothing deeper reads it.
 func loadFrom(paths []string, stdin interface{ Read([]byte) (int, error) }, overrides map[string]string, env func(string) (string, bool)) loaded {
 	srcs, diags := compile.ReadSources(paths, stdin)
 	sources := map[string][]byte{}
@@ -142,8 +138,8 @@ func loadPaths(paths []string, stdin interface{ Read([]byte) (int, error) }, ove
 	return loadFrom(paths, stdin, overrides, env)
 }
 
-// loadPlanFile decodes a plan file and checks it with the cross-block rules, as run does
-// (readPlanFile), keeping every diagnostic. A file that cannot be decoded is an error without a
+// loadPlanFile decodes a plan file and checks it with the cross-block rules, as a compiled
+// configuration is checked, keeping every diagnostic. A file that cannot be decoded is an error without a
 // range. The plan's ranges name the configuration files it was made from, whose source is not
 // shown: the plan keeps lines and columns, not the bytes.
 func loadPlanFile(path string) loaded {
@@ -155,7 +151,7 @@ func loadPlanFile(path string) loaded {
 	if err != nil {
 		return fail("Cannot read plan file", err.Error()+".")
 	}
-	p, err := decodePlanJSON(b)
+	p, err := compile.DecodePlanJSON(b) // docs/plan-format.md
 	if err != nil {
 		return fail("Invalid plan file", fmt.Sprintf("%s: %s.", path, err))
 	}
@@ -195,24 +191,3 @@ func isPlanFile(path string) bool {
 	_, ok := top["format_version"]
 	return ok
 }
-
-// readPlanFile decodes a plan file and checks it with the cross-block rules, as a compiled
-// configuration is checked.
-func readPlanFile(path string) (*compile.Plan, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	p, err := decodePlanJSON(b)
-	if err != nil {
-		return nil, err
-	}
-	diags := validate.Plan(p)
-	if diags.HasErrors() {
-		return nil, diags
-	}
-	return p, nil
-}
-
-// decodePlanJSON decodes a plan file written by `vaultproxy plan -json` (docs/plan-format.md).
-func decodePlanJSON(b []byte) (*compile.Plan, error) { return compile.DecodePlanJSON(b) }
