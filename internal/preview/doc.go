@@ -3,7 +3,7 @@
 // brackets ([default], [proxy.hcl:4,3-30], [env VAULT_ADDR], [flag -address]). "The proxy" is
 // `vaultproxy run`: where it behaves differently from Vault Proxy (docs/differences-runtime.md), the
 // preview describes run, takes its figures (waits, retries) from package runtime, and lists first
-// what run refuses (runtime.Unsupported).
+// what run refuses (compile.RunRefusals).
 //
 // The text fits 80 columns and reads without colour. Its sections are Vault (how every subsystem
 // reaches Vault), one per listener (transport, role, the paths it serves, whether X-Vault-Request is

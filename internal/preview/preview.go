@@ -11,7 +11,6 @@ import (
 
 	"github.com/mitchellh/go-wordwrap"
 	"github.com/vaultproxy/vaultproxy/compile"
-	"github.com/vaultproxy/vaultproxy/runtime"
 )
 
 // Width is the width the preview fits: no line is longer, except one holding a single value (a long
@@ -136,7 +135,7 @@ func namespace(ns string) string {
 
 func (w *printer) plan(p *compile.Plan) {
 	w.line("Configuration: " + strings.Join(p.Files(), ", "))
-	if refused := runtime.Unsupported(p); len(refused) > 0 {
+	if refused := compile.RunRefusals(p); len(refused) > 0 {
 		w.blank()
 		w.line("vaultproxy run refuses this configuration:")
 		for _, r := range refused {
@@ -320,7 +319,7 @@ func (w *printer) requests(p *compile.Plan) {
 	}
 	note := "An empty X-Vault-Token header counts as none. Authorization is forwarded as sent."
 	if mode.Get() != compile.TokenModeClient {
-		note += fmt.Sprintf(" A request that gets the auto-auth token while auto-auth has none (before the first login, or while a refused token is checked or replaced) waits up to %s for it, then gets 503.", compile.FormatDuration(runtime.TokenWait))
+		note += fmt.Sprintf(" A request that gets the auto-auth token while auto-auth has none (before the first login, or while a refused token is checked or replaced) waits up to %s for it, then gets 503.", compile.FormatDuration(compile.RunTokenWait))
 	}
 	w.para(4, note)
 	if mode.Get() != compile.TokenModeClient {
@@ -357,7 +356,7 @@ func (w *printer) requests(p *compile.Plan) {
 			replayable = "without a body (or whose body of up to 1 MiB the cache read)"
 		}
 		w.para(4, fmt.Sprintf("A GET, HEAD, OPTIONS or LIST request %s is retried, up to %d times (num_retries), after a connection error, a 429 or a 5xx other than 501, waiting %s and doubling up to %s between attempts. Other requests (PUT, POST, DELETE...) are never retried: Vault may have applied them. When Vault cannot be reached, the client gets 502.",
-			replayable, retries, compile.FormatDuration(runtime.FirstRetryWait), compile.FormatDuration(runtime.MaxRetryWait)))
+			replayable, retries, compile.FormatDuration(compile.RunFirstRetryWait), compile.FormatDuration(compile.RunMaxRetryWait)))
 	}
 
 	w.blank()
