@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/vaultproxy/vaultproxy/compile"
-	"github.com/vaultproxy/vaultproxy/internal/ctxtime"
+	"github.com/vaultproxy/vaultproxy/runtime/internal/ctxtime"
 )
 
 // Proxier sends one prepared request to Vault and returns Vault's response, whose body the caller
