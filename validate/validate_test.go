@@ -6,7 +6,6 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/vaultproxy/vaultproxy/compile"
 	"github.com/vaultproxy/vaultproxy/fixtures"
-	"github.com/vaultproxy/vaultproxy/internal/view"
 )
 
 // check compiles and validates a case as the CLI's loadFrom does: the rules run on the plan even when
@@ -15,7 +14,7 @@ import (
 func check(c *fixtures.Case) hcl.Diagnostics {
 	plan, diags := compile.Compile(sources(c), compile.Options{Env: c.LookupEnv})
 	diags = append(diags, Plan(plan)...)
-	view.SortDiagnostics(diags)
+	compile.SortDiagnostics(diags)
 	return diags
 }
 
@@ -29,7 +28,7 @@ func sources(c *fixtures.Case) []compile.Source {
 
 // TestFixtures runs every golden case: the shared user-report cases, the compiler's cases per block
 // and check, and the cases per validation rule. Each case's want/diagnostics holds one
-// view.DiagnosticLine per diagnostic (go test ./validate -update rewrites them; review every change).
+// fixtures.DiagnosticLine per diagnostic (go test ./validate -update rewrites them; review every change).
 func TestFixtures(t *testing.T) {
 	for _, dir := range []string{"cases", "compile", "validate"} {
 		for _, c := range fixtures.Load(t, dir) {
@@ -37,7 +36,7 @@ func TestFixtures(t *testing.T) {
 				diags := check(c)
 				lines := make([]string, 0, len(diags))
 				for _, d := range diags {
-					lines = append(lines, view.DiagnosticLine(d))
+					lines = append(lines, fixtures.DiagnosticLine(d))
 				}
 				c.Check(t, "diagnostics", fixtures.Lines(lines))
 			})

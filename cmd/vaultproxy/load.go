@@ -125,7 +125,7 @@ func loadFrom(paths []string, stdin interface{ Read([]byte) (int, error) }, over
 	if !readFailed {
 		diags = append(diags, validate.Plan(plan)...)
 	}
-	view.SortDiagnostics(diags)
+	compile.SortDiagnostics(diags)
 	return loaded{plan: plan, diags: diags, sources: sources}
 }
 
@@ -156,7 +156,7 @@ func loadPlanFile(path string) loaded {
 		return fail("Invalid plan file", fmt.Sprintf("%s: %s.", path, err))
 	}
 	diags := validate.Plan(p)
-	view.SortDiagnostics(diags)
+	compile.SortDiagnostics(diags)
 	return loaded{plan: p, diags: diags, sources: map[string][]byte{}}
 }
 

@@ -363,7 +363,7 @@ func TestFixturesThroughCLI(t *testing.T) {
 				var lines []string
 				for _, d := range l.diags {
 					// The golden names files as the archive does: config.hcl, not <case dir>/config.hcl.
-					lines = append(lines, strings.ReplaceAll(view.DiagnosticLine(d), caseDir+string(filepath.Separator), ""))
+					lines = append(lines, strings.ReplaceAll(fixtures.DiagnosticLine(d), caseDir+string(filepath.Separator), ""))
 				}
 				want, _ := c.Want("diagnostics")
 				if got := string(fixtures.Lines(lines)); got != string(want) {

@@ -23,8 +23,8 @@
 //
 //	{"format_version":"1.0","valid":…,"error_count":…,"warning_count":…,"diagnostics":[…]}
 //
-// The order of the diagnostics is kept as given; call [SortDiagnostics] first
-// for a deterministic order.
+// The order of the diagnostics is kept as given; call compile.SortDiagnostics
+// first for a deterministic order.
 //
 // # Human-readable output
 //
@@ -36,9 +36,4 @@
 // so the human and the JSON output cannot drift apart. [ColorEnabled] states
 // the CLI's colour policy. [Printer.PrintValidateSuccess] prints the
 // "Success! The configuration is valid." line.
-//
-// # Golden files
-//
-// [DiagnosticLine] renders one diagnostic on one line
-// ("error main.hcl:1,1-8: Summary; Detail"), for golden files and logs.
 package view

@@ -1,7 +1,6 @@
 package view
 
 import (
-	"flag"
 	"os"
 	"path/filepath"
 	"testing"
@@ -9,9 +8,11 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/vaultproxy/vaultproxy/fixtures"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+// update is the -update flag package fixtures declares for every golden test (go test -update).
+var update = fixtures.Update
 
 // checkGolden compares got with testdata/name, or rewrites the file with
 // -update. Golden files are read back by people: every one of them was

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/hashicorp/hcl/v2"
+	"github.com/vaultproxy/vaultproxy/compile"
 )
 
 // tags spells the styles the way Terraform's format/diagnostic_test.go shows
@@ -463,7 +464,7 @@ func goldenDiagnostics(t *testing.T) hcl.Diagnostics {
 			Subject:  rng("elsewhere.hcl", 2, 3, 10, 2, 8, 15),
 		},
 	}
-	SortDiagnostics(diags)
+	compile.SortDiagnostics(diags)
 	return diags
 }
 
