@@ -9,8 +9,8 @@ import (
 	"golang.org/x/term"
 )
 
-// Exit codes, as Terraform's validate uses them (hashicorp/terraform internal/command/views/validate.go):
-// 1 for any error; 2, for a usage error, as Terraform's fmt (internal/command/fmt.go).
+// Exit codes: 0 and 1 as Terraform's validate uses them (hashicorp/terraform
+// internal/command/views/validate.go); 2 for a usage error, as Go's flag package exits.
 const (
 	exitOK    = 0 // valid (warnings allowed), or the command succeeded
 	exitError = 1 // configuration errors or a runtime failure

@@ -11,8 +11,8 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/vaultproxy/vaultproxy/cmd/vaultproxy/internal/view"
 	"github.com/vaultproxy/vaultproxy/compile"
-	"github.com/vaultproxy/vaultproxy/internal/view"
 	"github.com/vaultproxy/vaultproxy/validate"
 )
 

@@ -11,8 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vaultproxy/vaultproxy/cmd/vaultproxy/internal/view"
 	"github.com/vaultproxy/vaultproxy/fixtures"
-	"github.com/vaultproxy/vaultproxy/internal/view"
 	"golang.org/x/sys/unix"
 )
 

@@ -6,8 +6,9 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/vaultproxy/vaultproxy/cmd/vaultproxy/internal/preview"
 	"github.com/vaultproxy/vaultproxy/compile"
-	"github.com/vaultproxy/vaultproxy/internal/preview"
+	"github.com/vaultproxy/vaultproxy/fixtures"
 	"golang.org/x/tools/txtar"
 )
 
@@ -16,7 +17,11 @@ type golden struct{ preview, plan string }
 // goldens reads the want sections of fixtures/plan (written and checked by cmd/vaultproxy's tests).
 func goldens(t *testing.T) map[string]golden {
 	t.Helper()
-	names, err := filepath.Glob("../../fixtures/plan/*.txtar")
+	dir, err := fixtures.Dir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	names, err := filepath.Glob(filepath.Join(dir, "plan", "*.txtar"))
 	if err != nil || len(names) == 0 {
 		t.Fatalf("no golden under fixtures/plan (%v)", err)
 	}
