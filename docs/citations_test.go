@@ -18,6 +18,10 @@ var outsideCitations = []string{
 	"shared/" + "cases",
 	"reference " + "section",
 	"reference " + "§",
+	"vault-proxy" + ".md", // the reference notes' file names
+	"cli-conventions" + ".md",
+	"style-anchors" + ".md",
+	"shared " + "reference",
 }
 
 // TestNoOutsideCitations fails when a .go or .md file of the repository cites a file outside it.

@@ -1,5 +1,5 @@
-// Package cache is Vault Proxy's lease cache (reference vault-proxy.md section 4.1, 4.2, 4.4 and
-// 4.5) as an http.RoundTripper decorator: the runtime's httputil.ReverseProxy keeps its Transport
+// Package cache is Vault Proxy's lease cache (hashicorp/vault command/agentproxyshared/cache/
+// lease_cache.go and cachememdb/; docs/cache.md) as an http.RoundTripper decorator: the runtime's httputil.ReverseProxy keeps its Transport
 // and wraps it,
 //
 //	c, err := cache.New(cache.Options{Next: transport, Vault: client, AutoAuthToken: tokenFunc, ...})

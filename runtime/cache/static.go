@@ -21,7 +21,8 @@ const DefaultCapabilityRefreshInterval = 5 * time.Minute
 const DefaultEventStreamRetry = time.Second
 
 // StaticOptions configure static secret caching (cache_static_secrets = true), Vault Proxy's
-// Enterprise feature (reference vault-proxy.md sections 4.1 step 4 and 9, 4.3 and 4.4).
+// Enterprise feature (hashicorp/vault command/agentproxyshared/cache/lease_cache.go,
+// static_secret_cache_updater.go and static_secret_capability_manager.go; docs/cache.md).
 type StaticOptions struct {
 	// CapabilityRefreshInterval is static_secret_token_capability_refresh_interval: how often each
 	// token's read access to the secrets it was served is re-checked with sys/capabilities-self,
