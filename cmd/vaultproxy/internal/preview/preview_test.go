@@ -1,7 +1,6 @@
 package preview_test
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -9,7 +8,6 @@ import (
 	"github.com/vaultproxy/vaultproxy/cmd/vaultproxy/internal/preview"
 	"github.com/vaultproxy/vaultproxy/compile"
 	"github.com/vaultproxy/vaultproxy/fixtures"
-	"golang.org/x/tools/txtar"
 )
 
 type golden struct{ preview, plan string }
@@ -17,30 +15,11 @@ type golden struct{ preview, plan string }
 // goldens reads the want sections of fixtures/plan (written and checked by cmd/vaultproxy's tests).
 func goldens(t *testing.T) map[string]golden {
 	t.Helper()
-	dir, err := fixtures.Dir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	names, err := filepath.Glob(filepath.Join(dir, "plan", "*.txtar"))
-	if err != nil || len(names) == 0 {
-		t.Fatalf("no golden under fixtures/plan (%v)", err)
-	}
 	out := map[string]golden{}
-	for _, n := range names {
-		ar, err := txtar.ParseFile(n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var g golden
-		for _, f := range ar.Files {
-			switch f.Name {
-			case "want/preview.txt":
-				g.preview = string(f.Data)
-			case "want/plan.json":
-				g.plan = string(f.Data)
-			}
-		}
-		out[strings.TrimSuffix(filepath.Base(n), ".txtar")] = g
+	for _, c := range fixtures.Load(t, "plan") {
+		preview, _ := c.Want("preview.txt")
+		plan, _ := c.Want("plan.json")
+		out[strings.TrimPrefix(c.Name, "plan/")] = golden{preview: string(preview), plan: string(plan)}
 	}
 	return out
 }
