@@ -26,19 +26,15 @@ func sources(c *fixtures.Case) []compile.Source {
 	return srcs
 }
 
-// TestFixtures runs every golden case: the shared user-report cases, the compiler's cases per block
-// and check, and the cases per validation rule. Each case's want/diagnostics holds one
-// fixtures.DiagnosticLine per diagnostic (go test ./validate -update rewrites them; review every change).
+// TestFixtures runs the golden cases from user reports (fixtures/cases) and per validation rule
+// (fixtures/validate/<rule>); compile's tests run fixtures/compile. Each case's want/diagnostics holds
+// one fixtures.DiagnosticLine per diagnostic (go test ./validate -update rewrites them; review every
+// change).
 func TestFixtures(t *testing.T) {
-	for _, dir := range []string{"cases", "compile", "validate"} {
+	for _, dir := range []string{"cases", "validate"} {
 		for _, c := range fixtures.Load(t, dir) {
 			t.Run(c.Name, func(t *testing.T) {
-				diags := check(c)
-				lines := make([]string, 0, len(diags))
-				for _, d := range diags {
-					lines = append(lines, fixtures.DiagnosticLine(d))
-				}
-				c.Check(t, "diagnostics", fixtures.Lines(lines))
+				c.CheckDiagnostics(t, check(c))
 			})
 		}
 	}

@@ -346,7 +346,7 @@ func runOnTerminal(t *testing.T, env map[string]string, args ...string) string {
 }
 
 // TestFixturesThroughCLI runs every golden case of fixtures/ through the CLI's own loadFrom (the
-// validate package's TestFixtures compiles them directly) and checks it prints the same diagnostics,
+// TestFixtures of packages compile and validate compile them directly) and checks it prints the same diagnostics,
 // and that `validate` exits 1 exactly when a case has an error.
 func TestFixturesThroughCLI(t *testing.T) {
 	t.Chdir(t.TempDir())
