@@ -188,8 +188,8 @@ func (b *builder) build(m *merged) *Plan {
 	return p
 }
 
-// checkEnvHazards warns about environment variables that would make Vault Proxy redirect or wrap every
-// proxied request; vaultproxy ignores them (hashicorp/vault api/client.go; docs/differences.md,
+// checkEnvHazards warns about environment variables that would make Vault Proxy redirect or wrap
+// every proxied request; vaultproxy ignores them (hashicorp/vault api/client.go; docs/differences.md,
 // "VAULT_AGENT_ADDR and VAULT_WRAP_TTL are ignored").
 func (b *builder) checkEnvHazards() {
 	if v, ok := b.opts.env("VAULT_AGENT_ADDR"); ok {

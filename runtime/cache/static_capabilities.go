@@ -31,8 +31,8 @@ type tokenCaps struct {
 	suspended bool
 }
 
-// addCapabilityLocked records that Vault let token read key. A token seen for the first time gets
-// its periodic capability check (hashicorp/vault
+// addCapabilityLocked records that Vault let token read key. A token seen for the first time gets its
+// periodic capability check (hashicorp/vault
 // command/agentproxyshared/cache/static_secret_capability_manager.go); a token suspended since a
 // revocation by accessor is valid again, as Vault has just answered it (a read sent before that
 // revocation is not stored at all, see staleMarks).
