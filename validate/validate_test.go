@@ -5,6 +5,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/vaultproxy/vaultproxy/compile"
+	"github.com/vaultproxy/vaultproxy/diagcode"
 	"github.com/vaultproxy/vaultproxy/fixtures"
 	"github.com/vaultproxy/vaultproxy/internal/view"
 )
@@ -29,7 +30,8 @@ func sources(c *fixtures.Case) []compile.Source {
 
 // TestFixtures runs every golden case: the shared user-report cases, the compiler's cases per block
 // and check, and the cases per validation rule. Each case's want/diagnostics holds one
-// view.DiagnosticLine per diagnostic (go test ./validate -update rewrites them; review every change).
+// view.DiagnosticLine per diagnostic, code included (go test ./validate -update rewrites them; review
+// every change). Every diagnostic must have a registered code (package diagcode).
 func TestFixtures(t *testing.T) {
 	for _, dir := range []string{"cases", "compile", "validate"} {
 		for _, c := range fixtures.Load(t, dir) {
@@ -38,6 +40,9 @@ func TestFixtures(t *testing.T) {
 				lines := make([]string, 0, len(diags))
 				for _, d := range diags {
 					lines = append(lines, view.DiagnosticLine(d))
+					if code := diagcode.Of(d); code == nil || diagcode.Lookup(code.Name) != code {
+						t.Errorf("a diagnostic without a registered code: %s", view.DiagnosticLine(d))
+					}
 				}
 				c.Check(t, "diagnostics", fixtures.Lines(lines))
 			})
