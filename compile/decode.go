@@ -139,7 +139,22 @@ func (d *decoder) decodeBody(sb syntaxBody, sch *schema.Block, label string) (*d
 			diags = append(diags, d.unsupportedArgument(sch, label, a))
 			continue
 		}
-		if as.Ignored != "" {
+		if as.Deprecated != "" {
+			// Deprecation is said first, with what the argument still does: the schema's
+			// Deprecated text is quoted, as it promises.
+			detail := fmt.Sprintf("%s is deprecated: %s.", a.name, as.Deprecated)
+			if as.Ignored != "" {
+				detail += fmt.Sprintf(" It is accepted but does nothing: %s.", as.Ignored)
+			}
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagWarning,
+				Summary:  "Deprecated argument",
+				Detail:   detail,
+				Subject:  a.nameRange.Ptr(),
+				Context:  a.rng.Ptr(),
+				Extra:    codeDeprecatedArgument,
+			})
+		} else if as.Ignored != "" {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagWarning,
 				Summary:  "Argument has no effect",
@@ -147,15 +162,6 @@ func (d *decoder) decodeBody(sb syntaxBody, sch *schema.Block, label string) (*d
 				Subject:  a.nameRange.Ptr(),
 				Context:  a.rng.Ptr(),
 				Extra:    codeIgnoredArgument,
-			})
-		} else if as.Deprecated != "" {
-			diags = append(diags, &hcl.Diagnostic{
-				Severity: hcl.DiagWarning,
-				Summary:  "Deprecated argument",
-				Detail:   fmt.Sprintf("%s is deprecated: %s.", a.name, as.Deprecated),
-				Subject:  a.nameRange.Ptr(),
-				Context:  a.rng.Ptr(),
-				Extra:    codeDeprecatedArgument,
 			})
 		}
 		v, vdiags := d.convert(a, as)
