@@ -114,7 +114,7 @@ func Compile(srcs []Source, opts Options) (*Plan, hcl.Diagnostics) {
 
 var codeByteOrderMark = diagcode.New("byte_order_mark",
 	"A file starts with a UTF-8 byte order mark, which Vault Proxy's HCL 1 fails to load.",
-	"\ufeffvault {\n  address = \"https://vault:8200\"\n}")
+	"$ printf '\\xef\\xbb\\xbfvault {}\\n' > proxy.hcl; vaultproxy validate proxy.hcl")
 
 // bomError is the error for a file that starts with a UTF-8 byte order mark: Vault Proxy's HCL 1
 // fails to load it ("At 1:1: illegal char"), whatever follows. The rest of the file is still read.

@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/hcl/v2"
@@ -74,6 +75,29 @@ func TestEveryRuleHasFixtures(t *testing.T) {
 			if !clean {
 				t.Errorf("no case under fixtures/validate/%s passes the rule", r.Name)
 			}
+		})
+	}
+}
+
+// TestCodeExamples checks that each code's example produces it: the example, compiled and validated
+// as config.hcl is (the content decides the syntax), reports a diagnostic with that code. Examples
+// that are command lines ("$ ...": a path, a flag or the environment) are produced by
+// cmd/vaultproxy's TestDiagnosticCodes instead.
+func TestCodeExamples(t *testing.T) {
+	for _, code := range diagcode.All() {
+		if strings.HasPrefix(code.Example, "$ ") {
+			continue
+		}
+		t.Run(code.Name, func(t *testing.T) {
+			c := &fixtures.Case{Files: []fixtures.File{{Name: "config.hcl", Data: []byte(code.Example + "\n")}}}
+			var got []string
+			for _, d := range check(c) {
+				if diagcode.Of(d) == code {
+					return
+				}
+				got = append(got, view.DiagnosticLine(d))
+			}
+			t.Errorf("the example does not produce %s; it produces:\n%s\nexample:\n%s", code.Name, strings.Join(got, "\n"), code.Example)
 		})
 	}
 }
