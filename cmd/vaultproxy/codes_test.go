@@ -2,6 +2,9 @@ package main
 
 import (
 	"encoding/json"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os"
 	"path/filepath"
 	"strings"
@@ -98,4 +101,67 @@ func TestDiagnosticCodes(t *testing.T) {
 			t.Errorf("the code %s is not registered: are compile's and validate's codes linked?", name)
 		}
 	}
+}
+
+// TestDiagnosticLiteralsHaveCodes reads the source of the packages that make diagnostics (compile,
+// validate and this CLI) and fails on an hcl.Diagnostic written without its Extra, the field that
+// carries the code: a diagnostic no golden case reaches yet must have its code all the same.
+func TestDiagnosticLiteralsHaveCodes(t *testing.T) {
+	literals := 0
+	for _, dir := range []string{"compile", "validate", filepath.Join("cmd", "vaultproxy")} {
+		files, err := filepath.Glob(filepath.Join("..", "..", dir, "*.go"))
+		if err != nil || len(files) == 0 {
+			t.Fatalf("no Go files in %s: %v", dir, err)
+		}
+		for _, name := range files {
+			if strings.HasSuffix(name, "_test.go") {
+				continue
+			}
+			fset := token.NewFileSet()
+			f, err := parser.ParseFile(fset, name, nil, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ast.Inspect(f, func(n ast.Node) bool {
+				lit, ok := n.(*ast.CompositeLit)
+				if !ok || !isDiagnosticLiteral(lit) {
+					return true
+				}
+				literals++
+				for _, e := range lit.Elts {
+					if kv, ok := e.(*ast.KeyValueExpr); ok {
+						if id, ok := kv.Key.(*ast.Ident); ok && id.Name == "Extra" {
+							return true
+						}
+					}
+				}
+				t.Errorf("%s: an hcl.Diagnostic without Extra, its code", fset.Position(lit.Pos()))
+				return true
+			})
+		}
+	}
+	if literals < 30 {
+		t.Errorf("only %d hcl.Diagnostic literals found: is the walk reading the right files?", literals)
+	}
+}
+
+// isDiagnosticLiteral reports an hcl.Diagnostic{...} literal, or an element of hcl.Diagnostics{{...}}
+// whose type is left out.
+func isDiagnosticLiteral(lit *ast.CompositeLit) bool {
+	if sel, ok := lit.Type.(*ast.SelectorExpr); ok {
+		if x, ok := sel.X.(*ast.Ident); ok && x.Name == "hcl" && sel.Sel.Name == "Diagnostic" {
+			return true
+		}
+	}
+	if lit.Type != nil {
+		return false
+	}
+	for _, e := range lit.Elts {
+		if kv, ok := e.(*ast.KeyValueExpr); ok {
+			if id, ok := kv.Key.(*ast.Ident); ok && id.Name == "Severity" {
+				return true
+			}
+		}
+	}
+	return false
 }
