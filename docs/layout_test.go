@@ -75,6 +75,7 @@ func TestLayout(t *testing.T) {
 	}
 	// mustNotLink: a package (and each below it) must not link any package under these prefixes.
 	mustNotLink := map[string][]string{
+		"diagcode":                        {"schema", "compile", "validate", "runtime", "cmd", "docs"},
 		"schema":                          {"compile", "validate", "runtime", "cmd", "docs"},
 		"compile":                         {"validate", "runtime", "cmd", "docs"},
 		"validate":                        {"runtime", "cmd", "docs"},

@@ -1,10 +1,12 @@
 package validate
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/vaultproxy/vaultproxy/compile"
+	"github.com/vaultproxy/vaultproxy/diagcode"
 	"github.com/vaultproxy/vaultproxy/fixtures"
 )
 
@@ -28,8 +30,9 @@ func sources(c *fixtures.Case) []compile.Source {
 
 // TestFixtures runs the golden cases from user reports (fixtures/cases) and per validation rule
 // (fixtures/validate/<rule>); compile's tests run fixtures/compile. Each case's want/diagnostics holds
-// one fixtures.DiagnosticLine per diagnostic (go test ./validate -update rewrites them; review every
-// change).
+// one fixtures.DiagnosticLine per diagnostic, code included (go test ./validate -update rewrites them;
+// review every change). Every diagnostic must have a registered code (package diagcode), which
+// Case.CheckDiagnostics checks.
 func TestFixtures(t *testing.T) {
 	for _, dir := range []string{"cases", "validate"} {
 		for _, c := range fixtures.Load(t, dir) {
@@ -64,6 +67,29 @@ func TestEveryRuleHasFixtures(t *testing.T) {
 			if !clean {
 				t.Errorf("no case under fixtures/validate/%s passes the rule", r.Name)
 			}
+		})
+	}
+}
+
+// TestCodeExamples checks that each code's example produces it: the example, compiled and validated
+// as config.hcl is (the content decides the syntax), reports a diagnostic with that code. Examples
+// that are command lines ("$ ...": a path, a flag or the environment) are produced by
+// cmd/vaultproxy's TestDiagnosticCodes instead.
+func TestCodeExamples(t *testing.T) {
+	for _, code := range diagcode.All() {
+		if strings.HasPrefix(code.Example, "$ ") {
+			continue
+		}
+		t.Run(code.Name, func(t *testing.T) {
+			c := &fixtures.Case{Files: []fixtures.File{{Name: "config.hcl", Data: []byte(code.Example + "\n")}}}
+			var got []string
+			for _, d := range check(c) {
+				if diagcode.Of(d) == code {
+					return
+				}
+				got = append(got, fixtures.DiagnosticLine(d))
+			}
+			t.Errorf("the example does not produce %s; it produces:\n%s\nexample:\n%s", code.Name, strings.Join(got, "\n"), code.Example)
 		})
 	}
 }

@@ -17,7 +17,9 @@
 //
 // [NewDiagnostic] turns one hcl.Diagnostic into a [Diagnostic], the same
 // object that Terraform's `validate -json` prints for each diagnostic (and
-// that other JSON documents, such as `plan -json`, embed).
+// that other JSON documents, such as `plan -json`, embed), with one field of
+// ours, "code": the diagnostic's stable name (package diagcode), which
+// Terraform's JSON readers ignore.
 // [NewValidateOutput], [MarshalValidateJSON] and [WriteValidateJSON] build and
 // print the whole `validate -json` document:
 //
@@ -36,4 +38,9 @@
 // so the human and the JSON output cannot drift apart. [ColorEnabled] states
 // the CLI's colour policy. [Printer.PrintValidateSuccess] prints the
 // "Success! The configuration is valid." line.
+//
+// The human output leaves a diagnostic's code out: it is Terraform's layout,
+// line for line, and Terraform shows no code there. Programs read the code
+// from the JSON, where it is a field of its own. (The golden files' one-line
+// form, with the code, is fixtures.DiagnosticLine.)
 package view
