@@ -53,7 +53,6 @@ type Runtime struct {
 	plan      *compile.Plan
 	pending   *state
 	listeners map[string]*listener
-	auth      *authRun
 	pidFile   string
 	serveWG   sync.WaitGroup
 }

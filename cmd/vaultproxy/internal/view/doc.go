@@ -25,8 +25,8 @@
 //
 //	{"format_version":"1.0","valid":…,"error_count":…,"warning_count":…,"diagnostics":[…]}
 //
-// The order of the diagnostics is kept as given; call [SortDiagnostics] first
-// for a deterministic order.
+// The order of the diagnostics is kept as given; call compile.SortDiagnostics
+// first for a deterministic order.
 //
 // # Human-readable output
 //
@@ -39,12 +39,8 @@
 // the CLI's colour policy. [Printer.PrintValidateSuccess] prints the
 // "Success! The configuration is valid." line.
 //
-// # Golden files
-//
-// [DiagnosticLine] renders one diagnostic on one line
-// ("error [code] main.hcl:1,1-8: Summary; Detail"), for golden files and logs.
-//
-// The human output leaves the code out: it is Terraform's layout, line for
-// line, and Terraform shows no code there. Programs read the code from the
-// JSON, where it is a field of its own.
+// The human output leaves a diagnostic's code out: it is Terraform's layout,
+// line for line, and Terraform shows no code there. Programs read the code
+// from the JSON, where it is a field of its own. (The golden files' one-line
+// form, with the code, is fixtures.DiagnosticLine.)
 package view

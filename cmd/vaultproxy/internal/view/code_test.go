@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/vaultproxy/vaultproxy/diagcode"
+	"github.com/vaultproxy/vaultproxy/fixtures"
 )
 
 // A code of this test's own; the registry (diagcode.New) is for the codes compile and validate emit.
@@ -19,12 +20,12 @@ var testCode = &diagcode.Code{Name: "unsupported_argument", Description: "d", Ex
 func TestDiagnosticCode(t *testing.T) {
 	coded := func() *hcl.Diagnostic { return testCode.Set(nativeUnsupported(t)) }
 
-	if got, want := DiagnosticLine(coded()), `error [unsupported_argument] proxy.hcl:6,3-8: Unsupported argument; An argument named "bogus" is not expected here.`; got != want {
-		t.Errorf("DiagnosticLine = %q, want %q", got, want)
+	if got, want := fixtures.DiagnosticLine(coded()), `error [unsupported_argument] proxy.hcl:6,3-8: Unsupported argument; An argument named "bogus" is not expected here.`; got != want {
+		t.Errorf("fixtures.DiagnosticLine = %q, want %q", got, want)
 	}
 	sourceless := testCode.Set(&hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "S", Detail: "D"})
-	if got, want := DiagnosticLine(sourceless), `warning [unsupported_argument] S; D`; got != want {
-		t.Errorf("DiagnosticLine = %q, want %q", got, want)
+	if got, want := fixtures.DiagnosticLine(sourceless), `warning [unsupported_argument] S; D`; got != want {
+		t.Errorf("fixtures.DiagnosticLine = %q, want %q", got, want)
 	}
 
 	b, err := json.Marshal(NewDiagnostic(sourceless, nil))
