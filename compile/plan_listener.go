@@ -2,7 +2,6 @@ package compile
 
 import (
 	"io/fs"
-	"slices"
 
 	"github.com/hashicorp/hcl/v2"
 )
@@ -19,7 +18,7 @@ const (
 // ListenerRole is a listener's `role`.
 type ListenerRole string
 
-// The roles: metrics_only serves only /proxy/v1/metrics (reference section 3.1).
+// The roles: metrics_only serves only /proxy/v1/metrics (hashicorp/vault command/proxy.go).
 const (
 	RoleDefault     ListenerRole = "default"
 	RoleMetricsOnly ListenerRole = "metrics_only"
@@ -100,7 +99,7 @@ func (l Listener) TLSRequireAndVerifyClientCert() Value[bool] {
 func (l Listener) TLSDisableClientCerts() Value[bool] { return l.tlsDisableClientCerts }
 
 // SocketMode is the unix socket's permission bits; IsSet is false when socket_mode was not written.
-// Unlike Vault Proxy, it applies on its own, without socket_user and socket_group (cases/22).
+// Unlike Vault Proxy, it applies on its own, without socket_user and socket_group (docs/differences.md).
 func (l Listener) SocketMode() Value[fs.FileMode] { return l.socketMode }
 
 // SocketUser is the unix socket's owner, a user name or numeric id ("" to leave it).
@@ -108,5 +107,3 @@ func (l Listener) SocketUser() Value[string] { return l.socketUser }
 
 // SocketGroup is the unix socket's group, a group name or numeric id ("" to leave it).
 func (l Listener) SocketGroup() Value[string] { return l.socketGroup }
-
-func cloneStrings(s []string) []string { return slices.Clone(s) }

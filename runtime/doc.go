@@ -1,5 +1,6 @@
 // Package runtime executes a validated plan: it binds the plan's listeners, forwards requests to Vault
-// as Vault Proxy's API proxy does (reference vault-proxy.md section 3), runs auto-auth and its sinks
+// as Vault Proxy's API proxy does (hashicorp/vault command/agentproxyshared/cache/api_proxy.go and
+// handler.go), runs auto-auth and its sinks
 // (package runtime/autoauth), runs the lease cache of a cache block (package runtime/cache), serves
 // /proxy/v1/metrics, /proxy/v1/quit and /proxy/v1/cache-clear, and shuts down gracefully.
 // It performs all the I/O of `vaultproxy run`, and nothing else: it never reads the configuration files

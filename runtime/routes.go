@@ -31,10 +31,11 @@ func listenerConfigOf(l compile.Listener) *listenerConfig {
 	}
 }
 
-// listenerHandler routes one listener's requests (reference section 3.1): /proxy/v1/metrics on every
-// listener; on default-role listeners also /proxy/v1/quit, /proxy/v1/cache-clear (the lease cache's
-// ClearHandler with a cache block, else 200 and nothing done), and everything else to Vault.
-// require_request_header guards every route, the /proxy/v1/ ones included.
+// listenerHandler routes one listener's requests (hashicorp/vault command/proxy.go):
+// /proxy/v1/metrics on every listener; on default-role listeners also /proxy/v1/quit,
+// /proxy/v1/cache-clear (the lease cache's ClearHandler with a cache block, else 200 and nothing
+// done), and everything else to Vault. require_request_header guards every route, the /proxy/v1/ ones
+// included.
 type listenerHandler struct {
 	rt          *Runtime
 	cfg         atomic.Pointer[listenerConfig]

@@ -55,7 +55,6 @@ type Runtime struct {
 	plan      *compile.Plan
 	pending   *state
 	listeners map[string]*listener
-	auth      *authRun
 	pidFile   string
 	serveWG   sync.WaitGroup
 }

@@ -1,12 +1,13 @@
 package validate
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/vaultproxy/vaultproxy/compile"
+	"github.com/vaultproxy/vaultproxy/diagcode"
 	"github.com/vaultproxy/vaultproxy/fixtures"
-	"github.com/vaultproxy/vaultproxy/internal/view"
 )
 
 // check compiles and validates a case as the CLI's loadFrom does: the rules run on the plan even when
@@ -15,7 +16,7 @@ import (
 func check(c *fixtures.Case) hcl.Diagnostics {
 	plan, diags := compile.Compile(sources(c), compile.Options{Env: c.LookupEnv})
 	diags = append(diags, Plan(plan)...)
-	view.SortDiagnostics(diags)
+	compile.SortDiagnostics(diags)
 	return diags
 }
 
@@ -27,19 +28,16 @@ func sources(c *fixtures.Case) []compile.Source {
 	return srcs
 }
 
-// TestFixtures runs every golden case: the shared user-report cases, the compiler's cases per block
-// and check, and the cases per validation rule. Each case's want/diagnostics holds one
-// view.DiagnosticLine per diagnostic (go test ./validate -update rewrites them; review every change).
+// TestFixtures runs the golden cases from user reports (fixtures/cases) and per validation rule
+// (fixtures/validate/<rule>); compile's tests run fixtures/compile. Each case's want/diagnostics holds
+// one fixtures.DiagnosticLine per diagnostic, code included (go test ./validate -update rewrites them;
+// review every change). Every diagnostic must have a registered code (package diagcode), which
+// Case.CheckDiagnostics checks.
 func TestFixtures(t *testing.T) {
-	for _, dir := range []string{"cases", "compile", "validate"} {
+	for _, dir := range []string{"cases", "validate"} {
 		for _, c := range fixtures.Load(t, dir) {
 			t.Run(c.Name, func(t *testing.T) {
-				diags := check(c)
-				lines := make([]string, 0, len(diags))
-				for _, d := range diags {
-					lines = append(lines, view.DiagnosticLine(d))
-				}
-				c.Check(t, "diagnostics", fixtures.Lines(lines))
+				c.CheckDiagnostics(t, check(c))
 			})
 		}
 	}
@@ -69,6 +67,29 @@ func TestEveryRuleHasFixtures(t *testing.T) {
 			if !clean {
 				t.Errorf("no case under fixtures/validate/%s passes the rule", r.Name)
 			}
+		})
+	}
+}
+
+// TestCodeExamples checks that each code's example produces it: the example, compiled and validated
+// as config.hcl is (the content decides the syntax), reports a diagnostic with that code. Examples
+// that are command lines ("$ ...": a path, a flag or the environment) are produced by
+// cmd/vaultproxy's TestDiagnosticCodes instead.
+func TestCodeExamples(t *testing.T) {
+	for _, code := range diagcode.All() {
+		if strings.HasPrefix(code.Example, "$ ") {
+			continue
+		}
+		t.Run(code.Name, func(t *testing.T) {
+			c := &fixtures.Case{Files: []fixtures.File{{Name: "config.hcl", Data: []byte(code.Example + "\n")}}}
+			var got []string
+			for _, d := range check(c) {
+				if diagcode.Of(d) == code {
+					return
+				}
+				got = append(got, fixtures.DiagnosticLine(d))
+			}
+			t.Errorf("the example does not produce %s; it produces:\n%s\nexample:\n%s", code.Name, strings.Join(got, "\n"), code.Example)
 		})
 	}
 }

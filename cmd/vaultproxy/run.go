@@ -34,15 +34,7 @@ func cmdRun(args []string, io *stdio, env func(string) (string, bool)) int {
 		return exitUsage
 	}
 	loadPlan := func() (*compile.Plan, bool) {
-		if len(paths) == 1 && isPlanFile(paths[0]) {
-			p, err := readPlanFile(paths[0])
-			if err != nil {
-				fmt.Fprintf(io.err, "vaultproxy run: %s: %v\n", paths[0], err)
-				return nil, false
-			}
-			return p, true
-		}
-		l := loadFrom(paths, io.in, cf.overrides, env)
+		l := loadPaths(paths, io.in, cf.overrides, env)
 		printDiagnostics(io, l, cf.noColor, env)
 		return l.plan, !l.diags.HasErrors()
 	}

@@ -477,7 +477,7 @@ listener "tcp" {
 }
 
 func testUnixSocket(t *testing.T, f *runFixture) {
-	// cases/22: socket_mode alone applies. A stale socket file at the path is replaced.
+	// fixtures/cases/22-unix-socket-mode-only: socket_mode alone applies. A stale socket file at the path is replaced.
 	dir, err := os.MkdirTemp("", "vp-sock-") // short path: unix socket paths are limited to 108 bytes
 	if err != nil {
 		t.Fatal(err)

@@ -1,12 +1,14 @@
 package view
 
 import (
+	"io"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/hashicorp/hcl/v2"
+	"github.com/vaultproxy/vaultproxy/compile"
 )
 
 // tags spells the styles the way Terraform's format/diagnostic_test.go shows
@@ -462,7 +464,7 @@ func goldenDiagnostics(t *testing.T) hcl.Diagnostics {
 			Subject:  rng("elsewhere.hcl", 2, 3, 10, 2, 8, 15),
 		},
 	}
-	SortDiagnostics(diags)
+	compile.SortDiagnostics(diags)
 	return diags
 }
 
@@ -471,15 +473,11 @@ func TestPrinterGolden(t *testing.T) {
 	sources := allSources()
 
 	var plain strings.Builder
-	if err := (Printer{}).PrintDiagnostics(&plain, diags, sources); err != nil {
-		t.Fatal(err)
-	}
+	printAll(t, Printer{}, &plain, diags, sources)
 	checkGolden(t, "diagnostics-plain.golden", []byte(plain.String()))
 
 	var color strings.Builder
-	if err := (Printer{Color: true}).PrintDiagnostics(&color, diags, sources); err != nil {
-		t.Fatal(err)
-	}
+	printAll(t, Printer{Color: true}, &color, diags, sources)
 	checkGolden(t, "diagnostics-color.golden", []byte(color.String()))
 
 	// The same in Terraform's tag notation, which is easier to read and
@@ -491,6 +489,17 @@ func TestPrinterGolden(t *testing.T) {
 	checkGolden(t, "diagnostics-tags.golden", []byte(tagged.String()))
 	if got := replaceTags(tagged.String()); got != color.String() {
 		t.Errorf("the tag rendering, with the tags replaced by escapes, differs from the colour rendering:\n%s", cmp.Diff(got, color.String()))
+	}
+}
+
+// printAll writes every diagnostic of diags to w in order, as the CLI does (boxed diagnostics
+// follow one another directly; plain ones are separated by the blank line each starts with).
+func printAll(t *testing.T, p Printer, w io.Writer, diags hcl.Diagnostics, sources map[string][]byte) {
+	t.Helper()
+	for _, d := range diags {
+		if err := p.PrintDiagnostic(w, d, sources); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 

@@ -11,7 +11,6 @@ import (
 
 	"github.com/mitchellh/go-wordwrap"
 	"github.com/vaultproxy/vaultproxy/compile"
-	"github.com/vaultproxy/vaultproxy/runtime"
 )
 
 // Width is the width the preview fits: no line is longer, except one holding a single value (a long
@@ -20,13 +19,6 @@ const Width = 80
 
 // exampleNamespace is the X-Vault-Namespace of the example request in the namespace table.
 const exampleNamespace = "team-1"
-
-// Text returns the preview of p.
-func Text(p *compile.Plan) string {
-	var b strings.Builder
-	_ = Write(&b, p)
-	return b.String()
-}
 
 // Write writes the preview of p to w.
 func Write(w io.Writer, p *compile.Plan) error {
@@ -143,7 +135,7 @@ func namespace(ns string) string {
 
 func (w *printer) plan(p *compile.Plan) {
 	w.line("Configuration: " + strings.Join(p.Files(), ", "))
-	if refused := runtime.Unsupported(p); len(refused) > 0 {
+	if refused := compile.RunRefusals(p); len(refused) > 0 {
 		w.blank()
 		w.line("vaultproxy run refuses this configuration:")
 		for _, r := range refused {
@@ -311,10 +303,20 @@ func (w *printer) requests(p *compile.Plan) {
 	w.row(2, "enforce_consistency", string(a.EnforceConsistency().Get()), a.EnforceConsistency().Origin())
 	w.row(2, "when_inconsistent", string(a.WhenInconsistent().Get()), a.WhenInconsistent().Origin())
 
-	w.blank()
 	w.labelW = 33
+	w.requestToken(mode.Get())
+	w.requestNamespace(prepend.Get(), ns.Get())
+	retries := p.Vault().NumRetries().Get()
+	w.requestRetries(p, retries)
+	w.requestConsistency(a, retries)
+	w.requestCaching(p)
+}
+
+// requestToken is the table's part on the X-Vault-Token that reaches Vault under mode.
+func (w *printer) requestToken(mode compile.TokenMode) {
+	w.blank()
 	w.line("  Token: the X-Vault-Token that reaches Vault")
-	switch mode.Get() {
+	switch mode {
 	case compile.TokenModeForce:
 		w.note(4, "request with X-Vault-Token", "the auto-auth token, not the client's")
 		w.note(4, "request without X-Vault-Token", "the auto-auth token")
@@ -326,35 +328,41 @@ func (w *printer) requests(p *compile.Plan) {
 		w.note(4, "request without X-Vault-Token", "none: the request is unauthenticated")
 	}
 	note := "An empty X-Vault-Token header counts as none. Authorization is forwarded as sent."
-	if mode.Get() != compile.TokenModeClient {
-		note += fmt.Sprintf(" A request that gets the auto-auth token while auto-auth has none (before the first login, or while a refused token is checked or replaced) waits up to %s for it, then gets 503.", compile.FormatDuration(runtime.TokenWait))
+	if mode != compile.TokenModeClient {
+		note += fmt.Sprintf(" A request that gets the auto-auth token while auto-auth has none (before the first login, or while a refused token is checked or replaced) waits up to %s for it, then gets 503.", compile.FormatDuration(compile.RunTokenWait))
 	}
 	w.para(4, note)
-	if mode.Get() != compile.TokenModeClient {
+	if mode != compile.TokenModeClient {
 		w.para(4, "The auto-auth token never reaches a client: answers to auth/token/lookup-self and renew-self made with it (and to lookup and renew when they are about it) lose the token and its accessor, and such a request that asks for response wrapping (X-Vault-Wrap-TTL) is refused with 400. A 403 saying 'invalid token' to a request made with it makes auto-auth check the token, and log in again when Vault no longer accepts it.")
 	}
+}
 
+// requestNamespace is the table's part on the X-Vault-Namespace that reaches Vault, given
+// prepend_configured_namespace and the configured namespace ns.
+func (w *printer) requestNamespace(prepend bool, ns string) {
 	w.blank()
 	w.line("  Namespace: the X-Vault-Namespace that reaches Vault")
 	switch {
-	case prepend.Get() && ns.Get() != "":
-		w.note(4, "request without X-Vault-Namespace", compile.CanonicalNamespace(ns.Get()))
-		w.note(4, "X-Vault-Namespace: "+exampleNamespace, compile.CanonicalNamespace(ns.Get()+"/"+exampleNamespace))
-		w.para(4, fmt.Sprintf("The configured namespace %s is prepended to every request's namespace. A request whose X-Vault-Namespace is an absolute path (/team-1) or has a . or .. segment is refused with 400, and does not reach Vault.", ns.Get()))
+	case prepend && ns != "":
+		w.note(4, "request without X-Vault-Namespace", compile.CanonicalNamespace(ns))
+		w.note(4, "X-Vault-Namespace: "+exampleNamespace, compile.CanonicalNamespace(ns+"/"+exampleNamespace))
+		w.para(4, fmt.Sprintf("The configured namespace %s is prepended to every request's namespace. A request whose X-Vault-Namespace is an absolute path (/team-1) or has a . or .. segment is refused with 400, and does not reach Vault.", ns))
 	default:
 		w.note(4, "request without X-Vault-Namespace", "none: the root namespace")
 		w.note(4, "X-Vault-Namespace: "+exampleNamespace, exampleNamespace+", as sent")
 		switch {
-		case prepend.Get():
+		case prepend:
 			w.para(4, "prepend_configured_namespace is on, but no namespace is configured: nothing is prepended.")
-		case ns.Get() != "":
-			w.para(4, fmt.Sprintf("The configured namespace %s is NOT applied to proxied requests: prepend_configured_namespace is off. A request reaches Vault in the namespace of its own X-Vault-Namespace header, or the root namespace without one.", ns.Get()))
+		case ns != "":
+			w.para(4, fmt.Sprintf("The configured namespace %s is NOT applied to proxied requests: prepend_configured_namespace is off. A request reaches Vault in the namespace of its own X-Vault-Namespace header, or the root namespace without one.", ns))
 		}
 	}
+}
 
+// requestRetries is the table's part on which requests are retried, up to retries times.
+func (w *printer) requestRetries(p *compile.Plan, retries int) {
 	w.blank()
 	w.line("  Retries")
-	retries := p.Vault().NumRetries().Get()
 	_, cached := p.Cache()
 	if retries <= 0 {
 		w.para(4, "None (num_retries): a failed request goes back to the client as Vault answered it, or as 502 when Vault cannot be reached.")
@@ -364,9 +372,13 @@ func (w *printer) requests(p *compile.Plan) {
 			replayable = "without a body (or whose body of up to 1 MiB the cache read)"
 		}
 		w.para(4, fmt.Sprintf("A GET, HEAD, OPTIONS or LIST request %s is retried, up to %d times (num_retries), after a connection error, a 429 or a 5xx other than 501, waiting %s and doubling up to %s between attempts. Other requests (PUT, POST, DELETE...) are never retried: Vault may have applied them. When Vault cannot be reached, the client gets 502.",
-			replayable, retries, compile.FormatDuration(runtime.FirstRetryWait), compile.FormatDuration(runtime.MaxRetryWait)))
+			replayable, retries, compile.FormatDuration(compile.RunFirstRetryWait), compile.FormatDuration(compile.RunMaxRetryWait)))
 	}
+}
 
+// requestConsistency is the table's part on the consistency headers and what a 412 does; a 412 is
+// retried only when requests are (retries).
+func (w *printer) requestConsistency(a compile.APIProxy, retries int) {
 	w.blank()
 	w.line("  Consistency")
 	back := "A 412 from Vault (a node behind those states) goes back to the client, not retried."
@@ -390,7 +402,10 @@ func (w *printer) requests(p *compile.Plan) {
 			w.para(4, "when_inconsistent has no effect: enforce_consistency is not \"always\".")
 		}
 	}
+}
 
+// requestCaching is the table's part on whether and how answers are cached.
+func (w *printer) requestCaching(p *compile.Plan) {
 	w.blank()
 	w.line("  Caching")
 	c, ok := p.Cache()

@@ -17,14 +17,16 @@
 //
 // [NewDiagnostic] turns one hcl.Diagnostic into a [Diagnostic], the same
 // object that Terraform's `validate -json` prints for each diagnostic (and
-// that other JSON documents, such as `plan -json`, embed).
+// that other JSON documents, such as `plan -json`, embed), with one field of
+// ours, "code": the diagnostic's stable name (package diagcode), which
+// Terraform's JSON readers ignore.
 // [NewValidateOutput], [MarshalValidateJSON] and [WriteValidateJSON] build and
 // print the whole `validate -json` document:
 //
 //	{"format_version":"1.0","valid":…,"error_count":…,"warning_count":…,"diagnostics":[…]}
 //
-// The order of the diagnostics is kept as given; call [SortDiagnostics] first
-// for a deterministic order.
+// The order of the diagnostics is kept as given; call compile.SortDiagnostics
+// first for a deterministic order.
 //
 // # Human-readable output
 //
@@ -37,8 +39,8 @@
 // the CLI's colour policy. [Printer.PrintValidateSuccess] prints the
 // "Success! The configuration is valid." line.
 //
-// # Golden files
-//
-// [DiagnosticLine] renders one diagnostic on one line
-// ("error main.hcl:1,1-8: Summary; Detail"), for golden files and logs.
+// The human output leaves a diagnostic's code out: it is Terraform's layout,
+// line for line, and Terraform shows no code there. Programs read the code
+// from the JSON, where it is a field of its own. (The golden files' one-line
+// form, with the code, is fixtures.DiagnosticLine.)
 package view

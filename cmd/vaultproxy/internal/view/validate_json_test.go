@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/hashicorp/hcl/v2"
+	"github.com/vaultproxy/vaultproxy/compile"
 )
 
 // Terraform's internal/command/testdata/validate-invalid/output.json, as it
@@ -100,7 +101,7 @@ func TestValidateJSONSeveral(t *testing.T) {
 			Detail:   "Requests will not carry a token.",
 		},
 	}
-	SortDiagnostics(diags)
+	compile.SortDiagnostics(diags)
 	got, err := MarshalValidateJSON(diags, allSources())
 	if err != nil {
 		t.Fatal(err)

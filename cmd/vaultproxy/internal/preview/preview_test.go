@@ -1,14 +1,13 @@
 package preview_test
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/vaultproxy/vaultproxy/cmd/vaultproxy/internal/preview"
 	"github.com/vaultproxy/vaultproxy/compile"
-	"github.com/vaultproxy/vaultproxy/internal/preview"
-	"golang.org/x/tools/txtar"
+	"github.com/vaultproxy/vaultproxy/fixtures"
 )
 
 type golden struct{ preview, plan string }
@@ -16,26 +15,11 @@ type golden struct{ preview, plan string }
 // goldens reads the want sections of fixtures/plan (written and checked by cmd/vaultproxy's tests).
 func goldens(t *testing.T) map[string]golden {
 	t.Helper()
-	names, err := filepath.Glob("../../fixtures/plan/*.txtar")
-	if err != nil || len(names) == 0 {
-		t.Fatalf("no golden under fixtures/plan (%v)", err)
-	}
 	out := map[string]golden{}
-	for _, n := range names {
-		ar, err := txtar.ParseFile(n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var g golden
-		for _, f := range ar.Files {
-			switch f.Name {
-			case "want/preview.txt":
-				g.preview = string(f.Data)
-			case "want/plan.json":
-				g.plan = string(f.Data)
-			}
-		}
-		out[strings.TrimSuffix(filepath.Base(n), ".txtar")] = g
+	for _, c := range fixtures.Load(t, "plan") {
+		preview, _ := c.Want("preview.txt")
+		plan, _ := c.Want("plan.json")
+		out[strings.TrimPrefix(c.Name, "plan/")] = golden{preview: string(preview), plan: string(plan)}
 	}
 	return out
 }
@@ -50,7 +34,7 @@ func TestPreviewOfPlanFile(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := preview.Text(p)
+			got := previewText(p)
 			i := strings.Index(g.preview, "Configuration: ")
 			if i < 0 {
 				t.Fatal("the golden preview has no Configuration line")
@@ -103,7 +87,7 @@ auto_auth {
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
-	text := preview.Text(p)
+	text := previewText(p)
 	if strings.Contains(text, "s3cr3t") {
 		t.Fatalf("the preview prints a secret:\n%s", text)
 	}
@@ -112,4 +96,11 @@ auto_auth {
 			t.Errorf("the preview lacks %q:\n%s", want, text)
 		}
 	}
+}
+
+// previewText returns the preview of p.
+func previewText(p *compile.Plan) string {
+	var b strings.Builder
+	_ = preview.Write(&b, p)
+	return b.String()
 }

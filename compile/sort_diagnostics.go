@@ -1,4 +1,4 @@
-package view
+package compile
 
 import (
 	"cmp"
@@ -15,7 +15,8 @@ import (
 //
 // This is not Terraform's order (Terraform puts warnings before errors and
 // compares path depth first); it is the order this tool's outputs and golden
-// files use.
+// files use. The CLI sorts what compile and validate report with it before
+// printing, and the golden-file harness (package fixtures) before comparing.
 func SortDiagnostics(diags hcl.Diagnostics) {
 	slices.SortStableFunc(diags, compareDiagnostics)
 }

@@ -1,40 +1,20 @@
 package view
 
 import (
-	"flag"
-	"os"
 	"path/filepath"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/vaultproxy/vaultproxy/fixtures"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
-
-// checkGolden compares got with testdata/name, or rewrites the file with
-// -update. Golden files are read back by people: every one of them was
-// checked by hand against the format, not just accepted.
+// checkGolden compares got with testdata/name through the fixtures harness (go test -update
+// rewrites it). Golden files are read back by people: every one of them was checked by hand against
+// the format, not just accepted.
 func checkGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("reading golden file (run with -update to create it): %v", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s differs (-want +got):\n%s", path, diff)
-	}
+	fixtures.CheckFile(t, filepath.Join("testdata", name), got)
 }
 
 // The fixture files. The byte offsets in the comments are what the tests'

@@ -3,7 +3,7 @@
 // brackets ([default], [proxy.hcl:4,3-30], [env VAULT_ADDR], [flag -address]). "The proxy" is
 // `vaultproxy run`: where it behaves differently from Vault Proxy (docs/differences-runtime.md), the
 // preview describes run, takes its figures (waits, retries) from package runtime, and lists first
-// what run refuses (runtime.Unsupported).
+// what run refuses (compile.RunRefusals).
 //
 // The text fits 80 columns and reads without colour. Its sections are Vault (how every subsystem
 // reaches Vault), one per listener (transport, role, the paths it serves, whether X-Vault-Request is
@@ -12,5 +12,5 @@
 // whether the response may be cached), Auto-auth (method, login path and namespace, backoff, config,
 // sinks), Cache, Telemetry and Process (the top-level settings). Secret values are never printed.
 //
-// Text is a pure function of the plan: the same plan always gives the same text.
+// The preview is a pure function of the plan: the same plan always gives the same text.
 package preview

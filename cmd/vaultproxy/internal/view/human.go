@@ -73,19 +73,6 @@ func (p Printer) PrintDiagnostic(w io.Writer, d *hcl.Diagnostic, sources map[str
 	return err
 }
 
-// PrintDiagnostics writes every diagnostic of diags to w, in the order given
-// (see SortDiagnostics). Boxed diagnostics follow one another directly;
-// plain ones are separated by the blank line each of them starts with.
-func (p Printer) PrintDiagnostics(w io.Writer, diags hcl.Diagnostics, sources map[string][]byte) error {
-	ss := newSourceSet(sources)
-	var b strings.Builder
-	for _, d := range diags {
-		b.WriteString(p.Render(ss.diagnostic(d)))
-	}
-	_, err := io.WriteString(w, b.String())
-	return err
-}
-
 // PrintValidateSuccess writes validate's closing line, as Terraform does
 // after the diagnostics (if any) when there is no error:
 // "Success! The configuration is valid." or, when there were warnings,

@@ -1,10 +1,12 @@
-package view
+package compile_test
 
 import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/hashicorp/hcl/v2"
+	"github.com/vaultproxy/vaultproxy/compile"
+	"github.com/vaultproxy/vaultproxy/fixtures"
 )
 
 func TestSortDiagnostics(t *testing.T) {
@@ -38,17 +40,17 @@ func TestSortDiagnostics(t *testing.T) {
 		sameSum1, sameSum2,
 		twin1, twin2,
 	}
-	SortDiagnostics(diags)
+	compile.SortDiagnostics(diags)
 	// Compare identities, not values: the twins are equal in value.
 	if len(diags) != len(want) {
 		t.Fatalf("got %d diagnostics, want %d", len(diags), len(want))
 	}
 	var gotLines, wantLines []string
 	for i := range diags {
-		gotLines = append(gotLines, DiagnosticLine(diags[i]))
-		wantLines = append(wantLines, DiagnosticLine(want[i]))
+		gotLines = append(gotLines, fixtures.DiagnosticLine(diags[i]))
+		wantLines = append(wantLines, fixtures.DiagnosticLine(want[i]))
 		if diags[i] != want[i] {
-			t.Errorf("position %d: got %q, want %q", i, DiagnosticLine(diags[i]), DiagnosticLine(want[i]))
+			t.Errorf("position %d: got %q, want %q", i, fixtures.DiagnosticLine(diags[i]), fixtures.DiagnosticLine(want[i]))
 		}
 	}
 	if diff := cmp.Diff(wantLines, gotLines); diff != "" {
@@ -59,9 +61,18 @@ func TestSortDiagnostics(t *testing.T) {
 func TestSortDiagnosticsNil(t *testing.T) {
 	x := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "x"}
 	diags := hcl.Diagnostics{x, nil}
-	SortDiagnostics(diags)
+	compile.SortDiagnostics(diags)
 	if diags[0] != nil || diags[1] != x {
 		t.Errorf("nil entry not sorted first: %v", diags)
 	}
-	SortDiagnostics(nil) // must not panic
+	compile.SortDiagnostics(nil) // must not panic
+}
+
+// rng is the range of file from line sl, column sc (byte sb) to line el, column ec (byte eb).
+func rng(file string, sl, sc, sb, el, ec, eb int) *hcl.Range {
+	return &hcl.Range{
+		Filename: file,
+		Start:    hcl.Pos{Line: sl, Column: sc, Byte: sb},
+		End:      hcl.Pos{Line: el, Column: ec, Byte: eb},
+	}
 }
