@@ -1,27 +1,23 @@
 package runtime
 
-import "time"
+import (
+	"time"
 
-// Defaults of Limits. Vault Proxy's server has the same header, body and idle timeouts (hashicorp/vault
-// command/proxy.go builds its http.Server with ReadHeaderTimeout 10s, ReadTimeout 30s, IdleTimeout
-// 5m); its request timeout towards Vault is the api client's 60s (hashicorp/vault api/client.go,
-// DefaultConfig). The others are vaultproxy's own bounds: Vault Proxy has none (docs/runtime.md,
-// "Server limits").
+	"github.com/vaultproxy/vaultproxy/compile"
+)
+
+// Defaults of Limits, declared in compile so that the preview shows them (compile/run_support.go
+// says where each comes from).
 const (
-	DefaultReadHeaderTimeout = 10 * time.Second
-	DefaultBodyReadTimeout   = 30 * time.Second
-	DefaultIdleTimeout       = 5 * time.Minute
-	DefaultMaxHeaderBytes    = 64 << 10
-	DefaultMaxConnections    = 4096
-	// DefaultMaxRequestSize is Vault's own default max_request_size (hashicorp/vault
-	// http/handler.go, DefaultMaxRequestSize): Vault refuses a larger body anyway.
-	DefaultMaxRequestSize = 32 << 20
-	DefaultVaultTimeout   = 60 * time.Second
-	// DefaultWriteStallTimeout bounds how long a client may leave Vault's answer unread.
-	DefaultWriteStallTimeout = 30 * time.Second
-	// DefaultDialRetryBudget bounds how long requests are retried while Vault refuses connections:
-	// a Vault that is down is reported at once, not after every retry of num_retries.
-	DefaultDialRetryBudget = 2 * time.Second
+	DefaultReadHeaderTimeout = compile.RunReadHeaderTimeout
+	DefaultBodyReadTimeout   = compile.RunBodyReadTimeout
+	DefaultIdleTimeout       = compile.RunIdleTimeout
+	DefaultMaxHeaderBytes    = compile.RunMaxHeaderBytes
+	DefaultMaxConnections    = compile.RunMaxConnections
+	DefaultMaxRequestSize    = compile.RunMaxRequestSize
+	DefaultVaultTimeout      = compile.RunVaultTimeout
+	DefaultDialRetryBudget   = compile.RunDialRetryBudget
+	DefaultWriteStallTimeout = compile.RunWriteStallTimeout
 )
 
 // Limits bound what a client may hold and how long a request may wait. A zero field takes its
