@@ -24,23 +24,15 @@ type readyBody struct {
 
 // serveReady is /proxy/v1/ready: 200 when ready, else 503 naming what is missing; GET and HEAD only.
 // It reads cached state and never calls Vault itself. The first request starts the background check
-// of Vault (vaultwatch.go) and waits a little for its first answer.
+// of Vault (vaultwatch.go); while nothing is known of Vault yet, a request waits a little for it.
 func (rt *Runtime) serveReady(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
 		writeErrors(w, http.StatusMethodNotAllowed, fmt.Sprintf("method %s not allowed on %s: use GET", r.Method, readyPath))
 		return
 	}
-	first := rt.vault.start()
-	if _, st, _ := rt.vault.status(); st == reachUnknown {
-		t := time.NewTimer(firstCheckWait)
-		select {
-		case <-first:
-		case <-t.C:
-		case <-r.Context().Done():
-		}
-		t.Stop()
-	}
+	rt.vault.start()
+	rt.vault.awaitKnown(r.Context(), unknownWait)
 	body := rt.readiness()
 	status := http.StatusOK
 	if !body.Ready {

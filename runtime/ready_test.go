@@ -184,3 +184,23 @@ func TestReadyLifecycleHooks(t *testing.T) {
 		t.Errorf("more events: %q", <-events)
 	}
 }
+
+// The state is about the current plan's Vault: a reload to another address starts it over, and the
+// answer names the new address.
+func TestReadyFollowsReloadedAddress(t *testing.T) {
+	rec := newRecorder(t, nil)
+	s := startPlan(t, planFrom(t, plainListener, rec.srv.URL))
+	if code, b := readyAnswer(t, s.url, nil); code != 200 {
+		t.Fatalf("before the reload: %d %+v", code, b)
+	}
+	gone := newRecorder(t, nil)
+	gone.srv.Close() // nothing listens there any more
+	if err := s.rt.Swap(planFrom(t, plainListener, gone.srv.URL)); err != nil {
+		t.Fatal(err)
+	}
+	code, b := readyAnswer(t, s.url, nil)
+	prefix := "Vault at " + gone.srv.URL + " does not answer: "
+	if code != 503 || b.Vault != gone.srv.URL || len(b.Errors) != 1 || !strings.HasPrefix(b.Errors[0], prefix) {
+		t.Errorf("after a reload to a closed address: %d %+v, want 503 and %q...", code, b, prefix)
+	}
+}

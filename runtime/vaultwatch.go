@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -20,9 +21,10 @@ const (
 	VaultCheckInterval = 10 * time.Second
 	// vaultCheckTimeout bounds one check.
 	vaultCheckTimeout = 5 * time.Second
-	// firstCheckWait is how long a readiness request waits for the very first check to end, so that
-	// a first probe gets a real answer rather than "not checked yet".
-	firstCheckWait = 2 * time.Second
+	// unknownWait is how long a readiness request waits for a check to end while nothing is known
+	// of Vault (the first probe, or the first after a reload changed the address), so that it gets
+	// a real answer rather than "not answered yet".
+	unknownWait = 2 * time.Second
 )
 
 type reach int
@@ -42,19 +44,25 @@ type vaultWatch struct {
 	mu    sync.Mutex
 	addr  string // the address the state is about
 	state reach
-	cause string    // why Vault is not up (reachDown)
-	seen  time.Time // when the state was last confirmed
+	cause string // why Vault is not up (reachDown)
 
-	once      sync.Once
-	kick      chan struct{}
-	firstDone chan struct{} // closed when the first background check has ended
-	cancel    context.CancelFunc
-	done      chan struct{}
+	// seen is when the state was last confirmed (UnixNano), and upAt the address while the state is
+	// reachUp: an answer from Vault while it is up, the common case on the request path, only stores
+	// the time, without the lock.
+	seen atomic.Int64
+	upAt atomic.Pointer[string]
+
+	checked chan struct{} // closed when the check in progress (or the next one) ends; under mu
+
+	once   sync.Once
+	kick   chan struct{}
+	cancel context.CancelFunc
+	done   chan struct{}
 }
 
 func newVaultWatch(current func() *upstream, changed func()) *vaultWatch {
 	return &vaultWatch{current: current, changed: changed, kick: make(chan struct{}, 1),
-		firstDone: make(chan struct{})}
+		checked: make(chan struct{})}
 }
 
 // status returns the state for the current address, starting over when the address changed.
@@ -63,7 +71,9 @@ func (w *vaultWatch) status() (addr string, st reach, cause string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.addr != cur {
-		w.addr, w.state, w.cause, w.seen = cur, reachUnknown, "", time.Time{}
+		w.addr, w.state, w.cause = cur, reachUnknown, ""
+		w.upAt.Store(nil)
+		w.seen.Store(0)
 		w.poke()
 	}
 	return w.addr, w.state, w.cause
@@ -72,6 +82,10 @@ func (w *vaultWatch) status() (addr string, st reach, cause string) {
 // record sets the state from one exchange with Vault at addr; exchanges with an address that is no
 // longer the current one (requests in flight across a reload) are ignored.
 func (w *vaultWatch) record(addr string, up bool, cause string) {
+	if a := w.upAt.Load(); up && a != nil && *a == addr {
+		w.seen.Store(time.Now().UnixNano())
+		return
+	}
 	w.mu.Lock()
 	if addr != w.addr {
 		if addr != w.current().addr {
@@ -85,7 +99,13 @@ func (w *vaultWatch) record(addr string, up bool, cause string) {
 		next, cause = reachUp, ""
 	}
 	changed := next != w.state || cause != w.cause
-	w.state, w.cause, w.seen = next, cause, time.Now()
+	w.state, w.cause = next, cause
+	w.seen.Store(time.Now().UnixNano())
+	if up {
+		w.upAt.Store(&addr)
+	} else {
+		w.upAt.Store(nil)
+	}
 	w.mu.Unlock()
 	if changed {
 		if !up {
@@ -122,6 +142,10 @@ func (w *vaultWatch) observe(next http.RoundTripper, addr string) http.RoundTrip
 	})
 }
 
+func (w *vaultWatch) sinceSeen() time.Duration {
+	return time.Duration(time.Now().UnixNano() - w.seen.Load())
+}
+
 // poke asks the background check, when it runs, to check now.
 func (w *vaultWatch) poke() {
 	select {
@@ -130,15 +154,35 @@ func (w *vaultWatch) poke() {
 	}
 }
 
-// start runs the background check from now on (once; later calls do nothing) and returns a channel
-// closed when its first check has ended.
-func (w *vaultWatch) start() <-chan struct{} {
+// start runs the background check from now on (once; later calls do nothing).
+func (w *vaultWatch) start() {
 	w.once.Do(func() {
 		ctx, cancel := context.WithCancel(context.Background())
 		w.cancel, w.done = cancel, make(chan struct{})
 		go w.loop(ctx)
 	})
-	return w.firstDone
+}
+
+// awaitKnown waits, for at most d or until ctx ends, while nothing is known of Vault and checks
+// are being made.
+func (w *vaultWatch) awaitKnown(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	for {
+		w.mu.Lock()
+		next := w.checked
+		w.mu.Unlock()
+		if _, st, _ := w.status(); st != reachUnknown {
+			return
+		}
+		select {
+		case <-next:
+		case <-t.C:
+			return
+		case <-ctx.Done():
+			return
+		}
+	}
 }
 
 // stop ends the background check and waits for it.
@@ -155,31 +199,20 @@ func (w *vaultWatch) stop() {
 func (w *vaultWatch) loop(ctx context.Context) {
 	defer close(w.done)
 	retry := vaultCheckFirstRetry
-	first := true
-	defer func() {
-		if first {
-			close(w.firstDone)
-		}
-	}()
 	for {
 		_, st, _ := w.status()
-		w.mu.Lock()
-		seen := w.seen
-		w.mu.Unlock()
-		if st != reachUp || time.Since(seen) >= VaultCheckInterval {
+		if st != reachUp || w.sinceSeen() >= VaultCheckInterval {
 			w.check(ctx)
-			if first {
-				close(w.firstDone)
-				first = false
-			}
+			w.mu.Lock()
+			close(w.checked)
+			w.checked = make(chan struct{})
+			w.mu.Unlock()
 			_, st, _ = w.status()
 		}
 		var wait time.Duration
 		if st == reachUp {
 			retry = vaultCheckFirstRetry
-			w.mu.Lock()
-			wait = VaultCheckInterval - time.Since(w.seen)
-			w.mu.Unlock()
+			wait = VaultCheckInterval - w.sinceSeen()
 		} else {
 			wait, retry = retry, min(2*retry, VaultCheckInterval)
 		}
