@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -163,9 +164,15 @@ func (rt *Runtime) startReadyWatch() {
 	rt.lc.wg.Add(1)
 	go func() {
 		defer rt.lc.wg.Done()
+		var said []string
 		for {
 			changed := rt.readyChanged.wait()
-			if rt.readiness().Ready {
+			body := rt.readiness()
+			if !body.Ready && rt.opts.OnWaiting != nil && !slices.Equal(body.Errors, said) {
+				said = body.Errors
+				rt.opts.OnWaiting(said)
+			}
+			if body.Ready {
 				rt.lc.mu.Lock()
 				if !rt.lc.stopping {
 					rt.opts.OnReady()

@@ -204,3 +204,40 @@ func TestReadyFollowsReloadedAddress(t *testing.T) {
 		t.Errorf("after a reload to a closed address: %d %+v, want 503 and %q...", code, b, prefix)
 	}
 }
+
+// While not ready, OnWaiting hears what is missing, each time it changes; OnReady is not called.
+func TestReadyOnWaiting(t *testing.T) {
+	rec := newRecorder(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprint(w, `{"initialized":true,"sealed":true}`)
+	})
+	waiting := make(chan []string, 16)
+	ready := make(chan struct{}, 1)
+	startPlan(t, planFrom(t, plainListener, rec.srv.URL), func(o *Options) {
+		o.OnReady = func() { ready <- struct{}{} }
+		o.OnWaiting = func(missing []string) { waiting <- missing }
+	})
+	sealed := []string{"Vault at " + rec.srv.URL + " does not answer: Vault is sealed (sys/health answered 503)"}
+	deadline := time.After(5 * time.Second)
+	for {
+		select {
+		case got := <-waiting:
+			if cmp.Equal(got, sealed) {
+				select {
+				case <-ready:
+					t.Fatal("OnReady called while Vault is sealed")
+				case <-time.After(300 * time.Millisecond):
+				}
+				if len(waiting) != 0 {
+					t.Errorf("OnWaiting called again with nothing changed: %q", <-waiting)
+				}
+				return
+			}
+			if want := []string{"Vault at " + rec.srv.URL + " has not answered yet"}; !cmp.Equal(got, want) {
+				t.Fatalf("OnWaiting(%q), want %q then %q", got, want, sealed)
+			}
+		case <-deadline:
+			t.Fatal("OnWaiting not called with the sealed Vault")
+		}
+	}
+}

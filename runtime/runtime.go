@@ -37,8 +37,10 @@ type Options struct {
 	// and the Runtime is first ready as /proxy/v1/ready defines it. Setting it starts the background
 	// check of Vault with Run (see ready.go). OnStopping, when set, is called once when shutdown
 	// begins; OnReady is never called after it. `vaultproxy run` sends systemd's READY=1 and
-	// STOPPING=1 with them.
+	// STOPPING=1 with them. OnWaiting, when set with OnReady, is called from the same goroutine
+	// before OnReady, each time what is missing (the errors of /proxy/v1/ready) changes.
 	OnReady    func()
+	OnWaiting  func(missing []string)
 	OnStopping func()
 }
 

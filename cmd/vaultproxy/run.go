@@ -16,8 +16,9 @@ import (
 // configuration never starts, with the same diagnostics), then serve the plan until SIGINT or SIGTERM.
 // SIGHUP reads the files and the environment again and swaps in the new plan when it is valid; when
 // it is not, the diagnostics are printed and the running plan keeps serving. Under systemd
-// (Type=notify, $NOTIFY_SOCKET) it sends READY=1 once listening and ready, RELOADING=1 and READY=1
-// around each reload, and STOPPING=1 at shutdown.
+// (Type=notify, $NOTIFY_SOCKET) it sends READY=1 once listening and ready (and, until then, STATUS=
+// lines saying what is missing), RELOADING=1 and READY=1 around each reload, and STOPPING=1 at
+// shutdown.
 func cmdRun(args []string, io *stdio, env func(string) (string, bool)) int {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(io.err)
@@ -56,7 +57,7 @@ func cmdRun(args []string, io *stdio, env func(string) (string, bool)) int {
 	opts := runtime.Options{LogOutput: io.err}
 	if sd.on() {
 		// Only then: OnReady makes the runtime check Vault in the background from the start.
-		opts.OnReady, opts.OnStopping = sd.ready, sd.stopping
+		opts.OnReady, opts.OnWaiting, opts.OnStopping = sd.ready, sd.waiting, sd.stopping
 	}
 	rt, err := runtime.New(plan, opts)
 	if err != nil {

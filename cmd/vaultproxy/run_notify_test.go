@@ -95,7 +95,8 @@ func relayTo(t *testing.T, addr, target string) {
 }
 
 // testSystemdNotify runs `vaultproxy run` as systemd runs a Type=notify unit, with NOTIFY_SOCKET
-// set: started while Vault is absent, it listens and says nothing until Vault answers; then READY=1;
+// set: started while Vault is absent, it listens and sends only STATUS lines naming Vault until Vault
+// answers; then READY=1;
 // RELOADING=1 (with MONOTONIC_USEC) and READY=1 around a SIGHUP, a valid and an invalid one; and
 // STOPPING=1 at SIGTERM.
 func testSystemdNotify(t *testing.T, f *runFixture) {
@@ -118,12 +119,28 @@ listener "tcp" {
 	if status, body := rawDo(t, nil, "GET", ready, nil, ""); status != 503 || !strings.Contains(body, `"Vault at http://`+vaultAddr+` does not answer: `) {
 		t.Fatalf("listening with Vault absent: %d %s, want 503 naming Vault", status, body)
 	}
-	if msg := sock.next(t, 1500*time.Millisecond); msg != "" {
-		t.Fatalf("sent %q while Vault was absent", msg)
+	// Until Vault answers: STATUS lines saying so, and no READY=1.
+	absent := "STATUS=not ready: Vault at http://" + vaultAddr + " does not answer: "
+	sawAbsent := false
+	for msg := sock.next(t, 1500*time.Millisecond); msg != ""; msg = sock.next(t, 1500*time.Millisecond) {
+		switch {
+		case strings.HasPrefix(msg, absent) && strings.Contains(msg, "connection refused"):
+			sawAbsent = true
+		case msg == "STATUS=not ready: Vault at http://"+vaultAddr+" has not answered yet":
+		default:
+			t.Fatalf("sent %q while Vault was absent", msg)
+		}
+	}
+	if !sawAbsent {
+		t.Errorf("no STATUS saying that Vault does not answer")
 	}
 
 	relayTo(t, vaultAddr, strings.TrimPrefix(f.dev.Addr(), "http://"))
-	if msg := sock.next(t, 30*time.Second); msg != "READY=1\nSTATUS=listening and ready" {
+	msg := sock.next(t, 30*time.Second)
+	for strings.HasPrefix(msg, "STATUS=not ready: ") {
+		msg = sock.next(t, 30*time.Second)
+	}
+	if msg != "READY=1\nSTATUS=listening and ready" {
 		t.Fatalf("once Vault answers: %q, want READY=1", msg)
 	}
 	if status, body := rawDo(t, nil, "GET", ready, nil, ""); status != 200 {

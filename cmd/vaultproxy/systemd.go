@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/vaultproxy/vaultproxy/internal/sdnotify"
@@ -43,6 +44,13 @@ func (s *systemd) ready() {
 	defer s.mu.Unlock()
 	s.readySent = true
 	s.send(sdnotify.Ready + "\n" + sdnotify.Status("listening and ready"))
+}
+
+// waiting says, before READY=1, what the proxy still lacks (systemctl status shows it).
+func (s *systemd) waiting(missing []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.send(sdnotify.Status("not ready: " + strings.Join(missing, "; ")))
 }
 
 func (s *systemd) reloading() {
