@@ -393,10 +393,20 @@ func (rt *Runtime) shutdown() {
 	if st := rt.current(); st != nil {
 		st.auth.stop()
 		st.cache.close()
+		// Idle connections to Vault would otherwise keep their goroutines until Vault or the idle
+		// timeout closes them, after Run has returned.
+		closeIdleConnections(st.up.proxy)
+		closeIdleConnections(st.up.auth)
 	}
 	rt.removePidFile()
 	if rt.logs != nil && rt.logs.file != nil {
 		rt.logs.file.Close()
+	}
+}
+
+func closeIdleConnections(t http.RoundTripper) {
+	if c, ok := t.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
 	}
 }
 
