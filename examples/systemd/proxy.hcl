@@ -1,7 +1,8 @@
 # vaultproxy for the applications of one host, run by systemd (vaultproxy.service, next to this
 # file, expects it at /etc/vaultproxy/proxy.hcl). It logs in with AppRole and adds its token to
-# requests that carry none; applications reach it on 127.0.0.1:8100 or on the unix socket
-# /run/vaultproxy/proxy.sock (RuntimeDirectory= in the unit creates /run/vaultproxy).
+# requests that carry none; applications reach it on 127.0.0.1:8100 or, as members of the group
+# vaultproxy, on the unix socket /run/vaultproxy/proxy.sock (RuntimeDirectory= in the unit creates
+# /run/vaultproxy). The secret ID file stays: the unit makes /etc read-only.
 # `systemctl reload vaultproxy` re-reads this file; an invalid one is reported in the journal and
 # the running configuration keeps serving.
 
