@@ -3,12 +3,16 @@ package runtime
 import (
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/vaultproxy/vaultproxy/compile"
 )
 
 // These tests use a scripted upstream where a real Vault cannot do it here (a sealed answer, counting
@@ -238,6 +242,33 @@ func TestReadyOnWaiting(t *testing.T) {
 			}
 		case <-deadline:
 			t.Fatal("OnWaiting not called with the sealed Vault")
+		}
+	}
+}
+
+// BenchmarkReady is one /proxy/v1/ready answer through a listener's handler, Vault known to answer:
+// what a probe costs the proxy. Nothing reaches Vault (the address is never dialled).
+func BenchmarkReady(b *testing.B) {
+	src := strings.ReplaceAll(plainListener, "{{vault}}", "http://127.0.0.1:1")
+	p, diags := compile.Compile([]compile.Source{{Name: "bench.hcl", Bytes: []byte(src)}}, compile.Options{})
+	if diags.HasErrors() {
+		b.Fatal(diags)
+	}
+	rt, err := New(p, Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	rt.vault.record("http://127.0.0.1:1", true, "")
+	defer rt.vault.stop()
+	h := &listenerHandler{rt: rt, counters: rt.metrics.forListener("bench")}
+	h.cfg.Store(listenerConfigOf(p.Listeners()[0]))
+	req := httptest.NewRequest("GET", readyPath, nil)
+	b.ReportAllocs()
+	for b.Loop() {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code != 200 {
+			b.Fatalf("%d %s", w.Code, w.Body)
 		}
 	}
 }

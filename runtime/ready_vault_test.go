@@ -178,17 +178,27 @@ listener "tcp" {
 	t.Run("refused token", func(t *testing.T) {
 		s := startPlan(t, planFrom(t, plan(tokenFile("hvs.not-a-token-vault-knows")), dev.Addr()))
 		failed := regexp.MustCompile(`^auto-auth \(token_file\) holds no token Vault accepted: [1-9][0-9]* login attempts failed \(the log says why\)$`)
+		// On the way (a slow machine): Vault not checked yet, no login failed yet; nothing else.
+		passing := map[string]bool{
+			"Vault at " + dev.Addr() + " has not answered yet": true,
+			"auto-auth (token_file) holds no token yet":        true,
+		}
 		deadline := time.Now().Add(20 * time.Second)
 		for {
 			code, b := readyAnswer(t, s.url, nil)
-			if code != 503 || b.Ready || b.AutoAuth != "token_file" || len(b.Errors) != 1 {
-				t.Fatalf("with a refused token: %d %+v, want 503 naming auto-auth alone", code, b)
+			if code != 503 || b.Ready || b.AutoAuth != "token_file" || len(b.Errors) == 0 {
+				t.Fatalf("with a refused token: %d %+v, want 503 naming auto-auth", code, b)
 			}
-			if failed.MatchString(b.Errors[0]) {
+			if len(b.Errors) == 1 && failed.MatchString(b.Errors[0]) {
 				break
 			}
-			if b.Errors[0] != "auto-auth (token_file) holds no token yet" || time.Now().After(deadline) {
-				t.Fatalf("with a refused token: %q", b.Errors[0])
+			for _, e := range b.Errors {
+				if !passing[e] && !failed.MatchString(e) {
+					t.Fatalf("with a refused token: %q", b.Errors)
+				}
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("with a refused token, after 20s: %q, want auto-auth's failed logins alone", b.Errors)
 			}
 			time.Sleep(100 * time.Millisecond)
 		}
