@@ -5,7 +5,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/vaultproxy/vaultproxy/internal/sdnotify"
+	"github.com/vaultproxy/vaultproxy/cmd/vaultproxy/internal/sdnotify"
 )
 
 // systemd sends `vaultproxy run`'s state to systemd when $NOTIFY_SOCKET is set (a unit of
