@@ -123,6 +123,7 @@ func TestRun(t *testing.T) {
 	t.Run("TLSClientCerts", func(t *testing.T) { testTLSClientCerts(t, f) })
 	t.Run("AppRoleSinkAndReauth", func(t *testing.T) { testAppRole(t, f) })
 	t.Run("Reload", func(t *testing.T) { testReload(t, f) })
+	t.Run("SystemdNotify", func(t *testing.T) { testSystemdNotify(t, f) })
 	t.Run("VaultDown", func(t *testing.T) { testVaultDown(t, f) })
 	t.Run("InvalidConfigNeverStarts", func(t *testing.T) { testInvalidConfig(t, f) })
 	t.Run("ExitAfterAuthWrappedSinkJSONLogs", func(t *testing.T) { testExitAfterAuth(t, f) })

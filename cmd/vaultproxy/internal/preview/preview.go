@@ -245,12 +245,15 @@ func (w *printer) listener(p *compile.Plan, l compile.Listener) {
 	w.row(2, "role", string(l.Role().Get()), l.Role().Origin())
 	serve := func(label, path, what string) { w.note(2, label, fmt.Sprintf("%-23s%s", path, what)) }
 	const metrics = "GET: Prometheus text"
+	const ready = "GET: 200 when ready, else 503"
 	if l.Role().Get() == compile.RoleMetricsOnly {
 		serve("serves", "/proxy/v1/metrics", metrics)
+		serve("", "/proxy/v1/ready", ready)
 		w.note(2, "", "nothing else: any other path gets 404")
 	} else {
 		serve("serves", "/v1/...", "proxied to Vault (see Requests)")
 		serve("", "/proxy/v1/metrics", metrics)
+		serve("", "/proxy/v1/ready", ready)
 		if _, ok := p.Cache(); ok {
 			serve("", "/proxy/v1/cache-clear", "POST or PUT evicts entries")
 		} else {
