@@ -24,6 +24,33 @@ const (
 	RunMaxRetryWait   = time.Second
 )
 
+// Bounds of vaultproxy run that no setting changes (docs/runtime.md, "Server limits"). Vault Proxy
+// has the same header, body and idle timeouts (hashicorp/vault command/proxy.go builds its
+// http.Server with ReadHeaderTimeout 10s, ReadTimeout 30s, IdleTimeout 5m), and its api client gives
+// up on Vault after 60s (hashicorp/vault api/client.go, DefaultConfig). The others are run's own.
+const (
+	// RunReadHeaderTimeout bounds the reading of a request's headers.
+	RunReadHeaderTimeout = 10 * time.Second
+	// RunBodyReadTimeout bounds the reading of a request's body, from the end of its headers (408).
+	RunBodyReadTimeout = 30 * time.Second
+	// RunIdleTimeout closes a keep-alive connection idle this long.
+	RunIdleTimeout = 5 * time.Minute
+	// RunMaxHeaderBytes bounds a request's header block (431).
+	RunMaxHeaderBytes = 64 << 10
+	// RunMaxConnections bounds each listener's open connections; further ones wait to be accepted.
+	RunMaxConnections = 4096
+	// RunMaxRequestSize bounds a request body (413): Vault's own default max_request_size
+	// (hashicorp/vault http/handler.go, DefaultMaxRequestSize).
+	RunMaxRequestSize = 32 << 20
+	// RunVaultTimeout bounds the wait for Vault's response headers, retries included (504).
+	RunVaultTimeout = 60 * time.Second
+	// RunDialRetryBudget: a request is not retried after a refused connection to Vault once this
+	// long has passed since its first attempt (502 at once).
+	RunDialRetryBudget = 2 * time.Second
+	// RunWriteStallTimeout bounds each write of an answer to a client that does not read it.
+	RunWriteStallTimeout = 30 * time.Second
+)
+
 // RunMethodRefusal refuses an auth method type that vaultproxy run does not implement.
 func RunMethodRefusal(typ string) error {
 	if !slices.Contains(RunMethods, typ) {

@@ -1,7 +1,9 @@
 package runtime
 
 import (
+	"errors"
 	"io"
+	"net"
 	"net/http"
 	"time"
 
@@ -39,15 +41,21 @@ type SendRequest struct {
 // forwarder is the innermost Proxier: it sends the request to Vault and retries idempotent requests
 // (GET, HEAD, OPTIONS, LIST) whose body can be replayed, after transport errors, 429 and 5xx other
 // than 501 (and 412 when asked), at most retries times, as Vault's api client does.
+//
+// A connection to Vault that fails (Vault down, refusing connections) is retried only while less
+// than dialBudget has passed since the first attempt: such a request gets its 502 within about that
+// time rather than after every retry.
 type forwarder struct {
-	transport http.RoundTripper
-	retries   int
-	observe   func(d time.Duration)
+	transport  http.RoundTripper
+	retries    int
+	dialBudget time.Duration
+	observe    func(d time.Duration)
 }
 
 func (f *forwarder) Send(sr *SendRequest) (*http.Response, error) {
 	req := sr.Request
 	replayable := idempotent(req.Method) && (req.Body == nil || req.Body == http.NoBody || req.GetBody != nil)
+	first := time.Now()
 	for attempt := 0; ; attempt++ {
 		start := time.Now()
 		resp, err := f.transport.RoundTrip(req)
@@ -57,11 +65,15 @@ func (f *forwarder) Send(sr *SendRequest) (*http.Response, error) {
 		if attempt >= f.retries || !replayable || !retryable(resp, err, sr.Retry412) || req.Context().Err() != nil {
 			return resp, err
 		}
+		wait := retryWait(attempt)
+		if err != nil && dialFailed(err) && time.Since(first)+wait > f.dialBudget {
+			return resp, err
+		}
 		if resp != nil {
 			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 			resp.Body.Close()
 		}
-		if !ctxtime.Sleep(req.Context(), retryWait(attempt)) {
+		if !ctxtime.Sleep(req.Context(), wait) {
 			return nil, req.Context().Err()
 		}
 		next := req.Clone(req.Context())
@@ -74,6 +86,13 @@ func (f *forwarder) Send(sr *SendRequest) (*http.Response, error) {
 		}
 		req = next
 	}
+}
+
+// dialFailed reports an error from connecting to Vault (refused, unreachable, no such socket), as
+// opposed to an error on a connection Vault accepted.
+func dialFailed(err error) bool {
+	var oe *net.OpError
+	return errors.As(err, &oe) && oe.Op == "dial"
 }
 
 func idempotent(method string) bool {

@@ -10,10 +10,11 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
-	"strings"
 	"sync"
+	"time"
 
 	"github.com/vaultproxy/vaultproxy/compile"
+	"github.com/vaultproxy/vaultproxy/runtime/internal/reqbody"
 )
 
 // tokenSource is what the proxy needs of auto-auth (package autoauth implements it).
@@ -34,6 +35,10 @@ const TokenWait = compile.RunTokenWait
 // reqInfo travels in the request context from the handler to the Rewrite, Transport and
 // ModifyResponse hooks of the reverse proxy.
 type reqInfo struct {
+	// client is the client's request context: when it is done, the client went away.
+	client context.Context
+	// cancel ends the request towards Vault (with errVaultTimeout at Limits.VaultTimeout).
+	cancel   context.CancelCauseFunc
 	token    string
 	autoAuth bool
 	// aboutAuto says the answer is about the auto-auth token (aboutAutoToken): it is sanitised whole.
@@ -53,11 +58,12 @@ type proxy struct {
 	namespace string
 	tokens    tokenSource // nil without auto_auth
 	proxier   Proxier
+	limits    Limits
 	rp        *httputil.ReverseProxy
 	log       *slog.Logger
 }
 
-func newProxy(p *compile.Plan, up *upstream, tokens tokenSource, proxier Proxier, log *slog.Logger) *proxy {
+func newProxy(p *compile.Plan, up *upstream, tokens tokenSource, proxier Proxier, limits Limits, log *slog.Logger) *proxy {
 	a := p.APIProxy()
 	px := &proxy{
 		vaultAddr: up.addr,
@@ -66,6 +72,7 @@ func newProxy(p *compile.Plan, up *upstream, tokens tokenSource, proxier Proxier
 		namespace: p.ProxyNamespace().Get(),
 		tokens:    tokens,
 		proxier:   proxier,
+		limits:    limits,
 		log:       log,
 	}
 	target := up.url
@@ -98,9 +105,21 @@ func newProxy(p *compile.Plan, up *upstream, tokens tokenSource, proxier Proxier
 	return px
 }
 
-// ServeHTTP forwards one request to Vault.
+// errVaultTimeout ends a request that waited Limits.VaultTimeout for Vault's answer.
+var errVaultTimeout = errors.New("timed out waiting for Vault's answer")
+
+// ServeHTTP forwards one request to Vault. The body is read whole first, within the body read
+// deadline the listener set and Limits.MaxRequestSize, so that a truncated, too slow or too large
+// body is answered here (400, 408, 413) and nothing of it reaches Vault, a slow upload holds no
+// connection to Vault, and the body can be sent again (retries, a new auto-auth token).
 func (px *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	info := &reqInfo{}
+	body, err := reqbody.Read(w, r, px.limits.MaxRequestSize)
+	if err != nil {
+		px.bodyFailed(w, r, err.(*reqbody.Error))
+		return
+	}
+	setBody(r, body)
+	info := &reqInfo{client: r.Context()}
 	ns, set, err := outgoingNamespace(px.prepend, px.namespace, r.Header)
 	if err != nil {
 		writeErrors(w, http.StatusBadRequest, err.Error())
@@ -117,6 +136,7 @@ func (px *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		if err != nil {
 			if r.Context().Err() != nil {
+				px.clientGone(w, r, "waiting for the auto-auth token")
 				return
 			}
 			writeErrors(w, http.StatusServiceUnavailable, "auto-auth has no token yet: "+err.Error())
@@ -125,9 +145,7 @@ func (px *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		info.token, info.autoAuth = tok, true
 		about, err := aboutAutoToken(r, tok)
 		if err != nil {
-			if r.Context().Err() == nil {
-				writeErrors(w, http.StatusBadRequest, err.Error())
-			}
+			writeErrors(w, http.StatusBadRequest, err.Error())
 			return
 		}
 		info.aboutAuto = about
@@ -139,57 +157,150 @@ func (px *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else {
 		info.token = clientToken(r.Header)
 	}
-	px.rp.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), reqInfoKey{}, info)))
+	ctx, cancel := context.WithCancelCause(r.Context())
+	defer cancel(nil)
+	info.cancel = cancel
+	sw := newStallWriter(w, px.limits.WriteStallTimeout)
+	defer sw.done()
+	px.rp.ServeHTTP(sw, r.WithContext(context.WithValue(ctx, reqInfoKey{}, info)))
 }
 
+// setBody makes r carry body, read whole, as a body that can be sent again (GetBody), with its
+// length: Vault gets a Content-Length rather than the client's chunks.
+func setBody(r *http.Request, body []byte) {
+	if len(body) == 0 {
+		if r.Body != nil {
+			r.Body = http.NoBody
+		}
+		r.GetBody = func() (io.ReadCloser, error) { return http.NoBody, nil }
+		r.ContentLength = 0
+		r.TransferEncoding = nil
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	r.ContentLength = int64(len(body))
+	r.TransferEncoding = nil
+}
+
+// bodyFailed answers a request whose body could not be read whole.
+func (px *proxy) bodyFailed(w http.ResponseWriter, r *http.Request, e *reqbody.Error) {
+	if e.ClientGone() {
+		px.clientGone(w, r, "sending the request body")
+		return
+	}
+	px.log.Warn("request refused: its body could not be read", "method", r.Method, "path", r.URL.Path, "status", e.Status, "err", e.Err)
+	writeErrors(w, e.Status, e.Msg)
+}
+
+// clientGone records a client that went away: the 499 written reaches nobody, but the metrics and
+// the log say what happened (net/http would otherwise report a 200 that was never sent).
+func (px *proxy) clientGone(w http.ResponseWriter, r *http.Request, while string) {
+	px.log.Info("client went away", "method", r.Method, "path", r.URL.Path, "while", while)
+	writeErrors(w, reqbody.StatusClientClosed, "the client closed the connection while "+while)
+}
+
+// roundTrip sends the prepared request through the Proxier chain, bounded by Limits.VaultTimeout
+// until Vault's response headers arrive (retries and a new auto-auth token included); the body of
+// the answer is then streamed without that bound.
 func (px *proxy) roundTrip(req *http.Request) (*http.Response, error) {
 	info := req.Context().Value(reqInfoKey{}).(*reqInfo)
-	return px.proxier.Send(&SendRequest{Request: req, Token: info.token, AutoAuth: info.autoAuth})
+	timer := time.AfterFunc(px.limits.VaultTimeout, func() { info.cancel(errVaultTimeout) })
+	resp, err := px.send(req, info)
+	if !timer.Stop() {
+		if resp != nil {
+			resp.Body.Close()
+		}
+		return nil, errVaultTimeout
+	}
+	return resp, err
 }
 
-// modifyResponse removes the auto-auth token from token lookups and renewals, and reports a refused
-// auto-auth token so that auto-auth can log in again.
+// send sends the request once, and once more with the new auto-auth token when Vault refused the
+// one it carried as invalid (revoked, expired): auto-auth is told, the request waits for its check
+// and new login (at most TokenWait), and is sent again with the new token instead of handing the
+// client a 403 for a token it never chose. When the token is still valid after all, or no new token
+// comes, Vault's 403 is the answer.
+func (px *proxy) send(req *http.Request, info *reqInfo) (*http.Response, error) {
+	resp, err := px.proxier.Send(&SendRequest{Request: req, Token: info.token, AutoAuth: info.autoAuth})
+	if err != nil || !info.autoAuth || px.tokens == nil || info.token == "" || resp.StatusCode != http.StatusForbidden {
+		return resp, err
+	}
+	// Only a token Vault no longer knows means a new login: "permission denied" alone is a policy
+	// answer, and re-authenticating on it would let any client make the proxy log in again at will.
+	if !refusedAsInvalid(resp) {
+		return resp, nil
+	}
+	px.tokens.Invalidate(info.token)
+	if req.GetBody == nil && req.Body != nil && req.Body != http.NoBody {
+		return resp, nil
+	}
+	ctx, cancel := context.WithTimeout(req.Context(), TokenWait)
+	tok, terr := px.tokens.Token(ctx)
+	cancel()
+	if terr != nil || tok == info.token {
+		return resp, nil
+	}
+	next := req.Clone(req.Context())
+	if req.GetBody != nil {
+		body, gerr := req.GetBody()
+		if gerr != nil {
+			return resp, nil
+		}
+		next.Body = body
+	}
+	resp.Body.Close()
+	next.Header.Set("X-Vault-Token", tok)
+	px.log.Info("request sent again with the new auto-auth token", "method", req.Method, "path", req.URL.Path)
+	info.token = tok
+	return px.proxier.Send(&SendRequest{Request: next, Token: tok, AutoAuth: true})
+}
+
+// refusedAsInvalid reports a 403 whose errors say "invalid token"; the body read is put back.
+func refusedAsInvalid(resp *http.Response) bool {
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	rest := resp.Body
+	resp.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(body), rest), rest}
+	return err == nil && bytes.Contains(body, []byte("invalid token"))
+}
+
+// modifyResponse removes the auto-auth token from token lookups and renewals.
 func (px *proxy) modifyResponse(resp *http.Response) error {
 	info := resp.Request.Context().Value(reqInfoKey{}).(*reqInfo)
-	if !info.autoAuth {
-		return nil
-	}
-	switch {
-	case resp.StatusCode == http.StatusForbidden && px.tokens != nil && info.token != "":
-		body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-		rest := resp.Body
-		resp.Body = struct {
-			io.Reader
-			io.Closer
-		}{io.MultiReader(bytes.NewReader(body), rest), rest}
-		// Only a token Vault no longer knows means a new login: "permission denied" alone is a policy
-		// answer, and re-authenticating on it would let any client make the proxy log in again at will.
-		if err == nil && bytes.Contains(body, []byte("invalid token")) {
-			px.tokens.Invalidate(info.token)
-		}
-	case resp.StatusCode == http.StatusOK && sanitizedPath(resp.Request.URL.Path):
+	if info.autoAuth && resp.StatusCode == http.StatusOK && sanitizedPath(resp.Request.URL.Path) {
 		if err := sanitizeTokenResponse(resp, info.token, info.aboutAuto); err != nil {
-			return fmt.Errorf("failed to process token lookup response: %w", err)
+			return fmt.Errorf("%w: %w", errNotSanitised, err)
 		}
 	}
 	return nil
 }
 
-// errorHandler answers 502 when Vault cannot be reached, naming Vault and the cause; nothing is
-// written when the client itself went away.
+// errNotSanitised is a token lookup or renewal whose answer could not be cleaned of the auto-auth token.
+var errNotSanitised = errors.New("failed to process token lookup response")
+
+// errorHandler answers a request that got no answer from Vault, always with a status and a JSON
+// body: 499 when the client went away (nothing reaches it; logged), 504 when Vault did not answer
+// within Limits.VaultTimeout, 502 when Vault could not be reached or its answer not processed,
+// naming Vault and the cause.
 func (px *proxy) errorHandler(w http.ResponseWriter, r *http.Request, err error) {
-	if r.Context().Err() != nil {
-		px.log.Debug("client went away", "method", r.Method, "path", r.URL.Path)
-		return
-	}
-	if strings.HasPrefix(err.Error(), "failed to process token lookup response") {
+	info := r.Context().Value(reqInfoKey{}).(*reqInfo)
+	switch {
+	case info.client.Err() != nil:
+		px.clientGone(w, r, "waiting for Vault")
+	case errors.Is(err, errVaultTimeout) || errors.Is(context.Cause(r.Context()), errVaultTimeout):
+		px.log.Warn("vault did not answer in time", "method", r.Method, "path", r.URL.Path, "vault", px.vaultAddr, "timeout", px.limits.VaultTimeout.String())
+		writeErrors(w, http.StatusGatewayTimeout, fmt.Sprintf("Vault at %s did not answer within %s", px.vaultAddr, px.limits.VaultTimeout))
+	case errors.Is(err, errNotSanitised):
 		px.log.Error("token response not sanitised", "path", r.URL.Path, "err", err)
 		writeErrors(w, http.StatusBadGateway, err.Error())
-		return
+	default:
+		msg := fmt.Sprintf("error proxying request to Vault at %s: %s", px.vaultAddr, causeOf(err))
+		px.log.Warn("vault unreachable", "method", r.Method, "path", r.URL.Path, "vault", px.vaultAddr, "err", causeOf(err))
+		writeErrors(w, http.StatusBadGateway, msg)
 	}
-	msg := fmt.Sprintf("error proxying request to Vault at %s: %s", px.vaultAddr, causeOf(err))
-	px.log.Warn("vault unreachable", "method", r.Method, "path", r.URL.Path, "vault", px.vaultAddr, "err", causeOf(err))
-	writeErrors(w, http.StatusBadGateway, msg)
 }
 
 // causeOf renders a transport error; a url.Error's repeated URL is dropped.

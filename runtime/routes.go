@@ -4,8 +4,10 @@ import (
 	"net/http"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/vaultproxy/vaultproxy/compile"
+	"github.com/vaultproxy/vaultproxy/runtime/internal/reqbody"
 )
 
 const (
@@ -35,13 +37,17 @@ func listenerConfigOf(l compile.Listener) *listenerConfig {
 // ClearHandler with a cache block, else 200 and nothing done), and everything else to Vault.
 // require_request_header guards every route, the /proxy/v1/ ones included.
 type listenerHandler struct {
-	rt       *Runtime
-	cfg      atomic.Pointer[listenerConfig]
-	counters *listenerCounters
+	rt          *Runtime
+	cfg         atomic.Pointer[listenerConfig]
+	counters    *listenerCounters
+	bodyTimeout time.Duration // Limits.BodyReadTimeout
 }
 
 func (h *listenerHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	sw := &statusWriter{ResponseWriter: w}
+	// The body is to be read within bodyTimeout of the headers (Vault Proxy's server ReadTimeout,
+	// which also bounds the headers). The proxy clears it once the body is read.
+	reqbody.SetDeadline(w, time.Now().Add(h.bodyTimeout))
 	h.serve(sw, r)
 	if sw.status == 0 {
 		sw.status = http.StatusOK
@@ -50,6 +56,9 @@ func (h *listenerHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *listenerHandler) serve(w http.ResponseWriter, r *http.Request) {
+	if refuseShape(w, r) {
+		return
+	}
 	cfg := h.cfg.Load()
 	if cfg.requireHeader && !hasRequestHeader(r.Header) {
 		writeErrors(w, http.StatusPreconditionFailed, `missing "X-Vault-Request" header`)

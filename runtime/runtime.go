@@ -42,6 +42,8 @@ type Options struct {
 	OnReady    func()
 	OnWaiting  func(missing []string)
 	OnStopping func()
+	// Limits bound connections, request sizes and waits; zero fields take the documented defaults.
+	Limits Limits
 }
 
 // Runtime serves one plan at a time. Build it with New, serve with Run, replace its plan with Swap.
@@ -134,6 +136,7 @@ func New(p *compile.Plan, opts Options) (*Runtime, error) {
 	if opts.ShutdownTimeout <= 0 {
 		opts.ShutdownTimeout = 10 * time.Second
 	}
+	opts.Limits = opts.Limits.withDefaults()
 	rt := &Runtime{opts: opts, quit: make(chan struct{}), fatal: make(chan error, 4), listeners: map[string]*listener{}}
 	rt.vault = newVaultWatch(func() *upstream { return rt.current().up }, rt.readyChanged.notify)
 	if opts.Logger != nil {
@@ -212,7 +215,8 @@ func (rt *Runtime) build(p *compile.Plan, prev *state) (*state, error) {
 		}
 	}
 	// Every answer Vault gives on the request path keeps the readiness state up to date.
-	var chain Proxier = &forwarder{transport: rt.vault.observe(up.proxy, up.addr), retries: p.Vault().NumRetries().Get(), observe: rt.metrics.observeUpstream}
+	var chain Proxier = &forwarder{transport: rt.vault.observe(up.proxy, up.addr), retries: p.Vault().NumRetries().Get(),
+		dialBudget: rt.opts.Limits.DialRetryBudget, observe: rt.metrics.observeUpstream}
 	a := p.APIProxy()
 	if a.EnforceConsistency().Get() == compile.ConsistencyAlways {
 		chain = &consistency{next: chain, when: a.WhenInconsistent().Get()}
@@ -228,7 +232,7 @@ func (rt *Runtime) build(p *compile.Plan, prev *state) (*state, error) {
 	if st.auth != nil {
 		tokens = st.auth.mgr
 	}
-	st.proxy = newProxy(p, up, tokens, chain, rt.log.With("subsystem", "proxy"))
+	st.proxy = newProxy(p, up, tokens, chain, rt.opts.Limits, rt.log.With("subsystem", "proxy"))
 	return st, nil
 }
 
@@ -305,22 +309,26 @@ func (rt *Runtime) bindAll(st *state, keep map[string]*listener) (map[string]*li
 			}
 			return nil, fmt.Errorf("listener %s %s: %w", l.Type().Get(), l.Address().Get(), err)
 		}
-		lst := &listener{key: key, ln: ln}
+		lim := rt.opts.Limits
+		lst := &listener{key: key, ln: limitConns(ln, lim.MaxConnections, rt.log.With("listener", key))}
 		if l.Type().Get() == compile.ListenerUnix {
 			lst.unix = l.Address().Get()
 		}
-		lst.handler = &listenerHandler{rt: rt, counters: rt.metrics.forListener(listenerLabel(l.Address().Get()))}
+		lst.handler = &listenerHandler{rt: rt, counters: rt.metrics.forListener(listenerLabel(l.Address().Get())), bodyTimeout: lim.BodyReadTimeout}
 		lst.handler.cfg.Store(listenerConfigOf(l))
 		if tc := st.tls[key]; tc.on {
 			lst.tls = &tlsSwitch{}
 			lst.tls.cur.Store(tc.conf)
-			lst.ln = tls.NewListener(ln, lst.tls.config())
+			lst.ln = tls.NewListener(lst.ln, lst.tls.config())
 		}
+		// No ReadTimeout: the body's read deadline is set per request by the handler and cleared
+		// once the body is read (reqbody), so that a request waiting for Vault is not cancelled by
+		// a deadline meant for the client's upload.
 		lst.srv = &http.Server{
 			Handler:           lst.handler,
-			ReadHeaderTimeout: 10 * time.Second,
-			ReadTimeout:       30 * time.Second,
-			IdleTimeout:       5 * time.Minute,
+			ReadHeaderTimeout: lim.ReadHeaderTimeout,
+			IdleTimeout:       lim.IdleTimeout,
+			MaxHeaderBytes:    lim.MaxHeaderBytes,
 			ErrorLog:          slog.NewLogLogger(rt.log.Handler(), slog.LevelDebug),
 		}
 		out[key] = lst

@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/http"
 	"strings"
+
+	"github.com/vaultproxy/vaultproxy/runtime/internal/reqbody"
 )
 
 // ClearPath is where the runtime mounts ClearHandler.
@@ -44,7 +46,9 @@ func (c *Cache) serveClear(w http.ResponseWriter, r *http.Request) {
 	}
 	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxClearBody))
 	if err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]any{"errors": []string{"failed to read the request body: " + err.Error()}})
+		// A truncated, too slow or too large body, each with its own status (400, 408, 413).
+		e := reqbody.Status(err, r, maxClearBody)
+		writeJSON(w, e.Status, map[string]any{"errors": []string{e.Msg}})
 		return
 	}
 	req, err := parseClear(raw)

@@ -273,6 +273,9 @@ func (w *printer) listener(p *compile.Plan, l compile.Listener) {
 	} else {
 		w.note(2, "X-Vault-Request", "not required")
 	}
+	w.note(2, "limits", fmt.Sprintf("%d connections at once; headers of at most %d KiB within %s (431); a body of at most %d MiB within %s of the headers (413, 408), read whole before Vault sees it; idle connections closed after %s",
+		compile.RunMaxConnections, compile.RunMaxHeaderBytes>>10, compile.FormatDuration(compile.RunReadHeaderTimeout),
+		compile.RunMaxRequestSize>>20, compile.FormatDuration(compile.RunBodyReadTimeout), compile.FormatDuration(compile.RunIdleTimeout)))
 }
 
 // requests is the decision table of what a proxied request becomes. The api_proxy settings are global,
@@ -366,16 +369,12 @@ func (w *printer) requestNamespace(prepend bool, ns string) {
 func (w *printer) requestRetries(p *compile.Plan, retries int) {
 	w.blank()
 	w.line("  Retries")
-	_, cached := p.Cache()
+	timeout := fmt.Sprintf(" A request whose answer has not begun within %s, retries included, gets 504.", compile.FormatDuration(compile.RunVaultTimeout))
 	if retries <= 0 {
-		w.para(4, "None (num_retries): a failed request goes back to the client as Vault answered it, or as 502 when Vault cannot be reached.")
+		w.para(4, "None (num_retries): a failed request goes back to the client as Vault answered it, or as 502 when Vault cannot be reached."+timeout)
 	} else {
-		replayable := "without a body"
-		if cached {
-			replayable = "without a body (or whose body of up to 1 MiB the cache read)"
-		}
-		w.para(4, fmt.Sprintf("A GET, HEAD, OPTIONS or LIST request %s is retried, up to %d times (num_retries), after a connection error, a 429 or a 5xx other than 501, waiting %s and doubling up to %s between attempts. Other requests (PUT, POST, DELETE...) are never retried: Vault may have applied them. When Vault cannot be reached, the client gets 502.",
-			replayable, retries, compile.FormatDuration(compile.RunFirstRetryWait), compile.FormatDuration(compile.RunMaxRetryWait)))
+		w.para(4, fmt.Sprintf("A GET, HEAD, OPTIONS or LIST request is retried, up to %d times (num_retries), after a connection error, a 429 or a 5xx other than 501, waiting %s and doubling up to %s between attempts; a connection Vault refuses is retried for %s at most. Other requests (PUT, POST, DELETE...) are never retried: Vault may have applied them. When Vault cannot be reached, the client gets 502.",
+			retries, compile.FormatDuration(compile.RunFirstRetryWait), compile.FormatDuration(compile.RunMaxRetryWait), compile.FormatDuration(compile.RunDialRetryBudget))+timeout)
 	}
 }
 
