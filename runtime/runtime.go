@@ -253,14 +253,19 @@ func (rt *Runtime) Run(ctx context.Context) error {
 		rt.mu.Unlock()
 		return err
 	}
-	for k, l := range bound {
-		rt.listeners[k] = l
-		rt.serve(l)
-	}
+	// The pid file is written once the sockets are bound and before the first request is served,
+	// so that whoever gets an answer from a listener also finds the pid file.
 	if err := rt.writePidFile(st.plan.PidFile().Get()); err != nil {
+		for _, l := range bound {
+			l.ln.Close() // not served yet, so the http.Server does not know it
+		}
 		rt.mu.Unlock()
 		rt.shutdown()
 		return err
+	}
+	for k, l := range bound {
+		rt.listeners[k] = l
+		rt.serve(l)
 	}
 	if err := st.cache.start(); err != nil {
 		rt.mu.Unlock()
