@@ -3,9 +3,13 @@ package runtime
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -88,5 +92,38 @@ listener "unix" {
 	st := fi.Sys().(*syscall.Stat_t)
 	if st.Gid != 65534 || st.Uid != 0 {
 		t.Errorf("socket owner %d:%d, want 0:65534 (socket_group alone)", st.Uid, st.Gid)
+	}
+}
+
+// A pid file that cannot be written stops Run before anything is served, and the bound sockets
+// are closed again (they were never handed to an http.Server).
+func TestPidFileFailureClosesListeners(t *testing.T) {
+	pid := filepath.Join(t.TempDir(), "missing-dir", "proxy.pid")
+	p := planFrom(t, fmt.Sprintf("pid_file = %q\n", pid)+plainListener, "http://127.0.0.1:1")
+	var bound []string
+	rt, err := New(p, Options{
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Listen: func(network, _ string) (net.Listener, error) {
+			ln, err := net.Listen(network, "127.0.0.1:0")
+			if err == nil {
+				bound = append(bound, ln.Addr().String())
+			}
+			return ln, err
+		},
+		ShutdownTimeout: time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = rt.Run(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "pid_file") {
+		t.Fatalf("Run: %v, want a pid_file error", err)
+	}
+	if len(bound) != 1 {
+		t.Fatalf("bound %d listeners, want 1", len(bound))
+	}
+	if c, err := net.DialTimeout("tcp", bound[0], time.Second); err == nil {
+		c.Close()
+		t.Fatalf("%s still accepts connections after Run failed", bound[0])
 	}
 }
