@@ -91,3 +91,61 @@ listener "tcp" {
 		}
 	}
 }
+
+// A new auto-auth token revoked soon after the one it replaced is checked at once too: no client
+// sees Vault's 403 for it (a check's rate limit once covered the next token as well).
+func TestSecondRevocationSoonAfterSentAgain(t *testing.T) {
+	var mu sync.Mutex
+	revoked := map[string]bool{}
+	rec := newRecorder(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		tok := r.Header.Get("X-Vault-Token")
+		mu.Lock()
+		gone := revoked[tok]
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		switch {
+		case gone:
+			w.WriteHeader(http.StatusForbidden)
+			fmt.Fprint(w, `{"errors":["2 errors occurred:\n\t* permission denied\n\t* invalid token\n\n"]}`)
+		case strings.HasSuffix(r.URL.Path, "/auth/token/lookup-self"):
+			fmt.Fprintf(w, `{"data":{"id":%q,"ttl":0,"renewable":false,"policies":["root"]}}`, tok)
+		default:
+			fmt.Fprintf(w, `{"data":{"token":%q}}`, tok)
+		}
+	})
+	tokFile := filepath.Join(t.TempDir(), "token")
+	rotate := func(old, next string) {
+		if err := os.WriteFile(tokFile, []byte(next), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if old != "" {
+			mu.Lock()
+			revoked[old] = true
+			mu.Unlock()
+		}
+	}
+	rotate("", "T_ONE")
+	s := startPlan(t, planFrom(t, fmt.Sprintf(`
+vault { address = "{{vault}}" }
+auto_auth {
+  method "token_file" {
+    config = { token_file_path = %q }
+  }
+}
+api_proxy { use_auto_auth_token = true }
+listener "tcp" {
+  address     = "127.0.0.1:8200"
+  tls_disable = true
+}`, tokFile), rec.srv.URL))
+	read := func(want string) {
+		t.Helper()
+		if resp, body := do(t, "GET", s.url+"/v1/secret/data/app", nil, ""); resp.StatusCode != 200 || !strings.Contains(body, want) {
+			t.Fatalf("want 200 with %s: %d %s", want, resp.StatusCode, body)
+		}
+	}
+	read("T_ONE")
+	rotate("T_ONE", "T_TWO")
+	read("T_TWO")
+	rotate("T_TWO", "T_THREE")
+	read("T_THREE")
+}

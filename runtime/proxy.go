@@ -24,9 +24,10 @@ type tokenSource interface {
 	Token(ctx context.Context) (string, error)
 	// Current returns the token without waiting when one is usable (the fast path).
 	Current() (string, bool)
-	// Invalidate reports that Vault refused token; if it is the current token, auto-auth checks it
+	// Invalidate reports that Vault refused token for a request sent at sent; if it is the current
+	// token and auto-auth has not checked it since, auto-auth checks it
 	// and logs in again when it is no longer valid. Requests wait for the outcome.
-	Invalidate(token string)
+	Invalidate(token string, sent time.Time)
 }
 
 // TokenWait bounds how long a request waits for an auto-auth token before it gets 503.
@@ -222,6 +223,7 @@ func (px *proxy) roundTrip(req *http.Request) (*http.Response, error) {
 // client a 403 for a token it never chose. When the token is still valid after all, or no new token
 // comes, Vault's 403 is the answer.
 func (px *proxy) send(req *http.Request, info *reqInfo) (*http.Response, error) {
+	sent := time.Now()
 	resp, err := px.proxier.Send(&SendRequest{Request: req, Token: info.token, AutoAuth: info.autoAuth})
 	if err != nil || !info.autoAuth || px.tokens == nil || info.token == "" || resp.StatusCode != http.StatusForbidden {
 		return resp, err
@@ -231,7 +233,7 @@ func (px *proxy) send(req *http.Request, info *reqInfo) (*http.Response, error) 
 	if !refusedAsInvalid(resp) {
 		return resp, nil
 	}
-	px.tokens.Invalidate(info.token)
+	px.tokens.Invalidate(info.token, sent)
 	if req.GetBody == nil && req.Body != nil && req.Body != http.NoBody {
 		return resp, nil
 	}

@@ -207,19 +207,23 @@ func TestTokenFileAndInvalidate(t *testing.T) {
 		t.Fatalf("token %q", tok)
 	}
 	// A refusal of a token that is still valid: kept.
-	m.Invalidate("tok-a")
+	before := time.Now()
+	m.Invalidate("tok-a", time.Now())
 	if tok := waitToken(t, m); tok != "tok-a" {
 		t.Errorf("valid token replaced by %q", tok)
 	}
-	// Revoked and replaced in the file: the next token is the new one. (Invalidate is rate limited.)
+	// A refusal of a request sent before that check began is answered by it: no new check.
+	m.Invalidate("tok-a", before)
+	if _, ok := m.Current(); !ok {
+		t.Error("a refusal older than the last check made the token wait for another check")
+	}
+	// Revoked and replaced in the file, right after the check: a refusal of a request sent since
+	// the check began is checked at once, and the next token is the new one.
 	mu.Lock()
 	valid = map[string]bool{"tok-b": true}
 	mu.Unlock()
 	file(t, dir, "token", "tok-b")
-	m.mu.Lock()
-	m.lastVerify = time.Time{}
-	m.mu.Unlock()
-	m.Invalidate("tok-a")
+	m.Invalidate("tok-a", time.Now())
 	if tok := waitToken(t, m); tok != "tok-b" {
 		t.Errorf("after invalidation: %q, want tok-b", tok)
 	}

@@ -19,9 +19,10 @@ import (
 // ErrExitAfterAuth ends Run once every sink holds the first token (exit_after_auth).
 var ErrExitAfterAuth = errors.New("exit_after_auth: every sink holds a token")
 
-// verifyInterval is the least time between two checks of a token that Vault refused: a token that
-// is valid but denied a path does not cause a lookup per denied request.
-const verifyInterval = 5 * time.Second
+// minCheckSpacing is the least time between the starts of two lookup-self checks of refused
+// tokens: a flood of refusals (a client steering requests where the token is not valid) cannot
+// keep the proxy's requests waiting on back-to-back checks.
+const minCheckSpacing = 100 * time.Millisecond
 
 // Manager runs auto-auth and hands its token to the proxy.
 type Manager struct {
@@ -33,12 +34,14 @@ type Manager struct {
 	sinks  []*fileSink
 	hc     *http.Client
 
-	mu         sync.Mutex
-	token      string
-	stale      bool // the current token is being checked or replaced: requests wait
-	changed    chan struct{}
-	lastVerify time.Time
-	usable     atomic.Pointer[string] // the current token when usable (not stale), else nil
+	mu      sync.Mutex
+	token   string
+	stale   bool // the current token is being checked or replaced: requests wait
+	changed chan struct{}
+	// checkedAt is when the last check of a refused token started: a refusal of a request sent
+	// before it is already answered by that check.
+	checkedAt time.Time
+	usable    atomic.Pointer[string] // the current token when usable (not stale), else nil
 
 	reauth chan string
 
@@ -95,17 +98,19 @@ func (m *Manager) Token(ctx context.Context) (string, error) {
 	}
 }
 
-// Invalidate reports that Vault refused token. When it is the current token (and was not checked in
-// the last few seconds), requests wait while the loop checks it with lookup-self and, if it is no
-// longer valid, logs in again.
-func (m *Manager) Invalidate(token string) {
+// Invalidate reports that Vault refused token for a request sent at sent. When it is the current
+// token and no check has started since that request was sent, requests wait while the loop checks
+// the token with lookup-self and, if it is no longer valid, logs in again. Refusals of requests sent
+// before the last check began are answered by that check; so a token revoked just after a check, or
+// a new token revoked soon after the one it replaced, is still checked at once.
+func (m *Manager) Invalidate(token string, sent time.Time) {
 	m.mu.Lock()
-	if token == "" || token != m.token || m.stale || time.Since(m.lastVerify) < verifyInterval {
+	if token == "" || token != m.token || m.stale || sent.Before(m.checkedAt) {
 		m.mu.Unlock()
 		return
 	}
 	m.stale = true
-	m.lastVerify = time.Now()
+	m.checkedAt = time.Now()
 	m.broadcastLocked()
 	m.mu.Unlock()
 	select {
@@ -321,6 +326,7 @@ func (m *Manager) hold(ctx context.Context, secret *api.Secret, newCreds <-chan 
 		defer t.Stop()
 		expiry = t.C
 	}
+	var lastCheck time.Time
 	for {
 		select {
 		case <-ctx.Done():
@@ -349,6 +355,10 @@ func (m *Manager) hold(ctx context.Context, secret *api.Secret, newCreds <-chan 
 			if t != token {
 				continue
 			}
+			if !ctxtime.Sleep(ctx, time.Until(lastCheck.Add(minCheckSpacing))) {
+				return false
+			}
+			lastCheck = time.Now()
 			if m.valid(ctx, token) {
 				m.setStale(false)
 				continue

@@ -38,8 +38,9 @@ type StaticOptions struct {
 	// all below it.
 	EventNamespace string
 	// InvalidToken is called with the auto-auth token when Vault refuses it on the event stream
-	// with "invalid token", so auto-auth can check it and log in again. May be nil.
-	InvalidToken func(token string)
+	// with "invalid token", and when the refused subscription was sent, so auto-auth can check it
+	// and log in again. May be nil.
+	InvalidToken func(token string, sent time.Time)
 	// EventStreamRetry is the first wait before reconnecting after the event stream failed or
 	// dropped; it doubles after each failure in a row, up to 60 times itself
 	// (DefaultEventStreamRetry when 0: 1s, then at most 1m).

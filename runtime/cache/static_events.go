@@ -71,6 +71,7 @@ func (c *Cache) runEvents(autoAuth bool) {
 			}
 			continue
 		}
+		sent := time.Now() // wall time, as auto-auth compares it with its own checks
 		connected, err := c.streamEvents(ctx, token, func() { nextFull = s.clock.Now().Add(s.interval) })
 		if ctx.Err() != nil {
 			return
@@ -91,7 +92,7 @@ func (c *Cache) runEvents(autoAuth bool) {
 			c.log.Debug(msg, "error", err, "retry_in", wait)
 		}
 		if strings.Contains(err.Error(), "invalid token") && s.opts.InvalidToken != nil {
-			s.opts.InvalidToken(token)
+			s.opts.InvalidToken(token, sent)
 		}
 		if !sleepUntil(s.clock.Now().Add(wait)) {
 			return

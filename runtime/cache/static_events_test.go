@@ -243,7 +243,7 @@ func TestStaticEventsUnavailable(t *testing.T) {
 func TestStaticInvalidTokenAsksForReauth(t *testing.T) {
 	var mu sync.Mutex
 	var invalid []string
-	h := newStaticHarness(t, StaticOptions{InvalidToken: func(tok string) {
+	h := newStaticHarness(t, StaticOptions{InvalidToken: func(tok string, _ time.Time) {
 		mu.Lock()
 		invalid = append(invalid, tok)
 		mu.Unlock()
