@@ -42,55 +42,57 @@ func bodyOf(db *dblock, sch *schema.Block) *dbody {
 	return db.body
 }
 
-func def(b *dbody, name string) string {
-	if a := b.sch.Attribute(name); a != nil {
-		return a.Default
+// declared returns a, after checking that the body's schema declares it: reading an attribute of
+// another block would silently give its default, so it is a bug, and it panics (tests catch it).
+func (b *dbody) declared(a *schema.Attribute) *schema.Attribute {
+	if !slices.Contains(b.sch.Attributes, a) {
+		panic(fmt.Sprintf("compile: attribute %q is not declared in the schema of block %q", a.Name, b.sch.Type))
 	}
-	return ""
+	return a
 }
 
-func getStr(b *dbody, name string) Value[string] {
-	if v := b.vals[name]; v != nil {
+func getStr(b *dbody, a *schema.Attribute) Value[string] {
+	if v := b.val(a); v != nil {
 		return newValue(v.s, v.origin())
 	}
-	return newValue(def(b, name), DefaultOrigin())
+	return newValue(a.Default, DefaultOrigin())
 }
 
-func getBool(b *dbody, name string) Value[bool] {
-	if v := b.vals[name]; v != nil {
+func getBool(b *dbody, a *schema.Attribute) Value[bool] {
+	if v := b.val(a); v != nil {
 		return newValue(v.b, v.origin())
 	}
-	return newValue(def(b, name) == "true", DefaultOrigin())
+	return newValue(a.Default == "true", DefaultOrigin())
 }
 
-func getInt(b *dbody, name string) Value[int] {
-	if v := b.vals[name]; v != nil {
+func getInt(b *dbody, a *schema.Attribute) Value[int] {
+	if v := b.val(a); v != nil {
 		return newValue(int(v.i), v.origin())
 	}
-	n, _ := strconv.Atoi(def(b, name))
+	n, _ := strconv.Atoi(a.Default)
 	return newValue(n, DefaultOrigin())
 }
 
-func getDur(b *dbody, name string) Value[time.Duration] {
-	if v := b.vals[name]; v != nil {
+func getDur(b *dbody, a *schema.Attribute) Value[time.Duration] {
+	if v := b.val(a); v != nil {
 		return newValue(v.d, v.origin())
 	}
-	d, _ := time.ParseDuration(orZero(def(b, name)))
+	d, _ := time.ParseDuration(orZero(a.Default))
 	return newValue(d, DefaultOrigin())
 }
 
-func getList(b *dbody, name string) Value[[]string] {
-	if v := b.vals[name]; v != nil {
+func getList(b *dbody, a *schema.Attribute) Value[[]string] {
+	if v := b.val(a); v != nil {
 		return newValue(slices.Clone(v.list), v.origin())
 	}
 	return newValue([]string{}, DefaultOrigin())
 }
 
-func getMode(b *dbody, name string) Value[fs.FileMode] {
-	if v := b.vals[name]; v != nil {
+func getMode(b *dbody, a *schema.Attribute) Value[fs.FileMode] {
+	if v := b.val(a); v != nil {
 		return newValue(v.mode, v.origin())
 	}
-	m, _ := strconv.ParseUint(orZero(def(b, name)), 8, 32)
+	m, _ := strconv.ParseUint(orZero(a.Default), 8, 32)
 	return newValue(fs.FileMode(m), DefaultOrigin())
 }
 
@@ -150,20 +152,20 @@ func (b *builder) build(m *merged) *Plan {
 	b.checkEnvHazards()
 	b.checkClientEnv()
 
-	vb := m.blocks["vault"]
+	vb := m.blocks[schema.Vault.Type]
 	p.vault = b.buildVault(vb)
-	p.apiProxy = b.buildAPIProxy(m.blocks["api_proxy"])
+	p.apiProxy = b.buildAPIProxy(m.blocks[schema.APIProxy.Type])
 	p.listeners = make([]Listener, 0, len(m.listeners))
 	for i, lb := range m.listeners {
 		p.listeners = append(p.listeners, b.buildListener(i, lb))
 	}
-	if cb := m.blocks["cache"]; cb != nil {
+	if cb := m.blocks[schema.Cache.Type]; cb != nil {
 		p.cache, p.hasCache = b.buildCache(cb), true
 	}
-	if ab := m.blocks["auto_auth"]; ab != nil {
+	if ab := m.blocks[schema.AutoAuth.Type]; ab != nil {
 		p.autoAuth, p.hasAuth = b.buildAutoAuth(ab, p.vault), true
 	}
-	if tb := m.blocks["telemetry"]; tb != nil {
+	if tb := m.blocks[schema.Telemetry.Type]; tb != nil {
 		p.telemetry, p.hasTelem = b.buildTelemetry(tb), true
 	}
 
@@ -175,16 +177,16 @@ func (b *builder) build(m *merged) *Plan {
 	ns = b.overrideStr(ns, "namespace", "VAULT_NAMESPACE")
 	p.proxyNamespace = newValue(CanonicalNamespace(ns.v), ns.origin)
 
-	p.pidFile = getStr(root, "pid_file")
-	p.exitAfterAuth = b.overrideBool(getBool(root, "exit_after_auth"), "exit-after-auth", "")
-	p.disableIdleConnections = b.connList(getList(root, "disable_idle_connections"), "VAULT_PROXY_DISABLE_IDLE_CONNECTIONS")
-	p.disableKeepAlives = b.connList(getList(root, "disable_keep_alives"), "VAULT_PROXY_DISABLE_KEEP_ALIVES")
-	p.logLevel = b.enumOverride(getStr(root, "log_level"), "log-level", "VAULT_LOG_LEVEL", schema.Root.Attribute("log_level").Enum)
-	p.logFormat = b.enumOverride(getStr(root, "log_format"), "log-format", "VAULT_LOG_FORMAT", schema.Root.Attribute("log_format").Enum)
-	p.logFile = b.overrideStr(getStr(root, "log_file"), "log-file", "")
-	p.logRotateDuration = getDur(root, "log_rotate_duration")
-	p.logRotateBytes = getInt(root, "log_rotate_bytes")
-	p.logRotateMaxFiles = getInt(root, "log_rotate_max_files")
+	p.pidFile = getStr(root, schema.PidFile)
+	p.exitAfterAuth = b.overrideBool(getBool(root, schema.ExitAfterAuth), "exit-after-auth", "")
+	p.disableIdleConnections = b.connList(getList(root, schema.DisableIdleConnections), "VAULT_PROXY_DISABLE_IDLE_CONNECTIONS")
+	p.disableKeepAlives = b.connList(getList(root, schema.DisableKeepAlives), "VAULT_PROXY_DISABLE_KEEP_ALIVES")
+	p.logLevel = b.enumOverride(getStr(root, schema.LogLevel), "log-level", "VAULT_LOG_LEVEL", schema.LogLevel.Enum)
+	p.logFormat = b.enumOverride(getStr(root, schema.LogFormat), "log-format", "VAULT_LOG_FORMAT", schema.LogFormat.Enum)
+	p.logFile = b.overrideStr(getStr(root, schema.LogFile), "log-file", "")
+	p.logRotateDuration = getDur(root, schema.LogRotateDuration)
+	p.logRotateBytes = getInt(root, schema.LogRotateBytes)
+	p.logRotateMaxFiles = getInt(root, schema.LogRotateMaxFiles)
 	return p
 }
 
@@ -256,18 +258,18 @@ func (b *builder) buildVault(vb *dblock) Vault {
 	if vb != nil {
 		v.decl = vb.defRange
 	}
-	v.address = b.overrideStr(getStr(body, "address"), "address", "VAULT_ADDR")
-	v.caCert = b.overrideStr(getStr(body, "ca_cert"), "ca-cert", "VAULT_CACERT")
-	v.caPath = b.overrideStr(getStr(body, "ca_path"), "ca-path", "VAULT_CAPATH")
-	v.clientCert = b.overrideStr(getStr(body, "client_cert"), "client-cert", "VAULT_CLIENT_CERT")
-	v.clientKey = b.overrideStr(getStr(body, "client_key"), "client-key", "VAULT_CLIENT_KEY")
-	v.tlsSkipVerify = b.overrideBool(getBool(body, "tls_skip_verify"), "tls-skip-verify", "VAULT_SKIP_VERIFY")
-	v.tlsServerName = b.overrideStr(getStr(body, "tls_server_name"), "tls-server-name", "VAULT_TLS_SERVER_NAME")
-	ns := getStr(body, "namespace")
+	v.address = b.overrideStr(getStr(body, schema.VaultAddress), "address", "VAULT_ADDR")
+	v.caCert = b.overrideStr(getStr(body, schema.VaultCACert), "ca-cert", "VAULT_CACERT")
+	v.caPath = b.overrideStr(getStr(body, schema.VaultCAPath), "ca-path", "VAULT_CAPATH")
+	v.clientCert = b.overrideStr(getStr(body, schema.VaultClientCert), "client-cert", "VAULT_CLIENT_CERT")
+	v.clientKey = b.overrideStr(getStr(body, schema.VaultClientKey), "client-key", "VAULT_CLIENT_KEY")
+	v.tlsSkipVerify = b.overrideBool(getBool(body, schema.VaultTLSSkipVerify), "tls-skip-verify", "VAULT_SKIP_VERIFY")
+	v.tlsServerName = b.overrideStr(getStr(body, schema.VaultTLSServerName), "tls-server-name", "VAULT_TLS_SERVER_NAME")
+	ns := getStr(body, schema.VaultNamespace)
 	v.namespace = newValue(CanonicalNamespace(ns.v), ns.origin)
 
-	retry := bodyOf(body.first("retry"), schema.Vault.Block("retry", ""))
-	n := getInt(retry, "num_retries")
+	retry := bodyOf(body.first(schema.Retry), schema.Retry)
+	n := getInt(retry, schema.RetryNumRetries)
 	switch {
 	case n.IsSet() && n.v == 0:
 		n.v = 12
@@ -277,7 +279,7 @@ func (b *builder) buildVault(vb *dblock) Vault {
 		// Vault Proxy hands the value to its HTTP client (go-retryablehttp), which stops retrying
 		// as soon as fewer than one retry remains: any negative number means no retries.
 		b.warn("num_retries below -1", fmt.Sprintf("num_retries = %d means no retries, as -1 does: Vault Proxy's HTTP client retries only while the count is above zero. Write num_retries = -1.", n.v),
-			retry.val("num_retries").attr.expr.Range().Ptr())
+			retry.val(schema.RetryNumRetries).attr.expr.Range().Ptr())
 		n.v = 0
 	}
 	if e, ok := b.opts.env("VAULT_MAX_RETRIES"); ok {
@@ -301,7 +303,7 @@ func (b *builder) buildAPIProxy(ab *dblock) APIProxy {
 	}
 	mode := TokenModeClient
 	origin := DefaultOrigin()
-	if v := body.val("use_auto_auth_token"); v != nil {
+	if v := body.val(schema.APIProxyUseAutoAuthToken); v != nil {
 		origin = v.origin()
 		switch {
 		case v.s == "force":
@@ -311,13 +313,13 @@ func (b *builder) buildAPIProxy(ab *dblock) APIProxy {
 		}
 	}
 	a.useAutoAuthToken = newValue(mode, origin)
-	a.prependConfiguredNamespace = getBool(body, "prepend_configured_namespace")
-	ec := getStr(body, "enforce_consistency")
+	a.prependConfiguredNamespace = getBool(body, schema.APIProxyPrependConfiguredNamespace)
+	ec := getStr(body, schema.APIProxyEnforceConsistency)
 	if ec.v == "" {
 		ec.v = "never"
 	}
 	a.enforceConsistency = newValue(Consistency(ec.v), ec.origin)
-	wi := getStr(body, "when_inconsistent")
+	wi := getStr(body, schema.APIProxyWhenInconsistent)
 	if wi.v == "" {
 		wi.v = "fail"
 	}
@@ -330,27 +332,27 @@ func (b *builder) buildListener(i int, lb *dblock) Listener {
 	l := Listener{index: i, decl: lb.defRange}
 	typOrigin := ConfigOrigin(lb.labelRange)
 	l.typ = newValue(ListenerType(lb.label), typOrigin)
-	l.address = getStr(body, "address")
+	l.address = getStr(body, schema.ListenerAddress)
 	if l.typ.v == ListenerUnix && !l.address.IsSet() {
 		l.address.v = ""
 	}
-	role := getStr(body, "role")
+	role := getStr(body, schema.ListenerRole)
 	l.role = newValue(ListenerRole(role.v), role.origin)
-	l.requireRequestHeader = getBool(body, "require_request_header")
-	l.enableQuit = getBool(bodyOf(body.first("proxy_api"), schema.Listener.Block("proxy_api", "")), "enable_quit")
-	l.tlsDisable = getBool(body, "tls_disable")
-	l.tlsCertFile = getStr(body, "tls_cert_file")
-	l.tlsKeyFile = getStr(body, "tls_key_file")
-	l.tlsMinVersion = getStr(body, "tls_min_version")
-	l.tlsMaxVersion = getStr(body, "tls_max_version")
-	l.tlsClientCAFile = getStr(body, "tls_client_ca_file")
-	l.tlsRequireAndVerifyClientCert = getBool(body, "tls_require_and_verify_client_cert")
-	l.tlsDisableClientCerts = getBool(body, "tls_disable_client_certs")
-	l.socketMode = getMode(body, "socket_mode")
-	l.socketUser = getStr(body, "socket_user")
-	l.socketGroup = getStr(body, "socket_group")
+	l.requireRequestHeader = getBool(body, schema.ListenerRequireRequestHeader)
+	l.enableQuit = getBool(bodyOf(body.first(schema.ProxyAPI), schema.ProxyAPI), schema.ProxyAPIEnableQuit)
+	l.tlsDisable = getBool(body, schema.ListenerTLSDisable)
+	l.tlsCertFile = getStr(body, schema.ListenerTLSCertFile)
+	l.tlsKeyFile = getStr(body, schema.ListenerTLSKeyFile)
+	l.tlsMinVersion = getStr(body, schema.ListenerTLSMinVersion)
+	l.tlsMaxVersion = getStr(body, schema.ListenerTLSMaxVersion)
+	l.tlsClientCAFile = getStr(body, schema.ListenerTLSClientCAFile)
+	l.tlsRequireAndVerifyClientCert = getBool(body, schema.ListenerTLSRequireAndVerifyClientCert)
+	l.tlsDisableClientCerts = getBool(body, schema.ListenerTLSDisableClientCerts)
+	l.socketMode = getMode(body, schema.ListenerSocketMode)
+	l.socketUser = getStr(body, schema.ListenerSocketUser)
+	l.socketGroup = getStr(body, schema.ListenerSocketGroup)
 
-	suites := getStr(body, "tls_cipher_suites")
+	suites := getStr(body, schema.ListenerTLSCipherSuites)
 	var names []string
 	if strings.TrimSpace(suites.v) != "" {
 		known := map[string]bool{}
@@ -364,7 +366,7 @@ func (b *builder) buildListener(i int, lb *dblock) Listener {
 			n = strings.TrimSpace(n)
 			if !known[n] {
 				b.fail("Unsupported cipher suite", fmt.Sprintf("%q is not a TLS cipher suite that Go knows (see crypto/tls).", n),
-					body.val("tls_cipher_suites").attr.expr.Range().Ptr())
+					body.val(schema.ListenerTLSCipherSuites).attr.expr.Range().Ptr())
 				continue
 			}
 			names = append(names, n)
@@ -380,24 +382,24 @@ func (b *builder) buildListener(i int, lb *dblock) Listener {
 func (b *builder) buildCache(cb *dblock) Cache {
 	body := bodyOf(cb, schema.Cache)
 	c := Cache{decl: cb.defRange}
-	c.cacheStaticSecrets = getBool(body, "cache_static_secrets")
-	c.disableCachingDynamicSecrets = getBool(body, "disable_caching_dynamic_secrets")
-	c.refreshInterval = getDur(body, "static_secret_token_capability_refresh_interval")
-	rb := getStr(body, "static_secret_token_capability_refresh_behavior")
+	c.cacheStaticSecrets = getBool(body, schema.CacheStaticSecrets)
+	c.disableCachingDynamicSecrets = getBool(body, schema.CacheDisableCachingDynamicSecrets)
+	c.refreshInterval = getDur(body, schema.CacheStaticSecretTokenCapabilityRefreshInterval)
+	rb := getStr(body, schema.CacheStaticSecretTokenCapabilityRefreshBehavior)
 	if rb.v == "" {
 		rb.v = string(RefreshOptimistic)
 	}
 	c.refreshBehavior = newValue(RefreshBehavior(rb.v), rb.origin)
-	if pb := body.first("persist"); pb != nil {
-		pbody := bodyOf(pb, schema.Cache.Block("persist", ""))
+	if pb := body.first(schema.Persist); pb != nil {
+		pbody := bodyOf(pb, schema.Persist)
 		c.hasPersist = true
 		c.persist = Persist{
 			decl:                    pb.defRange,
 			typ:                     newValue(pb.label, ConfigOrigin(pb.labelRange)),
-			path:                    getStr(pbody, "path"),
-			keepAfterImport:         getBool(pbody, "keep_after_import"),
-			exitOnErr:               getBool(pbody, "exit_on_err"),
-			serviceAccountTokenFile: getStr(pbody, "service_account_token_file"),
+			path:                    getStr(pbody, schema.PersistPath),
+			keepAfterImport:         getBool(pbody, schema.PersistKeepAfterImport),
+			exitOnErr:               getBool(pbody, schema.PersistExitOnErr),
+			serviceAccountTokenFile: getStr(pbody, schema.PersistServiceAccountTokenFile),
 		}
 	}
 	return c
@@ -406,11 +408,11 @@ func (b *builder) buildCache(cb *dblock) Cache {
 func (b *builder) buildAutoAuth(ab *dblock, vault Vault) AutoAuth {
 	body := bodyOf(ab, schema.AutoAuth)
 	a := AutoAuth{decl: ab.defRange}
-	a.enableReauthOnNewCredentials = getBool(body, "enable_reauth_on_new_credentials")
-	if mb := body.first("method"); mb != nil {
+	a.enableReauthOnNewCredentials = getBool(body, schema.AutoAuthEnableReauthOnNewCredentials)
+	if mb := body.first(schema.Method); mb != nil {
 		a.method = b.buildMethod(mb, vault)
 	}
-	for i, sb := range body.blocks["sink"] {
+	for i, sb := range body.blocks[schema.Sink.Type] {
 		a.sinks = append(a.sinks, b.buildSink(i, sb))
 	}
 	return a
@@ -420,7 +422,7 @@ func (b *builder) buildMethod(mb *dblock, vault Vault) Method {
 	body := bodyOf(mb, schema.Method)
 	m := Method{decl: mb.defRange}
 	m.typ = newValue(mb.label, ConfigOrigin(mb.labelRange))
-	mp := getStr(body, "mount_path")
+	mp := getStr(body, schema.MethodMountPath)
 	if !mp.IsSet() || strings.TrimSpace(mp.v) == "" {
 		mp = newValue("auth/"+mb.label, DefaultOrigin())
 	}
@@ -432,7 +434,7 @@ func (b *builder) buildMethod(mb *dblock, vault Vault) Method {
 		mp = newValue("auth/token", DefaultOrigin())
 	}
 	m.mountPath = mp
-	ns := getStr(body, "namespace")
+	ns := getStr(body, schema.MethodNamespace)
 	m.namespace = newValue(CanonicalNamespace(ns.v), ns.origin)
 	login := m.namespace
 	if !login.IsSet() {
@@ -440,14 +442,14 @@ func (b *builder) buildMethod(mb *dblock, vault Vault) Method {
 	}
 	login = b.overrideStr(login, "namespace", "VAULT_NAMESPACE")
 	m.loginNamespace = newValue(CanonicalNamespace(login.v), login.origin)
-	m.wrapTTL = getDur(body, "wrap_ttl")
+	m.wrapTTL = getDur(body, schema.MethodWrapTTL)
 	// Vault Proxy's auth handler uses the default for a backoff of 0 (written "0s", 0 or "").
-	m.minBackoff = defaultIfZero(getDur(body, "min_backoff"), def(body, "min_backoff"))
-	m.maxBackoff = defaultIfZero(getDur(body, "max_backoff"), def(body, "max_backoff"))
-	m.exitOnErr = getBool(body, "exit_on_err")
+	m.minBackoff = defaultIfZero(getDur(body, schema.MethodMinBackoff), schema.MethodMinBackoff.Default)
+	m.maxBackoff = defaultIfZero(getDur(body, schema.MethodMaxBackoff), schema.MethodMaxBackoff.Default)
+	m.exitOnErr = getBool(body, schema.MethodExitOnErr)
 
 	csch := schema.MethodConfig(mb.label)
-	cb := body.first("config")
+	cb := body.first(csch)
 	cbody := bodyOf(cb, csch)
 	m.config = MethodConfig{decl: mb.defRange, values: map[string]configValue{}}
 	if cb != nil {
@@ -457,13 +459,13 @@ func (b *builder) buildMethod(mb *dblock, vault Vault) Method {
 		cv := configValue{}
 		switch as.Kind {
 		case schema.Bool:
-			cv.kind, cv.b = "bool", getBool(cbody, as.Name)
+			cv.kind, cv.b = "bool", getBool(cbody, as)
 			cv.isSet = cv.b.IsSet()
 		case schema.Duration:
-			cv.kind, cv.d = "duration", getDur(cbody, as.Name)
+			cv.kind, cv.d = "duration", getDur(cbody, as)
 			cv.isSet = cv.d.IsSet()
 		default:
-			cv.kind, cv.str = "string", getStr(cbody, as.Name)
+			cv.kind, cv.str = "string", getStr(cbody, as)
 			cv.isSet = cv.str.IsSet()
 		}
 		m.config.values[as.Name] = cv
@@ -500,12 +502,12 @@ func (b *builder) buildSink(i int, sb *dblock) Sink {
 	body := bodyOf(sb, schema.Sink)
 	s := Sink{index: i, decl: sb.defRange}
 	s.typ = newValue(sb.label, ConfigOrigin(sb.labelRange))
-	s.wrapTTL = getDur(body, "wrap_ttl")
-	s.dhType = getStr(body, "dh_type")
-	s.dhPath = getStr(body, "dh_path")
-	s.deriveKey = getBool(body, "derive_key")
-	s.aad = getStr(body, "aad")
-	s.aadEnvVar = getStr(body, "aad_env_var")
+	s.wrapTTL = getDur(body, schema.SinkWrapTTL)
+	s.dhType = getStr(body, schema.SinkDHType)
+	s.dhPath = getStr(body, schema.SinkDHPath)
+	s.deriveKey = getBool(body, schema.SinkDeriveKey)
+	s.aad = getStr(body, schema.SinkAAD)
+	s.aadEnvVar = getStr(body, schema.SinkAADEnvVar)
 	if name := s.aadEnvVar.v; name != "" {
 		if v, ok := b.opts.env(name); ok {
 			s.aad = newValue(v, EnvOrigin(name))
@@ -516,14 +518,14 @@ func (b *builder) buildSink(i int, sb *dblock) Sink {
 			s.aad = newValue("", EnvOrigin(name))
 		}
 	}
-	cbody := bodyOf(body.first("config"), schema.Sink.Block("config", ""))
-	s.path = getStr(cbody, "path")
-	s.mode = getMode(cbody, "mode")
-	s.owner = getInt(cbody, "owner")
+	cbody := bodyOf(body.first(schema.SinkConfig), schema.SinkConfig)
+	s.path = getStr(cbody, schema.SinkConfigPath)
+	s.mode = getMode(cbody, schema.SinkConfigMode)
+	s.owner = getInt(cbody, schema.SinkConfigOwner)
 	if !s.owner.IsSet() {
 		s.owner.v = -1
 	}
-	s.group = getInt(cbody, "group")
+	s.group = getInt(cbody, schema.SinkConfigGroup)
 	if !s.group.IsSet() {
 		s.group.v = -1
 	}
@@ -534,8 +536,8 @@ func (b *builder) buildTelemetry(tb *dblock) Telemetry {
 	body := bodyOf(tb, schema.Telemetry)
 	return Telemetry{
 		decl:                    tb.defRange,
-		prometheusRetentionTime: getDur(body, "prometheus_retention_time"),
-		metricsPrefix:           getStr(body, "metrics_prefix"),
-		disableHostname:         getBool(body, "disable_hostname"),
+		prometheusRetentionTime: getDur(body, schema.TelemetryPrometheusRetentionTime),
+		metricsPrefix:           getStr(body, schema.TelemetryMetricsPrefix),
+		disableHostname:         getBool(body, schema.TelemetryDisableHostname),
 	}
 }

@@ -42,10 +42,12 @@ type dblock struct {
 	body       *dbody
 }
 
-func (b *dbody) val(name string) *dval { return b.vals[name] }
+// val returns the value of a, which the body's schema must declare, or nil when it was not written.
+func (b *dbody) val(a *schema.Attribute) *dval { return b.vals[b.declared(a).Name] }
 
-func (b *dbody) first(typ string) *dblock {
-	if bs := b.blocks[typ]; len(bs) > 0 {
+// first returns the first nested block of the schema nb, or nil when none was written.
+func (b *dbody) first(nb *schema.Block) *dblock {
+	if bs := b.blocks[nb.Type]; len(bs) > 0 {
 		return bs[0]
 	}
 	return nil

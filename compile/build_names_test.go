@@ -1,0 +1,49 @@
+package compile
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/vaultproxy/vaultproxy/schema"
+)
+
+// TestReadingAnUndeclaredAttributePanics checks the guard behind the Go identifiers of package schema:
+// reading an attribute that the body's schema does not declare is a bug, not a default.
+func TestReadingAnUndeclaredAttributePanics(t *testing.T) {
+	defer func() {
+		r := recover()
+		if r == nil || !strings.Contains(r.(string), `"tls_server_name" is not declared in the schema of block "listener"`) {
+			t.Errorf("recovered %v", r)
+		}
+	}()
+	getStr(emptyBody(schema.Listener), schema.VaultTLSServerName)
+}
+
+// TestEveryBuiltAttributeIsDeclared compiles a configuration with every block the builder reads, so
+// that any attribute read from the wrong block panics here.
+func TestEveryBuiltAttributeIsDeclared(t *testing.T) {
+	src := Source{Name: "all.hcl", Bytes: []byte(`
+vault {
+  retry { num_retries = 3 }
+}
+api_proxy { use_auto_auth_token = true }
+listener "tcp" {
+  address     = "127.0.0.1:8100"
+  tls_disable = true
+  proxy_api { enable_quit = true }
+}
+cache {
+  persist "kubernetes" { path = "/tmp" }
+}
+auto_auth {
+  method "approle" {
+    config = { role_id_file_path = "/r" }
+  }
+  sink "file" { config = { path = "/t" } }
+}
+telemetry {}
+`)}
+	if _, diags := Compile([]Source{src}, Options{}); diags.HasErrors() {
+		t.Fatal(diags)
+	}
+}
