@@ -1,7 +1,6 @@
 package compile
 
 import (
-	"crypto/tls"
 	"fmt"
 	"io/fs"
 	"slices"
@@ -352,30 +351,7 @@ func (b *builder) buildListener(i int, lb *dblock) Listener {
 	l.socketUser = getStr(body, schema.ListenerSocketUser)
 	l.socketGroup = getStr(body, schema.ListenerSocketGroup)
 
-	suites := getStr(body, schema.ListenerTLSCipherSuites)
-	var names []string
-	if strings.TrimSpace(suites.v) != "" {
-		known := map[string]bool{}
-		for _, cs := range tls.CipherSuites() {
-			known[cs.Name] = true
-		}
-		for _, cs := range tls.InsecureCipherSuites() {
-			known[cs.Name] = true
-		}
-		for _, n := range strings.Split(suites.v, ",") {
-			n = strings.TrimSpace(n)
-			if !known[n] {
-				b.fail("Unsupported cipher suite", fmt.Sprintf("%q is not a TLS cipher suite that Go knows (see crypto/tls).", n),
-					body.val(schema.ListenerTLSCipherSuites).attr.expr.Range().Ptr())
-				continue
-			}
-			names = append(names, n)
-		}
-	}
-	l.tlsCipherSuites = newValue(names, suites.origin)
-	if names == nil {
-		l.tlsCipherSuites.v = []string{}
-	}
+	l.tlsCipherSuites = getList(body, schema.ListenerTLSCipherSuites)
 	return l
 }
 

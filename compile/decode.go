@@ -13,6 +13,9 @@ import (
 type decoder struct {
 	sources map[string][]byte
 	opts    Options
+	// plan says the values are read from a plan file, which writes some kinds in its own canonical
+	// form: a file mode as a string of octal digits, cipher suites as a list.
+	plan bool
 }
 
 // replacedByEnv names the top-level attributes that an environment variable, when set, replaces

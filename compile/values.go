@@ -1,6 +1,7 @@
 package compile
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -282,7 +283,19 @@ func (d *decoder) convert(a *attribute, sch *schema.Attribute) (*dval, hcl.Diagn
 		m, _ := strconv.ParseUint(s, 8, 32)
 		out.mode = fs.FileMode(m)
 		out.s = s
+	case schema.CipherSuites:
+		return d.cipherSuites(a, sch, val, out, diags)
 	case schema.FileMode:
+		if d.plan && typ == cty.String {
+			// A plan file writes a file mode as its octal digits, "0640".
+			m, err := strconv.ParseUint(val.AsString(), 8, 32)
+			if err != nil || m > 0o777 {
+				return nil, append(diags, d.valueError(a, "Invalid value for "+sch.Name,
+					fmt.Sprintf("%s must be a string of octal permission bits such as \"0640\"; %q is not.", sch.Name, val.AsString())))
+			}
+			out.mode = fs.FileMode(m)
+			return out, diags
+		}
 		var m uint64
 		switch typ {
 		case cty.Number:
@@ -318,6 +331,69 @@ func (d *decoder) convert(a *attribute, sch *schema.Attribute) (*dval, hcl.Diagn
 		out.mode = fs.FileMode(m)
 	}
 	return out, diags
+}
+
+// cipherSuites reads a list of TLS cipher suite names: one comma-separated string, as Vault Proxy reads
+// it, or, in a plan file, a list of strings. Every name must be one that Go's crypto/tls knows.
+func (d *decoder) cipherSuites(a *attribute, sch *schema.Attribute, val cty.Value, out *dval, diags hcl.Diagnostics) (*dval, hcl.Diagnostics) {
+	var names []string
+	var ranges []hcl.Range // of each name, when the plan file's list gives them
+	switch typ := val.Type(); {
+	case typ == cty.String:
+		if s := val.AsString(); strings.TrimSpace(s) != "" {
+			for _, n := range strings.Split(s, ",") {
+				names = append(names, strings.TrimSpace(n))
+			}
+		}
+	case d.plan && (typ.IsTupleType() || typ.IsListType()):
+		elems, _ := hcl.ExprList(a.expr)
+		for i := 0; val.ElementIterator().Next() && i < val.LengthInt(); i++ {
+			ev := val.Index(cty.NumberIntVal(int64(i)))
+			if ev.IsNull() || ev.Type() != cty.String {
+				return nil, append(diags, d.valueError(a, "Invalid value for "+sch.Name, sch.Name+" must be a list of strings."))
+			}
+			names = append(names, ev.AsString())
+			if i < len(elems) {
+				ranges = append(ranges, elems[i].Range())
+			}
+		}
+	default:
+		return nil, append(diags, d.typeError(a, sch, typ))
+	}
+	out.list = []string{}
+	failed := false
+	for i, n := range names {
+		if _, ok := CipherSuiteID(n); !ok {
+			subject := a.expr.Range()
+			if i < len(ranges) {
+				subject = ranges[i]
+			}
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unsupported cipher suite",
+				Detail: fmt.Sprintf("%q is not a TLS cipher suite that Go knows (see crypto/tls).", n), Subject: subject.Ptr()})
+			failed = true
+			continue
+		}
+		out.list = append(out.list, n)
+	}
+	if failed {
+		return nil, diags
+	}
+	return out, diags
+}
+
+// cipherSuiteIDs are the cipher suites Go's crypto/tls knows, secure and insecure, by name.
+var cipherSuiteIDs = func() map[string]uint16 {
+	ids := map[string]uint16{}
+	for _, cs := range append(tls.CipherSuites(), tls.InsecureCipherSuites()...) {
+		ids[cs.Name] = cs.ID
+	}
+	return ids
+}()
+
+// CipherSuiteID returns the crypto/tls ID of a cipher suite name, and whether Go knows the name.
+func CipherSuiteID(name string) (uint16, bool) {
+	id, ok := cipherSuiteIDs[name]
+	return id, ok
 }
 
 // number is a number literal as HCL 1 reads it: an integer (a NUMBER token, which HCL 1 reads with

@@ -88,7 +88,7 @@ var (
 	ListenerTLSKeyFile                    = &Attribute{Name: "tls_key_file", Kind: String, Doc: "PEM private key of tls_cert_file."}
 	ListenerTLSMinVersion                 = &Attribute{Name: "tls_min_version", Kind: String, Default: "tls12", Enum: []string{"tls10", "tls11", "tls12", "tls13"}, Doc: "Lowest TLS version accepted."}
 	ListenerTLSMaxVersion                 = &Attribute{Name: "tls_max_version", Kind: String, Default: "tls13", Enum: []string{"tls10", "tls11", "tls12", "tls13"}, Doc: "Highest TLS version accepted."}
-	ListenerTLSCipherSuites               = &Attribute{Name: "tls_cipher_suites", Kind: String, Doc: "Comma-separated Go cipher suite names; empty for Go's defaults."}
+	ListenerTLSCipherSuites               = &Attribute{Name: "tls_cipher_suites", Kind: CipherSuites, Doc: "Comma-separated Go cipher suite names; empty for Go's defaults."}
 	ListenerTLSClientCAFile               = &Attribute{Name: "tls_client_ca_file", Kind: String, Doc: "PEM CA bundle that client certificates are verified against."}
 	ListenerTLSRequireAndVerifyClientCert = &Attribute{Name: "tls_require_and_verify_client_cert", Kind: Bool, Default: "false", Doc: "Require a client certificate signed by tls_client_ca_file."}
 	ListenerTLSDisableClientCerts         = &Attribute{Name: "tls_disable_client_certs", Kind: Bool, Default: "false", Doc: "Do not ask clients for a certificate; excludes tls_require_and_verify_client_cert."}
