@@ -2,7 +2,10 @@ package compile
 
 import (
 	"fmt"
+	"io/fs"
 	"sort"
+	"strings"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/vaultproxy/vaultproxy/schema"
@@ -22,8 +25,16 @@ type member[B any] struct {
 	ref  func(*B) slot
 	enc  func(*B) *jsonNode
 	dec  func(d *planDecoder, path string, p property, b *B)
-	// For docs/plan-format.md: the type and description of a part (a setting's come from attr).
-	typ, doc string
+	// For docs/plan-format.md: the type and description of a part (a setting's come from attr), what
+	// the plan adds to a setting's description, and the objects nested in a part.
+	typ, doc, note string
+	sub            func() []PlanObject
+}
+
+// with adds to a setting's description what the plan says beyond the attribute's doc.
+func (m member[B]) with(note string) member[B] {
+	m.note = note
+	return m
 }
 
 func (m member[B]) encode(b *B) *jsonNode {
@@ -69,15 +80,15 @@ func headerOrigin[B any](name string, declared func(*B) *bool, decl func(*B) *hc
 }
 
 // nested is a block object that is always present.
-func nested[B, C any](name, doc string, get func(*B) *C, layout []member[C]) member[B] {
-	return member[B]{name: name, typ: "object", doc: doc,
+func nested[B, C any](name, title, doc string, get func(*B) *C, layout []member[C]) member[B] {
+	return member[B]{name: name, typ: "object", doc: doc, sub: describer(title, layout),
 		enc: func(b *B) *jsonNode { return encodeObject(get(b), layout) },
 		dec: func(d *planDecoder, path string, p property, b *B) { decodeObject(d, path, p.val, layout, get(b)) }}
 }
 
 // optional is a block object that is null when the block was not written.
-func optional[B, C any](name, doc string, get func(*B) (*C, *bool), layout []member[C]) member[B] {
-	return member[B]{name: name, typ: "object or null", doc: doc,
+func optional[B, C any](name, title, doc string, get func(*B) (*C, *bool), layout []member[C]) member[B] {
+	return member[B]{name: name, typ: "object or null", doc: doc, sub: describer(title, layout),
 		enc: func(b *B) *jsonNode {
 			c, has := get(b)
 			if !*has {
@@ -94,8 +105,8 @@ func optional[B, C any](name, doc string, get func(*B) (*C, *bool), layout []mem
 }
 
 // list is an array of block objects; index numbers each element from 0.
-func list[B, C any](name, doc string, get func(*B) *[]C, index func(*C) *int, layout []member[C]) member[B] {
-	return member[B]{name: name, typ: "array of objects", doc: doc,
+func list[B, C any](name, title, doc string, get func(*B) *[]C, index func(*C) *int, layout []member[C]) member[B] {
+	return member[B]{name: name, typ: "array of objects", doc: doc, sub: describer(title, layout),
 		enc: func(b *B) *jsonNode {
 			n := &jsonNode{arr: true}
 			for i := range *get(b) {
@@ -118,6 +129,8 @@ func list[B, C any](name, doc string, get func(*B) *[]C, index func(*C) *int, la
 		}}
 }
 
+const foldedSubsystems = "In the plan: `caching` is folded into `proxying`; sorted, without duplicates."
+
 // Settings that the plan derives, which no attribute declares.
 var (
 	proxyNamespaceAttr = &schema.Attribute{Name: "proxy_namespace", Kind: schema.String,
@@ -137,18 +150,18 @@ var planLayout = []member[Plan]{
 				p.files = v.([]string)
 			}
 		}},
-	nested("vault", "How every subsystem reaches Vault (below).", func(p *Plan) *Vault { return &p.vault }, vaultLayout),
-	nested("api_proxy", "How proxied requests are sent (below).", func(p *Plan) *APIProxy { return &p.apiProxy }, apiProxyLayout),
+	nested("vault", "`vault`", "How every subsystem reaches Vault (below).", func(p *Plan) *Vault { return &p.vault }, vaultLayout),
+	nested("api_proxy", "`api_proxy`", "How proxied requests are sent (below).", func(p *Plan) *APIProxy { return &p.apiProxy }, apiProxyLayout),
 	setting(proxyNamespaceAttr, func(p *Plan) slot { return &p.proxyNamespace }),
-	list("listeners", "Every listener of every file, in file order (below); `[]` for none.",
+	list("listeners", "Listener", "Every listener of every file, in file order (below); `[]` for none.",
 		func(p *Plan) *[]Listener { return &p.listeners }, func(l *Listener) *int { return &l.index }, listenerLayout),
-	optional("cache", "The `cache` block (below).", func(p *Plan) (*Cache, *bool) { return &p.cache, &p.hasCache }, cacheLayout),
-	optional("auto_auth", "The `auto_auth` block (below).", func(p *Plan) (*AutoAuth, *bool) { return &p.autoAuth, &p.hasAuth }, autoAuthLayout),
-	optional("telemetry", "The `telemetry` block (below).", func(p *Plan) (*Telemetry, *bool) { return &p.telemetry, &p.hasTelem }, telemetryLayout),
+	optional("cache", "`cache`", "The `cache` block (below).", func(p *Plan) (*Cache, *bool) { return &p.cache, &p.hasCache }, cacheLayout),
+	optional("auto_auth", "`auto_auth`", "The `auto_auth` block (below).", func(p *Plan) (*AutoAuth, *bool) { return &p.autoAuth, &p.hasAuth }, autoAuthLayout),
+	optional("telemetry", "`telemetry`", "The `telemetry` block (below).", func(p *Plan) (*Telemetry, *bool) { return &p.telemetry, &p.hasTelem }, telemetryLayout),
 	setting(schema.PidFile, func(p *Plan) slot { return &p.pidFile }),
 	setting(schema.ExitAfterAuth, func(p *Plan) slot { return &p.exitAfterAuth }),
-	setting(schema.DisableIdleConnections, func(p *Plan) slot { return &p.disableIdleConnections }),
-	setting(schema.DisableKeepAlives, func(p *Plan) slot { return &p.disableKeepAlives }),
+	setting(schema.DisableIdleConnections, func(p *Plan) slot { return &p.disableIdleConnections }).with(foldedSubsystems),
+	setting(schema.DisableKeepAlives, func(p *Plan) slot { return &p.disableKeepAlives }).with(foldedSubsystems),
 	setting(schema.LogLevel, func(p *Plan) slot { return &p.logLevel }),
 	setting(schema.LogFormat, func(p *Plan) slot { return &p.logFormat }),
 	setting(schema.LogFile, func(p *Plan) slot { return &p.logFile }),
@@ -166,13 +179,13 @@ var vaultLayout = []member[Vault]{
 	setting(schema.VaultClientKey, func(v *Vault) slot { return &v.clientKey }),
 	setting(schema.VaultTLSSkipVerify, func(v *Vault) slot { return &v.tlsSkipVerify }),
 	setting(schema.VaultTLSServerName, func(v *Vault) slot { return &v.tlsServerName }),
-	setting(schema.VaultNamespace, func(v *Vault) slot { return &v.namespace }),
-	setting(schema.RetryNumRetries, func(v *Vault) slot { return &v.numRetries }),
+	setting(schema.VaultNamespace, func(v *Vault) slot { return &v.namespace }).with("In the plan: as written, canonical; the namespaces in effect are `proxy_namespace` and the method's `login_namespace`."),
+	setting(schema.RetryNumRetries, func(v *Vault) slot { return &v.numRetries }).with("In the plan: normalised, an unset or 0 `num_retries` is 12 and -1 is 0."),
 }
 
 var apiProxyLayout = []member[APIProxy]{
 	headerOrigin("origin", func(a *APIProxy) *bool { return &a.declared }, func(a *APIProxy) *hcl.Range { return &a.decl }),
-	setting(schema.APIProxyUseAutoAuthToken, func(a *APIProxy) slot { return &a.useAutoAuthToken }),
+	setting(schema.APIProxyUseAutoAuthToken, func(a *APIProxy) slot { return &a.useAutoAuthToken }).with("In the plan: the string `\"false\"`, `\"true\"` or `\"force\"`."),
 	setting(schema.APIProxyPrependConfiguredNamespace, func(a *APIProxy) slot { return &a.prependConfiguredNamespace }),
 	setting(schema.APIProxyEnforceConsistency, func(a *APIProxy) slot { return &a.enforceConsistency }),
 	setting(schema.APIProxyWhenInconsistent, func(a *APIProxy) slot { return &a.whenInconsistent }),
@@ -180,7 +193,7 @@ var apiProxyLayout = []member[APIProxy]{
 
 var listenerLayout = []member[Listener]{
 	headerOrigin("origin", nil, func(l *Listener) *hcl.Range { return &l.decl }),
-	setting(schema.ListenerType, func(l *Listener) slot { return &l.typ }),
+	setting(schema.ListenerType, func(l *Listener) slot { return &l.typ }).with("In the plan: the block label or this attribute."),
 	setting(schema.ListenerAddress, func(l *Listener) slot { return &l.address }),
 	setting(schema.ListenerRole, func(l *Listener) slot { return &l.role }),
 	setting(schema.ListenerRequireRequestHeader, func(l *Listener) slot { return &l.requireRequestHeader }),
@@ -190,11 +203,11 @@ var listenerLayout = []member[Listener]{
 	setting(schema.ListenerTLSKeyFile, func(l *Listener) slot { return &l.tlsKeyFile }),
 	setting(schema.ListenerTLSMinVersion, func(l *Listener) slot { return &l.tlsMinVersion }),
 	setting(schema.ListenerTLSMaxVersion, func(l *Listener) slot { return &l.tlsMaxVersion }),
-	setting(schema.ListenerTLSCipherSuites, func(l *Listener) slot { return &l.tlsCipherSuites }),
+	setting(schema.ListenerTLSCipherSuites, func(l *Listener) slot { return &l.tlsCipherSuites }).with("In the plan: an array of names, `[]` for Go's defaults."),
 	setting(schema.ListenerTLSClientCAFile, func(l *Listener) slot { return &l.tlsClientCAFile }),
 	setting(schema.ListenerTLSRequireAndVerifyClientCert, func(l *Listener) slot { return &l.tlsRequireAndVerifyClientCert }),
 	setting(schema.ListenerTLSDisableClientCerts, func(l *Listener) slot { return &l.tlsDisableClientCerts }),
-	setting(schema.ListenerSocketMode, func(l *Listener) slot { return &l.socketMode }),
+	setting(schema.ListenerSocketMode, func(l *Listener) slot { return &l.socketMode }).with("Its origin `default` means not set: the socket keeps the mode it is created with (the value is then `\"0000\"`)."),
 	setting(schema.ListenerSocketUser, func(l *Listener) slot { return &l.socketUser }),
 	setting(schema.ListenerSocketGroup, func(l *Listener) slot { return &l.socketGroup }),
 }
@@ -205,12 +218,12 @@ var cacheLayout = []member[Cache]{
 	setting(schema.CacheDisableCachingDynamicSecrets, func(c *Cache) slot { return &c.disableCachingDynamicSecrets }),
 	setting(schema.CacheStaticSecretTokenCapabilityRefreshInterval, func(c *Cache) slot { return &c.refreshInterval }),
 	setting(schema.CacheStaticSecretTokenCapabilityRefreshBehavior, func(c *Cache) slot { return &c.refreshBehavior }),
-	optional("persist", "The `persist` block (below).", func(c *Cache) (*Persist, *bool) { return &c.persist, &c.hasPersist }, persistLayout),
+	optional("persist", "`persist`", "The `persist` block (below).", func(c *Cache) (*Persist, *bool) { return &c.persist, &c.hasPersist }, persistLayout),
 }
 
 var persistLayout = []member[Persist]{
 	headerOrigin("origin", nil, func(p *Persist) *hcl.Range { return &p.decl }),
-	setting(schema.PersistType, func(p *Persist) slot { return &p.typ }),
+	setting(schema.PersistType, func(p *Persist) slot { return &p.typ }).with("In the plan: the block label or this attribute."),
 	setting(schema.PersistPath, func(p *Persist) slot { return &p.path }),
 	setting(schema.PersistKeepAfterImport, func(p *Persist) slot { return &p.keepAfterImport }),
 	setting(schema.PersistExitOnErr, func(p *Persist) slot { return &p.exitOnErr }),
@@ -220,16 +233,16 @@ var persistLayout = []member[Persist]{
 var autoAuthLayout = []member[AutoAuth]{
 	headerOrigin("origin", nil, func(a *AutoAuth) *hcl.Range { return &a.decl }),
 	setting(schema.AutoAuthEnableReauthOnNewCredentials, func(a *AutoAuth) slot { return &a.enableReauthOnNewCredentials }),
-	nested("method", "The `method` block (below).", func(a *AutoAuth) *Method { return &a.method }, methodLayout),
-	list("sinks", "The `sink` blocks, in order (below); `[]` for none.",
+	nested("method", "`method`", "The `method` block (below).", func(a *AutoAuth) *Method { return &a.method }, methodLayout),
+	list("sinks", "Sink", "The `sink` blocks, in order (below); `[]` for none.",
 		func(a *AutoAuth) *[]Sink { return &a.sinks }, func(s *Sink) *int { return &s.index }, sinkLayout),
 }
 
 var methodLayout = []member[Method]{
 	headerOrigin("origin", nil, func(m *Method) *hcl.Range { return &m.decl }),
-	setting(schema.MethodType, func(m *Method) slot { return &m.typ }),
-	setting(schema.MethodMountPath, func(m *Method) slot { return &m.mountPath }),
-	setting(schema.MethodNamespace, func(m *Method) slot { return &m.namespace }),
+	setting(schema.MethodType, func(m *Method) slot { return &m.typ }).with("In the plan: the block label or this attribute, lower case."),
+	setting(schema.MethodMountPath, func(m *Method) slot { return &m.mountPath }).with("In the plan: without a trailing slash."),
+	setting(schema.MethodNamespace, func(m *Method) slot { return &m.namespace }).with("In the plan: as written, canonical."),
 	setting(loginNamespaceAttr, func(m *Method) slot { return &m.loginNamespace }),
 	setting(schema.MethodWrapTTL, func(m *Method) slot { return &m.wrapTTL }),
 	setting(schema.MethodMinBackoff, func(m *Method) slot { return &m.minBackoff }),
@@ -241,7 +254,7 @@ var methodLayout = []member[Method]{
 
 var sinkLayout = []member[Sink]{
 	headerOrigin("origin", nil, func(s *Sink) *hcl.Range { return &s.decl }),
-	setting(schema.SinkType, func(s *Sink) slot { return &s.typ }),
+	setting(schema.SinkType, func(s *Sink) slot { return &s.typ }).with("In the plan: the block label or this attribute."),
 	setting(schema.SinkWrapTTL, func(s *Sink) slot { return &s.wrapTTL }),
 	setting(schema.SinkDHType, func(s *Sink) slot { return &s.dhType }),
 	setting(schema.SinkDHPath, func(s *Sink) slot { return &s.dhPath }),
@@ -250,8 +263,8 @@ var sinkLayout = []member[Sink]{
 	setting(schema.SinkAADEnvVar, func(s *Sink) slot { return &s.aadEnvVar }),
 	setting(schema.SinkConfigPath, func(s *Sink) slot { return &s.path }),
 	setting(schema.SinkConfigMode, func(s *Sink) slot { return &s.mode }),
-	setting(schema.SinkConfigOwner, func(s *Sink) slot { return &s.owner }),
-	setting(schema.SinkConfigGroup, func(s *Sink) slot { return &s.group }),
+	setting(schema.SinkConfigOwner, func(s *Sink) slot { return &s.owner }).with("In the plan: -1 for the process's."),
+	setting(schema.SinkConfigGroup, func(s *Sink) slot { return &s.group }).with("In the plan: -1 for the process's."),
 }
 
 var telemetryLayout = []member[Telemetry]{
@@ -350,4 +363,70 @@ func decodeMethodConfig(d *planDecoder, path string, p property, m *Method) {
 		cv.isSet = o.kind != OriginDefault
 		m.config.values[k] = cv
 	}
+}
+
+// PlanObject documents one object of the JSON plan, for docs/plan-format.md: its fields in document
+// order, as the codec writes them.
+type PlanObject struct {
+	Title  string
+	Fields []PlanField
+}
+
+// PlanField documents one field of a PlanObject.
+type PlanField struct {
+	Name, Type, Doc string
+}
+
+// PlanFormat describes every object of the JSON plan, from the plan layout: the top level first, then
+// each nested object after the object that holds it.
+func PlanFormat() []PlanObject { return describer("Top level", planLayout)() }
+
+func describer[B any](title string, layout []member[B]) func() []PlanObject {
+	return func() []PlanObject {
+		obj := PlanObject{Title: title}
+		var nested []PlanObject
+		for _, m := range layout {
+			obj.Fields = append(obj.Fields, m.describe())
+			if m.sub != nil {
+				nested = append(nested, m.sub()...)
+			}
+		}
+		return append([]PlanObject{obj}, nested...)
+	}
+}
+
+func (m member[B]) describe() PlanField {
+	if m.attr == nil {
+		return PlanField{Name: m.name, Type: m.typ, Doc: m.doc}
+	}
+	var b B
+	zero, _ := m.ref(&b).load()
+	typ := jsonTypeOf(zero)
+	switch zero.(type) {
+	case time.Duration:
+		typ = "duration"
+	case fs.FileMode:
+		typ = "octal string"
+	}
+	doc := m.attr.Doc
+	var allowed []string
+	for _, e := range m.attr.Enum {
+		if e != "" {
+			allowed = append(allowed, "`"+e+"`")
+		}
+	}
+	if len(allowed) > 0 && len(allowed) <= 5 {
+		if typ == "array" {
+			doc += " Each item is one of " + strings.Join(allowed, ", ") + "."
+		} else {
+			doc += " One of " + strings.Join(allowed, ", ") + "."
+		}
+	}
+	if m.attr.Sensitive {
+		doc += " `\"(sensitive)\"` when set; see Redaction."
+	}
+	if m.note != "" {
+		doc += " " + m.note
+	}
+	return PlanField{Name: m.name, Type: "setting, " + typ, Doc: doc}
 }
