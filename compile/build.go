@@ -111,8 +111,10 @@ func orZero(s string) string {
 	return s
 }
 
-// overrideStr applies Vault Proxy's precedence: flag, then environment variable, then v.
-func (b *builder) overrideStr(v Value[string], flag, env string) Value[string] {
+// overrideStr applies Vault Proxy's precedence to v, the value of a: its flag, then its environment
+// variable (schema.Attribute.Flag and Env), then v.
+func (b *builder) overrideStr(v Value[string], a *schema.Attribute) Value[string] {
+	flag, env := a.Flag, a.Env
 	if f, ok := b.opts.flag(flag); ok && flag != "" {
 		return newValue(f, FlagOrigin(flag))
 	}
@@ -122,7 +124,8 @@ func (b *builder) overrideStr(v Value[string], flag, env string) Value[string] {
 	return v
 }
 
-func (b *builder) overrideBool(v Value[bool], flag, env string) Value[bool] {
+func (b *builder) overrideBool(v Value[bool], a *schema.Attribute) Value[bool] {
+	flag, env := a.Flag, a.Env
 	if f, ok := b.opts.flag(flag); ok && flag != "" {
 		if f == "" {
 			return newValue(true, FlagOrigin(flag))
@@ -173,16 +176,16 @@ func (b *builder) build(m *merged) *Plan {
 	if !ns.IsSet() && p.hasAuth && p.autoAuth.method.namespace.IsSet() {
 		ns = p.autoAuth.method.namespace
 	}
-	ns = b.overrideStr(ns, "namespace", "VAULT_NAMESPACE")
+	ns = b.overrideStr(ns, schema.VaultNamespace)
 	p.proxyNamespace = newValue(CanonicalNamespace(ns.v), ns.origin)
 
 	p.pidFile = getStr(root, schema.PidFile)
-	p.exitAfterAuth = b.overrideBool(getBool(root, schema.ExitAfterAuth), "exit-after-auth", "")
-	p.disableIdleConnections = b.connList(getList(root, schema.DisableIdleConnections), "VAULT_PROXY_DISABLE_IDLE_CONNECTIONS")
-	p.disableKeepAlives = b.connList(getList(root, schema.DisableKeepAlives), "VAULT_PROXY_DISABLE_KEEP_ALIVES")
-	p.logLevel = b.enumOverride(getStr(root, schema.LogLevel), "log-level", "VAULT_LOG_LEVEL", schema.LogLevel.Enum)
-	p.logFormat = b.enumOverride(getStr(root, schema.LogFormat), "log-format", "VAULT_LOG_FORMAT", schema.LogFormat.Enum)
-	p.logFile = b.overrideStr(getStr(root, schema.LogFile), "log-file", "")
+	p.exitAfterAuth = b.overrideBool(getBool(root, schema.ExitAfterAuth), schema.ExitAfterAuth)
+	p.disableIdleConnections = b.connList(getList(root, schema.DisableIdleConnections), schema.DisableIdleConnections)
+	p.disableKeepAlives = b.connList(getList(root, schema.DisableKeepAlives), schema.DisableKeepAlives)
+	p.logLevel = b.enumOverride(getStr(root, schema.LogLevel), schema.LogLevel)
+	p.logFormat = b.enumOverride(getStr(root, schema.LogFormat), schema.LogFormat)
+	p.logFile = b.overrideStr(getStr(root, schema.LogFile), schema.LogFile)
 	p.logRotateDuration = getDur(root, schema.LogRotateDuration)
 	p.logRotateBytes = getInt(root, schema.LogRotateBytes)
 	p.logRotateMaxFiles = getInt(root, schema.LogRotateMaxFiles)
@@ -202,8 +205,9 @@ func (b *builder) checkEnvHazards() {
 	}
 }
 
-func (b *builder) enumOverride(v Value[string], flag, env string, enum []string) Value[string] {
-	o := b.overrideStr(v, flag, env)
+func (b *builder) enumOverride(v Value[string], a *schema.Attribute) Value[string] {
+	enum := a.Enum
+	o := b.overrideStr(v, a)
 	if o.origin.kind == OriginFlag || o.origin.kind == OriginEnv {
 		lower := strings.ToLower(o.v)
 		if !contains(enum, lower) {
@@ -221,12 +225,13 @@ func (b *builder) enumOverride(v Value[string], flag, env string, enum []string)
 
 // connList normalises disable_idle_connections / disable_keep_alives: the environment variable (a
 // comma list) replaces the file value, "caching" means "proxying", and "" is dropped.
-func (b *builder) connList(v Value[[]string], env string) Value[[]string] {
+func (b *builder) connList(v Value[[]string], a *schema.Attribute) Value[[]string] {
+	env := a.Env
 	if e, ok := b.opts.env(env); ok {
 		var list []string
 		for _, part := range strings.Split(e, ",") {
 			part = strings.ToLower(strings.TrimSpace(part))
-			if !contains([]string{"auto-auth", "caching", "proxying", ""}, part) {
+			if !contains(a.Enum, part) {
 				b.fail("Invalid environment variable", fmt.Sprintf("%s holds %q, which is not auto-auth, caching or proxying.", env, part), nil)
 				continue
 			}
@@ -257,13 +262,13 @@ func (b *builder) buildVault(vb *dblock) Vault {
 	if vb != nil {
 		v.decl = vb.defRange
 	}
-	v.address = b.overrideStr(getStr(body, schema.VaultAddress), "address", "VAULT_ADDR")
-	v.caCert = b.overrideStr(getStr(body, schema.VaultCACert), "ca-cert", "VAULT_CACERT")
-	v.caPath = b.overrideStr(getStr(body, schema.VaultCAPath), "ca-path", "VAULT_CAPATH")
-	v.clientCert = b.overrideStr(getStr(body, schema.VaultClientCert), "client-cert", "VAULT_CLIENT_CERT")
-	v.clientKey = b.overrideStr(getStr(body, schema.VaultClientKey), "client-key", "VAULT_CLIENT_KEY")
-	v.tlsSkipVerify = b.overrideBool(getBool(body, schema.VaultTLSSkipVerify), "tls-skip-verify", "VAULT_SKIP_VERIFY")
-	v.tlsServerName = b.overrideStr(getStr(body, schema.VaultTLSServerName), "tls-server-name", "VAULT_TLS_SERVER_NAME")
+	v.address = b.overrideStr(getStr(body, schema.VaultAddress), schema.VaultAddress)
+	v.caCert = b.overrideStr(getStr(body, schema.VaultCACert), schema.VaultCACert)
+	v.caPath = b.overrideStr(getStr(body, schema.VaultCAPath), schema.VaultCAPath)
+	v.clientCert = b.overrideStr(getStr(body, schema.VaultClientCert), schema.VaultClientCert)
+	v.clientKey = b.overrideStr(getStr(body, schema.VaultClientKey), schema.VaultClientKey)
+	v.tlsSkipVerify = b.overrideBool(getBool(body, schema.VaultTLSSkipVerify), schema.VaultTLSSkipVerify)
+	v.tlsServerName = b.overrideStr(getStr(body, schema.VaultTLSServerName), schema.VaultTLSServerName)
 	ns := getStr(body, schema.VaultNamespace)
 	v.namespace = newValue(CanonicalNamespace(ns.v), ns.origin)
 
@@ -281,12 +286,13 @@ func (b *builder) buildVault(vb *dblock) Vault {
 			retry.val(schema.RetryNumRetries).attr.expr.Range().Ptr())
 		n.v = 0
 	}
-	if e, ok := b.opts.env("VAULT_MAX_RETRIES"); ok {
+	env := schema.RetryNumRetries.Env
+	if e, ok := b.opts.env(env); ok {
 		// vault/api reads it with strconv.ParseUint(v, 10, 32), and fails to start on anything else.
 		if i, err := strconv.ParseUint(e, 10, 32); err == nil {
-			n = newValue(int(i), EnvOrigin("VAULT_MAX_RETRIES"))
+			n = newValue(int(i), EnvOrigin(env))
 		} else {
-			b.envFailure(quotedEnv("VAULT_MAX_RETRIES", e), "is not a whole number of retries from 0 to 4294967295",
+			b.envFailure(quotedEnv(env, e), "is not a whole number of retries from 0 to 4294967295",
 				"failed to read environment: "+err.Error())
 		}
 	}
@@ -416,7 +422,7 @@ func (b *builder) buildMethod(mb *dblock, vault Vault) Method {
 	if !login.IsSet() {
 		login = vault.namespace
 	}
-	login = b.overrideStr(login, "namespace", "VAULT_NAMESPACE")
+	login = b.overrideStr(login, schema.VaultNamespace)
 	m.loginNamespace = newValue(CanonicalNamespace(login.v), login.origin)
 	m.wrapTTL = getDur(body, schema.MethodWrapTTL)
 	// Vault Proxy's auth handler uses the default for a backoff of 0 (written "0s", 0 or "").

@@ -2,6 +2,7 @@ package compile
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -20,10 +21,7 @@ type decoder struct {
 
 // replacedByEnv names the top-level attributes that an environment variable, when set, replaces
 // unread: Vault Proxy then never looks at the file's value (command/proxy/config LoadConfigFile).
-var replacedByEnv = map[string]string{
-	"disable_idle_connections": "VAULT_PROXY_DISABLE_IDLE_CONNECTIONS",
-	"disable_keep_alives":      "VAULT_PROXY_DISABLE_KEEP_ALIVES",
-}
+var replacedByEnv = []*schema.Attribute{schema.DisableIdleConnections, schema.DisableKeepAlives}
 
 // dbody is a body read against its schema: typed attribute values and nested blocks by type.
 type dbody struct {
@@ -84,7 +82,8 @@ func (d *decoder) decodeBody(sb syntaxBody, sch *schema.Block, label string) (*d
 				body: a.obj, fromAttr: true})
 			continue
 		}
-		if env := replacedByEnv[a.name]; env != "" && sch == schema.Root {
+		if i := slices.IndexFunc(replacedByEnv, func(r *schema.Attribute) bool { return r.Name == a.name }); i >= 0 && sch == schema.Root {
+			env := replacedByEnv[i].Env
 			if v, ok := d.opts.env(env); ok {
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagWarning,

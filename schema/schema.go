@@ -55,7 +55,11 @@ type Attribute struct {
 	Enum     []string // allowed values of a String or StringList attribute, lower case
 	// FoldCase says Vault Proxy lower-cases the value before matching it against Enum (log_level,
 	// log_format). Every other enum value is matched exactly, as Vault Proxy does.
-	FoldCase  bool
+	FoldCase bool
+	// Env is the environment variable that overrides the attribute (VAULT_ADDR), and Flag the
+	// command-line flag, without its dash (address); "" for none. A flag beats the variable, which
+	// beats the file, as in Vault Proxy.
+	Env, Flag string
 	Sensitive bool // never printed in plans or logs
 	// Strict says Vault Proxy reads only the canonical form: it decodes the value into a typed field
 	// with HCL 1 (a Bool must be true or false, not "true"; a StringList a list, not a string), or
