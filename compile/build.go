@@ -95,6 +95,12 @@ func getMode(b *dbody, a *schema.Attribute) Value[fs.FileMode] {
 	return newValue(fs.FileMode(m), DefaultOrigin())
 }
 
+// tlsVersion types a version name that the decoder has checked against the schema's allowed values.
+func tlsVersion(v Value[string]) Value[TLSVersion] {
+	t, _ := ParseTLSVersion(v.v)
+	return newValue(t, v.origin)
+}
+
 // defaultIfZero gives a zero duration the schema default, keeping its origin: the attribute that
 // was written still decided the value.
 func defaultIfZero(v Value[time.Duration], def string) Value[time.Duration] {
@@ -348,8 +354,8 @@ func (b *builder) buildListener(i int, lb *dblock) Listener {
 	l.tlsDisable = getBool(body, schema.ListenerTLSDisable)
 	l.tlsCertFile = getStr(body, schema.ListenerTLSCertFile)
 	l.tlsKeyFile = getStr(body, schema.ListenerTLSKeyFile)
-	l.tlsMinVersion = getStr(body, schema.ListenerTLSMinVersion)
-	l.tlsMaxVersion = getStr(body, schema.ListenerTLSMaxVersion)
+	l.tlsMinVersion = tlsVersion(getStr(body, schema.ListenerTLSMinVersion))
+	l.tlsMaxVersion = tlsVersion(getStr(body, schema.ListenerTLSMaxVersion))
 	l.tlsClientCAFile = getStr(body, schema.ListenerTLSClientCAFile)
 	l.tlsRequireAndVerifyClientCert = getBool(body, schema.ListenerTLSRequireAndVerifyClientCert)
 	l.tlsDisableClientCerts = getBool(body, schema.ListenerTLSDisableClientCerts)
@@ -357,7 +363,8 @@ func (b *builder) buildListener(i int, lb *dblock) Listener {
 	l.socketUser = getStr(body, schema.ListenerSocketUser)
 	l.socketGroup = getStr(body, schema.ListenerSocketGroup)
 
-	l.tlsCipherSuites = getList(body, schema.ListenerTLSCipherSuites)
+	suites := getList(body, schema.ListenerTLSCipherSuites)
+	l.tlsCipherSuites = newValue(cipherSuitesOf(suites.v), suites.origin)
 	return l
 }
 

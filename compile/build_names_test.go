@@ -47,3 +47,19 @@ telemetry {}
 		t.Fatal(diags)
 	}
 }
+
+// TestTLSVersionsMatchSchema checks that every TLS version the schema allows has its crypto/tls number,
+// and back.
+func TestTLSVersionsMatchSchema(t *testing.T) {
+	for _, a := range []*schema.Attribute{schema.ListenerTLSMinVersion, schema.ListenerTLSMaxVersion} {
+		if len(a.Enum) != len(tlsVersions) {
+			t.Errorf("%s allows %v; compile knows %d versions", a.Name, a.Enum, len(tlsVersions))
+		}
+		for _, name := range a.Enum {
+			v, ok := ParseTLSVersion(name)
+			if !ok || v.String() != name {
+				t.Errorf("%s: %q reads as %v (%v) and writes as %q", a.Name, name, uint16(v), ok, v.String())
+			}
+		}
+	}
+}

@@ -91,6 +91,10 @@ func encodeValue(a *schema.Attribute, v any, o Origin) *jsonNode {
 		return jsonString(FormatDuration(x))
 	case fs.FileMode:
 		return jsonString(fmt.Sprintf("%04o", uint32(x)))
+	case TLSVersion:
+		return jsonString(x.String())
+	case CipherSuites:
+		return encodeValue(a, x.Names(), o)
 	case []string:
 		n := &jsonNode{arr: true}
 		for _, s := range x {
@@ -352,12 +356,20 @@ func (d *planDecoder) text(r hcl.Range) []byte {
 // which leaves a setting unset) is the zero value.
 func typedValue(dv *dval, zero any) any {
 	if dv == nil {
-		if _, ok := zero.([]string); ok {
+		switch zero.(type) {
+		case []string:
 			return []string{}
+		case CipherSuites:
+			return CipherSuites{}
 		}
 		return reflect.Zero(reflect.TypeOf(zero)).Interface()
 	}
 	switch zero.(type) {
+	case TLSVersion:
+		v, _ := ParseTLSVersion(dv.s)
+		return v
+	case CipherSuites:
+		return cipherSuitesOf(dv.list)
 	case bool:
 		return dv.b
 	case int:
@@ -379,7 +391,7 @@ func jsonTypeOf(zero any) string {
 		return "boolean"
 	case int:
 		return "number"
-	case []string:
+	case []string, CipherSuites:
 		return "array"
 	}
 	return "string"

@@ -112,10 +112,6 @@ func lookupID(s string, resolve func(string) (string, error)) (int, error) {
 	return strconv.Atoi(idStr)
 }
 
-var tlsVersions = map[string]uint16{
-	"tls10": tls.VersionTLS10, "tls11": tls.VersionTLS11, "tls12": tls.VersionTLS12, "tls13": tls.VersionTLS13,
-}
-
 // serverTLSConfig builds a listener's TLS configuration (reference section 5.1): certificate and
 // key, version bounds, cipher suites, and client certificates: requested by default, required and
 // verified against tls_client_ca_file with tls_require_and_verify_client_cert, or not asked for
@@ -130,23 +126,13 @@ func serverTLSConfig(l compile.Listener) (*tls.Config, error) {
 	}
 	c := &tls.Config{
 		Certificates: []tls.Certificate{cert},
-		MinVersion:   tlsVersions[l.TLSMinVersion().Get()],
-		MaxVersion:   tlsVersions[l.TLSMaxVersion().Get()],
+		MinVersion:   uint16(l.TLSMinVersion().Get()),
+		MaxVersion:   uint16(l.TLSMaxVersion().Get()),
 		NextProtos:   []string{"h2", "http/1.1"},
 		ClientAuth:   tls.RequestClientCert,
 	}
-	if names := l.TLSCipherSuites().Get(); len(names) > 0 {
-		ids := map[string]uint16{}
-		for _, cs := range append(tls.CipherSuites(), tls.InsecureCipherSuites()...) {
-			ids[cs.Name] = cs.ID
-		}
-		for _, n := range names {
-			id, ok := ids[n]
-			if !ok {
-				return nil, fmt.Errorf("unknown TLS cipher suite %q", n)
-			}
-			c.CipherSuites = append(c.CipherSuites, id)
-		}
+	if ids := l.TLSCipherSuites().Get(); len(ids) > 0 {
+		c.CipherSuites = ids // checked against crypto/tls when the plan was compiled or read
 	}
 	if caFile := l.TLSClientCAFile().Get(); caFile != "" {
 		pool := x509.NewCertPool()

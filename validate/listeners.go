@@ -35,8 +35,6 @@ func listenerTLSFiles(p *plan) hcl.Diagnostics {
 	return diags
 }
 
-var tlsOrder = map[string]int{"tls10": 0, "tls11": 1, "tls12": 2, "tls13": 3}
-
 func listenerTLSSettings(p *plan) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, l := range p.Listeners() {
@@ -44,7 +42,7 @@ func listenerTLSSettings(p *plan) hcl.Diagnostics {
 			continue
 		}
 		lo, hi := l.TLSMinVersion(), l.TLSMaxVersion()
-		if tlsOrder[lo.Get()] > tlsOrder[hi.Get()] {
+		if lo.Get() > hi.Get() {
 			diags = append(diags, errorAt("tls_min_version above tls_max_version",
 				fmt.Sprintf("tls_min_version is %s but tls_max_version is %s (%s), so no TLS version is accepted.", lo.Get(), hi.Get(), hi.Origin()),
 				lo.Range(l.DeclRange())))

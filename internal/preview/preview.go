@@ -76,13 +76,12 @@ func (w *printer) row(indent int, label, value string, origin compile.Origin) {
 }
 
 // listRow writes a list setting: its first item on the row, the others one a line below it.
-func (w *printer) listRow(indent int, label string, v compile.Value[[]string], none string) {
-	items := v.Get()
+func (w *printer) listRow(indent int, label string, items []string, origin compile.Origin, none string) {
 	if len(items) == 0 {
-		w.row(indent, label, none, v.Origin())
+		w.row(indent, label, none, origin)
 		return
 	}
-	w.row(indent, label, items[0], v.Origin())
+	w.row(indent, label, items[0], origin)
 	for _, it := range items[1:] {
 		w.line(w.left(indent, "", it))
 	}
@@ -230,9 +229,9 @@ func (w *printer) listener(p *compile.Plan, l compile.Listener) {
 		w.note(2, "transport", "TLS")
 		w.row(2, "tls_cert_file", str(l.TLSCertFile(), "none"), l.TLSCertFile().Origin())
 		w.row(2, "tls_key_file", str(l.TLSKeyFile(), "none"), l.TLSKeyFile().Origin())
-		w.row(2, "tls_min_version", l.TLSMinVersion().Get(), l.TLSMinVersion().Origin())
-		w.row(2, "tls_max_version", l.TLSMaxVersion().Get(), l.TLSMaxVersion().Origin())
-		w.listRow(2, "tls_cipher_suites", l.TLSCipherSuites(), "Go's defaults")
+		w.row(2, "tls_min_version", l.TLSMinVersion().Get().String(), l.TLSMinVersion().Origin())
+		w.row(2, "tls_max_version", l.TLSMaxVersion().Get().String(), l.TLSMaxVersion().Origin())
+		w.listRow(2, "tls_cipher_suites", l.TLSCipherSuites().Get().Names(), l.TLSCipherSuites().Origin(), "Go's defaults")
 		w.row(2, "tls_client_ca_file", str(l.TLSClientCAFile(), "none"), l.TLSClientCAFile().Origin())
 		w.row(2, "tls_require_and_verify_client_cert", boolean(l.TLSRequireAndVerifyClientCert()), l.TLSRequireAndVerifyClientCert().Origin())
 		w.row(2, "tls_disable_client_certs", boolean(l.TLSDisableClientCerts()), l.TLSDisableClientCerts().Origin())
@@ -621,8 +620,8 @@ func (w *printer) process(p *compile.Plan) {
 	w.section("Process", "", 24)
 	w.row(2, "pid_file", str(p.PidFile(), "none"), p.PidFile().Origin())
 	w.row(2, "exit_after_auth", boolean(p.ExitAfterAuth()), p.ExitAfterAuth().Origin())
-	w.listRow(2, "disable_idle_connections", p.DisableIdleConnections(), "none")
-	w.listRow(2, "disable_keep_alives", p.DisableKeepAlives(), "none")
+	w.listRow(2, "disable_idle_connections", p.DisableIdleConnections().Get(), p.DisableIdleConnections().Origin(), "none")
+	w.listRow(2, "disable_keep_alives", p.DisableKeepAlives().Get(), p.DisableKeepAlives().Origin(), "none")
 	w.row(2, "log_level", p.LogLevel().Get(), p.LogLevel().Origin())
 	w.row(2, "log_format", p.LogFormat().Get(), p.LogFormat().Origin())
 	w.row(2, "log_file", str(p.LogFile(), "none: standard error only"), p.LogFile().Origin())
