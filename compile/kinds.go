@@ -2,7 +2,11 @@ package compile
 
 import (
 	"crypto/tls"
+	"errors"
+	"fmt"
+	"net/url"
 	"slices"
+	"strings"
 )
 
 // The typed values of kinds that are parsed once, here, so that validate, the preview and the runtime
@@ -64,3 +68,43 @@ func cipherSuitesOf(names []string) CipherSuites {
 func cloneSuites(v Value[CipherSuites]) Value[CipherSuites] {
 	return Value[CipherSuites]{v: slices.Clone(v.v), origin: v.origin}
 }
+
+// VaultEndpoint is Vault's address, parsed: an http or https URL, or a unix socket spoken to in plain
+// HTTP. As Vault's api client does, everything after unix:// is the socket's path (unix:///run/v.sock
+// is /run/v.sock, unix://v.sock is relative).
+type VaultEndpoint struct {
+	URL    *url.URL // where requests go: the address, or http://localhost for a socket
+	Socket string   // the socket's path for a unix:// address; "" otherwise
+}
+
+// The problems of a Vault address that ParseVaultAddress reports, wrapped.
+var (
+	ErrNoSocket = errors.New("names no socket")
+	ErrScheme   = errors.New("is not an http://, https:// or unix:// address")
+	ErrNoHost   = errors.New("names no host")
+)
+
+// ParseVaultAddress reads a Vault address (vault.address, VAULT_ADDR, -address). It is the one parser
+// of it: validate, the preview and the runtime all use it.
+func ParseVaultAddress(addr string) (VaultEndpoint, error) {
+	if socket, isUnix := strings.CutPrefix(addr, "unix://"); isUnix {
+		if socket == "" {
+			return VaultEndpoint{}, fmt.Errorf("vault address %q %w", addr, ErrNoSocket)
+		}
+		return VaultEndpoint{URL: &url.URL{Scheme: "http", Host: "localhost"}, Socket: socket}, nil
+	}
+	u, err := url.Parse(addr)
+	if err != nil {
+		return VaultEndpoint{}, fmt.Errorf("vault address %q %w: %w", addr, ErrScheme, err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return VaultEndpoint{}, fmt.Errorf("vault address %q %w", addr, ErrScheme)
+	}
+	if u.Host == "" {
+		return VaultEndpoint{}, fmt.Errorf("vault address %q %w", addr, ErrNoHost)
+	}
+	return VaultEndpoint{URL: u}, nil
+}
+
+// Endpoint returns Address parsed by ParseVaultAddress.
+func (v Vault) Endpoint() (VaultEndpoint, error) { return ParseVaultAddress(v.address.v) }

@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/vaultproxy/vaultproxy/compile"
@@ -32,31 +31,11 @@ type upstream struct {
 func newUpstream(p *compile.Plan, injected http.RoundTripper) (*upstream, error) {
 	v := p.Vault()
 	addr := v.Address().Get()
-	var u *url.URL
-	// As Vault's api client: everything after unix:// is the socket's path (unix:///run/vault.sock is
-	// /run/vault.sock, unix://vault.sock is relative), spoken to in plain HTTP.
-	socket, isUnix := strings.CutPrefix(addr, "unix://")
-	if isUnix {
-		if socket == "" {
-			return nil, fmt.Errorf("vault address %q names no socket", addr)
-		}
-		u = &url.URL{Scheme: "http", Host: "localhost"}
-	} else {
-		socket = ""
-		var err error
-		u, err = url.Parse(addr)
-		if err != nil {
-			return nil, fmt.Errorf("vault address %q: %w", addr, err)
-		}
-		switch u.Scheme {
-		case "http", "https":
-			if u.Host == "" {
-				return nil, fmt.Errorf("vault address %q has no host", addr)
-			}
-		default:
-			return nil, fmt.Errorf("vault address %q: scheme must be http, https or unix", addr)
-		}
+	ep, err := v.Endpoint()
+	if err != nil {
+		return nil, err
 	}
+	u, socket := ep.URL, ep.Socket
 	up := &upstream{url: u, addr: addr}
 	if injected != nil {
 		up.proxy, up.auth = injected, injected

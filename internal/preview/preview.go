@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -185,11 +184,11 @@ func (w *printer) vault(p *compile.Plan) {
 
 // vaultTLS says how the connection to Vault is secured.
 func vaultTLS(v compile.Vault) string {
-	if socket, ok := strings.CutPrefix(v.Address().Get(), "unix://"); ok {
-		return "off: plain HTTP over the unix socket " + socket
+	ep, err := v.Endpoint()
+	if err == nil && ep.Socket != "" {
+		return "off: plain HTTP over the unix socket " + ep.Socket
 	}
-	u, err := url.Parse(v.Address().Get())
-	if err == nil && u.Scheme == "http" {
+	if err == nil && ep.URL.Scheme == "http" {
 		return "off: plain HTTP to Vault"
 	}
 	var s string
