@@ -247,8 +247,8 @@ func (b *builder) connList(v Value[[]string], a *schema.Attribute) Value[[]strin
 	}
 	set := map[string]bool{}
 	for _, s := range v.v {
-		if s == "caching" {
-			s = "proxying"
+		if s == schema.SubsystemCaching {
+			s = schema.SubsystemProxying
 		}
 		if s != "" {
 			set[s] = true
@@ -282,7 +282,7 @@ func (b *builder) buildVault(vb *dblock) Vault {
 	n := getInt(retry, schema.RetryNumRetries)
 	switch {
 	case n.IsSet() && n.v == 0:
-		n.v = 12
+		n.v, _ = strconv.Atoi(schema.RetryNumRetries.Default) // 0 means the default, as in Vault Proxy
 	case n.v == -1:
 		n.v = 0
 	case n.v < -1:

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/vaultproxy/vaultproxy/compile"
+	"github.com/vaultproxy/vaultproxy/schema"
 )
 
 // upstream is how one plan reaches Vault: its URL and the transports of the proxying and auto-auth
@@ -47,8 +48,8 @@ func newUpstream(p *compile.Plan, injected http.RoundTripper) (*upstream, error)
 	}
 	up.tls = tlsConf
 	idle, keep := p.DisableIdleConnections().Get(), p.DisableKeepAlives().Get()
-	up.proxy = newTransport(tlsConf, socket, slices.Contains(idle, "proxying"), slices.Contains(keep, "proxying"))
-	up.auth = newTransport(tlsConf, socket, slices.Contains(idle, "auto-auth"), slices.Contains(keep, "auto-auth"))
+	up.proxy = newTransport(tlsConf, socket, slices.Contains(idle, schema.SubsystemProxying), slices.Contains(keep, schema.SubsystemProxying))
+	up.auth = newTransport(tlsConf, socket, slices.Contains(idle, schema.SubsystemAutoAuth), slices.Contains(keep, schema.SubsystemAutoAuth))
 	return up, nil
 }
 

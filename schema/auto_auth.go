@@ -1,5 +1,7 @@
 package schema
 
+import "time"
+
 // MethodTypes are the auto-auth method types Vault Proxy 1.21 accepts (config.go's list; helpers.go).
 var MethodTypes = []string{"alicloud", "approle", "aws", "azure", "cert", "cf", "gcp", "jwt", "kerberos",
 	"kubernetes", "ldap", "oci", "token_file"}
@@ -133,4 +135,14 @@ var SinkConfig = &Block{
 	Type: "config", Max: 1, AsAttr: true, Required: true,
 	Doc:        "Settings of the file sink.",
 	Attributes: []*Attribute{SinkConfigPath, SinkConfigMode, SinkConfigOwner, SinkConfigGroup},
+}
+
+// JWTReadPeriodDefault is jwt_read_period's default, which depends on remove_jwt_after_reading, as in
+// Vault's command/agentproxyshared/auth/jwt/jwt.go: 0.5s when the JWT file is removed after reading,
+// so that a new one is picked up quickly, and 1m otherwise. A jwt_read_period of 0 means the default.
+func JWTReadPeriodDefault(removeAfterReading bool) time.Duration {
+	if removeAfterReading {
+		return 500 * time.Millisecond
+	}
+	return time.Minute
 }

@@ -92,3 +92,6 @@ var Persist = &Block{
 		PersistServiceAccountTokenFile,
 	},
 }
+
+// PersistFileName is the cache file in a persist block's path, named as Vault Proxy names it.
+const PersistFileName = "vault-agent-cache.db"

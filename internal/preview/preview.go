@@ -11,6 +11,7 @@ import (
 	"github.com/mitchellh/go-wordwrap"
 	"github.com/vaultproxy/vaultproxy/compile"
 	"github.com/vaultproxy/vaultproxy/runtime"
+	"github.com/vaultproxy/vaultproxy/schema"
 )
 
 // Width is the width the preview fits: no line is longer, except one holding a single value (a long
@@ -467,10 +468,10 @@ func (w *printer) autoAuth(p *compile.Plan) {
 			if !cfg.Duration(k).IsSet() && cfg.Duration(k).Get() == 0 {
 				val = "the method's default"
 				if m.Type().Get() == "jwt" && k == "jwt_read_period" {
-					// Reference section 6.2: 0.5s when the JWT file is removed after reading, 1m otherwise.
-					val = "1m, as the JWT file is kept"
-					if cfg.Bool("remove_jwt_after_reading").Get() {
-						val = "500ms, as the JWT file is removed"
+					remove := cfg.Bool("remove_jwt_after_reading").Get()
+					val = compile.FormatDuration(schema.JWTReadPeriodDefault(remove)) + ", as the JWT file is kept"
+					if remove {
+						val = compile.FormatDuration(schema.JWTReadPeriodDefault(remove)) + ", as the JWT file is removed"
 					}
 				}
 			}
@@ -561,7 +562,7 @@ func (w *printer) cache(p *compile.Plan) {
 // auto-auth token is stored and preloaded only with an auto_auth method that does not wrap its
 // token (runtime.persistOptions).
 func persistText(pe compile.Persist, p *compile.Plan) string {
-	file := strings.TrimSuffix(pe.Path().Get(), "/") + "/vault-agent-cache.db"
+	file := strings.TrimSuffix(pe.Path().Get(), "/") + "/" + schema.PersistFileName
 	s := "Tokens and leases are written through to " + file + " (mode 0600; a missing directory is created 0700), " +
 		"encrypted with AES-256-GCM under a key derived from the file's random key material and the service-account token. " +
 		"At start-up an existing file is restored, expired entries skipped; a restored entry is served only once its first " +
