@@ -3,6 +3,7 @@ package compile
 import (
 	"fmt"
 	"io/fs"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -29,6 +30,8 @@ type member[B any] struct {
 	// the plan adds to a setting's description, and the objects nested in a part.
 	typ, doc, note string
 	sub            func() []PlanObject
+	// The settings nested in a part, for PlanSettings.
+	settings func(path []string) []PlanSetting
 }
 
 // with adds to a setting's description what the plan says beyond the attribute's doc.
@@ -81,14 +84,14 @@ func headerOrigin[B any](name string, declared func(*B) *bool, decl func(*B) *hc
 
 // nested is a block object that is always present.
 func nested[B, C any](name, title, doc string, get func(*B) *C, layout []member[C]) member[B] {
-	return member[B]{name: name, typ: "object", doc: doc, sub: describer(title, layout),
+	return member[B]{name: name, typ: "object", doc: doc, sub: describer(title, layout), settings: walker(name, layout),
 		enc: func(b *B) *jsonNode { return encodeObject(get(b), layout) },
 		dec: func(d *planDecoder, path string, p property, b *B) { decodeObject(d, path, p.val, layout, get(b)) }}
 }
 
 // optional is a block object that is null when the block was not written.
 func optional[B, C any](name, title, doc string, get func(*B) (*C, *bool), layout []member[C]) member[B] {
-	return member[B]{name: name, typ: "object or null", doc: doc, sub: describer(title, layout),
+	return member[B]{name: name, typ: "object or null", doc: doc, sub: describer(title, layout), settings: walker(name, layout),
 		enc: func(b *B) *jsonNode {
 			c, has := get(b)
 			if !*has {
@@ -106,7 +109,7 @@ func optional[B, C any](name, title, doc string, get func(*B) (*C, *bool), layou
 
 // list is an array of block objects; index numbers each element from 0.
 func list[B, C any](name, title, doc string, get func(*B) *[]C, index func(*C) *int, layout []member[C]) member[B] {
-	return member[B]{name: name, typ: "array of objects", doc: doc, sub: describer(title, layout),
+	return member[B]{name: name, typ: "array of objects", doc: doc, sub: describer(title, layout), settings: walker(name+"/0", layout),
 		enc: func(b *B) *jsonNode {
 			n := &jsonNode{arr: true}
 			for i := range *get(b) {
@@ -429,4 +432,32 @@ func (m member[B]) describe() PlanField {
 		doc += " " + m.note
 	}
 	return PlanField{Name: m.name, Type: "setting, " + typ, Doc: doc}
+}
+
+// PlanSetting is one setting of the JSON plan: its attribute and where it is in the document, as the
+// keys from the top level ("listeners", "0", "tls_min_version": an array's element by its index).
+type PlanSetting struct {
+	Attr *schema.Attribute
+	Path []string
+}
+
+// PlanSettings lists every setting of the JSON plan, in document order, from the plan layout.
+func PlanSettings() []PlanSetting { return walker("", planLayout)(nil) }
+
+func walker[B any](name string, layout []member[B]) func(path []string) []PlanSetting {
+	return func(path []string) []PlanSetting {
+		if name != "" {
+			path = append(slices.Clone(path), strings.Split(name, "/")...)
+		}
+		var out []PlanSetting
+		for _, m := range layout {
+			switch {
+			case m.attr != nil:
+				out = append(out, PlanSetting{Attr: m.attr, Path: append(slices.Clone(path), m.name)})
+			case m.settings != nil:
+				out = append(out, m.settings(path)...)
+			}
+		}
+		return out
+	}
 }
