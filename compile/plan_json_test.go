@@ -17,7 +17,7 @@ import (
 
 // planGoldens returns the want/plan.json section of every golden case of `vaultproxy plan`
 // (fixtures/plan, written by cmd/vaultproxy's tests), by case name.
-func planGoldens(t *testing.T) map[string][]byte {
+func planGoldens(t testing.TB) map[string][]byte {
 	t.Helper()
 	names, err := filepath.Glob("../fixtures/plan/*.txtar")
 	if err != nil || len(names) == 0 {
