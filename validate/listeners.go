@@ -59,7 +59,7 @@ func listenerTLSSettings(p *plan) hcl.Diagnostics {
 func listenerAddress(p *plan) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	seen := map[string]compile.Listener{}
-	var tcp []tcpAddr // the tcp listeners checked so far, to compare for overlaps
+	tcp := map[string][]tcpAddr{} // the tcp listeners checked so far, by port, to compare for overlaps
 	for _, l := range p.Listeners() {
 		addr := l.Address()
 		if l.Type().Get() == compile.ListenerUnix && addr.Get() == "" {
@@ -98,7 +98,7 @@ func listenerAddress(p *plan) hcl.Diagnostics {
 					addr.Range(l.DeclRange())))
 				continue
 			}
-			tcp = append(tcp, ta)
+			tcp[ta.port] = append(tcp[ta.port], ta)
 		}
 		seen[key] = l
 	}
@@ -150,17 +150,19 @@ func parseTCPAddress(addr string) (tcpAddr, string) {
 // overlapping returns an earlier listener on the same port that cannot be bound together with a:
 // a wildcard covers every address of its family, so no other listener can take that port on one
 // of them (Linux refuses the second bind with "address already in use"). Port 0 picks a free port
-// each time and never overlaps.
-func overlapping(prev []tcpAddr, a tcpAddr) (tcpAddr, bool) {
+// each time and never overlaps. prev holds the earlier listeners by port, so that a thousand
+// listeners on distinct ports are not compared pairwise.
+func overlapping(prev map[string][]tcpAddr, a tcpAddr) (tcpAddr, bool) {
 	if a.port == "0" {
 		return tcpAddr{}, false
 	}
-	for _, b := range prev {
-		if b.port != a.port || b.host == a.host {
+	for i := range prev[a.port] {
+		b := &prev[a.port][i]
+		if b.host == a.host {
 			continue
 		}
-		if covers(b, a) || covers(a, b) {
-			return b, true
+		if covers(*b, a) || covers(a, *b) {
+			return *b, true
 		}
 	}
 	return tcpAddr{}, false
