@@ -30,11 +30,11 @@ func (b *builder) fail(summary, detail string, subject *hcl.Range) {
 }
 
 // emptyBody stands for a block that was not written, so that every accessor yields its default.
-func emptyBody(sch *schema.Block) *dbody {
-	return &dbody{sch: sch, vals: map[string]*dval{}, blocks: map[string][]*dblock{}}
+func emptyBody(sch *schema.Block) *decodedBody {
+	return &decodedBody{sch: sch, vals: map[string]*decodedValue{}, blocks: map[string][]*decodedBlock{}}
 }
 
-func bodyOf(db *dblock, sch *schema.Block) *dbody {
+func bodyOf(db *decodedBlock, sch *schema.Block) *decodedBody {
 	if db == nil || db.body == nil {
 		return emptyBody(sch)
 	}
@@ -43,28 +43,28 @@ func bodyOf(db *dblock, sch *schema.Block) *dbody {
 
 // declared returns a, after checking that the body's schema declares it: reading an attribute of
 // another block would silently give its default, so it is a bug, and it panics (tests catch it).
-func (b *dbody) declared(a *schema.Attribute) *schema.Attribute {
+func (b *decodedBody) declared(a *schema.Attribute) *schema.Attribute {
 	if !slices.Contains(b.sch.Attributes, a) {
 		panic(fmt.Sprintf("compile: attribute %q is not declared in the schema of block %q", a.Name, b.sch.Type))
 	}
 	return a
 }
 
-func getStr(b *dbody, a *schema.Attribute) Value[string] {
+func getStr(b *decodedBody, a *schema.Attribute) Value[string] {
 	if v := b.val(a); v != nil {
 		return newValue(v.s, v.origin())
 	}
 	return newValue(a.Default, DefaultOrigin())
 }
 
-func getBool(b *dbody, a *schema.Attribute) Value[bool] {
+func getBool(b *decodedBody, a *schema.Attribute) Value[bool] {
 	if v := b.val(a); v != nil {
 		return newValue(v.b, v.origin())
 	}
 	return newValue(a.Default == "true", DefaultOrigin())
 }
 
-func getInt(b *dbody, a *schema.Attribute) Value[int] {
+func getInt(b *decodedBody, a *schema.Attribute) Value[int] {
 	if v := b.val(a); v != nil {
 		return newValue(int(v.i), v.origin())
 	}
@@ -72,7 +72,7 @@ func getInt(b *dbody, a *schema.Attribute) Value[int] {
 	return newValue(n, DefaultOrigin())
 }
 
-func getDur(b *dbody, a *schema.Attribute) Value[time.Duration] {
+func getDur(b *decodedBody, a *schema.Attribute) Value[time.Duration] {
 	if v := b.val(a); v != nil {
 		return newValue(v.d, v.origin())
 	}
@@ -80,14 +80,14 @@ func getDur(b *dbody, a *schema.Attribute) Value[time.Duration] {
 	return newValue(d, DefaultOrigin())
 }
 
-func getList(b *dbody, a *schema.Attribute) Value[[]string] {
+func getList(b *decodedBody, a *schema.Attribute) Value[[]string] {
 	if v := b.val(a); v != nil {
 		return newValue(slices.Clone(v.list), v.origin())
 	}
 	return newValue([]string{}, DefaultOrigin())
 }
 
-func getMode(b *dbody, a *schema.Attribute) Value[fs.FileMode] {
+func getMode(b *decodedBody, a *schema.Attribute) Value[fs.FileMode] {
 	if v := b.val(a); v != nil {
 		return newValue(v.mode, v.origin())
 	}
@@ -155,7 +155,7 @@ func (b *builder) overrideBool(v Value[bool], a *schema.Attribute) Value[bool] {
 
 func (b *builder) build(m *merged) *Plan {
 	p := &Plan{}
-	root := &dbody{sch: schema.Root, vals: m.vals, blocks: map[string][]*dblock{}}
+	root := &decodedBody{sch: schema.Root, vals: m.vals, blocks: map[string][]*decodedBlock{}}
 
 	b.checkEnvHazards()
 	b.checkClientEnv()
@@ -262,7 +262,7 @@ func (b *builder) connList(v Value[[]string], a *schema.Attribute) Value[[]strin
 	return newValue(out, v.origin)
 }
 
-func (b *builder) buildVault(vb *dblock) Vault {
+func (b *builder) buildVault(vb *decodedBlock) Vault {
 	body := bodyOf(vb, schema.Vault)
 	v := Vault{declared: vb != nil}
 	if vb != nil {
@@ -306,7 +306,7 @@ func (b *builder) buildVault(vb *dblock) Vault {
 	return v
 }
 
-func (b *builder) buildAPIProxy(ab *dblock) APIProxy {
+func (b *builder) buildAPIProxy(ab *decodedBlock) APIProxy {
 	body := bodyOf(ab, schema.APIProxy)
 	a := APIProxy{declared: ab != nil}
 	if ab != nil {
@@ -338,7 +338,7 @@ func (b *builder) buildAPIProxy(ab *dblock) APIProxy {
 	return a
 }
 
-func (b *builder) buildListener(i int, lb *dblock) Listener {
+func (b *builder) buildListener(i int, lb *decodedBlock) Listener {
 	body := bodyOf(lb, schema.Listener)
 	l := Listener{index: i, decl: lb.defRange}
 	typOrigin := ConfigOrigin(lb.labelRange)
@@ -368,7 +368,7 @@ func (b *builder) buildListener(i int, lb *dblock) Listener {
 	return l
 }
 
-func (b *builder) buildCache(cb *dblock) Cache {
+func (b *builder) buildCache(cb *decodedBlock) Cache {
 	body := bodyOf(cb, schema.Cache)
 	c := Cache{decl: cb.defRange}
 	c.cacheStaticSecrets = getBool(body, schema.CacheStaticSecrets)
@@ -394,7 +394,7 @@ func (b *builder) buildCache(cb *dblock) Cache {
 	return c
 }
 
-func (b *builder) buildAutoAuth(ab *dblock, vault Vault) AutoAuth {
+func (b *builder) buildAutoAuth(ab *decodedBlock, vault Vault) AutoAuth {
 	body := bodyOf(ab, schema.AutoAuth)
 	a := AutoAuth{decl: ab.defRange}
 	a.enableReauthOnNewCredentials = getBool(body, schema.AutoAuthEnableReauthOnNewCredentials)
@@ -407,7 +407,7 @@ func (b *builder) buildAutoAuth(ab *dblock, vault Vault) AutoAuth {
 	return a
 }
 
-func (b *builder) buildMethod(mb *dblock, vault Vault) Method {
+func (b *builder) buildMethod(mb *decodedBlock, vault Vault) Method {
 	body := bodyOf(mb, schema.Method)
 	m := Method{decl: mb.defRange}
 	m.typ = newValue(mb.label, ConfigOrigin(mb.labelRange))
@@ -487,7 +487,7 @@ func primitiveText(v cty.Value) string {
 	return string(js)
 }
 
-func (b *builder) buildSink(i int, sb *dblock) Sink {
+func (b *builder) buildSink(i int, sb *decodedBlock) Sink {
 	body := bodyOf(sb, schema.Sink)
 	s := Sink{index: i, decl: sb.defRange}
 	s.typ = newValue(sb.label, ConfigOrigin(sb.labelRange))
@@ -521,7 +521,7 @@ func (b *builder) buildSink(i int, sb *dblock) Sink {
 	return s
 }
 
-func (b *builder) buildTelemetry(tb *dblock) Telemetry {
+func (b *builder) buildTelemetry(tb *decodedBlock) Telemetry {
 	body := bodyOf(tb, schema.Telemetry)
 	return Telemetry{
 		decl:                    tb.defRange,

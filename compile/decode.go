@@ -23,31 +23,31 @@ type decoder struct {
 // unread: Vault Proxy then never looks at the file's value (command/proxy/config LoadConfigFile).
 var replacedByEnv = []*schema.Attribute{schema.DisableIdleConnections, schema.DisableKeepAlives}
 
-// dbody is a body read against its schema: typed attribute values and nested blocks by type.
-type dbody struct {
+// decodedBody is a body read against its schema: typed attribute values and nested blocks by type.
+type decodedBody struct {
 	sch     *schema.Block
 	label   string
 	missing hcl.Range
-	vals    map[string]*dval
-	blocks  map[string][]*dblock
+	vals    map[string]*decodedValue
+	blocks  map[string][]*decodedBlock
 	open    []*attribute // attributes of an open body that the schema does not declare
 }
 
-// dblock is a nested block read against its schema.
-type dblock struct {
+// decodedBlock is a nested block read against its schema.
+type decodedBlock struct {
 	sch        *schema.Block
 	label      string    // lower case; "" when the block has no label
 	labelRange hcl.Range // the label, or the `type` attribute's value
 	typeRange  hcl.Range
 	defRange   hcl.Range
-	body       *dbody
+	body       *decodedBody
 }
 
 // val returns the value of a, which the body's schema must declare, or nil when it was not written.
-func (b *dbody) val(a *schema.Attribute) *dval { return b.vals[b.declared(a).Name] }
+func (b *decodedBody) val(a *schema.Attribute) *decodedValue { return b.vals[b.declared(a).Name] }
 
 // first returns the first nested block of the schema nb, or nil when none was written.
-func (b *dbody) first(nb *schema.Block) *dblock {
+func (b *decodedBody) first(nb *schema.Block) *decodedBlock {
 	if bs := b.blocks[nb.Type]; len(bs) > 0 {
 		return bs[0]
 	}
@@ -56,9 +56,9 @@ func (b *dbody) first(nb *schema.Block) *dblock {
 
 // decodeBody reads sb against sch. label is the enclosing block's label value, which selects
 // label-specific nested schemas (a method's config).
-func (d *decoder) decodeBody(sb syntaxBody, sch *schema.Block, label string) (*dbody, hcl.Diagnostics) {
+func (d *decoder) decodeBody(sb syntaxBody, sch *schema.Block, label string) (*decodedBody, hcl.Diagnostics) {
 	c, diags := sb.content(sch, label)
-	out := &dbody{sch: sch, label: label, missing: c.missing, vals: map[string]*dval{}, blocks: map[string][]*dblock{}}
+	out := &decodedBody{sch: sch, label: label, missing: c.missing, vals: map[string]*decodedValue{}, blocks: map[string][]*decodedBlock{}}
 	seen := map[string]*attribute{}
 	var nested []*block
 	for _, a := range c.attrs {
@@ -204,9 +204,9 @@ func (d *decoder) decodeBody(sb syntaxBody, sch *schema.Block, label string) (*d
 }
 
 // decodeBlock reads one nested block: its label (or `type` attribute) and then its body.
-func (d *decoder) decodeBlock(b *block, nb *schema.Block) (*dblock, hcl.Diagnostics) {
+func (d *decoder) decodeBlock(b *block, nb *schema.Block) (*decodedBlock, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
-	out := &dblock{sch: nb, typeRange: b.typeRange, defRange: b.defRange}
+	out := &decodedBlock{sch: nb, typeRange: b.typeRange, defRange: b.defRange}
 	if !nb.AnyLabels {
 		switch {
 		case nb.Label == "" && len(b.labels) > 0:

@@ -354,7 +354,7 @@ func (d *planDecoder) text(r hcl.Range) []byte {
 
 // typedValue is the value of a decoded attribute as the Go type of zero; a nil one (an empty string,
 // which leaves a setting unset) is the zero value.
-func typedValue(dv *dval, zero any) any {
+func typedValue(dv *decodedValue, zero any) any {
 	if dv == nil {
 		switch zero.(type) {
 		case []string:

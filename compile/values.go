@@ -17,8 +17,8 @@ import (
 	"github.com/zclconf/go-cty/cty"
 )
 
-// dval is one decoded attribute value, converted to its schema kind.
-type dval struct {
+// decodedValue is one decoded attribute value, converted to its schema kind.
+type decodedValue struct {
 	attr *attribute
 	sch  *schema.Attribute
 	s    string
@@ -30,7 +30,7 @@ type dval struct {
 	raw  cty.Value
 }
 
-func (v *dval) origin() Origin { return ConfigOrigin(v.attr.rng) }
+func (v *decodedValue) origin() Origin { return ConfigOrigin(v.attr.rng) }
 
 var (
 	octalString = regexp.MustCompile(`^0?[0-7]{3}$`)
@@ -40,8 +40,8 @@ var (
 // and parseutil's weak decoding), warning where a form is only tolerated and a canonical one exists.
 // It returns a nil value, with no error, for a value that Vault Proxy reads as unset (an empty string
 // where its field is a string).
-func (d *decoder) convert(a *attribute, sch *schema.Attribute) (*dval, hcl.Diagnostics) {
-	out := &dval{attr: a, sch: sch}
+func (d *decoder) convert(a *attribute, sch *schema.Attribute) (*decodedValue, hcl.Diagnostics) {
+	out := &decodedValue{attr: a, sch: sch}
 	if c := d.constantError(a); c != nil {
 		return nil, hcl.Diagnostics{c}
 	}
@@ -335,7 +335,7 @@ func (d *decoder) convert(a *attribute, sch *schema.Attribute) (*dval, hcl.Diagn
 
 // cipherSuites reads a list of TLS cipher suite names: one comma-separated string, as Vault Proxy reads
 // it, or, in a plan file, a list of strings. Every name must be one that Go's crypto/tls knows.
-func (d *decoder) cipherSuites(a *attribute, sch *schema.Attribute, val cty.Value, out *dval, diags hcl.Diagnostics) (*dval, hcl.Diagnostics) {
+func (d *decoder) cipherSuites(a *attribute, sch *schema.Attribute, val cty.Value, out *decodedValue, diags hcl.Diagnostics) (*decodedValue, hcl.Diagnostics) {
 	var names []string
 	var ranges []hcl.Range // of each name, when the plan file's list gives them
 	switch typ := val.Type(); {
