@@ -4,8 +4,10 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -108,3 +110,57 @@ func ParseVaultAddress(addr string) (VaultEndpoint, error) {
 
 // Endpoint returns Address parsed by ParseVaultAddress.
 func (v Vault) Endpoint() (VaultEndpoint, error) { return ParseVaultAddress(v.address.v) }
+
+// TCPAddress is a tcp listener's address, host:port, in a normal form: Host is "" for every address
+// (":8100", "[::]:8100": one dual-stack socket), "0.0.0.0" for every IPv4 address, an IP literal in
+// Go's form (an IPv4-mapped IPv6 address as IPv4), or a host name in lower case, as written
+// (resolving names is the runtime's business). Port is decimal, without leading zeros.
+type TCPAddress struct {
+	Host, Port string
+	IP         net.IP // nil for a name or the dual-stack wildcard
+}
+
+// ParseTCPAddress reads host:port, the one parser of a tcp listener's address; problem says what is
+// wrong with it ("" when nothing is), to complete "The tcp listener address "x" ...".
+func ParseTCPAddress(addr string) (a TCPAddress, problem string) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		var ae *net.AddrError
+		switch {
+		case errors.As(err, &ae) && ae.Err == "missing port in address":
+			return TCPAddress{}, "has no port"
+		case errors.As(err, &ae) && ae.Err == "too many colons in address":
+			return TCPAddress{}, "is not host:port (an IPv6 address goes in brackets, as in [::1]:8100)"
+		}
+		return TCPAddress{}, "is not host:port"
+	}
+	if port == "" {
+		return TCPAddress{}, "has no port"
+	}
+	n, err := strconv.ParseUint(port, 10, 32)
+	if err != nil || n > 65535 {
+		return TCPAddress{}, fmt.Sprintf("has port %q, which is not a number from 0 to 65535", port)
+	}
+	a = TCPAddress{Port: strconv.FormatUint(n, 10)}
+	if ip := net.ParseIP(host); ip != nil {
+		if ip.Equal(net.IPv6unspecified) {
+			return a, "" // [::]: the dual-stack wildcard, as ""
+		}
+		a.IP, a.Host = ip, ip.String()
+		return a, ""
+	}
+	a.Host = strings.ToLower(host)
+	return a, ""
+}
+
+// Network is the network a listener on a binds: tcp4 for 0.0.0.0, which Vault binds to IPv4 only,
+// and tcp otherwise.
+func (a TCPAddress) Network() string {
+	if a.IP != nil && a.IP.Equal(net.IPv4zero) {
+		return "tcp4"
+	}
+	return "tcp"
+}
+
+// TCPAddress returns the address of a tcp listener parsed by ParseTCPAddress.
+func (l Listener) TCPAddress() (TCPAddress, string) { return ParseTCPAddress(l.address.v) }

@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/user"
 	"strconv"
-	"strings"
 	"sync/atomic"
 
 	"github.com/vaultproxy/vaultproxy/compile"
@@ -28,11 +27,8 @@ func bind(listen func(network, address string) (net.Listener, error), l compile.
 	addr := l.Address().Get()
 	switch l.Type().Get() {
 	case compile.ListenerTCP:
-		network := "tcp"
-		if strings.HasPrefix(addr, "0.0.0.0:") {
-			network = "tcp4"
-		}
-		return listen(network, addr)
+		ta, _ := l.TCPAddress() // validate has checked it
+		return listen(ta.Network(), addr)
 	case compile.ListenerUnix:
 		if fi, err := os.Lstat(addr); err == nil {
 			if fi.Mode()&fs.ModeSocket == 0 {

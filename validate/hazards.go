@@ -47,8 +47,8 @@ func hazards(p *plan) hcl.Diagnostics {
 			if l.Type().Get() != compile.ListenerTCP || !l.TLSDisable().Get() || l.Role().Get() == compile.RoleMetricsOnly {
 				continue
 			}
-			host, _, err := net.SplitHostPort(l.Address().Get())
-			if err != nil || isLoopback(host) {
+			ta, problem := l.TCPAddress()
+			if problem != "" || isLoopback(ta.Host) {
 				continue
 			}
 			diags = append(diags, warnAt("Open listener injects the auto-auth token",

@@ -1,10 +1,8 @@
 package validate
 
 import (
-	"errors"
 	"fmt"
 	"net"
-	"strconv"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -115,36 +113,11 @@ type tcpAddr struct {
 	l          compile.Listener
 }
 
-// parseTCPAddress reads host:port; problem says what is wrong ("" when nothing is).
+// parseTCPAddress reads host:port with compile's parser; problem says what is wrong ("" when nothing
+// is).
 func parseTCPAddress(addr string) (tcpAddr, string) {
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		var ae *net.AddrError
-		switch {
-		case errors.As(err, &ae) && ae.Err == "missing port in address":
-			return tcpAddr{}, "has no port"
-		case errors.As(err, &ae) && ae.Err == "too many colons in address":
-			return tcpAddr{}, "is not host:port (an IPv6 address goes in brackets, as in [::1]:8100)"
-		}
-		return tcpAddr{}, "is not host:port"
-	}
-	if port == "" {
-		return tcpAddr{}, "has no port"
-	}
-	n, err := strconv.ParseUint(port, 10, 32)
-	if err != nil || n > 65535 {
-		return tcpAddr{}, fmt.Sprintf("has port %q, which is not a number from 0 to 65535", port)
-	}
-	a := tcpAddr{port: strconv.FormatUint(n, 10)}
-	if ip := net.ParseIP(host); ip != nil {
-		if ip.Equal(net.IPv6unspecified) {
-			return a, "" // [::]: the dual-stack wildcard, as ""
-		}
-		a.ip, a.host = ip, ip.String()
-		return a, ""
-	}
-	a.host = strings.ToLower(host)
-	return a, ""
+	a, problem := compile.ParseTCPAddress(addr)
+	return tcpAddr{host: a.Host, port: a.Port, ip: a.IP}, problem
 }
 
 // overlapping returns an earlier listener on the same port that cannot be bound together with a:
