@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/vaultproxy/vaultproxy/diagcode"
 	"github.com/vaultproxy/vaultproxy/schema"
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
@@ -21,12 +22,12 @@ type builder struct {
 	diags hcl.Diagnostics
 }
 
-func (b *builder) warn(summary, detail string, subject *hcl.Range) {
-	b.diags = append(b.diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: summary, Detail: detail, Subject: subject})
+func (b *builder) warn(code *diagcode.Code, summary, detail string, subject *hcl.Range) {
+	b.diags = append(b.diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: summary, Detail: detail, Subject: subject, Extra: code})
 }
 
-func (b *builder) fail(summary, detail string, subject *hcl.Range) {
-	b.diags = append(b.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: subject})
+func (b *builder) fail(code *diagcode.Code, summary, detail string, subject *hcl.Range) {
+	b.diags = append(b.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: subject, Extra: code})
 }
 
 // emptyBody stands for a block that was not written, so that every accessor yields its default.
@@ -117,6 +118,10 @@ func orZero(s string) string {
 	return s
 }
 
+var codeInvalidFlagValue = diagcode.New("invalid_flag_value",
+	"A command-line flag that mirrors Vault Proxy's has a value that its setting does not take.",
+	"$ vaultproxy validate -log-level=verbose proxy.hcl")
+
 // overrideStr applies Vault Proxy's precedence to v, the value of a: its flag, then its environment
 // variable (schema.Attribute.Flag and Env), then v.
 func (b *builder) overrideStr(v Value[string], a *schema.Attribute) Value[string] {
@@ -139,7 +144,7 @@ func (b *builder) overrideBool(v Value[bool], a *schema.Attribute) Value[bool] {
 		if pb, err := strconv.ParseBool(f); err == nil {
 			return newValue(pb, FlagOrigin(flag))
 		}
-		b.warn("Invalid flag value", fmt.Sprintf("-%s=%s is not a boolean; it is ignored.", flag, f), nil)
+		b.warn(codeInvalidFlagValue, "Invalid flag value", fmt.Sprintf("-%s=%s is not a boolean; it is ignored.", flag, f), nil)
 	}
 	if e, ok := b.opts.env(env); ok && env != "" {
 		if pb, err := strconv.ParseBool(e); err == nil {
@@ -202,11 +207,11 @@ func (b *builder) build(m *merged) *Plan {
 // proxied request; vaultproxy ignores them (issue 3, reference section 7).
 func (b *builder) checkEnvHazards() {
 	if v, ok := b.opts.env("VAULT_AGENT_ADDR"); ok {
-		b.warn("Environment variable ignored",
+		b.warn(codeIgnoredEnvironmentVariable, "Environment variable ignored",
 			fmt.Sprintf("VAULT_AGENT_ADDR=%s is set. Vault Proxy would send every proxied request there instead of to Vault (a loop when it points at the proxy itself); vaultproxy ignores it.", v), nil)
 	}
 	if v, ok := b.opts.env("VAULT_WRAP_TTL"); ok {
-		b.warn("Environment variable ignored",
+		b.warn(codeIgnoredEnvironmentVariable, "Environment variable ignored",
 			fmt.Sprintf("VAULT_WRAP_TTL=%s is set. Vault Proxy would response-wrap every proxied request; vaultproxy ignores it.", v), nil)
 	}
 }
@@ -217,11 +222,11 @@ func (b *builder) enumOverride(v Value[string], a *schema.Attribute) Value[strin
 	if o.origin.kind == OriginFlag || o.origin.kind == OriginEnv {
 		lower := strings.ToLower(o.v)
 		if !contains(enum, lower) {
-			summary, name := "Invalid environment variable", o.origin.name
+			code, summary, name := codeInvalidEnvironmentVariable, "Invalid environment variable", o.origin.name
 			if o.origin.kind == OriginFlag {
-				summary, name = "Invalid flag value", "-"+name
+				code, summary, name = codeInvalidFlagValue, "Invalid flag value", "-"+name
 			}
-			b.fail(summary, fmt.Sprintf("%s=%q is not one of %s.", name, o.v, joinOr(quoteAll(enum))), nil)
+			b.fail(code, summary, fmt.Sprintf("%s=%q is not one of %s.", name, o.v, joinOr(quoteAll(enum))), nil)
 			return v
 		}
 		o.v = lower
@@ -238,7 +243,7 @@ func (b *builder) connList(v Value[[]string], a *schema.Attribute) Value[[]strin
 		for _, part := range strings.Split(e, ",") {
 			part = strings.ToLower(strings.TrimSpace(part))
 			if !contains(a.Enum, part) {
-				b.fail("Invalid environment variable", fmt.Sprintf("%s holds %q, which is not auto-auth, caching or proxying.", env, part), nil)
+				b.fail(codeInvalidEnvironmentVariable, "Invalid environment variable", fmt.Sprintf("%s holds %q, which is not auto-auth, caching or proxying.", env, part), nil)
 				continue
 			}
 			list = append(list, part)
@@ -261,6 +266,10 @@ func (b *builder) connList(v Value[[]string], a *schema.Attribute) Value[[]strin
 	sort.Strings(out)
 	return newValue(out, v.origin)
 }
+
+var codeNumRetriesBelowMinusOne = diagcode.New("num_retries_below_minus_one",
+	"A num_retries below -1, which means no retries, as -1 does.",
+	"vault {\n  retry {\n    num_retries = -5\n  }\n}")
 
 func (b *builder) buildVault(vb *decodedBlock) Vault {
 	body := bodyOf(vb, schema.Vault)
@@ -288,7 +297,7 @@ func (b *builder) buildVault(vb *decodedBlock) Vault {
 	case n.v < -1:
 		// Vault Proxy hands the value to its HTTP client (go-retryablehttp), which stops retrying
 		// as soon as fewer than one retry remains: any negative number means no retries.
-		b.warn("num_retries below -1", fmt.Sprintf("num_retries = %d means no retries, as -1 does: Vault Proxy's HTTP client retries only while the count is above zero. Write num_retries = -1.", n.v),
+		b.warn(codeNumRetriesBelowMinusOne, "num_retries below -1", fmt.Sprintf("num_retries = %d means no retries, as -1 does: Vault Proxy's HTTP client retries only while the count is above zero. Write num_retries = -1.", n.v),
 			retry.val(schema.RetryNumRetries).attr.expr.Range().Ptr())
 		n.v = 0
 	}
@@ -418,7 +427,7 @@ func (b *builder) buildMethod(mb *decodedBlock, vault Vault) Method {
 	mp.v = strings.TrimRight(mp.v, "/")
 	if mb.label == "token_file" {
 		if mp.IsSet() {
-			b.warn("Argument has no effect", "The token_file method always uses auth/token; mount_path is ignored.", mp.origin.rng.Ptr())
+			b.warn(codeIgnoredArgument, "Argument has no effect", "The token_file method always uses auth/token; mount_path is ignored.", mp.origin.rng.Ptr())
 		}
 		mp = newValue("auth/token", DefaultOrigin())
 	}
@@ -487,6 +496,10 @@ func primitiveText(v cty.Value) string {
 	return string(js)
 }
 
+var codeEnvironmentVariableNotSet = diagcode.New("environment_variable_not_set",
+	"aad_env_var names an environment variable that is not set, so the aad is empty.",
+	"auto_auth {\n  method \"token_file\" {\n    config = { token_file_path = \"/tmp/t\" }\n  }\n  sink \"file\" {\n    dh_type     = \"curve25519\"\n    dh_path     = \"/tmp/dh.pub\"\n    aad_env_var = \"UNSET_AAD\"\n    config = { path = \"/tmp/token\" }\n  }\n}")
+
 func (b *builder) buildSink(i int, sb *decodedBlock) Sink {
 	body := bodyOf(sb, schema.Sink)
 	s := Sink{index: i, decl: sb.defRange}
@@ -501,7 +514,7 @@ func (b *builder) buildSink(i int, sb *decodedBlock) Sink {
 		if v, ok := b.opts.env(name); ok {
 			s.aad = newValue(v, EnvOrigin(name))
 		} else {
-			b.warn("Environment variable not set",
+			b.warn(codeEnvironmentVariableNotSet, "Environment variable not set",
 				fmt.Sprintf("aad_env_var names %s, which is not set or empty; the aad is empty, as in Vault Proxy.", name),
 				s.aadEnvVar.origin.rng.Ptr())
 			s.aad = newValue("", EnvOrigin(name))

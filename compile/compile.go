@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/vaultproxy/vaultproxy/diagcode"
 	"github.com/vaultproxy/vaultproxy/schema"
 )
 
@@ -73,6 +74,7 @@ func Compile(srcs []Source, opts Options) (*Plan, hcl.Diagnostics) {
 			f, pdiags = parser.ParseHCL(src.Bytes, src.Name)
 			pdiags = explainHCL1(pdiags, src.Bytes)
 		}
+		pdiags = withCodes(pdiags, codeSyntaxError)
 		diags = append(diags, pdiags...)
 		if pdiags.HasErrors() {
 			susp.unreliable = true
@@ -110,6 +112,10 @@ func Compile(srcs []Source, opts Options) (*Plan, hcl.Diagnostics) {
 	return p, diags
 }
 
+var codeByteOrderMark = diagcode.New("byte_order_mark",
+	"A file starts with a UTF-8 byte order mark, which Vault Proxy's HCL 1 fails to load.",
+	"$ printf '\\xef\\xbb\\xbfvault {}\\n' > proxy.hcl; vaultproxy validate proxy.hcl")
+
 // bomError is the error for a file that starts with a UTF-8 byte order mark: Vault Proxy's HCL 1
 // fails to load it ("At 1:1: illegal char"), whatever follows. The rest of the file is still read.
 func bomError(name string) *hcl.Diagnostic {
@@ -120,6 +126,7 @@ func bomError(name string) *hcl.Diagnostic {
 		Subject: &hcl.Range{Filename: name,
 			Start: hcl.Pos{Line: 1, Column: 1, Byte: 0},
 			End:   hcl.Pos{Line: 1, Column: 2, Byte: len(utf8BOM)}},
+		Extra: codeByteOrderMark,
 	}
 }
 
@@ -149,6 +156,10 @@ type merged struct {
 	blocks    map[string]*decodedBlock
 	listeners []*decodedBlock
 }
+
+var codeReplacedByLaterFile = diagcode.New("replaced_by_later_file",
+	"A block or top-level argument set in an earlier file is replaced whole by a later file's, as Vault Proxy merges files.",
+	"$ vaultproxy validate a.hcl b.hcl  # both hold a vault block")
 
 // merge combines files in order, as Vault Proxy's Config.Merge does: a later vault, api_proxy, cache,
 // auto_auth or telemetry block replaces an earlier one whole (with a warning naming both), listeners
@@ -192,6 +203,7 @@ func merge(files []*decodedBody, dirs []string) (*merged, hcl.Diagnostics) {
 						a.Name, prev.attr.nameRange, sameDir("attr "+a.Name, dir)),
 					Subject: v.attr.nameRange.Ptr(),
 					Context: v.attr.rng.Ptr(),
+					Extra:   codeReplacedByLaterFile,
 				})
 			}
 			m.vals[a.Name] = v
@@ -213,6 +225,7 @@ func merge(files []*decodedBody, dirs []string) (*merged, hcl.Diagnostics) {
 					Detail: fmt.Sprintf("The %s block at %s is replaced whole by this one from a later file, as Vault Proxy merges files; none of its settings are kept.%s",
 						nb.Type, prev.defRange, sameDir("block "+nb.Type, dir)),
 					Subject: bs[0].defRange.Ptr(),
+					Extra:   codeReplacedByLaterFile,
 				})
 			}
 			m.blocks[nb.Type] = bs[0]

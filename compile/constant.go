@@ -7,6 +7,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/vaultproxy/vaultproxy/diagcode"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -73,6 +74,16 @@ func nonConstant(expr hcl.Expression) (hcl.Expression, bool) {
 	return expr, false
 }
 
+// The codes of constantError's errors.
+var (
+	codeTemplateNotAllowed = diagcode.New("template_not_allowed",
+		"A ${ } or %{ } template in a string, which Vault Proxy's HCL 1 reads as text and HCL 2 evaluates.",
+		"vault {\n  namespace = \"${var.ns}\"\n}")
+	codeExpressionNotAllowed = diagcode.New("expression_not_allowed",
+		"An expression (an operator, a function call, a name) where Vault Proxy's HCL 1 takes only a literal.",
+		"vault {\n  retry {\n    num_retries = 2 + 3\n  }\n}")
+)
+
 // constantError is the error for an attribute whose native-syntax value is not a constant literal, or
 // nil when it is one.
 func (d *decoder) constantError(a *attribute) *hcl.Diagnostic {
@@ -99,6 +110,7 @@ func (d *decoder) constantError(a *attribute) *hcl.Diagnostic {
 			Detail:   detail,
 			Subject:  bad.Range().Ptr(),
 			Context:  a.rng.Ptr(),
+			Extra:    codeTemplateNotAllowed,
 		}
 	}
 	detail := "vaultproxy reads configurations as constants, and Vault Proxy's HCL 1 has no expressions: it fails to load this one."
@@ -117,6 +129,7 @@ func (d *decoder) constantError(a *attribute) *hcl.Diagnostic {
 		Detail:   detail,
 		Subject:  bad.Range().Ptr(),
 		Context:  a.rng.Ptr(),
+		Extra:    codeExpressionNotAllowed,
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/vaultproxy/vaultproxy/diagcode"
 	"github.com/vaultproxy/vaultproxy/schema"
 )
 
@@ -54,6 +55,37 @@ func (b *decodedBody) first(nb *schema.Block) *decodedBlock {
 	return nil
 }
 
+// The codes of decodeBody's diagnostics.
+var (
+	codeDuplicateArgument = diagcode.New("duplicate_argument",
+		"An argument is set twice in one block.",
+		"listener \"tcp\" {\n  address = \"127.0.0.1:8100\"\n  address = \"127.0.0.1:8200\"\n}")
+	codeOverriddenByEnvironment = diagcode.New("overridden_by_environment",
+		"An environment variable replaces this argument, and Vault Proxy does not read it.",
+		"$ VAULT_PROXY_DISABLE_KEEP_ALIVES=proxying vaultproxy validate proxy.hcl  # proxy.hcl sets disable_keep_alives")
+	codeIgnoredArgument = diagcode.New("ignored_argument",
+		"An argument is accepted but does nothing in Vault Proxy.",
+		"listener \"tcp\" {\n  address          = \"127.0.0.1:8100\"\n  max_request_size = 1024\n}")
+	codeDeprecatedArgument = diagcode.New("deprecated_argument",
+		"An argument is deprecated.",
+		"listener \"tcp\" {\n  address                         = \"127.0.0.1:8100\"\n  tls_prefer_server_cipher_suites = true\n}")
+	codeMissingRequiredArgument = diagcode.New("missing_required_argument",
+		"An argument that the block requires is not set.",
+		"auto_auth {\n  method \"approle\" {\n    config = {}\n  }\n  sink \"file\" {\n    config = {}\n  }\n}")
+	codeRejectedBlock = diagcode.New("rejected_block",
+		"A block that Vault Proxy reads but mishandles is refused.",
+		"auto_auth {\n  sinks {\n    sink \"file\" {\n      config = { path = \"/tmp/token\" }\n    }\n  }\n}")
+	codeIgnoredBlock = diagcode.New("ignored_block",
+		"A block is accepted but does nothing in Vault Proxy.",
+		"template {\n  destination = \"/tmp/out\"\n}")
+	codeDuplicateBlock = diagcode.New("duplicate_block",
+		"A block that may appear once appears again.",
+		"vault {\n  address = \"https://vault-a:8200\"\n}\nvault {\n  address = \"https://vault-b:8200\"\n}")
+	codeMissingRequiredBlock = diagcode.New("missing_required_block",
+		"A block that the enclosing block requires is missing.",
+		"auto_auth {\n  sink \"file\" {\n    config = { path = \"/tmp/token\" }\n  }\n}")
+)
+
 // decodeBody reads sb against sch. label is the enclosing block's label value, which selects
 // label-specific nested schemas (a method's config).
 func (d *decoder) decodeBody(sb syntaxBody, sch *schema.Block, label string) (*decodedBody, hcl.Diagnostics) {
@@ -70,6 +102,7 @@ func (d *decoder) decodeBody(sb syntaxBody, sch *schema.Block, label string) (*d
 					a.name, prev.nameRange),
 				Subject: a.nameRange.Ptr(),
 				Context: a.rng.Ptr(),
+				Extra:   codeDuplicateArgument,
 			})
 			continue
 		}
@@ -91,6 +124,7 @@ func (d *decoder) decodeBody(sb syntaxBody, sch *schema.Block, label string) (*d
 					Detail:   fmt.Sprintf("%s=%s is set and replaces %s, as in Vault Proxy, which then does not read this value.", env, v, a.name),
 					Subject:  a.nameRange.Ptr(),
 					Context:  a.rng.Ptr(),
+					Extra:    codeOverriddenByEnvironment,
 				})
 				continue
 			}
@@ -109,21 +143,29 @@ func (d *decoder) decodeBody(sb syntaxBody, sch *schema.Block, label string) (*d
 			diags = append(diags, d.unsupportedArgument(sch, label, a))
 			continue
 		}
-		if as.Ignored != "" {
+		if as.Deprecated != "" {
+			// Deprecation is said first, with what the argument still does: the schema's
+			// Deprecated text is quoted, as it promises.
+			detail := fmt.Sprintf("%s is deprecated: %s.", a.name, as.Deprecated)
+			if as.Ignored != "" {
+				detail += fmt.Sprintf(" It is accepted but does nothing: %s.", as.Ignored)
+			}
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagWarning,
+				Summary:  "Deprecated argument",
+				Detail:   detail,
+				Subject:  a.nameRange.Ptr(),
+				Context:  a.rng.Ptr(),
+				Extra:    codeDeprecatedArgument,
+			})
+		} else if as.Ignored != "" {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagWarning,
 				Summary:  "Argument has no effect",
 				Detail:   fmt.Sprintf("%s is accepted but does nothing: %s.", a.name, as.Ignored),
 				Subject:  a.nameRange.Ptr(),
 				Context:  a.rng.Ptr(),
-			})
-		} else if as.Deprecated != "" {
-			diags = append(diags, &hcl.Diagnostic{
-				Severity: hcl.DiagWarning,
-				Summary:  "Deprecated argument",
-				Detail:   fmt.Sprintf("%s is deprecated: %s.", a.name, as.Deprecated),
-				Subject:  a.nameRange.Ptr(),
-				Context:  a.rng.Ptr(),
+				Extra:    codeIgnoredArgument,
 			})
 		}
 		v, vdiags := d.convert(a, as)
@@ -139,6 +181,7 @@ func (d *decoder) decodeBody(sb syntaxBody, sch *schema.Block, label string) (*d
 				Summary:  "Missing required argument",
 				Detail:   fmt.Sprintf("The argument %q is required, but no definition was found.", as.Name),
 				Subject:  c.missing.Ptr(),
+				Extra:    codeMissingRequiredArgument,
 			})
 		}
 	}
@@ -156,6 +199,7 @@ func (d *decoder) decodeBody(sb syntaxBody, sch *schema.Block, label string) (*d
 				Summary:  fmt.Sprintf("Unsupported %s block", b.typ),
 				Detail:   fmt.Sprintf("The %s block is not accepted: %s.", b.typ, nb.Rejected),
 				Subject:  b.defRange.Ptr(),
+				Extra:    codeRejectedBlock,
 			})
 			continue
 		}
@@ -165,6 +209,7 @@ func (d *decoder) decodeBody(sb syntaxBody, sch *schema.Block, label string) (*d
 				Summary:  "Block has no effect",
 				Detail:   fmt.Sprintf("The %s block is accepted but does nothing: %s.", b.typ, nb.Ignored),
 				Subject:  b.defRange.Ptr(),
+				Extra:    codeIgnoredBlock,
 			})
 			continue
 		}
@@ -175,6 +220,7 @@ func (d *decoder) decodeBody(sb syntaxBody, sch *schema.Block, label string) (*d
 				Detail: fmt.Sprintf("Only one %s block is allowed here; another was declared at %s.",
 					b.typ, prev[0].defRange),
 				Subject: b.defRange.Ptr(),
+				Extra:   codeDuplicateBlock,
 			})
 			continue
 		}
@@ -197,11 +243,34 @@ func (d *decoder) decodeBody(sb syntaxBody, sch *schema.Block, label string) (*d
 				Summary:  fmt.Sprintf("Missing %s block", nb.Type),
 				Detail:   fmt.Sprintf("A %s block is required here.", nb.Type),
 				Subject:  c.missing.Ptr(),
+				Extra:    codeMissingRequiredBlock,
 			})
 		}
 	}
 	return out, diags
 }
+
+// The codes of decodeBlock's diagnostics.
+var (
+	codeExtraneousLabel = diagcode.New("extraneous_label",
+		"A block has more labels than it takes.",
+		"vault \"primary\" {\n  address = \"https://vault:8200\"\n}")
+	codeConflictingLabel = diagcode.New("conflicting_label",
+		"A block's label and its type attribute name different types.",
+		"listener \"tcp\" {\n  type    = \"unix\"\n  address = \"127.0.0.1:8100\"\n}")
+	codeMissingLabel = diagcode.New("missing_label",
+		"A block that needs a type label has neither the label nor a type attribute.",
+		"listener {\n  address = \"127.0.0.1:8100\"\n}")
+	codeRejectedLabel = diagcode.New("rejected_label",
+		"A block type label that Vault Proxy once accepted and now rejects.",
+		"auto_auth {\n  method \"pcf\" {\n    config = {}\n  }\n}")
+	codeUnsupportedLabel = diagcode.New("unsupported_label",
+		"A block's type label is not one of the types it takes.",
+		"listener \"tcpp\" {\n  address = \"127.0.0.1:8100\"\n}")
+	codeJSONBlockMisread = diagcode.New("json_block_misread",
+		"A JSON block whose properties are all objects, which Vault Proxy's HCL 1 reads as more labels.",
+		"{\"auto_auth\": {\"method\": {\"type\": \"approle\", \"config\": {}}, \"sink\": {\"file\": {\"config\": {}}}}}")
+)
 
 // decodeBlock reads one nested block: its label (or `type` attribute) and then its body.
 func (d *decoder) decodeBlock(b *block, nb *schema.Block) (*decodedBlock, hcl.Diagnostics) {
@@ -216,6 +285,7 @@ func (d *decoder) decodeBlock(b *block, nb *schema.Block) (*decodedBlock, hcl.Di
 				Detail:   fmt.Sprintf("No labels are expected for %s blocks.", b.typ),
 				Subject:  b.labelRanges[0].Ptr(),
 				Context:  b.defRange.Ptr(),
+				Extra:    codeExtraneousLabel,
 			})
 		case len(b.labels) > 1:
 			diags = append(diags, &hcl.Diagnostic{
@@ -224,6 +294,7 @@ func (d *decoder) decodeBlock(b *block, nb *schema.Block) (*decodedBlock, hcl.Di
 				Detail:   fmt.Sprintf("Only one label, the %s, is expected for %s blocks.", nb.Label, b.typ),
 				Subject:  b.labelRanges[1].Ptr(),
 				Context:  b.defRange.Ptr(),
+				Extra:    codeExtraneousLabel,
 			})
 			out.label = strings.ToLower(b.labels[0])
 			out.labelRange = b.labelRanges[0]
@@ -256,6 +327,7 @@ func (d *decoder) decodeBlock(b *block, nb *schema.Block) (*decodedBlock, hcl.Di
 						out.label, nb.Label, typ),
 					Subject: typeAttr.expr.Range().Ptr(),
 					Context: typeAttr.rng.Ptr(),
+					Extra:   codeConflictingLabel,
 				})
 			}
 			if out.label == "" {
@@ -274,6 +346,7 @@ func (d *decoder) decodeBlock(b *block, nb *schema.Block) (*decodedBlock, hcl.Di
 			Summary:  "Missing " + nb.Label + " for " + b.typ,
 			Detail:   detail + ".",
 			Subject:  b.defRange.Ptr(),
+			Extra:    codeMissingLabel,
 		})
 	}
 	if why, rejected := nb.RejectedLabels[out.label]; rejected {
@@ -283,6 +356,7 @@ func (d *decoder) decodeBlock(b *block, nb *schema.Block) (*decodedBlock, hcl.Di
 			Detail:   fmt.Sprintf("%q is not accepted: %s.", out.label, why),
 			Subject:  out.labelRange.Ptr(),
 			Context:  b.defRange.Ptr(),
+			Extra:    codeRejectedLabel,
 		})
 	} else if nb.Label != "" && out.label != "" && len(nb.LabelValues) > 0 && !contains(nb.LabelValues, out.label) {
 		detail := fmt.Sprintf("%q is not a %s %s. Allowed values are %s.", out.label, b.typ, nb.Label, joinOr(quoteAll(nb.LabelValues)))
@@ -295,6 +369,7 @@ func (d *decoder) decodeBlock(b *block, nb *schema.Block) (*decodedBlock, hcl.Di
 			Detail:   detail,
 			Subject:  out.labelRange.Ptr(),
 			Context:  b.defRange.Ptr(),
+			Extra:    codeUnsupportedLabel,
 		})
 	}
 	if jb, ok := b.body.(jsonBody); ok {
@@ -310,6 +385,7 @@ func (d *decoder) decodeBlock(b *block, nb *schema.Block) (*decodedBlock, hcl.Di
 				Detail: fmt.Sprintf("Every property of this %s object is an object, which Vault Proxy's HCL 1 reads as more labels of the block: it would fail to load, or drop %q. %s",
 					b.typ, name, fix),
 				Subject: b.defRange.Ptr(),
+				Extra:   codeJSONBlockMisread,
 			})
 		}
 	}
@@ -344,6 +420,10 @@ func (d *decoder) peekTypeAttribute(b *block, nb *schema.Block) *attribute {
 	return nil
 }
 
+var codeUnsupportedArgument = diagcode.New("unsupported_argument",
+	"An argument that the block does not take, often misspelt (\"Did you mean\" names the closest).",
+	"listener \"tcp\" {\n  address     = \"127.0.0.1:8100\"\n  tls_disabel = true\n}")
+
 func (d *decoder) unsupportedArgument(sch *schema.Block, label string, a *attribute) *hcl.Diagnostic {
 	detail := fmt.Sprintf("An argument named %q is not expected here.", a.name)
 	if s := suggest(a.name, attrNames(sch)); s != "" {
@@ -359,8 +439,13 @@ func (d *decoder) unsupportedArgument(sch *schema.Block, label string, a *attrib
 		Detail:   detail,
 		Subject:  a.nameRange.Ptr(),
 		Context:  a.rng.Ptr(),
+		Extra:    codeUnsupportedArgument,
 	}
 }
+
+var codeUnsupportedBlock = diagcode.New("unsupported_block",
+	"A block type that is not expected here, often misspelt (\"Did you mean\" names the closest).",
+	"listner \"tcp\" {\n  address = \"127.0.0.1:8100\"\n}")
 
 func (d *decoder) unsupportedBlock(sch *schema.Block, label string, b *block) *hcl.Diagnostic {
 	detail := fmt.Sprintf("Blocks of type %q are not expected here.", b.typ)
@@ -380,6 +465,7 @@ func (d *decoder) unsupportedBlock(sch *schema.Block, label string, b *block) *h
 		Summary:  "Unsupported block type",
 		Detail:   detail,
 		Subject:  b.typeRange.Ptr(),
+		Extra:    codeUnsupportedBlock,
 	}
 }
 

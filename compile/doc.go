@@ -7,4 +7,8 @@
 // reads the process environment itself and does no network I/O. It always returns a Plan, possibly
 // partial, so that callers can report every problem in one run; check the diagnostics for errors before
 // using it. Cross-block rules live in package validate, which reads a Plan.
+//
+// Every diagnostic Compile and ReadSources return has a code (package diagcode), declared in a
+// variable beside the check that emits it; hcl/v2's own diagnostics get theirs where they enter
+// (withCodes, hcldiag.go).
 package compile

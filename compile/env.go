@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vaultproxy/vaultproxy/diagcode"
 	"github.com/vaultproxy/vaultproxy/schema"
 )
 
@@ -20,10 +21,20 @@ import (
 // of these variables; the others are checked so that validate fails where Vault Proxy would, and a
 // valid one that changes what Vault Proxy does is a warning, since vaultproxy run does not apply it.
 
+// The codes of the environment's diagnostics.
+var (
+	codeInvalidEnvironmentVariable = diagcode.New("invalid_environment_variable",
+		"An environment variable that Vault Proxy reads holds a value that stops it at start-up.",
+		"$ VAULT_MAX_RETRIES=many vaultproxy validate proxy.hcl")
+	codeIgnoredEnvironmentVariable = diagcode.New("ignored_environment_variable",
+		"An environment variable that changes what Vault Proxy does is set, and vaultproxy run does not apply it.",
+		"$ VAULT_RATE_LIMIT=10 vaultproxy validate proxy.hcl")
+)
+
 // envFailure is the error for a variable that stops Vault Proxy at start-up: what is wrong with the
 // value, and what Vault Proxy says.
 func (b *builder) envFailure(name, problem, vaultSays string) {
-	b.fail("Invalid environment variable",
+	b.fail(codeInvalidEnvironmentVariable, "Invalid environment variable",
 		fmt.Sprintf("%s %s. Vault Proxy fails to start with it: %q.", name, problem, vaultSays), nil)
 }
 
@@ -31,7 +42,7 @@ func (b *builder) envFailure(name, problem, vaultSays string) {
 // not (the plan does not carry it): what Vault Proxy would do with it. shown is how the variable is
 // named in the message, with its value where the value may be shown.
 func (b *builder) ignoredEnv(shown, vaultDoes string) {
-	b.warn("Environment variable ignored",
+	b.warn(codeIgnoredEnvironmentVariable, "Environment variable ignored",
 		fmt.Sprintf("%s is set. Vault Proxy %s; vaultproxy run does not apply it.", shown, vaultDoes), nil)
 }
 

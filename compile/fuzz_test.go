@@ -7,6 +7,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/vaultproxy/vaultproxy/compile"
+	"github.com/vaultproxy/vaultproxy/diagcode"
 	"github.com/vaultproxy/vaultproxy/fixtures"
 	"github.com/vaultproxy/vaultproxy/internal/view"
 	"github.com/vaultproxy/vaultproxy/validate"
@@ -15,7 +16,8 @@ import (
 // FuzzCompile compiles one or two files (merged, as two -config flags) of HCL native or JSON syntax
 // (the content decides, as in Vault Proxy) and validates the plan. Whatever the input, nothing may
 // panic or hang, a compile that reports no error gives a plan validate can read, every diagnostic
-// points into a source it was given, and compiling twice gives the same diagnostics. Seeds: every
+// has a registered code and points into a source it was given, and compiling twice gives the same
+// diagnostics. Seeds: every
 // configuration of fixtures/.
 //
 //	go test -fuzz=FuzzCompile -fuzztime=3m ./compile/
@@ -70,6 +72,9 @@ func FuzzCompile(f *testing.F) {
 			}
 			if d.Summary == "" {
 				t.Errorf("diagnostic without a summary: %s", view.DiagnosticLine(d))
+			}
+			if c := diagcode.Of(d); c == nil || diagcode.Lookup(c.Name) != c {
+				t.Errorf("diagnostic without a registered code: %s", view.DiagnosticLine(d))
 			}
 			for _, r := range []*hcl.Range{d.Subject, d.Context} {
 				if r == nil {

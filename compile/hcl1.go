@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/vaultproxy/vaultproxy/diagcode"
 )
 
 // Vault Proxy parses its configuration with HCL 1, and vaultproxy with HCL 2 (hclsyntax), which is
@@ -15,6 +16,10 @@ import (
 // errors here. hcl/v2's messages for them are written for HCL 2 users ("Did you mean "for"?" for a
 // literal "%{"), so explainHCL1 adds to each the HCL 1 difference and the rewrite. docs/differences.md
 // ("Syntax is HCL 2") lists the same cases.
+
+var codeHCL1Syntax = diagcode.New("hcl1_syntax",
+	"A syntax error in HCL 2 that Vault Proxy's HCL 1 accepts (commas between arguments, several on a line...); the detail gives the rewrite.",
+	"vault { address = \"https://vault:8200\", namespace = \"team\" }")
 
 // explainHCL1 returns the parse diagnostics of a native-syntax file with a sentence added to the
 // Detail of each one that HCL 1 syntax causes. src is the file's content. The diagnostics are
@@ -36,7 +41,7 @@ func explainHCL1(diags hcl.Diagnostics, src []byte) hcl.Diagnostics {
 			c.Detail += " "
 		}
 		c.Detail += hint
-		out[i] = &c
+		out[i] = codeHCL1Syntax.Set(&c)
 	}
 	return out
 }

@@ -151,6 +151,16 @@ func DecodePlanJSON(b []byte) (*Plan, error) {
 // docs/plan-format.md says how run gets them) and the byte offsets of source ranges (lines and columns
 // are kept).
 func DecodePlanFile(name string, src []byte) (*Plan, hcl.Diagnostics) {
+	p, diags := decodePlanFile(name, src)
+	for _, d := range diags {
+		if d.Extra == nil {
+			d.Extra = CodeInvalidPlanFile // the JSON parser's syntax errors
+		}
+	}
+	return p, diags
+}
+
+func decodePlanFile(name string, src []byte) (*Plan, hcl.Diagnostics) {
 	root, diags := hcljson.ParseExpression(src, name)
 	if diags.HasErrors() {
 		return nil, diags
@@ -163,17 +173,17 @@ func DecodePlanFile(name string, src []byte) (*Plan, hcl.Diagnostics) {
 	fv, ok := obj.props["format_version"]
 	if !ok {
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Not a plan file",
-			Detail: "The plan file has no format_version: it is not a vaultproxy plan.", Subject: obj.rng.Ptr()}}
+			Detail: "The plan file has no format_version: it is not a vaultproxy plan.", Subject: obj.rng.Ptr(), Extra: CodeInvalidPlanFile}}
 	}
 	v, _ := fv.val.Value(nil)
 	if v.Type() != cty.String || v.IsNull() {
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid format_version",
-			Detail: "format_version must be a string such as \"1.0\".", Subject: fv.val.Range().Ptr()}}
+			Detail: "format_version must be a string such as \"1.0\".", Subject: fv.val.Range().Ptr(), Extra: CodeInvalidPlanFile}}
 	}
 	if major, _, _ := strings.Cut(v.AsString(), "."); major != planMajor {
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Unsupported plan format",
 			Detail:  fmt.Sprintf("plan file format_version %s is not supported by this vaultproxy (supports %s.x)", v.AsString(), planMajor),
-			Subject: fv.val.Range().Ptr()}}
+			Subject: fv.val.Range().Ptr(), Extra: CodeInvalidPlanFile}}
 	}
 	p := &Plan{}
 	decodeObject(d, "", root, planLayout, p)
@@ -191,7 +201,8 @@ type planDecoder struct {
 }
 
 func (d *planDecoder) fail(rng hcl.Range, summary, detail string) {
-	d.diags = append(d.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: rng.Ptr()})
+	d.diags = append(d.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: rng.Ptr(),
+		Extra: CodeInvalidPlanFile})
 }
 
 // object is a JSON object of the plan file: its properties by name, each with the range of its name.
@@ -339,7 +350,7 @@ func (d *planDecoder) value(a *schema.Attribute, p property, zero any, o Origin)
 	if !bytes.Equal(compact.Bytes(), canonicalCompact.Bytes()) {
 		d.diags = append(d.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Non-canonical plan value",
 			Detail:  fmt.Sprintf("vaultproxy writes this value of %s as %s; a plan file holds each value in that one form.", a.Name, canonical.String()),
-			Subject: p.val.Range().Ptr(), Context: at.rng.Ptr()})
+			Subject: p.val.Range().Ptr(), Context: at.rng.Ptr(), Extra: CodeInvalidPlanFile})
 		return nil, false
 	}
 	return out, true

@@ -11,6 +11,7 @@ import (
 	"unicode"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/vaultproxy/vaultproxy/diagcode"
 )
 
 // Source is one configuration file: its name as diagnostics show it, and its bytes. As in Vault Proxy
@@ -42,6 +43,17 @@ var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 // StdinName is the name given to a configuration read from standard input.
 const StdinName = "<stdin>"
 
+// The codes of ReadSources' errors. CodeUnreadableInput is exported for the CLI, which reads a plan
+// file itself: a path that cannot be read is the same problem whatever the file holds.
+var (
+	CodeUnreadableInput = diagcode.New("unreadable_input",
+		"A configuration file, directory, plan file or standard input cannot be read.",
+		"$ vaultproxy validate missing.hcl")
+	codeNoConfigurationFiles = diagcode.New("no_configuration_files",
+		"A directory given as the configuration holds no *.hcl or *.json file.",
+		"$ vaultproxy validate empty-dir/")
+)
+
 // ReadSources reads configuration paths the way Vault Proxy's -config does (reference section 1.1):
 // a file is read as it is; a directory contributes its files that IsConfigFileName accepts, not
 // recursively, sorted by name (Vault Proxy takes them in directory order, which the file system
@@ -52,7 +64,7 @@ func ReadSources(paths []string, stdin io.Reader) ([]Source, hcl.Diagnostics) {
 	var out []Source
 	var diags hcl.Diagnostics
 	fail := func(summary, detail string) {
-		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail})
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Extra: CodeUnreadableInput})
 	}
 	for _, p := range paths {
 		if p == "-" {
@@ -97,6 +109,7 @@ func ReadSources(paths []string, stdin io.Reader) ([]Source, hcl.Diagnostics) {
 		sort.Strings(names)
 		if len(names) == 0 {
 			fail("No configuration files", fmt.Sprintf("The directory %s holds no *.hcl or *.json file.", p))
+			codeNoConfigurationFiles.Set(diags[len(diags)-1])
 		}
 		for _, n := range names {
 			full := filepath.Join(p, n)

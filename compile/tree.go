@@ -6,6 +6,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/vaultproxy/vaultproxy/diagcode"
 	"github.com/vaultproxy/vaultproxy/schema"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -69,6 +70,10 @@ func (n nativeBody) content(*schema.Block, string) (*body, hcl.Diagnostics) {
 	return out, nil
 }
 
+var codeInvalidObjectKey = diagcode.New("invalid_object_key",
+	"A key of an object written as a block (config = { ... }) that is neither a name nor a quoted string.",
+	"auto_auth {\n  method \"approle\" {\n    config = {\n      (\"role\") = \"x\"\n    }\n  }\n}")
+
 // objectBody is an object constructor read as a body: `config = { path = "/x" }`.
 type objectBody struct {
 	obj  *hclsyntax.ObjectConsExpr
@@ -92,6 +97,7 @@ func (o objectBody) content(*schema.Block, string) (*body, hcl.Diagnostics) {
 				Summary:  "Invalid key",
 				Detail:   "A key here must be a name or a quoted string.",
 				Subject:  item.KeyExpr.Range().Ptr(),
+				Extra:    codeInvalidObjectKey,
 			})
 			continue
 		}
@@ -125,6 +131,7 @@ type jsonBody struct{ b hcl.Body }
 func (j jsonBody) content(sch *schema.Block, label string) (*body, hcl.Diagnostics) {
 	out := &body{missing: j.b.MissingItemRange()}
 	all, diags := j.b.JustAttributes()
+	diags = withCodes(diags, codeInvalidJSONBlockValue)
 	names := make([]string, 0, len(all))
 	var blockTypes []hcl.BlockHeaderSchema
 	for name := range all {
@@ -139,6 +146,7 @@ func (j jsonBody) content(sch *schema.Block, label string) (*body, hcl.Diagnosti
 		// HCL 1 ("listener" twice holds two listeners): only repeated attributes are errors.
 		_, rest, _ := j.b.PartialContent(&hcl.BodySchema{Blocks: blockTypes})
 		_, diags = rest.JustAttributes()
+		diags = withCodes(diags, codeInvalidJSONBlockValue)
 	}
 	for _, name := range names {
 		a := all[name]
@@ -172,6 +180,7 @@ func (j jsonBody) content(sch *schema.Block, label string) (*body, hcl.Diagnosti
 func jsonBlocks(b hcl.Body, nb *schema.Block) ([]*block, hcl.Diagnostics) {
 	read := func(labels []string) ([]*block, hcl.Diagnostics) {
 		c, _, diags := b.PartialContent(&hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{{Type: nb.Type, LabelNames: labels}}})
+		diags = withCodes(diags, codeInvalidJSONBlockValue)
 		out := make([]*block, 0, len(c.Blocks))
 		for _, hb := range c.Blocks {
 			out = append(out, &block{typ: hb.Type, labels: hb.Labels, typeRange: hb.TypeRange,
@@ -228,6 +237,10 @@ func labelledShape(props hcl.Attributes) bool {
 	return true
 }
 
+var codeInvalidJSONBlockValue = diagcode.New("invalid_json_block_value",
+	"A JSON property that holds a block but is not an object or an array of objects.",
+	"{\"listener\": null}")
+
 // jsonEmptyBlock is the error for a block property that holds null or an empty array, which Vault
 // Proxy's HCL 1 fails to decode into its block ("not an object type for struct"); nil otherwise.
 func jsonEmptyBlock(a *hcl.Attribute, nb *schema.Block) *hcl.Diagnostic {
@@ -249,8 +262,13 @@ func jsonEmptyBlock(a *hcl.Attribute, nb *schema.Block) *hcl.Diagnostic {
 			nb.Type, what, nb.Type),
 		Subject: a.Expr.Range().Ptr(),
 		Context: a.Range.Ptr(),
+		Extra:   codeInvalidJSONBlockValue,
 	}
 }
+
+var codeJSONLabelLost = diagcode.New("json_label_lost",
+	"A JSON block label that holds an array of bodies, whose label Vault Proxy's HCL 1 drops.",
+	"{\"listener\": {\"tcp\": [{\"address\": \"127.0.0.1:8100\"}]}}")
 
 // jsonLabelArray is the error for a labelled block whose label holds an array of bodies
 // (`"listener": {"tcp": [{...}]}`): Vault Proxy's HCL 1 loses the label of each body, and fails to
@@ -269,6 +287,7 @@ func jsonLabelArray(nb *schema.Block, p *hcl.Attribute) *hcl.Diagnostic {
 			nb.Label, p.Name, nb.Type, nb.Type, fix),
 		Subject: p.NameRange.Ptr(),
 		Context: hcl.RangeBetween(p.NameRange, p.Expr.Range()).Ptr(),
+		Extra:   codeJSONLabelLost,
 	}
 }
 

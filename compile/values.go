@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/vaultproxy/vaultproxy/diagcode"
 	"github.com/vaultproxy/vaultproxy/schema"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -46,6 +47,7 @@ func (d *decoder) convert(a *attribute, sch *schema.Attribute) (*decodedValue, h
 		return nil, hcl.Diagnostics{c}
 	}
 	val, diags := a.expr.Value(nil)
+	diags = withCodes(diags, codeInvalidValue)
 	if diags.HasErrors() {
 		return nil, diags
 	}
@@ -264,9 +266,9 @@ func (d *decoder) convert(a *attribute, sch *schema.Attribute) (*decodedValue, h
 			if d.inJSON(a) {
 				quoted = fmt.Sprintf("%q: %q", sch.Name, text)
 			}
-			return nil, append(diags, d.valueError(a, "Unquoted "+sch.Name,
+			return nil, append(diags, codeUnquotedOctalString.Set(d.valueError(a, "Unquoted "+sch.Name,
 				fmt.Sprintf("vaultproxy's HCL 2 reads %s as the number %s, while Vault Proxy's HCL 1 keeps the text %q for this string setting. Quote it so that both read the same: %s.",
-					text, val.AsBigFloat().Text('f', -1), text, quoted)))
+					text, val.AsBigFloat().Text('f', -1), text, quoted))))
 		}
 		if typ != cty.String {
 			return nil, append(diags, d.typeError(a, sch, typ))
@@ -333,6 +335,10 @@ func (d *decoder) convert(a *attribute, sch *schema.Attribute) (*decodedValue, h
 	return out, diags
 }
 
+var codeUnsupportedCipherSuite = diagcode.New("unsupported_cipher_suite",
+	"A name in tls_cipher_suites that is not a TLS cipher suite Go knows.",
+	"listener \"tcp\" {\n  address           = \"127.0.0.1:8100\"\n  tls_disable       = true\n  tls_cipher_suites = \"TLS_NOPE\"\n}")
+
 // cipherSuites reads a list of TLS cipher suite names: one comma-separated string, as Vault Proxy reads
 // it, or, in a plan file, a list of strings. Every name must be one that Go's crypto/tls knows.
 func (d *decoder) cipherSuites(a *attribute, sch *schema.Attribute, val cty.Value, out *decodedValue, diags hcl.Diagnostics) (*decodedValue, hcl.Diagnostics) {
@@ -369,7 +375,8 @@ func (d *decoder) cipherSuites(a *attribute, sch *schema.Attribute, val cty.Valu
 				subject = ranges[i]
 			}
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unsupported cipher suite",
-				Detail: fmt.Sprintf("%q is not a TLS cipher suite that Go knows (see crypto/tls).", n), Subject: subject.Ptr()})
+				Detail: fmt.Sprintf("%q is not a TLS cipher suite that Go knows (see crypto/tls).", n), Subject: subject.Ptr(),
+				Extra: codeUnsupportedCipherSuite})
 			failed = true
 			continue
 		}
@@ -427,8 +434,8 @@ func (d *decoder) readNumber(a *attribute, val cty.Value) (number, hcl.Diagnosti
 	case errors.Is(err, strconv.ErrRange):
 		return n, hcl.Diagnostics{d.outOfRange(a, a.name, text)}
 	case leadingZero.MatchString(text):
-		return n, hcl.Diagnostics{d.valueError(a, "Invalid number",
-			fmt.Sprintf("Vault Proxy's HCL 1 reads a number with a leading 0 as octal, and fails to load %s, which is not octal. Write it without the leading 0.", text))}
+		return n, hcl.Diagnostics{codeInvalidOctalNumber.Set(d.valueError(a, "Invalid number",
+			fmt.Sprintf("Vault Proxy's HCL 1 reads a number with a leading 0 as octal, and fails to load %s, which is not octal. Write it without the leading 0.", text)))}
 	}
 	// Not a plain literal (a JSON number, or an expression): read the value itself.
 	bf := val.AsBigFloat()
@@ -445,10 +452,23 @@ func (d *decoder) readNumber(a *attribute, val cty.Value) (number, hcl.Diagnosti
 	return n, nil
 }
 
+var codeValueOutOfRange = diagcode.New("value_out_of_range",
+	"A number or duration beyond what Vault Proxy can load.",
+	"vault {\n  retry {\n    num_retries = 99999999999999999999\n  }\n}")
+
 func (d *decoder) outOfRange(a *attribute, name, written string) *hcl.Diagnostic {
-	return d.valueError(a, "Invalid value for "+name,
-		fmt.Sprintf("%s = %s is out of range: Vault Proxy fails to load a whole number beyond ±%d.", name, written, int64(math.MaxInt64)))
+	return codeValueOutOfRange.Set(d.valueError(a, "Invalid value for "+name,
+		fmt.Sprintf("%s = %s is out of range: Vault Proxy fails to load a whole number beyond ±%d.", name, written, int64(math.MaxInt64))))
 }
+
+var (
+	codeInvalidOctalNumber = diagcode.New("invalid_octal_number",
+		"A number with a leading 0, which Vault Proxy's HCL 1 reads as octal, holds an 8 or a 9.",
+		"vault {\n  retry {\n    num_retries = 09\n  }\n}")
+	codeNumberReadAsOctal = diagcode.New("number_read_as_octal",
+		"A number with a leading 0 is read as octal, as Vault Proxy's HCL 1 reads it.",
+		"vault {\n  retry {\n    num_retries = 010\n  }\n}")
+)
 
 func (d *decoder) octalWarning(a *attribute, n number, canonical string) *hcl.Diagnostic {
 	return &hcl.Diagnostic{
@@ -458,8 +478,13 @@ func (d *decoder) octalWarning(a *attribute, n number, canonical string) *hcl.Di
 			n.text, n.i, canonical),
 		Subject: a.expr.Range().Ptr(),
 		Context: a.rng.Ptr(),
+		Extra:   codeNumberReadAsOctal,
 	}
 }
+
+var codeFractionOfSecondDropped = diagcode.New("fraction_of_second_dropped",
+	"A number of seconds with a fraction, which Vault Proxy reads as the whole seconds.",
+	"auto_auth {\n  method \"token_file\" {\n    min_backoff = 1.5\n    config = { token_file_path = \"/tmp/token\" }\n  }\n}")
 
 // parseDuration reads a duration as parseutil.ParseDurationSecond reads what HCL 1 gives it: a whole
 // number of seconds (a float is truncated to one), or a string that is a number of seconds, a number
@@ -474,8 +499,8 @@ func (d *decoder) parseDuration(a *attribute, sch *schema.Attribute, val cty.Val
 			return 0, invalid("it is negative")
 		}
 		if n > math.MaxInt64/int64(time.Second) {
-			return 0, hcl.Diagnostics{d.valueError(a, "Invalid duration for "+sch.Name,
-				fmt.Sprintf("%s = %s is out of range: Vault Proxy fails to load a duration beyond %s.", sch.Name, written, time.Duration(math.MaxInt64)))}
+			return 0, hcl.Diagnostics{codeValueOutOfRange.Set(d.valueError(a, "Invalid duration for "+sch.Name,
+				fmt.Sprintf("%s = %s is out of range: Vault Proxy fails to load a duration beyond %s.", sch.Name, written, time.Duration(math.MaxInt64))))}
 		}
 		return time.Duration(n) * time.Second, nil
 	}
@@ -507,6 +532,7 @@ func (d *decoder) parseDuration(a *attribute, sch *schema.Attribute, val cty.Val
 					n.text, dur, canonical, n.text),
 				Subject: a.expr.Range().Ptr(),
 				Context: a.rng.Ptr(),
+				Extra:   codeFractionOfSecondDropped,
 			}, nil
 		case n.octal:
 			return dur, d.octalWarning(a, n, canonical), nil
@@ -534,8 +560,8 @@ func (d *decoder) parseDuration(a *attribute, sch *schema.Attribute, val cty.Val
 				return 0, nil, invalid("it is negative")
 			}
 			if n > math.MaxInt64/int64(24*time.Hour) {
-				return 0, nil, hcl.Diagnostics{d.valueError(a, "Invalid duration for "+sch.Name,
-					fmt.Sprintf("%s = %q is out of range: Vault Proxy fails to load a duration beyond %s.", sch.Name, s, time.Duration(math.MaxInt64)))}
+				return 0, nil, hcl.Diagnostics{codeValueOutOfRange.Set(d.valueError(a, "Invalid duration for "+sch.Name,
+					fmt.Sprintf("%s = %q is out of range: Vault Proxy fails to load a duration beyond %s.", sch.Name, s, time.Duration(math.MaxInt64))))}
 			}
 			dur := time.Duration(n) * 24 * time.Hour
 			return dur, d.tolerated(a, fmt.Sprintf("%s = %q", sch.Name, dur.String())), nil
@@ -556,6 +582,10 @@ func (d *decoder) parseDuration(a *attribute, sch *schema.Attribute, val cty.Val
 func (d *decoder) inJSON(a *attribute) bool {
 	return isJSONSource(d.sources[a.expr.Range().Filename])
 }
+
+var codeEscapeReadDifferently = diagcode.New("escape_read_differently",
+	"A $${ or %%{ escape, which HCL 2 reads as ${ or %{ and Vault Proxy's HCL 1 as written.",
+	"vault {\n  namespace = \"team-$${x}\"\n}")
 
 // escapeWarning warns about "$${" and "%%{" in a's native-syntax source: HCL 2 reads them as the
 // escapes of "${" and "%{", but HCL 1 has no templates and reads every character as written, so the
@@ -582,6 +612,7 @@ func (d *decoder) escapeWarning(a *attribute) *hcl.Diagnostic {
 			esc, lit, esc, unicode, lit),
 		Subject: a.expr.Range().Ptr(),
 		Context: a.rng.Ptr(),
+		Extra:   codeEscapeReadDifferently,
 	}
 }
 
@@ -601,6 +632,10 @@ func (d *decoder) sourceText(a *attribute) string {
 	return ""
 }
 
+var codeToleratedValueForm = diagcode.New("tolerated_value_form",
+	"A value written in a form that Vault Proxy reads loosely; the warning gives the canonical form.",
+	"listener \"tcp\" {\n  address     = \"127.0.0.1:8100\"\n  tls_disable = \"true\"\n}")
+
 func (d *decoder) tolerated(a *attribute, canonical string) *hcl.Diagnostic {
 	return &hcl.Diagnostic{
 		Severity: hcl.DiagWarning,
@@ -609,17 +644,34 @@ func (d *decoder) tolerated(a *attribute, canonical string) *hcl.Diagnostic {
 			canonical),
 		Subject: a.expr.Range().Ptr(),
 		Context: a.rng.Ptr(),
+		Extra:   codeToleratedValueForm,
 	}
 }
 
+// The codes of convert's errors: codeInvalidValue unless a more precise one is set.
+var (
+	codeInvalidValue = diagcode.New("invalid_value",
+		"A value that Vault Proxy cannot read as its setting's kind (a bool, number, duration, list, file mode...).",
+		"listener \"tcp\" {\n  address     = \"127.0.0.1:8100\"\n  tls_disable = \"maybe\"\n}")
+	codeUnquotedOctalString = diagcode.New("unquoted_octal_string",
+		"A file mode written as a number where Vault Proxy's HCL 1 keeps the text: quote it.",
+		"listener \"unix\" {\n  address     = \"/run/proxy.sock\"\n  socket_mode = 0660\n}")
+	codeIncorrectValueType = diagcode.New("incorrect_value_type",
+		"A value of the wrong type: a list or object where a string or number goes, say.",
+		"listener \"tcp\" {\n  address = [\"127.0.0.1:8100\"]\n}")
+	codeUnsupportedValue = diagcode.New("unsupported_value",
+		"A value that is not one of the setting's allowed values.",
+		"api_proxy {\n  enforce_consistency = \"sometimes\"\n}")
+)
+
 func (d *decoder) valueError(a *attribute, summary, detail string) *hcl.Diagnostic {
 	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail,
-		Subject: a.expr.Range().Ptr(), Context: a.rng.Ptr()}
+		Subject: a.expr.Range().Ptr(), Context: a.rng.Ptr(), Extra: codeInvalidValue}
 }
 
 func (d *decoder) typeError(a *attribute, sch *schema.Attribute, got cty.Type) *hcl.Diagnostic {
-	return d.valueError(a, "Incorrect attribute value type",
-		fmt.Sprintf("%s must be a %s, not a %s.", sch.Name, sch.Kind, got.FriendlyName()))
+	return codeIncorrectValueType.Set(d.valueError(a, "Incorrect attribute value type",
+		fmt.Sprintf("%s must be a %s, not a %s.", sch.Name, sch.Kind, got.FriendlyName())))
 }
 
 func (d *decoder) enumError(a *attribute, sch *schema.Attribute, got string) *hcl.Diagnostic {
@@ -644,7 +696,7 @@ func (d *decoder) enumError(a *attribute, sch *schema.Attribute, got string) *hc
 			detail += " Vault Proxy matches this value case-sensitively."
 		}
 	}
-	return d.valueError(a, "Unsupported value for "+sch.Name, detail)
+	return codeUnsupportedValue.Set(d.valueError(a, "Unsupported value for "+sch.Name, detail))
 }
 
 // matchEnum finds value among the allowed values of an enum attribute: ignoring case where Vault Proxy

@@ -3,7 +3,9 @@
 // from what the compiler accepts.
 //
 // Entry points: Reference writes the reference for schema.Root and validate.Rules(); Render does the
-// same for any root block and rule list. The output is deterministic GitHub-flavoured Markdown.
+// same for any root block and rule list. Diagnostics writes docs/diagnostics.md, the list of every
+// diagnostic code (package diagcode) that compile and validate declare; RenderCodes does the same for
+// any list of codes. The output is deterministic GitHub-flavoured Markdown.
 // reference_test.go fails when the committed docs/reference.md is stale, and `go test ./docs -update`
 // rewrites it. The package's tests also check the schema itself (names, docs, defaults) and that every
 // deliberate difference from Vault Proxy declared in the schema is explained in docs/differences.md.

@@ -4,4 +4,7 @@
 //
 // Entry point: Plan runs every rule and returns all diagnostics, in rule order; Rules lists the rules
 // with their docs for the generated reference. Validation reads the plan only: no I/O, no mutation.
+//
+// Each diagnostic has a code (package diagcode), declared beside the rule that emits it; a rule may
+// emit several (hazards has four), and errorAt and warnAt take the code first.
 package validate

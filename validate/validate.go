@@ -3,6 +3,7 @@ package validate
 import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/vaultproxy/vaultproxy/compile"
+	"github.com/vaultproxy/vaultproxy/diagcode"
 )
 
 // Rule is one cross-block rule: a stable name, a one-sentence doc, and its check.
@@ -89,16 +90,18 @@ func readsErrors(p *compile.Plan, blocks []string) bool {
 	return false
 }
 
-func errorAt(summary, detail string, rng hcl.Range) *hcl.Diagnostic {
-	d := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail}
+// errorAt is an error with its code, about rng (no range when rng is the zero Range).
+func errorAt(code *diagcode.Code, summary, detail string, rng hcl.Range) *hcl.Diagnostic {
+	d := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Extra: code}
 	if rng.Filename != "" {
 		d.Subject = rng.Ptr()
 	}
 	return d
 }
 
-func warnAt(summary, detail string, rng hcl.Range) *hcl.Diagnostic {
-	d := errorAt(summary, detail, rng)
+// warnAt is a warning with its code, about rng.
+func warnAt(code *diagcode.Code, summary, detail string, rng hcl.Range) *hcl.Diagnostic {
+	d := errorAt(code, summary, detail, rng)
 	d.Severity = hcl.DiagWarning
 	return d
 }

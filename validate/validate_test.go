@@ -1,10 +1,12 @@
 package validate
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/vaultproxy/vaultproxy/compile"
+	"github.com/vaultproxy/vaultproxy/diagcode"
 	"github.com/vaultproxy/vaultproxy/fixtures"
 	"github.com/vaultproxy/vaultproxy/internal/view"
 )
@@ -29,7 +31,8 @@ func sources(c *fixtures.Case) []compile.Source {
 
 // TestFixtures runs every golden case: the shared user-report cases, the compiler's cases per block
 // and check, and the cases per validation rule. Each case's want/diagnostics holds one
-// view.DiagnosticLine per diagnostic (go test ./validate -update rewrites them; review every change).
+// view.DiagnosticLine per diagnostic, code included (go test ./validate -update rewrites them; review
+// every change). Every diagnostic must have a registered code (package diagcode).
 func TestFixtures(t *testing.T) {
 	for _, dir := range []string{"cases", "compile", "validate"} {
 		for _, c := range fixtures.Load(t, dir) {
@@ -38,6 +41,9 @@ func TestFixtures(t *testing.T) {
 				lines := make([]string, 0, len(diags))
 				for _, d := range diags {
 					lines = append(lines, view.DiagnosticLine(d))
+					if code := diagcode.Of(d); code == nil || diagcode.Lookup(code.Name) != code {
+						t.Errorf("a diagnostic without a registered code: %s", view.DiagnosticLine(d))
+					}
 				}
 				c.Check(t, "diagnostics", fixtures.Lines(lines))
 			})
@@ -69,6 +75,29 @@ func TestEveryRuleHasFixtures(t *testing.T) {
 			if !clean {
 				t.Errorf("no case under fixtures/validate/%s passes the rule", r.Name)
 			}
+		})
+	}
+}
+
+// TestCodeExamples checks that each code's example produces it: the example, compiled and validated
+// as config.hcl is (the content decides the syntax), reports a diagnostic with that code. Examples
+// that are command lines ("$ ...": a path, a flag or the environment) are produced by
+// cmd/vaultproxy's TestDiagnosticCodes instead.
+func TestCodeExamples(t *testing.T) {
+	for _, code := range diagcode.All() {
+		if strings.HasPrefix(code.Example, "$ ") {
+			continue
+		}
+		t.Run(code.Name, func(t *testing.T) {
+			c := &fixtures.Case{Files: []fixtures.File{{Name: "config.hcl", Data: []byte(code.Example + "\n")}}}
+			var got []string
+			for _, d := range check(c) {
+				if diagcode.Of(d) == code {
+					return
+				}
+				got = append(got, view.DiagnosticLine(d))
+			}
+			t.Errorf("the example does not produce %s; it produces:\n%s\nexample:\n%s", code.Name, strings.Join(got, "\n"), code.Example)
 		})
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/vaultproxy/vaultproxy/compile"
+	"github.com/vaultproxy/vaultproxy/diagcode"
 	"github.com/vaultproxy/vaultproxy/internal/view"
 	"github.com/vaultproxy/vaultproxy/validate"
 )
@@ -147,13 +148,13 @@ func loadPaths(paths []string, stdin interface{ Read([]byte) (int, error) }, ove
 // range. The plan's ranges name the configuration files it was made from, whose source is not
 // shown: the plan keeps lines and columns, not the bytes.
 func loadPlanFile(path string) loaded {
-	fail := func(summary, detail string) loaded {
+	fail := func(code *diagcode.Code, summary, detail string) loaded {
 		return loaded{plan: nil, sources: map[string][]byte{},
-			diags: hcl.Diagnostics{{Severity: hcl.DiagError, Summary: summary, Detail: detail}}}
+			diags: hcl.Diagnostics{{Severity: hcl.DiagError, Summary: summary, Detail: detail, Extra: code}}}
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return fail("Cannot read plan file", err.Error()+".")
+		return fail(compile.CodeUnreadableInput, "Cannot read plan file", err.Error()+".")
 	}
 	// A value is checked as in a configuration, with its diagnostic at its line in the plan file.
 	p, diags := compile.DecodePlanFile(path, b)

@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hcled"
 	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/vaultproxy/vaultproxy/diagcode"
 )
 
 // The values of Diagnostic.Severity.
@@ -23,10 +24,16 @@ const (
 // diagnostic: severity, summary and detail are always present (detail may be
 // ""); range is present only when the diagnostic has a Subject; snippet is
 // present only when, in addition, the source of the Subject's file is known.
+// One field is ours: code, the diagnostic's stable name (package diagcode),
+// present when it has one. Terraform's JSON readers ignore fields they do not
+// know, so the document still reads as Terraform's.
 type Diagnostic struct {
 	Severity string `json:"severity"`
 	Summary  string `json:"summary"`
 	Detail   string `json:"detail"`
+
+	// Code is the diagnostic's code (unsupported_argument), or "" for none.
+	Code string `json:"code,omitempty"`
 
 	// Address is an optional name of the object the diagnostic is about.
 	// NewDiagnostic never sets it; a caller may. The human output shows it
@@ -149,6 +156,7 @@ func (s *sourceSet) diagnostic(d *hcl.Diagnostic) *Diagnostic {
 		Severity: SeverityString(d.Severity),
 		Summary:  d.Summary,
 		Detail:   d.Detail,
+		Code:     diagcode.Name(d),
 	}
 	if d.Subject == nil {
 		return out

@@ -17,7 +17,9 @@
 //
 // [NewDiagnostic] turns one hcl.Diagnostic into a [Diagnostic], the same
 // object that Terraform's `validate -json` prints for each diagnostic (and
-// that other JSON documents, such as `plan -json`, embed).
+// that other JSON documents, such as `plan -json`, embed), with one field of
+// ours, "code": the diagnostic's stable name (package diagcode), which
+// Terraform's JSON readers ignore.
 // [NewValidateOutput], [MarshalValidateJSON] and [WriteValidateJSON] build and
 // print the whole `validate -json` document:
 //
@@ -40,5 +42,9 @@
 // # Golden files
 //
 // [DiagnosticLine] renders one diagnostic on one line
-// ("error main.hcl:1,1-8: Summary; Detail"), for golden files and logs.
+// ("error [code] main.hcl:1,1-8: Summary; Detail"), for golden files and logs.
+//
+// The human output leaves the code out: it is Terraform's layout, line for
+// line, and Terraform shows no code there. Programs read the code from the
+// JSON, where it is a field of its own.
 package view
