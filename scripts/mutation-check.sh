@@ -63,6 +63,11 @@ run() {
 
 want() { [ -z "$only" ] || [ "$only" = "$1" ]; }
 
+# misspell NAME: NAME with its last letter changed (x, or q for a name that ends in x).
+misspell() {
+	if [ "${1: -1}" = x ]; then echo "${1%?}q"; else echo "${1%?}x"; fi
+}
+
 # The attributes declared as Go identifiers: "Ident Name Kind File" per line.
 attrs=$(grep -H -E '^	[A-Z][A-Za-z0-9]* += &Attribute\{Name: "[a-z_]+", Kind: [A-Za-z]+' schema/*.go |
 	sed -E 's/^([^:]+):	([A-Za-z0-9]+) += &Attribute\{Name: "([a-z_]+)", Kind: ([A-Za-z]+).*/\2 \3 \4 \1/')
@@ -87,7 +92,11 @@ while read -r ident name kind decl; do
 
 	if want name; then
 		cp "$decl" "$decl.orig"
-		sed -i -E "s/^(	$ident += &Attribute\{Name: \")$name\"/\1${name%?}x\"/" "$decl"
+		sed -i -E "s/^(	$ident += &Attribute\{Name: \")$name\"/\1$(misspell "$name")\"/" "$decl"
+		if cmp -s "$decl" "$decl.orig"; then
+			echo "mutation-check: could not misspell $name in $decl" >&2
+			exit 2
+		fi
 		run name "$name ($ident in $decl)" "$decl" test
 	fi
 
@@ -115,7 +124,7 @@ if want literal; then
 		[ -n "$file" ] || continue
 		cp "$file" "$file.orig"
 		name=$(sed -n "${line}p" "$file" | grep -o -E '"[a-z_]+"' | head -1 | tr -d '"')
-		sed -i -E "${line}s/\"$name\"/\"${name%?}x\"/" "$file"
+		sed -i -E "${line}s/\"$name\"/\"$(misspell "$name")\"/" "$file"
 		run literal "\"$name\" at $file:$line" "$file" test
 	done <"$tmp/literals"
 fi
