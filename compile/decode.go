@@ -91,6 +91,20 @@ var (
 func (d *decoder) decodeBody(sb syntaxBody, sch *schema.Block, label string) (*decodedBody, hcl.Diagnostics) {
 	c, diags := sb.content(sch, label)
 	out := &decodedBody{sch: sch, label: label, missing: c.missing, vals: map[string]*decodedValue{}, blocks: map[string][]*decodedBlock{}}
+	seen, nested, adiags := d.decodeAttributes(c, out)
+	diags = append(diags, adiags...)
+	diags = append(diags, requiredAttributes(c, sch, seen)...)
+	diags = append(diags, d.decodeNestedBlocks(append(nested, c.blocks...), out)...)
+	diags = append(diags, requiredBlocks(c, out)...)
+	return out, diags
+}
+
+// decodeAttributes reads the attributes of c into out: each value by its schema kind, with a warning
+// for what is ignored or deprecated. It returns the attributes by name, and the nested blocks that
+// were written as attributes (`config = { ... }`).
+func (d *decoder) decodeAttributes(c *body, out *decodedBody) (map[string]*attribute, []*block, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	sch, label := out.sch, out.label
 	seen := map[string]*attribute{}
 	var nested []*block
 	for _, a := range c.attrs {
@@ -174,6 +188,12 @@ func (d *decoder) decodeBody(sb syntaxBody, sch *schema.Block, label string) (*d
 			out.vals[a.name] = v
 		}
 	}
+	return seen, nested, diags
+}
+
+// requiredAttributes reports each required attribute of sch that seen lacks.
+func requiredAttributes(c *body, sch *schema.Block, seen map[string]*attribute) hcl.Diagnostics {
+	var diags hcl.Diagnostics
 	for _, as := range sch.Attributes {
 		if as.Required && seen[as.Name] == nil {
 			diags = append(diags, &hcl.Diagnostic{
@@ -185,8 +205,14 @@ func (d *decoder) decodeBody(sb syntaxBody, sch *schema.Block, label string) (*d
 			})
 		}
 	}
+	return diags
+}
 
-	nested = append(nested, c.blocks...)
+// decodeNestedBlocks reads the nested blocks into out, refusing those the schema rejects, lacks or
+// allows fewer of, and warning about those it ignores.
+func (d *decoder) decodeNestedBlocks(nested []*block, out *decodedBody) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	sch, label := out.sch, out.label
 	for _, b := range nested {
 		nb := sch.Block(b.typ, label)
 		if nb == nil {
@@ -230,6 +256,13 @@ func (d *decoder) decodeBody(sb syntaxBody, sch *schema.Block, label string) (*d
 			out.blocks[b.typ] = append(out.blocks[b.typ], db)
 		}
 	}
+	return diags
+}
+
+// requiredBlocks reports each required nested block type that out lacks.
+func requiredBlocks(c *body, out *decodedBody) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	sch, label := out.sch, out.label
 	// Each nested block type once, as the label selects it (a method's own config over the open one).
 	checked := map[string]bool{}
 	for _, listed := range append(append([]*schema.Block(nil), sch.ByLabel[label]...), sch.Blocks...) {
@@ -247,7 +280,7 @@ func (d *decoder) decodeBody(sb syntaxBody, sch *schema.Block, label string) (*d
 			})
 		}
 	}
-	return out, diags
+	return diags
 }
 
 // The codes of decodeBlock's diagnostics.
@@ -276,6 +309,22 @@ var (
 func (d *decoder) decodeBlock(b *block, nb *schema.Block) (*decodedBlock, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	out := &decodedBlock{sch: nb, typeRange: b.typeRange, defRange: b.defRange}
+	diags = append(diags, blockLabels(b, nb, out)...)
+	typeUnread, tdiags := d.typeAttributeLabel(b, nb, out)
+	diags = append(diags, tdiags...)
+	diags = append(diags, checkLabel(b, nb, out, typeUnread)...)
+	diags = append(diags, jsonMisread(b, nb, out)...)
+	// A block with a bad label is still read, so that the problems in its body are reported in the same
+	// run, and kept, so that cross-block rules do not report it missing.
+	body, bdiags := d.decodeBody(b.body, nb, out.label)
+	diags = append(diags, bdiags...)
+	out.body = body
+	return out, diags
+}
+
+// blockLabels reads b's labels into out: the one label of a labelled block type, none otherwise.
+func blockLabels(b *block, nb *schema.Block, out *decodedBlock) hcl.Diagnostics {
+	var diags hcl.Diagnostics
 	if !nb.AnyLabels {
 		switch {
 		case nb.Label == "" && len(b.labels) > 0:
@@ -303,8 +352,14 @@ func (d *decoder) decodeBlock(b *block, nb *schema.Block) (*decodedBlock, hcl.Di
 			out.labelRange = b.labelRanges[0]
 		}
 	}
+	return diags
+}
+
+// typeAttributeLabel reads the label written as an attribute (listener { type = "tcp" }) into out,
+// unless a label was written too. typeUnread reports a type attribute whose value was unreadable
+// (and reported).
+func (d *decoder) typeAttributeLabel(b *block, nb *schema.Block, out *decodedBlock) (typeUnread bool, diags hcl.Diagnostics) {
 	typeAttr := d.peekTypeAttribute(b, nb)
-	typeUnread := false // a type attribute whose value was reported unreadable
 	if nb.Label != "" && nb.LabelAttr && typeAttr != nil {
 		// The label written as an attribute is read here, once: decodeBody skips it. Its allowed
 		// values are checked below, as a label's are.
@@ -336,6 +391,12 @@ func (d *decoder) decodeBlock(b *block, nb *schema.Block) (*decodedBlock, hcl.Di
 			}
 		}
 	}
+	return typeUnread, diags
+}
+
+// checkLabel reports a missing label, and one that is rejected or not allowed.
+func checkLabel(b *block, nb *schema.Block, out *decodedBlock, typeUnread bool) hcl.Diagnostics {
+	var diags hcl.Diagnostics
 	if nb.Label != "" && out.label == "" && !typeUnread {
 		detail := fmt.Sprintf("A %s block needs its %s, as a label (%s %q { ... })", b.typ, nb.Label, b.typ, firstOr(nb.LabelValues))
 		if nb.LabelAttr {
@@ -372,6 +433,12 @@ func (d *decoder) decodeBlock(b *block, nb *schema.Block) (*decodedBlock, hcl.Di
 			Extra:    codeUnsupportedLabel,
 		})
 	}
+	return diags
+}
+
+// jsonMisread reports a JSON block body that Vault Proxy's HCL 1 reads as more labels (hcl1Flattened).
+func jsonMisread(b *block, nb *schema.Block, out *decodedBlock) hcl.Diagnostics {
+	var diags hcl.Diagnostics
 	if jb, ok := b.body.(jsonBody); ok {
 		if name := hcl1Flattened(jb); name != "" {
 			fix := fmt.Sprintf("Give the %s an attribute of its own, or write %q as an array: \"%s\": [{ ... }].", b.typ, name, name)
@@ -389,12 +456,7 @@ func (d *decoder) decodeBlock(b *block, nb *schema.Block) (*decodedBlock, hcl.Di
 			})
 		}
 	}
-	// A block with a bad label is still read, so that the problems in its body are reported in the same
-	// run, and kept, so that cross-block rules do not report it missing.
-	body, bdiags := d.decodeBody(b.body, nb, out.label)
-	diags = append(diags, bdiags...)
-	out.body = body
-	return out, diags
+	return diags
 }
 
 // peekTypeAttribute finds the `type` attribute of a block whose label may be written as one, before
