@@ -362,7 +362,7 @@ func (d *decoder) typeAttributeLabel(b *block, nb *schema.Block, out *decodedBlo
 	typeAttr := d.peekTypeAttribute(b, nb)
 	if nb.Label != "" && nb.LabelAttr && typeAttr != nil {
 		// The label written as an attribute is read here, once: decodeBody skips it. Its allowed
-		// values are checked below, as a label's are.
+		// values are checked by checkLabel, as a label's are.
 		v, vdiags := d.convert(typeAttr, &schema.Attribute{Name: nb.Label, Kind: schema.String, Required: true})
 		diags = append(diags, vdiags...)
 		if v == nil {
