@@ -78,7 +78,7 @@ files=$(ls compile/*.go | grep -v '_test\.go$')
 
 while read -r ident name kind decl; do
 	# The first use of the identifier in compile/, if any.
-	use=$(grep -n -E "schema\.$ident\b" $files | head -1 || true)
+	use=$({ grep -n -E "schema\.$ident\b" $files || true; } | sed -n 1p)
 	[ -n "$use" ] || continue
 	file=${use%%:*}
 	rest=${use#*:}
@@ -102,9 +102,9 @@ while read -r ident name kind decl; do
 
 	if $swap && want swap && [ "$file" = compile/build.go ]; then
 		# Another attribute of the same kind, read from a different block.
-		prefix=$(echo "$ident" | sed -E 's/^([A-Z][a-z]+).*/\1/')
-		other=$(echo "$attrs" | awk -v k="$kind" -v i="$ident" -v p="$prefix" \
-			'$3 == k && $1 != i && index($1, p) != 1 { print $1; exit }')
+		prefix=$(sed -E 's/^([A-Z][a-z]+).*/\1/' <<<"$ident")
+		other=$(awk -v k="$kind" -v i="$ident" -v p="$prefix" \
+			'$3 == k && $1 != i && index($1, p) != 1 && !found { print $1; found = 1 }' <<<"$attrs")
 		if [ -n "$other" ]; then
 			cp "$file" "$file.orig"
 			sed -i -E "${line}s/schema\.$ident\b/schema.$other/" "$file"
@@ -117,13 +117,13 @@ if want literal; then
 	names=$(echo "$attrs" | awk '{ print $2 }' | sort -u)
 	for name in $names; do
 		# A literal used as a value: after ( , { [ or a space, before ) , : } ].
-		grep -n -E "[(,{[ ]\"$name\"[),:}\]]" $files 2>/dev/null | grep -v -E '^[^:]+:[0-9]+:\s*//' |
+		{ grep -n -E "[(,{[ ]\"$name\"[),:}\]]" $files 2>/dev/null || true; } | { grep -v -E '^[^:]+:[0-9]+:\s*//' || true; } |
 			while IFS=: read -r file line _; do echo "$file $line"; done
 	done | sort -u >"$tmp/literals"
 	while read -r file line; do
 		[ -n "$file" ] || continue
 		cp "$file" "$file.orig"
-		name=$(sed -n "${line}p" "$file" | grep -o -E '"[a-z_]+"' | head -1 | tr -d '"')
+		name=$(sed -n "${line}p" "$file" | grep -o -E '"[a-z_]+"' | sed -n '1s/"//gp')
 		sed -i -E "${line}s/\"$name\"/\"$(misspell "$name")\"/" "$file"
 		run literal "\"$name\" at $file:$line" "$file" test
 	done <"$tmp/literals"
