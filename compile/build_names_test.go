@@ -63,3 +63,53 @@ func TestTLSVersionsMatchSchema(t *testing.T) {
 		}
 	}
 }
+
+// TestNamespaceOverrides checks that VAULT_NAMESPACE and -namespace, which schema.VaultNamespace
+// declares, decide the namespace of proxied requests and of the login over both written namespaces.
+func TestNamespaceOverrides(t *testing.T) {
+	src := Source{Name: "ns.hcl", Bytes: []byte(`
+vault {
+  namespace = "org-a"
+}
+auto_auth {
+  method "approle" {
+    namespace = "team-1"
+    config = {
+      role_id_file_path = "/r"
+    }
+  }
+  sink "file" {
+    config = {
+      path = "/t"
+    }
+  }
+}
+`)}
+	for _, tc := range []struct {
+		opts   Options
+		want   string
+		origin string
+	}{
+		{Options{}, "org-a/", "ns.hcl:3,3-22"},
+		{Options{Env: func(k string) (string, bool) { return "from-env", k == "VAULT_NAMESPACE" }}, "from-env/", "env VAULT_NAMESPACE"},
+		{Options{Env: func(k string) (string, bool) { return "from-env", k == "VAULT_NAMESPACE" },
+			Flags: map[string]string{"namespace": "from-flag"}}, "from-flag/", "flag -namespace"},
+	} {
+		p, diags := Compile([]Source{src}, tc.opts)
+		if diags.HasErrors() {
+			t.Fatal(diags)
+		}
+		if got := p.ProxyNamespace(); got.Get() != tc.want || got.Origin().String() != tc.origin {
+			t.Errorf("proxy namespace %q from %s, want %q from %s", got.Get(), got.Origin(), tc.want, tc.origin)
+		}
+		a, _ := p.AutoAuth()
+		login := a.Method().LoginNamespace()
+		wantLogin, loginOrigin := tc.want, tc.origin
+		if tc.origin == "ns.hcl:3,3-22" {
+			wantLogin, loginOrigin = "team-1/", "ns.hcl:7,5-25"
+		}
+		if login.Get() != wantLogin || login.Origin().String() != loginOrigin {
+			t.Errorf("login namespace %q from %s, want %q from %s", login.Get(), login.Origin(), wantLogin, loginOrigin)
+		}
+	}
+}
