@@ -203,8 +203,9 @@ func (b *builder) build(m *merged) *Plan {
 	return p
 }
 
-// checkEnvHazards warns about environment variables that would make Vault Proxy redirect or wrap every
-// proxied request; vaultproxy ignores them (issue 3, reference section 7).
+// checkEnvHazards warns about environment variables that would make Vault Proxy redirect or wrap
+// every proxied request; vaultproxy ignores them (hashicorp/vault api/client.go; docs/differences.md,
+// "VAULT_AGENT_ADDR and VAULT_WRAP_TTL are ignored").
 func (b *builder) checkEnvHazards() {
 	if v, ok := b.opts.env("VAULT_AGENT_ADDR"); ok {
 		b.warn(codeIgnoredEnvironmentVariable, "Environment variable ignored",

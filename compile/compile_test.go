@@ -15,7 +15,7 @@ import (
 	"github.com/vaultproxy/vaultproxy/fixtures"
 )
 
-// The golden fixtures (validate.TestFixtures) pin the diagnostics of every case. The tests here pin
+// The golden fixtures (TestFixtures, fixtures_test.go) pin the diagnostics of every case. The tests here pin
 // what the plan holds for the forms that compile cleanly: that a tolerated or HCL 1 form is not only
 // accepted but read as Vault Proxy reads it.
 

@@ -15,7 +15,7 @@ import (
 )
 
 // Vault Proxy's Vault client reads the vault/api environment variables when the proxy starts
-// (api.Config.ReadEnvironment and api.NewClient, reference section 7). A value it cannot parse stops
+// (api.Config.ReadEnvironment and api.NewClient in hashicorp/vault api/client.go). A value it cannot parse stops
 // the proxy before it serves anything ("Error fetching client: failed to read environment: ..."), so
 // such a value is an error here, without a source range, naming the variable. vaultproxy uses only some
 // of these variables; the others are checked so that validate fails where Vault Proxy would, and a

@@ -9,7 +9,6 @@ import (
 	"github.com/vaultproxy/vaultproxy/compile"
 	"github.com/vaultproxy/vaultproxy/diagcode"
 	"github.com/vaultproxy/vaultproxy/fixtures"
-	"github.com/vaultproxy/vaultproxy/internal/view"
 	"github.com/vaultproxy/vaultproxy/validate"
 )
 
@@ -71,10 +70,10 @@ func FuzzCompile(f *testing.F) {
 				t.Errorf("diagnostic %q has severity %v", d.Summary, d.Severity)
 			}
 			if d.Summary == "" {
-				t.Errorf("diagnostic without a summary: %s", view.DiagnosticLine(d))
+				t.Errorf("diagnostic without a summary: %s", fixtures.DiagnosticLine(d))
 			}
 			if c := diagcode.Of(d); c == nil || diagcode.Lookup(c.Name) != c {
-				t.Errorf("diagnostic without a registered code: %s", view.DiagnosticLine(d))
+				t.Errorf("diagnostic without a registered code: %s", fixtures.DiagnosticLine(d))
 			}
 			for _, r := range []*hcl.Range{d.Subject, d.Context} {
 				if r == nil {
@@ -99,18 +98,14 @@ func FuzzCompile(f *testing.F) {
 		if a, b := lines(again), lines(firstRun); !bytes.Equal(a, b) {
 			t.Errorf("two compiles of the same input differ:\n%s\n---\n%s", a, b)
 		}
-		sources := map[string][]byte{"a.hcl": first, "b.json": second}
-		if _, err := view.MarshalValidateJSON(diags, sources); err != nil {
-			t.Errorf("validate -json fails: %v", err)
-		}
 	})
 }
 
 func lines(diags hcl.Diagnostics) []byte {
-	view.SortDiagnostics(diags)
+	compile.SortDiagnostics(diags)
 	var b bytes.Buffer
 	for _, d := range diags {
-		b.WriteString(view.DiagnosticLine(d))
+		b.WriteString(fixtures.DiagnosticLine(d))
 		b.WriteByte('\n')
 	}
 	return b.Bytes()

@@ -9,8 +9,9 @@ import (
 // OriginKind says which kind of input decided an effective value.
 type OriginKind int
 
-// The origins of an effective value, in increasing precedence for the settings that Vault Proxy lets the
-// environment and flags override (reference vault-proxy.md section 7: flag > env > config > default).
+// The origins of an effective value, in increasing precedence for the settings that Vault Proxy lets
+// the environment and flags override (flag > env > config > default: hashicorp/vault
+// command/proxy.go; docs/vault-proxy-behaviour.md).
 const (
 	OriginDefault OriginKind = iota // the schema default: nothing was written
 	OriginConfig                    // an attribute in a configuration file

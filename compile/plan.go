@@ -67,8 +67,8 @@ func (p *Plan) Telemetry() (Telemetry, bool) { return p.telemetry, p.hasTelem }
 
 // ProxyNamespace is the namespace that `prepend_configured_namespace` puts in front of each request's
 // X-Vault-Namespace, canonical ("org-a/") or "" for none. Precedence: -namespace flag, VAULT_NAMESPACE,
-// vault.namespace, then auto_auth.method.namespace (cases/README.md: a method namespace does not replace
-// a configured vault namespace for proxied requests, unlike Vault Proxy 1.21; see docs/differences.md).
+// vault.namespace, then auto_auth.method.namespace (a method namespace does not replace a configured
+// vault namespace for proxied requests, unlike Vault Proxy 1.21; see docs/differences.md).
 func (p *Plan) ProxyNamespace() Value[string] { return p.proxyNamespace }
 
 // PidFile is the path the process id is written to once listeners are up ("" for none).
@@ -160,7 +160,7 @@ func (v Vault) NumRetries() Value[int] { return v.numRetries }
 // TokenMode is the effective `api_proxy.use_auto_auth_token`.
 type TokenMode string
 
-// The three token modes of reference section 3.2.
+// The three token modes (hashicorp/vault command/agentproxyshared/cache/handler.go; docs/runtime.md).
 const (
 	TokenModeClient   TokenMode = "false" // forward the client's token, if any
 	TokenModeAutoAuth TokenMode = "true"  // the auto-auth token when the client sent none
@@ -179,7 +179,7 @@ const (
 // WhenInconsistent is the effective `api_proxy.when_inconsistent`.
 type WhenInconsistent string
 
-// The values of when_inconsistent (reference section 3.5).
+// The values of when_inconsistent (hashicorp/vault command/agentproxyshared/cache/api_proxy.go).
 const (
 	WhenInconsistentFail    WhenInconsistent = "fail"
 	WhenInconsistentRetry   WhenInconsistent = "retry"
@@ -202,7 +202,7 @@ func (a APIProxy) Declared() bool { return a.declared }
 // DeclRange is the range of the block header, or the zero range when none was written.
 func (a APIProxy) DeclRange() hcl.Range { return a.decl }
 
-// UseAutoAuthToken says which token reaches Vault (reference section 3.2).
+// UseAutoAuthToken says which token reaches Vault (docs/runtime.md, "Token").
 func (a APIProxy) UseAutoAuthToken() Value[TokenMode] { return a.useAutoAuthToken }
 
 // PrependConfiguredNamespace puts Plan.ProxyNamespace in front of each request's namespace.

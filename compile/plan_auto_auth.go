@@ -56,8 +56,9 @@ func (m Method) MountPath() Value[string] { return m.mountPath }
 // Namespace is the method's `namespace` as written, canonical ("org-a/"), or "".
 func (m Method) Namespace() Value[string] { return m.namespace }
 
-// LoginNamespace is the namespace the login request is sent to, canonical, or "" for root:
-// -namespace flag, VAULT_NAMESPACE, the method namespace, then vault.namespace (reference section 7).
+// LoginNamespace is the namespace the login request is sent to, canonical, or "" for root: -namespace
+// flag, VAULT_NAMESPACE, the method namespace, then vault.namespace (hashicorp/vault
+// command/proxy.go; docs/vault-proxy-behaviour.md).
 func (m Method) LoginNamespace() Value[string] { return m.loginNamespace }
 
 // WrapTTL, when non-zero, response-wraps the token written to the one sink.

@@ -9,7 +9,8 @@ import (
 // RefreshBehavior is `cache.static_secret_token_capability_refresh_behavior`.
 type RefreshBehavior string
 
-// The capability refresh behaviours (reference section 4.3).
+// The capability refresh behaviours (hashicorp/vault
+// command/agentproxyshared/cache/static_secret_capability_manager.go; docs/cache.md).
 const (
 	RefreshOptimistic  RefreshBehavior = "optimistic"
 	RefreshPessimistic RefreshBehavior = "pessimistic"
@@ -72,7 +73,7 @@ func (p Persist) Path() Value[string] { return p.path }
 func (p Persist) KeepAfterImport() Value[bool] { return p.keepAfterImport }
 
 // ExitOnErr makes restore errors fatal. The default is false, as Vault Proxy's code does (its docs say
-// true; reference section 1.4).
+// true; hashicorp/vault command/agentproxyshared/helpers.go, docs/differences.md).
 func (p Persist) ExitOnErr() Value[bool] { return p.exitOnErr }
 
 // ServiceAccountTokenFile is the JWT used as the encryption AAD.

@@ -11,28 +11,18 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/vaultproxy/vaultproxy/compile"
+	"github.com/vaultproxy/vaultproxy/fixtures"
 	"github.com/vaultproxy/vaultproxy/validate"
-	"golang.org/x/tools/txtar"
 )
 
 // planGoldens returns the want/plan.json section of every golden case of `vaultproxy plan`
 // (fixtures/plan, written by cmd/vaultproxy's tests), by case name.
 func planGoldens(t testing.TB) map[string][]byte {
 	t.Helper()
-	names, err := filepath.Glob("../fixtures/plan/*.txtar")
-	if err != nil || len(names) == 0 {
-		t.Fatalf("no golden plan under ../fixtures/plan (%v)", err)
-	}
 	out := map[string][]byte{}
-	for _, n := range names {
-		ar, err := txtar.ParseFile(n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, f := range ar.Files {
-			if f.Name == "want/plan.json" {
-				out[strings.TrimSuffix(filepath.Base(n), ".txtar")] = f.Data
-			}
+	for _, c := range fixtures.Load(t, "plan") {
+		if doc, ok := c.Want("plan.json"); ok {
+			out[strings.TrimPrefix(c.Name, "plan/")] = doc
 		}
 	}
 	return out

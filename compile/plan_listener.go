@@ -18,7 +18,7 @@ const (
 // ListenerRole is a listener's `role`.
 type ListenerRole string
 
-// The roles: metrics_only serves only /proxy/v1/metrics (reference section 3.1).
+// The roles: metrics_only serves only /proxy/v1/metrics (hashicorp/vault command/proxy.go).
 const (
 	RoleDefault     ListenerRole = "default"
 	RoleMetricsOnly ListenerRole = "metrics_only"
@@ -99,7 +99,7 @@ func (l Listener) TLSRequireAndVerifyClientCert() Value[bool] {
 func (l Listener) TLSDisableClientCerts() Value[bool] { return l.tlsDisableClientCerts }
 
 // SocketMode is the unix socket's permission bits; IsSet is false when socket_mode was not written.
-// Unlike Vault Proxy, it applies on its own, without socket_user and socket_group (cases/22).
+// Unlike Vault Proxy, it applies on its own, without socket_user and socket_group (docs/differences.md).
 func (l Listener) SocketMode() Value[fs.FileMode] { return l.socketMode }
 
 // SocketUser is the unix socket's owner, a user name or numeric id ("" to leave it).

@@ -16,7 +16,7 @@ const Redacted = "(sensitive)"
 
 // LoginPath is the Vault path the auth handler calls to obtain its token: <mount_path>/login, or
 // auth/token/lookup-self for token_file, which does not log in but validates the token it reads
-// (reference section 6.2).
+// (hashicorp/vault command/agentproxyshared/auth/auth.go).
 func (m Method) LoginPath() string {
 	if m.typ.v == "token_file" {
 		return "auth/token/lookup-self"

@@ -54,12 +54,12 @@ var (
 		"$ vaultproxy validate empty-dir/")
 )
 
-// ReadSources reads configuration paths the way Vault Proxy's -config does (reference section 1.1):
-// a file is read as it is; a directory contributes its files that IsConfigFileName accepts, not
-// recursively, sorted by name (Vault Proxy takes them in directory order, which the file system
-// decides); "-" reads stdin (named StdinName). Whatever the name, the content decides the syntax
-// (Source). A path that cannot be read is an error diagnostic without a range; the other paths are
-// still read.
+// ReadSources reads configuration paths the way Vault Proxy's -config does (hashicorp/vault
+// command/proxy/config/config.go; docs/vault-proxy-behaviour.md): a file is read as it is; a
+// directory contributes its files that IsConfigFileName accepts, not recursively, sorted by name
+// (Vault Proxy takes them in directory order, which the file system decides); "-" reads stdin (named
+// StdinName). Whatever the name, the content decides the syntax (Source). A path that cannot be read
+// is an error diagnostic without a range; the other paths are still read.
 func ReadSources(paths []string, stdin io.Reader) ([]Source, hcl.Diagnostics) {
 	var out []Source
 	var diags hcl.Diagnostics

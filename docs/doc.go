@@ -8,7 +8,9 @@
 // any list of codes. The output is deterministic GitHub-flavoured Markdown.
 // reference_test.go fails when the committed docs/reference.md is stale, and `go test ./docs -update`
 // rewrites it. The package's tests also check the schema itself (names, docs, defaults) and that every
-// deliberate difference from Vault Proxy declared in the schema is explained in docs/differences.md.
+// deliberate difference from Vault Proxy declared in the schema is explained in docs/differences.md,
+// that no .go or .md file of the repository cites a file outside it (citations_test.go), and that
+// the packages keep the layout README.md describes (layout_test.go).
 package docs
 
 import (

@@ -1,9 +1,7 @@
 package runtime
 
 import (
-	"fmt"
 	"reflect"
-	"slices"
 	"time"
 
 	"github.com/vaultproxy/vaultproxy/compile"
@@ -19,7 +17,7 @@ func authConfig(p *compile.Plan) (autoauth.Config, bool, error) {
 	}
 	m := aa.Method()
 	typ := m.Type().Get()
-	if err := methodRefusal(typ); err != nil {
+	if err := compile.RunMethodRefusal(typ); err != nil {
 		return autoauth.Config{}, true, err
 	}
 	cfg := autoauth.Config{
@@ -48,7 +46,7 @@ func authConfig(p *compile.Plan) (autoauth.Config, bool, error) {
 		}
 	}
 	for _, s := range aa.Sinks() {
-		if err := sinkRefusal(s); err != nil {
+		if err := compile.RunSinkRefusal(s); err != nil {
 			return autoauth.Config{}, true, err
 		}
 		cfg.Sinks = append(cfg.Sinks, autoauth.SinkConfig{
@@ -56,51 +54,6 @@ func authConfig(p *compile.Plan) (autoauth.Config, bool, error) {
 		})
 	}
 	return cfg, true, nil
-}
-
-// methodRefusal refuses an auth method package autoauth does not implement.
-func methodRefusal(typ string) error {
-	if !slices.Contains(autoauth.Supported, typ) {
-		return fmt.Errorf("auto_auth method %q is not implemented by vaultproxy run (implemented: %v); use Vault Proxy for it", typ, autoauth.Supported)
-	}
-	return nil
-}
-
-// sinkRefusal refuses a sink run cannot write: DH-encrypted, or not a file.
-func sinkRefusal(s compile.Sink) error {
-	if s.DHType().Get() != "" {
-		return fmt.Errorf("sink %d (%s): dh_type %q encryption is not implemented by vaultproxy run; remove dh_type and dh_path, or use Vault Proxy for this sink",
-			s.Index()+1, s.Path().Get(), s.DHType().Get())
-	}
-	if s.Type().Get() != "file" {
-		return fmt.Errorf("sink %d: unknown sink type %q", s.Index()+1, s.Type().Get())
-	}
-	return nil
-}
-
-// Unsupported returns what in p vaultproxy run does not implement and refuses, one message each,
-// worded as New's errors: an auth method other than those of package autoauth, a DH-encrypted or
-// non-file sink, and any cache setting cacheRefusals names (none at present). It is empty when run
-// can serve p as far as the plan alone tells (files, sockets and Vault are only met by New and
-// Run). It reads nothing but the plan, so the preview can say what run will refuse.
-func Unsupported(p *compile.Plan) []string {
-	var out []string
-	if aa, ok := p.AutoAuth(); ok {
-		if err := methodRefusal(aa.Method().Type().Get()); err != nil {
-			out = append(out, err.Error())
-		}
-		for _, s := range aa.Sinks() {
-			if err := sinkRefusal(s); err != nil {
-				out = append(out, err.Error())
-			}
-		}
-	}
-	if c, ok := p.Cache(); ok {
-		for _, err := range cacheRefusals(c) {
-			out = append(out, err.Error())
-		}
-	}
-	return out
 }
 
 // authIdentity is what, when unchanged by a reload, lets auto-auth keep running with its token.

@@ -78,20 +78,6 @@ func (a cacheIdentity) equal(b cacheIdentity) bool {
 		reflect.DeepEqual(a.vault, b.vault) && reflect.DeepEqual(a.persist, b.persist)
 }
 
-// cacheRefusal refuses the cache settings run cannot honour, naming the setting and the reason.
-// There is none at present (persist and cache_static_secrets are both served); it stays so that a
-// future refusal is reported by New, Swap and the preview (Unsupported) alike.
-func cacheRefusal(c compile.Cache) error {
-	if errs := cacheRefusals(c); len(errs) > 0 {
-		return errs[0]
-	}
-	return nil
-}
-
-// cacheRefusals is every cache setting run refuses, in the order cacheRefusal reports them: none
-// at present.
-func cacheRefusals(compile.Cache) []error { return nil }
-
 // persistOptions is the persist block as the cache takes it; nil without one. The auto-auth
 // identity is the fingerprint of the plan's auto_auth method (autoauth.Config.Fingerprint), "" when
 // there is none or it wraps its token: then no auto-auth token is stored or preloaded (auto-auth
@@ -121,9 +107,6 @@ func (rt *Runtime) withCache(p *compile.Plan, prev *state, up *upstream, auth *a
 	cb, ok := p.Cache()
 	if !ok {
 		return nil, nil, nil
-	}
-	if err := cacheRefusal(cb); err != nil {
-		return nil, nil, err
 	}
 	id := cacheIdentityOf(cb, p, auth)
 	if prev != nil && prev.cache != nil && prev.cache.id.equal(id) {

@@ -28,9 +28,13 @@ func TestCacheStaticSettings(t *testing.T) {
 	if staticOptions(staticIdentity{}, nil) != nil {
 		t.Fatal("static options without cache_static_secrets")
 	}
-	if _, err := New(p, Options{Logger: slog.New(slog.DiscardHandler)}); err != nil {
+	unrun, err := New(p, Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
+	// New starts the static cache's goroutines, and a Runtime that never runs has no shutdown to
+	// stop them: close its cache here (goleak, main_test.go).
+	unrun.current().cache.close()
 
 	s := startPlan(t, p)
 	first := s.rt.cur.Load().cache

@@ -237,7 +237,8 @@ func TestCacheSwap(t *testing.T) {
 	}
 }
 
-// TestUnsupported: what the preview lists as refused is what New refuses, in the same words.
+// TestUnsupported: what the preview lists as refused (compile.RunRefusals) is what New refuses, in
+// the same words.
 func TestUnsupported(t *testing.T) {
 	compileOnly := func(src string) *compile.Plan {
 		t.Helper()
@@ -269,10 +270,10 @@ listener "tcp" {
   address     = "127.0.0.1:8100"
   tls_disable = true
 }`)
-	got := Unsupported(p)
+	got := compile.RunRefusals(p)
 	want := []string{`auto_auth method "aws"`, `sink 1 (/run/token): dh_type "curve25519"`}
 	if len(got) != len(want) {
-		t.Fatalf("Unsupported = %q, want %d messages", got, len(want))
+		t.Fatalf("RunRefusals = %q, want %d messages", got, len(want))
 	}
 	for i, w := range want {
 		if !strings.HasPrefix(got[i], w) || !strings.Contains(got[i], "not implemented by vaultproxy run") {
@@ -282,7 +283,7 @@ listener "tcp" {
 	if _, err := New(p, Options{Logger: slog.New(slog.DiscardHandler)}); err == nil || err.Error() != got[0] {
 		t.Errorf("New: %v, want %q", err, got[0])
 	}
-	if got := Unsupported(planFrom(t, plainListener, "http://127.0.0.1:8200")); len(got) != 0 {
-		t.Errorf("a plain proxy: Unsupported = %q", got)
+	if got := compile.RunRefusals(planFrom(t, plainListener, "http://127.0.0.1:8200")); len(got) != 0 {
+		t.Errorf("a plain proxy: RunRefusals = %q", got)
 	}
 }

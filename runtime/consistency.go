@@ -14,10 +14,11 @@ const (
 	inconsistentHeader = "X-Vault-Inconsistent"
 )
 
-// consistency is the Proxier of enforce_consistency = "always" (reference section 3.5): it replays the
-// last X-Vault-Index states it saw on each request, and then fails, retries, or asks for forwarding
-// to the active node when Vault answers 412. A request that carries any consistency header of its
-// own passes untouched. The states are shared by every request of the plan.
+// consistency is the Proxier of enforce_consistency = "always" (hashicorp/vault
+// command/agentproxyshared/cache/api_proxy.go): it replays the last X-Vault-Index states it saw on
+// each request, and then fails, retries, or asks for forwarding to the active node when Vault answers
+// 412. A request that carries any consistency header of its own passes untouched. The states are
+// shared by every request of the plan.
 type consistency struct {
 	next Proxier
 	when compile.WhenInconsistent

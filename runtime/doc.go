@@ -1,7 +1,10 @@
 // Package runtime executes a validated plan: it binds the plan's listeners, forwards requests to Vault
-// as Vault Proxy's API proxy does (reference vault-proxy.md section 3), runs auto-auth and its sinks
+// as Vault Proxy's API proxy does (hashicorp/vault command/agentproxyshared/cache/api_proxy.go and
+// handler.go), runs auto-auth and its sinks
 // (package runtime/autoauth), runs the lease cache of a cache block (package runtime/cache), serves
-// /proxy/v1/metrics, /proxy/v1/quit and /proxy/v1/cache-clear, and shuts down gracefully.
+// /proxy/v1/metrics, /proxy/v1/ready, /proxy/v1/quit and /proxy/v1/cache-clear, and shuts down
+// gracefully. Readiness (ready.go) is read from state the request path, auto-auth and a bounded
+// background check of Vault keep (vaultwatch.go).
 // It performs all the I/O of `vaultproxy run`, and nothing else: it never reads the configuration files
 // or the environment, which package compile has already resolved into the plan.
 //

@@ -6,7 +6,7 @@ import (
 )
 
 // writeErrors answers with Vault's error shape, {"errors":[...]}, as Vault Proxy does for the errors
-// it makes itself (reference section 3.6).
+// it makes itself (hashicorp/vault command/agentproxyshared/cache/handler.go).
 func writeErrors(w http.ResponseWriter, status int, msgs ...string) {
 	if msgs == nil {
 		msgs = []string{}

@@ -20,7 +20,8 @@ func listenerKey(l compile.Listener) string {
 	return string(l.Type().Get()) + " " + l.Address().Get()
 }
 
-// bind opens a listener's socket (reference section 5): tcp ("0.0.0.0:port" binds IPv4 only, as
+// bind opens a listener's socket (hashicorp/vault
+// command/agentproxyshared/cache/listener.go): tcp ("0.0.0.0:port" binds IPv4 only, as
 // Vault does), or unix, where a stale socket file is removed first and socket_mode, socket_user and
 // socket_group are each applied on their own. TLS, when on, is applied by wrapTLS.
 func bind(listen func(network, address string) (net.Listener, error), l compile.Listener) (net.Listener, error) {
@@ -108,7 +109,8 @@ func lookupID(s string, resolve func(string) (string, error)) (int, error) {
 	return strconv.Atoi(idStr)
 }
 
-// serverTLSConfig builds a listener's TLS configuration (reference section 5.1): certificate and
+// serverTLSConfig builds a listener's TLS configuration (hashicorp/vault
+// internalshared/listenerutil/listener.go): certificate and
 // key, version bounds, cipher suites, and client certificates: requested by default, required and
 // verified against tls_client_ca_file with tls_require_and_verify_client_cert, or not asked for
 // with tls_disable_client_certs. ALPN offers h2 and http/1.1. It returns nil when TLS is off.

@@ -5,7 +5,8 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/vaultproxy/vaultproxy/internal/ctxtime"
+	"github.com/vaultproxy/vaultproxy/compile"
+	"github.com/vaultproxy/vaultproxy/runtime/internal/ctxtime"
 )
 
 // Proxier sends one prepared request to Vault and returns Vault's response, whose body the caller
@@ -98,11 +99,11 @@ func retryable(resp *http.Response, err error, retry412 bool) bool {
 	return false
 }
 
-// The pause before the first retry, doubled before each next one up to MaxRetryWait, so that the
-// default 12 retries give up within about 10s (Vault's client waits 1-1.5s times the attempt number).
+// The pause before the first retry, doubled before each next one up to MaxRetryWait (declared in
+// compile, which the preview reads them from).
 const (
-	FirstRetryWait = 100 * time.Millisecond
-	MaxRetryWait   = time.Second
+	FirstRetryWait = compile.RunFirstRetryWait
+	MaxRetryWait   = compile.RunMaxRetryWait
 )
 
 // retryWait is the pause before retry attempt+1.

@@ -12,7 +12,6 @@ import (
 	"net/url"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/vaultproxy/vaultproxy/compile"
 )
@@ -30,7 +29,7 @@ type tokenSource interface {
 }
 
 // TokenWait bounds how long a request waits for an auto-auth token before it gets 503.
-const TokenWait = 10 * time.Second
+const TokenWait = compile.RunTokenWait
 
 // reqInfo travels in the request context from the handler to the Rewrite, Transport and
 // ModifyResponse hooks of the reverse proxy.

@@ -9,8 +9,8 @@ import (
 )
 
 // TestReauthOnlyOnInvalidToken: a 403 to a request made with the auto-auth token sends auto-auth to
-// check its token only when Vault says "invalid token" (a revoked or expired token, reference section
-// 3.6). A plain "permission denied" is a policy answer: re-checking on it would let any client make
+// check its token only when Vault says "invalid token" (a revoked or expired token; hashicorp/vault
+// command/agentproxyshared/cache/handler.go). A plain "permission denied" is a policy answer: re-checking on it would let any client make
 // the proxy call Vault again at will.
 func TestReauthOnlyOnInvalidToken(t *testing.T) {
 	rec := newRecorder(t, func(n int, w http.ResponseWriter, r *http.Request) {

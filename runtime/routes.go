@@ -29,7 +29,8 @@ func listenerConfigOf(l compile.Listener) *listenerConfig {
 	}
 }
 
-// listenerHandler routes one listener's requests (reference section 3.1): /proxy/v1/metrics on every
+// listenerHandler routes one listener's requests, as Vault Proxy's do (command/proxy.go in
+// hashicorp/vault), plus /proxy/v1/ready: /proxy/v1/metrics and /proxy/v1/ready on every
 // listener; on default-role listeners also /proxy/v1/quit, /proxy/v1/cache-clear (the lease cache's
 // ClearHandler with a cache block, else 200 and nothing done), and everything else to Vault.
 // require_request_header guards every route, the /proxy/v1/ ones included.
@@ -55,8 +56,12 @@ func (h *listenerHandler) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	path := r.URL.Path
-	if path == metricsPath {
+	switch path {
+	case metricsPath:
 		h.rt.metrics.serveMetrics(w, r)
+		return
+	case readyPath:
+		h.rt.serveReady(w, r)
 		return
 	}
 	if cfg.role == compile.RoleMetricsOnly {

@@ -33,6 +33,15 @@ type Options struct {
 	Transport http.RoundTripper
 	// ShutdownTimeout bounds how long in-flight requests may run after shutdown starts (10s).
 	ShutdownTimeout time.Duration
+	// OnReady, when set, is called once, from its own goroutine, when Run has bound the listeners
+	// and the Runtime is first ready as /proxy/v1/ready defines it. Setting it starts the background
+	// check of Vault with Run (see ready.go). OnStopping, when set, is called once when shutdown
+	// begins; OnReady is never called after it. `vaultproxy run` sends systemd's READY=1 and
+	// STOPPING=1 with them. OnWaiting, when set with OnReady, is called from the same goroutine
+	// before OnReady, each time what is missing (the errors of /proxy/v1/ready) changes.
+	OnReady    func()
+	OnWaiting  func(missing []string)
+	OnStopping func()
 }
 
 // Runtime serves one plan at a time. Build it with New, serve with Run, replace its plan with Swap.
@@ -53,9 +62,12 @@ type Runtime struct {
 	plan      *compile.Plan
 	pending   *state
 	listeners map[string]*listener
-	auth      *authRun
 	pidFile   string
 	serveWG   sync.WaitGroup
+
+	vault        *vaultWatch // whether Vault answers, for readiness
+	readyChanged broadcast   // wakes what waits for readiness
+	lc           lifecycle
 }
 
 // state is everything that depends on the plan and is swapped whole.
@@ -104,6 +116,7 @@ type listener struct {
 type authRun struct {
 	id     authIdentity
 	mgr    *autoauth.Manager
+	watch  *authWatch // its logins, for readiness
 	cancel context.CancelFunc
 	done   chan struct{}
 }
@@ -122,6 +135,7 @@ func New(p *compile.Plan, opts Options) (*Runtime, error) {
 		opts.ShutdownTimeout = 10 * time.Second
 	}
 	rt := &Runtime{opts: opts, quit: make(chan struct{}), fatal: make(chan error, 4), listeners: map[string]*listener{}}
+	rt.vault = newVaultWatch(func() *upstream { return rt.current().up }, rt.readyChanged.notify)
 	if opts.Logger != nil {
 		rt.log = opts.Logger
 	} else {
@@ -173,14 +187,17 @@ func (rt *Runtime) build(p *compile.Plan, prev *state) (*state, error) {
 		if prev != nil && prev.auth != nil && prev.auth.id.equal(id) {
 			st.auth = prev.auth
 		} else {
+			addr := up.addr
+			watch := &authWatch{next: rt.metrics, method: acfg.Method, wrapped: acfg.WrapTTL > 0,
+				answer: func() { rt.vault.record(addr, true, "") }, changed: rt.readyChanged.notify}
 			mgr, err := autoauth.NewManager(acfg, autoauth.Deps{
 				Address: up.url.String(), Transport: up.auth, TLSConfig: up.tls,
-				Logger: rt.log.With("subsystem", "auto-auth"), Observer: rt.metrics,
+				Logger: rt.log.With("subsystem", "auto-auth"), Observer: watch,
 			})
 			if err != nil {
 				return nil, err
 			}
-			st.auth = &authRun{id: id, mgr: mgr}
+			st.auth = &authRun{id: id, mgr: mgr, watch: watch}
 		}
 	}
 	for _, l := range p.Listeners() {
@@ -194,7 +211,8 @@ func (rt *Runtime) build(p *compile.Plan, prev *state) (*state, error) {
 			st.tls[listenerKey(l)] = &tlsConfigOf{}
 		}
 	}
-	var chain Proxier = &forwarder{transport: up.proxy, retries: p.Vault().NumRetries().Get(), observe: rt.metrics.observeUpstream}
+	// Every answer Vault gives on the request path keeps the readiness state up to date.
+	var chain Proxier = &forwarder{transport: rt.vault.observe(up.proxy, up.addr), retries: p.Vault().NumRetries().Get(), observe: rt.metrics.observeUpstream}
 	a := p.APIProxy()
 	if a.EnforceConsistency().Get() == compile.ConsistencyAlways {
 		chain = &consistency{next: chain, when: a.WhenInconsistent().Get()}
@@ -246,6 +264,7 @@ func (rt *Runtime) Run(ctx context.Context) error {
 		return err
 	}
 	rt.startAuth(st.auth)
+	rt.startReadyWatch()
 	if st.cache != nil {
 		rt.logCache(st)
 	}
@@ -356,6 +375,7 @@ func (rt *Runtime) shutdown() {
 		return
 	}
 	rt.stopped = true
+	rt.stopping()
 	ctx, cancel := context.WithTimeout(context.Background(), rt.opts.ShutdownTimeout)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -368,13 +388,24 @@ func (rt *Runtime) shutdown() {
 	}
 	wg.Wait()
 	rt.serveWG.Wait()
+	rt.vault.stop()
 	if st := rt.current(); st != nil {
 		st.auth.stop()
 		st.cache.close()
+		// Idle connections to Vault would otherwise keep their goroutines until Vault or the idle
+		// timeout closes them, after Run has returned.
+		closeIdleConnections(st.up.proxy)
+		closeIdleConnections(st.up.auth)
 	}
 	rt.removePidFile()
 	if rt.logs != nil && rt.logs.file != nil {
 		rt.logs.file.Close()
+	}
+}
+
+func closeIdleConnections(t http.RoundTripper) {
+	if c, ok := t.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
 	}
 }
 

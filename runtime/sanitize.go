@@ -58,10 +58,11 @@ func sanitizedPath(urlPath string) bool { return classifyTokenPath(urlPath) != n
 const maxSanitizedBody = 4 << 20
 
 // sanitizeTokenResponse removes the auto-auth token from a 200 answer to a token lookup or renewal
-// made with it (reference section 3.6): data.id and data.accessor are deleted, auth.client_token and
-// auth.accessor blanked. about says the answer is about the auto-auth token (aboutAutoToken: the
-// -self paths, and lookup or renew naming no other token); otherwise it only acts when the token in
-// the answer is the auto-auth token. The body is rewritten and Content-Length fixed.
+// made with it (hashicorp/vault command/agentproxyshared/cache/handler.go): data.id and data.accessor
+// are deleted, auth.client_token and auth.accessor blanked. about says the answer is about the
+// auto-auth token (aboutAutoToken: the -self paths, and lookup or renew naming no other token);
+// otherwise it only acts when the token in the answer is the auto-auth token. The body is rewritten
+// and Content-Length fixed.
 func sanitizeTokenResponse(resp *http.Response, autoToken string, about bool) error {
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxSanitizedBody+1))
 	resp.Body.Close()

@@ -187,3 +187,16 @@ func TestSanitizeTokenBody(t *testing.T) {
 		t.Errorf("auto-auth token leaked: %s", out)
 	}
 }
+
+// wrapRefusal is what the proxy decides for r made with the auto-auth token autoToken: the
+// refusal of wrapRefusalFor, or aboutAutoToken's error. Without X-Vault-Wrap-TTL nothing is refused.
+func wrapRefusal(r *http.Request, autoToken string) (string, error) {
+	if len(r.Header.Values(wrapTTLHeader)) == 0 {
+		return "", nil
+	}
+	about, err := aboutAutoToken(r, autoToken)
+	if err != nil {
+		return "", err
+	}
+	return wrapRefusalFor(r, about), nil
+}

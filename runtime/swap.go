@@ -31,28 +31,54 @@ func (rt *Runtime) Swap(p *compile.Plan) error {
 	if err != nil {
 		return err
 	}
+	newKeys, err := rt.matchListeners(p, st)
+	if err != nil {
+		st.discard(old)
+		return err
+	}
+	if !rt.running {
+		rt.swapBeforeRun(p, st, old)
+		return nil
+	}
+	bound, err := rt.prepareSwap(p, st, old)
+	if err != nil {
+		return err
+	}
+	rt.commitSwap(p, st, old, newKeys, bound)
+	return nil
+}
+
+// matchListeners returns the new plan's listeners by key, and refuses to switch a listener that
+// stays between TLS and plain HTTP.
+func (rt *Runtime) matchListeners(p *compile.Plan, st *state) (map[string]compile.Listener, error) {
 	newKeys := map[string]compile.Listener{}
 	for _, l := range p.Listeners() {
 		k := listenerKey(l)
 		newKeys[k] = l
 		if kept, ok := rt.listeners[k]; ok && rt.running && (kept.tls != nil) != st.tls[k].on {
-			st.discard(old)
-			return fmt.Errorf("listener %s: switching between TLS and plain HTTP needs a restart", l.Address().Get())
+			return nil, fmt.Errorf("listener %s: switching between TLS and plain HTTP needs a restart", l.Address().Get())
 		}
 	}
-	if !rt.running {
-		st.use()
-		rt.plan, rt.pending = p, st
-		rt.cur.Store(st)
-		if old.cache != st.cache {
-			old.cache.close()
-		}
-		return nil
+	return newKeys, nil
+}
+
+// swapBeforeRun replaces the plan of a Runtime that does not serve yet: Run will start st.
+func (rt *Runtime) swapBeforeRun(p *compile.Plan, st, old *state) {
+	st.use()
+	rt.plan, rt.pending = p, st
+	rt.cur.Store(st)
+	if old.cache != st.cache {
+		old.cache.close()
 	}
+}
+
+// prepareSwap does what can still fail before the switch: it opens the new listeners and applies
+// the new log settings. On failure it undoes both and discards st, so the old plan serves untouched.
+func (rt *Runtime) prepareSwap(p *compile.Plan, st, old *state) (map[string]*listener, error) {
 	bound, err := rt.bindAll(st, rt.listeners)
 	if err != nil {
 		st.discard(old)
-		return err
+		return nil, err
 	}
 	if rt.logs != nil {
 		notes, err := rt.logs.apply(p)
@@ -61,17 +87,45 @@ func (rt *Runtime) Swap(p *compile.Plan) error {
 				b.ln.Close()
 			}
 			st.discard(old)
-			return err
+			return nil, err
 		}
 		for _, n := range notes {
 			rt.log.Warn(n)
 		}
 	}
+	return bound, nil
+}
 
-	// Commit.
+// commitSwap switches to st, which cannot fail any more: new requests use it, then the listeners,
+// auto-auth, the connections to Vault, the pid file and the cache follow.
+func (rt *Runtime) commitSwap(p *compile.Plan, st, old *state, newKeys map[string]compile.Listener, bound map[string]*listener) {
 	st.use()
 	rt.cur.Store(st)
 	rt.plan = p
+	rt.swapListeners(st, newKeys, bound)
+	if old.auth != st.auth {
+		old.auth.stop()
+		rt.startAuth(st.auth)
+		if st.auth != nil {
+			rt.log.Info("auto-auth restarted by reload")
+		}
+	}
+	if tr, ok := old.up.proxy.(*http.Transport); ok && old.up.proxy != st.up.proxy {
+		tr.CloseIdleConnections()
+	}
+	if newPid := p.PidFile().Get(); newPid != rt.pidFile {
+		rt.removePidFile()
+		if err := rt.writePidFile(newPid); err != nil {
+			rt.log.Error("reload: pid file", "err", err)
+		}
+	}
+	rt.swapCache(st, old)
+	rt.log.Info("configuration reloaded", "vault", st.up.addr, "listeners", len(rt.listeners))
+}
+
+// swapListeners closes the listeners the new plan drops (gracefully), gives the ones it keeps their
+// new settings and TLS configuration, and serves the newly bound ones.
+func (rt *Runtime) swapListeners(st *state, newKeys map[string]compile.Listener, bound map[string]*listener) {
 	for k, l := range rt.listeners {
 		nl, ok := newKeys[k]
 		if !ok {
@@ -89,38 +143,27 @@ func (rt *Runtime) Swap(p *compile.Plan) error {
 		rt.listeners[k] = l
 		rt.serve(l)
 	}
-	if old.auth != st.auth {
-		old.auth.stop()
-		rt.startAuth(st.auth)
-		if st.auth != nil {
-			rt.log.Info("auto-auth restarted by reload")
-		}
-	}
-	if tr, ok := old.up.proxy.(*http.Transport); ok && old.up.proxy != st.up.proxy {
-		tr.CloseIdleConnections()
-	}
-	if newPid := p.PidFile().Get(); newPid != rt.pidFile {
-		rt.removePidFile()
-		if err := rt.writePidFile(newPid); err != nil {
-			rt.log.Error("reload: pid file", "err", err)
-		}
-	}
-	if old.cache != st.cache {
-		if old.cache != nil {
-			// Requests still in flight on the old plan finish; its closed cache forwards them uncached.
-			old.cache.close()
-			if st.cache != nil {
-				rt.log.Info("lease cache replaced by reload (its settings, the way to Vault or auto-auth changed): entries dropped")
-			} else {
-				rt.log.Info("lease cache removed by reload: entries dropped")
-			}
-		}
+}
+
+// swapCache closes the old lease cache when the new state has another one (or none), and logs what
+// became of the entries.
+func (rt *Runtime) swapCache(st, old *state) {
+	if old.cache == st.cache {
 		if st.cache != nil {
-			rt.logCache(st)
+			rt.log.Info("lease cache kept by reload", "entries", st.cache.c.Len())
 		}
-	} else if st.cache != nil {
-		rt.log.Info("lease cache kept by reload", "entries", st.cache.c.Len())
+		return
 	}
-	rt.log.Info("configuration reloaded", "vault", st.up.addr, "listeners", len(rt.listeners))
-	return nil
+	if old.cache != nil {
+		// Requests still in flight on the old plan finish; its closed cache forwards them uncached.
+		old.cache.close()
+		if st.cache != nil {
+			rt.log.Info("lease cache replaced by reload (its settings, the way to Vault or auto-auth changed): entries dropped")
+		} else {
+			rt.log.Info("lease cache removed by reload: entries dropped")
+		}
+	}
+	if st.cache != nil {
+		rt.logCache(st)
+	}
 }

@@ -16,9 +16,9 @@ const (
 	useAutoAuth
 )
 
-// chooseToken applies reference section 3.2: with "force" the auto-auth token always; with true the
-// auto-auth token only when the request carries no token (an empty X-Vault-Token header counts as
-// none); with false the request's header as it came.
+// chooseToken picks the token as hashicorp/vault command/agentproxyshared/cache/handler.go does: with
+// "force" the auto-auth token always; with true the auto-auth token only when the request carries no
+// token (an empty X-Vault-Token header counts as none); with false the request's header as it came.
 func chooseToken(mode compile.TokenMode, h http.Header) tokenChoice {
 	switch mode {
 	case compile.TokenModeForce:

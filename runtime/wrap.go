@@ -18,29 +18,14 @@ const wrapTTLHeader = "X-Vault-Wrap-TTL"
 // maxTokenParamBody bounds how much of a lookup or renew body is read to find the token it names.
 const maxTokenParamBody = 64 << 10
 
-// wrapRefusal returns why a request made with the auto-auth token must not be forwarded, or "" when
-// it may be: a request the sanitiser would clean (lookup-self and renew-self; lookup and renew
-// whose token parameter is empty, missing or the auto-auth token itself) that asks for response
-// wrapping. Wrapped, the answer would hold the auto-auth token (data.id, auth.client_token) out of
-// the sanitiser's reach. A lookup or renew of another token, named in the request, may be wrapped.
-//
-// Any X-Vault-Wrap-TTL header counts, even an empty one. For lookup and renew the token parameter is
-// read as Vault reads it: from the query of a GET, HEAD or LIST; from the body of other methods, as
-// a form when Vault would parse it as one, else as a JSON object. When the parameter cannot be made
-// out for certain (a body over 64 KiB, not a JSON object, a value that is not a string, a repeated
-// parameter) the request is refused. The body read is put back for forwarding.
-func wrapRefusal(r *http.Request, autoToken string) (string, error) {
-	if len(r.Header.Values(wrapTTLHeader)) == 0 {
-		return "", nil
-	}
-	about, err := aboutAutoToken(r, autoToken)
-	if err != nil {
-		return "", err
-	}
-	return wrapRefusalFor(r, about), nil
-}
-
-// wrapRefusalFor is wrapRefusal once aboutAutoToken has been decided for r.
+// wrapRefusalFor returns why a request made with the auto-auth token must not be forwarded, or ""
+// when it may be; about is aboutAutoToken's answer for r. Refused is a request the sanitiser would
+// clean (lookup-self and renew-self; lookup and renew whose token parameter is empty, missing or the
+// auto-auth token itself) that asks for response wrapping: wrapped, the answer would hold the
+// auto-auth token (data.id, auth.client_token) out of the sanitiser's reach. A lookup or renew of
+// another token, named in the request, may be wrapped. Any X-Vault-Wrap-TTL header counts, even an
+// empty one. A token parameter that cannot be made out for certain counts as the auto-auth token
+// (aboutAutoToken), so such a request is refused too.
 func wrapRefusalFor(r *http.Request, about bool) string {
 	if !about || len(r.Header.Values(wrapTTLHeader)) == 0 {
 		return ""
@@ -68,8 +53,11 @@ func aboutAutoToken(r *http.Request, autoToken string) (bool, error) {
 	return !(ok && tok != "" && tok != autoToken), nil
 }
 
-// tokenParam returns the "token" parameter of a lookup or renew request as Vault would read it; ok is
-// false when it cannot be made out for certain. A body it reads is put back in r.
+// tokenParam returns the "token" parameter of a lookup or renew request as Vault would read it: from
+// the query of a GET, HEAD or LIST; from the body of other methods, as a form when Vault would parse
+// it as one, else as a JSON object. ok is false when it cannot be made out for certain (a body over
+// 64 KiB, not a JSON object, a value that is not a string, a repeated parameter). A body it reads is
+// put back in r.
 func tokenParam(r *http.Request) (tok string, ok bool, err error) {
 	switch r.Method {
 	case http.MethodGet, http.MethodHead, "LIST":

@@ -7,6 +7,7 @@
 // point: Root, the top level of a configuration file; MethodConfig gives the `config` keys of an
 // auto-auth method type.
 //
-// Facts come from Vault Proxy 1.21 (../shared/reference/vault-proxy.md sections 1, 2, 5 and 6); where
+// Facts come from Vault Proxy 1.21 (hashicorp/vault command/proxy/config/config.go,
+// internalshared/configutil and command/agentproxyshared; docs/vault-proxy-behaviour.md); where
 // this project deliberately differs, the Differs field says how, and docs/ lists it.
 package schema

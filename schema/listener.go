@@ -81,7 +81,7 @@ var Listener = &Block{
 var (
 	ListenerType                          = &Attribute{Name: "type", Kind: String, Enum: []string{"tcp", "unix"}, Doc: "The listener type, when not given as the block label."}
 	ListenerAddress                       = &Attribute{Name: "address", Kind: String, Default: "127.0.0.1:8200", Doc: "host:port for tcp, or the socket path for unix."}
-	ListenerRole                          = &Attribute{Name: "role", Kind: String, Default: "default", Enum: []string{"default", "metrics_only"}, Differs: "an unknown role is an error; Vault Proxy treats it as default", Doc: "default serves the API proxy; metrics_only serves only /proxy/v1/metrics."}
+	ListenerRole                          = &Attribute{Name: "role", Kind: String, Default: "default", Enum: []string{"default", "metrics_only"}, Differs: "an unknown role is an error; Vault Proxy treats it as default", Doc: "default serves the API proxy; metrics_only serves only /proxy/v1/metrics and /proxy/v1/ready."}
 	ListenerRequireRequestHeader          = &Attribute{Name: "require_request_header", Kind: Bool, Default: "false", Differs: "also guards the /proxy/v1/ endpoints, which Vault Proxy leaves open", Doc: "Refuse with 412 any request without exactly one X-Vault-Request: true header."}
 	ListenerTLSDisable                    = &Attribute{Name: "tls_disable", Kind: Bool, Default: "false", Doc: "Serve plain HTTP; TLS is on by default and then needs tls_cert_file and tls_key_file."}
 	ListenerTLSCertFile                   = &Attribute{Name: "tls_cert_file", Kind: String, Doc: "PEM certificate served when TLS is on."}

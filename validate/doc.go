@@ -1,5 +1,5 @@
 // Package validate checks the rules that span blocks of a compiled plan: every rule of Vault Proxy's
-// ValidateConfig (reference vault-proxy.md section 1.7), the ones Vault Proxy checks only when it
+// ValidateConfig (hashicorp/vault command/proxy/config/config.go), the ones Vault Proxy checks only when it
 // starts, and rules Vault Proxy lacks (duplicate listener addresses, unsafe combinations).
 //
 // Entry point: Plan runs every rule and returns all diagnostics, in rule order; Rules lists the rules

@@ -8,7 +8,6 @@ import (
 	"github.com/vaultproxy/vaultproxy/compile"
 	"github.com/vaultproxy/vaultproxy/diagcode"
 	"github.com/vaultproxy/vaultproxy/fixtures"
-	"github.com/vaultproxy/vaultproxy/internal/view"
 )
 
 // check compiles and validates a case as the CLI's loadFrom does: the rules run on the plan even when
@@ -17,7 +16,7 @@ import (
 func check(c *fixtures.Case) hcl.Diagnostics {
 	plan, diags := compile.Compile(sources(c), compile.Options{Env: c.LookupEnv})
 	diags = append(diags, Plan(plan)...)
-	view.SortDiagnostics(diags)
+	compile.SortDiagnostics(diags)
 	return diags
 }
 
@@ -29,23 +28,16 @@ func sources(c *fixtures.Case) []compile.Source {
 	return srcs
 }
 
-// TestFixtures runs every golden case: the shared user-report cases, the compiler's cases per block
-// and check, and the cases per validation rule. Each case's want/diagnostics holds one
-// view.DiagnosticLine per diagnostic, code included (go test ./validate -update rewrites them; review
-// every change). Every diagnostic must have a registered code (package diagcode).
+// TestFixtures runs the golden cases from user reports (fixtures/cases) and per validation rule
+// (fixtures/validate/<rule>); compile's tests run fixtures/compile. Each case's want/diagnostics holds
+// one fixtures.DiagnosticLine per diagnostic, code included (go test ./validate -update rewrites them;
+// review every change). Every diagnostic must have a registered code (package diagcode), which
+// Case.CheckDiagnostics checks.
 func TestFixtures(t *testing.T) {
-	for _, dir := range []string{"cases", "compile", "validate"} {
+	for _, dir := range []string{"cases", "validate"} {
 		for _, c := range fixtures.Load(t, dir) {
 			t.Run(c.Name, func(t *testing.T) {
-				diags := check(c)
-				lines := make([]string, 0, len(diags))
-				for _, d := range diags {
-					lines = append(lines, view.DiagnosticLine(d))
-					if code := diagcode.Of(d); code == nil || diagcode.Lookup(code.Name) != code {
-						t.Errorf("a diagnostic without a registered code: %s", view.DiagnosticLine(d))
-					}
-				}
-				c.Check(t, "diagnostics", fixtures.Lines(lines))
+				c.CheckDiagnostics(t, check(c))
 			})
 		}
 	}
@@ -95,7 +87,7 @@ func TestCodeExamples(t *testing.T) {
 				if diagcode.Of(d) == code {
 					return
 				}
-				got = append(got, view.DiagnosticLine(d))
+				got = append(got, fixtures.DiagnosticLine(d))
 			}
 			t.Errorf("the example does not produce %s; it produces:\n%s\nexample:\n%s", code.Name, strings.Join(got, "\n"), code.Example)
 		})

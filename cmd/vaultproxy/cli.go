@@ -5,12 +5,12 @@ import (
 	"io"
 	"os"
 	"sort"
-	"strings"
 
 	"golang.org/x/term"
 )
 
-// Exit codes, as Terraform's validate uses them (../shared/reference/cli-conventions.md section 1.4).
+// Exit codes: 0 and 1 as Terraform's validate uses them (hashicorp/terraform
+// internal/command/views/validate.go); 2 for a usage error, as Go's flag package exits.
 const (
 	exitOK    = 0 // valid (warnings allowed), or the command succeeded
 	exitError = 1 // configuration errors or a runtime failure
@@ -85,5 +85,3 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "\nPATH is a file, a directory (its *.hcl and *.json files), or - for standard input.")
 	fmt.Fprintln(w, "Run 'vaultproxy <command> -h' for a command's flags.")
 }
-
-func quoteArgs(args []string) string { return strings.Join(args, " ") }

@@ -10,9 +10,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vaultproxy/vaultproxy/cmd/vaultproxy/internal/view"
 	"github.com/vaultproxy/vaultproxy/diagcode"
 	"github.com/vaultproxy/vaultproxy/fixtures"
-	"github.com/vaultproxy/vaultproxy/internal/view"
 )
 
 // inputCase is a diagnostic that a golden archive cannot hold, because it comes from what the
@@ -50,7 +50,7 @@ func TestDiagnosticCodes(t *testing.T) {
 			for _, d := range loadFrom(paths, strings.NewReader(""), nil, c.LookupEnv).diags {
 				code := diagcode.Of(d)
 				if code == nil || diagcode.Lookup(code.Name) != code {
-					t.Errorf("%s: a diagnostic without a registered code: %s", c.Name, view.DiagnosticLine(d))
+					t.Errorf("%s: a diagnostic without a registered code: %s", c.Name, fixtures.DiagnosticLine(d))
 					continue
 				}
 				produced[code.Name]++

@@ -11,15 +11,15 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/vaultproxy/vaultproxy/cmd/vaultproxy/internal/view"
 	"github.com/vaultproxy/vaultproxy/compile"
 	"github.com/vaultproxy/vaultproxy/diagcode"
-	"github.com/vaultproxy/vaultproxy/internal/view"
 	"github.com/vaultproxy/vaultproxy/validate"
 )
 
 // configFlags are the flags every command that reads a configuration takes: the paths (as -config,
 // repeatable, or positional) and the flags that mirror `vault proxy`'s, which override the file as
-// Vault Proxy's do (reference section 7).
+// Vault Proxy's do (hashicorp/vault command/proxy.go, applyConfigOverrides; docs/vault-proxy-behaviour.md).
 type configFlags struct {
 	paths     multiFlag
 	overrides map[string]string
@@ -109,12 +109,8 @@ type loaded struct {
 	sources map[string][]byte
 }
 
-// load reads, compiles and validates the configuration at paths. The environment is read only here,
-// through env, and handed to the compiler: nothing deeper reads it.
-func load(paths []string, stdin *os.File, overrides map[string]string, env func(string) (string, bool)) loaded {
-	return loadFrom(paths, stdin, overrides, env)
-}
-
+// loadFrom reads, compiles and validates the configuration at paths. The environment is read only
+// here, through env, and handed to the compiler: nothing deeper reads it.
 func loadFrom(paths []string, stdin interface{ Read([]byte) (int, error) }, overrides map[string]string, env func(string) (string, bool)) loaded {
 	srcs, diags := compile.ReadSources(paths, stdin)
 	sources := map[string][]byte{}
@@ -130,7 +126,7 @@ func loadFrom(paths []string, stdin interface{ Read([]byte) (int, error) }, over
 	if !readFailed {
 		diags = append(diags, validate.Plan(plan)...)
 	}
-	view.SortDiagnostics(diags)
+	compile.SortDiagnostics(diags)
 	return loaded{plan: plan, diags: diags, sources: sources}
 }
 
@@ -143,8 +139,8 @@ func loadPaths(paths []string, stdin interface{ Read([]byte) (int, error) }, ove
 	return loadFrom(paths, stdin, overrides, env)
 }
 
-// loadPlanFile decodes a plan file and checks it with the cross-block rules, as run does
-// (readPlanFile), keeping every diagnostic. A file that cannot be decoded is an error without a
+// loadPlanFile decodes a plan file and checks it with the cross-block rules, as a compiled
+// configuration is checked, keeping every diagnostic. A file that cannot be decoded is an error without a
 // range. The plan's ranges name the configuration files it was made from, whose source is not
 // shown: the plan keeps lines and columns, not the bytes.
 func loadPlanFile(path string) loaded {
@@ -163,7 +159,7 @@ func loadPlanFile(path string) loaded {
 		return loaded{plan: nil, diags: diags, sources: sources}
 	}
 	diags = append(diags, validate.Plan(p)...)
-	view.SortDiagnostics(diags)
+	compile.SortDiagnostics(diags)
 	return loaded{plan: p, diags: diags, sources: sources}
 }
 
@@ -198,24 +194,3 @@ func isPlanFile(path string) bool {
 	_, ok := top["format_version"]
 	return ok
 }
-
-// readPlanFile decodes a plan file and checks it with the cross-block rules, as a compiled
-// configuration is checked.
-func readPlanFile(path string) (*compile.Plan, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	p, err := decodePlanJSON(b)
-	if err != nil {
-		return nil, err
-	}
-	diags := validate.Plan(p)
-	if diags.HasErrors() {
-		return nil, diags
-	}
-	return p, nil
-}
-
-// decodePlanJSON decodes a plan file written by `vaultproxy plan -json` (docs/plan-format.md).
-func decodePlanJSON(b []byte) (*compile.Plan, error) { return compile.DecodePlanJSON(b) }

@@ -1,5 +1,3 @@
-// Command vaultproxy compiles Vault Proxy configurations into a typed plan, lints them (validate),
-// previews what they do (plan), and runs them as an API proxy in front of Vault (run).
 package main
 
 import "os"

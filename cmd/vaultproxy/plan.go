@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/vaultproxy/vaultproxy/internal/preview"
+	"github.com/vaultproxy/vaultproxy/cmd/vaultproxy/internal/preview"
 )
 
 // cmdPlan is `vaultproxy plan [-json] [-out=FILE] [flags] PATH...`: compile and validate as validate

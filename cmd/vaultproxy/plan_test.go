@@ -2,97 +2,13 @@ package main
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-	"golang.org/x/tools/txtar"
+	"github.com/vaultproxy/vaultproxy/fixtures"
 )
-
-// The -update flag rewrites the want sections of fixtures/plan/*.txtar. Another test file or an
-// imported package may define it too; the tests then share it.
-func init() {
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite the want sections of the golden fixtures")
-	}
-}
-
-func updating() bool {
-	g, ok := flag.Lookup("update").Value.(flag.Getter)
-	if !ok {
-		return false
-	}
-	b, _ := g.Get().(bool)
-	return b
-}
-
-const planFixtures = "../../fixtures/plan"
-
-// planCase is one golden case of `vaultproxy plan`: configuration files, an environment, flags, and the
-// expected preview (stdout of `plan`, diagnostics included) and JSON plan (stdout of `plan -json`).
-type planCase struct {
-	path  string
-	ar    *txtar.Archive
-	files []txtar.File
-	env   map[string]string
-	flags []string
-}
-
-func loadPlanCases(t *testing.T) []*planCase {
-	t.Helper()
-	names, err := filepath.Glob(filepath.Join(planFixtures, "*.txtar"))
-	if err != nil || len(names) == 0 {
-		t.Fatalf("no golden case under %s (%v)", planFixtures, err)
-	}
-	var out []*planCase
-	for _, n := range names {
-		ar, err := txtar.ParseFile(n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c := &planCase{path: n, ar: ar, env: map[string]string{}}
-		for _, f := range ar.Files {
-			switch {
-			case f.Name == "env":
-				for _, line := range strings.Split(string(f.Data), "\n") {
-					if line = strings.TrimSpace(line); line != "" {
-						k, v, _ := strings.Cut(line, "=")
-						c.env[k] = v
-					}
-				}
-			case f.Name == "flags":
-				c.flags = strings.Fields(string(f.Data))
-			case strings.HasPrefix(f.Name, "want/"):
-			default:
-				c.files = append(c.files, f)
-			}
-		}
-		out = append(out, c)
-	}
-	return out
-}
-
-func (c *planCase) want(name string) string {
-	for _, f := range c.ar.Files {
-		if f.Name == "want/"+name {
-			return string(f.Data)
-		}
-	}
-	return ""
-}
-
-func (c *planCase) setWant(name, data string) {
-	for i, f := range c.ar.Files {
-		if f.Name == "want/"+name {
-			c.ar.Files[i].Data = []byte(data)
-			return
-		}
-	}
-	c.ar.Files = append(c.ar.Files, txtar.File{Name: "want/" + name, Data: []byte(data)})
-}
 
 // runCLI runs the command line in the current directory and returns stdout, stderr and the exit code.
 func runCLI(args []string, env map[string]string) (string, string, int) {
@@ -104,16 +20,14 @@ func runCLI(args []string, env map[string]string) (string, string, int) {
 	return out.String(), errb.String(), code
 }
 
+// TestPlanGoldens runs each case of fixtures/plan through plan, plan -json and plan -out, and
+// compares the outputs with its want/preview.txt and want/plan.json (-update rewrites them).
 func TestPlanGoldens(t *testing.T) {
-	for _, c := range loadPlanCases(t) {
-		t.Run(strings.TrimSuffix(filepath.Base(c.path), ".txtar"), func(t *testing.T) {
-			abs, err := filepath.Abs(c.path)
-			if err != nil {
-				t.Fatal(err)
-			}
+	for _, c := range fixtures.Load(t, "plan") {
+		t.Run(strings.TrimPrefix(c.Name, "plan/"), func(t *testing.T) {
 			t.Chdir(t.TempDir())
 			var paths []string
-			for _, f := range c.files {
+			for _, f := range c.Files {
 				if err := os.MkdirAll(filepath.Dir(f.Name), 0o755); err != nil {
 					t.Fatal(err)
 				}
@@ -122,19 +36,19 @@ func TestPlanGoldens(t *testing.T) {
 				}
 				paths = append(paths, f.Name)
 			}
-			args := append(append([]string{"plan"}, c.flags...), paths...)
+			args := append(append([]string{"plan"}, c.Flags...), paths...)
 
-			text, stderr, code := runCLI(args, c.env)
+			text, stderr, code := runCLI(args, c.Env)
 			if code != exitOK || stderr != "" {
 				t.Fatalf("plan exited %d, stderr:\n%s", code, stderr)
 			}
 			jsonArgs := append([]string{"plan", "-json"}, args[1:]...)
-			doc, _, code := runCLI(jsonArgs, c.env)
+			doc, _, code := runCLI(jsonArgs, c.Env)
 			if code != exitOK {
 				t.Fatalf("plan -json exited %d", code)
 			}
 			outArgs := append([]string{"plan", "-out=saved.json"}, args[1:]...)
-			text2, _, code := runCLI(outArgs, c.env)
+			text2, _, code := runCLI(outArgs, c.Env)
 			saved, err := os.ReadFile("saved.json")
 			if code != exitOK || err != nil {
 				t.Fatalf("plan -out exited %d (%v)", code, err)
@@ -147,21 +61,8 @@ func TestPlanGoldens(t *testing.T) {
 			if strings.Contains(text+doc, "s3cr3t") {
 				t.Errorf("plan prints a secret value")
 			}
-
-			if updating() {
-				c.setWant("preview.txt", text)
-				c.setWant("plan.json", doc)
-				if err := os.WriteFile(abs, txtar.Format(c.ar), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			if d := cmp.Diff(c.want("preview.txt"), text); d != "" {
-				t.Errorf("preview (-want +got):\n%s", d)
-			}
-			if d := cmp.Diff(c.want("plan.json"), doc); d != "" {
-				t.Errorf("plan.json (-want +got):\n%s", d)
-			}
+			c.Check(t, "preview.txt", []byte(text))
+			c.Check(t, "plan.json", []byte(doc))
 		})
 	}
 }

@@ -15,7 +15,10 @@ import (
 // cmdRun is `vaultproxy run [flags] PATH...`: compile and validate as validate does (an invalid
 // configuration never starts, with the same diagnostics), then serve the plan until SIGINT or SIGTERM.
 // SIGHUP reads the files and the environment again and swaps in the new plan when it is valid; when
-// it is not, the diagnostics are printed and the running plan keeps serving.
+// it is not, the diagnostics are printed and the running plan keeps serving. Under systemd
+// (Type=notify, $NOTIFY_SOCKET) it sends READY=1 once listening and ready (and, until then, STATUS=
+// lines saying what is missing), RELOADING=1 and READY=1 around each reload, and STOPPING=1 at
+// shutdown.
 func cmdRun(args []string, io *stdio, env func(string) (string, bool)) int {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(io.err)
@@ -34,15 +37,7 @@ func cmdRun(args []string, io *stdio, env func(string) (string, bool)) int {
 		return exitUsage
 	}
 	loadPlan := func() (*compile.Plan, bool) {
-		if len(paths) == 1 && isPlanFile(paths[0]) {
-			p, err := readPlanFile(paths[0])
-			if err != nil {
-				fmt.Fprintf(io.err, "vaultproxy run: %s: %v\n", paths[0], err)
-				return nil, false
-			}
-			return p, true
-		}
-		l := loadFrom(paths, io.in, cf.overrides, env)
+		l := loadPaths(paths, io.in, cf.overrides, env)
 		printDiagnostics(io, l, cf.noColor, env)
 		return l.plan, !l.diags.HasErrors()
 	}
@@ -50,7 +45,13 @@ func cmdRun(args []string, io *stdio, env func(string) (string, bool)) int {
 	if !ok {
 		return exitError
 	}
-	rt, err := runtime.New(plan, runtime.Options{LogOutput: io.err})
+	sd := newSystemd(io, env)
+	opts := runtime.Options{LogOutput: io.err}
+	if sd.on() {
+		// Only then: OnReady makes the runtime check Vault in the background from the start.
+		opts.OnReady, opts.OnWaiting, opts.OnStopping = sd.ready, sd.waiting, sd.stopping
+	}
+	rt, err := runtime.New(plan, opts)
 	if err != nil {
 		fmt.Fprintln(io.err, "vaultproxy run:", err)
 		return exitError
@@ -74,14 +75,18 @@ func cmdRun(args []string, io *stdio, env func(string) (string, bool)) int {
 				fmt.Fprintln(io.err, "vaultproxy run: SIGHUP ignored: the configuration was read from standard input and cannot be read again")
 				continue
 			}
+			sd.reloading()
 			next, ok := loadPlan()
 			if !ok {
 				fmt.Fprintln(io.err, "vaultproxy run: reload failed: the configuration is invalid; the running configuration keeps serving")
+				sd.reloaded(false)
 				continue
 			}
-			if err := rt.Swap(next); err != nil {
+			err := rt.Swap(next)
+			if err != nil {
 				fmt.Fprintln(io.err, "vaultproxy run: reload failed; the running configuration keeps serving:", err)
 			}
+			sd.reloaded(err == nil)
 		}
 	}()
 	if err := rt.Run(ctx); err != nil {

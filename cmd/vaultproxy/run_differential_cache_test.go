@@ -106,8 +106,8 @@ path "auth/token/create"  { capabilities = ["update"] }
 		}
 		after := do(proxy.addr, "GET", "/v1/database/creds/app", "")
 		// Vault Proxy evicts a revoked lease asynchronously (it cancels the entry's renewal
-		// context; vault-proxy.md section 4.4), so a read right after may still be a hit there;
-		// vaultproxy evicts before it answers the revocation.
+		// context; hashicorp/vault command/agentproxyshared/cache/lease_cache.go), so a read right
+		// after may still be a hit there; vaultproxy evicts before it answers the revocation.
 		for deadline := time.Now().Add(5 * time.Second); proxy.addr == theirs && after.cache == "HIT" && time.Now().Before(deadline); {
 			time.Sleep(50 * time.Millisecond)
 			after = do(proxy.addr, "GET", "/v1/database/creds/app", "")

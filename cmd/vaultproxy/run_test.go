@@ -123,6 +123,7 @@ func TestRun(t *testing.T) {
 	t.Run("TLSClientCerts", func(t *testing.T) { testTLSClientCerts(t, f) })
 	t.Run("AppRoleSinkAndReauth", func(t *testing.T) { testAppRole(t, f) })
 	t.Run("Reload", func(t *testing.T) { testReload(t, f) })
+	t.Run("SystemdNotify", func(t *testing.T) { testSystemdNotify(t, f) })
 	t.Run("VaultDown", func(t *testing.T) { testVaultDown(t, f) })
 	t.Run("InvalidConfigNeverStarts", func(t *testing.T) { testInvalidConfig(t, f) })
 	t.Run("ExitAfterAuthWrappedSinkJSONLogs", func(t *testing.T) { testExitAfterAuth(t, f) })
@@ -477,7 +478,7 @@ listener "tcp" {
 }
 
 func testUnixSocket(t *testing.T, f *runFixture) {
-	// cases/22: socket_mode alone applies. A stale socket file at the path is replaced.
+	// fixtures/cases/22-unix-socket-mode-only: socket_mode alone applies. A stale socket file at the path is replaced.
 	dir, err := os.MkdirTemp("", "vp-sock-") // short path: unix socket paths are limited to 108 bytes
 	if err != nil {
 		t.Fatal(err)

@@ -4,7 +4,7 @@ import (
 	"flag"
 	"fmt"
 
-	"github.com/vaultproxy/vaultproxy/internal/view"
+	"github.com/vaultproxy/vaultproxy/cmd/vaultproxy/internal/view"
 )
 
 // cmdValidate is `vaultproxy validate [flags] PATH...`: compile and validate, print every diagnostic,

@@ -11,8 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vaultproxy/vaultproxy/cmd/vaultproxy/internal/view"
 	"github.com/vaultproxy/vaultproxy/fixtures"
-	"github.com/vaultproxy/vaultproxy/internal/view"
 	"golang.org/x/sys/unix"
 )
 
@@ -346,7 +346,7 @@ func runOnTerminal(t *testing.T, env map[string]string, args ...string) string {
 }
 
 // TestFixturesThroughCLI runs every golden case of fixtures/ through the CLI's own loadFrom (the
-// validate package's TestFixtures compiles them directly) and checks it prints the same diagnostics,
+// TestFixtures of packages compile and validate compile them directly) and checks it prints the same diagnostics,
 // and that `validate` exits 1 exactly when a case has an error.
 func TestFixturesThroughCLI(t *testing.T) {
 	t.Chdir(t.TempDir())
@@ -363,7 +363,7 @@ func TestFixturesThroughCLI(t *testing.T) {
 				var lines []string
 				for _, d := range l.diags {
 					// The golden names files as the archive does: config.hcl, not <case dir>/config.hcl.
-					lines = append(lines, strings.ReplaceAll(view.DiagnosticLine(d), caseDir+string(filepath.Separator), ""))
+					lines = append(lines, strings.ReplaceAll(fixtures.DiagnosticLine(d), caseDir+string(filepath.Separator), ""))
 				}
 				want, _ := c.Want("diagnostics")
 				if got := string(fixtures.Lines(lines)); got != string(want) {

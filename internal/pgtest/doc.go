@@ -15,4 +15,5 @@
 // needs them is skipped locally and fails in CI (env CI set), as with package vaulttest.
 //
 // This package is for tests only: it takes a testing.TB everywhere and reports problems through it.
+// Only _test.go files import it (docs' TestLayout checks).
 package pgtest

@@ -1,13 +1,14 @@
 package vaulttest
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/vaultproxy/vaultproxy/fixtures"
 )
 
 const (
@@ -21,8 +22,7 @@ const (
 	// the vault binary's path.
 	EnvBinary = "VAULTPROXY_VAULT_BIN"
 
-	rootModule = "github.com/vaultproxy/vaultproxy"
-	skipMsg    = "vault binary not built: run scripts/build-vault.sh"
+	skipMsg = "vault binary not built: run scripts/build-vault.sh"
 )
 
 // Binary returns the absolute path of the vault binary to test against. It
@@ -49,7 +49,7 @@ func Binary(t testing.TB) string {
 			return abs
 		}
 	}
-	if root, err := RepoRoot(); err == nil {
+	if root, err := fixtures.RepoRoot(); err == nil {
 		p := filepath.Join(root, ".bin", "vault")
 		tried = append(tried, p)
 		if abs, err := executable(p); err == nil {
@@ -81,43 +81,6 @@ func CachePath() (string, error) {
 		dir = filepath.Join(base, "vaultproxy")
 	}
 	return filepath.Join(dir, "vault-"+VaultVersion+"-"+VaultFlavor, "vault"), nil
-}
-
-// RepoRoot returns the root of the vaultproxy repository: the nearest
-// directory, from the working directory upwards, whose go.mod declares
-// module github.com/vaultproxy/vaultproxy. (Tests run in their package's
-// directory, so this finds the clone they belong to.)
-func RepoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if isRootModule(filepath.Join(dir, "go.mod")) {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("no go.mod of module %s above the working directory", rootModule)
-		}
-		dir = parent
-	}
-}
-
-func isRootModule(gomod string) bool {
-	f, err := os.Open(gomod)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) >= 2 && fields[0] == "module" {
-			return strings.Trim(fields[1], `"`) == rootModule
-		}
-	}
-	return false
 }
 
 // executable resolves p to an absolute path and checks that it is a regular

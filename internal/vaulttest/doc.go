@@ -21,4 +21,5 @@
 //
 // This package is for tests only: it takes a testing.TB everywhere and
 // reports problems through it.
+// Only _test.go files import it (docs' TestLayout checks).
 package vaulttest

@@ -212,13 +212,3 @@ func TestCachePathFollowsEnvironment(t *testing.T) {
 		t.Errorf("with HOME: %q", p)
 	}
 }
-
-func TestRepoRoot(t *testing.T) {
-	root, err := RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(root, "internal", "vaulttest", "doc.go")); err != nil {
-		t.Errorf("RepoRoot() = %q does not hold internal/vaulttest: %v", root, err)
-	}
-}

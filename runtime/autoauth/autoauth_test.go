@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/vaultproxy/vaultproxy/compile"
 )
 
 // fakeVault answers logins at <mount>/login with a new non-renewable token per login, and
@@ -241,6 +243,16 @@ func TestUnsupportedMethod(t *testing.T) {
 	_, err := NewManager(Config{Method: "aws"}, Deps{})
 	if err == nil || !strings.Contains(err.Error(), "not supported") {
 		t.Errorf("NewManager(aws) = %v", err)
+	}
+}
+
+// TestRunMethodsImplemented: every method type compile.RunMethods declares (which the preview and
+// runtime.New accept) is one this package builds.
+func TestRunMethodsImplemented(t *testing.T) {
+	for _, typ := range compile.RunMethods {
+		if _, err := newMethod(Config{Method: typ}, Deps{}); err != nil && strings.Contains(err.Error(), "not supported") {
+			t.Errorf("compile.RunMethods lists %q, but newMethod: %v", typ, err)
+		}
 	}
 }
 

@@ -13,7 +13,7 @@ import (
 
 	"github.com/hashicorp/vault/api"
 
-	"github.com/vaultproxy/vaultproxy/internal/ctxtime"
+	"github.com/vaultproxy/vaultproxy/runtime/internal/ctxtime"
 )
 
 // ErrExitAfterAuth ends Run once every sink holds the first token (exit_after_auth).

@@ -28,9 +28,7 @@ type credWatcher interface {
 	newCredentials(ctx context.Context) <-chan struct{}
 }
 
-// Supported lists the method types this package implements.
-var Supported = []string{"approle", "cert", "jwt", "kubernetes", "token_file"}
-
+// newMethod builds the method of cfg: one of compile.RunMethods, which the runtime checks first.
 func newMethod(cfg Config, deps Deps) (method, error) {
 	s := func(k string) string { return cfg.Strings[k] }
 	switch cfg.Method {
@@ -68,7 +66,7 @@ func newMethod(cfg Config, deps Deps) (method, error) {
 		return &certMethod{mount: cfg.MountPath, name: s("name"), caCert: s("ca_cert"), clientCert: s("client_cert"),
 			clientKey: s("client_key"), reload: cfg.Bools["reload"], wrapTTL: cfg.WrapTTL, base: deps.TLSConfig, transport: deps.Transport}, nil
 	}
-	return nil, fmt.Errorf("auto_auth method %q is not supported by vaultproxy run (supported: %s)", cfg.Method, strings.Join(Supported, ", "))
+	return nil, fmt.Errorf("auto_auth method %q is not supported by vaultproxy run", cfg.Method)
 }
 
 // readTrimmed reads a credential file; an unreadable or empty file falls back to the last good value.
@@ -89,7 +87,7 @@ func readTrimmed(path string, last *string) (string, error) {
 }
 
 // tokenFile does not log in: it checks the token in the file with lookup-self and uses it, renewing
-// it when it is renewable (reference section 6.2).
+// it when it is renewable (hashicorp/vault command/agentproxyshared/auth/auth.go).
 type tokenFile struct {
 	path string
 	last string

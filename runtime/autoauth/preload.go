@@ -11,15 +11,15 @@ import (
 	"github.com/hashicorp/vault/api"
 )
 
-// Preload gives Run a token to use instead of the first login: the auto-auth token restored from
-// the persistent cache (cache.persist), as Vault Proxy's preloaded token (reference section 4.6).
-// Run verifies it with auth/token/lookup-self first. A token Vault refuses (a 4xx answer other than
-// 412 and 429: revoked, expired) is dropped and the method logs in as usual. When Vault cannot
-// answer (a connection error, 5xx, 412 or 429: sealed, restarting, overloaded) the check counts as a
-// failed login attempt, with the method's back-off (min_backoff..max_backoff) and exit_on_err, and
-// is tried again with the same token: an outage at start-up must not throw away a valid token and
-// the cache entries created with it. It is ignored with the method's wrap_ttl (a wrapped token is
-// for the sinks, not the proxy). Call it before Run.
+// Preload gives Run a token to use instead of the first login: the auto-auth token restored from the
+// persistent cache (cache.persist), as Vault Proxy's preloaded token (hashicorp/vault
+// command/agentproxyshared/auth/auth.go). Run verifies it with auth/token/lookup-self first. A token
+// Vault refuses (a 4xx answer other than 412 and 429: revoked, expired) is dropped and the method
+// logs in as usual. When Vault cannot answer (a connection error, 5xx, 412 or 429: sealed,
+// restarting, overloaded) the check counts as a failed login attempt, with the method's back-off
+// (min_backoff..max_backoff) and exit_on_err, and is tried again with the same token: an outage at
+// start-up must not throw away a valid token and the cache entries created with it. It is ignored
+// with the method's wrap_ttl (a wrapped token is for the sinks, not the proxy). Call it before Run.
 func (m *Manager) Preload(token string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

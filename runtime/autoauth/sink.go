@@ -12,9 +12,10 @@ import (
 	"github.com/hashicorp/vault/api"
 )
 
-// fileSink writes the token (or its wrapping information) to a file, atomically: a temporary file
-// in the same directory gets the mode, owner and group, then is renamed over the target, so that a
-// reader sees the old content or the new, never a part (reference section 6.4).
+// fileSink writes the token (or its wrapping information) to a file, atomically: a temporary file in
+// the same directory gets the mode, owner and group, then is renamed over the target, so that a
+// reader sees the old content or the new, never a part (hashicorp/vault
+// command/agentproxyshared/sink/file/file_sink.go).
 type fileSink struct {
 	cfg SinkConfig
 }

@@ -84,8 +84,6 @@ type Cache struct {
 	vault    *api.Client
 	autoAuth func() string
 	disabled bool
-	max      int
-	maxBytes int64
 	log      *slog.Logger
 	now      func() time.Time
 	m        *metrics
@@ -94,31 +92,14 @@ type Cache struct {
 	baseCancel context.CancelFunc
 	wg         sync.WaitGroup
 
-	static  *staticCache // nil without Options.StaticSecrets
-	lruWarn warnLimiter  // size-limit evictions are warned about at most once per warnPeriod
+	static *staticCache // nil without Options.StaticSecrets
 
 	mu       sync.Mutex
 	closed   bool
-	bytes    int64 // sum of entry sizes
-	byKey    map[cacheKey]*entry
-	byToken  map[string]*entry
-	byAcc    map[string]*entry
-	byLease  map[string]*entry
-	children map[string]map[*entry]struct{} // parent token -> child token entries
-	leases   map[string]map[*entry]struct{} // token -> lease entries created with it
-	lru      *list.List                     // of *entry, most recently used at the front
-	inflight map[cacheKey]chan struct{}     // closed when the leader's round trip ends
-
-	// Persistence (restore.go). store is nil without Options.Persist, or when a restored file is
-	// not kept.
-	store         *store
-	restored      []*entry      // restored entries whose renewers wait for Start
-	autoAuth0     string        // the auto-auth token restored from the file
-	autoAuthID    string        // PersistOptions.AutoAuthIdentity
-	exitOnErr     bool          // PersistOptions.ExitOnErr
-	removeOnStart string        // the restored file Start deletes (keep_after_import = false)
-	initial       chan struct{} // semaphore of the restored entries' first renewals (verify.go)
-	verifyWait    time.Duration // verify.go's verifyWait when 0; shortened by tests
+	idx      indexes                    // how entries are found (index.go)
+	lru      lru                        // the size bound: every entry by recent use (lru.go)
+	inflight map[cacheKey]chan struct{} // closed when the leader's round trip ends
+	persist  persistence                // the cache file (persist_state.go); zero without Options.Persist
 }
 
 type entryKind uint8
@@ -181,26 +162,12 @@ func New(opts Options) (*Cache, error) {
 		vault:    opts.Vault,
 		autoAuth: opts.AutoAuthToken,
 		disabled: opts.DisableDynamicSecrets,
-		max:      opts.MaxEntries,
-		maxBytes: opts.MaxBytes,
 		log:      opts.Logger,
 		now:      opts.Now,
-		byKey:    map[cacheKey]*entry{},
-		byToken:  map[string]*entry{},
-		byAcc:    map[string]*entry{},
-		byLease:  map[string]*entry{},
-		children: map[string]map[*entry]struct{}{},
-		leases:   map[string]map[*entry]struct{}{},
-		lru:      list.New(),
+		idx:      newIndexes(),
+		lru:      newLRU(opts.MaxEntries, opts.MaxBytes),
 		inflight: map[cacheKey]chan struct{}{},
-		initial:  make(chan struct{}, initialRenewals),
-		lruWarn:  warnLimiter{period: warnPeriod},
-	}
-	if c.max == 0 {
-		c.max = DefaultMaxEntries
-	}
-	if c.maxBytes == 0 {
-		c.maxBytes = DefaultMaxBytes
+		persist:  persistence{initial: make(chan struct{}, initialRenewals)},
 	}
 	if c.autoAuth == nil {
 		c.autoAuth = func() string { return "" }
@@ -336,7 +303,7 @@ func (c *Cache) lookup(key cacheKey, req *http.Request, sr *staticReq, wait bool
 func (c *Cache) hit(key cacheKey, req *http.Request, wait bool) *http.Response {
 	now := c.now()
 	c.mu.Lock()
-	e := c.byKey[key]
+	e := c.idx.byKey[key]
 	if e == nil {
 		c.mu.Unlock()
 		return nil
@@ -349,14 +316,14 @@ func (c *Cache) hit(key cacheKey, req *http.Request, wait bool) *http.Response {
 	if e.unverified != nil && !c.awaitVerifiedLocked(e, req, wait) {
 		// Vault's answer to another request may have replaced e while this one waited: serve that
 		// rather than ask Vault for yet another token or lease.
-		n := c.byKey[key]
+		n := c.idx.byKey[key]
 		if n == nil || n == e || n.unverified != nil || !now.Before(n.expires) {
 			c.mu.Unlock()
 			return nil
 		}
 		e = n
 	}
-	c.lru.MoveToFront(e.elem)
+	c.lru.list.MoveToFront(e.elem)
 	c.mu.Unlock()
 
 	c.m.hits.Inc()
@@ -485,7 +452,7 @@ func (c *Cache) maybeStore(req *http.Request, op pathOp, key cacheKey, resp *htt
 	}
 	e.expires = e.stored.Add(time.Duration(e.duration) * time.Second)
 	e.size = int64(len(buf)) + headerSize(e.header) + entryOverhead
-	if e.size > c.maxBytes {
+	if e.size > c.lru.maxBytes {
 		c.log.Warn("cache: answer larger than the cache's MaxBytes; not cached", "path", req.URL.Path, "bytes", e.size)
 		return
 	}
@@ -495,7 +462,7 @@ func (c *Cache) maybeStore(req *http.Request, op pathOp, key cacheKey, resp *htt
 	if c.closed {
 		return
 	}
-	old := c.byKey[key]
+	old := c.idx.byKey[key]
 	if old != nil && old.unverified == nil {
 		return
 	}
@@ -504,7 +471,7 @@ func (c *Cache) maybeStore(req *http.Request, op pathOp, key cacheKey, resp *htt
 	if !orphan && !c.managedLocked(reqToken) {
 		return
 	}
-	if e.kind == kindToken && c.byToken[e.token] != nil || e.kind == kindLease && c.byLease[e.lease] != nil {
+	if e.kind == kindToken && c.idx.byToken[e.token] != nil || e.kind == kindLease && c.idx.byLease[e.lease] != nil {
 		return
 	}
 	if old != nil {
@@ -521,27 +488,12 @@ func (c *Cache) maybeStore(req *http.Request, op pathOp, key cacheKey, resp *htt
 	c.trimLocked()
 }
 
-// trimLocked evicts the least recently used entries while the cache is over its limits. It warns
-// at most once per warnPeriod, with the number evicted since the last warning: a cache at its
-// limit evicts on every store, and one line each would drown the log.
-func (c *Cache) trimLocked() {
-	for c.lru.Len() > c.max || c.bytes > c.maxBytes {
-		old := c.lru.Back().Value.(*entry)
-		if n, ok := c.lruWarn.note(c.now()); ok {
-			c.log.Warn("cache: size limit reached, evicting the least recently used entries",
-				"max_entries", c.max, "max_bytes", c.maxBytes, "entries", c.lru.Len(), "bytes", c.bytes,
-				"evicted", n, "path", old.path, "namespace", old.namespace)
-		}
-		c.evictLocked(old, reasonLRU, false)
-	}
-}
-
 // managedLocked reports whether token is the auto-auth token or a token the cache created.
 func (c *Cache) managedLocked(token string) bool {
 	if token == "" {
 		return false
 	}
-	return c.byToken[token] != nil || token == c.autoAuth()
+	return c.idx.byToken[token] != nil || token == c.autoAuth()
 }
 
 // insertLocked indexes e, writes it to the cache file and starts its renewer.
@@ -554,23 +506,23 @@ func (c *Cache) insertLocked(e *entry) {
 // indexLocked makes e found by its key, token, accessor, lease, parent and owner, and gives it its
 // renewal context.
 func (c *Cache) indexLocked(e *entry) {
-	c.byKey[e.key] = e
+	c.idx.byKey[e.key] = e
 	switch e.kind {
 	case kindToken:
-		c.byToken[e.token] = e
+		c.idx.byToken[e.token] = e
 		if e.accessor != "" {
-			c.byAcc[e.accessor] = e
+			c.idx.byAcc[e.accessor] = e
 		}
 		if e.parent != "" {
-			addTo(c.children, e.parent, e)
+			addTo(c.idx.children, e.parent, e)
 		}
 	case kindLease:
-		c.byLease[e.lease] = e
-		addTo(c.leases, e.owner, e)
+		c.idx.byLease[e.lease] = e
+		addTo(c.idx.leases, e.owner, e)
 	}
 	e.poke = make(chan struct{}, 1)
-	e.elem = c.lru.PushFront(e)
-	c.bytes += e.size
+	e.elem = c.lru.list.PushFront(e)
+	c.lru.bytes += e.size
 	c.m.entries.Inc()
 	e.ctx, e.cancel = context.WithCancel(c.baseCtx)
 }
@@ -578,24 +530,6 @@ func (c *Cache) indexLocked(e *entry) {
 func (c *Cache) startRenewalLocked(e *entry) {
 	c.wg.Add(1)
 	go c.renew(e.ctx, e)
-}
-
-func addTo(m map[string]map[*entry]struct{}, k string, e *entry) {
-	s := m[k]
-	if s == nil {
-		s = map[*entry]struct{}{}
-		m[k] = s
-	}
-	s[e] = struct{}{}
-}
-
-func removeFrom(m map[string]map[*entry]struct{}, k string, e *entry) {
-	if s := m[k]; s != nil {
-		delete(s, e)
-		if len(s) == 0 {
-			delete(m, k)
-		}
-	}
 }
 
 // Eviction reasons (the "reason" label of the evictions metric).
@@ -617,28 +551,28 @@ func (c *Cache) evictLocked(e *entry, reason string, cascade bool) int {
 	}
 	e.evicted = true
 	c.unpersistLocked(e)
-	delete(c.byKey, e.key)
-	c.lru.Remove(e.elem)
-	c.bytes -= e.size
+	delete(c.idx.byKey, e.key)
+	c.lru.list.Remove(e.elem)
+	c.lru.bytes -= e.size
 	e.cancel()
 	c.m.entries.Dec()
 	c.m.evictions.WithLabelValues(reason).Inc()
 	n := 1
 	switch e.kind {
 	case kindToken:
-		delete(c.byToken, e.token)
+		delete(c.idx.byToken, e.token)
 		if e.accessor != "" {
-			delete(c.byAcc, e.accessor)
+			delete(c.idx.byAcc, e.accessor)
 		}
 		if e.parent != "" {
-			removeFrom(c.children, e.parent, e)
+			removeFrom(c.idx.children, e.parent, e)
 		}
 		if cascade {
 			n += c.evictDescendantsLocked(e.token, reason)
 		}
 	case kindLease:
-		delete(c.byLease, e.lease)
-		removeFrom(c.leases, e.owner, e)
+		delete(c.idx.byLease, e.lease)
+		removeFrom(c.idx.leases, e.owner, e)
 	case kindStatic:
 		c.unindexStaticLocked(e)
 	}
@@ -656,7 +590,7 @@ func (c *Cache) evictTokenLocked(token, reason string) int {
 	if token == "" {
 		return 0
 	}
-	if e := c.byToken[token]; e != nil {
+	if e := c.idx.byToken[token]; e != nil {
 		return c.evictLocked(e, reason, true)
 	}
 	return c.evictDescendantsLocked(token, reason) + c.dropStaticTokenLocked(token, reason)
@@ -664,33 +598,33 @@ func (c *Cache) evictTokenLocked(token, reason string) int {
 
 func (c *Cache) evictDescendantsLocked(token, reason string) int {
 	n := 0
-	for child := range c.children[token] {
+	for child := range c.idx.children[token] {
 		n += c.evictLocked(child, reason, true)
 	}
-	delete(c.children, token)
-	for l := range c.leases[token] {
+	delete(c.idx.children, token)
+	for l := range c.idx.leases[token] {
 		n += c.evictLocked(l, reason, false)
 	}
-	delete(c.leases, token)
+	delete(c.idx.leases, token)
 	return n
 }
 
 // orphanTokenLocked is auth/token/revoke-orphan: the token and its leases go, its children stay
 // cached as orphans.
 func (c *Cache) orphanTokenLocked(token, reason string) int {
-	for child := range c.children[token] {
+	for child := range c.idx.children[token] {
 		child.parent = ""
 		c.persistLocked(child)
 	}
-	delete(c.children, token)
+	delete(c.idx.children, token)
 	n := 0
-	if e := c.byToken[token]; e != nil {
+	if e := c.idx.byToken[token]; e != nil {
 		n += c.evictLocked(e, reason, true) // no children left to cascade to; its leases go
 	} else {
-		for l := range c.leases[token] {
+		for l := range c.idx.leases[token] {
 			n += c.evictLocked(l, reason, false)
 		}
-		delete(c.leases, token)
+		delete(c.idx.leases, token)
 	}
 	return n
 }
@@ -703,11 +637,11 @@ func (c *Cache) evictRefusedLocked(e *entry) {
 	if e.kind != kindToken {
 		return
 	}
-	for l := range c.leases[e.token] {
+	for l := range c.idx.leases[e.token] {
 		c.evictLocked(l, reasonRenewalFailed, false)
 	}
-	delete(c.leases, e.token)
-	for child := range c.children[e.token] {
+	delete(c.idx.leases, e.token)
+	for child := range c.idx.children[e.token] {
 		select {
 		case child.poke <- struct{}{}:
 		default:
@@ -726,7 +660,7 @@ func (c *Cache) evict(e *entry, reason string, cascade bool) {
 func (c *Cache) Len() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.lru.Len()
+	return c.lru.list.Len()
 }
 
 // Close stops every renewer, drops every entry and makes the Cache a pass-through. It waits for
@@ -741,15 +675,14 @@ func (c *Cache) Close() error {
 	}
 	c.closed = true
 	c.baseCancel()
-	n := c.lru.Len()
-	c.byKey, c.byToken, c.byAcc, c.byLease = map[cacheKey]*entry{}, map[string]*entry{}, map[string]*entry{}, map[string]*entry{}
-	c.children, c.leases = map[string]map[*entry]struct{}{}, map[string]map[*entry]struct{}{}
-	for el := c.lru.Front(); el != nil; el = el.Next() {
+	n := c.lru.list.Len()
+	c.idx = newIndexes()
+	for el := c.lru.list.Front(); el != nil; el = el.Next() {
 		el.Value.(*entry).evicted = true
 	}
-	c.lru.Init()
-	c.bytes = 0
-	c.restored = nil
+	c.lru.list.Init()
+	c.lru.bytes = 0
+	c.persist.restored = nil
 	c.m.entries.Sub(float64(n))
 	c.resetStaticLocked()
 	c.mu.Unlock()

@@ -641,7 +641,7 @@ func TestMaxBytes(t *testing.T) {
 		t.Fatalf("%d entries held under a 3-entry byte budget", n)
 	}
 	h.cache.mu.Lock()
-	held, limit := h.cache.bytes, h.cache.maxBytes
+	held, limit := h.cache.lru.bytes, h.cache.lru.maxBytes
 	h.cache.mu.Unlock()
 	if held > limit {
 		t.Fatalf("%d bytes held, limit %d", held, limit)

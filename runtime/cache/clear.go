@@ -99,8 +99,8 @@ func (c *Cache) Clear(req ClearRequest) (int, error) {
 	n := 0
 	switch req.Type {
 	case "all":
-		for c.lru.Len() > 0 {
-			n += c.evictLocked(c.lru.Front().Value.(*entry), reasonCleared, true)
+		for c.lru.list.Len() > 0 {
+			n += c.evictLocked(c.lru.list.Front().Value.(*entry), reasonCleared, true)
 		}
 		c.flushStoreLocked()
 	case "token":
@@ -112,7 +112,7 @@ func (c *Cache) Clear(req ClearRequest) (int, error) {
 			c.recheckAllLocked()
 		}
 	case "lease":
-		if e := c.byLease[value]; e != nil {
+		if e := c.idx.byLease[value]; e != nil {
 			n = c.evictLocked(e, reasonCleared, false)
 		}
 	case "request_path":
@@ -122,7 +122,7 @@ func (c *Cache) Clear(req ClearRequest) (int, error) {
 		}
 		ns := canonicalNamespace(req.Namespace)
 		var victims []*entry
-		for el := c.lru.Front(); el != nil; el = el.Next() {
+		for el := c.lru.list.Front(); el != nil; el = el.Next() {
 			e := el.Value.(*entry)
 			// Static entries too are matched in the form they were requested in (namespace
 			// header and path), each version query included.

@@ -1,6 +1,6 @@
-// Package cache is Vault Proxy's lease cache (reference vault-proxy.md section 4.1, 4.2, 4.4 and
-// 4.5) as an http.RoundTripper decorator: the runtime's httputil.ReverseProxy keeps its Transport
-// and wraps it,
+// Package cache is Vault Proxy's lease cache (hashicorp/vault command/agentproxyshared/cache/
+// lease_cache.go and cachememdb/; docs/cache.md) as an http.RoundTripper decorator: the runtime's
+// httputil.ReverseProxy keeps its Transport and wraps it,
 //
 //	c, err := cache.New(cache.Options{Next: transport, Vault: client, AutoAuthToken: tokenFunc, ...})
 //	proxy.Transport = c
@@ -55,4 +55,8 @@
 // Persistence (Options.Persist, cache.persist "kubernetes"): every change is written through to an
 // encrypted BoltDB file, restored by New at the next start (persist.go, persist_crypto.go,
 // restore.go; docs/cache.md, "Persistence").
+//
+// A Cache's state is split by concern, each part in the file named after it: how entries are found
+// (indexes, index.go), the size bound (lru, lru.go), the cache file (persistence, persist_state.go)
+// and the static secrets (staticCache, static.go). One mutex, Cache.mu, guards them all.
 package cache

@@ -124,20 +124,22 @@ func (f *fakeVault) serve(w http.ResponseWriter, r *http.Request) {
 	delay := f.delay
 	kv := f.kv
 	hold := f.renewHold
-	down := f.down
 	f.mu.Unlock()
-	if down {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusServiceUnavailable)
-		_ = json.NewEncoder(w).Encode(map[string]any{"errors": []string{"Vault is sealed"}})
-		return
-	}
 	if hold != nil && (p == "auth/token/renew-self" || p == "sys/leases/renew") {
 		select {
 		case <-hold:
 		case <-r.Context().Done():
 			return
 		}
+	}
+	f.mu.Lock()
+	down := f.down // after the hold: a held renewal answers as Vault is when it is released
+	f.mu.Unlock()
+	if down {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_ = json.NewEncoder(w).Encode(map[string]any{"errors": []string{"Vault is sealed"}})
+		return
 	}
 	if kv != nil && kv.serve(w, r, body) {
 		return

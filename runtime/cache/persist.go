@@ -17,7 +17,8 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// PersistOptions are cache.persist "kubernetes" (reference vault-proxy.md section 4.6): the cache
+// PersistOptions are cache.persist "kubernetes" (hashicorp/vault command/agentproxyshared/helpers.go
+// and cache/cacheboltdb/bolt.go): the cache
 // written through to an encrypted BoltDB file, restored from it at start-up. See docs/cache.md,
 // "Persistence".
 type PersistOptions struct {

@@ -313,7 +313,7 @@ func TestPersistOrphanedChildRecord(t *testing.T) {
 	h.closeCache()
 	h2 := f.mustRun(f.opts(true, true), nil)
 	h2.cache.mu.Lock()
-	e := h2.cache.byToken[child]
+	e := h2.cache.idx.byToken[child]
 	h2.cache.mu.Unlock()
 	if e == nil || e.parent != "" || h2.cache.Len() != 1 {
 		t.Fatalf("restored: %d entries, child %+v; want the child alone, an orphan", h2.cache.Len(), e)

@@ -71,7 +71,7 @@ func TestPersistRestoredEntriesWaitForVerification(t *testing.T) {
 	h2.closeCache()
 	f.holdRenewals(t)
 	h3 := f.mustRun(f.opts(true, true), nil)
-	h3.cache.verifyWait = 200 * time.Millisecond
+	h3.cache.persist.verifyWait = 200 * time.Millisecond
 	h3.start()
 	start := time.Now()
 	r := h3.do("POST", "/v1/auth/token/create", fakeRoot, createBody)
@@ -116,7 +116,7 @@ func TestPersistVerifyAfterOutage(t *testing.T) {
 
 	f.fake.set(func() { f.fake.down = true })
 	h2 := f.mustRun(f.opts(true, true), nil)
-	h2.cache.verifyWait = 2 * time.Second
+	h2.cache.persist.verifyWait = 2 * time.Second
 	before := f.fake.count("PUT /v1/auth/token/renew-self")
 	h2.start()
 	waitFor(t, 5*time.Second, "a failed first renewal", func() bool {
@@ -151,7 +151,7 @@ func TestPersistUnverifiedReplaced(t *testing.T) {
 	f.holdRenewals(t)
 	h2 := f.mustRun(f.opts(true, true), nil)
 	const wait = 500 * time.Millisecond
-	h2.cache.verifyWait = wait
+	h2.cache.persist.verifyWait = wait
 	h2.start()
 	creates := f.fake.count("POST /v1/auth/token/create")
 	type answer struct {
@@ -208,7 +208,7 @@ func TestPersistReplacedTokenTakesItsChildren(t *testing.T) {
 
 	f.holdRenewals(t)
 	h2 := f.mustRun(f.opts(true, true), nil)
-	h2.cache.verifyWait = 200 * time.Millisecond
+	h2.cache.persist.verifyWait = 200 * time.Millisecond
 	h2.start()
 	if h2.cache.Len() != 2 {
 		t.Fatalf("%d entries restored, want 2", h2.cache.Len())

@@ -16,7 +16,7 @@ import (
 func (c *Cache) renew(ctx context.Context, e *entry) {
 	defer c.wg.Done()
 	refused := make(chan int, 1)
-	cl, err := c.renewClient(e, refused)
+	cl, err := c.renewClient(ctx, e, refused)
 	if err != nil {
 		c.log.Error("cache: cannot create the renewal client; evicting", "path", e.path, "error", err)
 		c.evict(e, reasonRenewalFailed, true)
@@ -101,8 +101,9 @@ func (c *Cache) renew(ctx context.Context, e *entry) {
 }
 
 // renewClient clones the Vault client for e (address, TLS, retries and timeout): e's namespace, the lease owner's token for a lease
-// (a token renews itself), and a response callback that reports a final 4xx answer on refused.
-func (c *Cache) renewClient(e *entry, refused chan<- int) (*api.Client, error) {
+// (a token renews itself), a response callback that reports a final 4xx answer on refused, and no
+// retry once ctx (e's renewal) has ended.
+func (c *Cache) renewClient(ctx context.Context, e *entry, refused chan<- int) (*api.Client, error) {
 	cl, err := c.vault.Clone()
 	if err != nil {
 		return nil, err
@@ -121,6 +122,19 @@ func (c *Cache) renewClient(e *entry, refused chan<- int) (*api.Client, error) {
 	} else {
 		cl.SetToken(e.token)
 	}
+	// The api package's LifetimeWatcher renews without a context, so Stop cannot cancel a renewal
+	// in flight: once the entry is evicted or the cache closed, a failed attempt is not retried,
+	// and the watcher's goroutine ends with it instead of retrying against Vault after Close.
+	next := cl.CloneConfig().CheckRetry
+	if next == nil {
+		next = api.DefaultRetryPolicy
+	}
+	cl.SetCheckRetry(func(rctx context.Context, resp *http.Response, err error) (bool, error) {
+		if ctx.Err() != nil {
+			return false, err
+		}
+		return next(rctx, resp, err)
+	})
 	return cl.WithResponseCallbacks(func(r *api.Response) {
 		if r == nil || r.StatusCode < 400 || r.StatusCode >= 500 ||
 			r.StatusCode == 412 || r.StatusCode == 429 {

@@ -21,11 +21,11 @@ func (c *Cache) openPersist(o PersistOptions) error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.store, c.autoAuthID, c.exitOnErr = st, o.AutoAuthIdentity, o.ExitOnErr
+	c.persist.store, c.persist.autoAuthID, c.persist.exitOnErr = st, o.AutoAuthIdentity, o.ExitOnErr
 	if imp == nil {
 		return nil
 	}
-	c.removeOnStart = imp.remove
+	c.persist.removeOnStart = imp.remove
 	switch {
 	case imp.autoAuth == "":
 	case o.AutoAuthIdentity == "":
@@ -35,7 +35,7 @@ func (c *Cache) openPersist(o PersistOptions) error {
 		c.log.Warn("cache persist: the stored auto-auth token belongs to another auto_auth configuration " +
 			"(method, mount_path, namespace or config changed); it is not used, auto-auth logs in")
 	default:
-		c.autoAuth0 = imp.autoAuth
+		c.persist.autoAuth0 = imp.autoAuth
 	}
 	now := c.now()
 	expired := 0
@@ -50,30 +50,30 @@ func (c *Cache) openPersist(o PersistOptions) error {
 				expired++
 				continue
 			}
-			if c.byKey[e.key] != nil || e.kind == kindToken && c.byToken[e.token] != nil ||
-				e.kind == kindLease && c.byLease[e.lease] != nil {
+			if c.idx.byKey[e.key] != nil || e.kind == kindToken && c.idx.byToken[e.token] != nil ||
+				e.kind == kindLease && c.idx.byLease[e.lease] != nil {
 				// Never written so (maybeStore refuses duplicates); dropped rather than trusted.
 				c.log.Warn("cache persist: duplicate entry in the file; dropped", "path", e.path)
 				continue
 			}
 			c.indexLocked(e)
 			e.unverified = make(chan struct{}) // closed by its first renewal (verify.go)
-			c.restored = append(c.restored, e)
+			c.persist.restored = append(c.persist.restored, e)
 		}
 	}
-	for c.lru.Len() > c.max || c.bytes > c.maxBytes {
-		c.evictLocked(c.lru.Back().Value.(*entry), reasonLRU, false)
+	for c.lru.over() {
+		c.evictLocked(c.lru.list.Back().Value.(*entry), reasonLRU, false)
 	}
 	if st != nil {
 		if err := c.rewriteLocked(st); err != nil {
-			c.store = nil
+			c.persist.store = nil
 			st.close()
 			os.Remove(st.file)
 			return err
 		}
 	}
-	c.log.Info("cache persist: restored the cache", "entries", c.lru.Len(), "expired_skipped", expired,
-		"auto_auth_token", c.autoAuth0 != "", "file_kept", st != nil)
+	c.log.Info("cache persist: restored the cache", "entries", c.lru.list.Len(), "expired_skipped", expired,
+		"auto_auth_token", c.persist.autoAuth0 != "", "file_kept", st != nil)
 	return nil
 }
 
@@ -81,7 +81,7 @@ func (c *Cache) openPersist(o PersistOptions) error {
 // writer gets anything else, and puts it in place of the restored one.
 func (c *Cache) rewriteLocked(st *store) error {
 	var ops []storeOp
-	for _, e := range c.restored {
+	for _, e := range c.persist.restored {
 		if e.evicted {
 			continue
 		}
@@ -89,8 +89,8 @@ func (c *Cache) rewriteLocked(st *store) error {
 		st.next++
 		ops = append(ops, storeOp{bucket: bucketOf(e), seq: e.seq, rec: recordLocked(e)})
 	}
-	if c.autoAuth0 != "" {
-		ops = append(ops, storeOp{autoAuth: &c.autoAuth0, autoAuthID: c.autoAuthID})
+	if c.persist.autoAuth0 != "" {
+		ops = append(ops, storeOp{autoAuth: &c.persist.autoAuth0, autoAuthID: c.persist.autoAuthID})
 	}
 	if err := st.apply(ops); err != nil {
 		return fmt.Errorf("cache persist: writing the restored entries to %s: %w", st.file, err)
@@ -158,37 +158,37 @@ func bucketOf(e *entry) string {
 // persistLocked writes e (new, or changed: its expiry after a renewal, its parent after
 // revoke-orphan) to the cache file, when there is one.
 func (c *Cache) persistLocked(e *entry) {
-	if c.store == nil || c.closed || e.evicted {
+	if c.persist.store == nil || c.closed || e.evicted {
 		return
 	}
 	if e.seq == 0 {
-		e.seq = c.store.next
-		c.store.next++
+		e.seq = c.persist.store.next
+		c.persist.store.next++
 	}
-	c.store.queue(storeOp{bucket: bucketOf(e), seq: e.seq, rec: recordLocked(e)})
+	c.persist.store.queue(storeOp{bucket: bucketOf(e), seq: e.seq, rec: recordLocked(e)})
 }
 
 // unpersistLocked deletes e from the cache file, when there is one.
 func (c *Cache) unpersistLocked(e *entry) {
-	if c.store == nil || c.closed || e.seq == 0 {
+	if c.persist.store == nil || c.closed || e.seq == 0 {
 		return
 	}
-	c.store.queue(storeOp{bucket: bucketOf(e), seq: e.seq})
+	c.persist.store.queue(storeOp{bucket: bucketOf(e), seq: e.seq})
 }
 
 // flushStoreLocked empties the file's token and lease buckets (cache-clear "all", as Vault Proxy's
 // flush of its persistent storage). The auto-auth token stays: it is not a cache entry.
 func (c *Cache) flushStoreLocked() {
-	if c.store == nil || c.closed {
+	if c.persist.store == nil || c.closed {
 		return
 	}
-	c.store.queue(storeOp{flush: true})
+	c.persist.store.queue(storeOp{flush: true})
 }
 
 func (c *Cache) closeStore() error {
 	c.mu.Lock()
-	st := c.store
-	c.store = nil
+	st := c.persist.store
+	c.persist.store = nil
 	c.mu.Unlock()
 	if st == nil {
 		return nil
@@ -209,19 +209,19 @@ func (c *Cache) Start() error {
 	if c.closed {
 		return nil
 	}
-	for _, e := range c.restored {
+	for _, e := range c.persist.restored {
 		if !e.evicted {
 			c.startRenewalLocked(e)
 		}
 	}
-	c.restored = nil
-	file := c.removeOnStart
-	c.removeOnStart = ""
+	c.persist.restored = nil
+	file := c.persist.removeOnStart
+	c.persist.removeOnStart = ""
 	if file == "" {
 		return nil
 	}
 	if err := os.Remove(file); err != nil && !errors.Is(err, os.ErrNotExist) {
-		if c.exitOnErr {
+		if c.persist.exitOnErr {
 			return fmt.Errorf("cache persist: removing %s after the restore (exit_on_err is set): %w", file, err)
 		}
 		c.log.Error("cache persist: cannot remove the restored file", "file", file, "error", err)
@@ -235,7 +235,7 @@ func (c *Cache) Start() error {
 func (c *Cache) RestoredAutoAuthToken() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.autoAuth0
+	return c.persist.autoAuth0
 }
 
 // StoreAutoAuthToken writes the current auto-auth token to the cache file (when there is one), to
@@ -244,8 +244,8 @@ func (c *Cache) RestoredAutoAuthToken() string {
 func (c *Cache) StoreAutoAuthToken(token string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.store == nil || c.closed || token == "" || c.autoAuthID == "" {
+	if c.persist.store == nil || c.closed || token == "" || c.persist.autoAuthID == "" {
 		return
 	}
-	c.store.queue(storeOp{autoAuth: &token, autoAuthID: c.autoAuthID})
+	c.persist.store.queue(storeOp{autoAuth: &token, autoAuthID: c.persist.autoAuthID})
 }

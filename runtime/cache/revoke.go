@@ -69,7 +69,7 @@ func (c *Cache) applyRevocation(req *http.Request, op pathOp, body []byte) int {
 		if id == "" {
 			id = field("lease_id")
 		}
-		if e := c.byLease[id]; id != "" && e != nil {
+		if e := c.idx.byLease[id]; id != "" && e != nil {
 			n = c.evictLocked(e, reasonRevoked, false)
 		}
 		// A token's lease ID is its login path: revoking it revokes the token and its children.
@@ -135,7 +135,7 @@ func (c *Cache) evictPrefixLocked(prefix, reason string) int {
 		return 0
 	}
 	var victims []*entry
-	for el := c.lru.Front(); el != nil; el = el.Next() {
+	for el := c.lru.list.Front(); el != nil; el = el.Next() {
 		e := el.Value.(*entry)
 		switch {
 		case e.kind == kindLease && strings.HasPrefix(e.lease, prefix),
@@ -154,7 +154,7 @@ func (c *Cache) evictPrefixLocked(prefix, reason string) int {
 // reports whether the cache held one. When it did not, the cache cannot tell which token the
 // accessor is; the callers then re-check every token with static access (recheckAllLocked).
 func (c *Cache) evictAccessorLocked(accessor, reason string) (n int, known bool) {
-	e := c.byAcc[accessor]
+	e := c.idx.byAcc[accessor]
 	if accessor == "" || e == nil {
 		return 0, false
 	}

@@ -21,7 +21,8 @@ const DefaultCapabilityRefreshInterval = 5 * time.Minute
 const DefaultEventStreamRetry = time.Second
 
 // StaticOptions configure static secret caching (cache_static_secrets = true), Vault Proxy's
-// Enterprise feature (reference vault-proxy.md sections 4.1 step 4 and 9, 4.3 and 4.4).
+// Enterprise feature (hashicorp/vault command/agentproxyshared/cache/lease_cache.go,
+// static_secret_cache_updater.go and static_secret_capability_manager.go; docs/cache.md).
 type StaticOptions struct {
 	// CapabilityRefreshInterval is static_secret_token_capability_refresh_interval: how often each
 	// token's read access to the secrets it was served is re-checked with sys/capabilities-self,
@@ -229,7 +230,7 @@ func (c *Cache) staticHit(sr *staticReq, req *http.Request) *http.Response {
 		c.mu.Unlock()
 		return nil
 	}
-	c.lru.MoveToFront(e.elem)
+	c.lru.list.MoveToFront(e.elem)
 	c.mu.Unlock()
 	c.m.hits.Inc()
 	c.m.staticHits.Inc()
@@ -278,11 +279,11 @@ func (c *Cache) storeStatic(sr *staticReq, resp *http.Response, buf []byte) bool
 			st:        &staticData{key: sr.key, tokens: map[string]struct{}{}},
 		}
 		c.indexStaticLocked(e)
-		e.elem = c.lru.PushFront(e)
+		e.elem = c.lru.list.PushFront(e)
 		c.m.entries.Inc()
 		c.m.staticEntries.Inc()
 	} else {
-		c.lru.MoveToFront(e.elem)
+		c.lru.list.MoveToFront(e.elem)
 	}
 	// Vault Proxy keeps the first answer and only adds the token; Vault's newest answer is at
 	// least as fresh, so it replaces the stored one.
@@ -302,9 +303,9 @@ func (c *Cache) resizeStaticLocked(e *entry) {
 	for t := range e.st.tokens {
 		size += int64(len(t)) + 64
 	}
-	c.bytes += size - e.size
+	c.lru.bytes += size - e.size
 	e.size = size
-	if size > c.maxBytes {
+	if size > c.lru.maxBytes {
 		c.log.Warn("cache: static secret larger than the cache's MaxBytes; not cached", "path", e.path, "bytes", size)
 		c.evictLocked(e, reasonLRU, false)
 		return

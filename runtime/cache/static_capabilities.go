@@ -31,10 +31,11 @@ type tokenCaps struct {
 	suspended bool
 }
 
-// addCapabilityLocked records that Vault let token read key. A token seen for the first time gets
-// its periodic capability check (reference section 4.3); a token suspended since a revocation by
-// accessor is valid again, as Vault has just answered it (a read sent before that revocation is
-// not stored at all, see staleMarks).
+// addCapabilityLocked records that Vault let token read key. A token seen for the first time gets its
+// periodic capability check (hashicorp/vault
+// command/agentproxyshared/cache/static_secret_capability_manager.go); a token suspended since a
+// revocation by accessor is valid again, as Vault has just answered it (a read sent before that
+// revocation is not stored at all, see staleMarks).
 func (c *Cache) addCapabilityLocked(token string, key staticKey) {
 	tc := c.static.caps[token]
 	if tc == nil {

@@ -13,7 +13,7 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/vaultproxy/vaultproxy/internal/ctxtime"
+	"github.com/vaultproxy/vaultproxy/runtime/internal/ctxtime"
 )
 
 // EventsPath is where Vault (Enterprise 1.16 and later) serves the KV event stream the static

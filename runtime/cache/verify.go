@@ -50,7 +50,7 @@ func (c *Cache) awaitVerifiedLocked(e *entry, req *http.Request, wait bool) bool
 		return false
 	}
 	ch, done := e.unverified, e.ctx.Done()
-	d := c.verifyWait
+	d := c.persist.verifyWait
 	if d == 0 {
 		d = verifyWait
 	}
@@ -162,7 +162,7 @@ func renewOnce(ctx context.Context, e *entry, cl *api.Client) (int, error) {
 // flight.
 func (c *Cache) acquireInitial(ctxDone <-chan struct{}, e *entry) (release func(), ok bool) {
 	select {
-	case c.initial <- struct{}{}:
+	case c.persist.initial <- struct{}{}:
 	case <-e.poke:
 		return func() {}, true
 	case <-ctxDone:
@@ -172,7 +172,7 @@ func (c *Cache) acquireInitial(ctxDone <-chan struct{}, e *entry) (release func(
 	return func() {
 		if !released {
 			released = true
-			<-c.initial
+			<-c.persist.initial
 		}
 	}, true
 }

@@ -1,0 +1,28 @@
+package compile_test
+
+import (
+	"testing"
+
+	"github.com/vaultproxy/vaultproxy/compile"
+	"github.com/vaultproxy/vaultproxy/fixtures"
+	"github.com/vaultproxy/vaultproxy/validate"
+)
+
+// TestFixtures runs compile's golden cases, fixtures/compile/<block or check>/. Each is compiled and
+// then checked by validate's rules, as `vaultproxy validate` does, so that its want/diagnostics holds
+// what the user sees (go test ./compile -run TestFixtures -update rewrites them; review every
+// change). validate's TestFixtures runs the user-report and rule cases the same way.
+func TestFixtures(t *testing.T) {
+	for _, c := range fixtures.Load(t, "compile") {
+		t.Run(c.Name, func(t *testing.T) {
+			srcs := make([]compile.Source, 0, len(c.Files))
+			for _, f := range c.Files {
+				srcs = append(srcs, compile.Source{Name: f.Name, Bytes: f.Data})
+			}
+			plan, diags := compile.Compile(srcs, compile.Options{Env: c.LookupEnv})
+			diags = append(diags, validate.Plan(plan)...)
+			compile.SortDiagnostics(diags)
+			c.CheckDiagnostics(t, diags)
+		})
+	}
+}
