@@ -1,7 +1,6 @@
 package compile
 
 import (
-	"crypto/tls"
 	"fmt"
 	"io/fs"
 	"slices"
@@ -32,67 +31,75 @@ func (b *builder) fail(code *diagcode.Code, summary, detail string, subject *hcl
 }
 
 // emptyBody stands for a block that was not written, so that every accessor yields its default.
-func emptyBody(sch *schema.Block) *dbody {
-	return &dbody{sch: sch, vals: map[string]*dval{}, blocks: map[string][]*dblock{}}
+func emptyBody(sch *schema.Block) *decodedBody {
+	return &decodedBody{sch: sch, vals: map[string]*decodedValue{}, blocks: map[string][]*decodedBlock{}}
 }
 
-func bodyOf(db *dblock, sch *schema.Block) *dbody {
+func bodyOf(db *decodedBlock, sch *schema.Block) *decodedBody {
 	if db == nil || db.body == nil {
 		return emptyBody(sch)
 	}
 	return db.body
 }
 
-func def(b *dbody, name string) string {
-	if a := b.sch.Attribute(name); a != nil {
-		return a.Default
+// declared returns a, after checking that the body's schema declares it: reading an attribute of
+// another block would silently give its default, so it is a bug, and it panics (tests catch it).
+func (b *decodedBody) declared(a *schema.Attribute) *schema.Attribute {
+	if !slices.Contains(b.sch.Attributes, a) {
+		panic(fmt.Sprintf("compile: attribute %q is not declared in the schema of block %q", a.Name, b.sch.Type))
 	}
-	return ""
+	return a
 }
 
-func getStr(b *dbody, name string) Value[string] {
-	if v := b.vals[name]; v != nil {
+func getStr(b *decodedBody, a *schema.Attribute) Value[string] {
+	if v := b.val(a); v != nil {
 		return newValue(v.s, v.origin())
 	}
-	return newValue(def(b, name), DefaultOrigin())
+	return newValue(a.Default, DefaultOrigin())
 }
 
-func getBool(b *dbody, name string) Value[bool] {
-	if v := b.vals[name]; v != nil {
+func getBool(b *decodedBody, a *schema.Attribute) Value[bool] {
+	if v := b.val(a); v != nil {
 		return newValue(v.b, v.origin())
 	}
-	return newValue(def(b, name) == "true", DefaultOrigin())
+	return newValue(a.Default == "true", DefaultOrigin())
 }
 
-func getInt(b *dbody, name string) Value[int] {
-	if v := b.vals[name]; v != nil {
+func getInt(b *decodedBody, a *schema.Attribute) Value[int] {
+	if v := b.val(a); v != nil {
 		return newValue(int(v.i), v.origin())
 	}
-	n, _ := strconv.Atoi(def(b, name))
+	n, _ := strconv.Atoi(a.Default)
 	return newValue(n, DefaultOrigin())
 }
 
-func getDur(b *dbody, name string) Value[time.Duration] {
-	if v := b.vals[name]; v != nil {
+func getDur(b *decodedBody, a *schema.Attribute) Value[time.Duration] {
+	if v := b.val(a); v != nil {
 		return newValue(v.d, v.origin())
 	}
-	d, _ := time.ParseDuration(orZero(def(b, name)))
+	d, _ := time.ParseDuration(orZero(a.Default))
 	return newValue(d, DefaultOrigin())
 }
 
-func getList(b *dbody, name string) Value[[]string] {
-	if v := b.vals[name]; v != nil {
+func getList(b *decodedBody, a *schema.Attribute) Value[[]string] {
+	if v := b.val(a); v != nil {
 		return newValue(slices.Clone(v.list), v.origin())
 	}
 	return newValue([]string{}, DefaultOrigin())
 }
 
-func getMode(b *dbody, name string) Value[fs.FileMode] {
-	if v := b.vals[name]; v != nil {
+func getMode(b *decodedBody, a *schema.Attribute) Value[fs.FileMode] {
+	if v := b.val(a); v != nil {
 		return newValue(v.mode, v.origin())
 	}
-	m, _ := strconv.ParseUint(orZero(def(b, name)), 8, 32)
+	m, _ := strconv.ParseUint(orZero(a.Default), 8, 32)
 	return newValue(fs.FileMode(m), DefaultOrigin())
+}
+
+// tlsVersion types a version name that the decoder has checked against the schema's allowed values.
+func tlsVersion(v Value[string]) Value[TLSVersion] {
+	t, _ := ParseTLSVersion(v.v)
+	return newValue(t, v.origin)
 }
 
 // defaultIfZero gives a zero duration the schema default, keeping its origin: the attribute that
@@ -115,8 +122,10 @@ var codeInvalidFlagValue = diagcode.New("invalid_flag_value",
 	"A command-line flag that mirrors Vault Proxy's has a value that its setting does not take.",
 	"$ vaultproxy validate -log-level=verbose proxy.hcl")
 
-// overrideStr applies Vault Proxy's precedence: flag, then environment variable, then v.
-func (b *builder) overrideStr(v Value[string], flag, env string) Value[string] {
+// overrideStr applies Vault Proxy's precedence to v, the value of a: its flag, then its environment
+// variable (schema.Attribute.Flag and Env), then v.
+func (b *builder) overrideStr(v Value[string], a *schema.Attribute) Value[string] {
+	flag, env := a.Flag, a.Env
 	if f, ok := b.opts.flag(flag); ok && flag != "" {
 		return newValue(f, FlagOrigin(flag))
 	}
@@ -126,7 +135,8 @@ func (b *builder) overrideStr(v Value[string], flag, env string) Value[string] {
 	return v
 }
 
-func (b *builder) overrideBool(v Value[bool], flag, env string) Value[bool] {
+func (b *builder) overrideBool(v Value[bool], a *schema.Attribute) Value[bool] {
+	flag, env := a.Flag, a.Env
 	if f, ok := b.opts.flag(flag); ok && flag != "" {
 		if f == "" {
 			return newValue(true, FlagOrigin(flag))
@@ -150,25 +160,25 @@ func (b *builder) overrideBool(v Value[bool], flag, env string) Value[bool] {
 
 func (b *builder) build(m *merged) *Plan {
 	p := &Plan{}
-	root := &dbody{sch: schema.Root, vals: m.vals, blocks: map[string][]*dblock{}}
+	root := &decodedBody{sch: schema.Root, vals: m.vals, blocks: map[string][]*decodedBlock{}}
 
 	b.checkEnvHazards()
 	b.checkClientEnv()
 
-	vb := m.blocks["vault"]
+	vb := m.blocks[schema.Vault.Type]
 	p.vault = b.buildVault(vb)
-	p.apiProxy = b.buildAPIProxy(m.blocks["api_proxy"])
+	p.apiProxy = b.buildAPIProxy(m.blocks[schema.APIProxy.Type])
 	p.listeners = make([]Listener, 0, len(m.listeners))
 	for i, lb := range m.listeners {
 		p.listeners = append(p.listeners, b.buildListener(i, lb))
 	}
-	if cb := m.blocks["cache"]; cb != nil {
+	if cb := m.blocks[schema.Cache.Type]; cb != nil {
 		p.cache, p.hasCache = b.buildCache(cb), true
 	}
-	if ab := m.blocks["auto_auth"]; ab != nil {
+	if ab := m.blocks[schema.AutoAuth.Type]; ab != nil {
 		p.autoAuth, p.hasAuth = b.buildAutoAuth(ab, p.vault), true
 	}
-	if tb := m.blocks["telemetry"]; tb != nil {
+	if tb := m.blocks[schema.Telemetry.Type]; tb != nil {
 		p.telemetry, p.hasTelem = b.buildTelemetry(tb), true
 	}
 
@@ -177,19 +187,19 @@ func (b *builder) build(m *merged) *Plan {
 	if !ns.IsSet() && p.hasAuth && p.autoAuth.method.namespace.IsSet() {
 		ns = p.autoAuth.method.namespace
 	}
-	ns = b.overrideStr(ns, "namespace", "VAULT_NAMESPACE")
+	ns = b.overrideStr(ns, schema.VaultNamespace)
 	p.proxyNamespace = newValue(CanonicalNamespace(ns.v), ns.origin)
 
-	p.pidFile = getStr(root, "pid_file")
-	p.exitAfterAuth = b.overrideBool(getBool(root, "exit_after_auth"), "exit-after-auth", "")
-	p.disableIdleConnections = b.connList(getList(root, "disable_idle_connections"), "VAULT_PROXY_DISABLE_IDLE_CONNECTIONS")
-	p.disableKeepAlives = b.connList(getList(root, "disable_keep_alives"), "VAULT_PROXY_DISABLE_KEEP_ALIVES")
-	p.logLevel = b.enumOverride(getStr(root, "log_level"), "log-level", "VAULT_LOG_LEVEL", schema.Root.Attribute("log_level").Enum)
-	p.logFormat = b.enumOverride(getStr(root, "log_format"), "log-format", "VAULT_LOG_FORMAT", schema.Root.Attribute("log_format").Enum)
-	p.logFile = b.overrideStr(getStr(root, "log_file"), "log-file", "")
-	p.logRotateDuration = getDur(root, "log_rotate_duration")
-	p.logRotateBytes = getInt(root, "log_rotate_bytes")
-	p.logRotateMaxFiles = getInt(root, "log_rotate_max_files")
+	p.pidFile = getStr(root, schema.PidFile)
+	p.exitAfterAuth = b.overrideBool(getBool(root, schema.ExitAfterAuth), schema.ExitAfterAuth)
+	p.disableIdleConnections = b.connList(getList(root, schema.DisableIdleConnections), schema.DisableIdleConnections)
+	p.disableKeepAlives = b.connList(getList(root, schema.DisableKeepAlives), schema.DisableKeepAlives)
+	p.logLevel = b.enumOverride(getStr(root, schema.LogLevel), schema.LogLevel)
+	p.logFormat = b.enumOverride(getStr(root, schema.LogFormat), schema.LogFormat)
+	p.logFile = b.overrideStr(getStr(root, schema.LogFile), schema.LogFile)
+	p.logRotateDuration = getDur(root, schema.LogRotateDuration)
+	p.logRotateBytes = getInt(root, schema.LogRotateBytes)
+	p.logRotateMaxFiles = getInt(root, schema.LogRotateMaxFiles)
 	return p
 }
 
@@ -207,8 +217,9 @@ func (b *builder) checkEnvHazards() {
 	}
 }
 
-func (b *builder) enumOverride(v Value[string], flag, env string, enum []string) Value[string] {
-	o := b.overrideStr(v, flag, env)
+func (b *builder) enumOverride(v Value[string], a *schema.Attribute) Value[string] {
+	enum := a.Enum
+	o := b.overrideStr(v, a)
 	if o.origin.kind == OriginFlag || o.origin.kind == OriginEnv {
 		lower := strings.ToLower(o.v)
 		if !contains(enum, lower) {
@@ -226,12 +237,13 @@ func (b *builder) enumOverride(v Value[string], flag, env string, enum []string)
 
 // connList normalises disable_idle_connections / disable_keep_alives: the environment variable (a
 // comma list) replaces the file value, "caching" means "proxying", and "" is dropped.
-func (b *builder) connList(v Value[[]string], env string) Value[[]string] {
+func (b *builder) connList(v Value[[]string], a *schema.Attribute) Value[[]string] {
+	env := a.Env
 	if e, ok := b.opts.env(env); ok {
 		var list []string
 		for _, part := range strings.Split(e, ",") {
 			part = strings.ToLower(strings.TrimSpace(part))
-			if !contains([]string{"auto-auth", "caching", "proxying", ""}, part) {
+			if !contains(a.Enum, part) {
 				b.fail(codeInvalidEnvironmentVariable, "Invalid environment variable", fmt.Sprintf("%s holds %q, which is not auto-auth, caching or proxying.", env, part), nil)
 				continue
 			}
@@ -241,8 +253,8 @@ func (b *builder) connList(v Value[[]string], env string) Value[[]string] {
 	}
 	set := map[string]bool{}
 	for _, s := range v.v {
-		if s == "caching" {
-			s = "proxying"
+		if s == schema.SubsystemCaching {
+			s = schema.SubsystemProxying
 		}
 		if s != "" {
 			set[s] = true
@@ -260,42 +272,43 @@ var codeNumRetriesBelowMinusOne = diagcode.New("num_retries_below_minus_one",
 	"A num_retries below -1, which means no retries, as -1 does.",
 	"vault {\n  retry {\n    num_retries = -5\n  }\n}")
 
-func (b *builder) buildVault(vb *dblock) Vault {
+func (b *builder) buildVault(vb *decodedBlock) Vault {
 	body := bodyOf(vb, schema.Vault)
 	v := Vault{declared: vb != nil}
 	if vb != nil {
 		v.decl = vb.defRange
 	}
-	v.address = b.overrideStr(getStr(body, "address"), "address", "VAULT_ADDR")
-	v.caCert = b.overrideStr(getStr(body, "ca_cert"), "ca-cert", "VAULT_CACERT")
-	v.caPath = b.overrideStr(getStr(body, "ca_path"), "ca-path", "VAULT_CAPATH")
-	v.clientCert = b.overrideStr(getStr(body, "client_cert"), "client-cert", "VAULT_CLIENT_CERT")
-	v.clientKey = b.overrideStr(getStr(body, "client_key"), "client-key", "VAULT_CLIENT_KEY")
-	v.tlsSkipVerify = b.overrideBool(getBool(body, "tls_skip_verify"), "tls-skip-verify", "VAULT_SKIP_VERIFY")
-	v.tlsServerName = b.overrideStr(getStr(body, "tls_server_name"), "tls-server-name", "VAULT_TLS_SERVER_NAME")
-	ns := getStr(body, "namespace")
+	v.address = b.overrideStr(getStr(body, schema.VaultAddress), schema.VaultAddress)
+	v.caCert = b.overrideStr(getStr(body, schema.VaultCACert), schema.VaultCACert)
+	v.caPath = b.overrideStr(getStr(body, schema.VaultCAPath), schema.VaultCAPath)
+	v.clientCert = b.overrideStr(getStr(body, schema.VaultClientCert), schema.VaultClientCert)
+	v.clientKey = b.overrideStr(getStr(body, schema.VaultClientKey), schema.VaultClientKey)
+	v.tlsSkipVerify = b.overrideBool(getBool(body, schema.VaultTLSSkipVerify), schema.VaultTLSSkipVerify)
+	v.tlsServerName = b.overrideStr(getStr(body, schema.VaultTLSServerName), schema.VaultTLSServerName)
+	ns := getStr(body, schema.VaultNamespace)
 	v.namespace = newValue(CanonicalNamespace(ns.v), ns.origin)
 
-	retry := bodyOf(body.first("retry"), schema.Vault.Block("retry", ""))
-	n := getInt(retry, "num_retries")
+	retry := bodyOf(body.first(schema.Retry), schema.Retry)
+	n := getInt(retry, schema.RetryNumRetries)
 	switch {
 	case n.IsSet() && n.v == 0:
-		n.v = 12
+		n.v, _ = strconv.Atoi(schema.RetryNumRetries.Default) // 0 means the default, as in Vault Proxy
 	case n.v == -1:
 		n.v = 0
 	case n.v < -1:
 		// Vault Proxy hands the value to its HTTP client (go-retryablehttp), which stops retrying
 		// as soon as fewer than one retry remains: any negative number means no retries.
 		b.warn(codeNumRetriesBelowMinusOne, "num_retries below -1", fmt.Sprintf("num_retries = %d means no retries, as -1 does: Vault Proxy's HTTP client retries only while the count is above zero. Write num_retries = -1.", n.v),
-			retry.val("num_retries").attr.expr.Range().Ptr())
+			retry.val(schema.RetryNumRetries).attr.expr.Range().Ptr())
 		n.v = 0
 	}
-	if e, ok := b.opts.env("VAULT_MAX_RETRIES"); ok {
+	env := schema.RetryNumRetries.Env
+	if e, ok := b.opts.env(env); ok {
 		// vault/api reads it with strconv.ParseUint(v, 10, 32), and fails to start on anything else.
 		if i, err := strconv.ParseUint(e, 10, 32); err == nil {
-			n = newValue(int(i), EnvOrigin("VAULT_MAX_RETRIES"))
+			n = newValue(int(i), EnvOrigin(env))
 		} else {
-			b.envFailure(quotedEnv("VAULT_MAX_RETRIES", e), "is not a whole number of retries from 0 to 4294967295",
+			b.envFailure(quotedEnv(env, e), "is not a whole number of retries from 0 to 4294967295",
 				"failed to read environment: "+err.Error())
 		}
 	}
@@ -303,7 +316,7 @@ func (b *builder) buildVault(vb *dblock) Vault {
 	return v
 }
 
-func (b *builder) buildAPIProxy(ab *dblock) APIProxy {
+func (b *builder) buildAPIProxy(ab *decodedBlock) APIProxy {
 	body := bodyOf(ab, schema.APIProxy)
 	a := APIProxy{declared: ab != nil}
 	if ab != nil {
@@ -311,7 +324,7 @@ func (b *builder) buildAPIProxy(ab *dblock) APIProxy {
 	}
 	mode := TokenModeClient
 	origin := DefaultOrigin()
-	if v := body.val("use_auto_auth_token"); v != nil {
+	if v := body.val(schema.APIProxyUseAutoAuthToken); v != nil {
 		origin = v.origin()
 		switch {
 		case v.s == "force":
@@ -321,13 +334,13 @@ func (b *builder) buildAPIProxy(ab *dblock) APIProxy {
 		}
 	}
 	a.useAutoAuthToken = newValue(mode, origin)
-	a.prependConfiguredNamespace = getBool(body, "prepend_configured_namespace")
-	ec := getStr(body, "enforce_consistency")
+	a.prependConfiguredNamespace = getBool(body, schema.APIProxyPrependConfiguredNamespace)
+	ec := getStr(body, schema.APIProxyEnforceConsistency)
 	if ec.v == "" {
 		ec.v = "never"
 	}
 	a.enforceConsistency = newValue(Consistency(ec.v), ec.origin)
-	wi := getStr(body, "when_inconsistent")
+	wi := getStr(body, schema.APIProxyWhenInconsistent)
 	if wi.v == "" {
 		wi.v = "fail"
 	}
@@ -335,106 +348,80 @@ func (b *builder) buildAPIProxy(ab *dblock) APIProxy {
 	return a
 }
 
-var codeUnsupportedCipherSuite = diagcode.New("unsupported_cipher_suite",
-	"A name in tls_cipher_suites that is not a TLS cipher suite Go knows.",
-	"listener \"tcp\" {\n  address           = \"127.0.0.1:8100\"\n  tls_disable       = true\n  tls_cipher_suites = \"TLS_NOPE\"\n}")
-
-func (b *builder) buildListener(i int, lb *dblock) Listener {
+func (b *builder) buildListener(i int, lb *decodedBlock) Listener {
 	body := bodyOf(lb, schema.Listener)
 	l := Listener{index: i, decl: lb.defRange}
 	typOrigin := ConfigOrigin(lb.labelRange)
 	l.typ = newValue(ListenerType(lb.label), typOrigin)
-	l.address = getStr(body, "address")
+	l.address = getStr(body, schema.ListenerAddress)
 	if l.typ.v == ListenerUnix && !l.address.IsSet() {
 		l.address.v = ""
 	}
-	role := getStr(body, "role")
+	role := getStr(body, schema.ListenerRole)
 	l.role = newValue(ListenerRole(role.v), role.origin)
-	l.requireRequestHeader = getBool(body, "require_request_header")
-	l.enableQuit = getBool(bodyOf(body.first("proxy_api"), schema.Listener.Block("proxy_api", "")), "enable_quit")
-	l.tlsDisable = getBool(body, "tls_disable")
-	l.tlsCertFile = getStr(body, "tls_cert_file")
-	l.tlsKeyFile = getStr(body, "tls_key_file")
-	l.tlsMinVersion = getStr(body, "tls_min_version")
-	l.tlsMaxVersion = getStr(body, "tls_max_version")
-	l.tlsClientCAFile = getStr(body, "tls_client_ca_file")
-	l.tlsRequireAndVerifyClientCert = getBool(body, "tls_require_and_verify_client_cert")
-	l.tlsDisableClientCerts = getBool(body, "tls_disable_client_certs")
-	l.socketMode = getMode(body, "socket_mode")
-	l.socketUser = getStr(body, "socket_user")
-	l.socketGroup = getStr(body, "socket_group")
+	l.requireRequestHeader = getBool(body, schema.ListenerRequireRequestHeader)
+	l.enableQuit = getBool(bodyOf(body.first(schema.ProxyAPI), schema.ProxyAPI), schema.ProxyAPIEnableQuit)
+	l.tlsDisable = getBool(body, schema.ListenerTLSDisable)
+	l.tlsCertFile = getStr(body, schema.ListenerTLSCertFile)
+	l.tlsKeyFile = getStr(body, schema.ListenerTLSKeyFile)
+	l.tlsMinVersion = tlsVersion(getStr(body, schema.ListenerTLSMinVersion))
+	l.tlsMaxVersion = tlsVersion(getStr(body, schema.ListenerTLSMaxVersion))
+	l.tlsClientCAFile = getStr(body, schema.ListenerTLSClientCAFile)
+	l.tlsRequireAndVerifyClientCert = getBool(body, schema.ListenerTLSRequireAndVerifyClientCert)
+	l.tlsDisableClientCerts = getBool(body, schema.ListenerTLSDisableClientCerts)
+	l.socketMode = getMode(body, schema.ListenerSocketMode)
+	l.socketUser = getStr(body, schema.ListenerSocketUser)
+	l.socketGroup = getStr(body, schema.ListenerSocketGroup)
 
-	suites := getStr(body, "tls_cipher_suites")
-	var names []string
-	if strings.TrimSpace(suites.v) != "" {
-		known := map[string]bool{}
-		for _, cs := range tls.CipherSuites() {
-			known[cs.Name] = true
-		}
-		for _, cs := range tls.InsecureCipherSuites() {
-			known[cs.Name] = true
-		}
-		for _, n := range strings.Split(suites.v, ",") {
-			n = strings.TrimSpace(n)
-			if !known[n] {
-				b.fail(codeUnsupportedCipherSuite, "Unsupported cipher suite", fmt.Sprintf("%q is not a TLS cipher suite that Go knows (see crypto/tls).", n),
-					body.val("tls_cipher_suites").attr.expr.Range().Ptr())
-				continue
-			}
-			names = append(names, n)
-		}
-	}
-	l.tlsCipherSuites = newValue(names, suites.origin)
-	if names == nil {
-		l.tlsCipherSuites.v = []string{}
-	}
+	suites := getList(body, schema.ListenerTLSCipherSuites)
+	l.tlsCipherSuites = newValue(cipherSuitesOf(suites.v), suites.origin)
 	return l
 }
 
-func (b *builder) buildCache(cb *dblock) Cache {
+func (b *builder) buildCache(cb *decodedBlock) Cache {
 	body := bodyOf(cb, schema.Cache)
 	c := Cache{decl: cb.defRange}
-	c.cacheStaticSecrets = getBool(body, "cache_static_secrets")
-	c.disableCachingDynamicSecrets = getBool(body, "disable_caching_dynamic_secrets")
-	c.refreshInterval = getDur(body, "static_secret_token_capability_refresh_interval")
-	rb := getStr(body, "static_secret_token_capability_refresh_behavior")
+	c.cacheStaticSecrets = getBool(body, schema.CacheStaticSecrets)
+	c.disableCachingDynamicSecrets = getBool(body, schema.CacheDisableCachingDynamicSecrets)
+	c.refreshInterval = getDur(body, schema.CacheStaticSecretTokenCapabilityRefreshInterval)
+	rb := getStr(body, schema.CacheStaticSecretTokenCapabilityRefreshBehavior)
 	if rb.v == "" {
 		rb.v = string(RefreshOptimistic)
 	}
 	c.refreshBehavior = newValue(RefreshBehavior(rb.v), rb.origin)
-	if pb := body.first("persist"); pb != nil {
-		pbody := bodyOf(pb, schema.Cache.Block("persist", ""))
+	if pb := body.first(schema.Persist); pb != nil {
+		pbody := bodyOf(pb, schema.Persist)
 		c.hasPersist = true
 		c.persist = Persist{
 			decl:                    pb.defRange,
 			typ:                     newValue(pb.label, ConfigOrigin(pb.labelRange)),
-			path:                    getStr(pbody, "path"),
-			keepAfterImport:         getBool(pbody, "keep_after_import"),
-			exitOnErr:               getBool(pbody, "exit_on_err"),
-			serviceAccountTokenFile: getStr(pbody, "service_account_token_file"),
+			path:                    getStr(pbody, schema.PersistPath),
+			keepAfterImport:         getBool(pbody, schema.PersistKeepAfterImport),
+			exitOnErr:               getBool(pbody, schema.PersistExitOnErr),
+			serviceAccountTokenFile: getStr(pbody, schema.PersistServiceAccountTokenFile),
 		}
 	}
 	return c
 }
 
-func (b *builder) buildAutoAuth(ab *dblock, vault Vault) AutoAuth {
+func (b *builder) buildAutoAuth(ab *decodedBlock, vault Vault) AutoAuth {
 	body := bodyOf(ab, schema.AutoAuth)
 	a := AutoAuth{decl: ab.defRange}
-	a.enableReauthOnNewCredentials = getBool(body, "enable_reauth_on_new_credentials")
-	if mb := body.first("method"); mb != nil {
+	a.enableReauthOnNewCredentials = getBool(body, schema.AutoAuthEnableReauthOnNewCredentials)
+	if mb := body.first(schema.Method); mb != nil {
 		a.method = b.buildMethod(mb, vault)
 	}
-	for i, sb := range body.blocks["sink"] {
+	for i, sb := range body.blocks[schema.Sink.Type] {
 		a.sinks = append(a.sinks, b.buildSink(i, sb))
 	}
 	return a
 }
 
-func (b *builder) buildMethod(mb *dblock, vault Vault) Method {
+func (b *builder) buildMethod(mb *decodedBlock, vault Vault) Method {
 	body := bodyOf(mb, schema.Method)
 	m := Method{decl: mb.defRange}
 	m.typ = newValue(mb.label, ConfigOrigin(mb.labelRange))
-	mp := getStr(body, "mount_path")
+	mp := getStr(body, schema.MethodMountPath)
 	if !mp.IsSet() || strings.TrimSpace(mp.v) == "" {
 		mp = newValue("auth/"+mb.label, DefaultOrigin())
 	}
@@ -446,22 +433,22 @@ func (b *builder) buildMethod(mb *dblock, vault Vault) Method {
 		mp = newValue("auth/token", DefaultOrigin())
 	}
 	m.mountPath = mp
-	ns := getStr(body, "namespace")
+	ns := getStr(body, schema.MethodNamespace)
 	m.namespace = newValue(CanonicalNamespace(ns.v), ns.origin)
 	login := m.namespace
 	if !login.IsSet() {
 		login = vault.namespace
 	}
-	login = b.overrideStr(login, "namespace", "VAULT_NAMESPACE")
+	login = b.overrideStr(login, schema.VaultNamespace)
 	m.loginNamespace = newValue(CanonicalNamespace(login.v), login.origin)
-	m.wrapTTL = getDur(body, "wrap_ttl")
+	m.wrapTTL = getDur(body, schema.MethodWrapTTL)
 	// Vault Proxy's auth handler uses the default for a backoff of 0 (written "0s", 0 or "").
-	m.minBackoff = defaultIfZero(getDur(body, "min_backoff"), def(body, "min_backoff"))
-	m.maxBackoff = defaultIfZero(getDur(body, "max_backoff"), def(body, "max_backoff"))
-	m.exitOnErr = getBool(body, "exit_on_err")
+	m.minBackoff = defaultIfZero(getDur(body, schema.MethodMinBackoff), schema.MethodMinBackoff.Default)
+	m.maxBackoff = defaultIfZero(getDur(body, schema.MethodMaxBackoff), schema.MethodMaxBackoff.Default)
+	m.exitOnErr = getBool(body, schema.MethodExitOnErr)
 
 	csch := schema.MethodConfig(mb.label)
-	cb := body.first("config")
+	cb := body.first(csch)
 	cbody := bodyOf(cb, csch)
 	m.config = MethodConfig{decl: mb.defRange, values: map[string]configValue{}}
 	if cb != nil {
@@ -471,13 +458,13 @@ func (b *builder) buildMethod(mb *dblock, vault Vault) Method {
 		cv := configValue{}
 		switch as.Kind {
 		case schema.Bool:
-			cv.kind, cv.b = "bool", getBool(cbody, as.Name)
+			cv.kind, cv.b = "bool", getBool(cbody, as)
 			cv.isSet = cv.b.IsSet()
 		case schema.Duration:
-			cv.kind, cv.d = "duration", getDur(cbody, as.Name)
+			cv.kind, cv.d = "duration", getDur(cbody, as)
 			cv.isSet = cv.d.IsSet()
 		default:
-			cv.kind, cv.str = "string", getStr(cbody, as.Name)
+			cv.kind, cv.str = "string", getStr(cbody, as)
 			cv.isSet = cv.str.IsSet()
 		}
 		m.config.values[as.Name] = cv
@@ -514,16 +501,16 @@ var codeEnvironmentVariableNotSet = diagcode.New("environment_variable_not_set",
 	"aad_env_var names an environment variable that is not set, so the aad is empty.",
 	"auto_auth {\n  method \"token_file\" {\n    config = { token_file_path = \"/tmp/t\" }\n  }\n  sink \"file\" {\n    dh_type     = \"curve25519\"\n    dh_path     = \"/tmp/dh.pub\"\n    aad_env_var = \"UNSET_AAD\"\n    config = { path = \"/tmp/token\" }\n  }\n}")
 
-func (b *builder) buildSink(i int, sb *dblock) Sink {
+func (b *builder) buildSink(i int, sb *decodedBlock) Sink {
 	body := bodyOf(sb, schema.Sink)
 	s := Sink{index: i, decl: sb.defRange}
 	s.typ = newValue(sb.label, ConfigOrigin(sb.labelRange))
-	s.wrapTTL = getDur(body, "wrap_ttl")
-	s.dhType = getStr(body, "dh_type")
-	s.dhPath = getStr(body, "dh_path")
-	s.deriveKey = getBool(body, "derive_key")
-	s.aad = getStr(body, "aad")
-	s.aadEnvVar = getStr(body, "aad_env_var")
+	s.wrapTTL = getDur(body, schema.SinkWrapTTL)
+	s.dhType = getStr(body, schema.SinkDHType)
+	s.dhPath = getStr(body, schema.SinkDHPath)
+	s.deriveKey = getBool(body, schema.SinkDeriveKey)
+	s.aad = getStr(body, schema.SinkAAD)
+	s.aadEnvVar = getStr(body, schema.SinkAADEnvVar)
 	if name := s.aadEnvVar.v; name != "" {
 		if v, ok := b.opts.env(name); ok {
 			s.aad = newValue(v, EnvOrigin(name))
@@ -534,26 +521,26 @@ func (b *builder) buildSink(i int, sb *dblock) Sink {
 			s.aad = newValue("", EnvOrigin(name))
 		}
 	}
-	cbody := bodyOf(body.first("config"), schema.Sink.Block("config", ""))
-	s.path = getStr(cbody, "path")
-	s.mode = getMode(cbody, "mode")
-	s.owner = getInt(cbody, "owner")
+	cbody := bodyOf(body.first(schema.SinkConfig), schema.SinkConfig)
+	s.path = getStr(cbody, schema.SinkConfigPath)
+	s.mode = getMode(cbody, schema.SinkConfigMode)
+	s.owner = getInt(cbody, schema.SinkConfigOwner)
 	if !s.owner.IsSet() {
 		s.owner.v = -1
 	}
-	s.group = getInt(cbody, "group")
+	s.group = getInt(cbody, schema.SinkConfigGroup)
 	if !s.group.IsSet() {
 		s.group.v = -1
 	}
 	return s
 }
 
-func (b *builder) buildTelemetry(tb *dblock) Telemetry {
+func (b *builder) buildTelemetry(tb *decodedBlock) Telemetry {
 	body := bodyOf(tb, schema.Telemetry)
 	return Telemetry{
 		decl:                    tb.defRange,
-		prometheusRetentionTime: getDur(body, "prometheus_retention_time"),
-		metricsPrefix:           getStr(body, "metrics_prefix"),
-		disableHostname:         getBool(body, "disable_hostname"),
+		prometheusRetentionTime: getDur(body, schema.TelemetryPrometheusRetentionTime),
+		metricsPrefix:           getStr(body, schema.TelemetryMetricsPrefix),
+		disableHostname:         getBool(body, schema.TelemetryDisableHostname),
 	}
 }

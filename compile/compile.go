@@ -47,7 +47,7 @@ func Compile(srcs []Source, opts Options) (*Plan, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	d := &decoder{sources: map[string][]byte{}, opts: opts}
 	parser := hclparse.NewParser()
-	var files []*dbody
+	var files []*decodedBody
 	var dirs []string // each file's Source.Dir
 	var names []string
 	var susp suspicion
@@ -152,9 +152,9 @@ func (d *decoder) inFile(r *hcl.Range) *hcl.Range {
 
 // merged is the union of every file, as Vault Proxy's Config.Merge makes it.
 type merged struct {
-	vals      map[string]*dval
-	blocks    map[string]*dblock
-	listeners []*dblock
+	vals      map[string]*decodedValue
+	blocks    map[string]*decodedBlock
+	listeners []*decodedBlock
 }
 
 var codeReplacedByLaterFile = diagcode.New("replaced_by_later_file",
@@ -168,9 +168,9 @@ var codeReplacedByLaterFile = diagcode.New("replaced_by_later_file",
 // disable_keep_alives lists are joined. dirs holds each file's Source.Dir: when the replaced setting
 // comes from a file of the same directory, the warning adds that Vault Proxy's order, and so the
 // winner, is not defined there.
-func merge(files []*dbody, dirs []string) (*merged, hcl.Diagnostics) {
+func merge(files []*decodedBody, dirs []string) (*merged, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
-	m := &merged{vals: map[string]*dval{}, blocks: map[string]*dblock{}}
+	m := &merged{vals: map[string]*decodedValue{}, blocks: map[string]*decodedBlock{}}
 	from := map[string]string{} // the directory of the file that gave each kept attribute and block
 	sameDir := func(key, dir string) string {
 		if dir == "" || from[key] != dir {
@@ -237,7 +237,7 @@ func merge(files []*dbody, dirs []string) (*merged, hcl.Diagnostics) {
 
 // isZero reports whether a value is its type's zero, which a later file does not use to replace an
 // earlier value when Vault Proxy merges files (configutil.Merge, Config.Merge).
-func isZero(v *dval) bool {
+func isZero(v *decodedValue) bool {
 	switch v.sch.Kind {
 	case schema.Bool:
 		return !v.b

@@ -1,6 +1,7 @@
 package compile
 
 import (
+	"crypto/tls"
 	"fmt"
 	"io/fs"
 	"os"
@@ -312,7 +313,8 @@ func TestDefaults(t *testing.T) {
 	l := p.Listeners()[0]
 	eq(t, "listener address", l.Address().Get(), "127.0.0.1:8200")
 	eq(t, "tls_disable (TLS is on by default)", l.TLSDisable().Get(), false)
-	eq(t, "tls_min_version", l.TLSMinVersion().Get(), "tls12")
+	eq(t, "tls_min_version", l.TLSMinVersion().Get(), TLSVersion(tls.VersionTLS12))
+	eq(t, "tls_min_version name", l.TLSMinVersion().Get().String(), "tls12")
 	eq(t, "role", l.Role().Get(), RoleDefault)
 	eq(t, "log_level", p.LogLevel().Get(), "info")
 	eq(t, "log_rotate_duration", p.LogRotateDuration().Get(), 24*time.Hour)
@@ -343,8 +345,8 @@ func TestPlanImmutable(t *testing.T) {
 	eq(t, "first file", p.Files()[0], "a.hcl")
 	p = clean(t, "compile/listener/tcp-valid")
 	suites := p.Listeners()[0].TLSCipherSuites().Get()
-	suites[0] = "x"
-	eq(t, "cipher suite", p.Listeners()[0].TLSCipherSuites().Get()[0], "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256")
+	suites[0] = 0
+	eq(t, "cipher suite", p.Listeners()[0].TLSCipherSuites().Get()[0], tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256)
 	p = clean(t, "compile/top/valid")
 	list := p.DisableIdleConnections().Get()
 	list[0] = "x"
@@ -498,7 +500,7 @@ func TestValuesAsVaultReadsThem(t *testing.T) {
 	eq(t, `log_format = ""`, p.LogFormat().Get(), "standard")
 	eq(t, `address = ""`, p.Vault().Address().Get(), "https://127.0.0.1:8200")
 	eq(t, `role = ""`, p.Listeners()[0].Role().Get(), RoleDefault)
-	eq(t, `tls_min_version = ""`, p.Listeners()[0].TLSMinVersion().Get(), "tls12")
+	eq(t, `tls_min_version = ""`, p.Listeners()[0].TLSMinVersion().Get().String(), "tls12")
 	eq(t, `socket_mode = "" origin`, p.Listeners()[1].SocketMode().Origin().String(), "default")
 }
 

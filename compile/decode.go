@@ -2,6 +2,7 @@ package compile
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -14,39 +15,41 @@ import (
 type decoder struct {
 	sources map[string][]byte
 	opts    Options
+	// plan says the values are read from a plan file, which writes some kinds in its own canonical
+	// form: a file mode as a string of octal digits, cipher suites as a list.
+	plan bool
 }
 
 // replacedByEnv names the top-level attributes that an environment variable, when set, replaces
 // unread: Vault Proxy then never looks at the file's value (command/proxy/config LoadConfigFile).
-var replacedByEnv = map[string]string{
-	"disable_idle_connections": "VAULT_PROXY_DISABLE_IDLE_CONNECTIONS",
-	"disable_keep_alives":      "VAULT_PROXY_DISABLE_KEEP_ALIVES",
-}
+var replacedByEnv = []*schema.Attribute{schema.DisableIdleConnections, schema.DisableKeepAlives}
 
-// dbody is a body read against its schema: typed attribute values and nested blocks by type.
-type dbody struct {
+// decodedBody is a body read against its schema: typed attribute values and nested blocks by type.
+type decodedBody struct {
 	sch     *schema.Block
 	label   string
 	missing hcl.Range
-	vals    map[string]*dval
-	blocks  map[string][]*dblock
+	vals    map[string]*decodedValue
+	blocks  map[string][]*decodedBlock
 	open    []*attribute // attributes of an open body that the schema does not declare
 }
 
-// dblock is a nested block read against its schema.
-type dblock struct {
+// decodedBlock is a nested block read against its schema.
+type decodedBlock struct {
 	sch        *schema.Block
 	label      string    // lower case; "" when the block has no label
 	labelRange hcl.Range // the label, or the `type` attribute's value
 	typeRange  hcl.Range
 	defRange   hcl.Range
-	body       *dbody
+	body       *decodedBody
 }
 
-func (b *dbody) val(name string) *dval { return b.vals[name] }
+// val returns the value of a, which the body's schema must declare, or nil when it was not written.
+func (b *decodedBody) val(a *schema.Attribute) *decodedValue { return b.vals[b.declared(a).Name] }
 
-func (b *dbody) first(typ string) *dblock {
-	if bs := b.blocks[typ]; len(bs) > 0 {
+// first returns the first nested block of the schema nb, or nil when none was written.
+func (b *decodedBody) first(nb *schema.Block) *decodedBlock {
+	if bs := b.blocks[nb.Type]; len(bs) > 0 {
 		return bs[0]
 	}
 	return nil
@@ -85,9 +88,23 @@ var (
 
 // decodeBody reads sb against sch. label is the enclosing block's label value, which selects
 // label-specific nested schemas (a method's config).
-func (d *decoder) decodeBody(sb syntaxBody, sch *schema.Block, label string) (*dbody, hcl.Diagnostics) {
+func (d *decoder) decodeBody(sb syntaxBody, sch *schema.Block, label string) (*decodedBody, hcl.Diagnostics) {
 	c, diags := sb.content(sch, label)
-	out := &dbody{sch: sch, label: label, missing: c.missing, vals: map[string]*dval{}, blocks: map[string][]*dblock{}}
+	out := &decodedBody{sch: sch, label: label, missing: c.missing, vals: map[string]*decodedValue{}, blocks: map[string][]*decodedBlock{}}
+	seen, nested, adiags := d.decodeAttributes(c, out)
+	diags = append(diags, adiags...)
+	diags = append(diags, requiredAttributes(c, sch, seen)...)
+	diags = append(diags, d.decodeNestedBlocks(append(nested, c.blocks...), out)...)
+	diags = append(diags, requiredBlocks(c, out)...)
+	return out, diags
+}
+
+// decodeAttributes reads the attributes of c into out: each value by its schema kind, with a warning
+// for what is ignored or deprecated. It returns the attributes by name, and the nested blocks that
+// were written as attributes (`config = { ... }`).
+func (d *decoder) decodeAttributes(c *body, out *decodedBody) (map[string]*attribute, []*block, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	sch, label := out.sch, out.label
 	seen := map[string]*attribute{}
 	var nested []*block
 	for _, a := range c.attrs {
@@ -112,7 +129,8 @@ func (d *decoder) decodeBody(sb syntaxBody, sch *schema.Block, label string) (*d
 				body: a.obj, fromAttr: true})
 			continue
 		}
-		if env := replacedByEnv[a.name]; env != "" && sch == schema.Root {
+		if i := slices.IndexFunc(replacedByEnv, func(r *schema.Attribute) bool { return r.Name == a.name }); i >= 0 && sch == schema.Root {
+			env := replacedByEnv[i].Env
 			if v, ok := d.opts.env(env); ok {
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagWarning,
@@ -170,6 +188,12 @@ func (d *decoder) decodeBody(sb syntaxBody, sch *schema.Block, label string) (*d
 			out.vals[a.name] = v
 		}
 	}
+	return seen, nested, diags
+}
+
+// requiredAttributes reports each required attribute of sch that seen lacks.
+func requiredAttributes(c *body, sch *schema.Block, seen map[string]*attribute) hcl.Diagnostics {
+	var diags hcl.Diagnostics
 	for _, as := range sch.Attributes {
 		if as.Required && seen[as.Name] == nil {
 			diags = append(diags, &hcl.Diagnostic{
@@ -181,8 +205,14 @@ func (d *decoder) decodeBody(sb syntaxBody, sch *schema.Block, label string) (*d
 			})
 		}
 	}
+	return diags
+}
 
-	nested = append(nested, c.blocks...)
+// decodeNestedBlocks reads the nested blocks into out, refusing those the schema rejects, lacks or
+// allows fewer of, and warning about those it ignores.
+func (d *decoder) decodeNestedBlocks(nested []*block, out *decodedBody) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	sch, label := out.sch, out.label
 	for _, b := range nested {
 		nb := sch.Block(b.typ, label)
 		if nb == nil {
@@ -226,6 +256,13 @@ func (d *decoder) decodeBody(sb syntaxBody, sch *schema.Block, label string) (*d
 			out.blocks[b.typ] = append(out.blocks[b.typ], db)
 		}
 	}
+	return diags
+}
+
+// requiredBlocks reports each required nested block type that out lacks.
+func requiredBlocks(c *body, out *decodedBody) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	sch, label := out.sch, out.label
 	// Each nested block type once, as the label selects it (a method's own config over the open one).
 	checked := map[string]bool{}
 	for _, listed := range append(append([]*schema.Block(nil), sch.ByLabel[label]...), sch.Blocks...) {
@@ -243,7 +280,7 @@ func (d *decoder) decodeBody(sb syntaxBody, sch *schema.Block, label string) (*d
 			})
 		}
 	}
-	return out, diags
+	return diags
 }
 
 // The codes of decodeBlock's diagnostics.
@@ -269,9 +306,25 @@ var (
 )
 
 // decodeBlock reads one nested block: its label (or `type` attribute) and then its body.
-func (d *decoder) decodeBlock(b *block, nb *schema.Block) (*dblock, hcl.Diagnostics) {
+func (d *decoder) decodeBlock(b *block, nb *schema.Block) (*decodedBlock, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
-	out := &dblock{sch: nb, typeRange: b.typeRange, defRange: b.defRange}
+	out := &decodedBlock{sch: nb, typeRange: b.typeRange, defRange: b.defRange}
+	diags = append(diags, blockLabels(b, nb, out)...)
+	typeUnread, tdiags := d.typeAttributeLabel(b, nb, out)
+	diags = append(diags, tdiags...)
+	diags = append(diags, checkLabel(b, nb, out, typeUnread)...)
+	diags = append(diags, jsonMisread(b, nb, out)...)
+	// A block with a bad label is still read, so that the problems in its body are reported in the same
+	// run, and kept, so that cross-block rules do not report it missing.
+	body, bdiags := d.decodeBody(b.body, nb, out.label)
+	diags = append(diags, bdiags...)
+	out.body = body
+	return out, diags
+}
+
+// blockLabels reads b's labels into out: the one label of a labelled block type, none otherwise.
+func blockLabels(b *block, nb *schema.Block, out *decodedBlock) hcl.Diagnostics {
+	var diags hcl.Diagnostics
 	if !nb.AnyLabels {
 		switch {
 		case nb.Label == "" && len(b.labels) > 0:
@@ -299,11 +352,17 @@ func (d *decoder) decodeBlock(b *block, nb *schema.Block) (*dblock, hcl.Diagnost
 			out.labelRange = b.labelRanges[0]
 		}
 	}
+	return diags
+}
+
+// typeAttributeLabel reads the label written as an attribute (listener { type = "tcp" }) into out,
+// unless a label was written too. typeUnread reports a type attribute whose value was unreadable
+// (and reported).
+func (d *decoder) typeAttributeLabel(b *block, nb *schema.Block, out *decodedBlock) (typeUnread bool, diags hcl.Diagnostics) {
 	typeAttr := d.peekTypeAttribute(b, nb)
-	typeUnread := false // a type attribute whose value was reported unreadable
 	if nb.Label != "" && nb.LabelAttr && typeAttr != nil {
 		// The label written as an attribute is read here, once: decodeBody skips it. Its allowed
-		// values are checked below, as a label's are.
+		// values are checked by checkLabel, as a label's are.
 		v, vdiags := d.convert(typeAttr, &schema.Attribute{Name: nb.Label, Kind: schema.String, Required: true})
 		diags = append(diags, vdiags...)
 		if v == nil {
@@ -332,6 +391,12 @@ func (d *decoder) decodeBlock(b *block, nb *schema.Block) (*dblock, hcl.Diagnost
 			}
 		}
 	}
+	return typeUnread, diags
+}
+
+// checkLabel reports a missing label, and one that is rejected or not allowed.
+func checkLabel(b *block, nb *schema.Block, out *decodedBlock, typeUnread bool) hcl.Diagnostics {
+	var diags hcl.Diagnostics
 	if nb.Label != "" && out.label == "" && !typeUnread {
 		detail := fmt.Sprintf("A %s block needs its %s, as a label (%s %q { ... })", b.typ, nb.Label, b.typ, firstOr(nb.LabelValues))
 		if nb.LabelAttr {
@@ -368,6 +433,12 @@ func (d *decoder) decodeBlock(b *block, nb *schema.Block) (*dblock, hcl.Diagnost
 			Extra:    codeUnsupportedLabel,
 		})
 	}
+	return diags
+}
+
+// jsonMisread reports a JSON block body that Vault Proxy's HCL 1 reads as more labels (hcl1Flattened).
+func jsonMisread(b *block, nb *schema.Block, out *decodedBlock) hcl.Diagnostics {
+	var diags hcl.Diagnostics
 	if jb, ok := b.body.(jsonBody); ok {
 		if name := hcl1Flattened(jb); name != "" {
 			fix := fmt.Sprintf("Give the %s an attribute of its own, or write %q as an array: \"%s\": [{ ... }].", b.typ, name, name)
@@ -385,12 +456,7 @@ func (d *decoder) decodeBlock(b *block, nb *schema.Block) (*dblock, hcl.Diagnost
 			})
 		}
 	}
-	// A block with a bad label is still read, so that the problems in its body are reported in the same
-	// run, and kept, so that cross-block rules do not report it missing.
-	body, bdiags := d.decodeBody(b.body, nb, out.label)
-	diags = append(diags, bdiags...)
-	out.body = body
-	return out, diags
+	return diags
 }
 
 // peekTypeAttribute finds the `type` attribute of a block whose label may be written as one, before

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/vaultproxy/vaultproxy/diagcode"
+	"github.com/vaultproxy/vaultproxy/schema"
 )
 
 // Vault Proxy's Vault client reads the vault/api environment variables when the proxy starts
@@ -61,10 +62,10 @@ func (b *builder) checkClientEnv() {
 			b.envFailure(quotedEnv("VAULT_AGENT_ADDR", v), "is not a URL", "failed to create client: "+err.Error())
 		}
 	}
-	_, hasCert := b.opts.env("VAULT_CLIENT_CERT")
-	_, hasKey := b.opts.env("VAULT_CLIENT_KEY")
+	_, hasCert := b.opts.env(schema.VaultClientCert.Env)
+	_, hasKey := b.opts.env(schema.VaultClientKey.Env)
 	if hasCert != hasKey {
-		set, unset := "VAULT_CLIENT_CERT", "VAULT_CLIENT_KEY"
+		set, unset := schema.VaultClientCert.Env, schema.VaultClientKey.Env
 		if hasKey {
 			set, unset = unset, set
 		}

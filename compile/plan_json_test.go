@@ -3,6 +3,8 @@ package compile_test
 import (
 	"bytes"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -15,7 +17,7 @@ import (
 
 // planGoldens returns the want/plan.json section of every golden case of `vaultproxy plan`
 // (fixtures/plan, written by cmd/vaultproxy's tests), by case name.
-func planGoldens(t *testing.T) map[string][]byte {
+func planGoldens(t testing.TB) map[string][]byte {
 	t.Helper()
 	out := map[string][]byte{}
 	for _, c := range fixtures.Load(t, "plan") {
@@ -60,7 +62,7 @@ func TestDecodePlanJSONVersions(t *testing.T) {
 	}
 
 	_, err := compile.DecodePlanJSON(withVersion("2.0"))
-	if err == nil || err.Error() != "plan file format_version 2.0 is not supported by this vaultproxy (supports 1.x)" {
+	if err == nil || err.Error() != "plan.json:2,21-26: Unsupported plan format; plan file format_version 2.0 is not supported by this vaultproxy (supports 1.x)" {
 		t.Errorf("format_version 2.0: got error %v", err)
 	}
 	for _, v := range []string{"0.9", "10.0", "", "one"} {
@@ -90,22 +92,69 @@ func TestDecodePlanJSONVersions(t *testing.T) {
 	}
 }
 
-func TestDecodePlanJSONRejectsBadValues(t *testing.T) {
-	doc := planGoldens(t)["listener-unix"]
-	for _, tc := range []struct{ from, to, want string }{
-		{`"socket_mode": {"value": "0660"`, `"socket_mode": {"value": "rw"`, `listeners[0].socket_mode.value: "rw" is not an octal file mode`},
-		{`"role": {"value": "default"`, `"role": {"value": "admin"`, `listeners[0].role.value: "admin" is not one of`},
-		{`"log_rotate_duration": {"value": "24h"`, `"log_rotate_duration": {"value": "a day"`, `log_rotate_duration.value: "a day" is not a duration`},
-		{`"address": {"value": "https://vault.example.test:8200", "origin": "config.hcl:2,3-46"}`, `"address": {"value": "https://vault.example.test:8200", "origin": "somewhere"}`, `vault.address.origin: "somewhere" is not an origin`},
-		{`"tls_disable": {"value": true`, `"tls_disable": {"value": "yes"`, `plan file: json: cannot unmarshal string`},
+// TestDecodePlanFileChecksValues edits golden plans by hand and checks that each bad value is an error
+// diagnostic at its line and column in the plan file, as the same value in a configuration would be.
+func TestDecodePlanFileChecksValues(t *testing.T) {
+	goldens := planGoldens(t)
+	for _, tc := range []struct{ golden, from, to, want string }{
+		{"listener-tcp-tls", `"tls_min_version": {"value": "tls13"`, `"tls_min_version": {"value": "tls99"`,
+			`plan.json:35,36-43: Unsupported value for tls_min_version; "tls99" is not a valid value for tls_min_version. Allowed values are "tls10", "tls11", "tls12" and "tls13". Did you mean "tls10"?`},
+		{"listener-tcp-tls", `"tls_cipher_suites": {"value": []`, `"tls_cipher_suites": {"value": ["NOPE"]`,
+			`plan.json:37,39-45: Unsupported cipher suite; "NOPE" is not a TLS cipher suite that Go knows (see crypto/tls).`},
+		{"listener-tcp-tls", `"tls_cipher_suites": {"value": ["TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"`, `"tls_cipher_suites": {"value": ["TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA257"`,
+			`plan.json:57,39-80: Unsupported cipher suite; "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA257" is not a TLS cipher suite`},
+		{"listener-unix", `"socket_mode": {"value": "0660"`, `"socket_mode": {"value": "rw"`,
+			`plan.json:41,32-36: Invalid value for socket_mode; socket_mode must be an octal string of permission bits such as "0660"; "rw" is not.`},
+		{"listener-unix", `"role": {"value": "default"`, `"role": {"value": "admin"`,
+			`plan.json:29,25-32: Unsupported value for role; "admin" is not a valid value for role. Allowed values are "default" and "metrics_only".`},
+		{"token-true", `"enforce_consistency": {"value": "never"`, `"enforce_consistency": {"value": ""`,
+			`plan.json:20,38-40: Unsupported value for enforce_consistency; "" is not a valid value for enforce_consistency.`},
+		{"listener-unix", `"log_rotate_duration": {"value": "24h"`, `"log_rotate_duration": {"value": "a day"`,
+			`plan.json:76,36-43: Invalid duration for log_rotate_duration; log_rotate_duration must be a duration such as "30s", "5m" or "1h30m": "a day" is not a duration.`},
+		{"listener-unix", `"log_rotate_duration": {"value": "24h"`, `"log_rotate_duration": {"value": "86400"`,
+			`plan.json:76,36-43: Non-canonical plan value; vaultproxy writes this value of log_rotate_duration as "24h"`},
+		{"listener-unix", `"log_level": {"value": "info"`, `"log_level": {"value": "INFO"`,
+			`Non-canonical plan value; vaultproxy writes this value of log_level as "info"`},
+		{"listener-unix", `"address": {"value": "https://vault.example.test:8200", "origin": "config.hcl:2,3-46"}`, `"address": {"value": "https://vault.example.test:8200", "origin": "somewhere"}`,
+			`plan.json:6,71-82: Invalid origin; "somewhere" is not an origin`},
+		{"listener-unix", `"tls_disable": {"value": true`, `"tls_disable": {"value": "yes"`,
+			`plan.json:32,32-37: Incorrect value type; The value of tls_disable must be a boolean, not string.`},
+		{"listener-unix", `"tls_disable": {"value": true, `, `"tls_disable": {`,
+			`plan.json:32,22-53: Missing plan field; The setting listeners[0].tls_disable must have a value and an origin.`},
 	} {
+		doc := goldens[tc.golden]
 		bad := bytes.Replace(doc, []byte(tc.from), []byte(tc.to), 1)
 		if bytes.Equal(bad, doc) {
-			t.Fatalf("the golden has no %s", tc.from)
+			t.Fatalf("the golden %s has no %s", tc.golden, tc.from)
 		}
-		_, err := compile.DecodePlanJSON(bad)
-		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%s: got error %v, want one containing %q", tc.to, err, tc.want)
+		_, diags := compile.DecodePlanFile("plan.json", bad)
+		if len(diags) != 1 || diags[0].Severity != hcl.DiagError || !strings.Contains(diags[0].Error(), tc.want) {
+			t.Errorf("%s: got %v, want one error containing %q", tc.to, diags, tc.want)
+		}
+	}
+}
+
+// TestPlanFilesOfFormat1_0 reads plan files written by `vaultproxy plan -out` before the codec was
+// derived from the schema (testdata/plan-1.0, copied from the goldens of that time): they must load,
+// and write the same bytes again.
+func TestPlanFilesOfFormat1_0(t *testing.T) {
+	names, _ := filepath.Glob("testdata/plan-1.0/*.json")
+	if len(names) == 0 {
+		t.Fatal("no plan under testdata/plan-1.0")
+	}
+	for _, n := range names {
+		doc, err := os.ReadFile(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, diags := compile.DecodePlanFile(n, doc)
+		if diags.HasErrors() {
+			t.Errorf("%s: %v", n, diags)
+			continue
+		}
+		again, _ := p.MarshalJSON()
+		if d := cmp.Diff(string(bytes.TrimSuffix(doc, []byte("\n"))), string(again)); d != "" {
+			t.Errorf("%s re-encodes differently (-file +re-encoded):\n%s", n, d)
 		}
 	}
 }

@@ -37,9 +37,9 @@ type Listener struct {
 	tlsDisable                    Value[bool]
 	tlsCertFile                   Value[string]
 	tlsKeyFile                    Value[string]
-	tlsMinVersion                 Value[string]
-	tlsMaxVersion                 Value[string]
-	tlsCipherSuites               Value[[]string]
+	tlsMinVersion                 Value[TLSVersion]
+	tlsMaxVersion                 Value[TLSVersion]
+	tlsCipherSuites               Value[CipherSuites]
 	tlsClientCAFile               Value[string]
 	tlsRequireAndVerifyClientCert Value[bool]
 	tlsDisableClientCerts         Value[bool]
@@ -78,14 +78,14 @@ func (l Listener) TLSCertFile() Value[string] { return l.tlsCertFile }
 // TLSKeyFile is the PEM key of TLSCertFile.
 func (l Listener) TLSKeyFile() Value[string] { return l.tlsKeyFile }
 
-// TLSMinVersion is tls10, tls11, tls12 (default) or tls13.
-func (l Listener) TLSMinVersion() Value[string] { return l.tlsMinVersion }
+// TLSMinVersion is tls10, tls11, tls12 (default) or tls13, as crypto/tls numbers it.
+func (l Listener) TLSMinVersion() Value[TLSVersion] { return l.tlsMinVersion }
 
-// TLSMaxVersion is tls10 .. tls13 (default).
-func (l Listener) TLSMaxVersion() Value[string] { return l.tlsMaxVersion }
+// TLSMaxVersion is tls10 .. tls13 (default), as crypto/tls numbers it.
+func (l Listener) TLSMaxVersion() Value[TLSVersion] { return l.tlsMaxVersion }
 
-// TLSCipherSuites are Go cipher suite names (crypto/tls); empty means Go's defaults.
-func (l Listener) TLSCipherSuites() Value[[]string] { return cloneList(l.tlsCipherSuites) }
+// TLSCipherSuites are the crypto/tls IDs of the cipher suites; empty means Go's defaults.
+func (l Listener) TLSCipherSuites() Value[CipherSuites] { return cloneSuites(l.tlsCipherSuites) }
 
 // TLSClientCAFile is the PEM CA bundle that client certificates are verified against.
 func (l Listener) TLSClientCAFile() Value[string] { return l.tlsClientCAFile }

@@ -2,7 +2,7 @@ package compile
 
 import "github.com/vaultproxy/vaultproxy/diagcode"
 
-// CodeInvalidPlanFile is the code of the error for a plan file that DecodePlanJSON (plan_json.go)
+// CodeInvalidPlanFile is the code of the error for a plan file that DecodePlanFile (plan_json.go)
 // refuses. The CLI, which reads the file, reports it; the code is declared here, beside the decoder
 // that decides, so that it is registered wherever plans are read.
 var CodeInvalidPlanFile = diagcode.New("invalid_plan_file",

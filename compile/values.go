@@ -1,6 +1,7 @@
 package compile
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -17,8 +18,8 @@ import (
 	"github.com/zclconf/go-cty/cty"
 )
 
-// dval is one decoded attribute value, converted to its schema kind.
-type dval struct {
+// decodedValue is one decoded attribute value, converted to its schema kind.
+type decodedValue struct {
 	attr *attribute
 	sch  *schema.Attribute
 	s    string
@@ -30,7 +31,7 @@ type dval struct {
 	raw  cty.Value
 }
 
-func (v *dval) origin() Origin { return ConfigOrigin(v.attr.rng) }
+func (v *decodedValue) origin() Origin { return ConfigOrigin(v.attr.rng) }
 
 var (
 	octalString = regexp.MustCompile(`^0?[0-7]{3}$`)
@@ -40,8 +41,8 @@ var (
 // and parseutil's weak decoding), warning where a form is only tolerated and a canonical one exists.
 // It returns a nil value, with no error, for a value that Vault Proxy reads as unset (an empty string
 // where its field is a string).
-func (d *decoder) convert(a *attribute, sch *schema.Attribute) (*dval, hcl.Diagnostics) {
-	out := &dval{attr: a, sch: sch}
+func (d *decoder) convert(a *attribute, sch *schema.Attribute) (*decodedValue, hcl.Diagnostics) {
+	out := &decodedValue{attr: a, sch: sch}
 	if c := d.constantError(a); c != nil {
 		return nil, hcl.Diagnostics{c}
 	}
@@ -68,258 +69,405 @@ func (d *decoder) convert(a *attribute, sch *schema.Attribute) (*dval, hcl.Diagn
 		val = cty.StringVal("")
 		isNull = true
 	}
-	// written is how a string value is shown in a message: quoted, or null as it was written.
-	written := func(s string) string {
-		if isNull {
-			return "null"
-		}
-		return strconv.Quote(s)
-	}
-	aString := func(s string) string {
-		if isNull {
-			return "null"
-		}
-		return "the string " + strconv.Quote(s)
-	}
 	if !val.IsWhollyKnown() {
 		// Without an evaluation context, only an expression that failed to parse (already reported
 		// as a syntax error) evaluates to an unknown value: say nothing more about it.
 		return nil, diags
 	}
-	typ := val.Type()
+	c := &conversion{a: a, sch: sch, val: val, typ: val.Type(), isNull: isNull, out: out}
 	switch sch.Kind {
 	case schema.String:
-		switch {
-		case typ == cty.String:
-			out.s = val.AsString()
-		case typ == cty.Number:
-			// HCL 1 reads a whole number as its digits, but fails on a fraction or an exponent.
-			out.s = d.sourceText(a)
-			if strings.ContainsAny(out.s, ".eE") {
-				return nil, append(diags, d.valueError(a, "Invalid value for "+sch.Name,
-					fmt.Sprintf("%s must be a string; Vault Proxy reads a whole number as its digits, but fails on %s. Quote it: %s = %q.",
-						sch.Name, out.s, sch.Name, out.s)))
-			}
-			diags = append(diags, d.tolerated(a, fmt.Sprintf("%s = %q", sch.Name, out.s)))
-		default:
-			// Booleans too: HCL 1 fails to read one as a string ("unknown type for string").
-			return nil, append(diags, d.typeError(a, sch, typ))
-		}
-		if out.s == "" && !sch.Required {
-			// Vault Proxy's field is a string, which is "" when the key is absent: "" (or a JSON
-			// null) leaves the setting unset, and its default applies.
-			return nil, diags
-		}
-		if len(sch.Enum) > 0 {
-			v, ok := matchEnum(sch, out.s)
-			if !ok {
-				return nil, append(diags, d.enumError(a, sch, out.s))
-			}
-			out.s = v
-		}
+		return d.convertString(c, diags)
 	case schema.Bool, schema.TokenMode:
-		switch {
-		case typ == cty.Bool:
-			out.b = val.True()
-			out.s = strconv.FormatBool(out.b)
-		case typ == cty.String && sch.Kind == schema.TokenMode && strings.EqualFold(val.AsString(), "force"):
-			out.s = "force"
-			out.b = true
-			if val.AsString() != "force" {
-				diags = append(diags, d.tolerated(a, fmt.Sprintf("%s = %q", sch.Name, "force")))
-			}
-		case (typ == cty.String || typ == cty.Number) && sch.Strict:
-			text := d.sourceText(a)
-			if typ == cty.String {
-				text = val.AsString()
-			}
-			detail := fmt.Sprintf("%s must be true or false, unquoted: Vault Proxy reads it as a Go bool and fails on %s.",
-				sch.Name, d.sourceText(a))
-			if b, err := strconv.ParseBool(text); err == nil {
-				detail += fmt.Sprintf(" Write %s = %t.", sch.Name, b)
-			}
-			return nil, append(diags, d.valueError(a, "Invalid value for "+sch.Name, detail))
-		case typ == cty.Number:
-			// parseutil.ParseBool decodes weakly (mapstructure): any number but zero is true.
-			out.b = val.AsBigFloat().Sign() != 0
-			out.s = strconv.FormatBool(out.b)
-			diags = append(diags, d.tolerated(a, fmt.Sprintf("%s = %t", sch.Name, out.b)))
-		case typ == cty.String:
-			// parseutil.ParseBool: what strconv.ParseBool reads, and "" as false.
-			text := val.AsString()
-			b, err := strconv.ParseBool(text)
-			if err != nil && text != "" {
-				if sch.Kind == schema.TokenMode {
-					return nil, append(diags, d.enumError(a, sch, text))
-				}
-				return nil, append(diags, d.valueError(a, "Invalid value for "+sch.Name,
-					fmt.Sprintf("%s must be true or false; %s is neither.", sch.Name, written(text))))
-			}
-			out.b = b
-			out.s = strconv.FormatBool(b)
-			diags = append(diags, d.tolerated(a, fmt.Sprintf("%s = %t", sch.Name, b)))
-		default:
-			return nil, append(diags, d.typeError(a, sch, typ))
-		}
+		return d.convertBool(c, diags)
 	case schema.Int:
-		switch {
-		case typ == cty.Number:
-			n, ndiags := d.readNumber(a, val)
-			diags = append(diags, ndiags...)
-			if ndiags.HasErrors() {
-				return nil, diags
-			}
-			if n.float {
-				detail := fmt.Sprintf("%s must be a whole number written without a fraction or an exponent: Vault Proxy's HCL 1 reads %s as a float and fails to load it here.",
-					sch.Name, n.text)
-				if f := new(big.Float).SetFloat64(n.f); f.IsInt() {
-					detail += fmt.Sprintf(" Write %s = %s.", sch.Name, f.Text('f', -1))
-				}
-				return nil, append(diags, d.valueError(a, "Invalid value for "+sch.Name, detail))
-			}
-			out.i = n.i
-			if n.octal {
-				diags = append(diags, d.octalWarning(a, n, fmt.Sprintf("%s = %d", sch.Name, n.i)))
-			}
-		case typ == cty.String && !sch.Strict:
-			// HCL 1 reads a string into an integer field with strconv.ParseInt(s, 0, 0): "010" is
-			// octal, "0x10" hexadecimal, and spaces are not allowed.
-			text := val.AsString()
-			i, err := strconv.ParseInt(text, 0, 64)
-			if errors.Is(err, strconv.ErrRange) {
-				return nil, append(diags, d.outOfRange(a, sch.Name, written(text)))
-			}
-			if err != nil {
-				return nil, append(diags, d.valueError(a, "Invalid value for "+sch.Name,
-					fmt.Sprintf("%s must be a whole number; %s is not.", sch.Name, written(text))))
-			}
-			out.i = i
-			diags = append(diags, d.tolerated(a, fmt.Sprintf("%s = %d", sch.Name, i)))
-		case typ == cty.String:
-			text := val.AsString()
-			// Only a file sink's owner and group are strict: the sink takes them from its map as
-			// they are, and fails to start on a string ("could not parse 'owner' as integer").
-			detail := fmt.Sprintf("%s must be a number, unquoted: Vault Proxy fails to use %s when the sink starts.", sch.Name, aString(text))
-			if i, err := strconv.ParseInt(text, 10, 64); err == nil {
-				detail += fmt.Sprintf(" Write %s = %d.", sch.Name, i)
-			}
-			return nil, append(diags, d.valueError(a, "Invalid value for "+sch.Name, detail))
-		default:
-			return nil, append(diags, d.typeError(a, sch, typ))
-		}
+		return d.convertInt(c, diags)
 	case schema.Duration:
-		dur, tolerated, ddiags := d.parseDuration(a, sch, val)
-		diags = append(diags, ddiags...)
-		if ddiags.HasErrors() {
-			return nil, diags
-		}
-		out.d = dur
-		if tolerated != nil {
-			diags = append(diags, tolerated)
-		}
+		return d.convertDuration(c, diags)
 	case schema.StringList:
-		switch {
-		case typ.IsTupleType() || typ.IsListType() || typ.IsSetType():
-			for it := val.ElementIterator(); it.Next(); {
-				_, ev := it.Element()
-				if ev.IsNull() || ev.Type() != cty.String {
-					return nil, append(diags, d.valueError(a, "Invalid value for "+sch.Name, sch.Name+" must be a list of strings."))
-				}
-				out.list = append(out.list, ev.AsString())
-			}
-		case typ == cty.String:
-			if s := val.AsString(); s != "" {
-				for _, part := range strings.Split(s, ",") {
-					out.list = append(out.list, strings.TrimSpace(part))
-				}
-			}
-			if sch.Strict {
-				// HCL 1 fails to read a string as a list ("unknown slice type").
-				what := "a single string"
-				if isNull {
-					what = "null"
-				}
-				return nil, append(diags, d.valueError(a, "Invalid value for "+sch.Name,
-					fmt.Sprintf("%s must be a list of strings; Vault Proxy fails to read %s as one. Write %s = [%s].",
-						sch.Name, what, sch.Name, quoteList(out.list))))
-			}
-			diags = append(diags, d.tolerated(a, fmt.Sprintf("%s = [%s]", sch.Name, quoteList(out.list))))
-		default:
-			return nil, append(diags, d.typeError(a, sch, typ))
-		}
-		if len(sch.Enum) > 0 {
-			for i, item := range out.list {
-				v, ok := matchEnum(sch, item)
-				if !ok {
-					return nil, append(diags, d.enumError(a, sch, item))
-				}
-				out.list[i] = v
-			}
-		}
+		return d.convertStringList(c, diags)
 	case schema.OctalString:
-		if typ == cty.Number {
-			text := d.sourceText(a)
-			// HCL 1 keeps a number's text for a string field, so Vault Proxy reads the mode as written;
-			// HCL 2 reads a number, which drops a leading 0 and any other form of the text.
-			quoted := fmt.Sprintf("%s = %q", sch.Name, text)
-			if d.inJSON(a) {
-				quoted = fmt.Sprintf("%q: %q", sch.Name, text)
-			}
-			return nil, append(diags, codeUnquotedOctalString.Set(d.valueError(a, "Unquoted "+sch.Name,
-				fmt.Sprintf("vaultproxy's HCL 2 reads %s as the number %s, while Vault Proxy's HCL 1 keeps the text %q for this string setting. Quote it so that both read the same: %s.",
-					text, val.AsBigFloat().Text('f', -1), text, quoted))))
-		}
-		if typ != cty.String {
-			return nil, append(diags, d.typeError(a, sch, typ))
-		}
-		s := val.AsString()
-		if s == "" {
-			// Vault Proxy's field is a string: "" (or a JSON null) leaves the mode unset.
-			return nil, diags
-		}
-		if !octalString.MatchString(s) {
-			return nil, append(diags, d.valueError(a, "Invalid value for "+sch.Name,
-				fmt.Sprintf("%s must be an octal string of permission bits such as \"0660\"; %q is not.", sch.Name, s)))
-		}
-		m, _ := strconv.ParseUint(s, 8, 32)
-		out.mode = fs.FileMode(m)
-		out.s = s
+		return d.convertOctalString(c, diags)
+	case schema.CipherSuites:
+		return d.cipherSuites(a, sch, val, out, diags)
 	case schema.FileMode:
-		var m uint64
-		switch typ {
-		case cty.Number:
-			n, ndiags := d.readNumber(a, val)
-			diags = append(diags, ndiags...)
-			if ndiags.HasErrors() {
-				return nil, diags
-			}
-			if n.float || n.i < 0 {
-				return nil, append(diags, d.valueError(a, "Invalid value for "+sch.Name, sch.Name+" must be a file mode such as 0640."))
-			}
-			m = uint64(n.i)
-		case cty.String:
-			// The file sink takes only a number: a string fails when the sink starts ("could not
-			// parse 'mode' as integer").
-			text := val.AsString()
-			detail := fmt.Sprintf("%s must be an unquoted octal number such as 0640: Vault Proxy fails to use %s when the sink starts.", sch.Name, aString(text))
-			if v, err := strconv.ParseUint(text, 8, 32); err == nil && v <= 0o777 {
-				detail += fmt.Sprintf(" Write %s = 0%o.", sch.Name, v)
-			}
-			return nil, append(diags, d.valueError(a, "Invalid value for "+sch.Name, detail))
-		default:
-			return nil, append(diags, d.typeError(a, sch, typ))
-		}
-		if m > 0o777 {
-			hint := ""
-			if text := d.sourceText(a); regexp.MustCompile(`^[0-7]{3}$`).MatchString(text) {
-				hint = fmt.Sprintf(" %s is read as a decimal number; write 0%s for octal.", text, text)
-			}
-			return nil, append(diags, d.valueError(a, "Invalid value for "+sch.Name,
-				fmt.Sprintf("%s must be permission bits between 0000 and 0777.%s", sch.Name, hint)))
-		}
-		out.mode = fs.FileMode(m)
+		return d.convertFileMode(c, diags)
 	}
 	return out, diags
+}
+
+// conversion is one attribute value being read as its schema kind by convert.
+type conversion struct {
+	a      *attribute
+	sch    *schema.Attribute
+	val    cty.Value // "" for a JSON null
+	typ    cty.Type
+	isNull bool // the value was a JSON null, which HCL 1 reads as ""
+	out    *decodedValue
+}
+
+// written is how a string value is shown in a message: quoted, or null as it was written.
+func (c *conversion) written(s string) string {
+	if c.isNull {
+		return "null"
+	}
+	return strconv.Quote(s)
+}
+
+// aString names a string value in a message: the string "x", or null.
+func (c *conversion) aString(s string) string {
+	if c.isNull {
+		return "null"
+	}
+	return "the string " + strconv.Quote(s)
+}
+
+// convertString reads a String: a string, or a whole number as its digits; an empty string leaves
+// it unset; an enum value is matched as Vault Proxy matches it.
+func (d *decoder) convertString(c *conversion, diags hcl.Diagnostics) (*decodedValue, hcl.Diagnostics) {
+	a, sch, val, typ, out := c.a, c.sch, c.val, c.typ, c.out
+	switch {
+	case typ == cty.String:
+		out.s = val.AsString()
+	case typ == cty.Number:
+		// HCL 1 reads a whole number as its digits, but fails on a fraction or an exponent.
+		out.s = d.sourceText(a)
+		if strings.ContainsAny(out.s, ".eE") {
+			return nil, append(diags, d.valueError(a, "Invalid value for "+sch.Name,
+				fmt.Sprintf("%s must be a string; Vault Proxy reads a whole number as its digits, but fails on %s. Quote it: %s = %q.",
+					sch.Name, out.s, sch.Name, out.s)))
+		}
+		diags = append(diags, d.tolerated(a, fmt.Sprintf("%s = %q", sch.Name, out.s)))
+	default:
+		// Booleans too: HCL 1 fails to read one as a string ("unknown type for string").
+		return nil, append(diags, d.typeError(a, sch, typ))
+	}
+	if out.s == "" && !sch.Required {
+		// Vault Proxy's field is a string, which is "" when the key is absent: "" (or a JSON
+		// null) leaves the setting unset, and its default applies.
+		return nil, diags
+	}
+	if len(sch.Enum) > 0 {
+		v, ok := matchEnum(sch, out.s)
+		if !ok {
+			return nil, append(diags, d.enumError(a, sch, out.s))
+		}
+		out.s = v
+	}
+	return c.out, diags
+}
+
+// convertBool reads a Bool or a TokenMode: true or false, the forms parseutil.ParseBool tolerates
+// unless the attribute is Strict, and "force" for a TokenMode.
+func (d *decoder) convertBool(c *conversion, diags hcl.Diagnostics) (*decodedValue, hcl.Diagnostics) {
+	a, sch, val, typ, out := c.a, c.sch, c.val, c.typ, c.out
+	switch {
+	case typ == cty.Bool:
+		out.b = val.True()
+		out.s = strconv.FormatBool(out.b)
+	case typ == cty.String && sch.Kind == schema.TokenMode && strings.EqualFold(val.AsString(), "force"):
+		out.s = "force"
+		out.b = true
+		if val.AsString() != "force" {
+			diags = append(diags, d.tolerated(a, fmt.Sprintf("%s = %q", sch.Name, "force")))
+		}
+	case (typ == cty.String || typ == cty.Number) && sch.Strict:
+		text := d.sourceText(a)
+		if typ == cty.String {
+			text = val.AsString()
+		}
+		detail := fmt.Sprintf("%s must be true or false, unquoted: Vault Proxy reads it as a Go bool and fails on %s.",
+			sch.Name, d.sourceText(a))
+		if b, err := strconv.ParseBool(text); err == nil {
+			detail += fmt.Sprintf(" Write %s = %t.", sch.Name, b)
+		}
+		return nil, append(diags, d.valueError(a, "Invalid value for "+sch.Name, detail))
+	case typ == cty.Number:
+		// parseutil.ParseBool decodes weakly (mapstructure): any number but zero is true.
+		out.b = val.AsBigFloat().Sign() != 0
+		out.s = strconv.FormatBool(out.b)
+		diags = append(diags, d.tolerated(a, fmt.Sprintf("%s = %t", sch.Name, out.b)))
+	case typ == cty.String:
+		// parseutil.ParseBool: what strconv.ParseBool reads, and "" as false.
+		text := val.AsString()
+		b, err := strconv.ParseBool(text)
+		if err != nil && text != "" {
+			if sch.Kind == schema.TokenMode {
+				return nil, append(diags, d.enumError(a, sch, text))
+			}
+			return nil, append(diags, d.valueError(a, "Invalid value for "+sch.Name,
+				fmt.Sprintf("%s must be true or false; %s is neither.", sch.Name, c.written(text))))
+		}
+		out.b = b
+		out.s = strconv.FormatBool(b)
+		diags = append(diags, d.tolerated(a, fmt.Sprintf("%s = %t", sch.Name, b)))
+	default:
+		return nil, append(diags, d.typeError(a, sch, typ))
+	}
+	return c.out, diags
+}
+
+// convertInt reads an Int: a whole number as HCL 1 reads it (010 is octal), or a numeric string
+// unless the attribute is Strict.
+func (d *decoder) convertInt(c *conversion, diags hcl.Diagnostics) (*decodedValue, hcl.Diagnostics) {
+	a, sch, val, typ, out := c.a, c.sch, c.val, c.typ, c.out
+	switch {
+	case typ == cty.Number:
+		n, ndiags := d.readNumber(a, val)
+		diags = append(diags, ndiags...)
+		if ndiags.HasErrors() {
+			return nil, diags
+		}
+		if n.float {
+			detail := fmt.Sprintf("%s must be a whole number written without a fraction or an exponent: Vault Proxy's HCL 1 reads %s as a float and fails to load it here.",
+				sch.Name, n.text)
+			if f := new(big.Float).SetFloat64(n.f); f.IsInt() {
+				detail += fmt.Sprintf(" Write %s = %s.", sch.Name, f.Text('f', -1))
+			}
+			return nil, append(diags, d.valueError(a, "Invalid value for "+sch.Name, detail))
+		}
+		out.i = n.i
+		if n.octal {
+			diags = append(diags, d.octalWarning(a, n, fmt.Sprintf("%s = %d", sch.Name, n.i)))
+		}
+	case typ == cty.String && !sch.Strict:
+		// HCL 1 reads a string into an integer field with strconv.ParseInt(s, 0, 0): "010" is
+		// octal, "0x10" hexadecimal, and spaces are not allowed.
+		text := val.AsString()
+		i, err := strconv.ParseInt(text, 0, 64)
+		if errors.Is(err, strconv.ErrRange) {
+			return nil, append(diags, d.outOfRange(a, sch.Name, c.written(text)))
+		}
+		if err != nil {
+			return nil, append(diags, d.valueError(a, "Invalid value for "+sch.Name,
+				fmt.Sprintf("%s must be a whole number; %s is not.", sch.Name, c.written(text))))
+		}
+		out.i = i
+		diags = append(diags, d.tolerated(a, fmt.Sprintf("%s = %d", sch.Name, i)))
+	case typ == cty.String:
+		text := val.AsString()
+		// Only a file sink's owner and group are strict: the sink takes them from its map as
+		// they are, and fails to start on a string ("could not parse 'owner' as integer").
+		detail := fmt.Sprintf("%s must be a number, unquoted: Vault Proxy fails to use %s when the sink starts.", sch.Name, c.aString(text))
+		if i, err := strconv.ParseInt(text, 10, 64); err == nil {
+			detail += fmt.Sprintf(" Write %s = %d.", sch.Name, i)
+		}
+		return nil, append(diags, d.valueError(a, "Invalid value for "+sch.Name, detail))
+	default:
+		return nil, append(diags, d.typeError(a, sch, typ))
+	}
+	return c.out, diags
+}
+
+// convertDuration reads a Duration as parseutil.ParseDurationSecond does (parseDuration).
+func (d *decoder) convertDuration(c *conversion, diags hcl.Diagnostics) (*decodedValue, hcl.Diagnostics) {
+	a, sch, val, out := c.a, c.sch, c.val, c.out
+	dur, tolerated, ddiags := d.parseDuration(a, sch, val)
+	diags = append(diags, ddiags...)
+	if ddiags.HasErrors() {
+		return nil, diags
+	}
+	out.d = dur
+	if tolerated != nil {
+		diags = append(diags, tolerated)
+	}
+	return c.out, diags
+}
+
+// convertStringList reads a StringList: a list of strings, or one comma-separated string unless the
+// attribute is Strict; each item is matched against the enum.
+func (d *decoder) convertStringList(c *conversion, diags hcl.Diagnostics) (*decodedValue, hcl.Diagnostics) {
+	a, sch, val, typ, out := c.a, c.sch, c.val, c.typ, c.out
+	switch {
+	case typ.IsTupleType() || typ.IsListType() || typ.IsSetType():
+		for it := val.ElementIterator(); it.Next(); {
+			_, ev := it.Element()
+			if ev.IsNull() || ev.Type() != cty.String {
+				return nil, append(diags, d.valueError(a, "Invalid value for "+sch.Name, sch.Name+" must be a list of strings."))
+			}
+			out.list = append(out.list, ev.AsString())
+		}
+	case typ == cty.String:
+		if s := val.AsString(); s != "" {
+			for _, part := range strings.Split(s, ",") {
+				out.list = append(out.list, strings.TrimSpace(part))
+			}
+		}
+		if sch.Strict {
+			// HCL 1 fails to read a string as a list ("unknown slice type").
+			what := "a single string"
+			if c.isNull {
+				what = "null"
+			}
+			return nil, append(diags, d.valueError(a, "Invalid value for "+sch.Name,
+				fmt.Sprintf("%s must be a list of strings; Vault Proxy fails to read %s as one. Write %s = [%s].",
+					sch.Name, what, sch.Name, quoteList(out.list))))
+		}
+		diags = append(diags, d.tolerated(a, fmt.Sprintf("%s = [%s]", sch.Name, quoteList(out.list))))
+	default:
+		return nil, append(diags, d.typeError(a, sch, typ))
+	}
+	if len(sch.Enum) > 0 {
+		for i, item := range out.list {
+			v, ok := matchEnum(sch, item)
+			if !ok {
+				return nil, append(diags, d.enumError(a, sch, item))
+			}
+			out.list[i] = v
+		}
+	}
+	return c.out, diags
+}
+
+// convertOctalString reads an OctalString: a quoted string of octal digits such as "0660".
+func (d *decoder) convertOctalString(c *conversion, diags hcl.Diagnostics) (*decodedValue, hcl.Diagnostics) {
+	a, sch, val, typ, out := c.a, c.sch, c.val, c.typ, c.out
+	if typ == cty.Number {
+		text := d.sourceText(a)
+		// HCL 1 keeps a number's text for a string field, so Vault Proxy reads the mode as written;
+		// HCL 2 reads a number, which drops a leading 0 and any other form of the text.
+		quoted := fmt.Sprintf("%s = %q", sch.Name, text)
+		if d.inJSON(a) {
+			quoted = fmt.Sprintf("%q: %q", sch.Name, text)
+		}
+		return nil, append(diags, codeUnquotedOctalString.Set(d.valueError(a, "Unquoted "+sch.Name,
+			fmt.Sprintf("vaultproxy's HCL 2 reads %s as the number %s, while Vault Proxy's HCL 1 keeps the text %q for this string setting. Quote it so that both read the same: %s.",
+				text, val.AsBigFloat().Text('f', -1), text, quoted))))
+	}
+	if typ != cty.String {
+		return nil, append(diags, d.typeError(a, sch, typ))
+	}
+	s := val.AsString()
+	if s == "" {
+		// Vault Proxy's field is a string: "" (or a JSON null) leaves the mode unset.
+		return nil, diags
+	}
+	if !octalString.MatchString(s) {
+		return nil, append(diags, d.valueError(a, "Invalid value for "+sch.Name,
+			fmt.Sprintf("%s must be an octal string of permission bits such as \"0660\"; %q is not.", sch.Name, s)))
+	}
+	m, _ := strconv.ParseUint(s, 8, 32)
+	out.mode = fs.FileMode(m)
+	out.s = s
+	return c.out, diags
+}
+
+// convertFileMode reads a FileMode: an unquoted octal number such as 0640 (in a plan file, its
+// string of digits).
+func (d *decoder) convertFileMode(c *conversion, diags hcl.Diagnostics) (*decodedValue, hcl.Diagnostics) {
+	a, sch, val, typ, out := c.a, c.sch, c.val, c.typ, c.out
+	if d.plan && typ == cty.String {
+		// A plan file writes a file mode as its octal digits, "0640".
+		m, err := strconv.ParseUint(val.AsString(), 8, 32)
+		if err != nil || m > 0o777 {
+			return nil, append(diags, d.valueError(a, "Invalid value for "+sch.Name,
+				fmt.Sprintf("%s must be a string of octal permission bits such as \"0640\"; %q is not.", sch.Name, val.AsString())))
+		}
+		out.mode = fs.FileMode(m)
+		return out, diags
+	}
+	var m uint64
+	switch typ {
+	case cty.Number:
+		n, ndiags := d.readNumber(a, val)
+		diags = append(diags, ndiags...)
+		if ndiags.HasErrors() {
+			return nil, diags
+		}
+		if n.float || n.i < 0 {
+			return nil, append(diags, d.valueError(a, "Invalid value for "+sch.Name, sch.Name+" must be a file mode such as 0640."))
+		}
+		m = uint64(n.i)
+	case cty.String:
+		// The file sink takes only a number: a string fails when the sink starts ("could not
+		// parse 'mode' as integer").
+		text := val.AsString()
+		detail := fmt.Sprintf("%s must be an unquoted octal number such as 0640: Vault Proxy fails to use %s when the sink starts.", sch.Name, c.aString(text))
+		if v, err := strconv.ParseUint(text, 8, 32); err == nil && v <= 0o777 {
+			detail += fmt.Sprintf(" Write %s = 0%o.", sch.Name, v)
+		}
+		return nil, append(diags, d.valueError(a, "Invalid value for "+sch.Name, detail))
+	default:
+		return nil, append(diags, d.typeError(a, sch, typ))
+	}
+	if m > 0o777 {
+		hint := ""
+		if text := d.sourceText(a); regexp.MustCompile(`^[0-7]{3}$`).MatchString(text) {
+			hint = fmt.Sprintf(" %s is read as a decimal number; write 0%s for octal.", text, text)
+		}
+		return nil, append(diags, d.valueError(a, "Invalid value for "+sch.Name,
+			fmt.Sprintf("%s must be permission bits between 0000 and 0777.%s", sch.Name, hint)))
+	}
+	out.mode = fs.FileMode(m)
+	return c.out, diags
+}
+
+var codeUnsupportedCipherSuite = diagcode.New("unsupported_cipher_suite",
+	"A name in tls_cipher_suites that is not a TLS cipher suite Go knows.",
+	"listener \"tcp\" {\n  address           = \"127.0.0.1:8100\"\n  tls_disable       = true\n  tls_cipher_suites = \"TLS_NOPE\"\n}")
+
+// cipherSuites reads a list of TLS cipher suite names: one comma-separated string, as Vault Proxy reads
+// it, or, in a plan file, a list of strings. Every name must be one that Go's crypto/tls knows.
+func (d *decoder) cipherSuites(a *attribute, sch *schema.Attribute, val cty.Value, out *decodedValue, diags hcl.Diagnostics) (*decodedValue, hcl.Diagnostics) {
+	var names []string
+	var ranges []hcl.Range // of each name, when the plan file's list gives them
+	switch typ := val.Type(); {
+	case typ == cty.String:
+		if s := val.AsString(); strings.TrimSpace(s) != "" {
+			for _, n := range strings.Split(s, ",") {
+				names = append(names, strings.TrimSpace(n))
+			}
+		}
+	case d.plan && (typ.IsTupleType() || typ.IsListType()):
+		elems, _ := hcl.ExprList(a.expr)
+		for i := 0; val.ElementIterator().Next() && i < val.LengthInt(); i++ {
+			ev := val.Index(cty.NumberIntVal(int64(i)))
+			if ev.IsNull() || ev.Type() != cty.String {
+				return nil, append(diags, d.valueError(a, "Invalid value for "+sch.Name, sch.Name+" must be a list of strings."))
+			}
+			names = append(names, ev.AsString())
+			if i < len(elems) {
+				ranges = append(ranges, elems[i].Range())
+			}
+		}
+	default:
+		return nil, append(diags, d.typeError(a, sch, typ))
+	}
+	out.list = []string{}
+	failed := false
+	for i, n := range names {
+		if _, ok := CipherSuiteID(n); !ok {
+			subject := a.expr.Range()
+			if i < len(ranges) {
+				subject = ranges[i]
+			}
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unsupported cipher suite",
+				Detail: fmt.Sprintf("%q is not a TLS cipher suite that Go knows (see crypto/tls).", n), Subject: subject.Ptr(),
+				Extra: codeUnsupportedCipherSuite})
+			failed = true
+			continue
+		}
+		out.list = append(out.list, n)
+	}
+	if failed {
+		return nil, diags
+	}
+	return out, diags
+}
+
+// cipherSuiteIDs are the cipher suites Go's crypto/tls knows, secure and insecure, by name.
+var cipherSuiteIDs = func() map[string]uint16 {
+	ids := map[string]uint16{}
+	for _, cs := range append(tls.CipherSuites(), tls.InsecureCipherSuites()...) {
+		ids[cs.Name] = cs.ID
+	}
+	return ids
+}()
+
+// CipherSuiteID returns the crypto/tls ID of a cipher suite name, and whether Go knows the name.
+func CipherSuiteID(name string) (uint16, bool) {
+	id, ok := cipherSuiteIDs[name]
+	return id, ok
 }
 
 // number is a number literal as HCL 1 reads it: an integer (a NUMBER token, which HCL 1 reads with

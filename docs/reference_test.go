@@ -218,3 +218,29 @@ func TestLinks(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanFormatFields fails when the field tables of plan-format.md are not what PlanFields generates
+// from the plan layout; `go test ./docs -update` rewrites them.
+func TestPlanFormatFields(t *testing.T) {
+	var buf bytes.Buffer
+	if err := PlanFields(&buf); err != nil {
+		t.Fatal(err)
+	}
+	committed, err := os.ReadFile(planFormatFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := withPlanFields(string(committed), buf.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *update {
+		if err := os.WriteFile(planFormatFile, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	if diff := cmp.Diff(strings.Split(string(committed), "\n"), strings.Split(got, "\n")); diff != "" {
+		t.Errorf("docs/%s is stale; run `go test ./docs -update` (-committed +generated):\n%s", planFormatFile, diff)
+	}
+}

@@ -31,6 +31,7 @@ var kindForms = []struct {
 	{schema.OctalString, "a quoted string of octal digits: `\"0660\"`", "none; an unquoted `0660` is an error: vaultproxy's HCL 2 reads it as the number 660, while Vault Proxy's HCL 1 keeps the text, so quote it to mean the same to both"},
 	{schema.FileMode, "an unquoted octal number with a leading zero: `0640`", "none; a quoted `\"0640\"` is an error, since the sink fails to start on a string; a number without a leading zero is read as decimal; at most `0777`"},
 	{schema.TokenMode, "`true`, `false` or `\"force\"`", "the tolerated forms of a bool, and `\"force\"` in any case"},
+	{schema.CipherSuites, "one string of Go cipher suite names separated by commas: `\"TLS_AES_128_GCM_SHA256,TLS_CHACHA20_POLY1305_SHA256\"`", "spaces around the names; an unknown name is an error"},
 	{schema.Any, "any value", "not checked: keys that Vault Proxy ignores"},
 }
 

@@ -128,6 +128,32 @@ func TestSchemaDocs(t *testing.T) {
 	}
 }
 
+// TestSchemaEnvAndFlagDocs ties an attribute's Env and Flag, which the compiler reads, to its doc, which
+// the reference prints: the doc names both.
+func TestSchemaEnvAndFlagDocs(t *testing.T) {
+	n := 0
+	for _, e := range entries() {
+		if e.attr == nil {
+			continue
+		}
+		if env := e.attr.Env; env != "" {
+			n++
+			if !strings.Contains(e.attr.Doc, env) {
+				t.Errorf("%s: Env is %s, which its Doc does not name", e.where, env)
+			}
+		}
+		if flag := e.attr.Flag; flag != "" {
+			n++
+			if !strings.Contains(e.attr.Doc, "-"+flag) {
+				t.Errorf("%s: Flag is -%s, which its Doc does not name", e.where, flag)
+			}
+		}
+	}
+	if n == 0 {
+		t.Error("no attribute declares an environment variable or a flag")
+	}
+}
+
 func (e entry) doc() string {
 	if e.attr != nil {
 		return e.attr.Doc

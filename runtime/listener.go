@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/user"
 	"strconv"
-	"strings"
 	"sync/atomic"
 
 	"github.com/vaultproxy/vaultproxy/compile"
@@ -29,11 +28,8 @@ func bind(listen func(network, address string) (net.Listener, error), l compile.
 	addr := l.Address().Get()
 	switch l.Type().Get() {
 	case compile.ListenerTCP:
-		network := "tcp"
-		if strings.HasPrefix(addr, "0.0.0.0:") {
-			network = "tcp4"
-		}
-		return listen(network, addr)
+		ta, _ := l.TCPAddress() // validate has checked it
+		return listen(ta.Network(), addr)
 	case compile.ListenerUnix:
 		if fi, err := os.Lstat(addr); err == nil {
 			if fi.Mode()&fs.ModeSocket == 0 {
@@ -113,10 +109,6 @@ func lookupID(s string, resolve func(string) (string, error)) (int, error) {
 	return strconv.Atoi(idStr)
 }
 
-var tlsVersions = map[string]uint16{
-	"tls10": tls.VersionTLS10, "tls11": tls.VersionTLS11, "tls12": tls.VersionTLS12, "tls13": tls.VersionTLS13,
-}
-
 // serverTLSConfig builds a listener's TLS configuration (hashicorp/vault
 // internalshared/listenerutil/listener.go): certificate and
 // key, version bounds, cipher suites, and client certificates: requested by default, required and
@@ -132,23 +124,13 @@ func serverTLSConfig(l compile.Listener) (*tls.Config, error) {
 	}
 	c := &tls.Config{
 		Certificates: []tls.Certificate{cert},
-		MinVersion:   tlsVersions[l.TLSMinVersion().Get()],
-		MaxVersion:   tlsVersions[l.TLSMaxVersion().Get()],
+		MinVersion:   uint16(l.TLSMinVersion().Get()),
+		MaxVersion:   uint16(l.TLSMaxVersion().Get()),
 		NextProtos:   []string{"h2", "http/1.1"},
 		ClientAuth:   tls.RequestClientCert,
 	}
-	if names := l.TLSCipherSuites().Get(); len(names) > 0 {
-		ids := map[string]uint16{}
-		for _, cs := range append(tls.CipherSuites(), tls.InsecureCipherSuites()...) {
-			ids[cs.Name] = cs.ID
-		}
-		for _, n := range names {
-			id, ok := ids[n]
-			if !ok {
-				return nil, fmt.Errorf("unknown TLS cipher suite %q", n)
-			}
-			c.CipherSuites = append(c.CipherSuites, id)
-		}
+	if ids := l.TLSCipherSuites().Get(); len(ids) > 0 {
+		c.CipherSuites = ids // checked against crypto/tls when the plan was compiled or read
 	}
 	if caFile := l.TLSClientCAFile().Get(); caFile != "" {
 		pool := x509.NewCertPool()

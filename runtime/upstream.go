@@ -11,10 +11,10 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/vaultproxy/vaultproxy/compile"
+	"github.com/vaultproxy/vaultproxy/schema"
 )
 
 // upstream is how one plan reaches Vault: its URL and the transports of the proxying and auto-auth
@@ -32,31 +32,11 @@ type upstream struct {
 func newUpstream(p *compile.Plan, injected http.RoundTripper) (*upstream, error) {
 	v := p.Vault()
 	addr := v.Address().Get()
-	var u *url.URL
-	// As Vault's api client: everything after unix:// is the socket's path (unix:///run/vault.sock is
-	// /run/vault.sock, unix://vault.sock is relative), spoken to in plain HTTP.
-	socket, isUnix := strings.CutPrefix(addr, "unix://")
-	if isUnix {
-		if socket == "" {
-			return nil, fmt.Errorf("vault address %q names no socket", addr)
-		}
-		u = &url.URL{Scheme: "http", Host: "localhost"}
-	} else {
-		socket = ""
-		var err error
-		u, err = url.Parse(addr)
-		if err != nil {
-			return nil, fmt.Errorf("vault address %q: %w", addr, err)
-		}
-		switch u.Scheme {
-		case "http", "https":
-			if u.Host == "" {
-				return nil, fmt.Errorf("vault address %q has no host", addr)
-			}
-		default:
-			return nil, fmt.Errorf("vault address %q: scheme must be http, https or unix", addr)
-		}
+	ep, err := v.Endpoint()
+	if err != nil {
+		return nil, err
 	}
+	u, socket := ep.URL, ep.Socket
 	up := &upstream{url: u, addr: addr}
 	if injected != nil {
 		up.proxy, up.auth = injected, injected
@@ -68,8 +48,8 @@ func newUpstream(p *compile.Plan, injected http.RoundTripper) (*upstream, error)
 	}
 	up.tls = tlsConf
 	idle, keep := p.DisableIdleConnections().Get(), p.DisableKeepAlives().Get()
-	up.proxy = newTransport(tlsConf, socket, slices.Contains(idle, "proxying"), slices.Contains(keep, "proxying"))
-	up.auth = newTransport(tlsConf, socket, slices.Contains(idle, "auto-auth"), slices.Contains(keep, "auto-auth"))
+	up.proxy = newTransport(tlsConf, socket, slices.Contains(idle, schema.SubsystemProxying), slices.Contains(keep, schema.SubsystemProxying))
+	up.auth = newTransport(tlsConf, socket, slices.Contains(idle, schema.SubsystemAutoAuth), slices.Contains(keep, schema.SubsystemAutoAuth))
 	return up, nil
 }
 

@@ -1,5 +1,7 @@
 package schema
 
+import "time"
+
 // MethodTypes are the auto-auth method types Vault Proxy 1.21 accepts (config.go's list; helpers.go).
 var MethodTypes = []string{"alicloud", "approle", "aws", "azure", "cert", "cf", "gcp", "jwt", "kerberos",
 	"kubernetes", "ldap", "oci", "token_file"}
@@ -10,7 +12,7 @@ var AutoAuth = &Block{
 	Max:  1,
 	Doc:  "How the proxy logs in to Vault and keeps its token, and where it writes the token.",
 	Attributes: []*Attribute{
-		{Name: "enable_reauth_on_new_credentials", Kind: Bool, Strict: true, Default: "false", Doc: "Log in again when a jwt or cert method sees new credentials."},
+		AutoAuthEnableReauthOnNewCredentials,
 	},
 	Blocks: []*Block{Method, Sink, {
 		Type: "sinks", Max: 1, Open: true, AnyLabels: true,
@@ -33,13 +35,13 @@ var Method = &Block{
 	Required: true,
 	Doc:      "The auth method the proxy logs in with.",
 	Attributes: []*Attribute{
-		{Name: "type", Kind: String, Enum: MethodTypes, Doc: "The method type, when not given as the block label."},
-		{Name: "mount_path", Kind: String, Doc: "Where the method is mounted; default auth/<type> (token_file always uses auth/token)."},
-		{Name: "namespace", Kind: String, Doc: "Namespace of the login; VAULT_NAMESPACE overrides it."},
-		{Name: "wrap_ttl", Kind: Duration, Default: "0s", Doc: "Response-wrap the token for the one sink with this TTL."},
-		{Name: "min_backoff", Kind: Duration, Default: "1s", Differs: "min_backoff above max_backoff is an error when validating; Vault Proxy finds it only at start-up", Doc: "First wait after a failed login."},
-		{Name: "max_backoff", Kind: Duration, Default: "5m", Doc: "Longest wait between failed logins."},
-		{Name: "exit_on_err", Kind: Bool, Strict: true, Default: "false", Doc: "Exit on the first failed login instead of retrying."},
+		MethodType,
+		MethodMountPath,
+		MethodNamespace,
+		MethodWrapTTL,
+		MethodMinBackoff,
+		MethodMaxBackoff,
+		MethodExitOnErr,
 	},
 	Blocks: []*Block{openConfig},
 	ByLabel: map[string][]*Block{
@@ -94,22 +96,53 @@ var Sink = &Block{
 	LabelValues: []string{"file"},
 	Doc:         "Where the auto-auth token is written.",
 	Attributes: []*Attribute{
-		{Name: "type", Kind: String, Enum: []string{"file"}, Doc: "The sink type, when not given as the block label; only file exists."},
-		{Name: "wrap_ttl", Kind: Duration, Default: "0s", Doc: "Response-wrap the token written to this sink with this TTL."},
-		{Name: "dh_type", Kind: String, Enum: []string{"curve25519"}, Doc: "Encrypt the token for a peer with Diffie-Hellman: curve25519."},
-		{Name: "dh_path", Kind: String, Doc: "File holding the peer's public key; required with dh_type."},
-		{Name: "derive_key", Kind: Bool, Strict: true, Default: "false", Doc: "Derive the encryption key with HKDF; needs dh_type."},
-		{Name: "aad", Kind: String, Sensitive: true, Doc: "Additional authenticated data for the encryption; needs dh_type."},
-		{Name: "aad_env_var", Kind: String, Doc: "Environment variable whose value replaces aad; needs dh_type."},
+		SinkType,
+		SinkWrapTTL,
+		SinkDHType,
+		SinkDHPath,
+		SinkDeriveKey,
+		SinkAAD,
+		SinkAADEnvVar,
 	},
-	Blocks: []*Block{{
-		Type: "config", Max: 1, AsAttr: true, Required: true,
-		Doc: "Settings of the file sink.",
-		Attributes: []*Attribute{
-			{Name: "path", Kind: String, Required: true, Doc: "File the token is written to, atomically."},
-			{Name: "mode", Kind: FileMode, Default: "0640", Doc: "Permission bits of the token file, an octal number such as 0640."},
-			{Name: "owner", Kind: Int, Strict: true, Doc: "Numeric user id of the token file; default the process's."},
-			{Name: "group", Kind: Int, Strict: true, Doc: "Numeric group id of the token file; default the process's."},
-		},
-	}},
+	Blocks: []*Block{SinkConfig},
+}
+
+// The attributes that package compile reads, by Go identifier, so that a misspelt one does not build.
+var (
+	AutoAuthEnableReauthOnNewCredentials = &Attribute{Name: "enable_reauth_on_new_credentials", Kind: Bool, Strict: true, Default: "false", Doc: "Log in again when a jwt or cert method sees new credentials."}
+	MethodType                           = &Attribute{Name: "type", Kind: String, Enum: MethodTypes, Doc: "The method type, when not given as the block label."}
+	MethodMountPath                      = &Attribute{Name: "mount_path", Kind: String, Doc: "Where the method is mounted; default auth/<type> (token_file always uses auth/token)."}
+	MethodNamespace                      = &Attribute{Name: "namespace", Kind: String, Doc: "Namespace of the login; VAULT_NAMESPACE overrides it."}
+	MethodWrapTTL                        = &Attribute{Name: "wrap_ttl", Kind: Duration, Default: "0s", Doc: "Response-wrap the token for the one sink with this TTL."}
+	MethodMinBackoff                     = &Attribute{Name: "min_backoff", Kind: Duration, Default: "1s", Differs: "min_backoff above max_backoff is an error when validating; Vault Proxy finds it only at start-up", Doc: "First wait after a failed login."}
+	MethodMaxBackoff                     = &Attribute{Name: "max_backoff", Kind: Duration, Default: "5m", Doc: "Longest wait between failed logins."}
+	MethodExitOnErr                      = &Attribute{Name: "exit_on_err", Kind: Bool, Strict: true, Default: "false", Doc: "Exit on the first failed login instead of retrying."}
+	SinkType                             = &Attribute{Name: "type", Kind: String, Enum: []string{"file"}, Doc: "The sink type, when not given as the block label; only file exists."}
+	SinkWrapTTL                          = &Attribute{Name: "wrap_ttl", Kind: Duration, Default: "0s", Doc: "Response-wrap the token written to this sink with this TTL."}
+	SinkDHType                           = &Attribute{Name: "dh_type", Kind: String, Enum: []string{"curve25519"}, Doc: "Encrypt the token for a peer with Diffie-Hellman: curve25519."}
+	SinkDHPath                           = &Attribute{Name: "dh_path", Kind: String, Doc: "File holding the peer's public key; required with dh_type."}
+	SinkDeriveKey                        = &Attribute{Name: "derive_key", Kind: Bool, Strict: true, Default: "false", Doc: "Derive the encryption key with HKDF; needs dh_type."}
+	SinkAAD                              = &Attribute{Name: "aad", Kind: String, Sensitive: true, Doc: "Additional authenticated data for the encryption; needs dh_type."}
+	SinkAADEnvVar                        = &Attribute{Name: "aad_env_var", Kind: String, Doc: "Environment variable whose value replaces aad; needs dh_type."}
+	SinkConfigPath                       = &Attribute{Name: "path", Kind: String, Required: true, Doc: "File the token is written to, atomically."}
+	SinkConfigMode                       = &Attribute{Name: "mode", Kind: FileMode, Default: "0640", Doc: "Permission bits of the token file, an octal number such as 0640."}
+	SinkConfigOwner                      = &Attribute{Name: "owner", Kind: Int, Strict: true, Doc: "Numeric user id of the token file; default the process's."}
+	SinkConfigGroup                      = &Attribute{Name: "group", Kind: Int, Strict: true, Doc: "Numeric group id of the token file; default the process's."}
+)
+
+// SinkConfig is the `config` block of a file sink.
+var SinkConfig = &Block{
+	Type: "config", Max: 1, AsAttr: true, Required: true,
+	Doc:        "Settings of the file sink.",
+	Attributes: []*Attribute{SinkConfigPath, SinkConfigMode, SinkConfigOwner, SinkConfigGroup},
+}
+
+// JWTReadPeriodDefault is jwt_read_period's default, which depends on remove_jwt_after_reading, as in
+// Vault's command/agentproxyshared/auth/jwt/jwt.go: 0.5s when the JWT file is removed after reading,
+// so that a new one is picked up quickly, and 1m otherwise. A jwt_read_period of 0 means the default.
+func JWTReadPeriodDefault(removeAfterReading bool) time.Duration {
+	if removeAfterReading {
+		return 500 * time.Millisecond
+	}
+	return time.Minute
 }

@@ -6,30 +6,15 @@ var Cache = &Block{
 	Max:  1,
 	Doc:  "The lease cache for tokens and leased secrets, and static secret caching; its presence turns caching on.",
 	Attributes: []*Attribute{
-		{Name: "cache_static_secrets", Kind: Bool, Strict: true, Default: "false", Doc: "Cache KV secrets across tokens that may read them (needs Vault Enterprise's event stream and auto_auth)."},
-		{Name: "disable_caching_dynamic_secrets", Kind: Bool, Strict: true, Default: "false", Doc: "Turn off caching of tokens and leased secrets."},
-		{Name: "static_secret_token_capability_refresh_interval", Kind: Duration, Default: "5m", Doc: "How often each token's read capabilities on cached static secrets are re-checked."},
-		{Name: "static_secret_token_capability_refresh_behavior", Kind: String, Default: "optimistic", Enum: []string{"optimistic", "pessimistic", ""}, Doc: "On a failed capability check, optimistic keeps the token's access and pessimistic drops it."},
+		CacheStaticSecrets,
+		CacheDisableCachingDynamicSecrets,
+		CacheStaticSecretTokenCapabilityRefreshInterval,
+		CacheStaticSecretTokenCapabilityRefreshBehavior,
 		{Name: "use_auto_auth_token", Kind: Any, Ignored: "it is Vault Agent's deprecated form; Vault Proxy ignores it (use api_proxy { use_auto_auth_token })", Doc: "Vault Agent's deprecated form of api_proxy.use_auto_auth_token; ignored."},
 		{Name: "enforce_consistency", Kind: Any, Ignored: "it is Vault Agent's deprecated form; Vault Proxy ignores it (use api_proxy { enforce_consistency })", Doc: "Vault Agent's deprecated form; ignored."},
 		{Name: "when_inconsistent", Kind: Any, Ignored: "it is Vault Agent's deprecated form; Vault Proxy ignores it (use api_proxy { when_inconsistent })", Doc: "Vault Agent's deprecated form; ignored."},
 	},
-	Blocks: []*Block{{
-		Type:        "persist",
-		Label:       "type",
-		LabelAttr:   true,
-		LabelValues: []string{"kubernetes"},
-		Max:         1,
-		AsAttr:      true,
-		Doc:         "A persistent, encrypted copy of the cache that survives restarts (Kubernetes only).",
-		Attributes: []*Attribute{
-			{Name: "type", Kind: String, Enum: []string{"kubernetes"}, Doc: "The persistence type, when not given as the block label."},
-			{Name: "path", Kind: String, Required: true, Doc: "Directory of the cache file vault-agent-cache.db."},
-			{Name: "keep_after_import", Kind: Bool, Strict: true, Default: "false", Doc: "Keep the cache file after restoring from it."},
-			{Name: "exit_on_err", Kind: Bool, Strict: true, Default: "false", Doc: "Exit when restoring from the cache file fails (the code default is false; Vault's docs say true)."},
-			{Name: "service_account_token_file", Kind: String, Default: "/var/run/secrets/kubernetes.io/serviceaccount/token", Doc: "Kubernetes service account token used to protect the cache file."},
-		},
-	}},
+	Blocks: []*Block{Persist},
 }
 
 // Telemetry is the top-level `telemetry` block, shared with Vault server.
@@ -38,9 +23,9 @@ var Telemetry = &Block{
 	Max:  1,
 	Doc:  "Metrics settings shared with Vault server. In Vault Proxy its presence enables Prometheus output on /proxy/v1/metrics; vaultproxy run always serves Prometheus text there and uses only metrics_prefix.",
 	Attributes: []*Attribute{
-		{Name: "prometheus_retention_time", Kind: Duration, Default: "24h", Differs: "no effect in vaultproxy run, which always serves current Prometheus metrics", Doc: "How long Vault Proxy keeps Prometheus metrics; 0 disables its Prometheus output."},
-		{Name: "metrics_prefix", Kind: String, Default: "vault", Doc: "Prefix of every metric name."},
-		{Name: "disable_hostname", Kind: Bool, Strict: true, Default: "false", Differs: "no effect in vaultproxy run, whose metric names carry no host name", Doc: "Do not prefix Vault Proxy's gauge names with the host name."},
+		TelemetryPrometheusRetentionTime,
+		TelemetryMetricsPrefix,
+		TelemetryDisableHostname,
 		{Name: "enable_hostname_label", Kind: Bool, Strict: true, Doc: "Add the host name as a label."},
 		{Name: "usage_gauge_period", Kind: Duration, Doc: "How often usage gauges are collected."},
 		{Name: "maximum_gauge_cardinality", Kind: Int, Doc: "Most label values a gauge may have."},
@@ -73,3 +58,40 @@ var Telemetry = &Block{
 		{Name: "stackdriver_debug_logs", Kind: Bool, Strict: true, Doc: "Stackdriver debug logging."},
 	},
 }
+
+// The attributes that package compile reads, by Go identifier, so that a misspelt one does not build.
+var (
+	CacheStaticSecrets                              = &Attribute{Name: "cache_static_secrets", Kind: Bool, Strict: true, Default: "false", Doc: "Cache KV secrets across tokens that may read them (needs Vault Enterprise's event stream and auto_auth)."}
+	CacheDisableCachingDynamicSecrets               = &Attribute{Name: "disable_caching_dynamic_secrets", Kind: Bool, Strict: true, Default: "false", Doc: "Turn off caching of tokens and leased secrets."}
+	CacheStaticSecretTokenCapabilityRefreshInterval = &Attribute{Name: "static_secret_token_capability_refresh_interval", Kind: Duration, Default: "5m", Doc: "How often each token's read capabilities on cached static secrets are re-checked."}
+	CacheStaticSecretTokenCapabilityRefreshBehavior = &Attribute{Name: "static_secret_token_capability_refresh_behavior", Kind: String, Default: "optimistic", Enum: []string{"optimistic", "pessimistic", ""}, Doc: "On a failed capability check, optimistic keeps the token's access and pessimistic drops it."}
+	PersistType                                     = &Attribute{Name: "type", Kind: String, Enum: []string{"kubernetes"}, Doc: "The persistence type, when not given as the block label."}
+	PersistPath                                     = &Attribute{Name: "path", Kind: String, Required: true, Doc: "Directory of the cache file vault-agent-cache.db."}
+	PersistKeepAfterImport                          = &Attribute{Name: "keep_after_import", Kind: Bool, Strict: true, Default: "false", Doc: "Keep the cache file after restoring from it."}
+	PersistExitOnErr                                = &Attribute{Name: "exit_on_err", Kind: Bool, Strict: true, Default: "false", Doc: "Exit when restoring from the cache file fails (the code default is false; Vault's docs say true)."}
+	PersistServiceAccountTokenFile                  = &Attribute{Name: "service_account_token_file", Kind: String, Default: "/var/run/secrets/kubernetes.io/serviceaccount/token", Doc: "Kubernetes service account token used to protect the cache file."}
+	TelemetryPrometheusRetentionTime                = &Attribute{Name: "prometheus_retention_time", Kind: Duration, Default: "24h", Differs: "no effect in vaultproxy run, which always serves current Prometheus metrics", Doc: "How long Vault Proxy keeps Prometheus metrics; 0 disables its Prometheus output."}
+	TelemetryMetricsPrefix                          = &Attribute{Name: "metrics_prefix", Kind: String, Default: "vault", Doc: "Prefix of every metric name."}
+	TelemetryDisableHostname                        = &Attribute{Name: "disable_hostname", Kind: Bool, Strict: true, Default: "false", Differs: "no effect in vaultproxy run, whose metric names carry no host name", Doc: "Do not prefix Vault Proxy's gauge names with the host name."}
+)
+
+// Persist is the `cache.persist` block.
+var Persist = &Block{
+	Type:        "persist",
+	Label:       "type",
+	LabelAttr:   true,
+	LabelValues: []string{"kubernetes"},
+	Max:         1,
+	AsAttr:      true,
+	Doc:         "A persistent, encrypted copy of the cache that survives restarts (Kubernetes only).",
+	Attributes: []*Attribute{
+		PersistType,
+		PersistPath,
+		PersistKeepAfterImport,
+		PersistExitOnErr,
+		PersistServiceAccountTokenFile,
+	},
+}
+
+// PersistFileName is the cache file in a persist block's path, named as Vault Proxy names it.
+const PersistFileName = "vault-agent-cache.db"

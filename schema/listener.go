@@ -10,23 +10,23 @@ var Listener = &Block{
 	LabelValues: []string{"tcp", "unix"},
 	Doc:         "A socket the proxy serves on: tcp (host:port) or unix (socket path).",
 	Attributes: []*Attribute{
-		{Name: "type", Kind: String, Enum: []string{"tcp", "unix"}, Doc: "The listener type, when not given as the block label."},
-		{Name: "address", Kind: String, Default: "127.0.0.1:8200", Doc: "host:port for tcp, or the socket path for unix."},
-		{Name: "role", Kind: String, Default: "default", Enum: []string{"default", "metrics_only"}, Differs: "an unknown role is an error; Vault Proxy treats it as default", Doc: "default serves the API proxy; metrics_only serves only /proxy/v1/metrics and /proxy/v1/ready."},
-		{Name: "require_request_header", Kind: Bool, Default: "false", Differs: "also guards the /proxy/v1/ endpoints, which Vault Proxy leaves open", Doc: "Refuse with 412 any request without exactly one X-Vault-Request: true header."},
-		{Name: "tls_disable", Kind: Bool, Default: "false", Doc: "Serve plain HTTP; TLS is on by default and then needs tls_cert_file and tls_key_file."},
-		{Name: "tls_cert_file", Kind: String, Doc: "PEM certificate served when TLS is on."},
-		{Name: "tls_key_file", Kind: String, Doc: "PEM private key of tls_cert_file."},
-		{Name: "tls_min_version", Kind: String, Default: "tls12", Enum: []string{"tls10", "tls11", "tls12", "tls13"}, Doc: "Lowest TLS version accepted."},
-		{Name: "tls_max_version", Kind: String, Default: "tls13", Enum: []string{"tls10", "tls11", "tls12", "tls13"}, Doc: "Highest TLS version accepted."},
-		{Name: "tls_cipher_suites", Kind: String, Doc: "Comma-separated Go cipher suite names; empty for Go's defaults."},
-		{Name: "tls_client_ca_file", Kind: String, Doc: "PEM CA bundle that client certificates are verified against."},
-		{Name: "tls_require_and_verify_client_cert", Kind: Bool, Default: "false", Doc: "Require a client certificate signed by tls_client_ca_file."},
-		{Name: "tls_disable_client_certs", Kind: Bool, Default: "false", Doc: "Do not ask clients for a certificate; excludes tls_require_and_verify_client_cert."},
+		ListenerType,
+		ListenerAddress,
+		ListenerRole,
+		ListenerRequireRequestHeader,
+		ListenerTLSDisable,
+		ListenerTLSCertFile,
+		ListenerTLSKeyFile,
+		ListenerTLSMinVersion,
+		ListenerTLSMaxVersion,
+		ListenerTLSCipherSuites,
+		ListenerTLSClientCAFile,
+		ListenerTLSRequireAndVerifyClientCert,
+		ListenerTLSDisableClientCerts,
 		{Name: "tls_prefer_server_cipher_suites", Kind: Bool, Deprecated: "Go ignores it since 1.18", Ignored: listenerUnused, Doc: "Deprecated; ignored."},
-		{Name: "socket_mode", Kind: OctalString, Differs: "applied on its own; Vault Proxy applies it only when socket_user and socket_group are also set, and it must be an octal string", Doc: `Permission bits of a unix socket, as an octal string such as "0660".`},
-		{Name: "socket_user", Kind: String, Doc: "Owner of a unix socket: a user name or numeric id."},
-		{Name: "socket_group", Kind: String, Doc: "Group of a unix socket: a group name or numeric id."},
+		ListenerSocketMode,
+		ListenerSocketUser,
+		ListenerSocketGroup,
 		{Name: "max_request_size", Kind: Int, Ignored: listenerUnused, Doc: "Vault server setting; no effect in Vault Proxy."},
 		{Name: "max_request_duration", Kind: Duration, Ignored: listenerUnused, Doc: "Vault server setting; no effect in Vault Proxy."},
 		{Name: "http_read_timeout", Kind: Duration, Ignored: listenerUnused, Doc: "Vault server setting; Vault Proxy's timeouts are fixed."},
@@ -61,9 +61,7 @@ var Listener = &Block{
 		{Name: "purpose", Kind: Any, Ignored: listenerUnused, Doc: "Vault server setting; no effect in Vault Proxy."},
 	},
 	Blocks: []*Block{
-		{Type: "proxy_api", Max: 1, AsAttr: true, Doc: "The proxy's own API on this listener.", Attributes: []*Attribute{
-			{Name: "enable_quit", Kind: Bool, Strict: true, Default: "false", Doc: "Serve POST /proxy/v1/quit, which shuts the proxy down."},
-		}},
+		ProxyAPI,
 		{Type: "agent_api", Max: 1, AsAttr: true, Ignored: "it belongs to Vault Agent; Vault Proxy parses it and ignores it (use proxy_api)", Doc: "Vault Agent's API block; ignored by Vault Proxy.", Attributes: []*Attribute{
 			{Name: "enable_quit", Kind: Bool, Strict: true, Doc: "Ignored by Vault Proxy."},
 		}},
@@ -78,3 +76,28 @@ var Listener = &Block{
 		}},
 	},
 }
+
+// The attributes that package compile reads, by Go identifier, so that a misspelt one does not build.
+var (
+	ListenerType                          = &Attribute{Name: "type", Kind: String, Enum: []string{"tcp", "unix"}, Doc: "The listener type, when not given as the block label."}
+	ListenerAddress                       = &Attribute{Name: "address", Kind: String, Default: "127.0.0.1:8200", Doc: "host:port for tcp, or the socket path for unix."}
+	ListenerRole                          = &Attribute{Name: "role", Kind: String, Default: "default", Enum: []string{"default", "metrics_only"}, Differs: "an unknown role is an error; Vault Proxy treats it as default", Doc: "default serves the API proxy; metrics_only serves only /proxy/v1/metrics and /proxy/v1/ready."}
+	ListenerRequireRequestHeader          = &Attribute{Name: "require_request_header", Kind: Bool, Default: "false", Differs: "also guards the /proxy/v1/ endpoints, which Vault Proxy leaves open", Doc: "Refuse with 412 any request without exactly one X-Vault-Request: true header."}
+	ListenerTLSDisable                    = &Attribute{Name: "tls_disable", Kind: Bool, Default: "false", Doc: "Serve plain HTTP; TLS is on by default and then needs tls_cert_file and tls_key_file."}
+	ListenerTLSCertFile                   = &Attribute{Name: "tls_cert_file", Kind: String, Doc: "PEM certificate served when TLS is on."}
+	ListenerTLSKeyFile                    = &Attribute{Name: "tls_key_file", Kind: String, Doc: "PEM private key of tls_cert_file."}
+	ListenerTLSMinVersion                 = &Attribute{Name: "tls_min_version", Kind: String, Default: "tls12", Enum: []string{"tls10", "tls11", "tls12", "tls13"}, Doc: "Lowest TLS version accepted."}
+	ListenerTLSMaxVersion                 = &Attribute{Name: "tls_max_version", Kind: String, Default: "tls13", Enum: []string{"tls10", "tls11", "tls12", "tls13"}, Doc: "Highest TLS version accepted."}
+	ListenerTLSCipherSuites               = &Attribute{Name: "tls_cipher_suites", Kind: CipherSuites, Doc: "Comma-separated Go cipher suite names; empty for Go's defaults."}
+	ListenerTLSClientCAFile               = &Attribute{Name: "tls_client_ca_file", Kind: String, Doc: "PEM CA bundle that client certificates are verified against."}
+	ListenerTLSRequireAndVerifyClientCert = &Attribute{Name: "tls_require_and_verify_client_cert", Kind: Bool, Default: "false", Doc: "Require a client certificate signed by tls_client_ca_file."}
+	ListenerTLSDisableClientCerts         = &Attribute{Name: "tls_disable_client_certs", Kind: Bool, Default: "false", Doc: "Do not ask clients for a certificate; excludes tls_require_and_verify_client_cert."}
+	ListenerSocketMode                    = &Attribute{Name: "socket_mode", Kind: OctalString, Differs: "applied on its own; Vault Proxy applies it only when socket_user and socket_group are also set, and it must be an octal string", Doc: `Permission bits of a unix socket, as an octal string such as "0660".`}
+	ListenerSocketUser                    = &Attribute{Name: "socket_user", Kind: String, Doc: "Owner of a unix socket: a user name or numeric id."}
+	ListenerSocketGroup                   = &Attribute{Name: "socket_group", Kind: String, Doc: "Group of a unix socket: a group name or numeric id."}
+	ProxyAPIEnableQuit                    = &Attribute{Name: "enable_quit", Kind: Bool, Strict: true, Default: "false", Doc: "Serve POST /proxy/v1/quit, which shuts the proxy down."}
+)
+
+// ProxyAPI is the `listener.proxy_api` block.
+var ProxyAPI = &Block{Type: "proxy_api", Max: 1, AsAttr: true, Doc: "The proxy's own API on this listener.",
+	Attributes: []*Attribute{ProxyAPIEnableQuit}}

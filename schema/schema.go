@@ -8,15 +8,16 @@ type Kind int
 // The kinds. Vault Proxy parses HCL 1 and reads values weakly; each kind says which forms are read,
 // and the compiler warns about tolerated forms that have a canonical one.
 const (
-	String      Kind = iota + 1 // a string; numbers and booleans are read as their text
-	Bool                        // true/false; "true", "1", 1 and friends are tolerated (parseutil.ParseBool)
-	Int                         // a whole number; a numeric string is tolerated
-	Duration                    // "30s", "5m", "1h30m"; bare seconds (300, "300") and days ("1d") tolerated
-	StringList                  // a list of strings; one comma-separated string is tolerated
-	OctalString                 // a string of octal digits such as "0660" (unix socket_mode)
-	FileMode                    // an integer file mode written in octal, as HCL 1 reads 0640
-	TokenMode                   // true, false or "force", case-insensitive (use_auto_auth_token)
-	Any                         // any value; not checked (keys Vault Proxy ignores)
+	String       Kind = iota + 1 // a string; numbers and booleans are read as their text
+	Bool                         // true/false; "true", "1", 1 and friends are tolerated (parseutil.ParseBool)
+	Int                          // a whole number; a numeric string is tolerated
+	Duration                     // "30s", "5m", "1h30m"; bare seconds (300, "300") and days ("1d") tolerated
+	StringList                   // a list of strings; one comma-separated string is tolerated
+	OctalString                  // a string of octal digits such as "0660" (unix socket_mode)
+	FileMode                     // an integer file mode written in octal, as HCL 1 reads 0640
+	TokenMode                    // true, false or "force", case-insensitive (use_auto_auth_token)
+	CipherSuites                 // one comma-separated string of Go's TLS cipher suite names (crypto/tls)
+	Any                          // any value; not checked (keys Vault Proxy ignores)
 )
 
 func (k Kind) String() string {
@@ -37,6 +38,8 @@ func (k Kind) String() string {
 		return "file mode"
 	case TokenMode:
 		return `bool or "force"`
+	case CipherSuites:
+		return "cipher suite list"
 	case Any:
 		return "any"
 	}
@@ -52,7 +55,11 @@ type Attribute struct {
 	Enum     []string // allowed values of a String or StringList attribute, lower case
 	// FoldCase says Vault Proxy lower-cases the value before matching it against Enum (log_level,
 	// log_format). Every other enum value is matched exactly, as Vault Proxy does.
-	FoldCase  bool
+	FoldCase bool
+	// Env is the environment variable that overrides the attribute (VAULT_ADDR), and Flag the
+	// command-line flag, without its dash (address); "" for none. A flag beats the variable, which
+	// beats the file, as in Vault Proxy.
+	Env, Flag string
 	Sensitive bool // never printed in plans or logs
 	// Strict says Vault Proxy reads only the canonical form: it decodes the value into a typed field
 	// with HCL 1 (a Bool must be true or false, not "true"; a StringList a list, not a string), or

@@ -1,9 +1,9 @@
 package validate
 
 import (
+	"errors"
 	"fmt"
 	"net"
-	"net/url"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -37,24 +37,23 @@ func hazards(p *plan) hcl.Diagnostics {
 			skip.Range(v.DeclRange())))
 	}
 	addr := v.Address()
-	if socket, isUnix := strings.CutPrefix(addr.Get(), "unix://"); isUnix {
-		// A unix socket, dialled as Vault's api client does: everything after unix:// is its path.
-		if socket == "" {
-			diags = append(diags, errorAt(codeInvalidVaultAddress, "Invalid Vault address",
-				fmt.Sprintf("The address %q (%s) names no socket: write unix:// followed by the socket's path, as in unix:///run/vault/vault.sock.", addr.Get(), addr.Origin()),
-				addr.Range(v.DeclRange())))
-		}
-	} else if u, err := url.Parse(addr.Get()); err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+	ep, err := v.Endpoint()
+	switch {
+	case errors.Is(err, compile.ErrNoSocket):
+		diags = append(diags, errorAt(codeInvalidVaultAddress, "Invalid Vault address",
+			fmt.Sprintf("The address %q (%s) names no socket: write unix:// followed by the socket's path, as in unix:///run/vault/vault.sock.", addr.Get(), addr.Origin()),
+			addr.Range(v.DeclRange())))
+	case errors.Is(err, compile.ErrScheme):
 		detail := fmt.Sprintf("The address %q (%s) must be an http:// or https:// URL.", addr.Get(), addr.Origin())
 		if strings.HasPrefix(strings.ToLower(addr.Get()), "unix:") {
 			detail = fmt.Sprintf("The address %q (%s) must be an http:// or https:// URL, or unix:// (in lower case) followed by a socket path.", addr.Get(), addr.Origin())
 		}
 		diags = append(diags, errorAt(codeInvalidVaultAddress, "Invalid Vault address", detail, addr.Range(v.DeclRange())))
-	} else if u.Host == "" {
+	case errors.Is(err, compile.ErrNoHost):
 		diags = append(diags, errorAt(codeInvalidVaultAddress, "Invalid Vault address",
 			fmt.Sprintf("The address %q (%s) names no host.", addr.Get(), addr.Origin()),
 			addr.Range(v.DeclRange())))
-	} else if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+	case ep.Socket == "" && ep.URL.Scheme == "http" && !isLoopback(ep.URL.Hostname()):
 		diags = append(diags, warnAt(codePlainHTTPToRemoteVault, "Plain HTTP to a remote Vault",
 			fmt.Sprintf("Vault's address %q (%s) uses http:// to a host that is not loopback: tokens and secrets cross the network unencrypted.", addr.Get(), addr.Origin()),
 			addr.Range(v.DeclRange())))
@@ -65,8 +64,8 @@ func hazards(p *plan) hcl.Diagnostics {
 			if l.Type().Get() != compile.ListenerTCP || !l.TLSDisable().Get() || l.Role().Get() == compile.RoleMetricsOnly {
 				continue
 			}
-			host, _, err := net.SplitHostPort(l.Address().Get())
-			if err != nil || isLoopback(host) {
+			ta, problem := l.TCPAddress()
+			if problem != "" || isLoopback(ta.Host) {
 				continue
 			}
 			diags = append(diags, warnAt(codeOpenListenerInjectsToken, "Open listener injects the auto-auth token",

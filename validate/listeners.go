@@ -1,10 +1,8 @@
 package validate
 
 import (
-	"errors"
 	"fmt"
 	"net"
-	"strconv"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -40,8 +38,6 @@ func listenerTLSFiles(p *plan) hcl.Diagnostics {
 	return diags
 }
 
-var tlsOrder = map[string]int{"tls10": 0, "tls11": 1, "tls12": 2, "tls13": 3}
-
 // The codes of listenerTLSSettings' errors.
 var (
 	codeTLSMinVersionAboveMax = diagcode.New("tls_min_version_above_max",
@@ -59,7 +55,7 @@ func listenerTLSSettings(p *plan) hcl.Diagnostics {
 			continue
 		}
 		lo, hi := l.TLSMinVersion(), l.TLSMaxVersion()
-		if tlsOrder[lo.Get()] > tlsOrder[hi.Get()] {
+		if lo.Get() > hi.Get() {
 			diags = append(diags, errorAt(codeTLSMinVersionAboveMax, "tls_min_version above tls_max_version",
 				fmt.Sprintf("tls_min_version is %s but tls_max_version is %s (%s), so no TLS version is accepted.", lo.Get(), hi.Get(), hi.Origin()),
 				lo.Range(l.DeclRange())))
@@ -92,7 +88,7 @@ var (
 func listenerAddress(p *plan) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	seen := map[string]compile.Listener{}
-	var tcp []tcpAddr // the tcp listeners checked so far, to compare for overlaps
+	tcp := map[string][]tcpAddr{} // the tcp listeners checked so far, by port, to compare for overlaps
 	for _, l := range p.Listeners() {
 		addr := l.Address()
 		if l.Type().Get() == compile.ListenerUnix && addr.Get() == "" {
@@ -131,7 +127,7 @@ func listenerAddress(p *plan) hcl.Diagnostics {
 					addr.Range(l.DeclRange())))
 				continue
 			}
-			tcp = append(tcp, ta)
+			tcp[ta.port] = append(tcp[ta.port], ta)
 		}
 		seen[key] = l
 	}
@@ -148,52 +144,29 @@ type tcpAddr struct {
 	l          compile.Listener
 }
 
-// parseTCPAddress reads host:port; problem says what is wrong ("" when nothing is).
+// parseTCPAddress reads host:port with compile's parser; problem says what is wrong ("" when nothing
+// is).
 func parseTCPAddress(addr string) (tcpAddr, string) {
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		var ae *net.AddrError
-		switch {
-		case errors.As(err, &ae) && ae.Err == "missing port in address":
-			return tcpAddr{}, "has no port"
-		case errors.As(err, &ae) && ae.Err == "too many colons in address":
-			return tcpAddr{}, "is not host:port (an IPv6 address goes in brackets, as in [::1]:8100)"
-		}
-		return tcpAddr{}, "is not host:port"
-	}
-	if port == "" {
-		return tcpAddr{}, "has no port"
-	}
-	n, err := strconv.ParseUint(port, 10, 32)
-	if err != nil || n > 65535 {
-		return tcpAddr{}, fmt.Sprintf("has port %q, which is not a number from 0 to 65535", port)
-	}
-	a := tcpAddr{port: strconv.FormatUint(n, 10)}
-	if ip := net.ParseIP(host); ip != nil {
-		if ip.Equal(net.IPv6unspecified) {
-			return a, "" // [::]: the dual-stack wildcard, as ""
-		}
-		a.ip, a.host = ip, ip.String()
-		return a, ""
-	}
-	a.host = strings.ToLower(host)
-	return a, ""
+	a, problem := compile.ParseTCPAddress(addr)
+	return tcpAddr{host: a.Host, port: a.Port, ip: a.IP}, problem
 }
 
 // overlapping returns an earlier listener on the same port that cannot be bound together with a:
 // a wildcard covers every address of its family, so no other listener can take that port on one
 // of them (Linux refuses the second bind with "address already in use"). Port 0 picks a free port
-// each time and never overlaps.
-func overlapping(prev []tcpAddr, a tcpAddr) (tcpAddr, bool) {
+// each time and never overlaps. prev holds the earlier listeners by port, so that a thousand
+// listeners on distinct ports are not compared pairwise.
+func overlapping(prev map[string][]tcpAddr, a tcpAddr) (tcpAddr, bool) {
 	if a.port == "0" {
 		return tcpAddr{}, false
 	}
-	for _, b := range prev {
-		if b.port != a.port || b.host == a.host {
+	for i := range prev[a.port] {
+		b := &prev[a.port][i]
+		if b.host == a.host {
 			continue
 		}
-		if covers(b, a) || covers(a, b) {
-			return b, true
+		if covers(*b, a) || covers(a, *b) {
+			return *b, true
 		}
 	}
 	return tcpAddr{}, false

@@ -152,13 +152,15 @@ func loadPlanFile(path string) loaded {
 	if err != nil {
 		return fail(compile.CodeUnreadableInput, "Cannot read plan file", err.Error()+".")
 	}
-	p, err := compile.DecodePlanJSON(b) // docs/plan-format.md
-	if err != nil {
-		return fail(compile.CodeInvalidPlanFile, "Invalid plan file", fmt.Sprintf("%s: %s.", path, err))
+	// A value is checked as in a configuration, with its diagnostic at its line in the plan file.
+	p, diags := compile.DecodePlanFile(path, b)
+	sources := map[string][]byte{path: b}
+	if diags.HasErrors() {
+		return loaded{plan: nil, diags: diags, sources: sources}
 	}
-	diags := validate.Plan(p)
+	diags = append(diags, validate.Plan(p)...)
 	compile.SortDiagnostics(diags)
-	return loaded{plan: p, diags: diags, sources: map[string][]byte{}}
+	return loaded{plan: p, diags: diags, sources: sources}
 }
 
 // printDiagnostics writes errors to stderr and warnings to stdout, as Terraform does.

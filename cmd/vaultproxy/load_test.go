@@ -99,13 +99,15 @@ func TestPlanFileInValidateAndPlan(t *testing.T) {
 		t.Errorf("plan -json plan.json: exit %d, the document differs from the plan file:\n%s", code, doc)
 	}
 
-	// A plan file that cannot be decoded is an error, not ~45 configuration errors.
+	// A plan file that cannot be decoded is an error at its line in the plan file, not ~45 configuration
+	// errors.
 	if err := os.WriteFile("future.json", []byte(`{"format_version": "9.0"}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	for _, cmd := range []string{"validate", "plan"} {
 		_, errOut, code := runCLI([]string{cmd, "-no-color", "future.json"}, nil)
-		if code != exitError || !strings.Contains(errOut, "Error: Invalid plan file") || strings.Count(errOut, "Error:") != 1 {
+		if code != exitError || !strings.Contains(errOut, "Error: Unsupported plan format") || !strings.Contains(errOut, "future.json line 1") ||
+			strings.Count(errOut, "Error:") != 1 {
 			t.Errorf("%s future.json: exit %d, stderr %q", cmd, code, errOut)
 		}
 	}

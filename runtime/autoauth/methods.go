@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/vault/api"
+	"github.com/vaultproxy/vaultproxy/schema"
 )
 
 // method logs in once. The client has the login namespace and no token; wrapping, when the method
@@ -51,10 +52,7 @@ func newMethod(cfg Config, deps Deps) (method, error) {
 		remove := cfg.Bools["remove_jwt_after_reading"]
 		period := cfg.Durations["jwt_read_period"]
 		if period <= 0 {
-			period = time.Minute
-			if remove {
-				period = 500 * time.Millisecond
-			}
+			period = schema.JWTReadPeriodDefault(remove)
 		}
 		return &jwtMethod{mount: cfg.MountPath, path: s("path"), role: s("role"), remove: remove,
 			followSymlinks: cfg.Bools["remove_jwt_follows_symlinks"], period: period}, nil
@@ -62,11 +60,8 @@ func newMethod(cfg Config, deps Deps) (method, error) {
 		if s("role") == "" {
 			return nil, errors.New("kubernetes: role is required")
 		}
-		path := s("token_path")
-		if path == "" {
-			path = "/var/run/secrets/kubernetes.io/serviceaccount/token"
-		}
-		return &kubernetes{mount: cfg.MountPath, role: s("role"), tokenPath: path}, nil
+		// The plan holds token_path's schema default when none was written.
+		return &kubernetes{mount: cfg.MountPath, role: s("role"), tokenPath: s("token_path")}, nil
 	case "cert":
 		return &certMethod{mount: cfg.MountPath, name: s("name"), caCert: s("ca_cert"), clientCert: s("client_cert"),
 			clientKey: s("client_key"), reload: cfg.Bools["reload"], wrapTTL: cfg.WrapTTL, base: deps.TLSConfig, transport: deps.Transport}, nil

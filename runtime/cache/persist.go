@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/vaultproxy/vaultproxy/schema"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -45,7 +46,7 @@ type PersistOptions struct {
 }
 
 // FileName is the cache file in PersistOptions.Path, named as Vault Proxy's.
-const FileName = "vault-agent-cache.db"
+const FileName = schema.PersistFileName
 
 // Buckets and meta keys. The bucket names and the meta keys "version", "auto-auth-token" and
 // "retrieval-token-material" are Vault Proxy's; the version value is not, so that neither program

@@ -4,13 +4,13 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/mitchellh/go-wordwrap"
 	"github.com/vaultproxy/vaultproxy/compile"
+	"github.com/vaultproxy/vaultproxy/schema"
 )
 
 // Width is the width the preview fits: no line is longer, except one holding a single value (a long
@@ -68,13 +68,12 @@ func (w *printer) row(indent int, label, value string, origin compile.Origin) {
 }
 
 // listRow writes a list setting: its first item on the row, the others one a line below it.
-func (w *printer) listRow(indent int, label string, v compile.Value[[]string], none string) {
-	items := v.Get()
+func (w *printer) listRow(indent int, label string, items []string, origin compile.Origin, none string) {
 	if len(items) == 0 {
-		w.row(indent, label, none, v.Origin())
+		w.row(indent, label, none, origin)
 		return
 	}
-	w.row(indent, label, items[0], v.Origin())
+	w.row(indent, label, items[0], origin)
 	for _, it := range items[1:] {
 		w.line(w.left(indent, "", it))
 	}
@@ -178,11 +177,11 @@ func (w *printer) vault(p *compile.Plan) {
 
 // vaultTLS says how the connection to Vault is secured.
 func vaultTLS(v compile.Vault) string {
-	if socket, ok := strings.CutPrefix(v.Address().Get(), "unix://"); ok {
-		return "off: plain HTTP over the unix socket " + socket
+	ep, err := v.Endpoint()
+	if err == nil && ep.Socket != "" {
+		return "off: plain HTTP over the unix socket " + ep.Socket
 	}
-	u, err := url.Parse(v.Address().Get())
-	if err == nil && u.Scheme == "http" {
+	if err == nil && ep.URL.Scheme == "http" {
 		return "off: plain HTTP to Vault"
 	}
 	var s string
@@ -222,9 +221,9 @@ func (w *printer) listener(p *compile.Plan, l compile.Listener) {
 		w.note(2, "transport", "TLS")
 		w.row(2, "tls_cert_file", str(l.TLSCertFile(), "none"), l.TLSCertFile().Origin())
 		w.row(2, "tls_key_file", str(l.TLSKeyFile(), "none"), l.TLSKeyFile().Origin())
-		w.row(2, "tls_min_version", l.TLSMinVersion().Get(), l.TLSMinVersion().Origin())
-		w.row(2, "tls_max_version", l.TLSMaxVersion().Get(), l.TLSMaxVersion().Origin())
-		w.listRow(2, "tls_cipher_suites", l.TLSCipherSuites(), "Go's defaults")
+		w.row(2, "tls_min_version", l.TLSMinVersion().Get().String(), l.TLSMinVersion().Origin())
+		w.row(2, "tls_max_version", l.TLSMaxVersion().Get().String(), l.TLSMaxVersion().Origin())
+		w.listRow(2, "tls_cipher_suites", l.TLSCipherSuites().Get().Names(), l.TLSCipherSuites().Origin(), "Go's defaults")
 		w.row(2, "tls_client_ca_file", str(l.TLSClientCAFile(), "none"), l.TLSClientCAFile().Origin())
 		w.row(2, "tls_require_and_verify_client_cert", boolean(l.TLSRequireAndVerifyClientCert()), l.TLSRequireAndVerifyClientCert().Origin())
 		w.row(2, "tls_disable_client_certs", boolean(l.TLSDisableClientCerts()), l.TLSDisableClientCerts().Origin())
@@ -486,10 +485,10 @@ func (w *printer) autoAuth(p *compile.Plan) {
 			if !cfg.Duration(k).IsSet() && cfg.Duration(k).Get() == 0 {
 				val = "the method's default"
 				if m.Type().Get() == "jwt" && k == "jwt_read_period" {
-					// Reference section 6.2: 0.5s when the JWT file is removed after reading, 1m otherwise.
-					val = "1m, as the JWT file is kept"
-					if cfg.Bool("remove_jwt_after_reading").Get() {
-						val = "500ms, as the JWT file is removed"
+					remove := cfg.Bool("remove_jwt_after_reading").Get()
+					val = compile.FormatDuration(schema.JWTReadPeriodDefault(remove)) + ", as the JWT file is kept"
+					if remove {
+						val = compile.FormatDuration(schema.JWTReadPeriodDefault(remove)) + ", as the JWT file is removed"
 					}
 				}
 			}
@@ -580,7 +579,7 @@ func (w *printer) cache(p *compile.Plan) {
 // auto-auth token is stored and preloaded only with an auto_auth method that does not wrap its
 // token (runtime.persistOptions).
 func persistText(pe compile.Persist, p *compile.Plan) string {
-	file := strings.TrimSuffix(pe.Path().Get(), "/") + "/vault-agent-cache.db"
+	file := strings.TrimSuffix(pe.Path().Get(), "/") + "/" + schema.PersistFileName
 	s := "Tokens and leases are written through to " + file + " (mode 0600; a missing directory is created 0700), " +
 		"encrypted with AES-256-GCM under a key derived from the file's random key material and the service-account token. " +
 		"At start-up an existing file is restored, expired entries skipped; a restored entry is served only once its first " +
@@ -638,8 +637,8 @@ func (w *printer) process(p *compile.Plan) {
 	w.section("Process", "", 24)
 	w.row(2, "pid_file", str(p.PidFile(), "none"), p.PidFile().Origin())
 	w.row(2, "exit_after_auth", boolean(p.ExitAfterAuth()), p.ExitAfterAuth().Origin())
-	w.listRow(2, "disable_idle_connections", p.DisableIdleConnections(), "none")
-	w.listRow(2, "disable_keep_alives", p.DisableKeepAlives(), "none")
+	w.listRow(2, "disable_idle_connections", p.DisableIdleConnections().Get(), p.DisableIdleConnections().Origin(), "none")
+	w.listRow(2, "disable_keep_alives", p.DisableKeepAlives().Get(), p.DisableKeepAlives().Origin(), "none")
 	w.row(2, "log_level", p.LogLevel().Get(), p.LogLevel().Origin())
 	w.row(2, "log_format", p.LogFormat().Get(), p.LogFormat().Origin())
 	w.row(2, "log_file", str(p.LogFile(), "none: standard error only"), p.LogFile().Origin())

@@ -1,5 +1,8 @@
 package compile
 
+// What the plan's outputs (the JSON plan, the preview) share: how a secret and a duration are shown,
+// and the derived facts of a method they print.
+
 import (
 	"strings"
 	"time"
