@@ -70,7 +70,7 @@ func TestBodyFailuresAnswered(t *testing.T) {
 	}{
 		{"short body", head + "Content-Length: 100\r\n\r\n" + `{"data":{"k":`, true, 400, "ended before its Content-Length (100 bytes)"},
 		{"malformed chunks", head + "Transfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n", true, 400, "failed to read the request body"},
-		{"chunks cut short", head + "Transfer-Encoding: chunked\r\n\r\n10\r\n{\"data\"", true, 400, "request body"},
+		{"chunks cut short", head + "Transfer-Encoding: chunked\r\n\r\n10\r\n{\"data\"", true, 400, "chunked request body ended before its last chunk"},
 		{"stalled body", head + "Content-Length: 100\r\n\r\n" + `{"data":{"k":`, false, 408, "timed out reading the request body"},
 		{"stalled chunks", head + "Transfer-Encoding: chunked\r\n\r\n5\r\n{\"dat\r\n", false, 408, "timed out reading the request body"},
 		{"declared too large", head + "Content-Length: 2048\r\n\r\n", false, 413, "larger than the limit of 1024 bytes"},

@@ -79,3 +79,35 @@ func TestNonAPIRequestsRefusedLocally(t *testing.T) {
 		t.Errorf("Vault received %d of the 8 API requests", rec.n()-before)
 	}
 }
+
+// Expect: 100-continue is answered once, by the proxy, which reads the body before Vault sees the
+// request; Vault is not asked again, so the client does not get a second 100 Continue.
+func TestExpectContinueAnsweredOnce(t *testing.T) {
+	rec := newRecorder(t, nil)
+	s := startPlan(t, planFrom(t, plainListener, rec.srv.URL))
+	conn, err := net.Dial("tcp", s.addrs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(5 * time.Second))
+	body := `{"data":{"k":"v"}}`
+	fmt.Fprintf(conn, "PUT /v1/secret/data/app HTTP/1.1\r\nHost: proxy\r\nConnection: close\r\nExpect: 100-continue\r\nContent-Length: %d\r\n\r\n", len(body))
+	buf := make([]byte, 64)
+	n, err := conn.Read(buf)
+	if err != nil || !strings.HasPrefix(string(buf[:n]), "HTTP/1.1 100 Continue") {
+		t.Fatalf("before the body: %q %v, want 100 Continue", buf[:n], err)
+	}
+	io.WriteString(conn, body)
+	rest, _ := io.ReadAll(conn)
+	answer := string(buf[:n]) + string(rest)
+	if c := strings.Count(answer, "100 Continue"); c != 1 {
+		t.Errorf("the client got %d 100 Continue answers, want 1:\n%s", c, answer)
+	}
+	if !strings.Contains(answer, "HTTP/1.1 200") {
+		t.Errorf("no 200 after the body:\n%s", answer)
+	}
+	if rec.n() != 1 || rec.req(0).Header.Get("Expect") != "" || rec.body[0] != body {
+		t.Errorf("Vault got %d requests, Expect %q, body %q", rec.n(), rec.req(0).Header.Get("Expect"), rec.body[0])
+	}
+}

@@ -87,6 +87,9 @@ func newProxy(p *compile.Plan, up *upstream, tokens tokenSource, proxier Proxier
 					pr.Out.Header[h] = v
 				}
 			}
+			// The body is already read whole (and the client already got its 100 Continue), so
+			// Vault is not asked to confirm it again: its own 100 would reach the client as a second one.
+			pr.Out.Header.Del("Expect")
 			if info.autoAuth {
 				pr.Out.Header.Set("X-Vault-Token", info.token)
 				if sanitizedPath(pr.Out.URL.Path) {

@@ -90,6 +90,9 @@ func classify(err error, r *http.Request, limit int64) *Error {
 	case errors.Is(err, os.ErrDeadlineExceeded) || errors.As(err, &ne) && ne.Timeout():
 		return &Error{Status: http.StatusRequestTimeout, Err: err,
 			Msg: "timed out reading the request body: the client sent it too slowly; nothing was sent to Vault"}
+	case errors.Is(err, io.ErrUnexpectedEOF) && r.ContentLength < 0:
+		return &Error{Status: http.StatusBadRequest, Err: err,
+			Msg: "the chunked request body ended before its last chunk; nothing was sent to Vault"}
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return &Error{Status: http.StatusBadRequest, Err: err,
 			Msg: fmt.Sprintf("the request body ended before its Content-Length (%d bytes); nothing was sent to Vault", r.ContentLength)}
