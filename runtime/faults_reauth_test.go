@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // A request refused with "invalid token" for the auto-auth token waits for the new token and is
@@ -148,4 +150,44 @@ listener "tcp" {
 	read("T_TWO")
 	rotate("T_TWO", "T_THREE")
 	read("T_THREE")
+}
+
+// With Vault unreachable, a request that needs the auto-auth token gets 503 naming the failed login
+// as soon as a login has failed, rather than waiting TokenWait for a token that cannot come.
+func TestTokenWaitEndsOnFailedLogin(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + ln.Addr().String()
+	ln.Close() // connections to it are refused
+	tokFile := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(tokFile, []byte("T_ONE"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := startPlan(t, planFrom(t, fmt.Sprintf(`
+vault { address = "{{vault}}" }
+auto_auth {
+  method "token_file" {
+    config = { token_file_path = %q }
+  }
+}
+api_proxy { use_auto_auth_token = true }
+listener "tcp" {
+  address     = "127.0.0.1:8200"
+  tls_disable = true
+}`, tokFile), closed))
+	// The waiting request wakes when the first login fails, as every later one is answered at once.
+	start := time.Now()
+	resp, body := do(t, "GET", s.url+"/v1/secret/data/app", nil, "")
+	waited := time.Since(start)
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, "auto-auth login failed") {
+		t.Fatalf("%d %s, want 503 naming the failed login", resp.StatusCode, body)
+	}
+	if !strings.Contains(body, "connection refused") {
+		t.Errorf("the 503 does not say why the login failed: %s", body)
+	}
+	if waited >= TokenWait {
+		t.Errorf("the request waited %s, the whole TokenWait, for a token that could not come", waited)
+	}
 }

@@ -41,7 +41,10 @@ type Manager struct {
 	// checkedAt is when the last check of a refused token started: a refusal of a request sent
 	// before it is already answered by that check.
 	checkedAt time.Time
-	usable    atomic.Pointer[string] // the current token when usable (not stale), else nil
+	// loginErr is why the last login failed, until one succeeds: requests that need a token do not
+	// wait for one that the next attempt, after its backoff, may not bring either.
+	loginErr error
+	usable   atomic.Pointer[string] // the current token when usable (not stale), else nil
 
 	reauth chan string
 
@@ -78,7 +81,9 @@ func NewManager(cfg Config, deps Deps) (*Manager, error) {
 	return m, nil
 }
 
-// Token returns the current token, waiting while there is none or while a refused one is checked.
+// Token returns the current token, waiting while there is none or while a refused one is checked;
+// when the last login failed it returns that failure at once, instead of waiting for a token that
+// the next attempt, after its backoff, may not bring either.
 func (m *Manager) Token(ctx context.Context) (string, error) {
 	for {
 		m.mu.Lock()
@@ -86,6 +91,9 @@ func (m *Manager) Token(ctx context.Context) (string, error) {
 		m.mu.Unlock()
 		if tok != "" && !stale {
 			return tok, nil
+		}
+		if err := m.failing(); err != nil {
+			return "", err
 		}
 		select {
 		case <-ch:
@@ -138,9 +146,26 @@ func (m *Manager) broadcastLocked() {
 	m.changed = make(chan struct{})
 }
 
+// failing returns the last login's error while no login has succeeded since.
+func (m *Manager) failing() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.loginErr == nil {
+		return nil
+	}
+	return fmt.Errorf("the last auto-auth login failed (retrying with backoff): %w", m.loginErr)
+}
+
+func (m *Manager) setLoginErr(err error) {
+	m.mu.Lock()
+	m.loginErr = err
+	m.broadcastLocked()
+	m.mu.Unlock()
+}
+
 func (m *Manager) setToken(tok string) {
 	m.mu.Lock()
-	m.token, m.stale = tok, false
+	m.token, m.stale, m.loginErr = tok, false, nil
 	m.broadcastLocked()
 	hook := m.onToken
 	m.mu.Unlock()
@@ -180,6 +205,7 @@ func (m *Manager) Run(ctx context.Context) error {
 				return nil
 			}
 			m.obs.AuthFailure()
+			m.setLoginErr(err)
 			if m.cfg.ExitOnErr {
 				m.log.Error("auto-auth login failed; exit_on_err is set", "method", m.cfg.Method, "err", err)
 				return fmt.Errorf("auto-auth login failed: %w", err)
@@ -194,6 +220,7 @@ func (m *Manager) Run(ctx context.Context) error {
 		b.reset()
 		m.obs.AuthSuccess()
 		if secret.WrapInfo != nil {
+			m.setLoginErr(nil)
 			m.log.Info("auto-auth authenticated; writing the wrapped token to the sinks", "method", m.cfg.Method, "wrap_ttl", m.cfg.WrapTTL.String())
 			m.obs.Authenticated(true)
 			info, _ := json.Marshal(secret.WrapInfo)
