@@ -31,6 +31,8 @@ type Listener struct {
 
 	typ                           Value[ListenerType]
 	address                       Value[string]
+	tcpAddress                    TCPAddress // address parsed, by parseAddresses
+	tcpProblem                    string     // what is wrong with it, "" when nothing is
 	role                          Value[ListenerRole]
 	requireRequestHeader          Value[bool]
 	enableQuit                    Value[bool]
