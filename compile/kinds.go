@@ -173,9 +173,19 @@ func (a TCPAddress) Network() string {
 // TCPAddress returns the address of a tcp listener parsed by ParseTCPAddress, when the plan was made:
 // a copy, so the plan stays as it is.
 func (l Listener) TCPAddress() (TCPAddress, string) {
-	a := l.tcpAddress
+	if l.tcp == nil {
+		return ParseTCPAddress(l.address.v) // not made by Compile or DecodePlanFile: a zero Listener
+	}
+	a := l.tcp.addr
 	a.IP = slices.Clone(a.IP)
-	return a, l.tcpProblem
+	return a, l.tcp.problem
+}
+
+// parsedTCPAddress is what ParseTCPAddress returned for a listener's address. A Listener holds it by
+// pointer, so that the copies of Listener that the accessors hand out stay small.
+type parsedTCPAddress struct {
+	addr    TCPAddress
+	problem string
 }
 
 // parseAddresses parses the addresses of the plan once, into their types, for Vault.Endpoint and
@@ -185,6 +195,7 @@ func (p *Plan) parseAddresses() {
 	p.vault.endpoint, p.vault.endpointErr = ParseVaultAddress(p.vault.address.v)
 	for i := range p.listeners {
 		l := &p.listeners[i]
-		l.tcpAddress, l.tcpProblem = ParseTCPAddress(l.address.v)
+		a, problem := ParseTCPAddress(l.address.v)
+		l.tcp = &parsedTCPAddress{addr: a, problem: problem}
 	}
 }

@@ -31,8 +31,7 @@ type Listener struct {
 
 	typ                           Value[ListenerType]
 	address                       Value[string]
-	tcpAddress                    TCPAddress // address parsed, by parseAddresses
-	tcpProblem                    string     // what is wrong with it, "" when nothing is
+	tcp                           *parsedTCPAddress // address parsed, by parseAddresses; shared by copies, never changed
 	role                          Value[ListenerRole]
 	requireRequestHeader          Value[bool]
 	enableQuit                    Value[bool]
