@@ -200,6 +200,7 @@ func (b *builder) build(m *merged) *Plan {
 	p.logRotateDuration = getDur(root, schema.LogRotateDuration)
 	p.logRotateBytes = getInt(root, schema.LogRotateBytes)
 	p.logRotateMaxFiles = getInt(root, schema.LogRotateMaxFiles)
+	p.parseAddresses()
 	return p
 }
 

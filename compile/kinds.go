@@ -108,8 +108,16 @@ func ParseVaultAddress(addr string) (VaultEndpoint, error) {
 	return VaultEndpoint{URL: u}, nil
 }
 
-// Endpoint returns Address parsed by ParseVaultAddress.
-func (v Vault) Endpoint() (VaultEndpoint, error) { return ParseVaultAddress(v.address.v) }
+// Endpoint returns Address parsed by ParseVaultAddress, when the plan was made: a copy, so the plan
+// stays as it is.
+func (v Vault) Endpoint() (VaultEndpoint, error) {
+	ep := v.endpoint
+	if ep.URL != nil {
+		u := *ep.URL
+		ep.URL = &u
+	}
+	return ep, v.endpointErr
+}
 
 // TCPAddress is a tcp listener's address, host:port, in a normal form: Host is "" for every address
 // (":8100", "[::]:8100": one dual-stack socket), "0.0.0.0" for every IPv4 address, an IP literal in
@@ -162,5 +170,32 @@ func (a TCPAddress) Network() string {
 	return "tcp"
 }
 
-// TCPAddress returns the address of a tcp listener parsed by ParseTCPAddress.
-func (l Listener) TCPAddress() (TCPAddress, string) { return ParseTCPAddress(l.address.v) }
+// TCPAddress returns the address of a tcp listener parsed by ParseTCPAddress, when the plan was made:
+// a copy, so the plan stays as it is.
+func (l Listener) TCPAddress() (TCPAddress, string) {
+	if l.tcp == nil {
+		return ParseTCPAddress(l.address.v) // not made by Compile or DecodePlanFile: a zero Listener
+	}
+	a := l.tcp.addr
+	a.IP = slices.Clone(a.IP)
+	return a, l.tcp.problem
+}
+
+// parsedTCPAddress is what ParseTCPAddress returned for a listener's address. A Listener holds it by
+// pointer, so that the copies of Listener that the accessors hand out stay small.
+type parsedTCPAddress struct {
+	addr    TCPAddress
+	problem string
+}
+
+// parseAddresses parses the addresses of the plan once, into their types, for Vault.Endpoint and
+// Listener.TCPAddress. Compile and DecodePlanFile both end with it, so a plan file's addresses are
+// parsed as a configuration's are.
+func (p *Plan) parseAddresses() {
+	p.vault.endpoint, p.vault.endpointErr = ParseVaultAddress(p.vault.address.v)
+	for i := range p.listeners {
+		l := &p.listeners[i]
+		a, problem := ParseTCPAddress(l.address.v)
+		l.tcp = &parsedTCPAddress{addr: a, problem: problem}
+	}
+}

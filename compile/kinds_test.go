@@ -53,3 +53,63 @@ func TestParseTCPAddress(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanAddressesAreParsedOnce checks that a plan holds its addresses parsed, whether compiled or
+// read from a plan file, and that what the accessors return is the caller's to change.
+func TestPlanAddressesAreParsedOnce(t *testing.T) {
+	src := compile.Source{Name: "proxy.hcl", Bytes: []byte(`
+vault { address = "https://vault.example.test:8200" }
+listener "tcp" {
+  address     = "127.0.0.1:8100"
+  tls_disable = true
+}
+listener "tcp" {
+  address     = "[::]:8101"
+  tls_disable = true
+}
+listener "tcp" {
+  address     = "localhost"
+  tls_disable = true
+}
+`)}
+	compiled, diags := compile.Compile([]compile.Source{src}, compile.Options{})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	doc, err := compiled.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	decoded, err := compile.DecodePlanJSON(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, p := range map[string]*compile.Plan{"compiled": compiled, "plan file": decoded} {
+		ep, err := p.Vault().Endpoint()
+		if err != nil || ep.URL.String() != "https://vault.example.test:8200" || ep.Socket != "" {
+			t.Errorf("%s: endpoint %+v, %v", name, ep, err)
+			continue
+		}
+		ep.URL.Host = "changed.example.test"
+		if again, _ := p.Vault().Endpoint(); again.URL.Host != "vault.example.test:8200" {
+			t.Errorf("%s: changing a returned endpoint changed the plan's: %s", name, again.URL)
+		}
+
+		ls := p.Listeners()
+		a, problem := ls[0].TCPAddress()
+		if problem != "" || a.Host != "127.0.0.1" || a.Port != "8100" || a.IP.String() != "127.0.0.1" || a.Network() != "tcp" {
+			t.Errorf("%s: listener 0: %+v, %q", name, a, problem)
+			continue
+		}
+		a.IP[len(a.IP)-1] = 2
+		if again, _ := ls[0].TCPAddress(); again.IP.String() != "127.0.0.1" {
+			t.Errorf("%s: changing a returned address changed the plan's: %s", name, again.IP)
+		}
+		if a, problem := ls[1].TCPAddress(); problem != "" || a.Host != "" || a.Port != "8101" || a.IP != nil {
+			t.Errorf("%s: listener 1: %+v, %q", name, a, problem)
+		}
+		if _, problem := ls[2].TCPAddress(); problem != "has no port" {
+			t.Errorf("%s: listener 2: problem %q, want \"has no port\"", name, problem)
+		}
+	}
+}

@@ -112,6 +112,8 @@ type Vault struct {
 	decl     hcl.Range
 
 	address       Value[string]
+	endpoint      VaultEndpoint // address parsed, by parseAddresses
+	endpointErr   error
 	caCert        Value[string]
 	caPath        Value[string]
 	clientCert    Value[string]

@@ -187,6 +187,7 @@ func decodePlanFile(name string, src []byte) (*Plan, hcl.Diagnostics) {
 	}
 	p := &Plan{}
 	decodeObject(d, "", root, planLayout, p)
+	p.parseAddresses()
 	if d.diags.HasErrors() {
 		return nil, d.diags
 	}

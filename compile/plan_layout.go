@@ -32,6 +32,9 @@ type member[B any] struct {
 	sub            func() []PlanObject
 	// The settings nested in a part, for PlanSettings.
 	settings func(path []string) []PlanSetting
+	// The cty type of a part (a setting's comes from its value's Go type), for Plan.CtyValue; b is nil
+	// for PlanType, which has no plan.
+	ctyType func(b *B) cty.Type
 }
 
 // with adds to a setting's description what the plan says beyond the attribute's doc.
@@ -66,7 +69,7 @@ func headerOrigin[B any](name string, declared func(*B) *bool, decl func(*B) *hc
 	if declared != nil {
 		doc = "The block's header, or `default` when none was written."
 	}
-	return member[B]{name: name, typ: "string", doc: doc,
+	return member[B]{name: name, typ: "string", doc: doc, ctyType: stringType[B],
 		enc: func(b *B) *jsonNode {
 			written := declared == nil || *declared(b)
 			return jsonString(blockOrigin(written, *decl(b)))
@@ -85,13 +88,17 @@ func headerOrigin[B any](name string, declared func(*B) *bool, decl func(*B) *hc
 // nested is a block object that is always present.
 func nested[B, C any](name, title, doc string, get func(*B) *C, layout []member[C]) member[B] {
 	return member[B]{name: name, typ: "object", doc: doc, sub: describer(title, layout), settings: walker(name, layout),
-		enc: func(b *B) *jsonNode { return encodeObject(get(b), layout) },
-		dec: func(d *planDecoder, path string, p property, b *B) { decodeObject(d, path, p.val, layout, get(b)) }}
+		ctyType: func(b *B) cty.Type { return objectType(part(b, get), layout) },
+		enc:     func(b *B) *jsonNode { return encodeObject(get(b), layout) },
+		dec:     func(d *planDecoder, path string, p property, b *B) { decodeObject(d, path, p.val, layout, get(b)) }}
 }
 
 // optional is a block object that is null when the block was not written.
 func optional[B, C any](name, title, doc string, get func(*B) (*C, *bool), layout []member[C]) member[B] {
 	return member[B]{name: name, typ: "object or null", doc: doc, sub: describer(title, layout), settings: walker(name, layout),
+		ctyType: func(b *B) cty.Type {
+			return objectType(part(b, func(b *B) *C { c, _ := get(b); return c }), layout)
+		},
 		enc: func(b *B) *jsonNode {
 			c, has := get(b)
 			if !*has {
@@ -110,6 +117,9 @@ func optional[B, C any](name, title, doc string, get func(*B) (*C, *bool), layou
 // list is an array of block objects; index numbers each element from 0.
 func list[B, C any](name, title, doc string, get func(*B) *[]C, index func(*C) *int, layout []member[C]) member[B] {
 	return member[B]{name: name, typ: "array of objects", doc: doc, sub: describer(title, layout), settings: walker(name+"/0", layout),
+		// One element type for every element, so that the type does not depend on the plan: a
+		// list's layout holds no part whose type does (such as a method's config).
+		ctyType: func(*B) cty.Type { return cty.List(objectType[C](nil, layout)) },
 		enc: func(b *B) *jsonNode {
 			n := &jsonNode{arr: true}
 			for i := range *get(b) {
@@ -143,11 +153,12 @@ var (
 )
 
 var planLayout = []member[Plan]{
-	{name: "format_version", typ: "string", doc: "`\"" + PlanFormatVersion + "\"`; see Versioning.",
+	{name: "format_version", typ: "string", doc: "`\"" + PlanFormatVersion + "\"`; see Versioning.", ctyType: stringType[Plan],
 		enc: func(*Plan) *jsonNode { return jsonString(PlanFormatVersion) },
 		dec: func(*planDecoder, string, property, *Plan) {}}, // DecodePlanFile checks it first
 	{name: "files", typ: "array of strings", doc: "The configuration files, in merge order, as named in origins.",
-		enc: func(p *Plan) *jsonNode { return encodeValue(&schema.Attribute{}, nonNil(p.files), Origin{}) },
+		ctyType: func(*Plan) cty.Type { return cty.List(cty.String) },
+		enc:     func(p *Plan) *jsonNode { return encodeValue(&schema.Attribute{}, nonNil(p.files), Origin{}) },
 		dec: func(d *planDecoder, path string, pr property, p *Plan) {
 			if v, ok := d.value(&schema.Attribute{Name: "files", Kind: schema.StringList}, pr, []string{}, Origin{}); ok {
 				p.files = v.([]string)
@@ -252,7 +263,7 @@ var methodLayout = []member[Method]{
 	setting(schema.MethodMaxBackoff, func(m *Method) slot { return &m.maxBackoff }),
 	setting(schema.MethodExitOnErr, func(m *Method) slot { return &m.exitOnErr }),
 	headerOrigin("config_origin", nil, func(m *Method) *hcl.Range { return &m.config.decl }),
-	{name: "config", typ: "object", doc: "The method's `config`, by key (below).", enc: encodeMethodConfig, dec: decodeMethodConfig},
+	{name: "config", typ: "object", doc: "The method's `config`, by key (below).", enc: encodeMethodConfig, dec: decodeMethodConfig, ctyType: methodConfigType},
 }
 
 var sinkLayout = []member[Sink]{

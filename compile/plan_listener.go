@@ -31,6 +31,7 @@ type Listener struct {
 
 	typ                           Value[ListenerType]
 	address                       Value[string]
+	tcp                           *parsedTCPAddress // address parsed, by parseAddresses; shared by copies, never changed
 	role                          Value[ListenerRole]
 	requireRequestHeader          Value[bool]
 	enableQuit                    Value[bool]

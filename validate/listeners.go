@@ -99,7 +99,7 @@ func listenerAddress(p *plan) hcl.Diagnostics {
 		var ta tcpAddr
 		if l.Type().Get() == compile.ListenerTCP {
 			var problem string
-			ta, problem = parseTCPAddress(addr.Get())
+			ta, problem = tcpAddrOf(l)
 			if problem != "" {
 				diags = append(diags, errorAt(codeInvalidListenerAddress, "Invalid listener address",
 					fmt.Sprintf("The tcp listener address %q %s. Write host:port, as in 127.0.0.1:8100, [::1]:8100 or :8100 (every address).", addr.Get(), problem),
@@ -144,10 +144,10 @@ type tcpAddr struct {
 	l          compile.Listener
 }
 
-// parseTCPAddress reads host:port with compile's parser; problem says what is wrong ("" when nothing
-// is).
-func parseTCPAddress(addr string) (tcpAddr, string) {
-	a, problem := compile.ParseTCPAddress(addr)
+// tcpAddrOf is the listener's address as compile parsed it; problem says what is wrong ("" when
+// nothing is).
+func tcpAddrOf(l compile.Listener) (tcpAddr, string) {
+	a, problem := l.TCPAddress()
 	return tcpAddr{host: a.Host, port: a.Port, ip: a.IP}, problem
 }
 
