@@ -1,9 +1,11 @@
 package compile
 
 import (
+	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/vaultproxy/vaultproxy/schema"
 )
 
 // RefreshBehavior is `cache.static_secret_token_capability_refresh_behavior`.
@@ -98,3 +100,17 @@ func (t Telemetry) MetricsPrefix() Value[string] { return t.metricsPrefix }
 
 // DisableHostname stops prefixing gauge names with the host name.
 func (t Telemetry) DisableHostname() Value[bool] { return t.disableHostname }
+
+// MetricNamePrefix is the prefix of every metric name that run serves: telemetry's metrics_prefix,
+// its schema default without a telemetry block or when written empty (as Vault Proxy reads it), with
+// "." and "-" as "_", which Prometheus metric names cannot hold.
+func (p *Plan) MetricNamePrefix() string {
+	prefix := ""
+	if t, ok := p.Telemetry(); ok {
+		prefix = t.MetricsPrefix().Get()
+	}
+	if prefix == "" {
+		prefix = schema.TelemetryMetricsPrefix.Default
+	}
+	return strings.NewReplacer(".", "_", "-", "_").Replace(prefix)
+}

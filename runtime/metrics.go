@@ -2,7 +2,6 @@ package runtime
 
 import (
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -23,11 +22,8 @@ type metrics struct {
 	handler     http.Handler
 }
 
+// newMetrics builds the proxy's collectors; prefix is compile.Plan.MetricNamePrefix.
 func newMetrics(prefix string) *metrics {
-	if prefix == "" {
-		prefix = "vault"
-	}
-	prefix = strings.NewReplacer(".", "_", "-", "_").Replace(prefix)
 	m := &metrics{reg: prometheus.NewRegistry(), prefix: prefix}
 	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: prefix + "_proxy_requests_total",

@@ -156,11 +156,7 @@ func New(p *compile.Plan, opts Options) (*Runtime, error) {
 			rt.log.Warn(n)
 		}
 	}
-	prefix := ""
-	if t, ok := p.Telemetry(); ok {
-		prefix = t.MetricsPrefix().Get()
-	}
-	rt.metrics = newMetrics(prefix)
+	rt.metrics = newMetrics(p.MetricNamePrefix())
 	st, err := rt.build(p, nil)
 	if err != nil {
 		return nil, err

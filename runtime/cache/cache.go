@@ -66,7 +66,8 @@ type Options struct {
 	// Registerer receives the cache metrics (see metrics.go). Nil registers nothing. Collectors
 	// already registered by an earlier Cache on the same Registerer are reused.
 	Registerer prometheus.Registerer
-	// MetricsPrefix prefixes the metric names ("vault" when empty; "." and "-" become "_").
+	// MetricsPrefix prefixes the metric names, as compile.Plan.MetricNamePrefix gives it (the schema's
+	// default when empty).
 	MetricsPrefix string
 	// Now is the clock for Age and expiry checks (time.Now when nil). Renewal timing uses the
 	// real clock (LifetimeWatcher).

@@ -2,7 +2,7 @@ package cache
 
 import (
 	"errors"
-	"strings"
+	"github.com/vaultproxy/vaultproxy/schema"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -43,9 +43,8 @@ type metrics struct {
 // so that a cache without cache_static_secrets shows none of them.
 func newMetrics(reg prometheus.Registerer, prefix string, static bool) (*metrics, error) {
 	if prefix == "" {
-		prefix = "vault"
+		prefix = schema.TelemetryMetricsPrefix.Default
 	}
-	prefix = strings.NewReplacer(".", "_", "-", "_").Replace(prefix)
 	m := &metrics{
 		hits: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: prefix + "_proxy_cache_hits_total", Help: "Requests answered from the lease cache.",

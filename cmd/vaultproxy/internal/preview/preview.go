@@ -613,23 +613,18 @@ func (w *printer) telemetry(p *compile.Plan) {
 	t, ok := p.Telemetry()
 	if !ok {
 		w.section("Telemetry", "", 25)
-		w.para(2, fmt.Sprintf("None: /proxy/v1/metrics serves the Prometheus text format all the same; %s.", metricNames("")))
+		w.para(2, fmt.Sprintf("None: /proxy/v1/metrics serves the Prometheus text format all the same; %s.", metricNames(p.MetricNamePrefix())))
 		return
 	}
 	w.section("Telemetry", tag(compile.ConfigOrigin(t.DeclRange())), 25)
 	w.row(2, "prometheus_retention_time", dur(t.PrometheusRetentionTime()), t.PrometheusRetentionTime().Origin())
 	w.row(2, "metrics_prefix", t.MetricsPrefix().Get(), t.MetricsPrefix().Origin())
 	w.row(2, "disable_hostname", boolean(t.DisableHostname()), t.DisableHostname().Origin())
-	w.para(2, fmt.Sprintf("/proxy/v1/metrics serves the Prometheus text format, whatever prometheus_retention_time says; %s. They carry no host name, so disable_hostname changes nothing.", metricNames(t.MetricsPrefix().Get())))
+	w.para(2, fmt.Sprintf("/proxy/v1/metrics serves the Prometheus text format, whatever prometheus_retention_time says; %s. They carry no host name, so disable_hostname changes nothing.", metricNames(p.MetricNamePrefix())))
 }
 
-// metricNames names the first metrics /proxy/v1/metrics serves, with the prefix as run applies it
-// ("vault" when empty, "." and "-" as "_").
+// metricNames names the first metrics /proxy/v1/metrics serves, with the prefix run applies.
 func metricNames(prefix string) string {
-	if prefix == "" {
-		prefix = "vault"
-	}
-	prefix = strings.NewReplacer(".", "_", "-", "_").Replace(prefix)
 	return fmt.Sprintf("metric names start with %s_proxy_ (%s_proxy_requests_total...)", prefix, prefix)
 }
 
