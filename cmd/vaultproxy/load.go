@@ -1,19 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/vaultproxy/vaultproxy/cmd/vaultproxy/internal/view"
 	"github.com/vaultproxy/vaultproxy/compile"
-	"github.com/vaultproxy/vaultproxy/diagcode"
 	"github.com/vaultproxy/vaultproxy/validate"
 )
 
@@ -130,28 +129,43 @@ func loadFrom(paths []string, stdin interface{ Read([]byte) (int, error) }, over
 	return loaded{plan: plan, diags: diags, sources: sources}
 }
 
-// loadPaths loads what validate and plan were given: a plan file written by `vaultproxy plan -out`
-// when it is the only path (isPlanFile, as run decides), otherwise the configuration (loadFrom).
-func loadPaths(paths []string, stdin interface{ Read([]byte) (int, error) }, overrides map[string]string, env func(string) (string, bool)) loaded {
-	if len(paths) == 1 && isPlanFile(paths[0]) {
-		return loadPlanFile(paths[0])
+// loadPaths loads what validate, plan and run were given: a plan file written by `vaultproxy plan
+// -out` when it is the only path (a file of any name, or standard input) and its content is one
+// (isPlanFile), otherwise the configuration (loadFrom).
+func loadPaths(paths []string, stdin io.Reader, overrides map[string]string, env func(string) (string, bool)) loaded {
+	if len(paths) != 1 {
+		return loadFrom(paths, stdin, overrides, env)
+	}
+	if paths[0] == "-" {
+		// Standard input is read once: what was read is handed on, whichever way it goes.
+		b, err := io.ReadAll(stdin)
+		if err == nil && isPlanFile(b) {
+			return decodePlanFile(compile.StdinName, b)
+		}
+		stdin = io.MultiReader(bytes.NewReader(b), errReader{err})
+	} else if fi, err := os.Stat(paths[0]); err == nil && fi.Mode().IsRegular() {
+		if b, err := os.ReadFile(paths[0]); err == nil && isPlanFile(b) {
+			return decodePlanFile(paths[0], b)
+		}
 	}
 	return loadFrom(paths, stdin, overrides, env)
+}
+
+// errReader returns err (io.EOF when nil) to every read: what stdin said after its bytes.
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) {
+	if e.err == nil {
+		return 0, io.EOF
+	}
+	return 0, e.err
 }
 
 // loadPlanFile decodes a plan file and checks it with the cross-block rules, as a compiled
 // configuration is checked, keeping every diagnostic. A file that cannot be decoded is an error without a
 // range. The plan's ranges name the configuration files it was made from, whose source is not
 // shown: the plan keeps lines and columns, not the bytes.
-func loadPlanFile(path string) loaded {
-	fail := func(code *diagcode.Code, summary, detail string) loaded {
-		return loaded{plan: nil, sources: map[string][]byte{},
-			diags: hcl.Diagnostics{{Severity: hcl.DiagError, Summary: summary, Detail: detail, Extra: code}}}
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return fail(compile.CodeUnreadableInput, "Cannot read plan file", err.Error()+".")
-	}
+func decodePlanFile(path string, b []byte) loaded {
 	// A value is checked as in a configuration, with its diagnostic at its line in the plan file.
 	p, diags := compile.DecodePlanFile(path, b)
 	sources := map[string][]byte{path: b}
@@ -176,21 +190,29 @@ func printDiagnostics(io *stdio, l loaded, noColor bool, env func(string) (strin
 	}
 }
 
-// isPlanFile reports a .json file whose top-level object has "format_version": a plan written by
-// `vaultproxy plan -json` or `plan -out`, not a configuration in HCL's JSON syntax. run, validate and
-// plan all decide with it.
-func isPlanFile(path string) bool {
-	if !strings.EqualFold(filepath.Ext(path), ".json") {
+// isPlanFile reports content whose top-level JSON object has a "format_version" member: a plan
+// written by `vaultproxy plan -json` or `plan -out`, whatever the file is called, not a configuration
+// in HCL's JSON syntax (which has no such argument). Only the top level is read, up to that member,
+// so a plan file damaged further on is still recognised, and its damage reported by DecodePlanFile
+// at its line and column rather than as a configuration's errors.
+func isPlanFile(b []byte) bool {
+	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
 		return false
 	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return false
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			return false
+		}
+		if key == "format_version" {
+			return true
+		}
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return false
+		}
 	}
-	var top map[string]json.RawMessage
-	if json.Unmarshal(b, &top) != nil {
-		return false
-	}
-	_, ok := top["format_version"]
-	return ok
+	return false
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -115,5 +116,50 @@ func TestPlanFileInValidateAndPlan(t *testing.T) {
 	_, errOut, code = runCLI([]string{"validate", "-no-color", "plan.json", filepath.Join(".", "p.hcl")}, nil)
 	if code != exitError || !strings.Contains(errOut, "Unsupported argument") {
 		t.Errorf("validate plan.json p.hcl: exit %d, stderr %q", code, errOut)
+	}
+}
+
+// TestPlanFileRecognisedByContent: a plan file is one by its content, whatever it is called and
+// wherever it comes from (plan -out=proxy.plan, standard input), and a damaged one gets the plan
+// file's own diagnostic, not a configuration's dozens.
+func TestPlanFileRecognisedByContent(t *testing.T) {
+	t.Chdir(t.TempDir())
+	cfg := "listener \"tcp\" {\n  address = \"127.0.0.1:8100\"\n  tls_disable = true\n}\n"
+	if err := os.WriteFile("p.hcl", []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, errOut, code := runCLI([]string{"plan", "-out=proxy.plan", "p.hcl"}, nil); code != exitOK {
+		t.Fatalf("plan -out=proxy.plan: exit %d, %s", code, errOut)
+	}
+	written, err := os.ReadFile("proxy.plan")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc, errOut, code := runCLI([]string{"plan", "-json", "proxy.plan"}, nil); code != exitOK || doc != string(written) {
+		t.Errorf("plan -json proxy.plan: exit %d, stderr %q, the document differs from the plan file:\n%s", code, errOut, doc)
+	}
+	var out, errb bytes.Buffer
+	code := run([]string{"plan", "-json", "-"}, &stdio{in: bytes.NewReader(written), out: &out, err: &errb},
+		func(string) (string, bool) { return "", false })
+	if code != exitOK || out.String() != string(written) {
+		t.Errorf("plan -json - (the plan file on stdin): exit %d, stderr %q, stdout:\n%s", code, errb.String(), out.String())
+	}
+	// Cut short: one syntax error in the plan file, at its end.
+	cut := written[:len(written)/2]
+	if err := os.WriteFile("cut.plan", cut, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, errOut, code := runCLI([]string{"validate", "-no-color", "cut.plan"}, nil)
+	if code != exitError || strings.Contains(errOut, "Unsupported argument") || !strings.Contains(errOut, "Unclosed object") ||
+		strings.Count(errOut, "Error:") != strings.Count(errOut, "on cut.plan line") {
+		t.Errorf("validate cut.plan: exit %d, want the plan file's syntax errors, each at its line; stderr:\n%s", code, errOut)
+	}
+	// A configuration in HCL's JSON syntax on stdin is still a configuration.
+	out.Reset()
+	errb.Reset()
+	code = run([]string{"validate", "-no-color", "-"}, &stdio{in: strings.NewReader(`{"listener": {"tcp": {"address": "127.0.0.1:8100", "tls_disable": true}}}`), out: &out, err: &errb},
+		func(string) (string, bool) { return "", false })
+	if code != exitOK {
+		t.Errorf("validate - (JSON configuration): exit %d, stderr %q", code, errb.String())
 	}
 }
