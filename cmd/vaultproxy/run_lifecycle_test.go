@@ -93,6 +93,11 @@ listener "tcp" {
   address     = %q
   tls_disable = true
 }`, pid, f.dev.Addr(), addr), f.secrets, addr)
+	// A connection is accepted as soon as the socket is bound; the pid file is there once a listener
+	// answers (run writes it before serving the first request).
+	if status, _ := rawDo(t, nil, "GET", "http://"+addr+"/proxy/v1/metrics", nil, ""); status != 200 {
+		t.Fatalf("metrics: %d", status)
+	}
 	b, err := os.ReadFile(pid)
 	if err != nil || strings.TrimSpace(string(b)) != fmt.Sprint(p.cmd.Process.Pid) {
 		t.Errorf("pid file: %q %v, want %d", b, err, p.cmd.Process.Pid)
