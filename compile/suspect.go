@@ -50,7 +50,7 @@ func (s *suspicion) add(diags hcl.Diagnostics, extents []extent) {
 		}
 		found := false
 		for _, e := range extents {
-			if contains2(e.rng, *d.Subject) {
+			if startsWithin(e.rng, *d.Subject) {
 				s.extents = append(s.extents, e.rng)
 				s.types[e.name] = true
 				found = true
@@ -63,7 +63,8 @@ func (s *suspicion) add(diags hcl.Diagnostics, extents []extent) {
 	}
 }
 
-func contains2(outer, inner hcl.Range) bool {
+// startsWithin reports whether inner starts inside outer (or at its end), in the same file.
+func startsWithin(outer, inner hcl.Range) bool {
 	return outer.Filename == inner.Filename && outer.Start.Byte <= inner.Start.Byte && inner.Start.Byte <= outer.End.Byte
 }
 
@@ -83,7 +84,7 @@ func (p *Plan) Suspect(rng *hcl.Range) bool {
 		return true
 	}
 	for _, e := range p.suspect.extents {
-		if contains2(e, *rng) {
+		if startsWithin(e, *rng) {
 			return true
 		}
 	}
