@@ -38,18 +38,7 @@ func TestInvalidTokenRequestSentAgain(t *testing.T) {
 	if err := os.WriteFile(tokFile, []byte("T_OLD"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	s := startPlan(t, planFrom(t, fmt.Sprintf(`
-vault { address = "{{vault}}" }
-auto_auth {
-  method "token_file" {
-    config = { token_file_path = %q }
-  }
-}
-api_proxy { use_auto_auth_token = true }
-listener "tcp" {
-  address     = "127.0.0.1:8200"
-  tls_disable = true
-}`, tokFile), rec.srv.URL))
+	s := startTokenFileProxy(t, tokFile, rec.srv.URL)
 	if resp, body := do(t, "GET", s.url+"/v1/secret/data/app", nil, ""); resp.StatusCode != 200 || !strings.Contains(body, "T_OLD") {
 		t.Fatalf("before: %d %s", resp.StatusCode, body)
 	}
@@ -127,18 +116,7 @@ func TestSecondRevocationSoonAfterSentAgain(t *testing.T) {
 		}
 	}
 	rotate("", "T_ONE")
-	s := startPlan(t, planFrom(t, fmt.Sprintf(`
-vault { address = "{{vault}}" }
-auto_auth {
-  method "token_file" {
-    config = { token_file_path = %q }
-  }
-}
-api_proxy { use_auto_auth_token = true }
-listener "tcp" {
-  address     = "127.0.0.1:8200"
-  tls_disable = true
-}`, tokFile), rec.srv.URL))
+	s := startTokenFileProxy(t, tokFile, rec.srv.URL)
 	read := func(want string) {
 		t.Helper()
 		if resp, body := do(t, "GET", s.url+"/v1/secret/data/app", nil, ""); resp.StatusCode != 200 || !strings.Contains(body, want) {
@@ -165,18 +143,7 @@ func TestTokenWaitEndsOnFailedLogin(t *testing.T) {
 	if err := os.WriteFile(tokFile, []byte("T_ONE"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	s := startPlan(t, planFrom(t, fmt.Sprintf(`
-vault { address = "{{vault}}" }
-auto_auth {
-  method "token_file" {
-    config = { token_file_path = %q }
-  }
-}
-api_proxy { use_auto_auth_token = true }
-listener "tcp" {
-  address     = "127.0.0.1:8200"
-  tls_disable = true
-}`, tokFile), closed))
+	s := startTokenFileProxy(t, tokFile, closed)
 	// The waiting request wakes when the first login fails, as every later one is answered at once.
 	start := time.Now()
 	resp, body := do(t, "GET", s.url+"/v1/secret/data/app", nil, "")
@@ -190,4 +157,22 @@ listener "tcp" {
 	if waited >= TokenWait {
 		t.Errorf("the request waited %s, the whole TokenWait, for a token that could not come", waited)
 	}
+}
+
+// startTokenFileProxy runs a proxy whose auto-auth reads its token from tokFile and is used for every
+// token-less request, in front of the Vault at vault.
+func startTokenFileProxy(t *testing.T, tokFile, vault string) *started {
+	t.Helper()
+	return startPlan(t, planFrom(t, fmt.Sprintf(`
+vault { address = "{{vault}}" }
+auto_auth {
+  method "token_file" {
+    config = { token_file_path = %q }
+  }
+}
+api_proxy { use_auto_auth_token = true }
+listener "tcp" {
+  address     = "127.0.0.1:8200"
+  tls_disable = true
+}`, tokFile), vault))
 }
