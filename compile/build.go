@@ -252,8 +252,14 @@ func (b *builder) connList(v Value[[]string], a *schema.Attribute) Value[[]strin
 		}
 		v = newValue(list, EnvOrigin(env))
 	}
+	return newValue(subsystems(v.v), v.origin)
+}
+
+// subsystems is the plan's form of a disable_* list: "caching" as "proxying" (they name one
+// subsystem), "" dropped, sorted, each once. A plan file must hold it in that form.
+func subsystems(list []string) []string {
 	set := map[string]bool{}
-	for _, s := range v.v {
+	for _, s := range list {
 		if s == schema.SubsystemCaching {
 			s = schema.SubsystemProxying
 		}
@@ -266,7 +272,15 @@ func (b *builder) connList(v Value[[]string], a *schema.Attribute) Value[[]strin
 		out = append(out, s)
 	}
 	sort.Strings(out)
-	return newValue(out, v.origin)
+	return out
+}
+
+// planForms are the settings whose plan value is normalised beyond what the value decoder does:
+// the plan-file decoder applies the same function, so a value not in that form is refused as
+// non-canonical instead of being run as written.
+var planForms = map[*schema.Attribute]func(any) any{
+	schema.DisableIdleConnections: func(v any) any { return subsystems(v.([]string)) },
+	schema.DisableKeepAlives:      func(v any) any { return subsystems(v.([]string)) },
 }
 
 var codeNumRetriesBelowMinusOne = diagcode.New("num_retries_below_minus_one",

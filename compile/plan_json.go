@@ -340,6 +340,9 @@ func (d *planDecoder) value(a *schema.Attribute, p property, zero any, o Origin)
 			return nil, false
 		}
 		out = typedValue(dv, zero)
+		if form := planForms[a]; form != nil {
+			out = form(out) // the canonical check below then refuses a value not in that form
+		}
 	}
 	written := bytes.TrimSpace(d.text(p.val.Range()))
 	var compact bytes.Buffer

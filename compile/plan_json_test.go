@@ -119,6 +119,10 @@ func TestDecodePlanFileChecksValues(t *testing.T) {
 			`plan.json:6,71-82: Invalid origin; "somewhere" is not an origin`},
 		{"listener-unix", `"tls_disable": {"value": true`, `"tls_disable": {"value": "yes"`,
 			`plan.json:32,32-37: Incorrect value type; The value of tls_disable must be a boolean, not string.`},
+		{"listener-unix", `"disable_idle_connections": {"value": []`, `"disable_idle_connections": {"value": ["caching"]`,
+			`plan.json:71,41-52: Non-canonical plan value; vaultproxy writes this value of disable_idle_connections as ["proxying"]`},
+		{"listener-unix", `"disable_idle_connections": {"value": []`, `"disable_idle_connections": {"value": ["proxying", "auto-auth"]`,
+			`Non-canonical plan value; vaultproxy writes this value of disable_idle_connections as ["auto-auth", "proxying"]`},
 		{"listener-unix", `"tls_disable": {"value": true, `, `"tls_disable": {`,
 			`plan.json:32,22-53: Missing plan field; The setting listeners[0].tls_disable must have a value and an origin.`},
 	} {
