@@ -281,6 +281,8 @@ func subsystems(list []string) []string {
 var planForms = map[*schema.Attribute]func(any) any{
 	schema.DisableIdleConnections: func(v any) any { return subsystems(v.([]string)) },
 	schema.DisableKeepAlives:      func(v any) any { return subsystems(v.([]string)) },
+	schema.RetryNumRetries:        func(v any) any { return max(v.(int), 0) },                    // -1 and below: no retries
+	schema.MethodMountPath:        func(v any) any { return strings.TrimRight(v.(string), "/") }, // as buildMethod trims it
 }
 
 var codeNumRetriesBelowMinusOne = diagcode.New("num_retries_below_minus_one",

@@ -123,6 +123,10 @@ func TestDecodePlanFileChecksValues(t *testing.T) {
 			`plan.json:71,41-52: Non-canonical plan value; vaultproxy writes this value of disable_idle_connections as ["proxying"]`},
 		{"listener-unix", `"disable_idle_connections": {"value": []`, `"disable_idle_connections": {"value": ["proxying", "auto-auth"]`,
 			`Non-canonical plan value; vaultproxy writes this value of disable_idle_connections as ["auto-auth", "proxying"]`},
+		{"token-true", `"num_retries": {"value": 12`, `"num_retries": {"value": -5`,
+			`Non-canonical plan value; vaultproxy writes this value of num_retries as 0`},
+		{"token-true", `"mount_path": {"value": "auth/approle"`, `"mount_path": {"value": "auth/approle/"`,
+			`Non-canonical plan value; vaultproxy writes this value of mount_path as "auth/approle"`},
 		{"listener-unix", `"tls_disable": {"value": true, `, `"tls_disable": {`,
 			`plan.json:32,22-53: Missing plan field; The setting listeners[0].tls_disable must have a value and an origin.`},
 	} {
