@@ -281,9 +281,12 @@ func subsystems(list []string) []string {
 var planForms = map[*schema.Attribute]func(any) any{
 	schema.DisableIdleConnections: func(v any) any { return subsystems(v.([]string)) },
 	schema.DisableKeepAlives:      func(v any) any { return subsystems(v.([]string)) },
-	schema.RetryNumRetries:        func(v any) any { return max(v.(int), 0) },                    // -1 and below: no retries
-	schema.MethodMountPath:        func(v any) any { return strings.TrimRight(v.(string), "/") }, // as buildMethod trims it
+	schema.RetryNumRetries:        func(v any) any { return max(v.(int), 0) }, // -1 and below: no retries
+	schema.MethodMountPath:        func(v any) any { return mountPath(v.(string)) },
 }
+
+// mountPath is a method's mount path as the plan holds it: without a trailing slash.
+func mountPath(s string) string { return strings.TrimRight(s, "/") }
 
 var codeNumRetriesBelowMinusOne = diagcode.New("num_retries_below_minus_one",
 	"A num_retries below -1, which means no retries, as -1 does.",
@@ -442,7 +445,7 @@ func (b *builder) buildMethod(mb *decodedBlock, vault Vault) Method {
 	if !mp.IsSet() || strings.TrimSpace(mp.v) == "" {
 		mp = newValue("auth/"+mb.label, DefaultOrigin())
 	}
-	mp.v = strings.TrimRight(mp.v, "/")
+	mp.v = mountPath(mp.v)
 	if mb.label == "token_file" {
 		if mp.IsSet() {
 			b.warn(codeIgnoredArgument, "Argument has no effect", "The token_file method always uses auth/token; mount_path is ignored.", mp.origin.rng.Ptr())
