@@ -296,3 +296,33 @@ func TestPlanJSONIsCanonical(t *testing.T) {
 		t.Error("the layout changes the document")
 	}
 }
+
+// TestDecodePlanFileChecksMethodConfigKeys: a method's config keys in a plan file are checked as in a
+// configuration: an unknown key is an error with "Did you mean", a missing required one too.
+func TestDecodePlanFileChecksMethodConfigKeys(t *testing.T) {
+	doc := planGoldens(t)["token-true"]
+	for _, tc := range []struct {
+		from, to string
+		want     []string
+	}{
+		{`"role_id_file_path": {`, `"role_id_file_pathh": {`, []string{
+			`Missing required argument; The approle method requires the config key "role_id_file_path"`,
+			`plan.json:63,9-29: Unsupported argument; An argument named "role_id_file_pathh" is not expected here. Did you mean "role_id_file_path"?`}},
+		{`"secret_id_file_path": {`, `"nosuch_key": {`, []string{
+			`Unsupported argument; An argument named "nosuch_key" is not expected here.`}},
+	} {
+		bad := bytes.Replace(doc, []byte(tc.from), []byte(tc.to), 1)
+		if bytes.Equal(bad, doc) {
+			t.Fatalf("the golden has no %s", tc.from)
+		}
+		_, diags := compile.DecodePlanFile("plan.json", bad)
+		if len(diags) != len(tc.want) {
+			t.Fatalf("%s: got %v, want %d errors", tc.to, diags, len(tc.want))
+		}
+		for i, want := range tc.want {
+			if diags[i].Severity != hcl.DiagError || !strings.Contains(diags[i].Error(), want) {
+				t.Errorf("%s: error %d is %v, want one containing %q", tc.to, i, diags[i], want)
+			}
+		}
+	}
+}

@@ -344,8 +344,23 @@ func decodeMethodConfig(d *planDecoder, path string, p property, m *Method) {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
+	// The keys are checked against the method's config schema as in a configuration: an unknown key
+	// of a method whose keys are declared, or a required key that is missing, is an error here too.
+	sch := schema.MethodConfig(m.typ.v)
+	for _, a := range sch.Attributes {
+		if _, ok := obj.props[a.Name]; a.Required && !ok {
+			d.diags = append(d.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Missing required argument",
+				Detail:  fmt.Sprintf("The %s method requires the config key %q, but the plan file has none.", m.typ.v, a.Name),
+				Subject: obj.rng.Ptr(), Extra: codeMissingRequiredArgument})
+		}
+	}
 	for _, k := range keys {
 		kpath := path + "." + k
+		if p := obj.props[k]; !sch.Open && sch.Attribute(k) == nil {
+			at := &attribute{name: k, expr: p.val, nameRange: p.name, rng: hcl.RangeBetween(p.name, p.val.Range())}
+			d.diags = append(d.diags, d.values.unsupportedArgument(sch, m.typ.v, at))
+			continue
+		}
 		item, ok := d.object("the config key "+kpath, obj.props[k].val)
 		if !ok {
 			continue
