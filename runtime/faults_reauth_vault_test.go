@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/vault/api"
-
 	"github.com/vaultproxy/vaultproxy/internal/vaulttest"
 )
 
@@ -31,22 +29,11 @@ func TestRevokedAutoAuthTokenRequestsRetried(t *testing.T) {
 		}
 	}
 	must(root.Sys().PutPolicy("app", `path "secret/data/app/*" { capabilities = ["create", "update", "read"] }`))
-	must(root.Sys().EnableAuthWithOptions("approle", &api.EnableAuthOptions{Type: "approle"}))
-	_, err := root.Logical().Write("auth/approle/role/app", map[string]any{"token_policies": "app", "token_ttl": "1h"})
-	must(err)
-	rid, err := root.Logical().Read("auth/approle/role/app/role-id")
-	must(err)
-	sid, err := root.Logical().Write("auth/approle/role/app/secret-id", nil)
-	must(err)
-	_, err = root.Logical().Write("secret/data/app/read", map[string]any{"data": map[string]any{"k": "v"}})
+	dir := t.TempDir()
+	roleID, secretID := approleFiles(t, root, dir, map[string]any{"token_policies": "app", "token_ttl": "1h"})
+	_, err := root.Logical().Write("secret/data/app/read", map[string]any{"data": map[string]any{"k": "v"}})
 	must(err)
 
-	dir := t.TempDir()
-	write := func(name, content string) string {
-		p := filepath.Join(dir, name)
-		must(os.WriteFile(p, []byte(content), 0o600))
-		return p
-	}
 	sink := filepath.Join(dir, "sink")
 	p := planFrom(t, fmt.Sprintf(`
 vault { address = "{{vault}}" }
@@ -66,7 +53,7 @@ api_proxy { use_auto_auth_token = true }
 listener "tcp" {
   address     = "127.0.0.1:8200"
   tls_disable = true
-}`, write("role-id", rid.Data["role_id"].(string)), write("secret-id", sid.Data["secret_id"].(string)), sink), dev.Addr())
+}`, roleID, secretID, sink), dev.Addr())
 	s := startPlan(t, p)
 	sinkToken := func() string {
 		b, _ := os.ReadFile(sink)

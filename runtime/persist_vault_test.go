@@ -46,15 +46,8 @@ func TestPersistRestartRealVault(t *testing.T) {
 		}
 	}
 	must(root.Sys().PutPolicy("persist", `path "auth/token/create" { capabilities = ["update"] }`))
-	must(root.Sys().EnableAuthWithOptions("approle", &api.EnableAuthOptions{Type: "approle"}))
-	_, err := root.Logical().Write("auth/approle/role/app", map[string]any{"token_policies": "persist", "token_ttl": "1h", "token_max_ttl": "4h"})
-	must(err)
-	rid, err := root.Logical().Read("auth/approle/role/app/role-id")
-	must(err)
-	sid, err := root.Logical().Write("auth/approle/role/app/secret-id", nil)
-	must(err)
-
 	dir := t.TempDir()
+	roleID, secretID := approleFiles(t, root, dir, map[string]any{"token_policies": "persist", "token_ttl": "1h", "token_max_ttl": "4h"})
 	write := func(name, content string) string {
 		p := filepath.Join(dir, name)
 		must(os.WriteFile(p, []byte(content), 0o600))
@@ -88,7 +81,7 @@ cache {
 listener "tcp" {
   address     = "127.0.0.1:8200"
   tls_disable = true
-}`, write("role-id", rid.Data["role_id"].(string)), write("secret-id", sid.Data["secret_id"].(string)), sink, cacheDir,
+}`, roleID, secretID, sink, cacheDir,
 		write("sa-token", "eyJhbGciOiJSUzI1NiJ9.pod.signature\n")), dev.Addr())
 
 	sinkToken := func(not string) string {
