@@ -62,12 +62,41 @@ func TestDecodePlanJSONVersions(t *testing.T) {
 	}
 
 	_, err := compile.DecodePlanJSON(withVersion("2.0"))
-	if err == nil || err.Error() != "plan.json:2,21-26: Unsupported plan format; plan file format_version 2.0 is not supported by this vaultproxy (supports 1.x)" {
+	if err == nil || err.Error() != "plan.json:2,21-26: Unsupported plan format; plan file format_version 2.0 is not supported: this vaultproxy reads format 1.x (1.0 and later minor versions). Write the plan again with this vaultproxy's plan -out, or use the vaultproxy that wrote it." {
 		t.Errorf("format_version 2.0: got error %v", err)
 	}
-	for _, v := range []string{"0.9", "10.0", "", "one"} {
-		if _, err := compile.DecodePlanJSON(withVersion(v)); err == nil {
-			t.Errorf("format_version %q was accepted", v)
+	// Only "1.N" is read: every other form is refused, none is read as 1.0 and written back as "1.0".
+	for v, want := range map[string]string{
+		"0.9": "Unsupported plan format", "10.0": "Unsupported plan format", "2.1": "Unsupported plan format",
+		"": "Invalid format_version", "one": "Invalid format_version", "1": "Invalid format_version",
+		"1.x": "Invalid format_version", "1.0.0": "Invalid format_version", "01.0": "Invalid format_version",
+		"1.00": "Invalid format_version", "1.01": "Invalid format_version", " 1.0": "Invalid format_version",
+		"1.0 ": "Invalid format_version", "1.-1": "Invalid format_version", "v1.0": "Invalid format_version",
+	} {
+		_, err := compile.DecodePlanJSON(withVersion(v))
+		if err == nil || !strings.Contains(err.Error(), "plan.json:2,21-") || !strings.Contains(err.Error(), want) {
+			t.Errorf("format_version %q: got %v, want %s at the version", v, err, want)
+		}
+	}
+	if _, err := compile.DecodePlanJSON(bytes.Replace(doc, []byte(`"format_version": "1.0"`), []byte(`"format_version": 1.0`), 1)); err == nil ||
+		!strings.Contains(err.Error(), "Invalid format_version") {
+		t.Errorf("format_version as a number: got %v", err)
+	}
+	// A field this version does not know, in a document that says it is of this version, is refused:
+	// writing the plan again would drop it.
+	for _, tc := range []struct{ from, to, want string }{
+		{`"vault": {`, `"vault": {"new_field": true,`, `plan.json:4,13-24: Unknown plan field; The object vault has no field "new_field" in plan format 1.0`},
+		{`"files": [`, `"filez": [], "files": [`, `plan.json:3,3-10: Unknown plan field; The plan file has no field "filez" in plan format 1.0, which this file declares; writing the plan again would drop it. Did you mean "files"?`},
+		{`"origin": "default"}`, `"origin": "default", "note": "new"}`, `Unknown plan field; The setting vault.ca_cert has no field "note"`},
+		{`"kind": "bool", "value": true,`, `"kind": "bool", "value": true, "extra": 1,`, `Unknown plan field; The config key auto_auth.method.config.remove_secret_id_file_after_reading has no field "extra"`},
+	} {
+		bad := bytes.Replace(doc, []byte(tc.from), []byte(tc.to), 1)
+		if bytes.Equal(bad, doc) {
+			t.Fatalf("the golden has no %s", tc.from)
+		}
+		_, diags := compile.DecodePlanFile("plan.json", bad)
+		if len(diags) != 1 || !strings.Contains(diags[0].Error(), tc.want) {
+			t.Errorf("%s: got %v, want one error containing %q", tc.to, diags, tc.want)
 		}
 	}
 
@@ -167,17 +196,21 @@ func TestPlanFilesOfFormat1_0(t *testing.T) {
 	}
 }
 
+// TestParseOrigin reads every form Origin.String writes, and refuses every other: a plan file's origin
+// must read back as the string it was read from.
 func TestParseOrigin(t *testing.T) {
 	for _, s := range []string{
 		"default",
-		"config",
 		"proxy.hcl:4,3-30",
 		"proxy.hcl:3,1-7,2",
+		"proxy.hcl:2,5-5",
 		"<stdin>:1,1-5",
 		`C:\etc\vproxy\proxy.hcl:12,3-40`,
 		"dir/with:colon.hcl:2,1-2",
 		"env VAULT_ADDR",
+		"env my aad",
 		"flag -address",
+		"flag -tls-skip-verify",
 	} {
 		o, err := compile.ParseOrigin(s)
 		if err != nil {
@@ -193,9 +226,36 @@ func TestParseOrigin(t *testing.T) {
 	if o.Kind() != compile.OriginConfig || o.Range() != want {
 		t.Errorf("proxy.hcl:3,1-7,2 reads as %v %#v", o.Kind(), o.Range())
 	}
-	for _, s := range []string{"", "env", "env ", "flag address", "proxy.hcl", "proxy.hcl:x,1-2"} {
-		if _, err := compile.ParseOrigin(s); err == nil {
-			t.Errorf("%q was read as an origin", s)
+	for s, why := range map[string]string{
+		"":                                   "not an origin (default",
+		"config":                             "not an origin (default",
+		"Default":                            "not an origin (default",
+		" default":                           "not an origin (default",
+		"env":                                "not an origin (default",
+		"env ":                               "env is followed by",
+		"envVAULT_ADDR":                      "not an origin (default",
+		"flag address":                       "flag is followed by",
+		"flag --address":                     "flag is followed by",
+		"flag -":                             "flag is followed by",
+		"flag -Address":                      "flag is followed by",
+		"proxy.hcl":                          "not an origin (default",
+		"proxy.hcl:x,1-2":                    "not an origin (default",
+		":5,3-46":                            "not an origin (default",
+		"proxy.hcl:05,3-46":                  "not an origin (default",
+		"proxy.hcl:5,03-46":                  "not an origin (default",
+		"proxy.hcl:0,1-2":                    "not an origin (default",
+		"proxy.hcl:5,0-2":                    "not an origin (default",
+		"proxy.hcl:5,3-46 ":                  "not an origin (default",
+		"proxy.hcl:5,3--46":                  "not an origin (default",
+		"proxy.hcl:5,30-4":                   "ends before it starts",
+		"proxy.hcl:5,3-5,46":                 "a range on one line is written proxy.hcl:5,3-46",
+		"proxy.hcl:5,3-4,46":                 "ends before it starts",
+		"proxy.hcl:5,30-5,4":                 "ends before it starts",
+		"proxy.hcl:99999999999999999999,1-2": "out of range",
+	} {
+		_, err := compile.ParseOrigin(s)
+		if err == nil || !strings.Contains(err.Error(), why) {
+			t.Errorf("%q: got %v, want an error saying %q", s, err, why)
 		}
 	}
 }

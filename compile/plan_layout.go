@@ -372,6 +372,7 @@ func decodeMethodConfig(d *planDecoder, path string, p property, m *Method) {
 			d.fail(item.rng, "Missing plan field", fmt.Sprintf("The config key %s must have a kind, a value and an origin.", kpath))
 			continue
 		}
+		d.unknownFields("The config key "+kpath, item, []string{"kind", "value", "origin"})
 		a := m.configAttribute(k)
 		cv := configValue{kind: configKind(a)}
 		if kv, _ := kp.val.Value(nil); kv.IsNull() || kv.Type() != cty.String || kv.AsString() != cv.kind {
