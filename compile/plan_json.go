@@ -70,18 +70,19 @@ func checkFormatVersion(e hcl.Expression) (later bool, diag *hcl.Diagnostic) {
 // slot is a plan value that the codec reads and writes without knowing its Go type: a *Value[T].
 type slot interface {
 	load() (any, Origin)
-	store(v any, o Origin)
+	store(v any, o Origin, at hcl.Range)
 }
 
 func (v *Value[T]) load() (any, Origin) { return v.v, v.origin }
 
-// store sets the value from x, of T's underlying type (a string for a ListenerRole).
-func (v *Value[T]) store(x any, o Origin) {
+// store sets the value from x, of T's underlying type (a string for a ListenerRole), read at the range
+// at of a plan file.
+func (v *Value[T]) store(x any, o Origin, at hcl.Range) {
 	rv := reflect.ValueOf(x)
 	if t := reflect.TypeFor[T](); rv.Type() != t {
 		rv = rv.Convert(t)
 	}
-	v.v, v.origin = rv.Interface().(T), o
+	v.v, v.origin, v.at = rv.Interface().(T), o, at
 }
 
 // MarshalJSON writes the plan as the versioned JSON document that `vaultproxy plan -json` prints and
@@ -365,7 +366,7 @@ func (d *planDecoder) setting(path string, a *schema.Attribute, p property, s sl
 	}
 	zero, _ := s.load()
 	if v, ok := d.value(a, vp, zero, o); ok {
-		s.store(v, o)
+		s.store(v, o, vp.val.Range())
 	}
 }
 

@@ -63,8 +63,9 @@ func setting[B any](a *schema.Attribute, ref func(*B) slot) member[B] {
 }
 
 // headerOrigin is a block's "origin": the range of its header. declared is nil for a block that is
-// always written when it is in the plan; otherwise "default" stands for a block not written.
-func headerOrigin[B any](name string, declared func(*B) *bool, decl func(*B) *hcl.Range) member[B] {
+// always written when it is in the plan; otherwise "default" stands for a block not written. at is where
+// the decoder keeps the range of the origin in the plan file, at which diagnostics about the block point.
+func headerOrigin[B any](name string, declared func(*B) *bool, decl, at func(*B) *hcl.Range) member[B] {
 	doc := "The block's header."
 	if declared != nil {
 		doc = "The block's header, or `default` when none was written."
@@ -82,6 +83,7 @@ func headerOrigin[B any](name string, declared func(*B) *bool, decl func(*B) *hc
 				d.fail(p.val.Range(), "Invalid origin", fmt.Sprintf("%s is a block that is always written: its origin is a source range.", path))
 			}
 			*decl(b) = rng
+			*at(b) = p.val.Range()
 		}}
 }
 
@@ -185,7 +187,7 @@ var planLayout = []member[Plan]{
 }
 
 var vaultLayout = []member[Vault]{
-	headerOrigin("origin", func(v *Vault) *bool { return &v.declared }, func(v *Vault) *hcl.Range { return &v.decl }),
+	headerOrigin("origin", func(v *Vault) *bool { return &v.declared }, func(v *Vault) *hcl.Range { return &v.decl }, func(v *Vault) *hcl.Range { return &v.at }),
 	setting(schema.VaultAddress, func(v *Vault) slot { return &v.address }),
 	setting(schema.VaultCACert, func(v *Vault) slot { return &v.caCert }),
 	setting(schema.VaultCAPath, func(v *Vault) slot { return &v.caPath }),
@@ -198,7 +200,7 @@ var vaultLayout = []member[Vault]{
 }
 
 var apiProxyLayout = []member[APIProxy]{
-	headerOrigin("origin", func(a *APIProxy) *bool { return &a.declared }, func(a *APIProxy) *hcl.Range { return &a.decl }),
+	headerOrigin("origin", func(a *APIProxy) *bool { return &a.declared }, func(a *APIProxy) *hcl.Range { return &a.decl }, func(a *APIProxy) *hcl.Range { return &a.at }),
 	setting(schema.APIProxyUseAutoAuthToken, func(a *APIProxy) slot { return &a.useAutoAuthToken }).with("In the plan: the string `\"false\"`, `\"true\"` or `\"force\"`."),
 	setting(schema.APIProxyPrependConfiguredNamespace, func(a *APIProxy) slot { return &a.prependConfiguredNamespace }),
 	setting(schema.APIProxyEnforceConsistency, func(a *APIProxy) slot { return &a.enforceConsistency }),
@@ -206,7 +208,7 @@ var apiProxyLayout = []member[APIProxy]{
 }
 
 var listenerLayout = []member[Listener]{
-	headerOrigin("origin", nil, func(l *Listener) *hcl.Range { return &l.decl }),
+	headerOrigin("origin", nil, func(l *Listener) *hcl.Range { return &l.decl }, func(l *Listener) *hcl.Range { return &l.at }),
 	setting(schema.ListenerType, func(l *Listener) slot { return &l.typ }).with("In the plan: the block label or this attribute."),
 	setting(schema.ListenerAddress, func(l *Listener) slot { return &l.address }),
 	setting(schema.ListenerRole, func(l *Listener) slot { return &l.role }),
@@ -227,7 +229,7 @@ var listenerLayout = []member[Listener]{
 }
 
 var cacheLayout = []member[Cache]{
-	headerOrigin("origin", nil, func(c *Cache) *hcl.Range { return &c.decl }),
+	headerOrigin("origin", nil, func(c *Cache) *hcl.Range { return &c.decl }, func(c *Cache) *hcl.Range { return &c.at }),
 	setting(schema.CacheStaticSecrets, func(c *Cache) slot { return &c.cacheStaticSecrets }),
 	setting(schema.CacheDisableCachingDynamicSecrets, func(c *Cache) slot { return &c.disableCachingDynamicSecrets }),
 	setting(schema.CacheStaticSecretTokenCapabilityRefreshInterval, func(c *Cache) slot { return &c.refreshInterval }),
@@ -236,7 +238,7 @@ var cacheLayout = []member[Cache]{
 }
 
 var persistLayout = []member[Persist]{
-	headerOrigin("origin", nil, func(p *Persist) *hcl.Range { return &p.decl }),
+	headerOrigin("origin", nil, func(p *Persist) *hcl.Range { return &p.decl }, func(p *Persist) *hcl.Range { return &p.at }),
 	setting(schema.PersistType, func(p *Persist) slot { return &p.typ }).with("In the plan: the block label or this attribute."),
 	setting(schema.PersistPath, func(p *Persist) slot { return &p.path }),
 	setting(schema.PersistKeepAfterImport, func(p *Persist) slot { return &p.keepAfterImport }),
@@ -245,7 +247,7 @@ var persistLayout = []member[Persist]{
 }
 
 var autoAuthLayout = []member[AutoAuth]{
-	headerOrigin("origin", nil, func(a *AutoAuth) *hcl.Range { return &a.decl }),
+	headerOrigin("origin", nil, func(a *AutoAuth) *hcl.Range { return &a.decl }, func(a *AutoAuth) *hcl.Range { return &a.at }),
 	setting(schema.AutoAuthEnableReauthOnNewCredentials, func(a *AutoAuth) slot { return &a.enableReauthOnNewCredentials }),
 	nested("method", "`method`", "The `method` block (below).", func(a *AutoAuth) *Method { return &a.method }, methodLayout),
 	list("sinks", "Sink", "The `sink` blocks, in order (below); `[]` for none.",
@@ -253,7 +255,7 @@ var autoAuthLayout = []member[AutoAuth]{
 }
 
 var methodLayout = []member[Method]{
-	headerOrigin("origin", nil, func(m *Method) *hcl.Range { return &m.decl }),
+	headerOrigin("origin", nil, func(m *Method) *hcl.Range { return &m.decl }, func(m *Method) *hcl.Range { return &m.at }),
 	setting(schema.MethodType, func(m *Method) slot { return &m.typ }).with("In the plan: the block label or this attribute, lower case."),
 	setting(schema.MethodMountPath, func(m *Method) slot { return &m.mountPath }).with("In the plan: without a trailing slash."),
 	setting(schema.MethodNamespace, func(m *Method) slot { return &m.namespace }).with("In the plan: as written, canonical."),
@@ -262,12 +264,12 @@ var methodLayout = []member[Method]{
 	setting(schema.MethodMinBackoff, func(m *Method) slot { return &m.minBackoff }),
 	setting(schema.MethodMaxBackoff, func(m *Method) slot { return &m.maxBackoff }),
 	setting(schema.MethodExitOnErr, func(m *Method) slot { return &m.exitOnErr }),
-	headerOrigin("config_origin", nil, func(m *Method) *hcl.Range { return &m.config.decl }),
+	headerOrigin("config_origin", nil, func(m *Method) *hcl.Range { return &m.config.decl }, func(m *Method) *hcl.Range { return &m.config.at }),
 	{name: "config", typ: "object", doc: "The method's `config`, by key (below).", enc: encodeMethodConfig, dec: decodeMethodConfig, ctyType: methodConfigType},
 }
 
 var sinkLayout = []member[Sink]{
-	headerOrigin("origin", nil, func(s *Sink) *hcl.Range { return &s.decl }),
+	headerOrigin("origin", nil, func(s *Sink) *hcl.Range { return &s.decl }, func(s *Sink) *hcl.Range { return &s.at }),
 	setting(schema.SinkType, func(s *Sink) slot { return &s.typ }).with("In the plan: the block label or this attribute."),
 	setting(schema.SinkWrapTTL, func(s *Sink) slot { return &s.wrapTTL }),
 	setting(schema.SinkDHType, func(s *Sink) slot { return &s.dhType }),
@@ -282,7 +284,7 @@ var sinkLayout = []member[Sink]{
 }
 
 var telemetryLayout = []member[Telemetry]{
-	headerOrigin("origin", nil, func(t *Telemetry) *hcl.Range { return &t.decl }),
+	headerOrigin("origin", nil, func(t *Telemetry) *hcl.Range { return &t.decl }, func(t *Telemetry) *hcl.Range { return &t.at }),
 	setting(schema.TelemetryPrometheusRetentionTime, func(t *Telemetry) slot { return &t.prometheusRetentionTime }),
 	setting(schema.TelemetryMetricsPrefix, func(t *Telemetry) slot { return &t.metricsPrefix }),
 	setting(schema.TelemetryDisableHostname, func(t *Telemetry) slot { return &t.disableHostname }),
@@ -389,7 +391,7 @@ func decodeMethodConfig(d *planDecoder, path string, p property, m *Method) {
 		if !ok {
 			continue
 		}
-		s.store(v, o)
+		s.store(v, o, vp.val.Range())
 		cv.isSet = o.kind != OriginDefault
 		m.config.values[k] = cv
 	}
