@@ -283,6 +283,21 @@ var planForms = map[*schema.Attribute]func(any) any{
 	schema.DisableKeepAlives:      func(v any) any { return subsystems(v.([]string)) },
 	schema.RetryNumRetries:        func(v any) any { return max(v.(int), 0) }, // -1 and below: no retries
 	schema.MethodMountPath:        func(v any) any { return mountPath(v.(string)) },
+	schema.VaultNamespace:         canonicalNamespace,
+	schema.MethodNamespace:        canonicalNamespace,
+	proxyNamespaceAttr:            canonicalNamespace,
+	loginNamespaceAttr:            canonicalNamespace,
+}
+
+func canonicalNamespace(v any) any { return CanonicalNamespace(v.(string)) }
+
+// defaultMountPath is where a method of type typ is mounted when mount_path is not written: auth/<type>,
+// and always auth/token for token_file.
+func defaultMountPath(typ string) string {
+	if typ == "token_file" {
+		return "auth/token"
+	}
+	return "auth/" + typ
 }
 
 // mountPath is a method's mount path as the plan holds it: without a trailing slash.
@@ -443,14 +458,14 @@ func (b *builder) buildMethod(mb *decodedBlock, vault Vault) Method {
 	m.typ = newValue(mb.label, ConfigOrigin(mb.labelRange))
 	mp := getStr(body, schema.MethodMountPath)
 	if !mp.IsSet() || strings.TrimSpace(mp.v) == "" {
-		mp = newValue("auth/"+mb.label, DefaultOrigin())
+		mp = newValue(defaultMountPath(mb.label), DefaultOrigin())
 	}
 	mp.v = mountPath(mp.v)
 	if mb.label == "token_file" {
 		if mp.IsSet() {
 			b.warn(codeIgnoredArgument, "Argument has no effect", "The token_file method always uses auth/token; mount_path is ignored.", mp.origin.rng.Ptr())
 		}
-		mp = newValue("auth/token", DefaultOrigin())
+		mp = newValue(defaultMountPath(mb.label), DefaultOrigin())
 	}
 	m.mountPath = mp
 	ns := getStr(body, schema.MethodNamespace)
@@ -546,11 +561,11 @@ func (b *builder) buildSink(i int, sb *decodedBlock) Sink {
 	s.mode = getMode(cbody, schema.SinkConfigMode)
 	s.owner = getInt(cbody, schema.SinkConfigOwner)
 	if !s.owner.IsSet() {
-		s.owner.v = -1
+		s.owner.v = processID
 	}
 	s.group = getInt(cbody, schema.SinkConfigGroup)
 	if !s.group.IsSet() {
-		s.group.v = -1
+		s.group.v = processID
 	}
 	return s
 }

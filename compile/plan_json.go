@@ -71,9 +71,12 @@ func checkFormatVersion(e hcl.Expression) (later bool, diag *hcl.Diagnostic) {
 type slot interface {
 	load() (any, Origin)
 	store(v any, o Origin, at hcl.Range)
+	where() hcl.Range // the range of the value in a plan file
 }
 
 func (v *Value[T]) load() (any, Origin) { return v.v, v.origin }
+
+func (v *Value[T]) where() hcl.Range { return v.at }
 
 // store sets the value from x, of T's underlying type (a string for a ListenerRole), read at the range
 // at of a plan file.
@@ -218,6 +221,9 @@ func decodePlanFile(name string, src []byte) (*Plan, hcl.Diagnostics) {
 	d.later = later
 	p := &Plan{}
 	decodeObject(d, "", root, planLayout, p)
+	if !d.diags.HasErrors() {
+		d.checkDerived(p) // on values that all read, so that each is what the file says
+	}
 	p.parseAddresses()
 	if d.diags.HasErrors() {
 		return nil, d.diags
@@ -234,6 +240,7 @@ type planDecoder struct {
 	// reader does not know are then ignored. In a document of this version they are refused, since
 	// writing the plan again would drop them.
 	later bool
+	files []string // the plan's files, once read: what source range origins may name
 }
 
 func (d *planDecoder) fail(rng hcl.Range, summary, detail string) {
@@ -347,8 +354,9 @@ func (d *planDecoder) unknownFields(what string, obj object, known []string) {
 	}
 }
 
-// setting reads {"value": ..., "origin": ...} into s, checking the value as attribute a.
-func (d *planDecoder) setting(path string, a *schema.Attribute, p property, s slot) {
+// setting reads {"value": ..., "origin": ...} into s, checking the value as attribute a, and that it
+// agrees with its origin (def, when not nil, gives the default where the schema does not).
+func (d *planDecoder) setting(path string, a *schema.Attribute, p property, s slot, def func() any) {
 	obj, ok := d.object("the setting "+path, p.val)
 	if !ok {
 		return
@@ -365,7 +373,15 @@ func (d *planDecoder) setting(path string, a *schema.Attribute, p property, s sl
 		return
 	}
 	zero, _ := s.load()
-	if v, ok := d.value(a, vp, zero, o); ok {
+	v, ok := d.value(a, vp, zero, o)
+	if !ok {
+		return
+	}
+	var dv any
+	if def != nil {
+		dv = def()
+	}
+	if d.checkOrigin(path, a, vp, op, v, o, dv) {
 		s.store(v, o, vp.val.Range())
 	}
 }
@@ -416,7 +432,8 @@ func (d *planDecoder) value(a *schema.Attribute, p property, zero any, o Origin)
 	_ = json.Compact(&canonicalCompact, canonical.Bytes())
 	if !bytes.Equal(compact.Bytes(), canonicalCompact.Bytes()) {
 		d.diags = append(d.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Non-canonical plan value",
-			Detail:  fmt.Sprintf("vaultproxy writes this value of %s as %s; a plan file holds each value in that one form.", a.Name, canonical.String()),
+			Detail: fmt.Sprintf("Did you mean %s? vaultproxy writes this value of %s in that form only, and a plan file holds each value as vaultproxy writes it.",
+				canonical.String(), a.Name),
 			Subject: p.val.Range().Ptr(), Context: at.rng.Ptr(), Extra: CodeInvalidPlanFile})
 		return nil, false
 	}

@@ -141,21 +141,21 @@ func TestDecodePlanFileChecksValues(t *testing.T) {
 		{"listener-unix", `"log_rotate_duration": {"value": "24h"`, `"log_rotate_duration": {"value": "a day"`,
 			`plan.json:76,36-43: Invalid duration for log_rotate_duration; log_rotate_duration must be a duration such as "30s", "5m" or "1h30m": "a day" is not a duration.`},
 		{"listener-unix", `"log_rotate_duration": {"value": "24h"`, `"log_rotate_duration": {"value": "86400"`,
-			`plan.json:76,36-43: Non-canonical plan value; vaultproxy writes this value of log_rotate_duration as "24h"`},
+			`plan.json:76,36-43: Non-canonical plan value; Did you mean "24h"? vaultproxy writes this value of log_rotate_duration in that form only`},
 		{"listener-unix", `"log_level": {"value": "info"`, `"log_level": {"value": "INFO"`,
-			`Non-canonical plan value; vaultproxy writes this value of log_level as "info"`},
+			`Non-canonical plan value; Did you mean "info"? vaultproxy writes this value of log_level in that form only`},
 		{"listener-unix", `"address": {"value": "https://vault.example.test:8200", "origin": "config.hcl:2,3-46"}`, `"address": {"value": "https://vault.example.test:8200", "origin": "somewhere"}`,
 			`plan.json:6,71-82: Invalid origin; "somewhere" is not an origin`},
 		{"listener-unix", `"tls_disable": {"value": true`, `"tls_disable": {"value": "yes"`,
 			`plan.json:32,32-37: Incorrect value type; The value of tls_disable must be a boolean, not string.`},
 		{"listener-unix", `"disable_idle_connections": {"value": []`, `"disable_idle_connections": {"value": ["caching"]`,
-			`plan.json:71,41-52: Non-canonical plan value; vaultproxy writes this value of disable_idle_connections as ["proxying"]`},
+			`plan.json:71,41-52: Non-canonical plan value; Did you mean ["proxying"]? vaultproxy writes this value of disable_idle_connections in that form only`},
 		{"listener-unix", `"disable_idle_connections": {"value": []`, `"disable_idle_connections": {"value": ["proxying", "auto-auth"]`,
-			`Non-canonical plan value; vaultproxy writes this value of disable_idle_connections as ["auto-auth", "proxying"]`},
+			`Non-canonical plan value; Did you mean ["auto-auth", "proxying"]? vaultproxy writes this value of disable_idle_connections in that form only`},
 		{"token-true", `"num_retries": {"value": 12`, `"num_retries": {"value": -5`,
-			`Non-canonical plan value; vaultproxy writes this value of num_retries as 0`},
+			`Non-canonical plan value; Did you mean 0? vaultproxy writes this value of num_retries in that form only`},
 		{"token-true", `"mount_path": {"value": "auth/approle"`, `"mount_path": {"value": "auth/approle/"`,
-			`Non-canonical plan value; vaultproxy writes this value of mount_path as "auth/approle"`},
+			`Non-canonical plan value; Did you mean "auth/approle"? vaultproxy writes this value of mount_path in that form only`},
 		{"listener-unix", `"tls_disable": {"value": true, `, `"tls_disable": {`,
 			`plan.json:32,22-53: Missing plan field; The setting listeners[0].tls_disable must have a value and an origin.`},
 	} {
@@ -382,6 +382,42 @@ func TestDecodePlanFileChecksMethodConfigKeys(t *testing.T) {
 		for i, want := range tc.want {
 			if diags[i].Severity != hcl.DiagError || !strings.Contains(diags[i].Error(), want) {
 				t.Errorf("%s: error %d is %v, want one containing %q", tc.to, i, diags[i], want)
+			}
+		}
+	}
+}
+
+// TestCompiledPlansReadBack writes the plan of every golden configuration that compiles without error
+// (with its environment and flags), as `plan -out` does, even where validate's rules refuse it, and
+// reads it back: a plan file this vaultproxy writes must pass every check of the plan-file reader, and
+// write the same bytes again.
+func TestCompiledPlansReadBack(t *testing.T) {
+	for _, dir := range []string{"cases", "compile", "validate", "plan"} {
+		for _, c := range fixtures.Load(t, dir) {
+			srcs := make([]compile.Source, 0, len(c.Files))
+			for _, f := range c.Files {
+				srcs = append(srcs, compile.Source{Name: f.Name, Bytes: f.Data})
+			}
+			flags := map[string]string{}
+			for _, f := range c.Flags {
+				name, value, _ := strings.Cut(strings.TrimLeft(f, "-"), "=")
+				flags[name] = value
+			}
+			p, diags := compile.Compile(srcs, compile.Options{Env: c.LookupEnv, Flags: flags})
+			if diags.HasErrors() {
+				continue
+			}
+			doc, err := p.MarshalJSON()
+			if err != nil {
+				t.Fatalf("%s: %v", c.Name, err)
+			}
+			back, diags := compile.DecodePlanFile("plan.json", doc)
+			if diags.HasErrors() {
+				t.Errorf("%s: the plan does not read back: %v\n%s", c.Name, diags, doc)
+				continue
+			}
+			if again, _ := back.MarshalJSON(); !bytes.Equal(again, doc) {
+				t.Errorf("%s: the plan read back writes different bytes", c.Name)
 			}
 		}
 	}

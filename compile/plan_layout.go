@@ -35,6 +35,15 @@ type member[B any] struct {
 	// The cty type of a part (a setting's comes from its value's Go type), for Plan.CtyValue; b is nil
 	// for PlanType, which has no plan.
 	ctyType func(b *B) cty.Type
+	// The default of a setting where the compiler's depends on the block (read before it, in layout
+	// order) rather than being the schema's, for the plan-file check of a value whose origin is default.
+	def func(b *B) any
+}
+
+// defaults gives a setting the default the compiler gives it in block b.
+func (m member[B]) defaults(def func(b *B) any) member[B] {
+	m.def = def
+	return m
 }
 
 // with adds to a setting's description what the plan says beyond the attribute's doc.
@@ -52,7 +61,11 @@ func (m member[B]) encode(b *B) *jsonNode {
 
 func (m member[B]) decode(d *planDecoder, path string, p property, b *B) {
 	if m.attr != nil {
-		d.setting(path, m.attr, p, m.ref(b))
+		var def func() any
+		if m.def != nil {
+			def = func() any { return m.def(b) }
+		}
+		d.setting(path, m.attr, p, m.ref(b), def)
 		return
 	}
 	m.dec(d, path, p, b)
@@ -148,9 +161,10 @@ const foldedSubsystems = "In the plan: `caching` is folded into `proxying`; sort
 
 // Settings that the plan derives, which no attribute declares.
 var (
-	proxyNamespaceAttr = &schema.Attribute{Name: "proxy_namespace", Kind: schema.String,
+	// Both are overridden by what overrides vault.namespace, which their env and flag origins name.
+	proxyNamespaceAttr = &schema.Attribute{Name: "proxy_namespace", Kind: schema.String, Env: schema.VaultNamespace.Env, Flag: schema.VaultNamespace.Flag,
 		Doc: "The namespace `prepend_configured_namespace` puts in front of each request's namespace: `-namespace`, then `VAULT_NAMESPACE`, then `vault.namespace`, then the method's `namespace`; `\"\"` for none."}
-	loginNamespaceAttr = &schema.Attribute{Name: "login_namespace", Kind: schema.String,
+	loginNamespaceAttr = &schema.Attribute{Name: "login_namespace", Kind: schema.String, Env: schema.VaultNamespace.Env, Flag: schema.VaultNamespace.Flag,
 		Doc: "The namespace the login is sent to: `-namespace`, then `VAULT_NAMESPACE`, then the method's `namespace`, then `vault.namespace`."}
 )
 
@@ -164,6 +178,7 @@ var planLayout = []member[Plan]{
 		dec: func(d *planDecoder, path string, pr property, p *Plan) {
 			if v, ok := d.value(&schema.Attribute{Name: "files", Kind: schema.StringList}, pr, []string{}, Origin{}); ok {
 				p.files = v.([]string)
+				d.files = p.files
 			}
 		}},
 	nested("vault", "`vault`", "How every subsystem reaches Vault (below).", func(p *Plan) *Vault { return &p.vault }, vaultLayout),
@@ -210,7 +225,12 @@ var apiProxyLayout = []member[APIProxy]{
 var listenerLayout = []member[Listener]{
 	headerOrigin("origin", nil, func(l *Listener) *hcl.Range { return &l.decl }, func(l *Listener) *hcl.Range { return &l.at }),
 	setting(schema.ListenerType, func(l *Listener) slot { return &l.typ }).with("In the plan: the block label or this attribute."),
-	setting(schema.ListenerAddress, func(l *Listener) slot { return &l.address }),
+	setting(schema.ListenerAddress, func(l *Listener) slot { return &l.address }).defaults(func(l *Listener) any {
+		if l.typ.v == ListenerUnix {
+			return "" // a unix listener has no default socket path
+		}
+		return schema.ListenerAddress.Default
+	}),
 	setting(schema.ListenerRole, func(l *Listener) slot { return &l.role }),
 	setting(schema.ListenerRequireRequestHeader, func(l *Listener) slot { return &l.requireRequestHeader }),
 	setting(schema.ProxyAPIEnableQuit, func(l *Listener) slot { return &l.enableQuit }),
@@ -257,7 +277,8 @@ var autoAuthLayout = []member[AutoAuth]{
 var methodLayout = []member[Method]{
 	headerOrigin("origin", nil, func(m *Method) *hcl.Range { return &m.decl }, func(m *Method) *hcl.Range { return &m.at }),
 	setting(schema.MethodType, func(m *Method) slot { return &m.typ }).with("In the plan: the block label or this attribute, lower case."),
-	setting(schema.MethodMountPath, func(m *Method) slot { return &m.mountPath }).with("In the plan: without a trailing slash."),
+	setting(schema.MethodMountPath, func(m *Method) slot { return &m.mountPath }).with("In the plan: without a trailing slash.").
+		defaults(func(m *Method) any { return defaultMountPath(m.typ.v) }),
 	setting(schema.MethodNamespace, func(m *Method) slot { return &m.namespace }).with("In the plan: as written, canonical."),
 	setting(loginNamespaceAttr, func(m *Method) slot { return &m.loginNamespace }),
 	setting(schema.MethodWrapTTL, func(m *Method) slot { return &m.wrapTTL }),
@@ -279,8 +300,8 @@ var sinkLayout = []member[Sink]{
 	setting(schema.SinkAADEnvVar, func(s *Sink) slot { return &s.aadEnvVar }),
 	setting(schema.SinkConfigPath, func(s *Sink) slot { return &s.path }),
 	setting(schema.SinkConfigMode, func(s *Sink) slot { return &s.mode }),
-	setting(schema.SinkConfigOwner, func(s *Sink) slot { return &s.owner }).with("In the plan: -1 for the process's."),
-	setting(schema.SinkConfigGroup, func(s *Sink) slot { return &s.group }).with("In the plan: -1 for the process's."),
+	setting(schema.SinkConfigOwner, func(s *Sink) slot { return &s.owner }).with("In the plan: -1 for the process's.").defaults(processIDDefault),
+	setting(schema.SinkConfigGroup, func(s *Sink) slot { return &s.group }).with("In the plan: -1 for the process's.").defaults(processIDDefault),
 }
 
 var telemetryLayout = []member[Telemetry]{
@@ -388,7 +409,7 @@ func decodeMethodConfig(d *planDecoder, path string, p property, m *Method) {
 		s := cv.slot()
 		zero, _ := s.load()
 		v, ok := d.value(a, vp, zero, o)
-		if !ok {
+		if !ok || !d.checkOrigin(kpath, a, vp, op, v, o, nil) {
 			continue
 		}
 		s.store(v, o, vp.val.Range())

@@ -39,7 +39,7 @@ var inputCases = []inputCase{
 func TestDiagnosticCodes(t *testing.T) {
 	t.Chdir(t.TempDir())
 	produced := map[string]int{}
-	for _, dir := range []string{"cases", "compile", "validate"} {
+	for _, dir := range []string{"cases", "compile", "validate", "planfile"} {
 		for _, c := range fixtures.Load(t, dir) {
 			caseDir := filepath.FromSlash(c.Name)
 			var paths []string
@@ -47,7 +47,7 @@ func TestDiagnosticCodes(t *testing.T) {
 				writeFiles(t, caseDir, map[string]string{f.Name: string(f.Data)})
 				paths = append(paths, filepath.Join(caseDir, f.Name))
 			}
-			for _, d := range loadFrom(paths, strings.NewReader(""), nil, c.LookupEnv).diags {
+			for _, d := range loadPaths(paths, strings.NewReader(""), nil, c.LookupEnv).diags {
 				code := diagcode.Of(d)
 				if code == nil || diagcode.Lookup(code.Name) != code {
 					t.Errorf("%s: a diagnostic without a registered code: %s", c.Name, fixtures.DiagnosticLine(d))
