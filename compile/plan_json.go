@@ -397,7 +397,7 @@ func (d *planDecoder) value(a *schema.Attribute, p property, zero any, o Origin)
 	}
 	want := jsonTypeOf(zero)
 	if got := jsonTypeOfValue(v); got != want {
-		d.fail(p.val.Range(), "Incorrect value type", fmt.Sprintf("The value of %s must be a %s, not %s.", a.Name, want, got))
+		d.fail(p.val.Range(), "Incorrect value type", fmt.Sprintf("The value of %s must be %s, not %s.", a.Name, withArticle(want), withArticle(got)))
 		return nil, false
 	}
 	var out any
