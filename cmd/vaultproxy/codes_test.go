@@ -28,7 +28,8 @@ type inputCase struct {
 var inputCases = []inputCase{
 	{"a path that does not exist", nil, []string{"missing.hcl"}, "unreadable_input"},
 	{"a directory without configuration files", map[string]string{"empty/": "", "empty/notes.txt": "x"}, []string{"empty"}, "no_configuration_files"},
-	{"a flag value its setting does not take", map[string]string{"proxy.hcl": validConfig}, []string{"-log-level=verbose", "proxy.hcl"}, "invalid_flag_value"},
+	{"a flag value its setting does not take", map[string]string{"proxy.hcl": validConfig}, []string{"-log-level=verbose", "proxy.hcl"}, "unsupported_value"},
+	{"a flag value that is not a Vault address", map[string]string{"proxy.hcl": validConfig}, []string{"-address=vault.example.test:8200", "proxy.hcl"}, "invalid_vault_address"},
 	{"a plan file of a later major version", map[string]string{"future.json": `{"format_version": "9.0"}`}, []string{"future.json"}, "invalid_plan_file"},
 }
 
