@@ -533,6 +533,7 @@ func (d *planDecoder) blockOrigin(p property) (bool, hcl.Range) {
 	case OriginDefault:
 		return false, hcl.Range{}
 	case OriginConfig:
+		d.checkFile(p, o) // a diagnostic of its own; the block was written all the same
 		return true, o.rng
 	}
 	d.fail(p.val.Range(), "Invalid origin", fmt.Sprintf("A block's origin is a source range or default, not %q.", o))
