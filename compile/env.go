@@ -24,8 +24,8 @@ import (
 // The codes of the environment's diagnostics.
 var (
 	codeInvalidEnvironmentVariable = diagcode.New("invalid_environment_variable",
-		"An environment variable that Vault Proxy reads holds a value that stops it at start-up.",
-		"$ VAULT_MAX_RETRIES=many vaultproxy validate proxy.hcl")
+		"An environment variable of Vault's client that sets no setting of the plan holds a value that stops Vault Proxy at start-up (a variable that overrides a setting gets the code of the value's problem: invalid_value, unsupported_value, invalid_vault_address).",
+		"$ VAULT_RATE_LIMIT=many vaultproxy validate proxy.hcl")
 	codeIgnoredEnvironmentVariable = diagcode.New("ignored_environment_variable",
 		"An environment variable that changes what Vault Proxy does is set, and vaultproxy run does not apply it.",
 		"$ VAULT_RATE_LIMIT=10 vaultproxy validate proxy.hcl")
@@ -35,6 +35,13 @@ var (
 // value, and what Vault Proxy says.
 func (b *builder) envFailure(name, problem, vaultSays string) {
 	b.fail(codeInvalidEnvironmentVariable, "Invalid environment variable",
+		fmt.Sprintf("%s %s. Vault Proxy fails to start with it: %q.", name, problem, vaultSays), nil)
+}
+
+// settingEnvFailure is envFailure for a variable that overrides a setting: its code is invalid_value,
+// as for the same value written in a configuration.
+func (b *builder) settingEnvFailure(name, problem, vaultSays string) {
+	b.fail(codeInvalidValue, "Invalid environment variable",
 		fmt.Sprintf("%s %s. Vault Proxy fails to start with it: %q.", name, problem, vaultSays), nil)
 }
 

@@ -642,7 +642,7 @@ func (d *decoder) parseDuration(a *attribute, sch *schema.Attribute, val cty.Val
 		}
 		return dur, nil, nil
 	}
-	return 0, nil, invalid(fmt.Sprintf("a %s is not a duration", val.Type().FriendlyName()))
+	return 0, nil, invalid(fmt.Sprintf("%s is not a duration", withArticle(val.Type().FriendlyName())))
 }
 
 // inJSON reports whether a is written in HCL's JSON syntax.
@@ -738,7 +738,7 @@ func (d *decoder) valueError(a *attribute, summary, detail string) *hcl.Diagnost
 
 func (d *decoder) typeError(a *attribute, sch *schema.Attribute, got cty.Type) *hcl.Diagnostic {
 	return codeIncorrectValueType.Set(d.valueError(a, "Incorrect attribute value type",
-		fmt.Sprintf("%s must be a %s, not a %s.", sch.Name, sch.Kind, got.FriendlyName())))
+		fmt.Sprintf("%s must be %s, not %s.", sch.Name, withArticle(sch.Kind.String()), withArticle(got.FriendlyName()))))
 }
 
 func (d *decoder) enumError(a *attribute, sch *schema.Attribute, got string) *hcl.Diagnostic {
