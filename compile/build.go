@@ -209,13 +209,11 @@ func (b *builder) build(m *merged) *Plan {
 // every proxied request; vaultproxy ignores them (hashicorp/vault api/client.go; docs/differences.md,
 // "VAULT_AGENT_ADDR and VAULT_WRAP_TTL are ignored").
 func (b *builder) checkEnvHazards() {
-	if v, ok := b.opts.env("VAULT_AGENT_ADDR"); ok {
-		b.warn(codeIgnoredEnvironmentVariable, "Environment variable ignored",
-			fmt.Sprintf("VAULT_AGENT_ADDR=%s is set. Vault Proxy would send every proxied request there instead of to Vault (a loop when it points at the proxy itself); vaultproxy ignores it.", v), nil)
-	}
-	if v, ok := b.opts.env("VAULT_WRAP_TTL"); ok {
-		b.warn(codeIgnoredEnvironmentVariable, "Environment variable ignored",
-			fmt.Sprintf("VAULT_WRAP_TTL=%s is set. Vault Proxy would response-wrap every proxied request; vaultproxy ignores it.", v), nil)
+	for _, e := range []*schema.EnvVar{schema.EnvAgentAddr, schema.EnvWrapTTL} {
+		if v, ok := b.opts.env(e.Name); ok {
+			b.warn(codeIgnoredEnvironmentVariable, "Environment variable ignored",
+				fmt.Sprintf("%s is set. Vault Proxy %s; vaultproxy ignores it.", envPair(e.Name, v), e.VaultDoes), nil)
+		}
 	}
 }
 

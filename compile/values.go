@@ -1,6 +1,7 @@
 package compile
 
 import (
+	"bytes"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -662,12 +663,12 @@ func (d *decoder) escapeWarning(a *attribute) *hcl.Diagnostic {
 		// HCL's JSON syntax, read without an evaluation context, takes strings as written too.
 		return nil
 	}
-	text := d.sourceText(a)
+	text := d.rawSource(a)
 	var esc, lit, unicode string
 	switch {
-	case strings.Contains(text, "$${"):
+	case bytes.Contains(text, []byte("$${")):
 		esc, lit, unicode = "$${", "${", `\u0024{`
-	case strings.Contains(text, "%%{"):
+	case bytes.Contains(text, []byte("%%{")):
 		esc, lit, unicode = "%%{", "%{", `\u0025{`
 	default:
 		return nil
@@ -683,11 +684,19 @@ func (d *decoder) escapeWarning(a *attribute) *hcl.Diagnostic {
 	}
 }
 
-func (d *decoder) sourceText(a *attribute) string {
+// rawSource is the source bytes of a's value, not copied, or nil when its range is not in the source.
+func (d *decoder) rawSource(a *attribute) []byte {
 	r := a.expr.Range()
 	src := d.sources[r.Filename]
 	if r.Start.Byte >= 0 && r.End.Byte <= len(src) && r.Start.Byte <= r.End.Byte {
-		return strings.TrimSpace(string(src[r.Start.Byte:r.End.Byte]))
+		return src[r.Start.Byte:r.End.Byte]
+	}
+	return nil
+}
+
+func (d *decoder) sourceText(a *attribute) string {
+	if raw := d.rawSource(a); raw != nil {
+		return strings.TrimSpace(string(raw))
 	}
 	v, _ := a.expr.Value(nil)
 	if v.Type() == cty.Number {

@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/vaultproxy/vaultproxy/cmd/vaultproxy/internal/view"
 	"github.com/vaultproxy/vaultproxy/compile"
+	"github.com/vaultproxy/vaultproxy/schema"
 	"github.com/vaultproxy/vaultproxy/validate"
 )
 
@@ -54,13 +55,12 @@ func (c *configFlags) register(fs *flag.FlagSet) {
 	c.overrides = map[string]string{}
 	fs.Var(&c.paths, "config", "a configuration file or directory; repeatable (as vault proxy -config)")
 	fs.BoolVar(&c.noColor, "no-color", false, "never colour the output (also NO_COLOR)")
-	for _, name := range []string{"address", "ca-cert", "ca-path", "client-cert", "client-key", "tls-server-name",
-		"namespace", "log-level", "log-format", "log-file"} {
-		fs.Var(overrideFlag{name: name, into: c.overrides}, name, "overrides the configuration, as vault proxy -"+name)
-	}
-	fs.Var(overrideFlag{name: "namespace", into: c.overrides}, "ns", "alias of -namespace")
-	for _, name := range []string{"tls-skip-verify", "exit-after-auth"} {
-		fs.Var(overrideFlag{name: name, into: c.overrides, bool: true}, name, "overrides the configuration, as vault proxy -"+name)
+	for _, a := range schema.FlagAttributes() {
+		o := overrideFlag{name: a.Flag, into: c.overrides, bool: a.Kind == schema.Bool}
+		fs.Var(o, a.Flag, "overrides the configuration, as vault proxy -"+a.Flag)
+		if a.FlagAlias != "" {
+			fs.Var(o, a.FlagAlias, "alias of -"+a.Flag)
+		}
 	}
 }
 
