@@ -127,6 +127,7 @@ type entry struct {
 	renewNS   string // the namespace renewals are sent to
 	leasePath string // the path Vault's lease ID starts with, for tokens ("auth/token/create")
 	duration  int    // lease_duration at creation, seconds
+	ttl       span   // where body holds that lease_duration, rewritten on a hit (remaining.go)
 	size      int64  // for MaxBytes
 
 	token, accessor string // kindToken
@@ -309,7 +310,9 @@ func (c *Cache) hit(key cacheKey, req *http.Request, wait bool) *http.Response {
 		c.mu.Unlock()
 		return nil
 	}
-	if !now.Before(e.expires) {
+	if secondsLeft(now, e.expires) < 1 {
+		// Less than a second left: served, it would claim time the lease no longer has (its
+		// lease_duration would read 0, which for a token means "never expires").
 		c.evictLocked(e, reasonExpired, true)
 		c.mu.Unlock()
 		return nil
@@ -318,23 +321,31 @@ func (c *Cache) hit(key cacheKey, req *http.Request, wait bool) *http.Response {
 		// Vault's answer to another request may have replaced e while this one waited: serve that
 		// rather than ask Vault for yet another token or lease.
 		n := c.idx.byKey[key]
-		if n == nil || n == e || n.unverified != nil || !now.Before(n.expires) {
+		if n == nil || n == e || n.unverified != nil || secondsLeft(now, n.expires) < 1 {
 			c.mu.Unlock()
 			return nil
 		}
 		e = n
 	}
 	c.lru.list.MoveToFront(e.elem)
+	left := secondsLeft(now, e.expires)
 	c.mu.Unlock()
 
 	c.m.hits.Inc()
-	return hitResponse(req, e.status, e.header, e.body, now.Sub(e.stored))
+	body := e.body
+	if e.ttl.ok() {
+		body = withDuration(e.body, e.ttl, left)
+	}
+	return hitResponse(req, e.status, e.header, body, now.Sub(e.stored))
 }
 
 // hitResponse is a stored answer as served: header (which has X-Cache: HIT) with Age added.
 func hitResponse(req *http.Request, status int, header http.Header, body []byte, age time.Duration) *http.Response {
 	h := header.Clone()
 	h[headerAge] = []string{strconv.FormatInt(int64(max(age, 0)/time.Second), 10)}
+	if _, ok := h["Content-Length"]; ok { // Vault's, while body may have been rewritten (remaining.go)
+		h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	}
 	return &http.Response{
 		Status:        strconv.Itoa(status) + " " + http.StatusText(status),
 		StatusCode:    status,
@@ -356,6 +367,9 @@ func (c *Cache) forward(req *http.Request, body *reqBody, key cacheKey, op pathO
 		c.beginStaticRead(sr)
 		defer c.endStaticRead(sr)
 	}
+	// A lease's time runs from before Vault's answer left: expiry counted from here is never later
+	// than Vault's.
+	sent := c.now()
 	resp, err := c.next.RoundTrip(withBody(req, body))
 	if err != nil {
 		return nil, err
@@ -386,7 +400,7 @@ func (c *Cache) forward(req *http.Request, body *reqBody, key cacheKey, op pathO
 		return resp, nil
 	}
 	if !c.disabled {
-		c.maybeStore(req, op, key, resp, buf)
+		c.maybeStore(req, op, key, resp, buf, sent)
 	}
 	return resp, nil
 }
@@ -406,8 +420,9 @@ type secretJSON struct {
 }
 
 // maybeStore caches resp when it creates a renewable token that is an orphan or whose parent is
-// managed, or carries a renewable lease created with a managed token.
-func (c *Cache) maybeStore(req *http.Request, op pathOp, key cacheKey, resp *http.Response, buf []byte) {
+// managed, or carries a renewable lease created with a managed token. sent is when the request
+// left for Vault: the lease's expiry is counted from it.
+func (c *Cache) maybeStore(req *http.Request, op pathOp, key cacheKey, resp *http.Response, buf []byte, sent time.Time) {
 	var s secretJSON
 	if len(buf) == 0 || json.Unmarshal(buf, &s) != nil {
 		return
@@ -451,7 +466,8 @@ func (c *Cache) maybeStore(req *http.Request, op pathOp, key cacheKey, resp *htt
 	default:
 		return
 	}
-	e.expires = e.stored.Add(time.Duration(e.duration) * time.Second)
+	e.expires = sent.Add(time.Duration(e.duration) * time.Second)
+	e.ttl = durationSpan(buf, e.kind)
 	e.size = int64(len(buf)) + headerSize(e.header) + entryOverhead
 	if e.size > c.lru.maxBytes {
 		c.log.Warn("cache: answer larger than the cache's MaxBytes; not cached", "path", req.URL.Path, "bytes", e.size)

@@ -30,8 +30,9 @@
 // from the cache, or, if the answer was not cached, go to Vault each on their own.
 //
 // Lifetime. Every entry has a renewer (api.LifetimeWatcher on a clone of Options.Vault) and is
-// evicted when renewal ends (max TTL), fails, or Vault refuses a renewal with a 4xx. A lookup also
-// evicts an entry past its lease duration. Revocations seen through the cache evict at once on a
+// evicted when renewal ends (max TTL), fails, or Vault refuses a renewal with a 4xx. A hit serves
+// the lease's time left as its lease_duration (auth.lease_duration for a token; remaining.go), and a
+// lookup evicts an entry with less than a second left. Revocations seen through the cache evict at once on a
 // 2xx answer: auth/token/revoke, revoke-self, revoke-accessor (with children and leases),
 // revoke-orphan (children kept), sys/leases/revoke (body or URL form), revoke-prefix and
 // revoke-force (leases by lease-ID prefix, tokens by the path they were created at), with the
