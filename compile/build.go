@@ -419,6 +419,7 @@ func (b *builder) buildCache(cb *decodedBlock) Cache {
 			keepAfterImport:         getBool(pbody, schema.PersistKeepAfterImport),
 			exitOnErr:               getBool(pbody, schema.PersistExitOnErr),
 			serviceAccountTokenFile: getStr(pbody, schema.PersistServiceAccountTokenFile),
+			keyFile:                 b.overrideStr(getStr(pbody, schema.PersistKeyFile), schema.PersistKeyFile),
 		}
 	}
 	return c

@@ -60,12 +60,13 @@ type Persist struct {
 	keepAfterImport         Value[bool]
 	exitOnErr               Value[bool]
 	serviceAccountTokenFile Value[string]
+	keyFile                 Value[string]
 }
 
 // DeclRange is the range of the block header (or of the `persist =` attribute).
 func (p Persist) DeclRange() hcl.Range { return p.decl }
 
-// Type is the persistence type; only kubernetes exists.
+// Type is the persistence type: kubernetes (Vault Proxy's) or file (vaultproxy's own).
 func (p Persist) Type() Value[string] { return p.typ }
 
 // Path is the directory holding vault-agent-cache.db.
@@ -80,6 +81,10 @@ func (p Persist) ExitOnErr() Value[bool] { return p.exitOnErr }
 
 // ServiceAccountTokenFile is the JWT used as the encryption AAD.
 func (p Persist) ServiceAccountTokenFile() Value[string] { return p.serviceAccountTokenFile }
+
+// KeyFile is the file of persist "file"'s key (base64 of 32 bytes); VAULTPROXY_CACHE_PERSIST_KEY_FILE
+// overrides it.
+func (p Persist) KeyFile() Value[string] { return p.keyFile }
 
 // Telemetry is the effective `telemetry` block, of which the proxy uses the Prometheus settings.
 type Telemetry struct {

@@ -21,7 +21,9 @@ import (
 // rises when fields are added (readers ignore fields they do not know), the major version when a field
 // changes meaning or goes away (readers refuse a major version they do not know). docs/plan-format.md
 // describes the document.
-const PlanFormatVersion = "1.0"
+//
+// 1.1 added cache.persist.key_file.
+const PlanFormatVersion = "1.1"
 
 // planMajor is the major version DecodePlanJSON reads.
 const planMajor = "1"
@@ -180,11 +182,13 @@ func decodePlanFile(name string, src []byte) (*Plan, hcl.Diagnostics) {
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid format_version",
 			Detail: "format_version must be a string such as \"1.0\".", Subject: fv.val.Range().Ptr(), Extra: CodeInvalidPlanFile}}
 	}
-	if major, _, _ := strings.Cut(v.AsString(), "."); major != planMajor {
+	major, minor, _ := strings.Cut(v.AsString(), ".")
+	if major != planMajor {
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Unsupported plan format",
 			Detail:  fmt.Sprintf("plan file format_version %s is not supported by this vaultproxy (supports %s.x)", v.AsString(), planMajor),
 			Subject: fv.val.Range().Ptr(), Extra: CodeInvalidPlanFile}}
 	}
+	d.minor, _ = strconv.Atoi(minor) // a malformed minor reads as 0: every added field is then optional
 	p := &Plan{}
 	decodeObject(d, "", root, planLayout, p)
 	p.parseAddresses()
@@ -199,6 +203,15 @@ type planDecoder struct {
 	values *decoder // reads each value as a configuration's is read
 	src    []byte
 	diags  hcl.Diagnostics
+	minor  int // the file's format_version minor
+}
+
+// minorBefore reports whether the file's format is older than version v ("1.1"), which then lacks
+// the fields added in v.
+func (d *planDecoder) minorBefore(v string) bool {
+	_, m, _ := strings.Cut(v, ".")
+	n, _ := strconv.Atoi(m)
+	return d.minor < n
 }
 
 func (d *planDecoder) fail(rng hcl.Range, summary, detail string) {
@@ -277,6 +290,9 @@ func decodeObject[B any](d *planDecoder, path string, e hcl.Expression, layout [
 	}
 	for _, m := range layout {
 		p, ok := obj.props[m.name]
+		if !ok && m.since != "" && d.minorBefore(m.since) {
+			continue // not in the file's format version: left unset
+		}
 		if !ok {
 			d.fail(obj.rng, "Missing plan field", fmt.Sprintf("%s has no %q.", objectName(path), m.name))
 			continue

@@ -35,6 +35,16 @@ type member[B any] struct {
 	// The cty type of a part (a setting's comes from its value's Go type), for Plan.CtyValue; b is nil
 	// for PlanType, which has no plan.
 	ctyType func(b *B) cty.Type
+	// since is the format version that added a setting ("" for 1.0): a plan file of an earlier minor
+	// version lacks it, and it reads as not written (its zero value, origin default).
+	since string
+}
+
+// added marks a setting added to the format in version v (see member.since).
+func (m member[B]) added(v string) member[B] {
+	m.since = v
+	m.note = strings.TrimSpace(m.note + " Added in format " + v + ": an earlier plan file without it reads as not written.")
+	return m
 }
 
 // with adds to a setting's description what the plan says beyond the attribute's doc.
@@ -242,6 +252,7 @@ var persistLayout = []member[Persist]{
 	setting(schema.PersistKeepAfterImport, func(p *Persist) slot { return &p.keepAfterImport }),
 	setting(schema.PersistExitOnErr, func(p *Persist) slot { return &p.exitOnErr }),
 	setting(schema.PersistServiceAccountTokenFile, func(p *Persist) slot { return &p.serviceAccountTokenFile }),
+	setting(schema.PersistKeyFile, func(p *Persist) slot { return &p.keyFile }).added("1.1"),
 }
 
 var autoAuthLayout = []member[AutoAuth]{
