@@ -72,6 +72,10 @@ type Options struct {
 	// Now is the clock for Age and expiry checks (time.Now when nil). Renewal timing uses the
 	// real clock (LifetimeWatcher).
 	Now func() time.Time
+	// ServeStaleFor, when above 0, is cache.serve_stale_for (a vaultproxy extension; stale.go): while
+	// Vault is unreachable a token or lease answer may be served, marked X-Cache: STALE, up to this
+	// long past its lease's end. 0 turns it off.
+	ServeStaleFor time.Duration
 	// Persist, when set, is cache.persist: New restores the entries of an existing cache file (their
 	// renewers start with Start) and every later change is written to the file (persist.go,
 	// restore.go). Nil keeps the cache in memory only.
@@ -101,6 +105,7 @@ type Cache struct {
 	lru      lru                        // the size bound: every entry by recent use (lru.go)
 	inflight map[cacheKey]chan struct{} // closed when the leader's round trip ends
 	persist  persistence                // the cache file (persist_state.go); zero without Options.Persist
+	stale    staleStore                 // evicted entries that may answer while Vault is down (stale.go)
 }
 
 type entryKind uint8
@@ -143,6 +148,7 @@ type entry struct {
 	cancel  context.CancelFunc
 	poke    chan struct{} // asks the renewer to renew now
 	st      *staticData   // kindStatic: the secret, its versions and allowed tokens
+	refused bool          // Vault refused its renewal (or its parent's): revoked, never served stale
 	// unverified is set on a restored entry: it is closed by its first successful renewal, and
 	// until then the entry is not served (verify.go). Nil for an entry Vault just gave.
 	unverified chan struct{}
@@ -171,6 +177,10 @@ func New(opts Options) (*Cache, error) {
 		inflight: map[cacheKey]chan struct{}{},
 		persist:  persistence{initial: make(chan struct{}, initialRenewals)},
 	}
+	if opts.ServeStaleFor < 0 {
+		return nil, errors.New("cache: Options.ServeStaleFor must not be negative")
+	}
+	c.stale = staleStore{keep: opts.ServeStaleFor, max: c.lru.maxEntries, byKey: map[cacheKey]*staleEntry{}}
 	if c.autoAuth == nil {
 		c.autoAuth = func() string { return "" }
 	}
@@ -371,6 +381,12 @@ func (c *Cache) forward(req *http.Request, body *reqBody, key cacheKey, op pathO
 	// than Vault's.
 	sent := c.now()
 	resp, err := c.next.RoundTrip(withBody(req, body))
+	if sr == nil && unreachable(resp, err) {
+		if st := c.staleResponse(req, key); st != nil {
+			discard(resp)
+			return st, nil
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -593,6 +609,14 @@ func (c *Cache) evictLocked(e *entry, reason string, cascade bool) int {
 	case kindStatic:
 		c.unindexStaticLocked(e)
 	}
+	if c.stale.on() {
+		switch {
+		case staleReason(reason) && !e.refused:
+			c.retireLocked(e)
+		case e.kind == kindToken && reason != reasonLRU && reason != reasonReplaced:
+			c.dropStaleTokenLocked(e.token) // revoked, cleared or refused: Vault ended it
+		}
+	}
 	// A token whose entry goes for any reason but space is revoked, expired or cleared: it loses
 	// its access to static secrets too.
 	if e.kind == kindToken && reason != reasonLRU {
@@ -607,6 +631,7 @@ func (c *Cache) evictTokenLocked(token, reason string) int {
 	if token == "" {
 		return 0
 	}
+	c.dropStaleTokenLocked(token)
 	if e := c.idx.byToken[token]; e != nil {
 		return c.evictLocked(e, reason, true)
 	}
@@ -629,6 +654,12 @@ func (c *Cache) evictDescendantsLocked(token, reason string) int {
 // orphanTokenLocked is auth/token/revoke-orphan: the token and its leases go, its children stay
 // cached as orphans.
 func (c *Cache) orphanTokenLocked(token, reason string) int {
+	// Its own stale entry and its leases' go; its children's stay, as the children do.
+	for k, s := range c.stale.byKey {
+		if s.e.kind == kindToken && s.e.token == token || s.e.kind == kindLease && s.e.owner == token {
+			delete(c.stale.byKey, k)
+		}
+	}
 	for child := range c.idx.children[token] {
 		child.parent = ""
 		c.persistLocked(child)
@@ -650,11 +681,13 @@ func (c *Cache) orphanTokenLocked(token, reason string) int {
 // A token's leases went with it. Its child tokens may not have: revoke-orphan keeps them. So they
 // are not evicted but asked to renew at once, which evicts each that Vault revoked.
 func (c *Cache) evictRefusedLocked(e *entry) {
+	e.refused = true
 	c.evictLocked(e, reasonRenewalFailed, false)
 	if e.kind != kindToken {
 		return
 	}
 	for l := range c.idx.leases[e.token] {
+		l.refused = true
 		c.evictLocked(l, reasonRenewalFailed, false)
 	}
 	delete(c.idx.leases, e.token)
