@@ -404,6 +404,7 @@ func (b *builder) buildCache(cb *decodedBlock) Cache {
 	c.cacheStaticSecrets = getBool(body, schema.CacheStaticSecrets)
 	c.disableCachingDynamicSecrets = getBool(body, schema.CacheDisableCachingDynamicSecrets)
 	c.refreshInterval = getDur(body, schema.CacheStaticSecretTokenCapabilityRefreshInterval)
+	c.serveStaleFor = getDur(body, schema.CacheServeStaleFor)
 	rb := getStr(body, schema.CacheStaticSecretTokenCapabilityRefreshBehavior)
 	if rb.v == "" {
 		rb.v = string(RefreshOptimistic)

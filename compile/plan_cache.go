@@ -25,6 +25,7 @@ type Cache struct {
 	disableCachingDynamicSecrets Value[bool]
 	refreshInterval              Value[time.Duration]
 	refreshBehavior              Value[RefreshBehavior]
+	serveStaleFor                Value[time.Duration]
 	persist                      Persist
 	hasPersist                   bool
 }
@@ -48,6 +49,10 @@ func (c Cache) StaticSecretTokenCapabilityRefreshInterval() Value[time.Duration]
 func (c Cache) StaticSecretTokenCapabilityRefreshBehavior() Value[RefreshBehavior] {
 	return c.refreshBehavior
 }
+
+// ServeStaleFor is how long past a lease's end its cached answer may be served while Vault is
+// unreachable (a vaultproxy extension); 0, the default, turns this off.
+func (c Cache) ServeStaleFor() Value[time.Duration] { return c.serveStaleFor }
 
 // Persist returns the `persist` block and whether one was declared.
 func (c Cache) Persist() (Persist, bool) { return c.persist, c.hasPersist }

@@ -22,7 +22,7 @@ import (
 // changes meaning or goes away (readers refuse a major version they do not know). docs/plan-format.md
 // describes the document.
 //
-// 1.1 added cache.persist.key_file.
+// 1.1 added cache.persist.key_file and cache.serve_stale_for.
 const PlanFormatVersion = "1.1"
 
 // planMajor is the major version DecodePlanJSON reads.

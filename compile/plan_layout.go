@@ -242,6 +242,7 @@ var cacheLayout = []member[Cache]{
 	setting(schema.CacheDisableCachingDynamicSecrets, func(c *Cache) slot { return &c.disableCachingDynamicSecrets }),
 	setting(schema.CacheStaticSecretTokenCapabilityRefreshInterval, func(c *Cache) slot { return &c.refreshInterval }),
 	setting(schema.CacheStaticSecretTokenCapabilityRefreshBehavior, func(c *Cache) slot { return &c.refreshBehavior }),
+	setting(schema.CacheServeStaleFor, func(c *Cache) slot { return &c.serveStaleFor }).added("1.1"),
 	optional("persist", "`persist`", "The `persist` block (below).", func(c *Cache) (*Persist, *bool) { return &c.persist, &c.hasPersist }, persistLayout),
 }
 

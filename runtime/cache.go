@@ -46,6 +46,7 @@ type cacheRun struct {
 // new auto-auth run starts a new cache).
 type cacheIdentity struct {
 	disableDynamic bool
+	serveStaleFor  time.Duration
 	static         staticIdentity
 	persist        *cache.PersistOptions // nil without a persist block
 	vault          []any
@@ -62,6 +63,7 @@ type staticIdentity struct {
 func cacheIdentityOf(c compile.Cache, p *compile.Plan, auth *authRun) cacheIdentity {
 	return cacheIdentity{
 		disableDynamic: c.DisableCachingDynamicSecrets().Get(),
+		serveStaleFor:  c.ServeStaleFor().Get(),
 		static: staticIdentity{
 			on:          c.CacheStaticSecrets().Get(),
 			interval:    c.StaticSecretTokenCapabilityRefreshInterval().Get(),
@@ -74,7 +76,7 @@ func cacheIdentityOf(c compile.Cache, p *compile.Plan, auth *authRun) cacheIdent
 }
 
 func (a cacheIdentity) equal(b cacheIdentity) bool {
-	return a.disableDynamic == b.disableDynamic && a.static == b.static && a.auth == b.auth &&
+	return a.disableDynamic == b.disableDynamic && a.serveStaleFor == b.serveStaleFor && a.static == b.static && a.auth == b.auth &&
 		reflect.DeepEqual(a.vault, b.vault) && reflect.DeepEqual(a.persist, b.persist)
 }
 
@@ -154,6 +156,7 @@ func (rt *Runtime) withCache(p *compile.Plan, prev *state, up *upstream, auth *a
 		Vault:                 vc,
 		AutoAuthToken:         autoToken,
 		DisableDynamicSecrets: cb.DisableCachingDynamicSecrets().Get(),
+		ServeStaleFor:         id.serveStaleFor,
 		StaticSecrets:         staticOptions(id.static, auth),
 		Logger:                cr.log,
 		Registerer:            rt.metrics.reg,

@@ -10,6 +10,7 @@ var Cache = &Block{
 		CacheDisableCachingDynamicSecrets,
 		CacheStaticSecretTokenCapabilityRefreshInterval,
 		CacheStaticSecretTokenCapabilityRefreshBehavior,
+		CacheServeStaleFor,
 		{Name: "use_auto_auth_token", Kind: Any, Ignored: "it is Vault Agent's deprecated form; Vault Proxy ignores it (use api_proxy { use_auto_auth_token })", Doc: "Vault Agent's deprecated form of api_proxy.use_auto_auth_token; ignored."},
 		{Name: "enforce_consistency", Kind: Any, Ignored: "it is Vault Agent's deprecated form; Vault Proxy ignores it (use api_proxy { enforce_consistency })", Doc: "Vault Agent's deprecated form; ignored."},
 		{Name: "when_inconsistent", Kind: Any, Ignored: "it is Vault Agent's deprecated form; Vault Proxy ignores it (use api_proxy { when_inconsistent })", Doc: "Vault Agent's deprecated form; ignored."},
@@ -65,6 +66,7 @@ var (
 	CacheDisableCachingDynamicSecrets               = &Attribute{Name: "disable_caching_dynamic_secrets", Kind: Bool, Strict: true, Default: "false", Doc: "Turn off caching of tokens and leased secrets."}
 	CacheStaticSecretTokenCapabilityRefreshInterval = &Attribute{Name: "static_secret_token_capability_refresh_interval", Kind: Duration, Default: "5m", Doc: "How often each token's read capabilities on cached static secrets are re-checked."}
 	CacheStaticSecretTokenCapabilityRefreshBehavior = &Attribute{Name: "static_secret_token_capability_refresh_behavior", Kind: String, Default: "optimistic", Enum: []string{"optimistic", "pessimistic", ""}, Doc: "On a failed capability check, optimistic keeps the token's access and pessimistic drops it."}
+	CacheServeStaleFor                              = &Attribute{Name: "serve_stale_for", Kind: Duration, Default: "0s", Extension: "Vault Proxy answers 500 whenever Vault cannot be reached", Doc: "While Vault is unreachable (connection error, 502, 503, 504), answer a token or lease request from its cached answer up to this long past the lease's end, marked X-Cache: STALE; 0 (the default) turns this off."}
 	PersistType                                     = &Attribute{Name: "type", Kind: String, Enum: []string{"kubernetes", "file"}, Doc: "The persistence type, when not given as the block label."}
 	PersistPath                                     = &Attribute{Name: "path", Kind: String, Required: true, Doc: "Directory of the cache file vault-agent-cache.db."}
 	PersistKeepAfterImport                          = &Attribute{Name: "keep_after_import", Kind: Bool, Strict: true, Default: "false", Doc: "Keep the cache file after restoring from it."}

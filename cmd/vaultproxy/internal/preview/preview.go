@@ -561,6 +561,11 @@ func (w *printer) cache(p *compile.Plan) {
 		w.row(2, "static_secret_token_capability_refresh_behavior", string(bh.Get()), bh.Origin())
 		w.para(2, "What run does with static secrets: see Caching under Requests.")
 	}
+	if st := c.ServeStaleFor(); st.Get() > 0 {
+		w.row(2, "serve_stale_for", dur(st)+": past a lease's end, while Vault is unreachable (X-Cache: STALE)", st.Origin())
+	} else {
+		w.row(2, "serve_stale_for", "0s: off; an unreachable Vault is a 502", st.Origin())
+	}
 	pe, ok := c.Persist()
 	if !ok {
 		w.note(2, "persist", "none: the cache lives in memory and starts empty")
