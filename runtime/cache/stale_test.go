@@ -159,3 +159,31 @@ func mustRequest(t *testing.T, h *harness, path, token string) *http.Request {
 	req.Header.Set("X-Vault-Token", token)
 	return req
 }
+
+// A restored entry that Vault cannot confirm (Vault down at start-up) is served stale once the
+// request's wait for the confirmation is over; without serve_stale_for the client gets Vault's 503.
+func TestStaleRestoredEntryWhileVaultIsDown(t *testing.T) {
+	for _, keep := range []time.Duration{0, time.Minute} {
+		t.Run(keep.String(), func(t *testing.T) {
+			f := newPersistFixture(t)
+			h := f.mustRun(f.opts(true, true), nil)
+			tok := h.do("POST", "/v1/auth/token/create", fakeRoot, createBody)
+			h.closeCache()
+			f.fake.set(func() { f.fake.down = true })
+
+			h2 := f.mustRun(f.opts(true, true), func(o *Options) { o.ServeStaleFor = keep })
+			h2.cache.persist.verifyWait = 100 * time.Millisecond
+			h2.start()
+			r := h2.do("POST", "/v1/auth/token/create", fakeRoot, createBody)
+			if keep == 0 {
+				if r.status != 503 || r.header.Get("X-Cache") != "MISS" {
+					t.Fatalf("without serve_stale_for: %d X-Cache %q", r.status, r.header.Get("X-Cache"))
+				}
+				return
+			}
+			if r.status != 200 || r.header.Get("X-Cache") != "STALE" || !sameAnswer(r.raw, tok.raw) {
+				t.Fatalf("with serve_stale_for: %d X-Cache %q %s", r.status, r.header.Get("X-Cache"), r.raw)
+			}
+		})
+	}
+}
