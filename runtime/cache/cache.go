@@ -733,6 +733,7 @@ func (c *Cache) Close() error {
 	c.lru.list.Init()
 	c.lru.bytes = 0
 	c.persist.restored = nil
+	c.dropAllStaleLocked()
 	c.m.entries.Sub(float64(n))
 	c.resetStaticLocked()
 	c.mu.Unlock()
