@@ -219,6 +219,10 @@ func (d *Dev) cleanup(t testing.TB) {
 	}
 }
 
+// Stop ends the server now, as Vault going away would (a test of what a client does without
+// Vault); the test's cleanup then has nothing left to stop.
+func (d *Dev) Stop() { d.stop() }
+
 // stop sends SIGTERM, waits up to devStopTimeout, then kills the process.
 func (d *Dev) stop() {
 	select {

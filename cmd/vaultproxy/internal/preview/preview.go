@@ -561,6 +561,11 @@ func (w *printer) cache(p *compile.Plan) {
 		w.row(2, "static_secret_token_capability_refresh_behavior", string(bh.Get()), bh.Origin())
 		w.para(2, "What run does with static secrets: see Caching under Requests.")
 	}
+	if st := c.ServeStaleFor(); st.Get() > 0 {
+		w.row(2, "serve_stale_for", dur(st)+": past a lease's end, while Vault is unreachable (X-Cache: STALE)", st.Origin())
+	} else {
+		w.row(2, "serve_stale_for", "0s: off; an unreachable Vault is a 502", st.Origin())
+	}
 	pe, ok := c.Persist()
 	if !ok {
 		w.note(2, "persist", "none: the cache lives in memory and starts empty")
@@ -571,7 +576,11 @@ func (w *printer) cache(p *compile.Plan) {
 	w.row(4, "path", str(pe.Path(), "none"), pe.Path().Origin())
 	w.row(4, "keep_after_import", boolean(pe.KeepAfterImport()), pe.KeepAfterImport().Origin())
 	w.row(4, "exit_on_err", boolean(pe.ExitOnErr()), pe.ExitOnErr().Origin())
-	w.row(4, "service_account_token_file", str(pe.ServiceAccountTokenFile(), "none"), pe.ServiceAccountTokenFile().Origin())
+	if pe.Type().Get() == "file" {
+		w.row(4, "key_file", str(pe.KeyFile(), "none"), pe.KeyFile().Origin())
+	} else {
+		w.row(4, "service_account_token_file", str(pe.ServiceAccountTokenFile(), "none"), pe.ServiceAccountTokenFile().Origin())
+	}
 	w.para(4, persistText(pe, p))
 }
 
@@ -580,8 +589,12 @@ func (w *printer) cache(p *compile.Plan) {
 // token (runtime.persistOptions).
 func persistText(pe compile.Persist, p *compile.Plan) string {
 	file := strings.TrimSuffix(pe.Path().Get(), "/") + "/" + schema.PersistFileName
+	secret, other := "the service-account token", "another service-account token"
+	if pe.Type().Get() == "file" {
+		secret, other = "the key in key_file (base64 of 32 bytes; a missing or malformed one stops run)", "another key"
+	}
 	s := "Tokens and leases are written through to " + file + " (mode 0600; a missing directory is created 0700), " +
-		"encrypted with AES-256-GCM under a key derived from the file's random key material and the service-account token. " +
+		"encrypted with AES-256-GCM under a key derived from the file's random key material and " + secret + ". " +
 		"At start-up an existing file is restored, expired entries skipped; a restored entry is served only once its first " +
 		"renewal succeeds (a request waits for it up to 10s, else goes to Vault). "
 	aa, hasAuth := p.AutoAuth()
@@ -601,9 +614,9 @@ func persistText(pe compile.Persist, p *compile.Plan) string {
 		s += "The file is deleted once run serves, and this run writes none (the next start creates one). "
 	}
 	if pe.ExitOnErr().Get() {
-		s += "A file that cannot be restored (another service-account token, an altered, truncated or empty file) stops run."
+		s += "A file that cannot be restored (" + other + ", an altered, truncated or empty file) stops run."
 	} else {
-		s += "A file that cannot be restored (another service-account token, an altered, truncated or empty file) is logged, " +
+		s += "A file that cannot be restored (" + other + ", an altered, truncated or empty file) is logged, " +
 			"removed, and the cache starts empty with a new file."
 	}
 	return s + " A file that cannot be opened (permission denied) stops run and is left as it is."
