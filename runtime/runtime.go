@@ -79,6 +79,8 @@ type state struct {
 	proxy *proxy
 	tls   map[string]*tlsConfigOf
 	auth  *authRun // nil without auto_auth; may be shared with the previous state
+	// authCreds is what the files auto-auth logs in with held when this state was built.
+	authCreds autoauth.Credentials
 	// cache is the lease cache (nil without a cache block; may be shared with the previous state)
 	// and below the chain it forwards to in this state.
 	cache *cacheRun
@@ -117,6 +119,7 @@ type listener struct {
 // authRun is one auto-auth manager and the goroutine running it.
 type authRun struct {
 	id     authIdentity
+	creds  autoauth.Credentials // what its credential files held at the last build that used it
 	mgr    *autoauth.Manager
 	watch  *authWatch // its logins, for readiness
 	cancel context.CancelFunc
@@ -182,6 +185,13 @@ func (rt *Runtime) build(p *compile.Plan, prev *state) (*state, error) {
 		return nil, err
 	}
 	if hasAuth {
+		// At a reload every file auto-auth logs in with must load; at start-up a missing one is
+		// waited for by the login loop, with its backoff, as before.
+		creds, err := autoauth.ReadCredentials(acfg, vaultCertFor(p, acfg)...)
+		if err != nil && prev != nil {
+			return nil, fmt.Errorf("auto_auth method %q: %w", acfg.Method, err)
+		}
+		st.authCreds = creds
 		id := authIdentityOf(p, acfg)
 		if prev != nil && prev.auth != nil && prev.auth.id.equal(id) {
 			st.auth = prev.auth
@@ -196,7 +206,7 @@ func (rt *Runtime) build(p *compile.Plan, prev *state) (*state, error) {
 			if err != nil {
 				return nil, err
 			}
-			st.auth = &authRun{id: id, mgr: mgr, watch: watch}
+			st.auth = &authRun{id: id, creds: creds, mgr: mgr, watch: watch}
 		}
 	}
 	for _, l := range p.Listeners() {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 
 	"github.com/vaultproxy/vaultproxy/compile"
 )
@@ -67,6 +66,9 @@ func (rt *Runtime) swapBeforeRun(p *compile.Plan, st, old *state) {
 	st.use()
 	rt.plan, rt.pending = p, st
 	rt.cur.Store(st)
+	if old.auth == st.auth && st.auth != nil {
+		rt.reloadAuth(st)
+	}
 	if old.cache != st.cache {
 		old.cache.close()
 	}
@@ -109,9 +111,14 @@ func (rt *Runtime) commitSwap(p *compile.Plan, st, old *state, newKeys map[strin
 		if st.auth != nil {
 			rt.log.Info("auto-auth restarted by reload")
 		}
+	} else if st.auth != nil {
+		rt.reloadAuth(st)
 	}
-	if tr, ok := old.up.proxy.(*http.Transport); ok && old.up.proxy != st.up.proxy {
-		tr.CloseIdleConnections()
+	if old.up.proxy != st.up.proxy {
+		closeIdleConnections(old.up.proxy)
+	}
+	if old.up.auth != st.up.auth {
+		closeIdleConnections(old.up.auth)
 	}
 	if newPid := p.PidFile().Get(); newPid != rt.pidFile {
 		rt.removePidFile()
@@ -121,6 +128,19 @@ func (rt *Runtime) commitSwap(p *compile.Plan, st, old *state, newKeys map[strin
 	}
 	rt.swapCache(st, old)
 	rt.log.Info("configuration reloaded", "vault", st.up.addr, "listeners", len(rt.listeners))
+}
+
+// reloadAuth gives an auto-auth run that a reload keeps the new transport to Vault (the vault
+// block's files were read again), and has it log in again when the files it logs in with changed;
+// it keeps its token until that login succeeds.
+func (rt *Runtime) reloadAuth(st *state) {
+	a := st.auth
+	a.mgr.SetTransport(st.up.auth, st.up.tls)
+	if a.creds.Changed(st.authCreds) {
+		rt.log.Info("auto-auth credential files changed; logging in with them, keeping the current token until that succeeds")
+		a.mgr.NewCredentials()
+	}
+	a.creds = a.creds.Merge(st.authCreds)
 }
 
 // swapListeners closes the listeners the new plan drops (gracefully), gives the ones it keeps their
