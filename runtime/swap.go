@@ -85,9 +85,7 @@ func (rt *Runtime) prepareSwap(p *compile.Plan, st, old *state) (map[string]*lis
 	if rt.logs != nil {
 		notes, err := rt.logs.apply(p)
 		if err != nil {
-			for _, b := range bound {
-				b.ln.Close()
-			}
+			unbind(bound)
 			st.discard(old)
 			return nil, err
 		}
@@ -146,12 +144,23 @@ func (rt *Runtime) reloadAuth(st *state) {
 // swapListeners closes the listeners the new plan drops (gracefully), gives the ones it keeps their
 // new settings and TLS configuration, and serves the newly bound ones.
 func (rt *Runtime) swapListeners(st *state, newKeys map[string]compile.Listener, bound map[string]*listener) {
+	moved := map[*listener]bool{}
+	for _, b := range bound {
+		if b.replaces != nil {
+			moved[b.replaces] = true
+		}
+	}
 	for k, l := range rt.listeners {
 		nl, ok := newKeys[k]
 		if !ok {
 			delete(rt.listeners, k)
 			rt.log.Info("listener removed by reload", "listener", k)
-			go rt.closeListener(context.Background(), l)
+			go func() {
+				if moved[l] {
+					drainMoved(l.raw)
+				}
+				rt.closeListener(context.Background(), l)
+			}()
 			continue
 		}
 		l.handler.cfg.Store(listenerConfigOf(nl))
