@@ -13,8 +13,12 @@ import (
 // Otherwise the switch is atomic: new requests use the new plan, requests in flight finish on the
 // old one. Listeners are matched by type and address: one that stays keeps its socket and takes the
 // new role, require_request_header, quit setting and TLS configuration (for new connections);
-// listeners that are gone are closed gracefully; new ones are opened. Auto-auth keeps running, with
-// its token, unless the auto_auth block or the way to Vault changed. The lease cache keeps its
+// listeners that are gone are closed gracefully; new ones are opened, beside the old one when they
+// move it to another host on its port (listener_move.go). Every file the plan names is read again
+// (building the state fails when one does not load). Auto-auth keeps running, with its token,
+// unless the auto_auth block or the way to Vault changed; when it is kept it takes the new
+// transport to Vault and, when its credential files changed, logs in with them while its token
+// stays in use (reloadAuth). The lease cache keeps its
 // entries unless its settings, the way to Vault or the auto-auth run changed (then the old cache is
 // closed and a new, empty one serves); it forwards through the new plan's chain either way. Log
 // settings and the pid file follow the new plan. Changing a kept listener between TLS and plain HTTP
