@@ -71,8 +71,9 @@ func TestCredentialsChanged(t *testing.T) {
 	}
 }
 
-// TestNewCredentialsKeepsTokenUntilLogin: with new credentials the manager logs in at once; a
-// failed login leaves the current token in use, a successful one replaces it.
+// TestNewCredentialsKeepsTokenUntilLogin: with new credentials the manager logs in at once; while
+// that login fails (again after each backoff) the current token stays in use; once it succeeds its
+// token replaces the current one.
 func TestNewCredentialsKeepsTokenUntilLogin(t *testing.T) {
 	fv := &fakeVault{}
 	srv := httptest.NewServer(http.HandlerFunc(fv.handler))
@@ -84,27 +85,28 @@ func TestNewCredentialsKeepsTokenUntilLogin(t *testing.T) {
 		t.Fatalf("token %q", tok)
 	}
 	fv.mu.Lock()
-	fv.fail = 1
+	fv.fail = 1000
 	fv.mu.Unlock()
 	file(t, dir, "role", "role-2")
 	m.NewCredentials()
-	waitLogins(t, fv, 2)
+	waitLogins(t, fv, 3) // the login and a retry failed
 	if tok, ok := m.Current(); !ok || tok != "tok-1" {
-		t.Errorf("after a failed login with new credentials: %q %v, want tok-1 kept", tok, ok)
+		t.Errorf("while logins with new credentials fail: %q %v, want tok-1 kept", tok, ok)
 	}
-	m.NewCredentials()
-	waitLogins(t, fv, 3)
+	fv.mu.Lock()
+	fv.fail = 0
+	fv.mu.Unlock()
 	deadline := time.Now().Add(5 * time.Second)
 	for tok, _ := m.Current(); tok != "tok-2"; tok, _ = m.Current() {
 		if time.Now().After(deadline) {
-			t.Fatalf("token %q after a successful login with new credentials, want tok-2", tok)
+			t.Fatalf("token %q once a login with new credentials succeeds, want tok-2", tok)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
 	fv.mu.Lock()
 	defer fv.mu.Unlock()
-	if fv.logins[2]["role_id"] != "role-2" {
-		t.Errorf("login body %v", fv.logins[2])
+	if last := fv.logins[len(fv.logins)-1]; last["role_id"] != "role-2" {
+		t.Errorf("login body %v", last)
 	}
 }
 

@@ -375,6 +375,8 @@ func (m *Manager) hold(ctx context.Context, secret *api.Secret, newCreds <-chan 
 		expiry = t.C
 	}
 	var lastCheck time.Time
+	relogin := &reloginTry{m: m}
+	defer relogin.stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -400,17 +402,13 @@ func (m *Manager) hold(ctx context.Context, secret *api.Secret, newCreds <-chan 
 			m.log.Info("auto-auth method has new credentials; logging in again")
 			return nil, true
 		case <-m.relogin:
-			next, err := m.login(ctx)
-			if err != nil {
-				if ctx.Err() != nil {
-					return nil, false
-				}
-				m.obs.AuthFailure()
-				m.log.Warn("auto-auth login with the reloaded credentials failed; keeping the current token", "method", m.cfg.Method, "err", err)
-				continue
+			if next := relogin.attempt(ctx); next != nil {
+				return next, true
 			}
-			m.log.Info("auto-auth logged in with the reloaded credentials", "method", m.cfg.Method)
-			return next, true
+		case <-relogin.retry():
+			if next := relogin.attempt(ctx); next != nil {
+				return next, true
+			}
 		case t := <-m.reauth:
 			if t != token {
 				continue

@@ -1,9 +1,13 @@
 package autoauth
 
 import (
+	"context"
 	"crypto/tls"
 	"net/http"
 	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/vault/api"
 )
 
 // switchTransport carries the manager's requests on the transport in force: a reload that keeps
@@ -60,4 +64,50 @@ func (m *Manager) drainRelogin() {
 	case <-m.relogin:
 	default:
 	}
+}
+
+// reloginTry is the login with reloaded credentials while a token is held: when it fails, the
+// token stays in use and the login is tried again after the method's backoff (the credentials the
+// files hold are the ones to use, and what made the login fail, such as Vault's CA, may be fixed by
+// the next reload), until one succeeds or the token is replaced otherwise.
+type reloginTry struct {
+	m     *Manager
+	b     *backoff
+	timer *time.Timer
+}
+
+func (r *reloginTry) retry() <-chan time.Time {
+	if r.timer == nil {
+		return nil
+	}
+	return r.timer.C
+}
+
+func (r *reloginTry) stop() {
+	if r.timer != nil {
+		r.timer.Stop()
+	}
+}
+
+// attempt logs in; it returns the answer, or nil after a failure (the retry is then scheduled).
+func (r *reloginTry) attempt(ctx context.Context) *api.Secret {
+	r.stop()
+	m := r.m
+	next, err := m.login(ctx)
+	if err == nil {
+		m.log.Info("auto-auth logged in with the reloaded credentials", "method", m.cfg.Method)
+		return next
+	}
+	if ctx.Err() != nil {
+		return nil
+	}
+	if r.b == nil {
+		r.b = newBackoff(m.cfg.MinBackoff, m.cfg.MaxBackoff)
+	}
+	wait := r.b.next()
+	r.timer = time.NewTimer(wait)
+	m.obs.AuthFailure()
+	m.log.Warn("auto-auth login with the reloaded credentials failed; keeping the current token", "method", m.cfg.Method,
+		"err", err, "retry_in", wait.Round(time.Millisecond).String())
+	return nil
 }
