@@ -197,31 +197,33 @@ listener "tcp" {
 
 // TestRunReloadVaultTLS: SIGHUP reads the vault block's CA and client certificate files again: new
 // connections to Vault verify it with the new CA and present the new certificate, and a cert
-// method that logs in with the vault block's certificate logs in again with the new one. Vault
-// serves TLS on a listener of its own configuration, whose certificate it reloads on SIGHUP too.
+// method that logs in with the vault block's certificate logs in again with the new one, keeping
+// its token while that fails. Vault serves TLS on a listener of its own configuration. (Its dev
+// server cannot reload that listener's certificate, see vaulttest.StartDevConfig: the CA rotation
+// is the proxy's, from Vault's CA alone to the new CA alone, which Vault's certificate fails, to
+// both.)
 func TestRunReloadVaultTLS(t *testing.T) {
 	dir := t.TempDir()
 	srv1, srv2, cliA, cliB := newTestCA(t, "vault-ca-1"), newTestCA(t, "vault-ca-2"), newTestCA(t, "client-ca-a"), newTestCA(t, "client-ca-b")
-	vaultCert := func(ca *testCA) {
-		c, k := ca.issue(t, "vault", true)
-		runWriteFile(t, dir, "vault.pem", string(c), 0o600)
-		runWriteFile(t, dir, "vault.key", string(k), 0o600)
-	}
-	proxyFiles := func(trust, cli *testCA) {
+	vc, vk := srv1.issue(t, "vault", true)
+	proxyFiles := func(cli *testCA, trust ...*testCA) {
 		c, k := cli.issue(t, "proxy-"+cli.cert.Subject.CommonName, false)
-		runWriteFile(t, dir, "ca.pem", string(trust.pem), 0o600)
+		var bundle string
+		for _, ca := range trust {
+			bundle += string(ca.pem)
+		}
+		runWriteFile(t, dir, "ca.pem", bundle, 0o600)
 		runWriteFile(t, dir, "client.pem", string(c), 0o600)
 		runWriteFile(t, dir, "client.key", string(k), 0o600)
 	}
-	vaultCert(srv1)
-	proxyFiles(srv1, cliA)
+	proxyFiles(cliA, srv1)
 	vaultTLS := freeAddr(t)
 	dev := vaulttest.StartDevConfig(t, fmt.Sprintf(`
 listener "tcp" {
   address       = %q
   tls_cert_file = %q
   tls_key_file  = %q
-}`, vaultTLS, dir+"/vault.pem", dir+"/vault.key"))
+}`, vaultTLS, runWriteFile(t, dir, "vault.pem", string(vc), 0o600), runWriteFile(t, dir, "vault.key", string(vk), 0o600)))
 	root := dev.Client(t)
 	if err := root.Sys().EnableAuthWithOptions("cert", &api.EnableAuthOptions{Type: "cert"}); err != nil {
 		t.Fatal(err)
@@ -240,7 +242,11 @@ vault {
   client_key  = %q
 }
 auto_auth {
-  method "cert" {}
+  method "cert" {
+    min_backoff = "200ms"
+    max_backoff = "1s"
+    config      = {}
+  }
 }
 api_proxy { use_auto_auth_token = true }
 listener "tcp" {
@@ -248,6 +254,7 @@ listener "tcp" {
   tls_disable = true
 }`, vaultTLS, dir+"/ca.pem", dir+"/client.pem", dir+"/client.key", addr), func() []string { return []string{dev.RootToken()} }, addr)
 	base := "http://" + addr
+	h := http.Header{"X-Vault-Token": {dev.RootToken()}}
 	certName := func() any {
 		t.Helper()
 		meta, _ := autoTokenData(t, nil, base)["meta"].(map[string]any)
@@ -257,20 +264,27 @@ listener "tcp" {
 		t.Fatalf("before reload auto-auth logged in as %v", got)
 	}
 
-	// Vault gets a certificate of another CA; the proxy the new CA and a client certificate of
-	// another client CA.
-	vaultCert(srv2)
-	dev.Reload(t)
-	waitServedBy(t, "https://"+vaultTLS+"/v1/sys/health", srv2)
-	proxyFiles(srv2, cliB)
+	// Only the new CA, which did not sign Vault's certificate, and a certificate of the other
+	// client CA: new connections to Vault fail to verify it; auto-auth keeps its token.
+	proxyFiles(cliB, srv2)
+	p.reload(t, true)
+	p.waitLog(t, "auto-auth login with the reloaded credentials failed; keeping the current token")
+	if !strings.Contains(p.stderr.String(), "certificate signed by unknown authority") {
+		t.Errorf("the failed login does not say why:\n%s", p.stderr)
+	}
+	if status, body := rawDo(t, nil, "GET", base+"/v1/sys/mounts", h, ""); status != http.StatusBadGateway {
+		t.Errorf("a request to Vault with only the new CA trusted: %d %s, want 502", status, body)
+	}
+
+	// Both CAs: Vault verifies, and auto-auth's retry logs in with the new client certificate.
+	proxyFiles(cliB, srv1, srv2)
 	p.reload(t, true)
 	p.waitLog(t, "auto-auth logged in with the reloaded credentials")
 	if got := certName(); got != "b" {
 		t.Errorf("after reload auto-auth logged in as %v, want b", got)
 	}
-	h := http.Header{"X-Vault-Token": {dev.RootToken()}}
 	if status, body := rawDo(t, nil, "GET", base+"/v1/sys/mounts", h, ""); status != 200 {
-		t.Errorf("a request to Vault after the CA rotation: %d %s", status, body)
+		t.Errorf("a request to Vault with both CAs trusted: %d %s", status, body)
 	}
 
 	// A CA file that does not load fails the reload; the running files keep serving.
@@ -284,25 +298,5 @@ listener "tcp" {
 	}
 	if got := certName(); got != "b" {
 		t.Errorf("after a reload with a broken CA file auto-auth uses %v, want b", got)
-	}
-}
-
-// waitServedBy waits until a new TLS connection to url verifies with ca alone.
-func waitServedBy(t *testing.T, url string, ca *testCA) {
-	t.Helper()
-	c := tlsClient(t, ca, nil, nil, 0)
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		req, _ := http.NewRequest("GET", url, nil)
-		resp, err := c.Do(req)
-		if err == nil {
-			resp.Body.Close()
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s is not served with a certificate of %s: %v", url, ca.cert.Subject.CommonName, err)
-		}
-		c.CloseIdleConnections()
-		time.Sleep(100 * time.Millisecond)
 	}
 }
