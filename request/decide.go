@@ -54,8 +54,11 @@ func Decide(p *compile.Plan, l compile.Listener, r Request) Decision {
 	return d
 }
 
-// refuse makes d the proxy's own answer status with a JSON errors body.
+// refuse makes d the proxy's own answer status with a JSON errors body; nothing of the request goes
+// to Vault.
 func (d *Decision) refuse(status int, errs ...string) {
+	d.Token, d.Namespace, d.Cache, d.Retry, d.Sanitize = TokenNone, "", CacheNone, false, false
+	d.Headers = Headers{Set: map[string]string{}, Remove: []string{}}
 	d.Status = status
 	d.Errors = errs
 	if d.Errors == nil {

@@ -103,8 +103,6 @@ func token(d *Decision, p *compile.Plan, r Request, why *[]string) bool {
 	if about && !pending && len(r.Header.Values(HeaderWrapTTL)) > 0 {
 		d.refuse(http.StatusBadRequest, fmt.Sprintf("response wrapping (%s) is refused for %s with the proxy's auto-auth token: the wrapped answer would hold the auto-auth token; send the request without %s",
 			HeaderWrapTTL, r.URL.Path, HeaderWrapTTL))
-		d.Token, d.Sanitize = TokenNone, false
-		d.Headers = Headers{Set: map[string]string{}, Remove: []string{}}
 		d.Reason = "The wrapped answer would hold the auto-auth token, out of the sanitiser's reach."
 		return false
 	}
