@@ -11,7 +11,7 @@ import (
 	"github.com/vaultproxy/vaultproxy/compile"
 )
 
-func planOf(t *testing.T, src string) *compile.Plan {
+func planOf(t testing.TB, src string) *compile.Plan {
 	t.Helper()
 	p, diags := compile.Compile([]compile.Source{{Name: "test.hcl", Bytes: []byte(src)}}, compile.Options{})
 	if diags.HasErrors() {
