@@ -11,7 +11,7 @@ import (
 // forward decides a request that goes to Vault, or is refused on its way there (namespace escape,
 // wrapping with the auto-auth token).
 func forward(d *Decision, p *compile.Plan, r Request) {
-	var why []string
+	why := make([]string, 0, 6)
 	if !namespace(d, p, r, &why) {
 		return
 	}
