@@ -245,6 +245,9 @@ func checkAgainstModel(t *testing.T, rec *recordingVault, e modelEnv, addr strin
 		}
 		return
 	}
+	if len(vault) == 0 && d.Cache == request.CacheStatic && resp.Header.Get("X-Cache") == "HIT" {
+		return // a static secret read earlier with the same token, shared as the model said it may be
+	}
 	if len(vault) == 0 {
 		t.Fatalf("predicted forwarded, but Vault never saw it; the proxy answered %d %s", resp.StatusCode, got)
 	}
