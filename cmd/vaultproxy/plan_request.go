@@ -21,8 +21,8 @@ type requestFlags struct {
 }
 
 func (rf *requestFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&rf.line, "request", "", "print what the proxy does with this request, written `METHOD PATH` (\"GET /v1/sys/health\")")
-	fs.Var(&rf.headers, "header", "a header of the -request, written `Name: value`; repeatable")
+	fs.StringVar(&rf.line, "request", "", "print what the proxy does with this `request`, written METHOD PATH (\"GET /v1/sys/health\")")
+	fs.Var(&rf.headers, "header", "a `header` of the -request, written Name: value; repeatable")
 	fs.StringVar(&rf.listener, "listener", "", "the `address` of the listener the -request comes to (default: the first listener)")
 }
 
