@@ -16,6 +16,8 @@ import (
 
 	"github.com/hashicorp/vault/api"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/vaultproxy/vaultproxy/request"
 )
 
 // Size limits used when Options.MaxEntries or Options.MaxBytes is 0.
@@ -230,17 +232,13 @@ func (c *Cache) dispatch(req *http.Request, op pathOp) (*http.Response, error) {
 	case opRevokeToken, opRevokeSelf, opRevokeAccessor, opRevokeOrphan, opRevokeLease, opRevokePrefix:
 		return c.revoke(req, op)
 	case opOther:
-		if cacheableMethod(req.Method) && req.Header.Get(headerWrapTTL) == "" {
+		if request.LeaseCacheable(req.Method, req.Header) {
 			if sr := c.staticRequest(req, op); !c.disabled || sr != nil {
 				return c.cached(req, op, sr)
 			}
 		}
 	}
 	return c.next.RoundTrip(req)
-}
-
-func cacheableMethod(m string) bool {
-	return m == http.MethodGet || m == http.MethodPost || m == http.MethodPut
 }
 
 func (c *Cache) isClosed() bool {

@@ -281,8 +281,12 @@ func (w *printer) listener(p *compile.Plan, l compile.Listener) {
 // so the table is written once for every listener that proxies.
 func (w *printer) requests(p *compile.Plan) {
 	var proxying []string
+	var first compile.Listener
 	for _, l := range p.Listeners() {
 		if l.Role().Get() != compile.RoleMetricsOnly {
+			if proxying == nil {
+				first = l
+			}
 			proxying = append(proxying, strconv.Itoa(l.Index()+1))
 		}
 	}
@@ -309,29 +313,23 @@ func (w *printer) requests(p *compile.Plan) {
 	w.row(2, "when_inconsistent", string(a.WhenInconsistent().Get()), a.WhenInconsistent().Origin())
 
 	w.labelW = 33
-	w.requestToken(mode.Get())
-	w.requestNamespace(prepend.Get(), ns.Get())
+	ex := example{p: p, l: first}
+	w.requestToken(ex, mode.Get())
+	w.requestNamespace(ex, prepend.Get(), ns.Get())
 	retries := p.Vault().NumRetries().Get()
 	w.requestRetries(p, retries)
 	w.requestConsistency(a, retries)
 	w.requestCaching(p)
 }
 
-// requestToken is the table's part on the X-Vault-Token that reaches Vault under mode.
-func (w *printer) requestToken(mode compile.TokenMode) {
+// requestToken is the table's part on the X-Vault-Token that reaches Vault under mode: the
+// decisions (request.Decide) for an example request with and without one.
+func (w *printer) requestToken(ex example, mode compile.TokenMode) {
 	w.blank()
 	w.line("  Token: the X-Vault-Token that reaches Vault")
-	switch mode {
-	case compile.TokenModeForce:
-		w.note(4, "request with X-Vault-Token", "the auto-auth token, not the client's")
-		w.note(4, "request without X-Vault-Token", "the auto-auth token")
-	case compile.TokenModeAutoAuth:
-		w.note(4, "request with X-Vault-Token", "the client's token")
-		w.note(4, "request without X-Vault-Token", "the auto-auth token")
-	default:
-		w.note(4, "request with X-Vault-Token", "the client's token")
-		w.note(4, "request without X-Vault-Token", "none: the request is unauthenticated")
-	}
+	with := ex.decide("X-Vault-Token: " + exampleToken)
+	w.note(4, "request with X-Vault-Token", tokenRow(with.Token, true))
+	w.note(4, "request without X-Vault-Token", tokenRow(ex.decide().Token, false))
 	note := "An empty X-Vault-Token header counts as none. Authorization is forwarded as sent."
 	if mode != compile.TokenModeClient {
 		note += fmt.Sprintf(" A request that gets the auto-auth token while auto-auth has none (before the first login, or while a refused token is checked or replaced) waits up to %s for it, then gets 503.", compile.FormatDuration(compile.RunTokenWait))
@@ -344,17 +342,15 @@ func (w *printer) requestToken(mode compile.TokenMode) {
 
 // requestNamespace is the table's part on the X-Vault-Namespace that reaches Vault, given
 // prepend_configured_namespace and the configured namespace ns.
-func (w *printer) requestNamespace(prepend bool, ns string) {
+func (w *printer) requestNamespace(ex example, prepend bool, ns string) {
 	w.blank()
 	w.line("  Namespace: the X-Vault-Namespace that reaches Vault")
+	w.note(4, "request without X-Vault-Namespace", namespaceRow(ex.decide()))
+	w.note(4, "X-Vault-Namespace: "+exampleNamespace, namespaceRow(ex.decide("X-Vault-Namespace: "+exampleNamespace)))
 	switch {
 	case prepend && ns != "":
-		w.note(4, "request without X-Vault-Namespace", compile.CanonicalNamespace(ns))
-		w.note(4, "X-Vault-Namespace: "+exampleNamespace, compile.CanonicalNamespace(ns+"/"+exampleNamespace))
 		w.para(4, fmt.Sprintf("The configured namespace %s is prepended to every request's namespace. A request whose X-Vault-Namespace is an absolute path (/team-1) or has a . or .. segment is refused with 400, and does not reach Vault.", ns))
 	default:
-		w.note(4, "request without X-Vault-Namespace", "none: the root namespace")
-		w.note(4, "X-Vault-Namespace: "+exampleNamespace, exampleNamespace+", as sent")
 		switch {
 		case prepend:
 			w.para(4, "prepend_configured_namespace is on, but no namespace is configured: nothing is prepended.")
