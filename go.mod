@@ -11,6 +11,7 @@ require (
 	github.com/hashicorp/vault/api v1.23.0
 	github.com/mitchellh/go-wordwrap v1.0.1
 	github.com/owenrumney/go-sarif/v3 v3.3.1
+	github.com/pmezard/go-difflib v1.0.0
 	github.com/prometheus/client_golang v1.25.0
 	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3
 	github.com/zclconf/go-cty v1.20.0
