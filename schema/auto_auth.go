@@ -79,8 +79,16 @@ var Method = &Block{
 var openConfig = &Block{Type: "config", Max: 1, AsAttr: true, Open: true,
 	Doc: "Method-specific settings; the keys of this method type are not checked."}
 
+// methodConfig is the config block of a method whose keys are detailed. The block is required
+// exactly when one of its keys is: Vault's constructors (command/agentproxyshared/auth/*/, the
+// New…AuthMethod functions) refuse a missing config ("empty config data") only where they then
+// need a key from it; cert's takes none, and logs in with the vault block's certificate.
 func methodConfig(typ string, attrs ...*Attribute) *Block {
-	return &Block{Type: "config", Max: 1, AsAttr: true, Required: true, Attributes: attrs,
+	required := false
+	for _, a := range attrs {
+		required = required || a.Required
+	}
+	return &Block{Type: "config", Max: 1, AsAttr: true, Required: required, Attributes: attrs,
 		Doc: "Settings of the " + typ + " method."}
 }
 
