@@ -65,6 +65,16 @@ var Method = &Block{
 			&Attribute{Name: "role", Kind: String, Required: true, Doc: "Role to log in as."},
 			&Attribute{Name: "token_path", Kind: String, Default: "/var/run/secrets/kubernetes.io/serviceaccount/token", Doc: "File holding the service account token."},
 		)},
+		// The other types' keys are not detailed (any key is accepted), but the ones their
+		// constructors cannot do without are required, as there.
+		"alicloud": {openMethodConfig("alicloud", "role", "region")},
+		"aws":      {openMethodConfig("aws", "type", "role")},
+		"azure":    {openMethodConfig("azure", "role", "resource")},
+		"cf":       {openMethodConfig("cf", "role")},
+		"gcp":      {openMethodConfig("gcp", "type", "role")},
+		"kerberos": {openMethodConfig("kerberos", "username", "service", "realm", "keytab_path", "krb5conf_path")},
+		"ldap":     {openMethodConfig("ldap", "username", "password_file_path")},
+		"oci":      {openMethodConfig("oci", "type", "role")},
 		"cert": {methodConfig("cert",
 			&Attribute{Name: "name", Kind: String, Doc: "Certificate role to log in as; default any matching role."},
 			&Attribute{Name: "ca_cert", Kind: String, Doc: "PEM CA bundle for Vault's certificate, for this method's own client."},
@@ -90,6 +100,20 @@ func methodConfig(typ string, attrs ...*Attribute) *Block {
 	}
 	return &Block{Type: "config", Max: 1, AsAttr: true, Required: required, Attributes: attrs,
 		Doc: "Settings of the " + typ + " method."}
+}
+
+// openMethodConfig is the config block of a method whose keys are not detailed: any key is
+// accepted, unchecked, but the block and the keys that Vault's constructor (the New…AuthMethod
+// function of command/agentproxyshared/auth/TYPE/) refuses to go without ("empty config data",
+// "missing 'role' value") are required.
+func openMethodConfig(typ string, required ...string) *Block {
+	b := &Block{Type: "config", Max: 1, AsAttr: true, Open: true, Required: len(required) > 0,
+		Doc: "Settings of the " + typ + " method; only the keys Vault cannot do without are checked."}
+	for _, name := range required {
+		b.Attributes = append(b.Attributes, &Attribute{Name: name, Kind: String, Required: true,
+			Doc: "Required by Vault's " + typ + " method."})
+	}
+	return b
 }
 
 // MethodConfig returns the schema of the `config` block of a method type, lower case. Types whose keys
