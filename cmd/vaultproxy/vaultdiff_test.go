@@ -107,6 +107,8 @@ var deliberate = map[string]string{
 	"compile/sink/mode-decimal":                        hCannotWork,
 	"compile/vault/address-number":                     hCannotWork,
 	"validate/hazards/bad-address":                     hCannotWork,
+	"validate/hazards/address-template":                hCannotWork,
+	"validate/hazards/address-bad-port":                hCannotWork,
 	"validate/hazards/unix-socket-without-path":        hCannotWork,
 	"validate/hazards/unix-socket-upper-case":          hCannotWork,
 	"validate/hazards/http-without-host":               hCannotWork,
