@@ -14,12 +14,19 @@ var AutoAuth = &Block{
 	Attributes: []*Attribute{
 		AutoAuthEnableReauthOnNewCredentials,
 	},
-	Blocks: []*Block{Method, Sink, {
-		Type: "sinks", Max: 1, Open: true, AnyLabels: true,
-		Rejected: "Vault Proxy reads this wrapper form but drops wrap_ttl, dh_type and aad processing; write sink blocks directly in auto_auth",
-		Differs:  "rejected; Vault Proxy accepts it and silently skips wrapping and encryption",
-		Doc:      "A wrapper form of sink blocks that Vault Proxy mishandles; rejected.",
-	}},
+	Blocks: []*Block{Method, Sink, SinksWrapper},
+}
+
+// SinksWrapper is the `sinks { sink { ... } }` form of sink blocks, which Vault Proxy documents and
+// reads with a generic decode (command/proxy/config/config.go: AutoAuth.Sinks is `hcl:"sinks"`, and
+// parseSinks, which parses wrap_ttl, resolves aad_env_var and takes a label as the type, reads
+// only sink blocks written directly in auto_auth, and replaces the wrapper's when there are any).
+var SinksWrapper = &Block{
+	Type:    "sinks",
+	Max:     1,
+	Blocks:  []*Block{Sink},
+	Differs: "a warning; an error when a wrapped sink has a label, wrap_ttl or aad_env_var, which Vault Proxy loses there, or when sink blocks written directly in auto_auth make it drop the wrapper",
+	Doc:     "A wrapper of sink blocks; Vault Proxy loses a wrapped sink's label, wrap_ttl and aad_env_var, so write sink blocks directly in auto_auth.",
 }
 
 // Method is the `auto_auth.method` block; exactly one is required.

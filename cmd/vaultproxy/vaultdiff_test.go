@@ -48,6 +48,8 @@ var deliberate = map[string]string{
 	"compile/json/duplicate-property":                            hDuplicateAttribute,
 	"compile/auto_auth/sinks-wrapper":                            hSinksWrapper,
 	"compile/json/sinks-wrapper":                                 hSinksWrapper,
+	"compile/auto_auth/sinks-wrapper-labelled":                   hSinksWrapper,
+	"compile/auto_auth/sinks-wrapper-and-sink":                   hSinksWrapper,
 	"compile/listener/role-bad":                                  hRole,
 	"compile/listener/role-case":                                 hRole,
 	"compile/merge/duplicate-listener-address":                   hDuplicateAddress,
@@ -134,7 +136,7 @@ const (
 	hStartUp            = "Start-up checks run at validate time"
 	hSocketMode         = "socket_mode is an octal string and applies on its own"
 	hRole               = "An unknown listener role is an error"
-	hSinksWrapper       = "The sinks wrapper is rejected"
+	hSinksWrapper       = "The sinks wrapper is refused where it loses a setting"
 	hDuplicateAddress   = "Duplicate listener addresses are errors"
 	hConflictingType    = "A block's label and its type attribute must agree"
 	hDuplicateBlock     = "Duplicate blocks are errors"
