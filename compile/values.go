@@ -142,6 +142,16 @@ func (d *decoder) convertString(c *conversion, diags hcl.Diagnostics) (*decodedV
 		// Booleans too: HCL 1 fails to read one as a string ("unknown type for string").
 		return nil, append(diags, d.typeError(a, sch, typ))
 	}
+	if out.s == "" && sch.NonEmpty && !d.plan { // a plan file writes an unset one as ""
+		return nil, append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Empty " + sch.Name,
+			Detail:   fmt.Sprintf("%s is empty, which Vault Proxy refuses when it starts ('%s' value is empty). Give it a value.", sch.Name, sch.Name),
+			Subject:  a.expr.Range().Ptr(),
+			Context:  a.rng.Ptr(),
+			Extra:    codeEmptyValue,
+		})
+	}
 	if out.s == "" && !sch.Required {
 		// Vault Proxy's field is a string, which is "" when the key is absent: "" (or a JSON
 		// null) leaves the setting unset, and its default applies.
@@ -717,6 +727,10 @@ func (d *decoder) tolerated(a *attribute, canonical string) *hcl.Diagnostic {
 		Extra:   codeToleratedValueForm,
 	}
 }
+
+var codeEmptyValue = diagcode.New("empty_value",
+	"An empty string for a key that Vault Proxy's auth method refuses empty when it starts.",
+	"auto_auth {\n  method \"kubernetes\" {\n    config = { role = \"\" }\n  }\n}")
 
 var codeEmptyMeansDefault = diagcode.New("empty_means_default",
 	"An empty string where Vault Proxy reads \"\" as unset, so the setting's default applies; the warning names it.",

@@ -53,35 +53,37 @@ var Method = &Block{
 	Blocks: []*Block{openConfig},
 	ByLabel: map[string][]*Block{
 		"token_file": {methodConfig("token_file",
-			&Attribute{Name: "token_file_path", Kind: String, Required: true, Doc: "File holding the token; it is validated with lookup-self and renewed, not used to log in."},
+			&Attribute{Name: "token_file_path", Kind: String, Required: true, NonEmpty: true, Doc: "File holding the token; it is validated with lookup-self and renewed, not used to log in."},
 		)},
 		"approle": {methodConfig("approle",
-			&Attribute{Name: "role_id_file_path", Kind: String, Required: true, Doc: "File holding the role ID."},
+			&Attribute{Name: "role_id_file_path", Kind: String, Required: true, NonEmpty: true, Doc: "File holding the role ID."},
 			&Attribute{Name: "secret_id_file_path", Kind: String, Doc: "File holding the secret ID; without it only the role ID is sent."},
 			&Attribute{Name: "remove_secret_id_file_after_reading", Kind: Bool, Default: "true", Doc: "Delete the secret ID file once read."},
-			&Attribute{Name: "secret_id_response_wrapping_path", Kind: String, Doc: "Creation path the wrapped secret ID must have; when set the file holds a wrapping token."},
+			&Attribute{Name: "secret_id_response_wrapping_path", Kind: String, NonEmpty: true, Doc: "Creation path the wrapped secret ID must have; when set the file holds a wrapping token."},
 		)},
 		"jwt": {methodConfig("jwt",
-			&Attribute{Name: "path", Kind: String, Required: true, Doc: "File holding the JWT."},
-			&Attribute{Name: "role", Kind: String, Required: true, Doc: "Role to log in as."},
+			&Attribute{Name: "path", Kind: String, Required: true, NonEmpty: true, Doc: "File holding the JWT."},
+			&Attribute{Name: "role", Kind: String, Required: true, NonEmpty: true, Doc: "Role to log in as."},
 			&Attribute{Name: "remove_jwt_after_reading", Kind: Bool, Default: "true", Doc: "Delete the JWT file once read."},
 			&Attribute{Name: "remove_jwt_follows_symlinks", Kind: Bool, Default: "false", Doc: "When removing, remove the symlink's target."},
 			&Attribute{Name: "jwt_read_period", Kind: Duration, Doc: "How often the JWT file is read; default 0.5s when removing after reading, 1m otherwise."},
 		)},
 		"kubernetes": {methodConfig("kubernetes",
-			&Attribute{Name: "role", Kind: String, Required: true, Doc: "Role to log in as."},
+			&Attribute{Name: "role", Kind: String, Required: true, NonEmpty: true, Doc: "Role to log in as."},
 			&Attribute{Name: "token_path", Kind: String, Default: "/var/run/secrets/kubernetes.io/serviceaccount/token", Doc: "File holding the service account token."},
 		)},
 		// The other types' keys are not detailed (any key is accepted), but the ones their
 		// constructors cannot do without are required, as there.
-		"alicloud": {openMethodConfig("alicloud", "role", "region")},
-		"aws":      {openMethodConfig("aws", "type", "role")},
-		"azure":    {openMethodConfig("azure", "role", "resource")},
-		"cf":       {openMethodConfig("cf", "role")},
-		"gcp":      {openMethodConfig("gcp", "type", "role")},
-		"kerberos": {openMethodConfig("kerberos", "username", "service", "realm", "keytab_path", "krb5conf_path")},
-		"ldap":     {openMethodConfig("ldap", "username", "password_file_path")},
-		"oci":      {openMethodConfig("oci", "type", "role")},
+		// Most also refuse those keys empty ("'role' value is empty"); cf, alicloud and kerberos
+		// take "".
+		"alicloud": {openMethodConfig("alicloud", false, "role", "region")},
+		"aws":      {openMethodConfig("aws", true, "type", "role")},
+		"azure":    {openMethodConfig("azure", true, "role", "resource")},
+		"cf":       {openMethodConfig("cf", false, "role")},
+		"gcp":      {openMethodConfig("gcp", true, "type", "role")},
+		"kerberos": {openMethodConfig("kerberos", false, "username", "service", "realm", "keytab_path", "krb5conf_path")},
+		"ldap":     {openMethodConfig("ldap", true, "username", "password_file_path")},
+		"oci":      {openMethodConfig("oci", true, "type", "role")},
 		"cert": {methodConfig("cert",
 			&Attribute{Name: "name", Kind: String, Doc: "Certificate role to log in as; default any matching role."},
 			&Attribute{Name: "ca_cert", Kind: String, Doc: "PEM CA bundle for Vault's certificate, for this method's own client."},
@@ -112,12 +114,12 @@ func methodConfig(typ string, attrs ...*Attribute) *Block {
 // openMethodConfig is the config block of a method whose keys are not detailed: any key is
 // accepted, unchecked, but the block and the keys that Vault's constructor (the New…AuthMethod
 // function of command/agentproxyshared/auth/TYPE/) refuses to go without ("empty config data",
-// "missing 'role' value") are required.
-func openMethodConfig(typ string, required ...string) *Block {
+// "missing 'role' value") are required; nonEmpty says it refuses them empty too.
+func openMethodConfig(typ string, nonEmpty bool, required ...string) *Block {
 	b := &Block{Type: "config", Max: 1, AsAttr: true, Open: true, Required: len(required) > 0,
 		Doc: "Settings of the " + typ + " method; only the keys Vault cannot do without are checked."}
 	for _, name := range required {
-		b.Attributes = append(b.Attributes, &Attribute{Name: name, Kind: String, Required: true,
+		b.Attributes = append(b.Attributes, &Attribute{Name: name, Kind: String, Required: true, NonEmpty: nonEmpty,
 			Doc: "Required by Vault's " + typ + " method."})
 	}
 	return b

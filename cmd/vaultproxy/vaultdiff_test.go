@@ -77,6 +77,8 @@ var deliberate = map[string]string{
 	"validate/backoff-order/min-above-max":             hStartUp,
 	"compile/method/approle-missing-config":            hStartUp,
 	"compile/method/aws-missing-type":                  hStartUp,
+	"compile/method/aws-empty-type":                    hStartUp,
+	"compile/method/jwt-empty-role":                    hStartUp,
 	"compile/method/kerberos-missing-config":           hStartUp,
 	"vault-proxy/config-cache-static-secret-cache.hcl": hStartUp,
 	"compile/method/approle-missing-role-id":           hStartUp,
