@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"os"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/vaultproxy/vaultproxy/compile"
+	"github.com/vaultproxy/vaultproxy/fixtures"
 )
 
 // sarifSchemaFile is the SARIF 2.1.0 JSON schema as OASIS publishes it (testdata/README.md gives
@@ -193,4 +196,41 @@ func TestXMLFormats(t *testing.T) {
 			t.Errorf("%s: junit: %d failures (total says %d, tests %d/%d), want %d", name, failures, j.Failures, tests, j.Tests, len(fileCodes))
 		}
 	}
+}
+
+// FuzzFormats: whatever compile and validate report for any input, every machine format writes it,
+// and the XML and JSON formats can be read back. Seeds: every configuration of fixtures/.
+//
+//	go test -run '^$' -fuzz=FuzzFormats -fuzztime=1m ./cmd/vaultproxy/internal/view/
+func FuzzFormats(f *testing.F) {
+	for _, dir := range []string{"cases", "compile", "validate", "cli"} {
+		for _, c := range fixtures.Load(f, dir) {
+			f.Add(c.Files[0].Data)
+		}
+	}
+	f.Fuzz(func(t *testing.T, src []byte) {
+		r := compiledReport([]compile.Source{{Name: "a.hcl", Bytes: src}}, map[string][]byte{"a.hcl": src}, nil)
+		for _, format := range Formats[1:] {
+			var b bytes.Buffer
+			if err := WriteReport(&b, format, r); err != nil {
+				t.Fatalf("%s: %v", format, err)
+			}
+			var err error
+			switch format {
+			case FormatJUnit:
+				err = xml.Unmarshal(b.Bytes(), &junitSuites{})
+			case FormatCheckstyle:
+				err = xml.Unmarshal(b.Bytes(), &checkstyleDoc{})
+			case FormatSARIF, FormatJSON:
+				err = json.Unmarshal(b.Bytes(), &map[string]any{})
+			case FormatGitHub, FormatCompact:
+				if n := strings.Count(b.String(), "\n"); n != len(r.Diagnostics) {
+					err = fmt.Errorf("%d lines for %d diagnostics", n, len(r.Diagnostics))
+				}
+			}
+			if err != nil {
+				t.Fatalf("%s output does not read back: %v\n%s", format, err, b.Bytes())
+			}
+		}
+	})
 }
