@@ -80,8 +80,11 @@ func cmdFmt(args []string, io *stdio, env func(string) (string, bool)) int {
 	for _, d := range f.diags {
 		_ = pr.PrintDiagnostic(io.err, d, f.sources)
 	}
+	for _, err := range f.problems {
+		fmt.Fprintln(io.err, "vaultproxy fmt:", err)
+	}
 	switch {
-	case f.diags.HasErrors():
+	case f.diags.HasErrors() || len(f.problems) > 0:
 		return exitError
 	case *check && f.changed:
 		return exitFmtCheck
@@ -100,13 +103,18 @@ func readAll(r io.Reader) ([]byte, error) {
 type formatter struct {
 	list, write, diff, recursive, check bool
 
-	out     io.Writer // the list, the diffs and, without those, the formatted source
-	changed bool      // some file is not in the canonical layout
-	diags   hcl.Diagnostics
-	sources map[string][]byte // the sources of the files with diagnostics, for their snippets
+	out      io.Writer // the list, the diffs and, without those, the formatted source
+	changed  bool      // some file is not in the canonical layout
+	diags    hcl.Diagnostics
+	sources  map[string][]byte // the sources of the files with diagnostics, for their snippets
+	problems []error
 }
 
 func (f *formatter) fail(d *hcl.Diagnostic) { f.diags = append(f.diags, d) }
+
+// problem records a failure of the command rather than of a configuration (a file that cannot be
+// written): it is printed as a line of its own, as usage errors are.
+func (f *formatter) problem(err error) { f.problems = append(f.problems, err) }
 
 func (f *formatter) failRead(err error) {
 	f.fail(&hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read configuration", Detail: err.Error(), Extra: compile.CodeUnreadableInput})
@@ -162,7 +170,11 @@ func (f *formatter) file(name string, src []byte, perm os.FileMode) {
 		}
 		return
 	}
-	out, diags := hclfmt.Source(src, name)
+	out, diags, err := hclfmt.Source(src, name)
+	if err != nil {
+		f.problem(err)
+		return
+	}
 	if diags.HasErrors() {
 		if f.sources == nil {
 			f.sources = map[string][]byte{}
@@ -178,7 +190,7 @@ func (f *formatter) file(name string, src []byte, perm os.FileMode) {
 		}
 		if f.write {
 			if err := os.WriteFile(name, out, perm); err != nil {
-				f.fail(&hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot write configuration", Detail: err.Error()})
+				f.problem(err) // the os error names the file
 				return
 			}
 		}

@@ -2,6 +2,8 @@ package hclfmt
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -15,20 +17,20 @@ import (
 // hclwrite also respaces the inside of ${…} and %{…} sequences in strings. vaultproxy refuses
 // templates, but Vault Proxy's HCL 1 reads them as written (compile/hcl1.go), so there the spaces
 // are part of the value: every byte between a string's quotes, or a heredoc's markers, is kept.
-func Source(src []byte, filename string) ([]byte, hcl.Diagnostics) {
+// ErrNotLayout, which the tests show never happens, says the formatter changed more than that.
+func Source(src []byte, filename string) ([]byte, hcl.Diagnostics, error) {
 	if _, diags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos); diags.HasErrors() {
-		return src, diags
+		return src, diags, nil
 	}
 	out, ok := keepStrings(src, hclwrite.Format(src))
 	if !ok {
-		return src, hcl.Diagnostics{{
-			Severity: hcl.DiagError,
-			Summary:  "Cannot format",
-			Detail:   "The formatter changed more than white space in " + filename + ", so it was left as it was.",
-		}}
+		return src, nil, fmt.Errorf("%s: %w", filename, ErrNotLayout)
 	}
-	return out, nil
+	return out, nil, nil
 }
+
+// ErrNotLayout is a formatting that would change more than white space; the file is left as it was.
+var ErrNotLayout = errors.New("the formatter changed more than white space, so the file is left as it was")
 
 // keepStrings returns the formatted source out with the white space inside every quoted string and
 // heredoc of src put back. The formatter changes white space only, so both lex to the same tokens;

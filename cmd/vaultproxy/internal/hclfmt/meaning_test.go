@@ -62,7 +62,10 @@ func severity(s hcl.DiagnosticSeverity) string {
 // src does not parse (nothing is promised then).
 func checkFormat(t testing.TB, name string, src []byte) bool {
 	t.Helper()
-	out, diags := Source(src, name)
+	out, diags, err := Source(src, name)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
 	if diags.HasErrors() {
 		if !bytes.Equal(out, src) {
 			t.Errorf("%s: a file that does not parse came back changed", name)
@@ -75,7 +78,7 @@ func checkFormat(t testing.TB, name string, src []byte) bool {
 	if diff := cmp.Diff(meaning(t, name, src), meaning(t, name, out)); diff != "" {
 		t.Errorf("%s: formatting changed the meaning (-original +formatted):\n%s\n--- original\n%s\n--- formatted\n%s", name, diff, src, out)
 	}
-	again, _ := Source(out, name)
+	again, _, _ := Source(out, name)
 	if !bytes.Equal(again, out) {
 		t.Errorf("%s: fmt is not idempotent:\n--- once\n%s\n--- twice\n%s", name, out, again)
 	}
