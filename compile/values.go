@@ -142,11 +142,11 @@ func (d *decoder) convertString(c *conversion, diags hcl.Diagnostics) (*decodedV
 		// Booleans too: HCL 1 fails to read one as a string ("unknown type for string").
 		return nil, append(diags, d.typeError(a, sch, typ))
 	}
-	if out.s == "" && sch.NonEmpty && !d.plan { // a plan file writes an unset one as ""
+	if out.s == "" && sch.NonEmpty != "" && !d.plan { // a plan file writes an unset one as ""
 		return nil, append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Empty " + sch.Name,
-			Detail:   fmt.Sprintf("%s is empty, which Vault Proxy refuses when it starts ('%s' value is empty). Give it a value.", sch.Name, sch.Name),
+			Detail:   fmt.Sprintf("%s is empty: %s. Give it a value.", sch.Name, sch.NonEmpty),
 			Subject:  a.expr.Range().Ptr(),
 			Context:  a.rng.Ptr(),
 			Extra:    codeEmptyValue,
@@ -729,7 +729,7 @@ func (d *decoder) tolerated(a *attribute, canonical string) *hcl.Diagnostic {
 }
 
 var codeEmptyValue = diagcode.New("empty_value",
-	"An empty string for a key that Vault Proxy's auth method refuses empty when it starts.",
+	"An empty string for a setting that Vault Proxy cannot use empty: an auth method refuses it when it starts, a file sink fails to write.",
 	"auto_auth {\n  method \"kubernetes\" {\n    config = { role = \"\" }\n  }\n}")
 
 var codeEmptyMeansDefault = diagcode.New("empty_means_default",

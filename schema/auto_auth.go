@@ -53,23 +53,23 @@ var Method = &Block{
 	Blocks: []*Block{openConfig},
 	ByLabel: map[string][]*Block{
 		"token_file": {methodConfig("token_file",
-			&Attribute{Name: "token_file_path", Kind: String, Required: true, NonEmpty: true, Doc: "File holding the token; it is validated with lookup-self and renewed, not used to log in."},
+			&Attribute{Name: "token_file_path", Kind: String, Required: true, NonEmpty: refusedEmpty("token_file_path"), Doc: "File holding the token; it is validated with lookup-self and renewed, not used to log in."},
 		)},
 		"approle": {methodConfig("approle",
-			&Attribute{Name: "role_id_file_path", Kind: String, Required: true, NonEmpty: true, Doc: "File holding the role ID."},
+			&Attribute{Name: "role_id_file_path", Kind: String, Required: true, NonEmpty: refusedEmpty("role_id_file_path"), Doc: "File holding the role ID."},
 			&Attribute{Name: "secret_id_file_path", Kind: String, Doc: "File holding the secret ID; without it only the role ID is sent."},
 			&Attribute{Name: "remove_secret_id_file_after_reading", Kind: Bool, Default: "true", Doc: "Delete the secret ID file once read."},
-			&Attribute{Name: "secret_id_response_wrapping_path", Kind: String, NonEmpty: true, Doc: "Creation path the wrapped secret ID must have; when set the file holds a wrapping token."},
+			&Attribute{Name: "secret_id_response_wrapping_path", Kind: String, NonEmpty: refusedEmpty("secret_id_response_wrapping_path"), Doc: "Creation path the wrapped secret ID must have; when set the file holds a wrapping token."},
 		)},
 		"jwt": {methodConfig("jwt",
-			&Attribute{Name: "path", Kind: String, Required: true, NonEmpty: true, Doc: "File holding the JWT."},
-			&Attribute{Name: "role", Kind: String, Required: true, NonEmpty: true, Doc: "Role to log in as."},
+			&Attribute{Name: "path", Kind: String, Required: true, NonEmpty: refusedEmpty("path"), Doc: "File holding the JWT."},
+			&Attribute{Name: "role", Kind: String, Required: true, NonEmpty: refusedEmpty("role"), Doc: "Role to log in as."},
 			&Attribute{Name: "remove_jwt_after_reading", Kind: Bool, Default: "true", Doc: "Delete the JWT file once read."},
 			&Attribute{Name: "remove_jwt_follows_symlinks", Kind: Bool, Default: "false", Doc: "When removing, remove the symlink's target."},
 			&Attribute{Name: "jwt_read_period", Kind: Duration, Doc: "How often the JWT file is read; default 0.5s when removing after reading, 1m otherwise."},
 		)},
 		"kubernetes": {methodConfig("kubernetes",
-			&Attribute{Name: "role", Kind: String, Required: true, NonEmpty: true, Doc: "Role to log in as."},
+			&Attribute{Name: "role", Kind: String, Required: true, NonEmpty: refusedEmpty("role"), Doc: "Role to log in as."},
 			&Attribute{Name: "token_path", Kind: String, Default: "/var/run/secrets/kubernetes.io/serviceaccount/token", Doc: "File holding the service account token."},
 		)},
 		// The other types' keys are not detailed (any key is accepted), but the ones their
@@ -119,10 +119,18 @@ func openMethodConfig(typ string, nonEmpty bool, required ...string) *Block {
 	b := &Block{Type: "config", Max: 1, AsAttr: true, Open: true, Required: len(required) > 0,
 		Doc: "Settings of the " + typ + " method; only the keys Vault cannot do without are checked."}
 	for _, name := range required {
-		b.Attributes = append(b.Attributes, &Attribute{Name: name, Kind: String, Required: true, NonEmpty: nonEmpty,
-			Doc: "Required by Vault's " + typ + " method."})
+		a := &Attribute{Name: name, Kind: String, Required: true, Doc: "Required by Vault's " + typ + " method."}
+		if nonEmpty {
+			a.NonEmpty = refusedEmpty(name)
+		}
+		b.Attributes = append(b.Attributes, a)
 	}
 	return b
+}
+
+// refusedEmpty is the NonEmpty of a method key that Vault's constructor refuses empty.
+func refusedEmpty(name string) string {
+	return "Vault Proxy refuses it when it starts ('" + name + "' value is empty)"
 }
 
 // MethodConfig returns the schema of the `config` block of a method type, lower case. Types whose keys
@@ -165,7 +173,7 @@ var (
 	SinkDeriveKey                        = &Attribute{Name: "derive_key", Kind: Bool, Strict: true, Default: "false", Doc: "Derive the encryption key with HKDF; needs dh_type."}
 	SinkAAD                              = &Attribute{Name: "aad", Kind: String, Sensitive: true, Doc: "Additional authenticated data for the encryption; needs dh_type."}
 	SinkAADEnvVar                        = &Attribute{Name: "aad_env_var", Kind: String, Doc: "Environment variable whose value replaces aad; needs dh_type."}
-	SinkConfigPath                       = &Attribute{Name: "path", Kind: String, Required: true, Doc: "File the token is written to, atomically."}
+	SinkConfigPath                       = &Attribute{Name: "path", Kind: String, Required: true, NonEmpty: "Vault Proxy accepts it (NewFileSink checks only that path is there), then fails to write the token to a file named \"\" after every login", Doc: "File the token is written to, atomically."}
 	SinkConfigMode                       = &Attribute{Name: "mode", Kind: FileMode, Default: "0640", Doc: "Permission bits of the token file, an octal number such as 0640."}
 	SinkConfigOwner                      = &Attribute{Name: "owner", Kind: Int, Strict: true, Doc: "Numeric user id of the token file; default the process's."}
 	SinkConfigGroup                      = &Attribute{Name: "group", Kind: Int, Strict: true, Doc: "Numeric group id of the token file; default the process's."}

@@ -61,9 +61,10 @@ type Attribute struct {
 	// beats the file, as in Vault Proxy.
 	Env, Flag string
 	Sensitive bool // never printed in plans or logs
-	// NonEmpty says Vault Proxy refuses "" for the attribute where a missing one would get its
-	// default or stay unset: an auth method's constructor checks it ("'role' value is empty").
-	NonEmpty bool
+	// NonEmpty, when set, makes "" an error for the attribute, and says why: what Vault Proxy does
+	// with an empty value it cannot use (an auth method's constructor refuses it: "'role' value is
+	// empty").
+	NonEmpty string
 	// Strict says Vault Proxy reads only the canonical form: it decodes the value into a typed field
 	// with HCL 1 (a Bool must be true or false, not "true"; a StringList a list, not a string), or
 	// takes it as it is from a map (a file sink's owner and group must be numbers, not "1000").

@@ -109,6 +109,7 @@ var deliberate = map[string]string{
 	"compile/syntax/template-heredoc":                  hInterpolation,
 	"compile/cache/duration-negative":                  hCannotWork,
 	"compile/sink/mode-decimal":                        hCannotWork,
+	"compile/sink/path-empty":                          hCannotWork,
 	"compile/vault/address-number":                     hCannotWork,
 	"validate/hazards/bad-address":                     hCannotWork,
 	"validate/hazards/address-template":                hCannotWork,
