@@ -447,8 +447,14 @@ func (b *builder) buildAutoAuth(ab *decodedBlock, vault Vault) AutoAuth {
 	if mb := body.first(schema.Method); mb != nil {
 		a.method = b.buildMethod(mb, vault)
 	}
-	for i, sb := range body.blocks[schema.Sink.Type] {
+	direct := body.blocks[schema.Sink.Type]
+	for i, sb := range direct {
 		a.sinks = append(a.sinks, b.buildSink(i, sb))
+	}
+	if wb := body.first(schema.SinksWrapper); wb != nil && b.checkSinksWrapper(wb, len(direct)) {
+		for i, sb := range bodyOf(wb, schema.SinksWrapper).blocks[schema.Sink.Type] {
+			a.sinks = append(a.sinks, b.buildSink(i, sb))
+		}
 	}
 	return a
 }

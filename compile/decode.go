@@ -39,6 +39,7 @@ type decodedBlock struct {
 	sch        *schema.Block
 	label      string    // lower case; "" when the block has no label
 	labelRange hcl.Range // the label, or the `type` attribute's value
+	labelled   bool      // a label was written (not only a `type` attribute)
 	typeRange  hcl.Range
 	defRange   hcl.Range
 	body       *decodedBody
@@ -74,7 +75,7 @@ var (
 		"auto_auth {\n  method \"approle\" {\n    config = {}\n  }\n  sink \"file\" {\n    config = {}\n  }\n}")
 	codeRejectedBlock = diagcode.New("rejected_block",
 		"A block that Vault Proxy reads but mishandles is refused.",
-		"auto_auth {\n  sinks {\n    sink \"file\" {\n      config = { path = \"/tmp/token\" }\n    }\n  }\n}")
+		"auto_auth {\n  method \"token_file\" {\n    config = { token_file_path = \"/tmp/t\" }\n  }\n  sinks {\n    sink \"file\" {\n      config = { path = \"/tmp/token\" }\n    }\n  }\n}")
 	codeIgnoredBlock = diagcode.New("ignored_block",
 		"A block is accepted but does nothing in Vault Proxy.",
 		"template {\n  destination = \"/tmp/out\"\n}")
@@ -342,6 +343,7 @@ func (d *decoder) decodeBlock(b *block, nb *schema.Block) (*decodedBlock, hcl.Di
 func blockLabels(b *block, nb *schema.Block, out *decodedBlock) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	if !nb.AnyLabels {
+		out.labelled = nb.Label != "" && len(b.labels) > 0
 		switch {
 		case nb.Label == "" && len(b.labels) > 0:
 			diags = append(diags, &hcl.Diagnostic{
@@ -464,6 +466,11 @@ func checkLabel(b *block, nb *schema.Block, out *decodedBlock, typeUnread bool) 
 // jsonMisread reports a JSON block body that Vault Proxy's HCL 1 reads as more labels (hcl1Flattened).
 func jsonMisread(b *block, nb *schema.Block, out *decodedBlock) hcl.Diagnostics {
 	var diags hcl.Diagnostics
+	if nb == schema.SinksWrapper {
+		// Vault Proxy decodes the wrapper field by field (AutoAuth.Sinks), which reads
+		// "sinks": [{"sink": {...}}] as one sink: the flattening does not lose it there.
+		return nil
+	}
 	if jb, ok := b.body.(jsonBody); ok {
 		if name := hcl1Flattened(jb); name != "" {
 			fix := fmt.Sprintf("Give the %s an attribute of its own, or write %q as an array: \"%s\": [{ ... }].", b.typ, name, name)

@@ -347,6 +347,7 @@ func TestPlanJSONHoldsNoSecret(t *testing.T) {
 auto_auth {
   method "aws" {
     config = {
+      type       = "iam"
       role       = "app"
       secret_key = "s3cr3t-key"
     }
@@ -395,7 +396,7 @@ auto_auth {
 	}
 	a, _ := d.AutoAuth()
 	sinks := a.Sinks()
-	if got := sinks[0].AAD(); got.Get() != "" || got.Origin().String() != "proxy.hcl:12,5-27" {
+	if got := sinks[0].AAD(); got.Get() != "" || got.Origin().String() != "proxy.hcl:13,5-27" {
 		t.Errorf("decoded literal aad = %q from %s", got.Get(), got.Origin())
 	}
 	if got := sinks[1].AAD(); got.Get() != "" || got.Origin().String() != "env MY_AAD" {

@@ -63,6 +63,10 @@ type Attribute struct {
 	// FlagAlias is a second name of Flag (ns for namespace, as vault's -ns); "" for none.
 	FlagAlias string
 	Sensitive bool // never printed in plans or logs
+	// NonEmpty, when set, makes "" an error for the attribute, and says why: what Vault Proxy does
+	// with an empty value it cannot use (an auth method's constructor refuses it: "'role' value is
+	// empty").
+	NonEmpty string
 	// Strict says Vault Proxy reads only the canonical form: it decodes the value into a typed field
 	// with HCL 1 (a Bool must be true or false, not "true"; a StringList a list, not a string), or
 	// takes it as it is from a map (a file sink's owner and group must be numbers, not "1000").
