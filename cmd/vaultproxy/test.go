@@ -1,0 +1,94 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/vaultproxy/vaultproxy/cmd/vaultproxy/internal/testrun"
+	"github.com/vaultproxy/vaultproxy/cmd/vaultproxy/internal/testview"
+	"github.com/vaultproxy/vaultproxy/cmd/vaultproxy/internal/view"
+)
+
+// testClock is the clock of `vaultproxy test`'s timestamps and durations; the golden tests fix it.
+var testClock = time.Now
+
+// cmdTest is `vaultproxy test [-filter=FILE]... [-verbose] [-json] [-junit-xml=PATH] [-no-color]
+// [DIR]`: run the *.vptest.hcl files of DIR and DIR/tests against DIR's configuration, as terraform
+// test runs *.tftest.hcl files. Exit 0 when every run passes, 1 otherwise (or when a test file is
+// invalid), 2 on a usage error.
+func cmdTest(args []string, io *stdio, env func(string) (string, bool)) int {
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.SetOutput(io.err)
+	var filters multiFlag
+	fs.Var(&filters, "filter", "run only this test file (a path under DIR, as the output names it); repeatable")
+	verbose := fs.Bool("verbose", false, "print each run's plan after its result")
+	asJSON := fs.Bool("json", false, "print one JSON message a line, as 'terraform test -json'")
+	junit := fs.String("junit-xml", "", "also write a JUnit XML report to this file, as 'terraform test -junit-xml'")
+	noColor := fs.Bool("no-color", false, "never colour the output (also NO_COLOR)")
+	fs.Usage = func() {
+		fmt.Fprintln(io.err, "Usage: vaultproxy test [flags] [DIR]\n\nRuns the *.vptest.hcl files in DIR (default .) and DIR/tests against the Vault Proxy configuration in DIR.\n\nFlags:")
+		fs.PrintDefaults()
+	}
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return exitUsage
+	}
+	if len(pos) > 1 {
+		fmt.Fprintf(io.err, "vaultproxy test: one directory at most, not %d (%s)\n", len(pos), strings.Join(pos, " "))
+		return exitUsage
+	}
+	dir := "."
+	if len(pos) == 1 {
+		dir = pos[0]
+	}
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		fmt.Fprintf(io.err, "vaultproxy test: %s is not a directory\n", dir)
+		return exitUsage
+	}
+
+	opts := testrun.Options{
+		Dir:     dir,
+		Filters: filters,
+		Now:     testClock,
+		Load: func(paths []string, env func(string) (string, bool)) testrun.Loaded {
+			l := loadFrom(paths, strings.NewReader(""), nil, env)
+			return testrun.Loaded{Plan: l.plan, Diagnostics: l.diags, Sources: l.sources}
+		},
+	}
+	suite := testrun.Load(opts)
+	var rep interface {
+		testrun.Reporter
+	}
+	if *asJSON {
+		j := &testview.JSON{Out: io.out, Now: testClock, Version: version, Verbose: *verbose, Sources: suite.Sources}
+		j.WriteVersion()
+		if suite.Diagnostics.HasErrors() {
+			j.Diagnostics(nil, nil, suite.Diagnostics)
+			return exitError
+		}
+		rep = j
+	} else {
+		noColorEnv, _ := env("NO_COLOR")
+		h := &testview.Human{Out: io.out, Err: io.err, Verbose: *verbose, Sources: suite.Sources,
+			Color: view.ColorEnabled(*noColor, noColorEnv, isTerminal(io.err))}
+		if suite.Diagnostics.HasErrors() {
+			h.Diagnostics(suite.Diagnostics)
+			return exitError
+		}
+		rep = h
+	}
+	testrun.Execute(suite, opts, rep)
+	if *junit != "" {
+		if err := os.WriteFile(*junit, testview.JUnitXML(suite), 0o644); err != nil {
+			fmt.Fprintf(io.err, "vaultproxy test: saving the JUnit XML report: %v\n", err)
+			return exitError
+		}
+	}
+	if suite.Status > testrun.Pass {
+		return exitError
+	}
+	return exitOK
+}
