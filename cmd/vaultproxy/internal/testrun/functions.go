@@ -1,10 +1,12 @@
 package testrun
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2/ext/tryfunc"
 	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
 	"github.com/zclconf/go-cty/cty/function"
 	"github.com/zclconf/go-cty/cty/function/stdlib"
 )
@@ -49,6 +51,7 @@ func functions() map[string]function.Function {
 		"max":             stdlib.MaxFunc,
 		"merge":           stdlib.MergeFunc,
 		"min":             stdlib.MinFunc,
+		"one":             oneFunc,
 		"parseint":        stdlib.ParseIntFunc,
 		"pow":             stdlib.PowFunc,
 		"range":           stdlib.RangeFunc,
@@ -71,6 +74,12 @@ func functions() map[string]function.Function {
 		"substr":          stdlib.SubstrFunc,
 		"timeadd":         stdlib.TimeAddFunc,
 		"title":           stdlib.TitleFunc,
+		"tobool":          toFunc(cty.Bool),
+		"tolist":          toFunc(cty.List(cty.DynamicPseudoType)),
+		"tomap":           toFunc(cty.Map(cty.DynamicPseudoType)),
+		"tonumber":        toFunc(cty.Number),
+		"toset":           toFunc(cty.Set(cty.DynamicPseudoType)),
+		"tostring":        toFunc(cty.String),
 		"trim":            stdlib.TrimFunc,
 		"trimprefix":      stdlib.TrimPrefixFunc,
 		"trimspace":       stdlib.TrimSpaceFunc,
@@ -129,6 +138,79 @@ func stringPredicate(second string, test func(s, t string) bool) function.Functi
 		Type: function.StaticReturnType(cty.Bool),
 		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
 			return cty.BoolVal(test(args[0].AsString(), args[1].AsString())), nil
+		},
+	})
+}
+
+// oneFunc is Terraform's one: the only element of a list, set or tuple, null when it is empty, an
+// error when it has more.
+var oneFunc = function.New(&function.Spec{
+	Params: []function.Parameter{{Name: "list", Type: cty.DynamicPseudoType}},
+	Type: func(args []cty.Value) (cty.Type, error) {
+		ty := args[0].Type()
+		switch {
+		case ty.IsListType() || ty.IsSetType():
+			return ty.ElementType(), nil
+		case ty.IsTupleType():
+			switch elems := ty.TupleElementTypes(); len(elems) {
+			case 0:
+				return cty.DynamicPseudoType, nil
+			case 1:
+				return elems[0], nil
+			}
+			return cty.NilType, function.NewArgErrorf(0, "must be a list, set, or tuple value with either zero or one elements")
+		case ty == cty.DynamicPseudoType:
+			return cty.DynamicPseudoType, nil
+		}
+		return cty.NilType, function.NewArgErrorf(0, "must be a list, set, or tuple value with either zero or one elements")
+	},
+	Impl: func(args []cty.Value, retType cty.Type) (cty.Value, error) {
+		v := args[0]
+		if v.IsNull() {
+			return cty.NilVal, function.NewArgErrorf(0, "argument must not be null")
+		}
+		if !v.IsKnown() {
+			return cty.UnknownVal(retType), nil
+		}
+		switch v.LengthInt() {
+		case 0:
+			return cty.NullVal(retType), nil
+		case 1:
+			it := v.ElementIterator()
+			it.Next()
+			_, e := it.Element()
+			return e, nil
+		}
+		return cty.NilVal, function.NewArgErrorf(0, "must be a list, set, or tuple value with either zero or one elements")
+	},
+})
+
+// toFunc is Terraform's conversion function to ty (tostring, tonumber, tobool, tolist, toset,
+// tomap): the value converted as cty converts it, null staying null.
+func toFunc(ty cty.Type) function.Function {
+	return function.New(&function.Spec{
+		Params: []function.Parameter{{Name: "v", Type: cty.DynamicPseudoType, AllowNull: true, AllowDynamicType: true}},
+		Type: func(args []cty.Value) (cty.Type, error) {
+			got := args[0].Type()
+			if got == cty.DynamicPseudoType {
+				return ty, nil
+			}
+			conv := convert.GetConversionUnsafe(got, ty)
+			if conv == nil {
+				return cty.NilType, function.NewArgErrorf(0, "cannot convert %s to %s", got.FriendlyName(), ty.FriendlyNameForConstraint())
+			}
+			out, err := conv(cty.UnknownVal(got))
+			if err != nil {
+				return cty.NilType, function.NewArgError(0, err)
+			}
+			return out.Type(), nil
+		},
+		Impl: func(args []cty.Value, retType cty.Type) (cty.Value, error) {
+			v, err := convert.Convert(args[0], retType)
+			if err != nil {
+				return cty.NilVal, function.NewArgError(0, fmt.Errorf("cannot convert %s to %s: %w", args[0].Type().FriendlyName(), ty.FriendlyNameForConstraint(), err))
+			}
+			return v, nil
 		},
 	})
 }

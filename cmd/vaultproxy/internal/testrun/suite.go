@@ -102,6 +102,7 @@ func Load(opts Options) *Suite {
 		s.Diagnostics = append(s.Diagnostics, fdiags...)
 		s.Files = append(s.Files, f)
 	}
+	compile.SortDiagnostics(s.Diagnostics)
 	return s
 }
 

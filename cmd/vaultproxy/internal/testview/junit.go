@@ -77,7 +77,7 @@ func newTestCase(r *testrun.Run, f *testrun.File, sources map[string][]byte) tes
 	var failed, errs, rest hcl.Diagnostics
 	for _, d := range r.Diagnostics {
 		switch {
-		case r.Status == testrun.Fail && isFailedAssertion(d):
+		case r.Status == testrun.Fail && isFailure(d):
 			failed = append(failed, d)
 		case r.Status == testrun.Error && d.Severity == hcl.DiagError:
 			errs = append(errs, d)
@@ -99,22 +99,33 @@ func newTestCase(r *testrun.Run, f *testrun.File, sources map[string][]byte) tes
 	return tc
 }
 
-func isFailedAssertion(d *hcl.Diagnostic) bool {
-	return d.Severity == hcl.DiagError && diagcode.Name(d) == "test_assertion_failed"
+// isFailure reports a diagnostic that makes a run fail: a failed assertion, or a missing expected
+// failure. Terraform's report keeps the latter in system-err and leaves the failure empty; here it
+// is the failure, so that a CI page says why the run failed.
+func isFailure(d *hcl.Diagnostic) bool {
+	name := diagcode.Name(d)
+	return d.Severity == hcl.DiagError && (name == "test_assertion_failed" || name == "missing_expected_failure")
 }
 
 // failureMessage is Terraform's: "1 of 3 assertions failed: MESSAGE", or "2 of 3 assertions failed,
-// including: MESSAGE" with the first failed assertion's error_message; "" when no assertion failed
-// (a missing expected failure).
+// including: MESSAGE" with the first failed assertion's error_message. When no assertion failed, it
+// is the first failure's summary and detail ("Missing expected failure: ...").
 func failureMessage(failed hcl.Diagnostics, asserts int) string {
-	switch len(failed) {
-	case 0:
-		return ""
-	case 1:
-		return fmt.Sprintf("%d of %d assertions failed: %s", len(failed), asserts, failed[0].Detail)
-	default:
-		return fmt.Sprintf("%d of %d assertions failed, including: %s", len(failed), asserts, failed[0].Detail)
+	var assertions hcl.Diagnostics
+	for _, d := range failed {
+		if diagcode.Name(d) == "test_assertion_failed" {
+			assertions = append(assertions, d)
+		}
 	}
+	switch {
+	case len(assertions) == 1:
+		return fmt.Sprintf("%d of %d assertions failed: %s", len(assertions), asserts, assertions[0].Detail)
+	case len(assertions) > 1:
+		return fmt.Sprintf("%d of %d assertions failed, including: %s", len(assertions), asserts, assertions[0].Detail)
+	case len(failed) > 0:
+		return failed[0].Summary + ": " + failed[0].Detail
+	}
+	return ""
 }
 
 // plain is the diagnostics in the plain layout at 80 columns, as Terraform's format.DiagnosticPlain.
