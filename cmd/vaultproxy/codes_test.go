@@ -33,7 +33,8 @@ var inputCases = []inputCase{
 }
 
 // TestDiagnosticCodes keeps codes and fixtures in step. Every golden case of fixtures/ goes through
-// the CLI's loader, and every input case through `validate -json`: each diagnostic must carry a
+// the CLI's loader (those of fixtures/test through `test -json`), and every input case through
+// `validate -json`: each diagnostic must carry a
 // registered code, and every registered code (diagcode.All: compile's and validate's) must come out
 // of at least one of them, so that no code is dead and none is declared without a case that shows it.
 func TestDiagnosticCodes(t *testing.T) {
@@ -55,6 +56,31 @@ func TestDiagnosticCodes(t *testing.T) {
 				}
 				produced[code.Name]++
 			}
+		}
+	}
+	// The test runner's own codes come out of `vaultproxy test -json` over fixtures/test.
+	for _, c := range fixtures.Load(t, "test") {
+		caseDir := filepath.FromSlash(c.Name)
+		for _, f := range c.Files {
+			writeFiles(t, caseDir, map[string]string{f.Name: string(f.Data)})
+		}
+		r := runValidate(t, "", c.Env, append([]string{"test", "-json"}, append(c.Flags, caseDir)...)...)
+		for _, line := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
+			var msg struct {
+				Type       string          `json:"type"`
+				Diagnostic view.Diagnostic `json:"diagnostic"`
+			}
+			if err := json.Unmarshal([]byte(line), &msg); err != nil {
+				t.Fatalf("%s: %v in %q", c.Name, err, line)
+			}
+			if msg.Type != "diagnostic" {
+				continue
+			}
+			if code := diagcode.Lookup(msg.Diagnostic.Code); code == nil {
+				t.Errorf("%s: a diagnostic without a registered code: %+v", c.Name, msg.Diagnostic)
+				continue
+			}
+			produced[msg.Diagnostic.Code]++
 		}
 	}
 	for i, in := range inputCases {

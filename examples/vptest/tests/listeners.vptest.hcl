@@ -1,0 +1,15 @@
+# What each listener serves, and to whom.
+
+run "api_listener_on_loopback_only" {
+  assert {
+    condition     = alltrue([for l in plan.listeners : startswith(l.address.value, "127.0.0.1:") if l.role.value == "default"])
+    error_message = "A listener that proxies the API (and adds the proxy's token) must listen on loopback only."
+  }
+}
+
+run "network_listener_serves_metrics_only" {
+  assert {
+    condition     = one([for l in plan.listeners : l.role.value if l.address.value == "0.0.0.0:9102"]) == "metrics_only"
+    error_message = "The listener on 0.0.0.0:9102 must serve the metrics and nothing else."
+  }
+}
