@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -65,5 +67,42 @@ func TestExampleVPTest(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("run statuses (-want +got):\n%s\n%d runs", diff, len(got))
+	}
+}
+
+// The outputs shown in docs/testing.md (run in examples/vptest) and in examples/vptest/README.md (run
+// from the repository's root, an excerpt) are what `vaultproxy test -no-color` prints there.
+func TestTestingDocOutputs(t *testing.T) {
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ doc, dir, arg, start string }{
+		{"docs/testing.md", "examples/vptest", "", "$ vaultproxy test\n"},
+		{"examples/vptest/README.md", ".", "examples/vptest", "```\nexamples/vptest/tests/policy.vptest.hcl... in progress\n"},
+	} {
+		b, err := os.ReadFile(filepath.Join(root, c.doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, block, ok := strings.Cut(string(b), c.start)
+		block, _, ok2 := strings.Cut(block, "```")
+		if !ok || !ok2 {
+			t.Fatalf("%s: no output block starting %q", c.doc, c.start)
+		}
+		block = strings.TrimPrefix(c.start, "```\n") + block
+		if strings.HasPrefix(c.start, "$") {
+			block = strings.TrimPrefix(block, c.start)
+		}
+		t.Chdir(filepath.Join(root, c.dir))
+		args := []string{"test", "-no-color"}
+		if c.arg != "" {
+			args = append(args, c.arg)
+		}
+		var out bytes.Buffer
+		run(args, &stdio{in: strings.NewReader(""), out: &out, err: &out}, mapEnv(nil))
+		if !strings.Contains(out.String(), block) {
+			t.Errorf("%s shows an output that `vaultproxy %s` in %s does not print:\n%s\nit prints:\n%s", c.doc, strings.Join(args, " "), c.dir, block, out.String())
+		}
 	}
 }
