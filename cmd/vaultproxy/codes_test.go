@@ -130,11 +130,11 @@ func TestDiagnosticCodes(t *testing.T) {
 }
 
 // TestDiagnosticLiteralsHaveCodes reads the source of the packages that make diagnostics (compile,
-// validate and this CLI) and fails on an hcl.Diagnostic written without its Extra, the field that
+// validate, this CLI and its test runner) and fails on an hcl.Diagnostic written without its Extra, the field that
 // carries the code: a diagnostic no golden case reaches yet must have its code all the same.
 func TestDiagnosticLiteralsHaveCodes(t *testing.T) {
 	literals := 0
-	for _, dir := range []string{"compile", "validate", filepath.Join("cmd", "vaultproxy")} {
+	for _, dir := range []string{"compile", "validate", filepath.Join("cmd", "vaultproxy"), filepath.Join("cmd", "vaultproxy", "internal", "testrun")} {
 		files, err := filepath.Glob(filepath.Join("..", "..", dir, "*.go"))
 		if err != nil || len(files) == 0 {
 			t.Fatalf("no Go files in %s: %v", dir, err)

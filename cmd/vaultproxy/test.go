@@ -59,9 +59,12 @@ func cmdTest(args []string, io *stdio, env func(string) (string, bool)) int {
 		},
 	}
 	suite := testrun.Load(opts)
-	var rep interface {
-		testrun.Reporter
+	if missing := unmatchedFilters(opts, suite); len(missing) > 0 {
+		// A misspelt filter would otherwise run nothing and pass.
+		fmt.Fprintf(io.err, "vaultproxy test: -filter=%s names no test file of %s\n", strings.Join(missing, ", -filter="), dir)
+		return exitUsage
 	}
+	var rep testrun.Reporter
 	if *asJSON {
 		j := &testview.JSON{Out: io.out, Now: testClock, Version: version, Verbose: *verbose, Sources: suite.Sources}
 		j.WriteVersion()
@@ -91,4 +94,19 @@ func cmdTest(args []string, io *stdio, env func(string) (string, bool)) int {
 		return exitError
 	}
 	return exitOK
+}
+
+// unmatchedFilters returns the -filter values that name none of the suite's files.
+func unmatchedFilters(opts testrun.Options, s *testrun.Suite) []string {
+	var missing []string
+	for _, f := range opts.Filters {
+		found := false
+		for _, file := range s.Files {
+			found = found || testrun.Matches(opts.Dir, f, file.Name)
+		}
+		if !found {
+			missing = append(missing, f)
+		}
+	}
+	return missing
 }

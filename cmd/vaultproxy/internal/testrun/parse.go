@@ -71,12 +71,13 @@ func ParseFile(name string, src []byte) (*File, hcl.Diagnostics) {
 	seen := map[string]hcl.Range{}
 	for i, rs := range fs.Runs {
 		if prev, dup := seen[rs.Name]; dup {
-			diags = append(diags, diagcode.Lookup("duplicate_block").Set(&hcl.Diagnostic{
+			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Duplicate run block",
 				Detail:   fmt.Sprintf("This test file already has a run block named %q at %s; each run needs its own name.", rs.Name, prev),
 				Subject:  rs.DeclRange.Ptr(),
-			}))
+				Extra:    diagcode.Lookup("duplicate_block"), // a block declared twice, as in a configuration
+			})
 		}
 		seen[rs.Name] = rs.DeclRange
 		r := &Run{Name: rs.Name, Index: i, DeclRange: rs.DeclRange, Env: map[string]string{}}

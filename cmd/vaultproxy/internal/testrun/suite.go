@@ -50,8 +50,8 @@ type Suite struct {
 	Diagnostics hcl.Diagnostics
 }
 
-// codeUnreadableTestFile is the code of a test file or directory that cannot be read: the same
-// problem as a configuration that cannot be read.
+// codeUnreadable is the code of a test file or directory that cannot be read: the same problem as
+// a configuration that cannot be read.
 func codeUnreadable() *diagcode.Code { return compile.CodeUnreadableInput }
 
 // Discover returns the names of the test files of dir, as the output shows them (dir joined with
@@ -108,12 +108,13 @@ func Load(opts Options) *Suite {
 
 // keep reports whether the filters keep the test file name.
 func keep(opts Options, name string) bool {
-	if len(opts.Filters) == 0 {
-		return true
-	}
-	rel, err := filepath.Rel(opts.Dir, name)
-	return slices.ContainsFunc(opts.Filters, func(f string) bool {
-		f = filepath.Clean(f)
-		return f == name || (err == nil && f == rel)
-	})
+	return len(opts.Filters) == 0 || slices.ContainsFunc(opts.Filters, func(f string) bool { return Matches(opts.Dir, f, name) })
+}
+
+// Matches reports whether the filter f names the test file name of dir: as a path under dir
+// (tests/a.vptest.hcl) or as the output names it (name).
+func Matches(dir, f, name string) bool {
+	f = filepath.Clean(f)
+	rel, err := filepath.Rel(dir, name)
+	return f == name || (err == nil && f == rel)
 }
