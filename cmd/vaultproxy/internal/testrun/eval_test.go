@@ -47,4 +47,3 @@ func TestEvalContextOverFixtures(t *testing.T) {
 		}
 	}
 }
-
