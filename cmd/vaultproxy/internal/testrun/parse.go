@@ -29,7 +29,7 @@ type Run struct {
 	Index     int       // its place in the file, from 0
 	DeclRange hcl.Range // `run "NAME"`
 
-	Config         []string          // nil: DIR's configuration
+	Config         []string          // nil: DIR's configuration; a relative path is under DIR
 	Env            map[string]string // the whole environment the compiler sees
 	Asserts        []Assert
 	ExpectFailures []ExpectedFailure

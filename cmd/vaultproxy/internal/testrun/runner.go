@@ -49,7 +49,10 @@ func executeRun(r *Run, s *Suite, opts Options) {
 	if r.Config != nil {
 		paths = nil
 		for _, p := range r.Config {
-			paths = append(paths, filepath.Join(opts.Dir, p))
+			if !filepath.IsAbs(p) {
+				p = filepath.Join(opts.Dir, p)
+			}
+			paths = append(paths, p)
 		}
 	}
 	env := r.Env
