@@ -64,24 +64,11 @@ func cmdTest(args []string, io *stdio, env func(string) (string, bool)) int {
 		fmt.Fprintf(io.err, "vaultproxy test: -filter=%s names no test file of %s\n", strings.Join(missing, ", -filter="), dir)
 		return exitUsage
 	}
-	var rep testrun.Reporter
-	if *asJSON {
-		j := &testview.JSON{Out: io.out, Now: testClock, Version: version, Verbose: *verbose, Sources: suite.Sources}
-		j.WriteVersion()
-		if suite.Diagnostics.HasErrors() {
-			j.Diagnostics(nil, nil, suite.Diagnostics)
-			return exitError
-		}
-		rep = j
-	} else {
-		noColorEnv, _ := env("NO_COLOR")
-		h := &testview.Human{Out: io.out, Err: io.err, Verbose: *verbose, Sources: suite.Sources,
-			Color: view.ColorEnabled(*noColor, noColorEnv, isTerminal(io.err))}
-		if suite.Diagnostics.HasErrors() {
-			h.Diagnostics(suite.Diagnostics)
-			return exitError
-		}
-		rep = h
+	rep := testReporter(io, env, suite, *asJSON, *verbose, *noColor)
+	if suite.Diagnostics.HasErrors() {
+		// An invalid test file: nothing runs, as in Terraform.
+		rep.Diagnostics(nil, nil, suite.Diagnostics)
+		return exitError
 	}
 	testrun.Execute(suite, opts, rep)
 	if *junit != "" {
@@ -94,6 +81,18 @@ func cmdTest(args []string, io *stdio, env func(string) (string, bool)) int {
 		return exitError
 	}
 	return exitOK
+}
+
+// testReporter is the view of -json, or the human one; -json's starts with its version message.
+func testReporter(io *stdio, env func(string) (string, bool), suite *testrun.Suite, asJSON, verbose, noColor bool) testview.Reporter {
+	if asJSON {
+		j := &testview.JSON{Out: io.out, Now: testClock, Version: version, Verbose: verbose, Sources: suite.Sources}
+		j.WriteVersion()
+		return j
+	}
+	noColorEnv, _ := env("NO_COLOR")
+	return &testview.Human{Out: io.out, Err: io.err, Verbose: verbose, Sources: suite.Sources,
+		Color: view.ColorEnabled(noColor, noColorEnv, isTerminal(io.err))}
 }
 
 // unmatchedFilters returns the -filter values that name none of the suite's files.

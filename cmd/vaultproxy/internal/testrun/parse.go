@@ -80,24 +80,30 @@ func ParseFile(name string, src []byte) (*File, hcl.Diagnostics) {
 			})
 		}
 		seen[rs.Name] = rs.DeclRange
-		r := &Run{Name: rs.Name, Index: i, DeclRange: rs.DeclRange, Env: map[string]string{}}
-		if rs.Config != nil {
-			r.Config = *rs.Config
-		}
-		if rs.Env != nil {
-			r.Env = *rs.Env
-		}
-		for _, a := range rs.Asserts {
-			r.Asserts = append(r.Asserts, Assert{Condition: a.Condition, ErrorMessage: a.ErrorMessage})
-		}
-		if rs.ExpectFailures != nil {
-			var efDiags hcl.Diagnostics
-			r.ExpectFailures, efDiags = expectedFailures(rs.ExpectFailures.Expr)
-			diags = append(diags, efDiags...)
-		}
+		r, rdiags := decodeRun(rs, i)
+		diags = append(diags, rdiags...)
 		f.Runs = append(f.Runs, r)
 	}
 	return f, diags
+}
+
+// decodeRun is the Run that run block rs, the i-th of its file, declares.
+func decodeRun(rs *runSchema, i int) (*Run, hcl.Diagnostics) {
+	r := &Run{Name: rs.Name, Index: i, DeclRange: rs.DeclRange, Env: map[string]string{}}
+	if rs.Config != nil {
+		r.Config = *rs.Config
+	}
+	if rs.Env != nil {
+		r.Env = *rs.Env
+	}
+	for _, a := range rs.Asserts {
+		r.Asserts = append(r.Asserts, Assert{Condition: a.Condition, ErrorMessage: a.ErrorMessage})
+	}
+	var diags hcl.Diagnostics
+	if rs.ExpectFailures != nil {
+		r.ExpectFailures, diags = expectedFailures(rs.ExpectFailures.Expr)
+	}
+	return r, diags
 }
 
 // withoutConsequences leaves out the errors that only follow from another: gohcl follows "Function

@@ -62,7 +62,7 @@ func (h *Human) File(f *testrun.File, p testrun.Progress) {
 		fmt.Fprintf(h.Out, "%s... %s\n", f.Name, h.color(lightGray, "tearing down"))
 	case testrun.Complete:
 		fmt.Fprintf(h.Out, "%s... %s\n", f.Name, h.status(f.Status))
-		h.Diagnostics(f.Diagnostics)
+		h.Diagnostics(f, nil, f.Diagnostics)
 	}
 }
 
@@ -76,7 +76,7 @@ func (h *Human) Run(r *testrun.Run, _ *testrun.File, p testrun.Progress) {
 		_ = preview.Write(h.Out, r.Plan)
 		fmt.Fprintln(h.Out)
 	}
-	h.Diagnostics(r.Diagnostics)
+	h.Diagnostics(nil, r, r.Diagnostics)
 	for _, d := range r.Diagnostics {
 		if d.Severity == hcl.DiagWarning {
 			// The warnings went to Out: a blank line sets them apart from what follows.
@@ -87,7 +87,7 @@ func (h *Human) Run(r *testrun.Run, _ *testrun.File, p testrun.Progress) {
 }
 
 // Diagnostics prints diags, errors on Err and warnings on Out.
-func (h *Human) Diagnostics(diags hcl.Diagnostics) {
+func (h *Human) Diagnostics(_ *testrun.File, _ *testrun.Run, diags hcl.Diagnostics) {
 	p := view.Printer{Color: h.Color, Width: view.DefaultWidth}
 	for _, d := range diags {
 		w := h.Out
