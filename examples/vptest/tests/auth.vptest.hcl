@@ -22,7 +22,7 @@ run "production_vault" {
 
 run "bad_environment_refused" {
   env             = { VAULT_MAX_RETRIES = "many" }
-  expect_failures = [diagnostic.invalid_environment_variable]
+  expect_failures = [diagnostic.invalid_value]
 
   assert {
     condition     = strcontains(diagnostics[0].detail, "VAULT_MAX_RETRIES")
