@@ -53,9 +53,10 @@ func cmdTest(args []string, io *stdio, env func(string) (string, bool)) int {
 		Dir:     dir,
 		Filters: filters,
 		Now:     testClock,
+		// The paths are read as validate reads them: a plan file alone, or configuration.
 		Load: func(paths []string, env func(string) (string, bool)) testrun.Loaded {
-			l := loadFrom(paths, strings.NewReader(""), nil, env)
-			return testrun.Loaded{Plan: l.plan, Diagnostics: l.diags, Sources: l.sources}
+			l := loadPaths(paths, strings.NewReader(""), nil, env)
+			return testrun.Loaded{Plan: l.plan, Diagnostics: l.diags, Sources: l.sources, Refused: l.usage}
 		},
 	}
 	suite := testrun.Load(opts)

@@ -29,6 +29,9 @@ var (
 	codeInvalidExpectedFailure = diagcode.New("invalid_expected_failure",
 		"An element of expect_failures is not a reference of the form diagnostic.CODE.",
 		"run \"refused\" {\n  expect_failures = [\"unsupported_argument\"]\n}")
+	codeUnreadableRunConfiguration = diagcode.New("unreadable_run_configuration",
+		"A run's paths cannot be read as one configuration: a plan file named with configuration files, or found among them in a directory.",
+		"run \"saved\" {\n  config = [\"proxy.hcl\", \"proxy.plan.json\"]\n}")
 	codeInvalidTestFile = diagcode.New("invalid_test_file",
 		"A test file holds something its schema does not allow that no other code names (a function call where a constant is needed...).",
 		"run \"x\" {\n  config = [lower(\"PROXY.HCL\")]\n}")

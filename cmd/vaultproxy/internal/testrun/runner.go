@@ -64,6 +64,17 @@ func executeRun(r *Run, s *Suite, opts Options) {
 		s.Sources[name] = src
 	}
 	r.Plan = l.Plan
+	if l.Refused != "" {
+		r.Status = Error
+		r.Diagnostics = append(r.Diagnostics, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Configuration cannot be read",
+			Detail:   l.Refused,
+			Subject:  r.DeclRange.Ptr(),
+			Extra:    codeUnreadableRunConfiguration,
+		})
+		return
+	}
 
 	expected := map[string]bool{}
 	for _, ef := range r.ExpectFailures {

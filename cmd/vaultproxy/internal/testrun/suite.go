@@ -36,6 +36,9 @@ type Loaded struct {
 	Plan        *compile.Plan // nil when nothing could be compiled
 	Diagnostics hcl.Diagnostics
 	Sources     map[string][]byte
+	// Refused, when set, says why the paths cannot be read as one configuration (a plan file among
+	// configuration files): the command line's usage error, which a run reports as its error.
+	Refused string
 }
 
 // Suite is every test file of a directory.
