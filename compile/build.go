@@ -418,6 +418,7 @@ func (b *builder) buildCache(cb *decodedBlock) Cache {
 	c.cacheStaticSecrets = getBool(body, schema.CacheStaticSecrets)
 	c.disableCachingDynamicSecrets = getBool(body, schema.CacheDisableCachingDynamicSecrets)
 	c.refreshInterval = getDur(body, schema.CacheStaticSecretTokenCapabilityRefreshInterval)
+	c.serveStaleFor = getDur(body, schema.CacheServeStaleFor)
 	rb := getStr(body, schema.CacheStaticSecretTokenCapabilityRefreshBehavior)
 	if rb.v == "" {
 		rb.v = string(RefreshOptimistic)
@@ -433,6 +434,7 @@ func (b *builder) buildCache(cb *decodedBlock) Cache {
 			keepAfterImport:         getBool(pbody, schema.PersistKeepAfterImport),
 			exitOnErr:               getBool(pbody, schema.PersistExitOnErr),
 			serviceAccountTokenFile: getStr(pbody, schema.PersistServiceAccountTokenFile),
+			keyFile:                 b.overrideStr(getStr(pbody, schema.PersistKeyFile), schema.PersistKeyFile),
 		}
 	}
 	return c

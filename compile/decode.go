@@ -81,6 +81,9 @@ var (
 	codeDuplicateBlock = diagcode.New("duplicate_block",
 		"A block that may appear once appears again.",
 		"vault {\n  address = \"https://vault-a:8200\"\n}\nvault {\n  address = \"https://vault-b:8200\"\n}")
+	codeExtension = diagcode.New("vaultproxy_extension",
+		"A setting that only vaultproxy reads: Vault Proxy refuses or ignores it, so the configuration runs with vaultproxy only.",
+		"cache {\n  persist \"file\" {\n    path     = \"/var/lib/vaultproxy\"\n    key_file = \"/etc/vaultproxy/cache.key\"\n  }\n}")
 	codeMissingRequiredBlock = diagcode.New("missing_required_block",
 		"A block that the enclosing block requires is missing.",
 		"auto_auth {\n  sink \"file\" {\n    config = { path = \"/tmp/token\" }\n  }\n}")
@@ -183,6 +186,16 @@ func (d *decoder) decodeAttributes(c *body, out *decodedBody) (map[string]*attri
 				Subject:  a.nameRange.Ptr(),
 				Context:  a.rng.Ptr(),
 				Extra:    codeIgnoredArgument,
+			})
+		}
+		if as.Extension != "" {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagWarning,
+				Summary:  "vaultproxy extension",
+				Detail:   fmt.Sprintf("%s is vaultproxy's own, which Vault Proxy does not read: %s. This configuration runs with vaultproxy only.", a.name, as.Extension),
+				Subject:  a.nameRange.Ptr(),
+				Context:  a.rng.Ptr(),
+				Extra:    codeExtension,
 			})
 		}
 		v, vdiags := d.convert(a, as)
@@ -434,6 +447,15 @@ func checkLabel(b *block, nb *schema.Block, out *decodedBlock, typeUnread bool) 
 			Subject:  out.labelRange.Ptr(),
 			Context:  b.defRange.Ptr(),
 			Extra:    codeUnsupportedLabel,
+		})
+	} else if why, ext := nb.ExtensionLabels[out.label]; ext {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagWarning,
+			Summary:  "vaultproxy extension",
+			Detail:   fmt.Sprintf("%s %q is vaultproxy's own: %s. This configuration runs with vaultproxy only.", b.typ, out.label, why),
+			Subject:  out.labelRange.Ptr(),
+			Context:  b.defRange.Ptr(),
+			Extra:    codeExtension,
 		})
 	}
 	return diags

@@ -75,7 +75,10 @@ type Attribute struct {
 	Deprecated string
 	// Differs, when set, says where this project deliberately differs from Vault Proxy (docs/).
 	Differs string
-	Doc     string
+	// Extension, when set, says the attribute is vaultproxy's own, which Vault Proxy does not read:
+	// it is accepted with a warning that quotes this text, and docs/differences.md explains it.
+	Extension string
+	Doc       string
 }
 
 // Block declares one block type: its label, how often it may appear, and its body.
@@ -91,6 +94,9 @@ type Block struct {
 	// RejectedLabels are label values that Vault Proxy once accepted and now rejects, each with the
 	// reason quoted in the error (no final period).
 	RejectedLabels map[string]string
+	// ExtensionLabels are label values (also in LabelValues) that are vaultproxy's own, which Vault
+	// Proxy refuses: each is accepted with a warning that quotes its text (no final period).
+	ExtensionLabels map[string]string
 	// Max is how many may appear in one body; 0 is unbounded.
 	Max int
 	// Required says at least one must appear.
