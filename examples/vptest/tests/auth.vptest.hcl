@@ -6,6 +6,14 @@ run "token_added_by_the_proxy" {
     error_message = "Requests without a token get the proxy's auto-auth token."
   }
   assert {
+    condition     = request({ path = "/v1/secret/data/app" }).token == "auto_auth"
+    error_message = "The application's read reaches Vault with the proxy's token."
+  }
+  assert {
+    condition     = request({ path = "/v1/secret/data/app", headers = { "X-Vault-Token" = "s.own" } }).token == "client"
+    error_message = "A client that sends its own token keeps it."
+  }
+  assert {
     condition     = plan.auto_auth.method.type.value == "approle" && plan.auto_auth.method.mount_path.value == "auth/approle"
     error_message = "The proxy logs in with AppRole at auth/approle."
   }

@@ -14,18 +14,21 @@ import (
 )
 
 // evalContext is what a run's expressions see: plan, the object `plan -json` prints (null when
-// nothing could be compiled), and diagnostics, the list `validate -json` prints.
+// nothing could be compiled), diagnostics, the list `validate -json` prints, and the functions, with
+// request() deciding over this plan.
 func evalContext(l Loaded) *hcl.EvalContext {
 	planVal := cty.NullVal(compile.PlanType())
 	if l.Plan != nil {
 		planVal = l.Plan.CtyValue()
 	}
+	funcs := functions()
+	funcs["request"] = requestFunc(l.Plan)
 	return &hcl.EvalContext{
 		Variables: map[string]cty.Value{
 			"plan":        planVal,
 			"diagnostics": diagnosticsValue(l.Diagnostics, l.Sources),
 		},
-		Functions: functions(),
+		Functions: funcs,
 	}
 }
 

@@ -15,7 +15,7 @@ import (
 // names Terraform gives it (hashicorp/terraform internal/lang/functions.go), hcl's try and can, and
 // the few functions Terraform writes itself that a condition often needs (alltrue, anytrue,
 // startswith, endswith, strcontains; internal/lang/funcs/collection.go and string.go), with their
-// behaviour. request() is added by the caller once the request model exists.
+// behaviour. request() is evalContext's, since it decides over the run's plan.
 func functions() map[string]function.Function {
 	return map[string]function.Function{
 		"abs":             stdlib.AbsoluteFunc,
