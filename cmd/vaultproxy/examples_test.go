@@ -22,12 +22,13 @@ import (
 // examplesDir is the repository's examples/ (the tests run in cmd/vaultproxy).
 const examplesDir = "../../examples"
 
-// exampleConfigs lists every Vault Proxy configuration under examples/.
+// exampleConfigs lists every Vault Proxy configuration under examples/ (not the test files of
+// `vaultproxy test`).
 func exampleConfigs(t *testing.T) []string {
 	t.Helper()
 	var out []string
 	err := filepath.WalkDir(examplesDir, func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".hcl") {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".hcl") && !compile.IsTestFileName(p) {
 			out = append(out, p)
 		}
 		return err
@@ -35,7 +36,7 @@ func exampleConfigs(t *testing.T) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"kubernetes/sidecar/proxy.hcl", "kubernetes/shared/proxy.hcl", "systemd/proxy.hcl"} {
+	for _, want := range []string{"kubernetes/sidecar/proxy.hcl", "kubernetes/shared/proxy.hcl", "systemd/proxy.hcl", "vptest/proxy.hcl"} {
 		if !slices.Contains(out, filepath.Join(examplesDir, want)) {
 			t.Errorf("examples/%s is missing", want)
 		}
