@@ -177,6 +177,10 @@ func New(p *compile.Plan, opts Options) (*Runtime, error) {
 
 func (rt *Runtime) current() *state { return rt.cur.Load() }
 
+// Logger returns the runtime's logger: what the caller reports about the running proxy (a reload's
+// diagnostics, say) goes where the runtime's own lines go, in the configured format.
+func (rt *Runtime) Logger() *slog.Logger { return rt.log }
+
 // build makes the state of a plan. The auto-auth run of prev is reused when auto-auth and the way to
 // Vault are unchanged, so a reload keeps the token.
 func (rt *Runtime) build(p *compile.Plan, prev *state) (*state, error) {

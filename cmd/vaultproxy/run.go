@@ -8,7 +8,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/vaultproxy/vaultproxy/compile"
+	"github.com/hashicorp/hcl/v2"
 	"github.com/vaultproxy/vaultproxy/runtime"
 )
 
@@ -36,22 +36,15 @@ func cmdRun(args []string, io *stdio, env func(string) (string, bool)) int {
 	if !ok {
 		return exitUsage
 	}
-	usage := false
-	loadPlan := func() (*compile.Plan, bool) {
-		l := loadPaths(paths, io.in, cf.overrides, env)
-		if usage = l.usageError("run", io.err); usage {
-			return nil, false
-		}
-		printDiagnostics(io, l, cf.noColor, env)
-		return l.plan, !l.diags.HasErrors()
-	}
-	plan, ok := loadPlan()
-	if usage {
+	l := loadPaths(paths, io.in, cf.overrides, env)
+	if l.usageError("run", io.err) {
 		return exitUsage
 	}
-	if !ok {
+	printDiagnostics(io, l, cf.noColor, env)
+	if l.diags.HasErrors() {
 		return exitError
 	}
+	plan := l.plan
 	sd := newSystemd(io, env)
 	opts := runtime.Options{LogOutput: io.err}
 	if sd.on() {
@@ -83,17 +76,7 @@ func cmdRun(args []string, io *stdio, env func(string) (string, bool)) int {
 				continue
 			}
 			sd.reloading()
-			next, ok := loadPlan()
-			if !ok {
-				fmt.Fprintln(io.err, "vaultproxy run: reload failed: the configuration is invalid; the running configuration keeps serving")
-				sd.reloaded(false)
-				continue
-			}
-			err := rt.Swap(next)
-			if err != nil {
-				fmt.Fprintln(io.err, "vaultproxy run: reload failed; the running configuration keeps serving:", err)
-			}
-			sd.reloaded(err == nil)
+			sd.reloaded(reload(rt, paths, io, cf.overrides, env))
 		}
 	}()
 	if err := rt.Run(ctx); err != nil {
@@ -110,4 +93,36 @@ func containsStdin(paths []string) bool {
 		}
 	}
 	return false
+}
+
+// reload reads the configuration again and swaps it in. Its diagnostics and a failure go to the
+// runtime's log, in its format and to its file, as everything else the running proxy reports: a
+// log collector that parses JSON lines sees why a reload failed.
+func reload(rt *runtime.Runtime, paths []string, io *stdio, overrides map[string]string, env func(string) (string, bool)) bool {
+	log := rt.Logger()
+	l := loadPaths(paths, io.in, overrides, env)
+	if l.usage != "" {
+		log.Error("reload failed; the running configuration keeps serving", "error", l.usage)
+		return false
+	}
+	for _, d := range l.diags {
+		attrs := []any{"detail", d.Detail}
+		if d.Subject != nil {
+			attrs = append(attrs, "range", d.Subject.String())
+		}
+		if d.Severity == hcl.DiagError {
+			log.Error("reload: "+d.Summary, attrs...)
+		} else {
+			log.Warn("reload: "+d.Summary, attrs...)
+		}
+	}
+	if l.diags.HasErrors() {
+		log.Error("reload failed: the configuration is invalid; the running configuration keeps serving")
+		return false
+	}
+	if err := rt.Swap(l.plan); err != nil {
+		log.Error("reload failed; the running configuration keeps serving", "error", err)
+		return false
+	}
+	return true
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -86,3 +87,38 @@ listener "tcp" {
 }
 
 func dirOf(path string) string { return path[:strings.LastIndex(path, "/")] }
+
+// testReloadJSONLog: with log_format = "json", what a failed reload reports (the invalid
+// configuration's diagnostics, a file that fails to load) is JSON lines, like the rest of the log, so
+// that a log collector sees why the reload failed.
+func testReloadJSONLog(t *testing.T, f *runFixture) {
+	addr := freeAddr(t)
+	cfg := func(extra string) string {
+		return fmt.Sprintf(`
+vault { address = %q }
+log_format = "json"
+listener "tcp" {
+  address     = %q
+  tls_disable = true
+}
+%s`, f.dev.Addr(), addr, extra)
+	}
+	p := startRun(t, cfg(""), f.secrets, addr)
+	runWriteFile(t, dirOf(p.config), "proxy.hcl", cfg(`api_proxy { use_auto_auth_token = "always" }`), 0o600)
+	p.signal(syscall.SIGHUP)
+	p.waitLog(t, "reload failed")
+	var sawDiagnostic bool
+	for _, line := range strings.Split(strings.TrimSpace(p.stderr.String()), "\n") {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Errorf("a log line is not JSON: %q", line)
+			continue
+		}
+		if msg, _ := rec["msg"].(string); strings.HasPrefix(msg, "reload: ") && strings.Contains(fmt.Sprint(rec["detail"]), "always") {
+			sawDiagnostic = rec["range"] != nil
+		}
+	}
+	if !sawDiagnostic {
+		t.Errorf("the invalid value's diagnostic, with its range, is not in the JSON log:\n%s", p.stderr)
+	}
+}

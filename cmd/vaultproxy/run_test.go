@@ -127,6 +127,7 @@ func TestRun(t *testing.T) {
 	t.Run("ReloadTokenFile", func(t *testing.T) { testReloadTokenFile(t, f) })
 	t.Run("ReloadListenerMove", func(t *testing.T) { testReloadListenerMove(t, f) })
 	t.Run("ReloadUnderLoad", func(t *testing.T) { testReloadUnderLoad(t, f) })
+	t.Run("ReloadJSONLog", func(t *testing.T) { testReloadJSONLog(t, f) })
 	t.Run("SystemdNotify", func(t *testing.T) { testSystemdNotify(t, f) })
 	t.Run("VaultDown", func(t *testing.T) { testVaultDown(t, f) })
 	t.Run("InvalidConfigNeverStarts", func(t *testing.T) { testInvalidConfig(t, f) })
