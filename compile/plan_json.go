@@ -61,8 +61,8 @@ func checkFormatVersion(e hcl.Expression) (minor int, diag *hcl.Diagnostic) {
 	}
 	if m[1] != planMajor {
 		return fail("Unsupported plan format", fmt.Sprintf(
-			"plan file format_version %s is not supported: this vaultproxy reads format %s.x (%s.%s and later minor versions). Write the plan again with this vaultproxy's plan -out, or use the vaultproxy that wrote it.",
-			v.AsString(), planMajor, planMajor, planMinor))
+			"plan file format_version %s is not supported: this vaultproxy reads format %s.x (it writes %s). Write the plan again with this vaultproxy's plan -out, or use the vaultproxy that wrote it.",
+			v.AsString(), planMajor, PlanFormatVersion))
 	}
 	minor, err := strconv.Atoi(m[2])
 	if err != nil {
@@ -340,11 +340,13 @@ func decodeObject[B any](d *planDecoder, path string, e hcl.Expression, layout [
 	}
 	known := make([]string, 0, len(layout))
 	for _, m := range layout {
-		known = append(known, m.name)
 		p, ok := obj.props[m.name]
-		if !ok && m.since != "" && d.minorBefore(m.since) {
-			continue // not in the file's format version: left unset
+		if m.since != "" && d.minorBefore(m.since) {
+			// Not in the file's format version: left unset, and refused as unknown when written,
+			// since the plan written again would declare another version.
+			continue
 		}
+		known = append(known, m.name)
 		if !ok {
 			d.fail(obj.rng, "Missing plan field", fmt.Sprintf("%s has no %q.", objectName(path), m.name))
 			continue

@@ -62,7 +62,7 @@ func TestDecodePlanJSONVersions(t *testing.T) {
 	}
 
 	_, err := compile.DecodePlanJSON(withVersion("2.0"))
-	if err == nil || err.Error() != "plan.json:2,21-26: Unsupported plan format; plan file format_version 2.0 is not supported: this vaultproxy reads format 1.x (1.1 and later minor versions). Write the plan again with this vaultproxy's plan -out, or use the vaultproxy that wrote it." {
+	if err == nil || err.Error() != "plan.json:2,21-26: Unsupported plan format; plan file format_version 2.0 is not supported: this vaultproxy reads format 1.x (it writes 1.1). Write the plan again with this vaultproxy's plan -out, or use the vaultproxy that wrote it." {
 		t.Errorf("format_version 2.0: got error %v", err)
 	}
 	// Only "1.N" is read: every other form is refused, none is read as 1.0 and written back as "1.0".
