@@ -82,6 +82,7 @@ func TestLayout(t *testing.T) {
 		"runtime":                         {"validate", "cmd", "docs", "fixtures", "internal"},
 		"cmd/vaultproxy/internal/preview": {"runtime"},
 		"cmd/vaultproxy/internal/view":    {"runtime"},
+		"cmd/vaultproxy/validatejson":     {"runtime"},
 	}
 	for root, banned := range mustNotLink {
 		found := false
