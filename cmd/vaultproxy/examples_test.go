@@ -22,12 +22,13 @@ import (
 // examplesDir is the repository's examples/ (the tests run in cmd/vaultproxy).
 const examplesDir = "../../examples"
 
-// exampleConfigs lists every Vault Proxy configuration under examples/.
+// exampleConfigs lists every Vault Proxy configuration under examples/. Terraform's test files
+// (*.tftest.hcl, examples/terraform) are HCL too, and not configurations.
 func exampleConfigs(t *testing.T) []string {
 	t.Helper()
 	var out []string
 	err := filepath.WalkDir(examplesDir, func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".hcl") {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".hcl") && !strings.HasSuffix(p, ".tftest.hcl") {
 			out = append(out, p)
 		}
 		return err
