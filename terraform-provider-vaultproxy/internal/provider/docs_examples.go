@@ -60,19 +60,23 @@ output "listener_addresses" {
   value = [for l in local.plan.listeners : l.address.value]
 }
 `,
-	"validate": `run "a_misspelt_setting_is_refused_at_its_line" {
+	"validate": `# A prod listener without its certificate must be refused, at the listener block (line 34).
+run "the_missing_certificate_is_reported_at_the_listener" {
   command = plan
 
   variables {
-    extra_listener_settings = "tls_disabel = true"
+    environment   = "prod"
+    tls_cert_file = ""
   }
+
+  expect_failures = [check.proxy_config] # the module's check block, see vaultproxy_config
 
   assert {
     condition = anytrue([
       for d in provider::vaultproxy::validate(output.proxy_hcl, "proxy.hcl").diagnostics :
-      d.code == "unsupported_argument" && d.range.start.line == 12
+      d.severity == "error" && d.code == "tls_certificate_missing" && d.range.start.line == 34
     ])
-    error_message = "the misspelt tls_disable must be refused at line 12"
+    error_message = "the missing certificate must be an error at the listener block, line 34"
   }
 }
 `,
@@ -89,21 +93,21 @@ check "proxy_config" {
   data "vaultproxy_config" "proxy" {
     content  = local.proxy_hcl
     filename = "proxy.hcl"
-    env      = { VAULT_NAMESPACE = "team-a" }
   }
 
   assert {
-    condition     = data.vaultproxy_config.proxy.plan.api_proxy.use_auto_auth_token.value == "true"
-    error_message = "the proxy must add its auto-auth token"
+    condition     = length(data.vaultproxy_config.proxy.diagnostics) == 0
+    error_message = "vaultproxy warns about the proxy configuration"
   }
 }
 
-# tests/broken.tftest.hcl
-run "a_broken_config_fails_the_check" {
+# tests/expected_failures.tftest.hcl
+run "a_tls_listener_without_a_certificate_fails_the_check" {
   command = plan
 
   variables {
-    listener_port = 0
+    environment   = "prod"
+    tls_cert_file = ""
   }
 
   expect_failures = [check.proxy_config]
