@@ -118,9 +118,10 @@ func orZero(s string) string {
 	return s
 }
 
-var codeInvalidFlagValue = diagcode.New("invalid_flag_value",
-	"A command-line flag that mirrors Vault Proxy's has a value that its setting does not take.",
-	"$ vaultproxy validate -log-level=verbose proxy.hcl")
+// A setting's value from its environment variable or flag has the code of what is wrong with it, as the
+// same value in a configuration has (unsupported_value, invalid_value; validate's invalid_vault_address),
+// whatever its source: the summary and detail name the variable or flag. invalid_environment_variable
+// is left for the variables of Vault's client that set no setting of the plan (env.go).
 
 // overrideStr applies Vault Proxy's precedence to v, the value of a: its flag, then its environment
 // variable (schema.Attribute.Flag and Env), then v.
@@ -144,7 +145,7 @@ func (b *builder) overrideBool(v Value[bool], a *schema.Attribute) Value[bool] {
 		if pb, err := strconv.ParseBool(f); err == nil {
 			return newValue(pb, FlagOrigin(flag))
 		}
-		b.warn(codeInvalidFlagValue, "Invalid flag value", fmt.Sprintf("-%s=%s is not a boolean; it is ignored.", flag, f), nil)
+		b.warn(codeInvalidValue, "Invalid flag value", fmt.Sprintf("-%s=%s is not a boolean; it is ignored.", flag, f), nil)
 	}
 	if e, ok := b.opts.env(env); ok && env != "" {
 		if pb, err := strconv.ParseBool(e); err == nil {
@@ -152,7 +153,7 @@ func (b *builder) overrideBool(v Value[bool], a *schema.Attribute) Value[bool] {
 		}
 		// Vault Proxy reads the variable to resolve its setting, and panics on a value that is not
 		// a boolean; with the flag set, its Vault client fails to read it instead.
-		b.envFailure(quotedEnv(env, e), "is not a boolean (true, false, 1, 0, t, f...)",
+		b.settingEnvFailure(quotedEnv(env, e), "is not a boolean (true, false, 1, 0, t, f...)",
 			"panic: runtime error: invalid memory address or nil pointer dereference")
 	}
 	return v
@@ -208,13 +209,11 @@ func (b *builder) build(m *merged) *Plan {
 // every proxied request; vaultproxy ignores them (hashicorp/vault api/client.go; docs/differences.md,
 // "VAULT_AGENT_ADDR and VAULT_WRAP_TTL are ignored").
 func (b *builder) checkEnvHazards() {
-	if v, ok := b.opts.env("VAULT_AGENT_ADDR"); ok {
-		b.warn(codeIgnoredEnvironmentVariable, "Environment variable ignored",
-			fmt.Sprintf("VAULT_AGENT_ADDR=%s is set. Vault Proxy would send every proxied request there instead of to Vault (a loop when it points at the proxy itself); vaultproxy ignores it.", v), nil)
-	}
-	if v, ok := b.opts.env("VAULT_WRAP_TTL"); ok {
-		b.warn(codeIgnoredEnvironmentVariable, "Environment variable ignored",
-			fmt.Sprintf("VAULT_WRAP_TTL=%s is set. Vault Proxy would response-wrap every proxied request; vaultproxy ignores it.", v), nil)
+	for _, e := range []*schema.EnvVar{schema.EnvAgentAddr, schema.EnvWrapTTL} {
+		if v, ok := b.opts.env(e.Name); ok {
+			b.warn(codeIgnoredEnvironmentVariable, "Environment variable ignored",
+				fmt.Sprintf("%s is set. Vault Proxy %s; vaultproxy ignores it.", envPair(e.Name, v), e.VaultDoes), nil)
+		}
 	}
 }
 
@@ -224,11 +223,11 @@ func (b *builder) enumOverride(v Value[string], a *schema.Attribute) Value[strin
 	if o.origin.kind == OriginFlag || o.origin.kind == OriginEnv {
 		lower := strings.ToLower(o.v)
 		if !contains(enum, lower) {
-			code, summary, name := codeInvalidEnvironmentVariable, "Invalid environment variable", o.origin.name
+			summary, name := "Invalid environment variable", o.origin.name
 			if o.origin.kind == OriginFlag {
-				code, summary, name = codeInvalidFlagValue, "Invalid flag value", "-"+name
+				summary, name = "Invalid flag value", "-"+name
 			}
-			b.fail(code, summary, fmt.Sprintf("%s=%q is not one of %s.", name, o.v, joinOr(quoteAll(enum))), nil)
+			b.fail(codeUnsupportedValue, summary, fmt.Sprintf("%s=%q is not one of %s.", name, o.v, joinOr(quoteAll(enum))), nil)
 			return v
 		}
 		o.v = lower
@@ -245,7 +244,7 @@ func (b *builder) connList(v Value[[]string], a *schema.Attribute) Value[[]strin
 		for _, part := range strings.Split(e, ",") {
 			part = strings.ToLower(strings.TrimSpace(part))
 			if !contains(a.Enum, part) {
-				b.fail(codeInvalidEnvironmentVariable, "Invalid environment variable", fmt.Sprintf("%s holds %q, which is not auto-auth, caching or proxying.", env, part), nil)
+				b.fail(codeUnsupportedValue, "Invalid environment variable", fmt.Sprintf("%s holds %q, which is not auto-auth, caching or proxying.", env, part), nil)
 				continue
 			}
 			list = append(list, part)
@@ -283,6 +282,21 @@ var planForms = map[*schema.Attribute]func(any) any{
 	schema.DisableKeepAlives:      func(v any) any { return subsystems(v.([]string)) },
 	schema.RetryNumRetries:        func(v any) any { return max(v.(int), 0) }, // -1 and below: no retries
 	schema.MethodMountPath:        func(v any) any { return mountPath(v.(string)) },
+	schema.VaultNamespace:         canonicalNamespace,
+	schema.MethodNamespace:        canonicalNamespace,
+	proxyNamespaceAttr:            canonicalNamespace,
+	loginNamespaceAttr:            canonicalNamespace,
+}
+
+func canonicalNamespace(v any) any { return CanonicalNamespace(v.(string)) }
+
+// defaultMountPath is where a method of type typ is mounted when mount_path is not written: auth/<type>,
+// and always auth/token for token_file.
+func defaultMountPath(typ string) string {
+	if typ == "token_file" {
+		return "auth/token"
+	}
+	return "auth/" + typ
 }
 
 // mountPath is a method's mount path as the plan holds it: without a trailing slash.
@@ -328,7 +342,7 @@ func (b *builder) buildVault(vb *decodedBlock) Vault {
 		if i, err := strconv.ParseUint(e, 10, 32); err == nil {
 			n = newValue(int(i), EnvOrigin(env))
 		} else {
-			b.envFailure(quotedEnv(env, e), "is not a whole number of retries from 0 to 4294967295",
+			b.settingEnvFailure(quotedEnv(env, e), "is not a whole number of retries from 0 to 4294967295",
 				"failed to read environment: "+err.Error())
 		}
 	}
@@ -443,14 +457,14 @@ func (b *builder) buildMethod(mb *decodedBlock, vault Vault) Method {
 	m.typ = newValue(mb.label, ConfigOrigin(mb.labelRange))
 	mp := getStr(body, schema.MethodMountPath)
 	if !mp.IsSet() || strings.TrimSpace(mp.v) == "" {
-		mp = newValue("auth/"+mb.label, DefaultOrigin())
+		mp = newValue(defaultMountPath(mb.label), DefaultOrigin())
 	}
 	mp.v = mountPath(mp.v)
 	if mb.label == "token_file" {
 		if mp.IsSet() {
 			b.warn(codeIgnoredArgument, "Argument has no effect", "The token_file method always uses auth/token; mount_path is ignored.", mp.origin.rng.Ptr())
 		}
-		mp = newValue("auth/token", DefaultOrigin())
+		mp = newValue(defaultMountPath(mb.label), DefaultOrigin())
 	}
 	m.mountPath = mp
 	ns := getStr(body, schema.MethodNamespace)
@@ -546,11 +560,11 @@ func (b *builder) buildSink(i int, sb *decodedBlock) Sink {
 	s.mode = getMode(cbody, schema.SinkConfigMode)
 	s.owner = getInt(cbody, schema.SinkConfigOwner)
 	if !s.owner.IsSet() {
-		s.owner.v = -1
+		s.owner.v = processID
 	}
 	s.group = getInt(cbody, schema.SinkConfigGroup)
 	if !s.group.IsSet() {
-		s.group.v = -1
+		s.group.v = processID
 	}
 	return s
 }

@@ -71,7 +71,7 @@ func Compile(srcs []Source, opts Options) (*Plan, hcl.Diagnostics) {
 		if json {
 			f, pdiags = parser.ParseJSON(text, src.Name)
 		} else {
-			f, pdiags = parser.ParseHCL(src.Bytes, src.Name)
+			f, pdiags = parseNative(parser, src.Bytes, src.Name, chunkedParseMin, parseChunkSize)
 			pdiags = explainHCL1(pdiags, src.Bytes)
 		}
 		pdiags = withCodes(pdiags, codeSyntaxError)

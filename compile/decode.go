@@ -90,7 +90,10 @@ var (
 // label-specific nested schemas (a method's config).
 func (d *decoder) decodeBody(sb syntaxBody, sch *schema.Block, label string) (*decodedBody, hcl.Diagnostics) {
 	c, diags := sb.content(sch, label)
-	out := &decodedBody{sch: sch, label: label, missing: c.missing, vals: map[string]*decodedValue{}, blocks: map[string][]*decodedBlock{}}
+	// Sized for the body as written: a thousand listeners make thousands of small bodies, and
+	// growing each map costs more than reading the values.
+	out := &decodedBody{sch: sch, label: label, missing: c.missing,
+		vals: make(map[string]*decodedValue, len(c.attrs)), blocks: make(map[string][]*decodedBlock, len(c.blocks))}
 	seen, nested, adiags := d.decodeAttributes(c, out)
 	diags = append(diags, adiags...)
 	diags = append(diags, requiredAttributes(c, sch, seen)...)
@@ -105,7 +108,7 @@ func (d *decoder) decodeBody(sb syntaxBody, sch *schema.Block, label string) (*d
 func (d *decoder) decodeAttributes(c *body, out *decodedBody) (map[string]*attribute, []*block, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	sch, label := out.sch, out.label
-	seen := map[string]*attribute{}
+	seen := make(map[string]*attribute, len(c.attrs))
 	var nested []*block
 	for _, a := range c.attrs {
 		if prev, dup := seen[a.name]; dup {
@@ -420,7 +423,7 @@ func checkLabel(b *block, nb *schema.Block, out *decodedBlock, typeUnread bool) 
 			Extra:    codeRejectedLabel,
 		})
 	} else if nb.Label != "" && out.label != "" && len(nb.LabelValues) > 0 && !contains(nb.LabelValues, out.label) {
-		detail := fmt.Sprintf("%q is not a %s %s. Allowed values are %s.", out.label, b.typ, nb.Label, joinOr(quoteAll(nb.LabelValues)))
+		detail := fmt.Sprintf("%q is not %s %s. Allowed values are %s.", out.label, withArticle(b.typ), nb.Label, joinOr(quoteAll(nb.LabelValues)))
 		if s := suggest(out.label, nb.LabelValues); s != "" {
 			detail += fmt.Sprintf(" Did you mean %q?", s)
 		}

@@ -24,8 +24,8 @@ import (
 // The codes of the environment's diagnostics.
 var (
 	codeInvalidEnvironmentVariable = diagcode.New("invalid_environment_variable",
-		"An environment variable that Vault Proxy reads holds a value that stops it at start-up.",
-		"$ VAULT_MAX_RETRIES=many vaultproxy validate proxy.hcl")
+		"An environment variable of Vault's client that sets no setting of the plan holds a value that stops Vault Proxy at start-up (a variable that overrides a setting gets the code of the value's problem: invalid_value, unsupported_value, invalid_vault_address).",
+		"$ VAULT_RATE_LIMIT=many vaultproxy validate proxy.hcl")
 	codeIgnoredEnvironmentVariable = diagcode.New("ignored_environment_variable",
 		"An environment variable that changes what Vault Proxy does is set, and vaultproxy run does not apply it.",
 		"$ VAULT_RATE_LIMIT=10 vaultproxy validate proxy.hcl")
@@ -38,12 +38,19 @@ func (b *builder) envFailure(name, problem, vaultSays string) {
 		fmt.Sprintf("%s %s. Vault Proxy fails to start with it: %q.", name, problem, vaultSays), nil)
 }
 
+// settingEnvFailure is envFailure for a variable that overrides a setting: its code is invalid_value,
+// as for the same value written in a configuration.
+func (b *builder) settingEnvFailure(name, problem, vaultSays string) {
+	b.fail(codeInvalidValue, "Invalid environment variable",
+		fmt.Sprintf("%s %s. Vault Proxy fails to start with it: %q.", name, problem, vaultSays), nil)
+}
+
 // ignoredEnv warns about a variable that Vault Proxy's Vault client applies and vaultproxy run does
-// not (the plan does not carry it): what Vault Proxy would do with it. shown is how the variable is
-// named in the message, with its value where the value may be shown.
-func (b *builder) ignoredEnv(shown, vaultDoes string) {
+// not (the plan does not carry it): what Vault Proxy would do with it (e.VaultDoes). shown is how the
+// variable is named in the message, with its value where the value may be shown.
+func (b *builder) ignoredEnv(shown string, e *schema.EnvVar) {
 	b.warn(codeIgnoredEnvironmentVariable, "Environment variable ignored",
-		fmt.Sprintf("%s is set. Vault Proxy %s; vaultproxy run does not apply it.", shown, vaultDoes), nil)
+		fmt.Sprintf("%s is set. Vault Proxy %s; vaultproxy run does not apply it.", shown, e.VaultDoes), nil)
 }
 
 // envPair is NAME=value, as the other warnings about variables show it.
@@ -57,9 +64,9 @@ func quotedEnv(name, value string) string { return fmt.Sprintf("%s=%q", name, va
 // VAULT_SKIP_VERIFY are checked where they are used (buildVault).
 func (b *builder) checkClientEnv() {
 	const readEnv = "failed to read environment: "
-	if v, ok := b.opts.env("VAULT_AGENT_ADDR"); ok {
+	if v, ok := b.opts.env(schema.EnvAgentAddr.Name); ok {
 		if _, err := url.Parse(v); err != nil {
-			b.envFailure(quotedEnv("VAULT_AGENT_ADDR", v), "is not a URL", "failed to create client: "+err.Error())
+			b.envFailure(quotedEnv(schema.EnvAgentAddr.Name, v), "is not a URL", "failed to create client: "+err.Error())
 		}
 	}
 	_, hasCert := b.opts.env(schema.VaultClientCert.Env)
@@ -71,63 +78,61 @@ func (b *builder) checkClientEnv() {
 		}
 		b.envFailure(set, "is set without "+unset, readEnv+"both client cert and client key must be provided")
 	}
-	if v, ok := b.opts.env("VAULT_CACERT_BYTES"); ok {
+	if v, ok := b.opts.env(schema.EnvCACertBytes.Name); ok {
 		if !x509.NewCertPool().AppendCertsFromPEM([]byte(v)) {
-			b.envFailure("VAULT_CACERT_BYTES", "holds no PEM certificate", readEnv+"Error appending CA: Couldn't parse PEM")
+			b.envFailure(schema.EnvCACertBytes.Name, "holds no PEM certificate", readEnv+"Error appending CA: Couldn't parse PEM")
 		} else {
-			b.ignoredEnv("VAULT_CACERT_BYTES", "would trust its certificates for Vault's TLS certificate")
+			b.ignoredEnv(schema.EnvCACertBytes.Name, schema.EnvCACertBytes)
 		}
 	}
-	if v, ok := b.opts.env("VAULT_RATE_LIMIT"); ok {
+	if v, ok := b.opts.env(schema.EnvRateLimit.Name); ok {
 		var rate float64
 		var burst int
 		if _, err := fmt.Sscanf(v, "%f:%d", &rate, &burst); err != nil {
 			if _, err := strconv.ParseFloat(v, 64); err != nil {
-				b.envFailure(quotedEnv("VAULT_RATE_LIMIT", v), "is not a rate of requests per second, optionally with a burst (\"10\" or \"10:20\")",
-					readEnv+"VAULT_RATE_LIMIT was provided but incorrectly formatted")
+				b.envFailure(quotedEnv(schema.EnvRateLimit.Name, v), "is not a rate of requests per second, optionally with a burst (\"10\" or \"10:20\")",
+					readEnv+schema.EnvRateLimit.Name+" was provided but incorrectly formatted")
 				return
 			}
 		}
-		b.ignoredEnv(envPair("VAULT_RATE_LIMIT", v), "would limit its requests to Vault to that many a second")
+		b.ignoredEnv(envPair(schema.EnvRateLimit.Name, v), schema.EnvRateLimit)
 	}
-	if v, ok := b.opts.env("VAULT_CLIENT_TIMEOUT"); ok {
+	if v, ok := b.opts.env(schema.EnvClientTimeout.Name); ok {
 		if err := clientTimeout(v); err != nil {
-			b.envFailure(quotedEnv("VAULT_CLIENT_TIMEOUT", v), "is not a duration such as \"60s\" or a number of seconds",
-				readEnv+`could not parse "VAULT_CLIENT_TIMEOUT"`)
+			b.envFailure(quotedEnv(schema.EnvClientTimeout.Name, v), "is not a duration such as \"60s\" or a number of seconds",
+				readEnv+"could not parse "+strconv.Quote(schema.EnvClientTimeout.Name))
 		} else {
-			b.ignoredEnv(envPair("VAULT_CLIENT_TIMEOUT", v), "would give up on a request to Vault, a proxied one too, after that long (60s when it is unset)")
+			b.ignoredEnv(envPair(schema.EnvClientTimeout.Name, v), schema.EnvClientTimeout)
 		}
 	}
-	for _, name := range []string{"VAULT_SRV_LOOKUP", "VAULT_DISABLE_REDIRECTS"} {
-		if v, ok := b.opts.env(name); ok {
+	for _, e := range []*schema.EnvVar{schema.EnvSRVLookup, schema.EnvDisableRedirects} {
+		if v, ok := b.opts.env(e.Name); ok {
 			on, err := strconv.ParseBool(v)
 			switch {
 			case err != nil:
-				b.envFailure(quotedEnv(name, v), "is not a boolean (true, false, 1, 0, t, f...)", readEnv+"could not parse "+name)
-			case on && name == "VAULT_SRV_LOOKUP":
-				// Off is the default in both: only on changes what Vault Proxy does.
-				b.ignoredEnv(envPair(name, v), "would look up Vault's host and port with a DNS SRV query")
+				b.envFailure(quotedEnv(e.Name, v), "is not a boolean (true, false, 1, 0, t, f...)", readEnv+"could not parse "+e.Name)
 			case on:
-				b.ignoredEnv(envPair(name, v), "would not follow Vault's redirects")
+				// Off is the default in both: only on changes what Vault Proxy does.
+				b.ignoredEnv(envPair(e.Name, v), e)
 			}
 		}
 	}
 	// VAULT_PROXY_ADDR replaces VAULT_HTTP_PROXY, which is then not parsed.
-	for _, name := range []string{"VAULT_PROXY_ADDR", "VAULT_HTTP_PROXY"} {
-		if v, ok := b.opts.env(name); ok {
+	for _, e := range []*schema.EnvVar{schema.EnvProxyAddr, schema.EnvHTTPProxy} {
+		if v, ok := b.opts.env(e.Name); ok {
 			if _, err := url.Parse(v); err != nil {
-				b.envFailure(quotedEnv(name, v), "is not a URL", readEnv+err.Error())
+				b.envFailure(quotedEnv(e.Name, v), "is not a URL", readEnv+err.Error())
 			} else if v != "" {
-				b.ignoredEnv(envPair(name, v), "would send its requests to Vault through that HTTP proxy")
+				b.ignoredEnv(envPair(e.Name, v), e)
 			}
 			break
 		}
 	}
-	if v, ok := b.opts.env("VAULT_HEADERS"); ok {
+	if v, ok := b.opts.env(schema.EnvHeaders.Name); ok {
 		// The value is not shown: headers often carry credentials.
 		var headers map[string]any
 		if err := json.Unmarshal([]byte(v), &headers); err != nil {
-			b.envFailure("VAULT_HEADERS", "is not a JSON object of header names and values", "failed to create client: could not unmarshal environment-supplied headers")
+			b.envFailure(schema.EnvHeaders.Name, "is not a JSON object of header names and values", "failed to create client: could not unmarshal environment-supplied headers")
 			return
 		}
 		var forbidden []string
@@ -137,18 +142,18 @@ func (b *builder) checkClientEnv() {
 				continue
 			}
 			if _, ok := hv.(string); !ok {
-				b.envFailure("VAULT_HEADERS", fmt.Sprintf("gives header %q a value that is not a string", k),
+				b.envFailure(schema.EnvHeaders.Name, fmt.Sprintf("gives header %q a value that is not a string", k),
 					"failed to create client: environment-supplied headers include non-string values")
 				return
 			}
 		}
 		if len(forbidden) > 0 {
-			b.envFailure("VAULT_HEADERS", "sets headers that start with X-Vault-", fmt.Sprintf(
+			b.envFailure(schema.EnvHeaders.Name, "sets headers that start with X-Vault-", fmt.Sprintf(
 				"failed to create client: failed to setup Headers[%s]: Header starting by 'X-Vault-' are for internal usage only", strings.Join(forbidden, ", ")))
 			return
 		}
 		if len(headers) > 0 {
-			b.ignoredEnv("VAULT_HEADERS", "would add its headers to every request to Vault")
+			b.ignoredEnv(schema.EnvHeaders.Name, schema.EnvHeaders)
 		}
 	}
 }

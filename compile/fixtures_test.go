@@ -26,3 +26,23 @@ func TestFixtures(t *testing.T) {
 		})
 	}
 }
+
+// TestPlanFileFixtures runs the golden cases of plan files, fixtures/planfile/<check>/: each holds one
+// plan file, read as `vaultproxy validate plan.json` reads it (DecodePlanFile, then, when it decodes,
+// validate's rules), so that its want/diagnostics holds what the user sees, at the plan file's lines
+// and columns (go test ./compile -run TestPlanFileFixtures -update rewrites them; review every change).
+func TestPlanFileFixtures(t *testing.T) {
+	for _, c := range fixtures.Load(t, "planfile") {
+		t.Run(c.Name, func(t *testing.T) {
+			if len(c.Files) != 1 {
+				t.Fatalf("a plan-file case holds one file, the plan file; %s holds %d", c.Name, len(c.Files))
+			}
+			plan, diags := compile.DecodePlanFile(c.Files[0].Name, c.Files[0].Data)
+			if !diags.HasErrors() {
+				diags = append(diags, validate.Plan(plan)...)
+			}
+			compile.SortDiagnostics(diags)
+			c.CheckDiagnostics(t, diags)
+		})
+	}
+}

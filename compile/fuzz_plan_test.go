@@ -12,9 +12,10 @@ import (
 )
 
 // FuzzDecodePlanJSON reads plan files. Whatever the input, nothing may panic; a file that is accepted
-// re-encodes to itself: the document MarshalJSON writes holds nothing the file did not say (the file
-// may hold fields of a later minor version, which are ignored, and its format_version), reads back
-// without a diagnostic, and writes the same bytes again. Seeds: the golden plans of fixtures/plan and
+// re-encodes to itself: for a file of this format version, the document MarshalJSON writes is the
+// file's (the same JSON, whatever its spacing); for a later minor version, it holds nothing the file
+// did not say (the file may hold fields that are ignored). It reads back without a diagnostic, and
+// writes the same bytes again. Seeds: the golden plans of fixtures/plan and
 // testdata/plan-1.0.
 //
 //	go test -fuzz=FuzzDecodePlanJSON -fuzztime=1m ./compile/
@@ -48,6 +49,12 @@ func FuzzDecodePlanJSON(f *testing.F) {
 		}
 		if err := json.Unmarshal(out, &written); err != nil {
 			t.Fatalf("MarshalJSON wrote no JSON: %v\n%s", err, out)
+		}
+		if in.(map[string]any)["format_version"] == compile.PlanFormatVersion {
+			// A file of this version is accepted only as written: the same document, spacing aside.
+			if !reflect.DeepEqual(in, written) {
+				t.Fatalf("an accepted plan file is rewritten:\n%s\nfile:\n%s", out, doc)
+			}
 		}
 		delete(in.(map[string]any), "format_version")
 		delete(written.(map[string]any), "format_version")

@@ -68,7 +68,7 @@ func cipherSuitesOf(names []string) CipherSuites {
 }
 
 func cloneSuites(v Value[CipherSuites]) Value[CipherSuites] {
-	return Value[CipherSuites]{v: slices.Clone(v.v), origin: v.origin}
+	return Value[CipherSuites]{v: slices.Clone(v.v), origin: v.origin, at: v.at}
 }
 
 // VaultEndpoint is Vault's address, parsed: an http or https URL, or a unix socket spoken to in plain

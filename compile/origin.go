@@ -81,6 +81,7 @@ func (o Origin) String() string {
 type Value[T any] struct {
 	v      T
 	origin Origin
+	at     hcl.Range // in a plan read from a plan file: the range of the value there
 }
 
 func newValue[T any](v T, o Origin) Value[T] { return Value[T]{v: v, origin: o} }
@@ -94,13 +95,27 @@ func (v Value[T]) Origin() Origin { return v.origin }
 // IsSet reports whether anything other than the default decided the value.
 func (v Value[T]) IsSet() bool { return v.origin.kind != OriginDefault }
 
-// Range returns the source range of a value written in a config file, or fallback otherwise, so that
-// diagnostics about a defaulted value can point at the enclosing block.
+// Range returns where a diagnostic about the value points: in a plan read from a plan file, the range
+// of the value in that file, whatever its origin (the origin's range names the configuration the plan
+// was made from, whose text the user does not have at hand); otherwise the source range of a value
+// written in a config file, or fallback, so that diagnostics about a defaulted value can point at the
+// enclosing block.
 func (v Value[T]) Range(fallback hcl.Range) hcl.Range {
-	if v.origin.kind == OriginConfig {
+	switch {
+	case v.at.Filename != "":
+		return v.at
+	case v.origin.kind == OriginConfig:
 		return v.origin.rng
 	}
 	return fallback
+}
+
+// orRange is at when it is a range (set in a plan read from a plan file), else rng.
+func orRange(at, rng hcl.Range) hcl.Range {
+	if at.Filename != "" {
+		return at
+	}
+	return rng
 }
 
 func (v Value[T]) String() string { return fmt.Sprintf("%v (%s)", v.v, v.origin) }

@@ -103,13 +103,14 @@ func (p *Plan) LogRotateBytes() Value[int] { return p.logRotateBytes }
 func (p *Plan) LogRotateMaxFiles() Value[int] { return p.logRotateMaxFiles }
 
 func cloneList(v Value[[]string]) Value[[]string] {
-	return Value[[]string]{v: slices.Clone(v.v), origin: v.origin}
+	return Value[[]string]{v: slices.Clone(v.v), origin: v.origin, at: v.at}
 }
 
 // Vault is the effective `vault` block: how every subsystem reaches Vault.
 type Vault struct {
 	declared bool
 	decl     hcl.Range
+	at       hcl.Range // in a plan read from a plan file: the range of its origin there
 
 	address       Value[string]
 	endpoint      VaultEndpoint // address parsed, by parseAddresses
@@ -127,8 +128,18 @@ type Vault struct {
 // Declared reports whether a `vault` block was written.
 func (v Vault) Declared() bool { return v.declared }
 
-// DeclRange is the range of the block header, or the zero range when none was written.
-func (v Vault) DeclRange() hcl.Range { return v.decl }
+// Origin is where the block was written: the range of its header, or the default origin when none was
+// written.
+func (v Vault) Origin() Origin {
+	if !v.declared {
+		return DefaultOrigin()
+	}
+	return ConfigOrigin(v.decl)
+}
+
+// DeclRange is where a diagnostic about the block points: in a plan read from a plan file, the range
+// of its origin in that file; otherwise the header's range in the configuration (Origin).
+func (v Vault) DeclRange() hcl.Range { return orRange(v.at, v.decl) }
 
 // Address is Vault's URL (default https://127.0.0.1:8200; VAULT_ADDR and -address override).
 func (v Vault) Address() Value[string] { return v.address }
@@ -192,6 +203,7 @@ const (
 type APIProxy struct {
 	declared                   bool
 	decl                       hcl.Range
+	at                         hcl.Range // in a plan read from a plan file: the range of its origin there
 	useAutoAuthToken           Value[TokenMode]
 	prependConfiguredNamespace Value[bool]
 	enforceConsistency         Value[Consistency]
@@ -201,8 +213,18 @@ type APIProxy struct {
 // Declared reports whether an `api_proxy` block was written.
 func (a APIProxy) Declared() bool { return a.declared }
 
-// DeclRange is the range of the block header, or the zero range when none was written.
-func (a APIProxy) DeclRange() hcl.Range { return a.decl }
+// Origin is where the block was written: the range of its header, or the default origin when none was
+// written.
+func (a APIProxy) Origin() Origin {
+	if !a.declared {
+		return DefaultOrigin()
+	}
+	return ConfigOrigin(a.decl)
+}
+
+// DeclRange is where a diagnostic about the block points: in a plan read from a plan file, the range
+// of its origin in that file; otherwise the header's range in the configuration (Origin).
+func (a APIProxy) DeclRange() hcl.Range { return orRange(a.at, a.decl) }
 
 // UseAutoAuthToken says which token reaches Vault (docs/runtime.md, "Token").
 func (a APIProxy) UseAutoAuthToken() Value[TokenMode] { return a.useAutoAuthToken }

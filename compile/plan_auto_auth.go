@@ -12,13 +12,18 @@ import (
 // AutoAuth is the effective `auto_auth` block.
 type AutoAuth struct {
 	decl                         hcl.Range
+	at                           hcl.Range // in a plan read from a plan file: the range of its origin there
 	method                       Method
 	sinks                        []Sink
 	enableReauthOnNewCredentials Value[bool]
 }
 
-// DeclRange is the range of the block header.
-func (a AutoAuth) DeclRange() hcl.Range { return a.decl }
+// Origin is where the block was written: the range of the block header.
+func (a AutoAuth) Origin() Origin { return ConfigOrigin(a.decl) }
+
+// DeclRange is where a diagnostic about the block points: in a plan read from a plan file, the range
+// of its origin in that file; otherwise the header's range in the configuration (Origin).
+func (a AutoAuth) DeclRange() hcl.Range { return orRange(a.at, a.decl) }
 
 // Method is the one `method` block.
 func (a AutoAuth) Method() Method { return a.method }
@@ -32,6 +37,7 @@ func (a AutoAuth) EnableReauthOnNewCredentials() Value[bool] { return a.enableRe
 // Method is the effective `auto_auth.method` block.
 type Method struct {
 	decl           hcl.Range
+	at             hcl.Range // in a plan read from a plan file: the range of its origin there
 	typ            Value[string]
 	mountPath      Value[string]
 	namespace      Value[string]
@@ -43,8 +49,12 @@ type Method struct {
 	config         MethodConfig
 }
 
-// DeclRange is the range of the block header.
-func (m Method) DeclRange() hcl.Range { return m.decl }
+// Origin is where the block was written: the range of the block header.
+func (m Method) Origin() Origin { return ConfigOrigin(m.decl) }
+
+// DeclRange is where a diagnostic about the block points: in a plan read from a plan file, the range
+// of its origin in that file; otherwise the header's range in the configuration (Origin).
+func (m Method) DeclRange() hcl.Range { return orRange(m.at, m.decl) }
 
 // Type is the auth method type, lower-cased (approle, token_file, jwt, kubernetes, cert, aws, ...).
 func (m Method) Type() Value[string] { return m.typ }
@@ -80,6 +90,7 @@ func (m Method) Config() MethodConfig { return m.config }
 // methods whose keys the schema does not detail are kept as strings.
 type MethodConfig struct {
 	decl   hcl.Range
+	at     hcl.Range // in a plan read from a plan file: the range of its origin there
 	values map[string]configValue
 }
 
@@ -91,8 +102,13 @@ type configValue struct {
 	isSet bool
 }
 
-// DeclRange is the range of the `config` block or attribute, or the method's when none was written.
-func (c MethodConfig) DeclRange() hcl.Range { return c.decl }
+// Origin is where the block was written: the range of the `config` block or attribute, or the
+// method's when none was written.
+func (c MethodConfig) Origin() Origin { return ConfigOrigin(c.decl) }
+
+// DeclRange is where a diagnostic about the block points: in a plan read from a plan file, the range
+// of its origin in that file; otherwise the header's range in the configuration (Origin).
+func (c MethodConfig) DeclRange() hcl.Range { return orRange(c.at, c.decl) }
 
 // Keys returns the names of every value, written or defaulted, sorted.
 func (c MethodConfig) Keys() []string {
@@ -120,6 +136,7 @@ func (c MethodConfig) Duration(name string) Value[time.Duration] { return c.valu
 type Sink struct {
 	index     int
 	decl      hcl.Range
+	at        hcl.Range // in a plan read from a plan file: the range of its origin there
 	typ       Value[string]
 	wrapTTL   Value[time.Duration]
 	dhType    Value[string]
@@ -136,8 +153,12 @@ type Sink struct {
 // Index is the sink's position in the auto_auth block, from 0.
 func (s Sink) Index() int { return s.index }
 
-// DeclRange is the range of the block header.
-func (s Sink) DeclRange() hcl.Range { return s.decl }
+// Origin is where the block was written: the range of the block header.
+func (s Sink) Origin() Origin { return ConfigOrigin(s.decl) }
+
+// DeclRange is where a diagnostic about the block points: in a plan read from a plan file, the range
+// of its origin in that file; otherwise the header's range in the configuration (Origin).
+func (s Sink) DeclRange() hcl.Range { return orRange(s.at, s.decl) }
 
 // Type is the sink type; only file exists.
 func (s Sink) Type() Value[string] { return s.typ }

@@ -21,6 +21,7 @@ const (
 // Cache is the effective `cache` block. Its presence turns caching on.
 type Cache struct {
 	decl                         hcl.Range
+	at                           hcl.Range // in a plan read from a plan file: the range of its origin there
 	cacheStaticSecrets           Value[bool]
 	disableCachingDynamicSecrets Value[bool]
 	refreshInterval              Value[time.Duration]
@@ -29,8 +30,12 @@ type Cache struct {
 	hasPersist                   bool
 }
 
-// DeclRange is the range of the block header.
-func (c Cache) DeclRange() hcl.Range { return c.decl }
+// Origin is where the block was written: the range of the block header.
+func (c Cache) Origin() Origin { return ConfigOrigin(c.decl) }
+
+// DeclRange is where a diagnostic about the block points: in a plan read from a plan file, the range
+// of its origin in that file; otherwise the header's range in the configuration (Origin).
+func (c Cache) DeclRange() hcl.Range { return orRange(c.at, c.decl) }
 
 // CacheStaticSecrets caches KV secrets across tokens (needs Vault Enterprise's event stream).
 func (c Cache) CacheStaticSecrets() Value[bool] { return c.cacheStaticSecrets }
@@ -55,6 +60,7 @@ func (c Cache) Persist() (Persist, bool) { return c.persist, c.hasPersist }
 // Persist is the effective `cache.persist` block.
 type Persist struct {
 	decl                    hcl.Range
+	at                      hcl.Range // in a plan read from a plan file: the range of its origin there
 	typ                     Value[string]
 	path                    Value[string]
 	keepAfterImport         Value[bool]
@@ -62,8 +68,12 @@ type Persist struct {
 	serviceAccountTokenFile Value[string]
 }
 
-// DeclRange is the range of the block header (or of the `persist =` attribute).
-func (p Persist) DeclRange() hcl.Range { return p.decl }
+// Origin is where the block was written: the range of the block header (or of the `persist =` attribute).
+func (p Persist) Origin() Origin { return ConfigOrigin(p.decl) }
+
+// DeclRange is where a diagnostic about the block points: in a plan read from a plan file, the range
+// of its origin in that file; otherwise the header's range in the configuration (Origin).
+func (p Persist) DeclRange() hcl.Range { return orRange(p.at, p.decl) }
 
 // Type is the persistence type; only kubernetes exists.
 func (p Persist) Type() Value[string] { return p.typ }
@@ -84,13 +94,18 @@ func (p Persist) ServiceAccountTokenFile() Value[string] { return p.serviceAccou
 // Telemetry is the effective `telemetry` block, of which the proxy uses the Prometheus settings.
 type Telemetry struct {
 	decl                    hcl.Range
+	at                      hcl.Range // in a plan read from a plan file: the range of its origin there
 	prometheusRetentionTime Value[time.Duration]
 	metricsPrefix           Value[string]
 	disableHostname         Value[bool]
 }
 
-// DeclRange is the range of the block header.
-func (t Telemetry) DeclRange() hcl.Range { return t.decl }
+// Origin is where the block was written: the range of the block header.
+func (t Telemetry) Origin() Origin { return ConfigOrigin(t.decl) }
+
+// DeclRange is where a diagnostic about the block points: in a plan read from a plan file, the range
+// of its origin in that file; otherwise the header's range in the configuration (Origin).
+func (t Telemetry) DeclRange() hcl.Range { return orRange(t.at, t.decl) }
 
 // PrometheusRetentionTime is how long Prometheus metrics are kept (default 24h when the block exists).
 func (t Telemetry) PrometheusRetentionTime() Value[time.Duration] { return t.prometheusRetentionTime }

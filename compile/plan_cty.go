@@ -128,5 +128,5 @@ func ctyOf(n *jsonNode, t cty.Type) (cty.Value, error) {
 	case !n.obj && !n.arr:
 		return ctyjson.Unmarshal(n.scalar, t) // a JSON null is a null of type t
 	}
-	return cty.NilVal, fmt.Errorf("a JSON %s is not a %s", map[bool]string{true: "object", false: "array"}[n.obj], t.FriendlyName())
+	return cty.NilVal, fmt.Errorf("a JSON %s is not %s", map[bool]string{true: "object", false: "array"}[n.obj], withArticle(t.FriendlyName()))
 }

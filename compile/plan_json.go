@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -21,10 +22,44 @@ import (
 // rises when fields are added (readers ignore fields they do not know), the major version when a field
 // changes meaning or goes away (readers refuse a major version they do not know). docs/plan-format.md
 // describes the document.
-const PlanFormatVersion = "1.0"
+const PlanFormatVersion = planMajor + "." + planMinor
 
-// planMajor is the major version DecodePlanJSON reads.
-const planMajor = "1"
+// planMajor and planMinor are the major version DecodePlanFile reads and the minor version it knows
+// every field of.
+const (
+	planMajor = "1"
+	planMinor = "0"
+)
+
+// formatVersion is the form of a format_version: MAJOR.MINOR, each a non-negative whole number
+// without a leading zero.
+var formatVersion = regexp.MustCompile(`^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$`)
+
+// checkFormatVersion reads format_version, refusing any form but "1.N": another major version is
+// refused as unsupported, and any other text (1, 1.x, 1.0.0, 01.0) as not a version. It reports whether
+// the document is of a later minor version than PlanFormatVersion, whose fields this reader may not know.
+func checkFormatVersion(e hcl.Expression) (later bool, diag *hcl.Diagnostic) {
+	fail := func(summary, detail string) (bool, *hcl.Diagnostic) {
+		return false, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail,
+			Subject: e.Range().Ptr(), Extra: CodeInvalidPlanFile}
+	}
+	v, diags := e.Value(nil)
+	if diags.HasErrors() || v.IsNull() || v.Type() != cty.String {
+		return fail("Invalid format_version", fmt.Sprintf("format_version must be a string such as %q.", PlanFormatVersion))
+	}
+	m := formatVersion.FindStringSubmatch(v.AsString())
+	if m == nil {
+		return fail("Invalid format_version", fmt.Sprintf(
+			"format_version is MAJOR.MINOR, two whole numbers without a leading zero, such as %q; %q is not. This vaultproxy reads format %s.x.",
+			PlanFormatVersion, v.AsString(), planMajor))
+	}
+	if m[1] != planMajor {
+		return fail("Unsupported plan format", fmt.Sprintf(
+			"plan file format_version %s is not supported: this vaultproxy reads format %s.x (%s.%s and later minor versions). Write the plan again with this vaultproxy's plan -out, or use the vaultproxy that wrote it.",
+			v.AsString(), planMajor, planMajor, planMinor))
+	}
+	return len(m[2]) > len(planMinor) || len(m[2]) == len(planMinor) && m[2] > planMinor, nil
+}
 
 // The JSON codec has no type per block: it walks the plan layout (plan_layout.go), which lists, in
 // document order, the members of each block object. A setting member names its schema attribute, which
@@ -35,18 +70,22 @@ const planMajor = "1"
 // slot is a plan value that the codec reads and writes without knowing its Go type: a *Value[T].
 type slot interface {
 	load() (any, Origin)
-	store(v any, o Origin)
+	store(v any, o Origin, at hcl.Range)
+	where() hcl.Range // the range of the value in a plan file
 }
 
 func (v *Value[T]) load() (any, Origin) { return v.v, v.origin }
 
-// store sets the value from x, of T's underlying type (a string for a ListenerRole).
-func (v *Value[T]) store(x any, o Origin) {
+func (v *Value[T]) where() hcl.Range { return v.at }
+
+// store sets the value from x, of T's underlying type (a string for a ListenerRole), read at the range
+// at of a plan file.
+func (v *Value[T]) store(x any, o Origin, at hcl.Range) {
 	rv := reflect.ValueOf(x)
 	if t := reflect.TypeFor[T](); rv.Type() != t {
 		rv = rv.Convert(t)
 	}
-	v.v, v.origin = rv.Interface().(T), o
+	v.v, v.origin, v.at = rv.Interface().(T), o, at
 }
 
 // MarshalJSON writes the plan as the versioned JSON document that `vaultproxy plan -json` prints and
@@ -175,18 +214,16 @@ func decodePlanFile(name string, src []byte) (*Plan, hcl.Diagnostics) {
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Not a plan file",
 			Detail: "The plan file has no format_version: it is not a vaultproxy plan.", Subject: obj.rng.Ptr(), Extra: CodeInvalidPlanFile}}
 	}
-	v, _ := fv.val.Value(nil)
-	if v.Type() != cty.String || v.IsNull() {
-		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid format_version",
-			Detail: "format_version must be a string such as \"1.0\".", Subject: fv.val.Range().Ptr(), Extra: CodeInvalidPlanFile}}
+	later, vdiag := checkFormatVersion(fv.val)
+	if vdiag != nil {
+		return nil, hcl.Diagnostics{vdiag}
 	}
-	if major, _, _ := strings.Cut(v.AsString(), "."); major != planMajor {
-		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Unsupported plan format",
-			Detail:  fmt.Sprintf("plan file format_version %s is not supported by this vaultproxy (supports %s.x)", v.AsString(), planMajor),
-			Subject: fv.val.Range().Ptr(), Extra: CodeInvalidPlanFile}}
-	}
+	d.later = later
 	p := &Plan{}
 	decodeObject(d, "", root, planLayout, p)
+	if !d.diags.HasErrors() {
+		d.checkDerived(p) // on values that all read, so that each is what the file says
+	}
 	p.parseAddresses()
 	if d.diags.HasErrors() {
 		return nil, d.diags
@@ -199,6 +236,11 @@ type planDecoder struct {
 	values *decoder // reads each value as a configuration's is read
 	src    []byte
 	diags  hcl.Diagnostics
+	// later is set for a document of a later minor version than PlanFormatVersion: fields this
+	// reader does not know are then ignored. In a document of this version they are refused, since
+	// writing the plan again would drop them.
+	later bool
+	files []string // the plan's files, once read: what source range origins may name
 }
 
 func (d *planDecoder) fail(rng hcl.Range, summary, detail string) {
@@ -269,13 +311,16 @@ func objectName(path string) string {
 	return "The object " + path
 }
 
-// decodeObject reads e into b by the layout: every member must be present; unknown ones are ignored.
+// decodeObject reads e into b by the layout: every member must be present; unknown ones are refused
+// unless the document is of a later minor version.
 func decodeObject[B any](d *planDecoder, path string, e hcl.Expression, layout []member[B], b *B) {
 	obj, ok := d.object(strings.ToLower(objectName(path)), e)
 	if !ok {
 		return
 	}
+	known := make([]string, 0, len(layout))
 	for _, m := range layout {
+		known = append(known, m.name)
 		p, ok := obj.props[m.name]
 		if !ok {
 			d.fail(obj.rng, "Missing plan field", fmt.Sprintf("%s has no %q.", objectName(path), m.name))
@@ -283,10 +328,35 @@ func decodeObject[B any](d *planDecoder, path string, e hcl.Expression, layout [
 		}
 		m.decode(d, joinPath(path, m.name), p, b)
 	}
+	d.unknownFields(objectName(path), obj, known)
 }
 
-// setting reads {"value": ..., "origin": ...} into s, checking the value as attribute a.
-func (d *planDecoder) setting(path string, a *schema.Attribute, p property, s slot) {
+// unknownFields refuses the members of obj (what names it in messages) that are not known, unless the document is of a later
+// minor version, whose new fields this reader ignores.
+func (d *planDecoder) unknownFields(what string, obj object, known []string) {
+	if d.later {
+		return
+	}
+	var unknown []string
+	for name := range obj.props {
+		if !slices.Contains(known, name) {
+			unknown = append(unknown, name)
+		}
+	}
+	slices.SortFunc(unknown, func(a, b string) int { return obj.props[a].name.Start.Byte - obj.props[b].name.Start.Byte })
+	for _, name := range unknown {
+		detail := fmt.Sprintf("%s has no field %q in plan format %s, which this file declares; writing the plan again would drop it.",
+			what, name, PlanFormatVersion)
+		if s := suggest(name, known); s != "" {
+			detail += fmt.Sprintf(" Did you mean %q?", s)
+		}
+		d.fail(obj.props[name].name, "Unknown plan field", detail)
+	}
+}
+
+// setting reads {"value": ..., "origin": ...} into s, checking the value as attribute a, and that it
+// agrees with its origin (def, when not nil, gives the default where the schema does not).
+func (d *planDecoder) setting(path string, a *schema.Attribute, p property, s slot, def func() any) {
 	obj, ok := d.object("the setting "+path, p.val)
 	if !ok {
 		return
@@ -297,13 +367,22 @@ func (d *planDecoder) setting(path string, a *schema.Attribute, p property, s sl
 		d.fail(obj.rng, "Missing plan field", fmt.Sprintf("The setting %s must have a value and an origin.", path))
 		return
 	}
+	d.unknownFields("The setting "+path, obj, []string{"value", "origin"})
 	o, ok := d.origin(op)
 	if !ok {
 		return
 	}
 	zero, _ := s.load()
-	if v, ok := d.value(a, vp, zero, o); ok {
-		s.store(v, o)
+	v, ok := d.value(a, vp, zero, o)
+	if !ok {
+		return
+	}
+	var dv any
+	if def != nil {
+		dv = def()
+	}
+	if d.checkOrigin(path, a, vp, op, v, o, dv) {
+		s.store(v, o, vp.val.Range())
 	}
 }
 
@@ -318,7 +397,7 @@ func (d *planDecoder) value(a *schema.Attribute, p property, zero any, o Origin)
 	}
 	want := jsonTypeOf(zero)
 	if got := jsonTypeOfValue(v); got != want {
-		d.fail(p.val.Range(), "Incorrect value type", fmt.Sprintf("The value of %s must be a %s, not %s.", a.Name, want, got))
+		d.fail(p.val.Range(), "Incorrect value type", fmt.Sprintf("The value of %s must be %s, not %s.", a.Name, withArticle(want), withArticle(got)))
 		return nil, false
 	}
 	var out any
@@ -353,7 +432,8 @@ func (d *planDecoder) value(a *schema.Attribute, p property, zero any, o Origin)
 	_ = json.Compact(&canonicalCompact, canonical.Bytes())
 	if !bytes.Equal(compact.Bytes(), canonicalCompact.Bytes()) {
 		d.diags = append(d.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Non-canonical plan value",
-			Detail:  fmt.Sprintf("vaultproxy writes this value of %s as %s; a plan file holds each value in that one form.", a.Name, canonical.String()),
+			Detail: fmt.Sprintf("Did you mean %s? vaultproxy writes this value of %s in that form only, and a plan file holds each value as vaultproxy writes it.",
+				canonical.String(), a.Name),
 			Subject: p.val.Range().Ptr(), Context: at.rng.Ptr(), Extra: CodeInvalidPlanFile})
 		return nil, false
 	}
@@ -432,7 +512,7 @@ func jsonTypeOfValue(v cty.Value) string {
 func (d *planDecoder) origin(p property) (Origin, bool) {
 	v, diags := p.val.Value(nil)
 	if diags.HasErrors() || v.IsNull() || v.Type() != cty.String {
-		d.fail(p.val.Range(), "Invalid origin", "An origin is a string: default, FILE:LINE,COL-COL, env NAME or flag -NAME.")
+		d.fail(p.val.Range(), "Invalid origin", "An origin is a string: "+originForms+".")
 		return Origin{}, false
 	}
 	o, err := ParseOrigin(v.AsString())
@@ -453,37 +533,75 @@ func (d *planDecoder) blockOrigin(p property) (bool, hcl.Range) {
 	case OriginDefault:
 		return false, hcl.Range{}
 	case OriginConfig:
+		d.checkFile(p, o) // a diagnostic of its own; the block was written all the same
 		return true, o.rng
 	}
 	d.fail(p.val.Range(), "Invalid origin", fmt.Sprintf("A block's origin is a source range or default, not %q.", o))
 	return false, hcl.Range{}
 }
 
-// rangeOrigin matches hcl.Range.String: "file:line,col-col" or "file:line,col-line,col".
-var rangeOrigin = regexp.MustCompile(`^(.*):([0-9]+),([0-9]+)-([0-9]+)(?:,([0-9]+))?$`)
+// rangeOrigin matches hcl.Range.String as the encoder writes it: "file:line,col-col" on one line,
+// "file:line,col-line,col" across lines; every number positive and without a leading zero.
+var rangeOrigin = regexp.MustCompile(`^(.+):([1-9][0-9]*),([1-9][0-9]*)-([1-9][0-9]*)(?:,([1-9][0-9]*))?$`)
 
-// ParseOrigin reads an origin as Origin.String writes it. A source range gets its file, lines and
-// columns back; its byte offsets, which the string does not hold, are 0.
+// flagName is a flag's name as FlagOrigin holds it: the flags that mirror Vault Proxy's are lower
+// case words joined by dashes (schema.Attribute.Flag).
+var flagName = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
+
+// originForms names the forms of an origin in messages.
+const originForms = "default, FILE:LINE,COL-COL, FILE:LINE,COL-LINE,COL, env NAME or flag -NAME"
+
+// ParseOrigin reads an origin as Origin.String writes it, and only in that form: "default", a source
+// range as hcl.Range.String writes it (one line: "proxy.hcl:4,3-30"; several: "proxy.hcl:3,1-7,2"),
+// "env NAME" or "flag -NAME". A source range gets its file, lines and columns back; its byte offsets,
+// which the string does not hold, are 0. Anything else is an error, so that a plan file cannot hold an
+// origin that would be written back differently.
 func ParseOrigin(s string) (Origin, error) {
-	if m := rangeOrigin.FindStringSubmatch(s); m != nil {
-		n := func(i int) int { v, _ := strconv.Atoi(m[i]); return v }
-		r := hcl.Range{Filename: m[1], Start: hcl.Pos{Line: n(2), Column: n(3)}}
-		if m[5] == "" {
-			r.End = hcl.Pos{Line: r.Start.Line, Column: n(4)}
-		} else {
-			r.End = hcl.Pos{Line: n(4), Column: n(5)}
-		}
-		return ConfigOrigin(r), nil
-	}
 	switch {
 	case s == "default":
 		return DefaultOrigin(), nil
-	case s == "config":
-		return ConfigOrigin(hcl.Range{}), nil
-	case strings.HasPrefix(s, "env ") && len(s) > len("env "):
-		return EnvOrigin(strings.TrimPrefix(s, "env ")), nil
-	case strings.HasPrefix(s, "flag -") && len(s) > len("flag -"):
-		return FlagOrigin(strings.TrimPrefix(s, "flag -")), nil
+	case strings.HasPrefix(s, "env "):
+		name := strings.TrimPrefix(s, "env ")
+		if name == "" {
+			return Origin{}, fmt.Errorf("%q is not an origin: env is followed by one space and the variable's name", s)
+		}
+		return EnvOrigin(name), nil
+	case strings.HasPrefix(s, "flag "):
+		name, ok := strings.CutPrefix(s, "flag -")
+		if !ok || !flagName.MatchString(name) {
+			return Origin{}, fmt.Errorf("%q is not an origin: flag is followed by one space and the flag, such as -address", s)
+		}
+		return FlagOrigin(name), nil
 	}
-	return Origin{}, fmt.Errorf("%q is not an origin (default, FILE:LINE,COL-COL, env NAME or flag -NAME)", s)
+	m := rangeOrigin.FindStringSubmatch(s)
+	if m == nil {
+		return Origin{}, fmt.Errorf("%q is not an origin (%s)", s, originForms)
+	}
+	nums := make([]int, 0, 4)
+	for _, t := range m[2:] {
+		if t == "" {
+			continue
+		}
+		n, err := strconv.Atoi(t)
+		if err != nil {
+			return Origin{}, fmt.Errorf("%q is not an origin: %s is out of range", s, t)
+		}
+		nums = append(nums, n)
+	}
+	r := hcl.Range{Filename: m[1], Start: hcl.Pos{Line: nums[0], Column: nums[1]}}
+	if len(nums) == 3 {
+		r.End = hcl.Pos{Line: r.Start.Line, Column: nums[2]}
+		if r.End.Column < r.Start.Column {
+			return Origin{}, fmt.Errorf("%q is not an origin: the range ends before it starts", s)
+		}
+	} else {
+		r.End = hcl.Pos{Line: nums[2], Column: nums[3]}
+		switch {
+		case r.End.Line == r.Start.Line && r.End.Column >= r.Start.Column:
+			return Origin{}, fmt.Errorf("%q is not an origin: a range on one line is written %s", s, r)
+		case r.End.Line <= r.Start.Line:
+			return Origin{}, fmt.Errorf("%q is not an origin: the range ends before it starts", s)
+		}
+	}
+	return ConfigOrigin(r), nil
 }

@@ -62,12 +62,41 @@ func TestDecodePlanJSONVersions(t *testing.T) {
 	}
 
 	_, err := compile.DecodePlanJSON(withVersion("2.0"))
-	if err == nil || err.Error() != "plan.json:2,21-26: Unsupported plan format; plan file format_version 2.0 is not supported by this vaultproxy (supports 1.x)" {
+	if err == nil || err.Error() != "plan.json:2,21-26: Unsupported plan format; plan file format_version 2.0 is not supported: this vaultproxy reads format 1.x (1.0 and later minor versions). Write the plan again with this vaultproxy's plan -out, or use the vaultproxy that wrote it." {
 		t.Errorf("format_version 2.0: got error %v", err)
 	}
-	for _, v := range []string{"0.9", "10.0", "", "one"} {
-		if _, err := compile.DecodePlanJSON(withVersion(v)); err == nil {
-			t.Errorf("format_version %q was accepted", v)
+	// Only "1.N" is read: every other form is refused, none is read as 1.0 and written back as "1.0".
+	for v, want := range map[string]string{
+		"0.9": "Unsupported plan format", "10.0": "Unsupported plan format", "2.1": "Unsupported plan format",
+		"": "Invalid format_version", "one": "Invalid format_version", "1": "Invalid format_version",
+		"1.x": "Invalid format_version", "1.0.0": "Invalid format_version", "01.0": "Invalid format_version",
+		"1.00": "Invalid format_version", "1.01": "Invalid format_version", " 1.0": "Invalid format_version",
+		"1.0 ": "Invalid format_version", "1.-1": "Invalid format_version", "v1.0": "Invalid format_version",
+	} {
+		_, err := compile.DecodePlanJSON(withVersion(v))
+		if err == nil || !strings.Contains(err.Error(), "plan.json:2,21-") || !strings.Contains(err.Error(), want) {
+			t.Errorf("format_version %q: got %v, want %s at the version", v, err, want)
+		}
+	}
+	if _, err := compile.DecodePlanJSON(bytes.Replace(doc, []byte(`"format_version": "1.0"`), []byte(`"format_version": 1.0`), 1)); err == nil ||
+		!strings.Contains(err.Error(), "Invalid format_version") {
+		t.Errorf("format_version as a number: got %v", err)
+	}
+	// A field this version does not know, in a document that says it is of this version, is refused:
+	// writing the plan again would drop it.
+	for _, tc := range []struct{ from, to, want string }{
+		{`"vault": {`, `"vault": {"new_field": true,`, `plan.json:4,13-24: Unknown plan field; The object vault has no field "new_field" in plan format 1.0`},
+		{`"files": [`, `"filez": [], "files": [`, `plan.json:3,3-10: Unknown plan field; The plan file has no field "filez" in plan format 1.0, which this file declares; writing the plan again would drop it. Did you mean "files"?`},
+		{`"origin": "default"}`, `"origin": "default", "note": "new"}`, `Unknown plan field; The setting vault.ca_cert has no field "note"`},
+		{`"kind": "bool", "value": true,`, `"kind": "bool", "value": true, "extra": 1,`, `Unknown plan field; The config key auto_auth.method.config.remove_secret_id_file_after_reading has no field "extra"`},
+	} {
+		bad := bytes.Replace(doc, []byte(tc.from), []byte(tc.to), 1)
+		if bytes.Equal(bad, doc) {
+			t.Fatalf("the golden has no %s", tc.from)
+		}
+		_, diags := compile.DecodePlanFile("plan.json", bad)
+		if len(diags) != 1 || !strings.Contains(diags[0].Error(), tc.want) {
+			t.Errorf("%s: got %v, want one error containing %q", tc.to, diags, tc.want)
 		}
 	}
 
@@ -112,21 +141,23 @@ func TestDecodePlanFileChecksValues(t *testing.T) {
 		{"listener-unix", `"log_rotate_duration": {"value": "24h"`, `"log_rotate_duration": {"value": "a day"`,
 			`plan.json:76,36-43: Invalid duration for log_rotate_duration; log_rotate_duration must be a duration such as "30s", "5m" or "1h30m": "a day" is not a duration.`},
 		{"listener-unix", `"log_rotate_duration": {"value": "24h"`, `"log_rotate_duration": {"value": "86400"`,
-			`plan.json:76,36-43: Non-canonical plan value; vaultproxy writes this value of log_rotate_duration as "24h"`},
+			`plan.json:76,36-43: Non-canonical plan value; Did you mean "24h"? vaultproxy writes this value of log_rotate_duration in that form only`},
 		{"listener-unix", `"log_level": {"value": "info"`, `"log_level": {"value": "INFO"`,
-			`Non-canonical plan value; vaultproxy writes this value of log_level as "info"`},
+			`Non-canonical plan value; Did you mean "info"? vaultproxy writes this value of log_level in that form only`},
 		{"listener-unix", `"address": {"value": "https://vault.example.test:8200", "origin": "config.hcl:2,3-46"}`, `"address": {"value": "https://vault.example.test:8200", "origin": "somewhere"}`,
 			`plan.json:6,71-82: Invalid origin; "somewhere" is not an origin`},
 		{"listener-unix", `"tls_disable": {"value": true`, `"tls_disable": {"value": "yes"`,
-			`plan.json:32,32-37: Incorrect value type; The value of tls_disable must be a boolean, not string.`},
+			`plan.json:32,32-37: Incorrect value type; The value of tls_disable must be a boolean, not a string.`},
+		{"listener-unix", `"tls_cipher_suites": {"value": []`, `"tls_cipher_suites": {"value": {}`,
+			`plan.json:37,38-40: Incorrect value type; The value of tls_cipher_suites must be an array, not an object.`},
 		{"listener-unix", `"disable_idle_connections": {"value": []`, `"disable_idle_connections": {"value": ["caching"]`,
-			`plan.json:71,41-52: Non-canonical plan value; vaultproxy writes this value of disable_idle_connections as ["proxying"]`},
+			`plan.json:71,41-52: Non-canonical plan value; Did you mean ["proxying"]? vaultproxy writes this value of disable_idle_connections in that form only`},
 		{"listener-unix", `"disable_idle_connections": {"value": []`, `"disable_idle_connections": {"value": ["proxying", "auto-auth"]`,
-			`Non-canonical plan value; vaultproxy writes this value of disable_idle_connections as ["auto-auth", "proxying"]`},
+			`Non-canonical plan value; Did you mean ["auto-auth", "proxying"]? vaultproxy writes this value of disable_idle_connections in that form only`},
 		{"token-true", `"num_retries": {"value": 12`, `"num_retries": {"value": -5`,
-			`Non-canonical plan value; vaultproxy writes this value of num_retries as 0`},
+			`Non-canonical plan value; Did you mean 0? vaultproxy writes this value of num_retries in that form only`},
 		{"token-true", `"mount_path": {"value": "auth/approle"`, `"mount_path": {"value": "auth/approle/"`,
-			`Non-canonical plan value; vaultproxy writes this value of mount_path as "auth/approle"`},
+			`Non-canonical plan value; Did you mean "auth/approle"? vaultproxy writes this value of mount_path in that form only`},
 		{"listener-unix", `"tls_disable": {"value": true, `, `"tls_disable": {`,
 			`plan.json:32,22-53: Missing plan field; The setting listeners[0].tls_disable must have a value and an origin.`},
 	} {
@@ -167,17 +198,21 @@ func TestPlanFilesOfFormat1_0(t *testing.T) {
 	}
 }
 
+// TestParseOrigin reads every form Origin.String writes, and refuses every other: a plan file's origin
+// must read back as the string it was read from.
 func TestParseOrigin(t *testing.T) {
 	for _, s := range []string{
 		"default",
-		"config",
 		"proxy.hcl:4,3-30",
 		"proxy.hcl:3,1-7,2",
+		"proxy.hcl:2,5-5",
 		"<stdin>:1,1-5",
 		`C:\etc\vproxy\proxy.hcl:12,3-40`,
 		"dir/with:colon.hcl:2,1-2",
 		"env VAULT_ADDR",
+		"env my aad",
 		"flag -address",
+		"flag -tls-skip-verify",
 	} {
 		o, err := compile.ParseOrigin(s)
 		if err != nil {
@@ -193,9 +228,36 @@ func TestParseOrigin(t *testing.T) {
 	if o.Kind() != compile.OriginConfig || o.Range() != want {
 		t.Errorf("proxy.hcl:3,1-7,2 reads as %v %#v", o.Kind(), o.Range())
 	}
-	for _, s := range []string{"", "env", "env ", "flag address", "proxy.hcl", "proxy.hcl:x,1-2"} {
-		if _, err := compile.ParseOrigin(s); err == nil {
-			t.Errorf("%q was read as an origin", s)
+	for s, why := range map[string]string{
+		"":                                   "not an origin (default",
+		"config":                             "not an origin (default",
+		"Default":                            "not an origin (default",
+		" default":                           "not an origin (default",
+		"env":                                "not an origin (default",
+		"env ":                               "env is followed by",
+		"envVAULT_ADDR":                      "not an origin (default",
+		"flag address":                       "flag is followed by",
+		"flag --address":                     "flag is followed by",
+		"flag -":                             "flag is followed by",
+		"flag -Address":                      "flag is followed by",
+		"proxy.hcl":                          "not an origin (default",
+		"proxy.hcl:x,1-2":                    "not an origin (default",
+		":5,3-46":                            "not an origin (default",
+		"proxy.hcl:05,3-46":                  "not an origin (default",
+		"proxy.hcl:5,03-46":                  "not an origin (default",
+		"proxy.hcl:0,1-2":                    "not an origin (default",
+		"proxy.hcl:5,0-2":                    "not an origin (default",
+		"proxy.hcl:5,3-46 ":                  "not an origin (default",
+		"proxy.hcl:5,3--46":                  "not an origin (default",
+		"proxy.hcl:5,30-4":                   "ends before it starts",
+		"proxy.hcl:5,3-5,46":                 "a range on one line is written proxy.hcl:5,3-46",
+		"proxy.hcl:5,3-4,46":                 "ends before it starts",
+		"proxy.hcl:5,30-5,4":                 "ends before it starts",
+		"proxy.hcl:99999999999999999999,1-2": "out of range",
+	} {
+		_, err := compile.ParseOrigin(s)
+		if err == nil || !strings.Contains(err.Error(), why) {
+			t.Errorf("%q: got %v, want an error saying %q", s, err, why)
 		}
 	}
 }
@@ -322,6 +384,42 @@ func TestDecodePlanFileChecksMethodConfigKeys(t *testing.T) {
 		for i, want := range tc.want {
 			if diags[i].Severity != hcl.DiagError || !strings.Contains(diags[i].Error(), want) {
 				t.Errorf("%s: error %d is %v, want one containing %q", tc.to, i, diags[i], want)
+			}
+		}
+	}
+}
+
+// TestCompiledPlansReadBack writes the plan of every golden configuration that compiles without error
+// (with its environment and flags), as `plan -out` does, even where validate's rules refuse it, and
+// reads it back: a plan file this vaultproxy writes must pass every check of the plan-file reader, and
+// write the same bytes again.
+func TestCompiledPlansReadBack(t *testing.T) {
+	for _, dir := range []string{"cases", "compile", "validate", "plan"} {
+		for _, c := range fixtures.Load(t, dir) {
+			srcs := make([]compile.Source, 0, len(c.Files))
+			for _, f := range c.Files {
+				srcs = append(srcs, compile.Source{Name: f.Name, Bytes: f.Data})
+			}
+			flags := map[string]string{}
+			for _, f := range c.Flags {
+				name, value, _ := strings.Cut(strings.TrimLeft(f, "-"), "=")
+				flags[name] = value
+			}
+			p, diags := compile.Compile(srcs, compile.Options{Env: c.LookupEnv, Flags: flags})
+			if diags.HasErrors() {
+				continue
+			}
+			doc, err := p.MarshalJSON()
+			if err != nil {
+				t.Fatalf("%s: %v", c.Name, err)
+			}
+			back, diags := compile.DecodePlanFile("plan.json", doc)
+			if diags.HasErrors() {
+				t.Errorf("%s: the plan does not read back: %v\n%s", c.Name, diags, doc)
+				continue
+			}
+			if again, _ := back.MarshalJSON(); !bytes.Equal(again, doc) {
+				t.Errorf("%s: the plan read back writes different bytes", c.Name)
 			}
 		}
 	}

@@ -35,6 +35,15 @@ type member[B any] struct {
 	// The cty type of a part (a setting's comes from its value's Go type), for Plan.CtyValue; b is nil
 	// for PlanType, which has no plan.
 	ctyType func(b *B) cty.Type
+	// The default of a setting where the compiler's depends on the block (read before it, in layout
+	// order) rather than being the schema's, for the plan-file check of a value whose origin is default.
+	def func(b *B) any
+}
+
+// defaults gives a setting the default the compiler gives it in block b.
+func (m member[B]) defaults(def func(b *B) any) member[B] {
+	m.def = def
+	return m
 }
 
 // with adds to a setting's description what the plan says beyond the attribute's doc.
@@ -52,7 +61,11 @@ func (m member[B]) encode(b *B) *jsonNode {
 
 func (m member[B]) decode(d *planDecoder, path string, p property, b *B) {
 	if m.attr != nil {
-		d.setting(path, m.attr, p, m.ref(b))
+		var def func() any
+		if m.def != nil {
+			def = func() any { return m.def(b) }
+		}
+		d.setting(path, m.attr, p, m.ref(b), def)
 		return
 	}
 	m.dec(d, path, p, b)
@@ -63,8 +76,9 @@ func setting[B any](a *schema.Attribute, ref func(*B) slot) member[B] {
 }
 
 // headerOrigin is a block's "origin": the range of its header. declared is nil for a block that is
-// always written when it is in the plan; otherwise "default" stands for a block not written.
-func headerOrigin[B any](name string, declared func(*B) *bool, decl func(*B) *hcl.Range) member[B] {
+// always written when it is in the plan; otherwise "default" stands for a block not written. at is where
+// the decoder keeps the range of the origin in the plan file, at which diagnostics about the block point.
+func headerOrigin[B any](name string, declared func(*B) *bool, decl, at func(*B) *hcl.Range) member[B] {
 	doc := "The block's header."
 	if declared != nil {
 		doc = "The block's header, or `default` when none was written."
@@ -82,6 +96,7 @@ func headerOrigin[B any](name string, declared func(*B) *bool, decl func(*B) *hc
 				d.fail(p.val.Range(), "Invalid origin", fmt.Sprintf("%s is a block that is always written: its origin is a source range.", path))
 			}
 			*decl(b) = rng
+			*at(b) = p.val.Range()
 		}}
 }
 
@@ -146,9 +161,10 @@ const foldedSubsystems = "In the plan: `caching` is folded into `proxying`; sort
 
 // Settings that the plan derives, which no attribute declares.
 var (
-	proxyNamespaceAttr = &schema.Attribute{Name: "proxy_namespace", Kind: schema.String,
+	// Both are overridden by what overrides vault.namespace, which their env and flag origins name.
+	proxyNamespaceAttr = &schema.Attribute{Name: "proxy_namespace", Kind: schema.String, Env: schema.VaultNamespace.Env, Flag: schema.VaultNamespace.Flag,
 		Doc: "The namespace `prepend_configured_namespace` puts in front of each request's namespace: `-namespace`, then `VAULT_NAMESPACE`, then `vault.namespace`, then the method's `namespace`; `\"\"` for none."}
-	loginNamespaceAttr = &schema.Attribute{Name: "login_namespace", Kind: schema.String,
+	loginNamespaceAttr = &schema.Attribute{Name: "login_namespace", Kind: schema.String, Env: schema.VaultNamespace.Env, Flag: schema.VaultNamespace.Flag,
 		Doc: "The namespace the login is sent to: `-namespace`, then `VAULT_NAMESPACE`, then the method's `namespace`, then `vault.namespace`."}
 )
 
@@ -162,6 +178,7 @@ var planLayout = []member[Plan]{
 		dec: func(d *planDecoder, path string, pr property, p *Plan) {
 			if v, ok := d.value(&schema.Attribute{Name: "files", Kind: schema.StringList}, pr, []string{}, Origin{}); ok {
 				p.files = v.([]string)
+				d.files = p.files
 			}
 		}},
 	nested("vault", "`vault`", "How every subsystem reaches Vault (below).", func(p *Plan) *Vault { return &p.vault }, vaultLayout),
@@ -185,7 +202,7 @@ var planLayout = []member[Plan]{
 }
 
 var vaultLayout = []member[Vault]{
-	headerOrigin("origin", func(v *Vault) *bool { return &v.declared }, func(v *Vault) *hcl.Range { return &v.decl }),
+	headerOrigin("origin", func(v *Vault) *bool { return &v.declared }, func(v *Vault) *hcl.Range { return &v.decl }, func(v *Vault) *hcl.Range { return &v.at }),
 	setting(schema.VaultAddress, func(v *Vault) slot { return &v.address }),
 	setting(schema.VaultCACert, func(v *Vault) slot { return &v.caCert }),
 	setting(schema.VaultCAPath, func(v *Vault) slot { return &v.caPath }),
@@ -198,7 +215,7 @@ var vaultLayout = []member[Vault]{
 }
 
 var apiProxyLayout = []member[APIProxy]{
-	headerOrigin("origin", func(a *APIProxy) *bool { return &a.declared }, func(a *APIProxy) *hcl.Range { return &a.decl }),
+	headerOrigin("origin", func(a *APIProxy) *bool { return &a.declared }, func(a *APIProxy) *hcl.Range { return &a.decl }, func(a *APIProxy) *hcl.Range { return &a.at }),
 	setting(schema.APIProxyUseAutoAuthToken, func(a *APIProxy) slot { return &a.useAutoAuthToken }).with("In the plan: the string `\"false\"`, `\"true\"` or `\"force\"`."),
 	setting(schema.APIProxyPrependConfiguredNamespace, func(a *APIProxy) slot { return &a.prependConfiguredNamespace }),
 	setting(schema.APIProxyEnforceConsistency, func(a *APIProxy) slot { return &a.enforceConsistency }),
@@ -206,9 +223,14 @@ var apiProxyLayout = []member[APIProxy]{
 }
 
 var listenerLayout = []member[Listener]{
-	headerOrigin("origin", nil, func(l *Listener) *hcl.Range { return &l.decl }),
+	headerOrigin("origin", nil, func(l *Listener) *hcl.Range { return &l.decl }, func(l *Listener) *hcl.Range { return &l.at }),
 	setting(schema.ListenerType, func(l *Listener) slot { return &l.typ }).with("In the plan: the block label or this attribute."),
-	setting(schema.ListenerAddress, func(l *Listener) slot { return &l.address }),
+	setting(schema.ListenerAddress, func(l *Listener) slot { return &l.address }).defaults(func(l *Listener) any {
+		if l.typ.v == ListenerUnix {
+			return "" // a unix listener has no default socket path
+		}
+		return schema.ListenerAddress.Default
+	}),
 	setting(schema.ListenerRole, func(l *Listener) slot { return &l.role }),
 	setting(schema.ListenerRequireRequestHeader, func(l *Listener) slot { return &l.requireRequestHeader }),
 	setting(schema.ProxyAPIEnableQuit, func(l *Listener) slot { return &l.enableQuit }),
@@ -227,7 +249,7 @@ var listenerLayout = []member[Listener]{
 }
 
 var cacheLayout = []member[Cache]{
-	headerOrigin("origin", nil, func(c *Cache) *hcl.Range { return &c.decl }),
+	headerOrigin("origin", nil, func(c *Cache) *hcl.Range { return &c.decl }, func(c *Cache) *hcl.Range { return &c.at }),
 	setting(schema.CacheStaticSecrets, func(c *Cache) slot { return &c.cacheStaticSecrets }),
 	setting(schema.CacheDisableCachingDynamicSecrets, func(c *Cache) slot { return &c.disableCachingDynamicSecrets }),
 	setting(schema.CacheStaticSecretTokenCapabilityRefreshInterval, func(c *Cache) slot { return &c.refreshInterval }),
@@ -236,7 +258,7 @@ var cacheLayout = []member[Cache]{
 }
 
 var persistLayout = []member[Persist]{
-	headerOrigin("origin", nil, func(p *Persist) *hcl.Range { return &p.decl }),
+	headerOrigin("origin", nil, func(p *Persist) *hcl.Range { return &p.decl }, func(p *Persist) *hcl.Range { return &p.at }),
 	setting(schema.PersistType, func(p *Persist) slot { return &p.typ }).with("In the plan: the block label or this attribute."),
 	setting(schema.PersistPath, func(p *Persist) slot { return &p.path }),
 	setting(schema.PersistKeepAfterImport, func(p *Persist) slot { return &p.keepAfterImport }),
@@ -245,7 +267,7 @@ var persistLayout = []member[Persist]{
 }
 
 var autoAuthLayout = []member[AutoAuth]{
-	headerOrigin("origin", nil, func(a *AutoAuth) *hcl.Range { return &a.decl }),
+	headerOrigin("origin", nil, func(a *AutoAuth) *hcl.Range { return &a.decl }, func(a *AutoAuth) *hcl.Range { return &a.at }),
 	setting(schema.AutoAuthEnableReauthOnNewCredentials, func(a *AutoAuth) slot { return &a.enableReauthOnNewCredentials }),
 	nested("method", "`method`", "The `method` block (below).", func(a *AutoAuth) *Method { return &a.method }, methodLayout),
 	list("sinks", "Sink", "The `sink` blocks, in order (below); `[]` for none.",
@@ -253,21 +275,22 @@ var autoAuthLayout = []member[AutoAuth]{
 }
 
 var methodLayout = []member[Method]{
-	headerOrigin("origin", nil, func(m *Method) *hcl.Range { return &m.decl }),
+	headerOrigin("origin", nil, func(m *Method) *hcl.Range { return &m.decl }, func(m *Method) *hcl.Range { return &m.at }),
 	setting(schema.MethodType, func(m *Method) slot { return &m.typ }).with("In the plan: the block label or this attribute, lower case."),
-	setting(schema.MethodMountPath, func(m *Method) slot { return &m.mountPath }).with("In the plan: without a trailing slash."),
+	setting(schema.MethodMountPath, func(m *Method) slot { return &m.mountPath }).with("In the plan: without a trailing slash.").
+		defaults(func(m *Method) any { return defaultMountPath(m.typ.v) }),
 	setting(schema.MethodNamespace, func(m *Method) slot { return &m.namespace }).with("In the plan: as written, canonical."),
 	setting(loginNamespaceAttr, func(m *Method) slot { return &m.loginNamespace }),
 	setting(schema.MethodWrapTTL, func(m *Method) slot { return &m.wrapTTL }),
 	setting(schema.MethodMinBackoff, func(m *Method) slot { return &m.minBackoff }),
 	setting(schema.MethodMaxBackoff, func(m *Method) slot { return &m.maxBackoff }),
 	setting(schema.MethodExitOnErr, func(m *Method) slot { return &m.exitOnErr }),
-	headerOrigin("config_origin", nil, func(m *Method) *hcl.Range { return &m.config.decl }),
+	headerOrigin("config_origin", nil, func(m *Method) *hcl.Range { return &m.config.decl }, func(m *Method) *hcl.Range { return &m.config.at }),
 	{name: "config", typ: "object", doc: "The method's `config`, by key (below).", enc: encodeMethodConfig, dec: decodeMethodConfig, ctyType: methodConfigType},
 }
 
 var sinkLayout = []member[Sink]{
-	headerOrigin("origin", nil, func(s *Sink) *hcl.Range { return &s.decl }),
+	headerOrigin("origin", nil, func(s *Sink) *hcl.Range { return &s.decl }, func(s *Sink) *hcl.Range { return &s.at }),
 	setting(schema.SinkType, func(s *Sink) slot { return &s.typ }).with("In the plan: the block label or this attribute."),
 	setting(schema.SinkWrapTTL, func(s *Sink) slot { return &s.wrapTTL }),
 	setting(schema.SinkDHType, func(s *Sink) slot { return &s.dhType }),
@@ -277,12 +300,12 @@ var sinkLayout = []member[Sink]{
 	setting(schema.SinkAADEnvVar, func(s *Sink) slot { return &s.aadEnvVar }),
 	setting(schema.SinkConfigPath, func(s *Sink) slot { return &s.path }),
 	setting(schema.SinkConfigMode, func(s *Sink) slot { return &s.mode }),
-	setting(schema.SinkConfigOwner, func(s *Sink) slot { return &s.owner }).with("In the plan: -1 for the process's."),
-	setting(schema.SinkConfigGroup, func(s *Sink) slot { return &s.group }).with("In the plan: -1 for the process's."),
+	setting(schema.SinkConfigOwner, func(s *Sink) slot { return &s.owner }).with("In the plan: -1 for the process's.").defaults(processIDDefault),
+	setting(schema.SinkConfigGroup, func(s *Sink) slot { return &s.group }).with("In the plan: -1 for the process's.").defaults(processIDDefault),
 }
 
 var telemetryLayout = []member[Telemetry]{
-	headerOrigin("origin", nil, func(t *Telemetry) *hcl.Range { return &t.decl }),
+	headerOrigin("origin", nil, func(t *Telemetry) *hcl.Range { return &t.decl }, func(t *Telemetry) *hcl.Range { return &t.at }),
 	setting(schema.TelemetryPrometheusRetentionTime, func(t *Telemetry) slot { return &t.prometheusRetentionTime }),
 	setting(schema.TelemetryMetricsPrefix, func(t *Telemetry) slot { return &t.metricsPrefix }),
 	setting(schema.TelemetryDisableHostname, func(t *Telemetry) slot { return &t.disableHostname }),
@@ -372,6 +395,7 @@ func decodeMethodConfig(d *planDecoder, path string, p property, m *Method) {
 			d.fail(item.rng, "Missing plan field", fmt.Sprintf("The config key %s must have a kind, a value and an origin.", kpath))
 			continue
 		}
+		d.unknownFields("The config key "+kpath, item, []string{"kind", "value", "origin"})
 		a := m.configAttribute(k)
 		cv := configValue{kind: configKind(a)}
 		if kv, _ := kp.val.Value(nil); kv.IsNull() || kv.Type() != cty.String || kv.AsString() != cv.kind {
@@ -385,10 +409,10 @@ func decodeMethodConfig(d *planDecoder, path string, p property, m *Method) {
 		s := cv.slot()
 		zero, _ := s.load()
 		v, ok := d.value(a, vp, zero, o)
-		if !ok {
+		if !ok || !d.checkOrigin(kpath, a, vp, op, v, o, nil) {
 			continue
 		}
-		s.store(v, o)
+		s.store(v, o, vp.val.Range())
 		cv.isSet = o.kind != OriginDefault
 		m.config.values[k] = cv
 	}

@@ -28,6 +28,7 @@ const (
 type Listener struct {
 	index int
 	decl  hcl.Range
+	at    hcl.Range // in a plan read from a plan file: the range of its origin there
 
 	typ                           Value[ListenerType]
 	address                       Value[string]
@@ -52,8 +53,12 @@ type Listener struct {
 // Index is the listener's position among all listeners of the plan, from 0.
 func (l Listener) Index() int { return l.index }
 
-// DeclRange is the range of the listener block's header.
-func (l Listener) DeclRange() hcl.Range { return l.decl }
+// Origin is where the block was written: the range of the listener block's header.
+func (l Listener) Origin() Origin { return ConfigOrigin(l.decl) }
+
+// DeclRange is where a diagnostic about the block points: in a plan read from a plan file, the range
+// of its origin in that file; otherwise the header's range in the configuration (Origin).
+func (l Listener) DeclRange() hcl.Range { return orRange(l.at, l.decl) }
 
 // Type is tcp or unix (the block label, or its `type` attribute).
 func (l Listener) Type() Value[ListenerType] { return l.typ }

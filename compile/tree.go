@@ -172,6 +172,17 @@ func (j jsonBody) content(sch *schema.Block, label string) (*body, hcl.Diagnosti
 	return out, diags
 }
 
+// jsonHeaderRange is a JSON block's header: from its type's property name to its last label's, as a
+// native block's DefRange runs from its type to its last label (`listener "tcp"`). HCL's JSON parser
+// gives the block's opening brace (or bracket) as its DefRange, one character that names nothing.
+func jsonHeaderRange(hb *hcl.Block) hcl.Range {
+	end := hb.TypeRange
+	if n := len(hb.LabelRanges); n > 0 {
+		end = hb.LabelRanges[n-1]
+	}
+	return hcl.RangeBetween(hb.TypeRange, end)
+}
+
 // jsonBlocks reads the blocks of one type from a JSON body. A labelled type may be written, object by
 // object, with its label (`"listener": {"tcp": {...}}`) or without it, the label then being an
 // attribute (`"listener": {"type": "tcp", ...}`); Vault Proxy's HCL 1 reads both, even mixed in one
@@ -184,7 +195,7 @@ func jsonBlocks(b hcl.Body, nb *schema.Block) ([]*block, hcl.Diagnostics) {
 		out := make([]*block, 0, len(c.Blocks))
 		for _, hb := range c.Blocks {
 			out = append(out, &block{typ: hb.Type, labels: hb.Labels, typeRange: hb.TypeRange,
-				labelRanges: hb.LabelRanges, defRange: hb.DefRange, body: jsonBody{hb.Body}})
+				labelRanges: hb.LabelRanges, defRange: jsonHeaderRange(hb), body: jsonBody{hb.Body}})
 		}
 		return out, diags
 	}
@@ -198,6 +209,11 @@ func jsonBlocks(b hcl.Body, nb *schema.Block) ([]*block, hcl.Diagnostics) {
 		obj := ub.body.(jsonBody).b
 		props, _ := obj.JustAttributes()
 		if !labelledShape(props) {
+			if typ, ok := props[nb.Label]; ok {
+				// Its type is an attribute, which stands for the label: the header runs to it, so
+				// that the blocks of one array have headers of their own.
+				ub.defRange = hcl.RangeBetween(ub.typeRange, typ.Range)
+			}
 			out = append(out, ub)
 			continue
 		}

@@ -1,6 +1,7 @@
 package compile
 
 import (
+	"bytes"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -642,7 +643,7 @@ func (d *decoder) parseDuration(a *attribute, sch *schema.Attribute, val cty.Val
 		}
 		return dur, nil, nil
 	}
-	return 0, nil, invalid(fmt.Sprintf("a %s is not a duration", val.Type().FriendlyName()))
+	return 0, nil, invalid(fmt.Sprintf("%s is not a duration", withArticle(val.Type().FriendlyName())))
 }
 
 // inJSON reports whether a is written in HCL's JSON syntax.
@@ -662,12 +663,12 @@ func (d *decoder) escapeWarning(a *attribute) *hcl.Diagnostic {
 		// HCL's JSON syntax, read without an evaluation context, takes strings as written too.
 		return nil
 	}
-	text := d.sourceText(a)
+	text := d.rawSource(a)
 	var esc, lit, unicode string
 	switch {
-	case strings.Contains(text, "$${"):
+	case bytes.Contains(text, []byte("$${")):
 		esc, lit, unicode = "$${", "${", `\u0024{`
-	case strings.Contains(text, "%%{"):
+	case bytes.Contains(text, []byte("%%{")):
 		esc, lit, unicode = "%%{", "%{", `\u0025{`
 	default:
 		return nil
@@ -683,11 +684,19 @@ func (d *decoder) escapeWarning(a *attribute) *hcl.Diagnostic {
 	}
 }
 
-func (d *decoder) sourceText(a *attribute) string {
+// rawSource is the source bytes of a's value, not copied, or nil when its range is not in the source.
+func (d *decoder) rawSource(a *attribute) []byte {
 	r := a.expr.Range()
 	src := d.sources[r.Filename]
 	if r.Start.Byte >= 0 && r.End.Byte <= len(src) && r.Start.Byte <= r.End.Byte {
-		return strings.TrimSpace(string(src[r.Start.Byte:r.End.Byte]))
+		return src[r.Start.Byte:r.End.Byte]
+	}
+	return nil
+}
+
+func (d *decoder) sourceText(a *attribute) string {
+	if raw := d.rawSource(a); raw != nil {
+		return strings.TrimSpace(string(raw))
 	}
 	v, _ := a.expr.Value(nil)
 	if v.Type() == cty.Number {
@@ -738,7 +747,7 @@ func (d *decoder) valueError(a *attribute, summary, detail string) *hcl.Diagnost
 
 func (d *decoder) typeError(a *attribute, sch *schema.Attribute, got cty.Type) *hcl.Diagnostic {
 	return codeIncorrectValueType.Set(d.valueError(a, "Incorrect attribute value type",
-		fmt.Sprintf("%s must be a %s, not a %s.", sch.Name, sch.Kind, got.FriendlyName())))
+		fmt.Sprintf("%s must be %s, not %s.", sch.Name, withArticle(sch.Kind.String()), withArticle(got.FriendlyName()))))
 }
 
 func (d *decoder) enumError(a *attribute, sch *schema.Attribute, got string) *hcl.Diagnostic {

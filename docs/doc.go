@@ -22,8 +22,8 @@ import (
 
 //go:generate go test . -run TestReference -update
 
-// Reference writes the configuration reference for schema.Root and validate.Rules() to w: the content
+// Reference writes the configuration reference for schema.Root, schema.EnvVars and validate.Rules() to w: the content
 // of docs/reference.md.
 func Reference(w io.Writer) error {
-	return Render(w, schema.Root, validate.Rules())
+	return Render(w, schema.Root, schema.EnvVars, validate.Rules())
 }

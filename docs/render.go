@@ -66,11 +66,12 @@ func (s *section) heading() string {
 	return strings.Join(parts, " > ")
 }
 
-// Render writes the configuration reference for root and rules to w as GitHub-flavoured Markdown. The
+// Render writes the configuration reference for root, env (the variables no attribute declares) and
+// rules to w as GitHub-flavoured Markdown. The
 // output depends only on its arguments.
-func Render(w io.Writer, root *schema.Block, rules []validate.Rule) error {
+func Render(w io.Writer, root *schema.Block, env []*schema.EnvVar, rules []validate.Rule) error {
 	r := &renderer{slugs: newSlugger()}
-	for _, fixed := range []string{"Configuration reference", "Contents", "Value types"} {
+	for _, fixed := range []string{"Configuration reference", "Contents", "Value types", envHeading} {
 		r.slugs.slug(fixed)
 	}
 	top := &section{block: root}
@@ -95,10 +96,12 @@ func Render(w io.Writer, root *schema.Block, rules []validate.Rule) error {
 	r.line("")
 	r.line("- [Value types](#value-types)")
 	r.toc(top)
+	r.line(fmt.Sprintf("- [%s](#%s)", envHeading, githubSlug(envHeading)))
 	r.line(fmt.Sprintf("- [Validation rules](#%s)", rulesAnchor))
 	r.line("")
 	r.valueTypes(root)
 	r.sections(top)
+	r.environment(top, env)
 	r.rules(rules)
 	_, err := io.WriteString(w, r.w.String())
 	return err

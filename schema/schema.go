@@ -60,6 +60,8 @@ type Attribute struct {
 	// command-line flag, without its dash (address); "" for none. A flag beats the variable, which
 	// beats the file, as in Vault Proxy.
 	Env, Flag string
+	// FlagAlias is a second name of Flag (ns for namespace, as vault's -ns); "" for none.
+	FlagAlias string
 	Sensitive bool // never printed in plans or logs
 	// Strict says Vault Proxy reads only the canonical form: it decodes the value into a typed field
 	// with HCL 1 (a Bool must be true or false, not "true"; a StringList a list, not a string), or
@@ -160,4 +162,23 @@ func (b *Block) Names(label string) []string {
 	}
 	add(b.Blocks)
 	return names
+}
+
+// FlagAttributes returns the attributes that a command-line flag overrides, those of Root's body first
+// and then those of its blocks, depth first, in declaration order.
+func FlagAttributes() []*Attribute {
+	var out []*Attribute
+	var walk func(b *Block)
+	walk = func(b *Block) {
+		for _, a := range b.Attributes {
+			if a.Flag != "" {
+				out = append(out, a)
+			}
+		}
+		for _, nb := range b.Blocks {
+			walk(nb)
+		}
+	}
+	walk(Root)
+	return out
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The project's one test command (README and CI call exactly this).
 #
-#   scripts/test.sh                      vet and test every package, then the runtime under -race,
-#                                        then the Terraform/OpenTofu provider's module
+#   scripts/test.sh                      vet, the mutation check of compile/, test every package,
+#                                        then the runtime under -race, then the Terraform/OpenTofu
+#                                        provider's module
 #   scripts/test.sh -run X ./compile/    extra args replace ./... for go test (root module only)
 #
 # It builds the Vault binary the tests run against when it is missing
@@ -38,6 +39,13 @@ go vet ./...
 if [[ $# -gt 0 ]]; then
 	echo "test.sh: go test -count=1 -timeout 25m $*" >&2
 	exec go test -count=1 -timeout 25m "$@"
+fi
+# compile/ names every attribute by its Go identifier in schema/: a misspelt identifier or name must
+# fail the build or a compile test (scripts/mutation-check.sh; about a minute).
+echo "test.sh: scripts/mutation-check.sh" >&2
+if ! bash "$script_dir/mutation-check.sh"; then
+	echo "test.sh: FAIL: the mutation check: a misspelt attribute identifier or name (SURVIVED above) passed the build and the compile tests; add the test that notices it" >&2
+	exit 1
 fi
 echo "test.sh: go test -count=1 -timeout 25m ./..." >&2
 go test -count=1 -timeout 25m ./...

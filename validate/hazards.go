@@ -60,7 +60,8 @@ func hazards(p *plan) hcl.Diagnostics {
 	}
 	mode := p.APIProxy().UseAutoAuthToken()
 	if _, hasAuth := p.AutoAuth(); hasAuth && mode.Get() != compile.TokenModeClient {
-		for _, l := range p.Listeners() {
+		for i := range p.Listeners() {
+			l := &p.Listeners()[i]
 			if l.Type().Get() != compile.ListenerTCP || !l.TLSDisable().Get() || l.Role().Get() == compile.RoleMetricsOnly {
 				continue
 			}

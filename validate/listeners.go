@@ -16,7 +16,8 @@ var codeTLSCertificateMissing = diagcode.New("tls_certificate_missing",
 
 func listenerTLSFiles(p *plan) hcl.Diagnostics {
 	var diags hcl.Diagnostics
-	for _, l := range p.Listeners() {
+	for i := range p.Listeners() {
+		l := &p.Listeners()[i]
 		if l.TLSDisable().Get() {
 			continue
 		}
@@ -50,7 +51,8 @@ var (
 
 func listenerTLSSettings(p *plan) hcl.Diagnostics {
 	var diags hcl.Diagnostics
-	for _, l := range p.Listeners() {
+	for i := range p.Listeners() {
+		l := &p.Listeners()[i]
 		if l.TLSDisable().Get() {
 			continue
 		}
@@ -87,9 +89,13 @@ var (
 
 func listenerAddress(p *plan) hcl.Diagnostics {
 	var diags hcl.Diagnostics
-	seen := map[string]compile.Listener{}
-	tcp := map[string][]tcpAddr{} // the tcp listeners checked so far, by port, to compare for overlaps
-	for _, l := range p.Listeners() {
+	// The maps hold pointers into the plan's listeners, not copies: a Listener is large, and a
+	// thousand listeners would otherwise copy megabytes.
+	ls := p.Listeners()
+	seen := make(map[string]*compile.Listener, len(ls))
+	tcp := make(map[string][]tcpAddr, len(ls)) // the tcp listeners checked so far, by port, to compare for overlaps
+	for i := range ls {
+		l := &ls[i]
 		addr := l.Address()
 		if l.Type().Get() == compile.ListenerUnix && addr.Get() == "" {
 			diags = append(diags, errorAt(codeUnixListenerWithoutPath, "unix listener without a socket path",
@@ -141,12 +147,12 @@ func listenerAddress(p *plan) hcl.Diagnostics {
 type tcpAddr struct {
 	host, port string
 	ip         net.IP // nil for a name or the dual-stack wildcard
-	l          compile.Listener
+	l          *compile.Listener
 }
 
 // tcpAddrOf is the listener's address as compile parsed it; problem says what is wrong ("" when
 // nothing is).
-func tcpAddrOf(l compile.Listener) (tcpAddr, string) {
+func tcpAddrOf(l *compile.Listener) (tcpAddr, string) {
 	a, problem := l.TCPAddress()
 	return tcpAddr{host: a.Host, port: a.Port, ip: a.IP}, problem
 }
@@ -201,7 +207,8 @@ var codeSocketOptionOnTCPListener = diagcode.New("socket_option_on_tcp_listener"
 
 func listenerSocketOptions(p *plan) hcl.Diagnostics {
 	var diags hcl.Diagnostics
-	for _, l := range p.Listeners() {
+	for i := range p.Listeners() {
+		l := &p.Listeners()[i]
 		if l.Type().Get() == compile.ListenerUnix {
 			continue
 		}
@@ -224,7 +231,8 @@ func listenerSocketOptions(p *plan) hcl.Diagnostics {
 }
 
 func proxies(p *plan) bool {
-	for _, l := range p.Listeners() {
+	for i := range p.Listeners() {
+		l := &p.Listeners()[i]
 		if l.Role().Get() != compile.RoleMetricsOnly {
 			return true
 		}

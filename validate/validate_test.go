@@ -93,3 +93,51 @@ func TestCodeExamples(t *testing.T) {
 		})
 	}
 }
+
+// aboutTheWholePlan are the codes of findings about no value in particular, which have no range in a
+// configuration either.
+var aboutTheWholePlan = map[string]bool{"nothing_to_run": true}
+
+// TestRulesOnPlanFilePointAtPlanFile runs every rule case that compiles without error as a plan file
+// would be: the plan written as `plan -out` writes it (even when the rules refuse it, as a hand-edited
+// plan file may be), read back, and checked. The rules must find the same problems, each at a range in
+// the plan file: the configuration's lines are not what the user was given.
+func TestRulesOnPlanFilePointAtPlanFile(t *testing.T) {
+	for _, dir := range []string{"cases", "validate"} {
+		for _, c := range fixtures.Load(t, dir) {
+			compiled, diags := compile.Compile(sources(c), compile.Options{Env: c.LookupEnv})
+			if diags.HasErrors() {
+				continue
+			}
+			want := Plan(compiled)
+			if len(want) == 0 {
+				continue
+			}
+			t.Run(c.Name, func(t *testing.T) {
+				doc, err := compiled.MarshalJSON()
+				if err != nil {
+					t.Fatal(err)
+				}
+				decoded, ddiags := compile.DecodePlanFile("plan.json", doc)
+				if ddiags.HasErrors() {
+					t.Fatalf("the plan does not read back: %v", ddiags)
+				}
+				got := Plan(decoded)
+				if len(got) != len(want) {
+					t.Fatalf("%d diagnostics from the plan file, %d from the configuration:\n%v\n%v", len(got), len(want), got, want)
+				}
+				for i, d := range got {
+					if diagcode.Of(d) != diagcode.Of(want[i]) || d.Summary != want[i].Summary {
+						t.Errorf("diagnostic %d is %s, from the configuration %s", i, fixtures.DiagnosticLine(d), fixtures.DiagnosticLine(want[i]))
+					}
+					if d.Subject == nil && aboutTheWholePlan[diagcode.Of(d).Name] {
+						continue
+					}
+					if d.Subject == nil || d.Subject.Filename != "plan.json" || d.Subject.Start.Line < 1 || d.Subject.End.Byte <= d.Subject.Start.Byte {
+						t.Errorf("not at a range of the plan file: %s", fixtures.DiagnosticLine(d))
+					}
+				}
+			})
+		}
+	}
+}

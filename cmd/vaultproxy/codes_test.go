@@ -28,7 +28,8 @@ type inputCase struct {
 var inputCases = []inputCase{
 	{"a path that does not exist", nil, []string{"missing.hcl"}, "unreadable_input"},
 	{"a directory without configuration files", map[string]string{"empty/": "", "empty/notes.txt": "x"}, []string{"empty"}, "no_configuration_files"},
-	{"a flag value its setting does not take", map[string]string{"proxy.hcl": validConfig}, []string{"-log-level=verbose", "proxy.hcl"}, "invalid_flag_value"},
+	{"a flag value its setting does not take", map[string]string{"proxy.hcl": validConfig}, []string{"-log-level=verbose", "proxy.hcl"}, "unsupported_value"},
+	{"a flag value that is not a Vault address", map[string]string{"proxy.hcl": validConfig}, []string{"-address=vault.example.test:8200", "proxy.hcl"}, "invalid_vault_address"},
 	{"a plan file of a later major version", map[string]string{"future.json": `{"format_version": "9.0"}`}, []string{"future.json"}, "invalid_plan_file"},
 }
 
@@ -39,7 +40,7 @@ var inputCases = []inputCase{
 func TestDiagnosticCodes(t *testing.T) {
 	t.Chdir(t.TempDir())
 	produced := map[string]int{}
-	for _, dir := range []string{"cases", "compile", "validate"} {
+	for _, dir := range []string{"cases", "compile", "validate", "planfile"} {
 		for _, c := range fixtures.Load(t, dir) {
 			caseDir := filepath.FromSlash(c.Name)
 			var paths []string
@@ -47,7 +48,7 @@ func TestDiagnosticCodes(t *testing.T) {
 				writeFiles(t, caseDir, map[string]string{f.Name: string(f.Data)})
 				paths = append(paths, filepath.Join(caseDir, f.Name))
 			}
-			for _, d := range loadFrom(paths, strings.NewReader(""), nil, c.LookupEnv).diags {
+			for _, d := range loadPaths(paths, strings.NewReader(""), nil, c.LookupEnv).diags {
 				code := diagcode.Of(d)
 				if code == nil || diagcode.Lookup(code.Name) != code {
 					t.Errorf("%s: a diagnostic without a registered code: %s", c.Name, fixtures.DiagnosticLine(d))

@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/vaultproxy/vaultproxy/cmd/vaultproxy/internal/view"
 	"github.com/vaultproxy/vaultproxy/compile"
+	"github.com/vaultproxy/vaultproxy/schema"
 	"github.com/vaultproxy/vaultproxy/validate"
 )
 
@@ -53,13 +55,12 @@ func (c *configFlags) register(fs *flag.FlagSet) {
 	c.overrides = map[string]string{}
 	fs.Var(&c.paths, "config", "a configuration file or directory; repeatable (as vault proxy -config)")
 	fs.BoolVar(&c.noColor, "no-color", false, "never colour the output (also NO_COLOR)")
-	for _, name := range []string{"address", "ca-cert", "ca-path", "client-cert", "client-key", "tls-server-name",
-		"namespace", "log-level", "log-format", "log-file"} {
-		fs.Var(overrideFlag{name: name, into: c.overrides}, name, "overrides the configuration, as vault proxy -"+name)
-	}
-	fs.Var(overrideFlag{name: "namespace", into: c.overrides}, "ns", "alias of -namespace")
-	for _, name := range []string{"tls-skip-verify", "exit-after-auth"} {
-		fs.Var(overrideFlag{name: name, into: c.overrides, bool: true}, name, "overrides the configuration, as vault proxy -"+name)
+	for _, a := range schema.FlagAttributes() {
+		o := overrideFlag{name: a.Flag, into: c.overrides, bool: a.Kind == schema.Bool}
+		fs.Var(o, a.Flag, "overrides the configuration, as vault proxy -"+a.Flag)
+		if a.FlagAlias != "" {
+			fs.Var(o, a.FlagAlias, "alias of -"+a.Flag)
+		}
 	}
 }
 
@@ -106,6 +107,25 @@ type loaded struct {
 	plan    *compile.Plan
 	diags   hcl.Diagnostics
 	sources map[string][]byte
+	// usage, when set, is a usage error that stops the command before anything is checked: a plan
+	// file given with configuration files or with flags that would override it.
+	usage string
+}
+
+// usageError prints l's usage error for cmd and reports whether there was one.
+func (l loaded) usageError(cmd string, w io.Writer) bool {
+	if l.usage == "" {
+		return false
+	}
+	fmt.Fprintf(w, "vaultproxy %s: %s\n", cmd, l.usage)
+	return true
+}
+
+// planFileWithOthers is the usage error for a plan file among other configuration paths, or found in
+// a configuration directory: its JSON would be read as a configuration in HCL's JSON syntax, and
+// every plan field reported as an unknown block.
+func planFileWithOthers(name string) string {
+	return fmt.Sprintf("%s is a plan file (written by 'vaultproxy plan -out'), which must be given alone: it holds a whole compiled configuration and cannot be merged with configuration files. Give the plan file as the only PATH, or the configuration files without it.", name)
 }
 
 // loadFrom reads, compiles and validates the configuration at paths. The environment is read only
@@ -114,6 +134,9 @@ func loadFrom(paths []string, stdin interface{ Read([]byte) (int, error) }, over
 	srcs, diags := compile.ReadSources(paths, stdin)
 	sources := map[string][]byte{}
 	for _, s := range srcs {
+		if isPlanFile(s.Bytes) {
+			return loaded{usage: planFileWithOthers(s.Name)}
+		}
 		sources[s.Name] = s.Bytes
 	}
 	readFailed := diags.HasErrors()
@@ -140,12 +163,12 @@ func loadPaths(paths []string, stdin io.Reader, overrides map[string]string, env
 		// Standard input is read once: what was read is handed on, whichever way it goes.
 		b, err := io.ReadAll(stdin)
 		if err == nil && isPlanFile(b) {
-			return decodePlanFile(compile.StdinName, b)
+			return decodePlanFile(compile.StdinName, b, overrides)
 		}
 		stdin = io.MultiReader(bytes.NewReader(b), errReader{err})
 	} else if fi, err := os.Stat(paths[0]); err == nil && fi.Mode().IsRegular() {
 		if b, err := os.ReadFile(paths[0]); err == nil && isPlanFile(b) {
-			return decodePlanFile(paths[0], b)
+			return decodePlanFile(paths[0], b, overrides)
 		}
 	}
 	return loadFrom(paths, stdin, overrides, env)
@@ -165,7 +188,19 @@ func (e errReader) Read([]byte) (int, error) {
 // configuration is checked, keeping every diagnostic. A file that cannot be decoded is an error without a
 // range. The plan's ranges name the configuration files it was made from, whose source is not
 // shown: the plan keeps lines and columns, not the bytes.
-func decodePlanFile(path string, b []byte) loaded {
+//
+// A flag that overrides a setting is a usage error: the plan holds the overrides of the command that
+// wrote it, and applying one now would silently change a plan that is meant to run as it was checked.
+func decodePlanFile(path string, b []byte, overrides map[string]string) loaded {
+	if len(overrides) > 0 {
+		names := make([]string, 0, len(overrides))
+		for n := range overrides {
+			names = append(names, "-"+n)
+		}
+		sort.Strings(names)
+		return loaded{usage: fmt.Sprintf("%s does not apply to a plan file: %s holds the settings as 'vaultproxy plan -out' compiled them, flags included. Give the flag to 'vaultproxy plan -out' and write the plan again.",
+			strings.Join(names, ", "), path)}
+	}
 	// A value is checked as in a configuration, with its diagnostic at its line in the plan file.
 	p, diags := compile.DecodePlanFile(path, b)
 	sources := map[string][]byte{path: b}

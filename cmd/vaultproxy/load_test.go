@@ -112,10 +112,39 @@ func TestPlanFileInValidateAndPlan(t *testing.T) {
 			t.Errorf("%s future.json: exit %d, stderr %q", cmd, code, errOut)
 		}
 	}
-	// A plan file among other paths is a configuration file, as in run.
-	_, errOut, code = runCLI([]string{"validate", "-no-color", "plan.json", filepath.Join(".", "p.hcl")}, nil)
-	if code != exitError || !strings.Contains(errOut, "Unsupported argument") {
-		t.Errorf("validate plan.json p.hcl: exit %d, stderr %q", code, errOut)
+	// A plan file among configuration files (or in a configuration directory, or on stdin), or with a
+	// flag that would override it, is one usage error, not a configuration's dozens of errors or a
+	// flag silently ignored.
+	if err := os.MkdirAll("conf.d", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, content := range map[string][]byte{"conf.d/p.hcl": []byte(cfg), "conf.d/plan.json": written} {
+		if err := os.WriteFile(name, content, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		args  []string
+		stdin string
+		want  string
+	}{
+		{[]string{"plan.json", "p.hcl"}, "", "plan.json is a plan file (written by 'vaultproxy plan -out'), which must be given alone"},
+		{[]string{"p.hcl", "-config=plan.json"}, "", "plan.json is a plan file (written by 'vaultproxy plan -out'), which must be given alone"},
+		{[]string{"conf.d"}, "", filepath.Join("conf.d", "plan.json") + " is a plan file"},
+		{[]string{"p.hcl", "-"}, string(written), "<stdin> is a plan file"},
+		{[]string{"-namespace=org-b", "-log-level=debug", "plan.json"}, "", "-log-level, -namespace does not apply to a plan file: plan.json holds the settings"},
+		{[]string{"-address=https://other.example.test", "-"}, string(written), "-address does not apply to a plan file: <stdin> holds"},
+	} {
+		for _, cmd := range []string{"validate", "plan", "run"} {
+			args := append([]string{cmd, "-no-color"}, tc.args...)
+			var outb, errb bytes.Buffer
+			code := run(args, &stdio{in: strings.NewReader(tc.stdin), out: &outb, err: &errb}, func(string) (string, bool) { return "", false })
+			out, errOut := outb.String(), errb.String()
+			if code != exitUsage || out != "" || !strings.HasPrefix(errOut, "vaultproxy "+cmd+": ") || !strings.Contains(errOut, tc.want) ||
+				strings.Count(errOut, "\n") != 1 {
+				t.Errorf("%s: exit %d, stdout %q, stderr %q; want exit %d and one line containing %q", args, code, out, errOut, exitUsage, tc.want)
+			}
+		}
 	}
 }
 

@@ -33,6 +33,9 @@ func cmdPlan(args []string, io *stdio, env func(string) (string, bool)) int {
 		return exitUsage
 	}
 	l := loadPaths(paths, io.in, cf.overrides, env)
+	if l.usageError("plan", io.err) {
+		return exitUsage
+	}
 	diagOut := *io
 	if *asJSON {
 		diagOut.out = io.err

@@ -36,12 +36,19 @@ func cmdRun(args []string, io *stdio, env func(string) (string, bool)) int {
 	if !ok {
 		return exitUsage
 	}
+	usage := false
 	loadPlan := func() (*compile.Plan, bool) {
 		l := loadPaths(paths, io.in, cf.overrides, env)
+		if usage = l.usageError("run", io.err); usage {
+			return nil, false
+		}
 		printDiagnostics(io, l, cf.noColor, env)
 		return l.plan, !l.diags.HasErrors()
 	}
 	plan, ok := loadPlan()
+	if usage {
+		return exitUsage
+	}
 	if !ok {
 		return exitError
 	}

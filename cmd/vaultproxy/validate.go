@@ -29,6 +29,9 @@ func cmdValidate(args []string, io *stdio, env func(string) (string, bool)) int 
 		return exitUsage
 	}
 	l := loadPaths(paths, io.in, cf.overrides, env)
+	if l.usageError("validate", io.err) {
+		return exitUsage
+	}
 	if *asJSON {
 		if err := view.WriteValidateJSON(io.out, l.diags, l.sources); err != nil {
 			fmt.Fprintln(io.err, "vaultproxy validate:", err)

@@ -345,12 +345,12 @@ func runOnTerminal(t *testing.T, env map[string]string, args ...string) string {
 	return <-read
 }
 
-// TestFixturesThroughCLI runs every golden case of fixtures/ through the CLI's own loadFrom (the
+// TestFixturesThroughCLI runs every golden case of fixtures/ through the CLI's own loadPaths (the
 // TestFixtures of packages compile and validate compile them directly) and checks it prints the same diagnostics,
 // and that `validate` exits 1 exactly when a case has an error.
 func TestFixturesThroughCLI(t *testing.T) {
 	t.Chdir(t.TempDir())
-	for _, dir := range []string{"cases", "compile", "validate"} {
+	for _, dir := range []string{"cases", "compile", "validate", "planfile"} {
 		for _, c := range fixtures.Load(t, dir) {
 			t.Run(c.Name, func(t *testing.T) {
 				caseDir := filepath.FromSlash(c.Name)
@@ -359,7 +359,7 @@ func TestFixturesThroughCLI(t *testing.T) {
 					writeFiles(t, caseDir, map[string]string{f.Name: string(f.Data)})
 					paths = append(paths, filepath.Join(caseDir, f.Name))
 				}
-				l := loadFrom(paths, strings.NewReader(""), nil, c.LookupEnv)
+				l := loadPaths(paths, strings.NewReader(""), nil, c.LookupEnv) // a plan file alone is read as one
 				var lines []string
 				for _, d := range l.diags {
 					// The golden names files as the archive does: config.hcl, not <case dir>/config.hcl.

@@ -72,7 +72,7 @@ func TestValidateJSONReadByTerraformJSON(t *testing.T) {
 	for _, d := range codes.Diagnostics {
 		gotCodes = append(gotCodes, d.Code)
 	}
-	if diff := cmp.Diff([]string{"invalid_environment_variable", "vault_tls_not_verified", "unsupported_argument", "ignored_argument"}, gotCodes); diff != "" {
+	if diff := cmp.Diff([]string{"unsupported_value", "vault_tls_not_verified", "unsupported_argument", "ignored_argument"}, gotCodes); diff != "" {
 		t.Errorf("codes (-want +got):\n%s", diff)
 	}
 }

@@ -158,7 +158,7 @@ func (w *printer) plan(p *compile.Plan) {
 
 func (w *printer) vault(p *compile.Plan) {
 	v := p.Vault()
-	w.section("Vault", blockTag(v.Declared(), compile.ConfigOrigin(v.DeclRange())), 16)
+	w.section("Vault", blockTag(v.Declared(), v.Origin()), 16)
 	w.row(2, "address", v.Address().Get(), v.Address().Origin())
 	w.note(2, "TLS", vaultTLS(v))
 	w.row(2, "ca_cert", str(v.CACert(), "none"), v.CACert().Origin())
@@ -203,7 +203,7 @@ func vaultTLS(v compile.Vault) string {
 
 func (w *printer) listener(p *compile.Plan, l compile.Listener) {
 	title := fmt.Sprintf("Listener %d: %s %s", l.Index()+1, l.Type().Get(), str(l.Address(), "(no socket path)"))
-	w.section(title, tag(compile.ConfigOrigin(l.DeclRange())), 22)
+	w.section(title, tag(l.Origin()), 22)
 	w.row(2, "address", str(l.Address(), "none"), l.Address().Origin())
 	if l.Type().Get() == compile.ListenerUnix {
 		m := "unchanged: the umask decides"
@@ -289,7 +289,7 @@ func (w *printer) requests(p *compile.Plan) {
 	a := p.APIProxy()
 	title := "Requests to /v1/... (api_proxy)"
 	if len(proxying) == 0 {
-		w.section(title, blockTag(a.Declared(), compile.ConfigOrigin(a.DeclRange())), 28)
+		w.section(title, blockTag(a.Declared(), a.Origin()), 28)
 		w.para(2, "No listener proxies requests to Vault.")
 		return
 	}
@@ -298,7 +298,7 @@ func (w *printer) requests(p *compile.Plan) {
 	} else {
 		title = "Requests to /v1/... on listeners " + strings.Join(proxying, ", ") + " (api_proxy)"
 	}
-	w.section(title, blockTag(a.Declared(), compile.ConfigOrigin(a.DeclRange())), 28)
+	w.section(title, blockTag(a.Declared(), a.Origin()), 28)
 	mode := a.UseAutoAuthToken()
 	prepend := a.PrependConfiguredNamespace()
 	ns := p.ProxyNamespace()
@@ -446,9 +446,9 @@ func (w *printer) autoAuth(p *compile.Plan) {
 		w.para(2, "None: the proxy has no token of its own.")
 		return
 	}
-	w.section("Auto-auth", tag(compile.ConfigOrigin(a.DeclRange())), 22)
+	w.section("Auto-auth", tag(a.Origin()), 22)
 	m := a.Method()
-	w.row(2, "method", m.Type().Get(), compile.ConfigOrigin(m.DeclRange()))
+	w.row(2, "method", m.Type().Get(), m.Origin())
 	w.row(2, "mount_path", m.MountPath().Get(), m.MountPath().Origin())
 	if m.Type().Get() == "token_file" {
 		w.note(2, "login", "GET "+m.LoginPath()+": no login; the token read from token_file_path is checked, then renewed while it is renewable")
@@ -469,7 +469,7 @@ func (w *printer) autoAuth(p *compile.Plan) {
 	w.row(2, "enable_reauth_on_new_credentials", boolean(a.EnableReauthOnNewCredentials()), a.EnableReauthOnNewCredentials().Origin())
 
 	cfg := m.Config()
-	w.rightAlign("  config", tag(compile.ConfigOrigin(cfg.DeclRange())))
+	w.rightAlign("  config", tag(cfg.Origin()))
 	keys := cfg.Keys()
 	if len(keys) == 0 {
 		w.para(4, "no keys")
@@ -507,7 +507,7 @@ func (w *printer) autoAuth(p *compile.Plan) {
 		w.para(2, "No sink: the token is written nowhere; only the proxy uses it.")
 	}
 	for _, s := range sinks {
-		w.rightAlign(fmt.Sprintf("  sink %d: %s", s.Index()+1, s.Type().Get()), tag(compile.ConfigOrigin(s.DeclRange())))
+		w.rightAlign(fmt.Sprintf("  sink %d: %s", s.Index()+1, s.Type().Get()), tag(s.Origin()))
 		w.row(4, "path", str(s.Path(), "none"), s.Path().Origin())
 		w.row(4, "mode", mode(s.Mode().Get()), s.Mode().Origin())
 		w.row(4, "owner", ownerText(s.Owner().Get(), "user"), s.Owner().Origin())
@@ -551,7 +551,7 @@ func (w *printer) cache(p *compile.Plan) {
 		w.para(2, "None: nothing is cached.")
 		return
 	}
-	w.section("Cache", tag(compile.ConfigOrigin(c.DeclRange())), 31)
+	w.section("Cache", tag(c.Origin()), 31)
 	w.row(2, "disable_caching_dynamic_secrets", boolean(c.DisableCachingDynamicSecrets()), c.DisableCachingDynamicSecrets().Origin())
 	w.row(2, "cache_static_secrets", boolean(c.CacheStaticSecrets()), c.CacheStaticSecrets().Origin())
 	if c.CacheStaticSecrets().Get() {
@@ -566,7 +566,7 @@ func (w *printer) cache(p *compile.Plan) {
 		w.note(2, "persist", "none: the cache lives in memory and starts empty")
 		return
 	}
-	w.rightAlign("  persist: "+pe.Type().Get(), tag(compile.ConfigOrigin(pe.DeclRange())))
+	w.rightAlign("  persist: "+pe.Type().Get(), tag(pe.Origin()))
 	w.labelW = 26
 	w.row(4, "path", str(pe.Path(), "none"), pe.Path().Origin())
 	w.row(4, "keep_after_import", boolean(pe.KeepAfterImport()), pe.KeepAfterImport().Origin())
@@ -616,7 +616,7 @@ func (w *printer) telemetry(p *compile.Plan) {
 		w.para(2, fmt.Sprintf("None: /proxy/v1/metrics serves the Prometheus text format all the same; %s.", metricNames(p.MetricNamePrefix())))
 		return
 	}
-	w.section("Telemetry", tag(compile.ConfigOrigin(t.DeclRange())), 25)
+	w.section("Telemetry", tag(t.Origin()), 25)
 	w.row(2, "prometheus_retention_time", dur(t.PrometheusRetentionTime()), t.PrometheusRetentionTime().Origin())
 	w.row(2, "metrics_prefix", t.MetricsPrefix().Get(), t.MetricsPrefix().Origin())
 	w.row(2, "disable_hostname", boolean(t.DisableHostname()), t.DisableHostname().Origin())
