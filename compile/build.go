@@ -418,6 +418,7 @@ func (b *builder) buildCache(cb *decodedBlock) Cache {
 	c.cacheStaticSecrets = getBool(body, schema.CacheStaticSecrets)
 	c.disableCachingDynamicSecrets = getBool(body, schema.CacheDisableCachingDynamicSecrets)
 	c.refreshInterval = getDur(body, schema.CacheStaticSecretTokenCapabilityRefreshInterval)
+	c.serveStaleFor = getDur(body, schema.CacheServeStaleFor)
 	rb := getStr(body, schema.CacheStaticSecretTokenCapabilityRefreshBehavior)
 	if rb.v == "" {
 		rb.v = string(RefreshOptimistic)
@@ -433,6 +434,7 @@ func (b *builder) buildCache(cb *decodedBlock) Cache {
 			keepAfterImport:         getBool(pbody, schema.PersistKeepAfterImport),
 			exitOnErr:               getBool(pbody, schema.PersistExitOnErr),
 			serviceAccountTokenFile: getStr(pbody, schema.PersistServiceAccountTokenFile),
+			keyFile:                 b.overrideStr(getStr(pbody, schema.PersistKeyFile), schema.PersistKeyFile),
 		}
 	}
 	return c
@@ -445,8 +447,14 @@ func (b *builder) buildAutoAuth(ab *decodedBlock, vault Vault) AutoAuth {
 	if mb := body.first(schema.Method); mb != nil {
 		a.method = b.buildMethod(mb, vault)
 	}
-	for i, sb := range body.blocks[schema.Sink.Type] {
+	direct := body.blocks[schema.Sink.Type]
+	for i, sb := range direct {
 		a.sinks = append(a.sinks, b.buildSink(i, sb))
+	}
+	if wb := body.first(schema.SinksWrapper); wb != nil && b.checkSinksWrapper(wb, len(direct)) {
+		for i, sb := range bodyOf(wb, schema.SinksWrapper).blocks[schema.Sink.Type] {
+			a.sinks = append(a.sinks, b.buildSink(i, sb))
+		}
 	}
 	return a
 }

@@ -39,6 +39,7 @@ type decodedBlock struct {
 	sch        *schema.Block
 	label      string    // lower case; "" when the block has no label
 	labelRange hcl.Range // the label, or the `type` attribute's value
+	labelled   bool      // a label was written (not only a `type` attribute)
 	typeRange  hcl.Range
 	defRange   hcl.Range
 	body       *decodedBody
@@ -74,13 +75,16 @@ var (
 		"auto_auth {\n  method \"approle\" {\n    config = {}\n  }\n  sink \"file\" {\n    config = {}\n  }\n}")
 	codeRejectedBlock = diagcode.New("rejected_block",
 		"A block that Vault Proxy reads but mishandles is refused.",
-		"auto_auth {\n  sinks {\n    sink \"file\" {\n      config = { path = \"/tmp/token\" }\n    }\n  }\n}")
+		"auto_auth {\n  method \"token_file\" {\n    config = { token_file_path = \"/tmp/t\" }\n  }\n  sinks {\n    sink \"file\" {\n      config = { path = \"/tmp/token\" }\n    }\n  }\n}")
 	codeIgnoredBlock = diagcode.New("ignored_block",
 		"A block is accepted but does nothing in Vault Proxy.",
 		"template {\n  destination = \"/tmp/out\"\n}")
 	codeDuplicateBlock = diagcode.New("duplicate_block",
 		"A block that may appear once appears again.",
 		"vault {\n  address = \"https://vault-a:8200\"\n}\nvault {\n  address = \"https://vault-b:8200\"\n}")
+	codeExtension = diagcode.New("vaultproxy_extension",
+		"A setting that only vaultproxy reads: Vault Proxy refuses or ignores it, so the configuration runs with vaultproxy only.",
+		"cache {\n  persist \"file\" {\n    path     = \"/var/lib/vaultproxy\"\n    key_file = \"/etc/vaultproxy/cache.key\"\n  }\n}")
 	codeMissingRequiredBlock = diagcode.New("missing_required_block",
 		"A block that the enclosing block requires is missing.",
 		"auto_auth {\n  sink \"file\" {\n    config = { path = \"/tmp/token\" }\n  }\n}")
@@ -183,6 +187,16 @@ func (d *decoder) decodeAttributes(c *body, out *decodedBody) (map[string]*attri
 				Subject:  a.nameRange.Ptr(),
 				Context:  a.rng.Ptr(),
 				Extra:    codeIgnoredArgument,
+			})
+		}
+		if as.Extension != "" {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagWarning,
+				Summary:  "vaultproxy extension",
+				Detail:   fmt.Sprintf("%s is vaultproxy's own, which Vault Proxy does not read: %s. This configuration runs with vaultproxy only.", a.name, as.Extension),
+				Subject:  a.nameRange.Ptr(),
+				Context:  a.rng.Ptr(),
+				Extra:    codeExtension,
 			})
 		}
 		v, vdiags := d.convert(a, as)
@@ -329,6 +343,7 @@ func (d *decoder) decodeBlock(b *block, nb *schema.Block) (*decodedBlock, hcl.Di
 func blockLabels(b *block, nb *schema.Block, out *decodedBlock) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	if !nb.AnyLabels {
+		out.labelled = nb.Label != "" && len(b.labels) > 0
 		switch {
 		case nb.Label == "" && len(b.labels) > 0:
 			diags = append(diags, &hcl.Diagnostic{
@@ -435,6 +450,15 @@ func checkLabel(b *block, nb *schema.Block, out *decodedBlock, typeUnread bool) 
 			Context:  b.defRange.Ptr(),
 			Extra:    codeUnsupportedLabel,
 		})
+	} else if why, ext := nb.ExtensionLabels[out.label]; ext {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagWarning,
+			Summary:  "vaultproxy extension",
+			Detail:   fmt.Sprintf("%s %q is vaultproxy's own: %s. This configuration runs with vaultproxy only.", b.typ, out.label, why),
+			Subject:  out.labelRange.Ptr(),
+			Context:  b.defRange.Ptr(),
+			Extra:    codeExtension,
+		})
 	}
 	return diags
 }
@@ -442,6 +466,11 @@ func checkLabel(b *block, nb *schema.Block, out *decodedBlock, typeUnread bool) 
 // jsonMisread reports a JSON block body that Vault Proxy's HCL 1 reads as more labels (hcl1Flattened).
 func jsonMisread(b *block, nb *schema.Block, out *decodedBlock) hcl.Diagnostics {
 	var diags hcl.Diagnostics
+	if nb == schema.SinksWrapper {
+		// Vault Proxy decodes the wrapper field by field (AutoAuth.Sinks), which reads
+		// "sinks": [{"sink": {...}}] as one sink: the flattening does not lose it there.
+		return nil
+	}
 	if jb, ok := b.body.(jsonBody); ok {
 		if name := hcl1Flattened(jb); name != "" {
 			fix := fmt.Sprintf("Give the %s an attribute of its own, or write %q as an array: \"%s\": [{ ... }].", b.typ, name, name)

@@ -31,7 +31,10 @@ func TestEnvironmentDeclared(t *testing.T) {
 	unread := []string{schema.EnvToken.Name}
 
 	looked := map[string]bool{}
-	compileString(t, "config.hcl", "vault {\n  retry {\n    num_retries = 3\n  }\n}\n", Options{Env: func(k string) (string, bool) {
+	// Every block whose attributes have variables is written, so that each is looked up.
+	config := "vault {\n  retry {\n    num_retries = 3\n  }\n}\n" +
+		"cache {\n  persist \"file\" {\n    path     = \"/var/cache/vaultproxy\"\n    key_file = \"cache.key\"\n  }\n}\n"
+	compileString(t, "config.hcl", config, Options{Env: func(k string) (string, bool) {
 		looked[k] = true
 		return "", false
 	}})

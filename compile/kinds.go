@@ -84,6 +84,9 @@ var (
 	ErrNoSocket = errors.New("names no socket")
 	ErrScheme   = errors.New("is not an http://, https:// or unix:// address")
 	ErrNoHost   = errors.New("names no host")
+	// ErrBadURL is an http:// or https:// address that net/url cannot parse; the *url.Error in
+	// the chain says which part is wrong (the host, the port, an escape).
+	ErrBadURL = errors.New("is not a valid URL")
 )
 
 // ParseVaultAddress reads a Vault address (vault.address, VAULT_ADDR, -address). It is the one parser
@@ -97,6 +100,10 @@ func ParseVaultAddress(addr string) (VaultEndpoint, error) {
 	}
 	u, err := url.Parse(addr)
 	if err != nil {
+		lower := strings.ToLower(addr)
+		if strings.HasPrefix(lower, "http://") || strings.HasPrefix(lower, "https://") {
+			return VaultEndpoint{}, fmt.Errorf("vault address %q %w: %w", addr, ErrBadURL, err)
+		}
 		return VaultEndpoint{}, fmt.Errorf("vault address %q %w: %w", addr, ErrScheme, err)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {

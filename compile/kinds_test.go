@@ -21,6 +21,8 @@ func TestParseVaultAddress(t *testing.T) {
 		{"ftp://vault", "", "", compile.ErrScheme},
 		{"://x", "", "", compile.ErrScheme},
 		{"https://", "", "", compile.ErrNoHost},
+		{"http://replica-{{.Task.Slot}}:8200", "", "", compile.ErrBadURL},
+		{"HTTPS://vault:82x0", "", "", compile.ErrBadURL},
 	} {
 		ep, err := compile.ParseVaultAddress(tc.addr)
 		if tc.err != nil {

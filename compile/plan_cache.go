@@ -26,6 +26,7 @@ type Cache struct {
 	disableCachingDynamicSecrets Value[bool]
 	refreshInterval              Value[time.Duration]
 	refreshBehavior              Value[RefreshBehavior]
+	serveStaleFor                Value[time.Duration]
 	persist                      Persist
 	hasPersist                   bool
 }
@@ -54,6 +55,10 @@ func (c Cache) StaticSecretTokenCapabilityRefreshBehavior() Value[RefreshBehavio
 	return c.refreshBehavior
 }
 
+// ServeStaleFor is how long past a lease's end its cached answer may be served while Vault is
+// unreachable (a vaultproxy extension); 0, the default, turns this off.
+func (c Cache) ServeStaleFor() Value[time.Duration] { return c.serveStaleFor }
+
 // Persist returns the `persist` block and whether one was declared.
 func (c Cache) Persist() (Persist, bool) { return c.persist, c.hasPersist }
 
@@ -66,6 +71,7 @@ type Persist struct {
 	keepAfterImport         Value[bool]
 	exitOnErr               Value[bool]
 	serviceAccountTokenFile Value[string]
+	keyFile                 Value[string]
 }
 
 // Origin is where the block was written: the range of the block header (or of the `persist =` attribute).
@@ -75,7 +81,7 @@ func (p Persist) Origin() Origin { return ConfigOrigin(p.decl) }
 // of its origin in that file; otherwise the header's range in the configuration (Origin).
 func (p Persist) DeclRange() hcl.Range { return orRange(p.at, p.decl) }
 
-// Type is the persistence type; only kubernetes exists.
+// Type is the persistence type: kubernetes (Vault Proxy's) or file (vaultproxy's own).
 func (p Persist) Type() Value[string] { return p.typ }
 
 // Path is the directory holding vault-agent-cache.db.
@@ -90,6 +96,10 @@ func (p Persist) ExitOnErr() Value[bool] { return p.exitOnErr }
 
 // ServiceAccountTokenFile is the JWT used as the encryption AAD.
 func (p Persist) ServiceAccountTokenFile() Value[string] { return p.serviceAccountTokenFile }
+
+// KeyFile is the file of persist "file"'s key (base64 of 32 bytes); VAULTPROXY_CACHE_PERSIST_KEY_FILE
+// overrides it.
+func (p Persist) KeyFile() Value[string] { return p.keyFile }
 
 // Telemetry is the effective `telemetry` block, of which the proxy uses the Prometheus settings.
 type Telemetry struct {

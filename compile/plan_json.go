@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"math"
 	"reflect"
 	"regexp"
 	"slices"
@@ -22,25 +23,30 @@ import (
 // rises when fields are added (readers ignore fields they do not know), the major version when a field
 // changes meaning or goes away (readers refuse a major version they do not know). docs/plan-format.md
 // describes the document.
+//
+// 1.1 added cache.persist.key_file and cache.serve_stale_for.
 const PlanFormatVersion = planMajor + "." + planMinor
 
 // planMajor and planMinor are the major version DecodePlanFile reads and the minor version it knows
 // every field of.
 const (
 	planMajor = "1"
-	planMinor = "0"
+	planMinor = "1"
 )
+
+// planMinorNumber is planMinor as a number.
+var planMinorNumber, _ = strconv.Atoi(planMinor)
 
 // formatVersion is the form of a format_version: MAJOR.MINOR, each a non-negative whole number
 // without a leading zero.
 var formatVersion = regexp.MustCompile(`^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$`)
 
 // checkFormatVersion reads format_version, refusing any form but "1.N": another major version is
-// refused as unsupported, and any other text (1, 1.x, 1.0.0, 01.0) as not a version. It reports whether
-// the document is of a later minor version than PlanFormatVersion, whose fields this reader may not know.
-func checkFormatVersion(e hcl.Expression) (later bool, diag *hcl.Diagnostic) {
-	fail := func(summary, detail string) (bool, *hcl.Diagnostic) {
-		return false, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail,
+// refused as unsupported, and any other text (1, 1.x, 1.0.0, 01.0) as not a version. It
+// returns the minor version: a later one than PlanFormatVersion's may hold fields this reader does not know.
+func checkFormatVersion(e hcl.Expression) (minor int, diag *hcl.Diagnostic) {
+	fail := func(summary, detail string) (int, *hcl.Diagnostic) {
+		return 0, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail,
 			Subject: e.Range().Ptr(), Extra: CodeInvalidPlanFile}
 	}
 	v, diags := e.Value(nil)
@@ -58,7 +64,11 @@ func checkFormatVersion(e hcl.Expression) (later bool, diag *hcl.Diagnostic) {
 			"plan file format_version %s is not supported: this vaultproxy reads format %s.x (%s.%s and later minor versions). Write the plan again with this vaultproxy's plan -out, or use the vaultproxy that wrote it.",
 			v.AsString(), planMajor, planMajor, planMinor))
 	}
-	return len(m[2]) > len(planMinor) || len(m[2]) == len(planMinor) && m[2] > planMinor, nil
+	minor, err := strconv.Atoi(m[2])
+	if err != nil {
+		minor = math.MaxInt // too large for an int: later than any this reader knows
+	}
+	return minor, nil
 }
 
 // The JSON codec has no type per block: it walks the plan layout (plan_layout.go), which lists, in
@@ -214,11 +224,11 @@ func decodePlanFile(name string, src []byte) (*Plan, hcl.Diagnostics) {
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Not a plan file",
 			Detail: "The plan file has no format_version: it is not a vaultproxy plan.", Subject: obj.rng.Ptr(), Extra: CodeInvalidPlanFile}}
 	}
-	later, vdiag := checkFormatVersion(fv.val)
+	minor, vdiag := checkFormatVersion(fv.val)
 	if vdiag != nil {
 		return nil, hcl.Diagnostics{vdiag}
 	}
-	d.later = later
+	d.minor, d.later = minor, minor > planMinorNumber
 	p := &Plan{}
 	decodeObject(d, "", root, planLayout, p)
 	if !d.diags.HasErrors() {
@@ -236,11 +246,21 @@ type planDecoder struct {
 	values *decoder // reads each value as a configuration's is read
 	src    []byte
 	diags  hcl.Diagnostics
-	// later is set for a document of a later minor version than PlanFormatVersion: fields this
-	// reader does not know are then ignored. In a document of this version they are refused, since
-	// writing the plan again would drop them.
+	// minor is the file's format_version minor; later is set for a document of a later minor
+	// version than PlanFormatVersion: fields this reader does not know are then ignored. In a
+	// document of this or an earlier version they are refused, since writing the plan again would
+	// drop them.
+	minor int
 	later bool
 	files []string // the plan's files, once read: what source range origins may name
+}
+
+// minorBefore reports whether the file's format is older than version v ("1.1"), which then lacks
+// the fields added in v.
+func (d *planDecoder) minorBefore(v string) bool {
+	_, m, _ := strings.Cut(v, ".")
+	n, _ := strconv.Atoi(m)
+	return d.minor < n
 }
 
 func (d *planDecoder) fail(rng hcl.Range, summary, detail string) {
@@ -322,6 +342,9 @@ func decodeObject[B any](d *planDecoder, path string, e hcl.Expression, layout [
 	for _, m := range layout {
 		known = append(known, m.name)
 		p, ok := obj.props[m.name]
+		if !ok && m.since != "" && d.minorBefore(m.since) {
+			continue // not in the file's format version: left unset
+		}
 		if !ok {
 			d.fail(obj.rng, "Missing plan field", fmt.Sprintf("%s has no %q.", objectName(path), m.name))
 			continue
@@ -346,7 +369,7 @@ func (d *planDecoder) unknownFields(what string, obj object, known []string) {
 	slices.SortFunc(unknown, func(a, b string) int { return obj.props[a].name.Start.Byte - obj.props[b].name.Start.Byte })
 	for _, name := range unknown {
 		detail := fmt.Sprintf("%s has no field %q in plan format %s, which this file declares; writing the plan again would drop it.",
-			what, name, PlanFormatVersion)
+			what, name, planMajor+"."+strconv.Itoa(d.minor))
 		if s := suggest(name, known); s != "" {
 			detail += fmt.Sprintf(" Did you mean %q?", s)
 		}

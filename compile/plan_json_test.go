@@ -58,11 +58,11 @@ func TestDecodePlanJSONVersions(t *testing.T) {
 		t.Fatal("no golden token-true")
 	}
 	withVersion := func(v string) []byte {
-		return bytes.Replace(doc, []byte(`"format_version": "1.0"`), []byte(`"format_version": "`+v+`"`), 1)
+		return bytes.Replace(doc, []byte(`"format_version": "`+compile.PlanFormatVersion+`"`), []byte(`"format_version": "`+v+`"`), 1)
 	}
 
 	_, err := compile.DecodePlanJSON(withVersion("2.0"))
-	if err == nil || err.Error() != "plan.json:2,21-26: Unsupported plan format; plan file format_version 2.0 is not supported: this vaultproxy reads format 1.x (1.0 and later minor versions). Write the plan again with this vaultproxy's plan -out, or use the vaultproxy that wrote it." {
+	if err == nil || err.Error() != "plan.json:2,21-26: Unsupported plan format; plan file format_version 2.0 is not supported: this vaultproxy reads format 1.x (1.1 and later minor versions). Write the plan again with this vaultproxy's plan -out, or use the vaultproxy that wrote it." {
 		t.Errorf("format_version 2.0: got error %v", err)
 	}
 	// Only "1.N" is read: every other form is refused, none is read as 1.0 and written back as "1.0".
@@ -78,15 +78,15 @@ func TestDecodePlanJSONVersions(t *testing.T) {
 			t.Errorf("format_version %q: got %v, want %s at the version", v, err, want)
 		}
 	}
-	if _, err := compile.DecodePlanJSON(bytes.Replace(doc, []byte(`"format_version": "1.0"`), []byte(`"format_version": 1.0`), 1)); err == nil ||
+	if _, err := compile.DecodePlanJSON(bytes.Replace(doc, []byte(`"format_version": "`+compile.PlanFormatVersion+`"`), []byte(`"format_version": 1.1`), 1)); err == nil ||
 		!strings.Contains(err.Error(), "Invalid format_version") {
 		t.Errorf("format_version as a number: got %v", err)
 	}
 	// A field this version does not know, in a document that says it is of this version, is refused:
 	// writing the plan again would drop it.
 	for _, tc := range []struct{ from, to, want string }{
-		{`"vault": {`, `"vault": {"new_field": true,`, `plan.json:4,13-24: Unknown plan field; The object vault has no field "new_field" in plan format 1.0`},
-		{`"files": [`, `"filez": [], "files": [`, `plan.json:3,3-10: Unknown plan field; The plan file has no field "filez" in plan format 1.0, which this file declares; writing the plan again would drop it. Did you mean "files"?`},
+		{`"vault": {`, `"vault": {"new_field": true,`, `plan.json:4,13-24: Unknown plan field; The object vault has no field "new_field" in plan format 1.1`},
+		{`"files": [`, `"filez": [], "files": [`, `plan.json:3,3-10: Unknown plan field; The plan file has no field "filez" in plan format 1.1, which this file declares; writing the plan again would drop it. Did you mean "files"?`},
 		{`"origin": "default"}`, `"origin": "default", "note": "new"}`, `Unknown plan field; The setting vault.ca_cert has no field "note"`},
 		{`"kind": "bool", "value": true,`, `"kind": "bool", "value": true, "extra": 1,`, `Unknown plan field; The config key auto_auth.method.config.remove_secret_id_file_after_reading has no field "extra"`},
 	} {
@@ -100,7 +100,7 @@ func TestDecodePlanJSONVersions(t *testing.T) {
 		}
 	}
 
-	// A later minor version may add fields anywhere; a 1.0 reader ignores them.
+	// A later minor version may add fields anywhere; this reader ignores them.
 	later := withVersion("1.7")
 	later = bytes.Replace(later, []byte(`"vault": {`), []byte(`"new_block": {"x": [1, 2]}, "vault": {"new_field": true,`), 1)
 	later = bytes.Replace(later, []byte(`"origin": "default"}`), []byte(`"origin": "default", "note": "new"}`), 1)
@@ -110,7 +110,7 @@ func TestDecodePlanJSONVersions(t *testing.T) {
 	}
 	again, _ := p.MarshalJSON()
 	if !bytes.Equal(again, bytes.TrimSuffix(doc, []byte("\n"))) {
-		t.Errorf("a 1.7 document read as 1.0 does not encode as the 1.0 document")
+		t.Errorf("a 1.7 document read as %s does not encode as the %s document", compile.PlanFormatVersion, compile.PlanFormatVersion)
 	}
 
 	if _, err := compile.DecodePlanJSON([]byte(`{"files": []}`)); err == nil || !strings.Contains(err.Error(), "no format_version") {
@@ -175,7 +175,8 @@ func TestDecodePlanFileChecksValues(t *testing.T) {
 
 // TestPlanFilesOfFormat1_0 reads plan files written by `vaultproxy plan -out` before the codec was
 // derived from the schema (testdata/plan-1.0, copied from the goldens of that time): they must load,
-// and write the same bytes again.
+// and write the same document again, in the current format: format_version and the fields added
+// since 1.0 (addedSince1_0, unset) aside, the same JSON.
 func TestPlanFilesOfFormat1_0(t *testing.T) {
 	names, _ := filepath.Glob("testdata/plan-1.0/*.json")
 	if len(names) == 0 {
@@ -192,9 +193,86 @@ func TestPlanFilesOfFormat1_0(t *testing.T) {
 			continue
 		}
 		again, _ := p.MarshalJSON()
-		if d := cmp.Diff(string(bytes.TrimSuffix(doc, []byte("\n"))), string(again)); d != "" {
+		var old, now map[string]any
+		if err := json.Unmarshal(doc, &old); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(again, &now); err != nil {
+			t.Fatal(err)
+		}
+		if now["format_version"] != compile.PlanFormatVersion {
+			t.Errorf("%s re-encodes as format_version %v", n, now["format_version"])
+		}
+		now["format_version"] = "1.0"
+		for _, path := range addedSince1_0 {
+			obj := now
+			for _, k := range path[:len(path)-1] {
+				obj, _ = obj[k].(map[string]any)
+			}
+			if obj == nil {
+				continue // the enclosing block is not in this plan
+			}
+			last := path[len(path)-1]
+			if m, _ := obj[last].(map[string]any); m == nil || m["origin"] != "default" {
+				t.Errorf("%s: %v is %v, want the default", n, path, obj[last])
+			}
+			delete(obj, last)
+		}
+		if d := cmp.Diff(old, now); d != "" {
 			t.Errorf("%s re-encodes differently (-file +re-encoded):\n%s", n, d)
 		}
+	}
+}
+
+// addedSince1_0 are the plan fields added after format 1.0, which a 1.0 file lacks.
+var addedSince1_0 = [][]string{
+	{"cache", "persist", "key_file"}, // 1.1
+	{"cache", "serve_stale_for"},     // 1.1
+}
+
+// dropAddedFields removes from written (a decoded plan document) the fields of addedSince1_0 that
+// file (the document it was read from) lacks, and its format_version when file's differs: what
+// re-encoding an older plan file adds.
+func dropAddedFields(file, written any) {
+	f, _ := file.(map[string]any)
+	w, _ := written.(map[string]any)
+	if f == nil || w == nil {
+		return
+	}
+	if f["format_version"] != w["format_version"] {
+		w["format_version"] = f["format_version"]
+	}
+	for _, path := range addedSince1_0 {
+		fo, wo := f, w
+		for _, k := range path[:len(path)-1] {
+			fo, _ = fo[k].(map[string]any)
+			wo, _ = wo[k].(map[string]any)
+		}
+		last := path[len(path)-1]
+		if wo == nil {
+			continue
+		}
+		if _, has := fo[last]; fo == nil || !has {
+			delete(wo, last)
+		}
+	}
+}
+
+// The fields added in 1.1 are optional in a 1.0 file only: a 1.1 file without them is refused.
+func TestAddedFieldRequiredFromItsVersion(t *testing.T) {
+	doc, err := os.ReadFile("testdata/plan-1.0/cache-static-persist.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc = bytes.Replace(doc, []byte(`"format_version": "1.0"`), []byte(`"format_version": "1.1"`), 1)
+	_, diags := compile.DecodePlanFile("p.json", doc)
+	var missing []string
+	for _, d := range diags {
+		missing = append(missing, d.Detail)
+	}
+	want := []string{`The object cache has no "serve_stale_for".`, `The object cache.persist has no "key_file".`}
+	if d := cmp.Diff(want, missing); d != "" {
+		t.Fatalf("a 1.1 plan without the 1.1 fields (-want +got):\n%s", d)
 	}
 }
 
@@ -269,6 +347,7 @@ func TestPlanJSONHoldsNoSecret(t *testing.T) {
 auto_auth {
   method "aws" {
     config = {
+      type       = "iam"
       role       = "app"
       secret_key = "s3cr3t-key"
     }
@@ -317,7 +396,7 @@ auto_auth {
 	}
 	a, _ := d.AutoAuth()
 	sinks := a.Sinks()
-	if got := sinks[0].AAD(); got.Get() != "" || got.Origin().String() != "proxy.hcl:12,5-27" {
+	if got := sinks[0].AAD(); got.Get() != "" || got.Origin().String() != "proxy.hcl:13,5-27" {
 		t.Errorf("decoded literal aad = %q from %s", got.Get(), got.Origin())
 	}
 	if got := sinks[1].AAD(); got.Get() != "" || got.Origin().String() != "env MY_AAD" {
@@ -344,7 +423,7 @@ func TestPlanJSONIsCanonical(t *testing.T) {
 	if !bytes.Equal(d1, d2) {
 		t.Error("two compilations of one configuration give different plans")
 	}
-	if !json.Valid(d1) || !bytes.HasPrefix(d1, []byte("{\n  \"format_version\": \"1.0\",\n")) {
+	if !json.Valid(d1) || !bytes.HasPrefix(d1, []byte("{\n  \"format_version\": \""+compile.PlanFormatVersion+"\",\n")) {
 		t.Errorf("not a plan document:\n%s", d1)
 	}
 	var std bytes.Buffer

@@ -38,11 +38,21 @@ type member[B any] struct {
 	// The default of a setting where the compiler's depends on the block (read before it, in layout
 	// order) rather than being the schema's, for the plan-file check of a value whose origin is default.
 	def func(b *B) any
+	// since is the format version that added a setting ("" for 1.0): a plan file of an earlier minor
+	// version lacks it, and it reads as not written (its zero value, origin default).
+	since string
 }
 
 // defaults gives a setting the default the compiler gives it in block b.
 func (m member[B]) defaults(def func(b *B) any) member[B] {
 	m.def = def
+	return m
+}
+
+// added marks a setting added to the format in version v (see member.since).
+func (m member[B]) added(v string) member[B] {
+	m.since = v
+	m.note = strings.TrimSpace(m.note + " Added in format " + v + ": an earlier plan file without it reads as not written.")
 	return m
 }
 
@@ -254,6 +264,7 @@ var cacheLayout = []member[Cache]{
 	setting(schema.CacheDisableCachingDynamicSecrets, func(c *Cache) slot { return &c.disableCachingDynamicSecrets }),
 	setting(schema.CacheStaticSecretTokenCapabilityRefreshInterval, func(c *Cache) slot { return &c.refreshInterval }),
 	setting(schema.CacheStaticSecretTokenCapabilityRefreshBehavior, func(c *Cache) slot { return &c.refreshBehavior }),
+	setting(schema.CacheServeStaleFor, func(c *Cache) slot { return &c.serveStaleFor }).added("1.1"),
 	optional("persist", "`persist`", "The `persist` block (below).", func(c *Cache) (*Persist, *bool) { return &c.persist, &c.hasPersist }, persistLayout),
 }
 
@@ -264,6 +275,7 @@ var persistLayout = []member[Persist]{
 	setting(schema.PersistKeepAfterImport, func(p *Persist) slot { return &p.keepAfterImport }),
 	setting(schema.PersistExitOnErr, func(p *Persist) slot { return &p.exitOnErr }),
 	setting(schema.PersistServiceAccountTokenFile, func(p *Persist) slot { return &p.serviceAccountTokenFile }),
+	setting(schema.PersistKeyFile, func(p *Persist) slot { return &p.keyFile }).added("1.1"),
 }
 
 var autoAuthLayout = []member[AutoAuth]{

@@ -143,9 +143,22 @@ func (d *decoder) convertString(c *conversion, diags hcl.Diagnostics) (*decodedV
 		// Booleans too: HCL 1 fails to read one as a string ("unknown type for string").
 		return nil, append(diags, d.typeError(a, sch, typ))
 	}
+	if out.s == "" && sch.NonEmpty != "" && !d.plan { // a plan file writes an unset one as ""
+		return nil, append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Empty " + sch.Name,
+			Detail:   fmt.Sprintf("%s is empty: %s. Give it a value.", sch.Name, sch.NonEmpty),
+			Subject:  a.expr.Range().Ptr(),
+			Context:  a.rng.Ptr(),
+			Extra:    codeEmptyValue,
+		})
+	}
 	if out.s == "" && !sch.Required {
 		// Vault Proxy's field is a string, which is "" when the key is absent: "" (or a JSON
 		// null) leaves the setting unset, and its default applies.
+		if sch.Default != "" {
+			diags = append(diags, d.emptyMeansDefault(a, sch))
+		}
 		return nil, diags
 	}
 	if len(sch.Enum) > 0 {
@@ -721,6 +734,38 @@ func (d *decoder) tolerated(a *attribute, canonical string) *hcl.Diagnostic {
 		Subject: a.expr.Range().Ptr(),
 		Context: a.rng.Ptr(),
 		Extra:   codeToleratedValueForm,
+	}
+}
+
+var codeEmptyValue = diagcode.New("empty_value",
+	"An empty string for a setting that Vault Proxy cannot use empty: an auth method refuses it when it starts, a file sink fails to write.",
+	"auto_auth {\n  method \"kubernetes\" {\n    config = { role = \"\" }\n  }\n}")
+
+var codeEmptyMeansDefault = diagcode.New("empty_means_default",
+	"An empty string where Vault Proxy reads \"\" as unset, so the setting's default applies; the warning names it.",
+	"vault {\n  address = \"\"\n}\nlistener \"tcp\" {\n  address     = \"127.0.0.1:8100\"\n  tls_disable = true\n}")
+
+// emptyMeansDefault warns that an empty string means the default, which a reader of the file may
+// not expect (vault { address = "" } reaches https://127.0.0.1:8200), naming the value it becomes.
+func (d *decoder) emptyMeansDefault(a *attribute, sch *schema.Attribute) *hcl.Diagnostic {
+	detail := fmt.Sprintf("Vault Proxy reads %s = \"\" as unset, and so does vaultproxy: the default, %q, applies", sch.Name, sch.Default)
+	var over []string
+	if sch.Env != "" {
+		over = append(over, sch.Env)
+	}
+	if sch.Flag != "" {
+		over = append(over, "-"+sch.Flag)
+	}
+	if len(over) > 0 {
+		detail += " unless " + strings.Join(over, " or ") + " sets it"
+	}
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagWarning,
+		Summary:  "Empty value means the default",
+		Detail:   detail + fmt.Sprintf(". Remove the argument, or write the value meant (%s = %q).", sch.Name, sch.Default),
+		Subject:  a.expr.Range().Ptr(),
+		Context:  a.rng.Ptr(),
+		Extra:    codeEmptyMeansDefault,
 	}
 }
 

@@ -6,7 +6,8 @@ import (
 	"testing"
 )
 
-// TestDifferencesExplained checks that every schema entry with a Differs or Rejected text is named, as
+// TestDifferencesExplained checks that every schema entry with a Differs, Rejected or Extension text (or
+// extension labels) is named, as
 // `name`, in differences.md, which explains why vaultproxy differs from Vault Proxy there.
 func TestDifferencesExplained(t *testing.T) {
 	b, err := os.ReadFile(DifferencesFile)
@@ -17,9 +18,12 @@ func TestDifferencesExplained(t *testing.T) {
 	for _, e := range entries() {
 		differs, rejected := "", ""
 		if e.attr != nil {
-			differs = e.attr.Differs
+			differs = e.attr.Differs + e.attr.Extension
 		} else {
 			differs, rejected = e.block.Differs, e.block.Rejected
+			for l, why := range e.block.ExtensionLabels {
+				differs += l + ": " + why
+			}
 		}
 		if differs == "" && rejected == "" {
 			continue

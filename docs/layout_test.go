@@ -79,6 +79,7 @@ func TestLayout(t *testing.T) {
 		"schema":                          {"compile", "validate", "runtime", "cmd", "docs"},
 		"compile":                         {"validate", "runtime", "cmd", "docs"},
 		"validate":                        {"runtime", "cmd", "docs"},
+		"request":                         {"validate", "runtime", "cmd", "docs", "fixtures", "internal"},
 		"runtime":                         {"validate", "cmd", "docs", "fixtures", "internal"},
 		"cmd/vaultproxy/internal/preview": {"runtime"},
 		"cmd/vaultproxy/internal/view":    {"runtime"},

@@ -256,6 +256,14 @@ func (r *renderer) facts(s *section) {
 		for _, l := range rejected {
 			add("Rejected label", fmt.Sprintf("`%s`: %s.", l, cell(b.RejectedLabels[l])))
 		}
+		ext := make([]string, 0, len(b.ExtensionLabels))
+		for l := range b.ExtensionLabels {
+			ext = append(ext, l)
+		}
+		sort.Strings(ext)
+		for _, l := range ext {
+			add("vaultproxy extension", fmt.Sprintf("`%s`: %s; accepted with a warning ([why](%s)).", l, cell(b.ExtensionLabels[l]), DifferencesFile))
+		}
 	}
 	add("How many", howMany(b))
 	form := fmt.Sprintf("`%s { ... }`", s.path[len(s.path)-1])
@@ -408,6 +416,9 @@ func describe(a *schema.Attribute) string {
 	}
 	if a.Differs != "" {
 		parts = append(parts, "**Differs from Vault Proxy:** "+cell(a.Differs)+fmt.Sprintf(" ([why](%s)).", DifferencesFile))
+	}
+	if a.Extension != "" {
+		parts = append(parts, "**vaultproxy extension:** "+cell(a.Extension)+fmt.Sprintf("; accepted with a warning ([why](%s)).", DifferencesFile))
 	}
 	return strings.Join(parts, "<br>")
 }

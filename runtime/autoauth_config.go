@@ -56,6 +56,15 @@ func authConfig(p *compile.Plan) (autoauth.Config, bool, error) {
 	return cfg, true, nil
 }
 
+// vaultCertFor is the vault block's client certificate and key files when a cert method without a
+// client certificate of its own logs in with them: they are its credentials.
+func vaultCertFor(p *compile.Plan, cfg autoauth.Config) []string {
+	if cfg.Method != "cert" || cfg.Strings["client_cert"] != "" {
+		return nil
+	}
+	return []string{p.Vault().ClientCert().Get(), p.Vault().ClientKey().Get()}
+}
+
 // authIdentity is what, when unchanged by a reload, lets auto-auth keep running with its token.
 type authIdentity struct {
 	cfg   autoauth.Config

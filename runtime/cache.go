@@ -46,6 +46,7 @@ type cacheRun struct {
 // new auto-auth run starts a new cache).
 type cacheIdentity struct {
 	disableDynamic bool
+	serveStaleFor  time.Duration
 	static         staticIdentity
 	persist        *cache.PersistOptions // nil without a persist block
 	vault          []any
@@ -62,6 +63,7 @@ type staticIdentity struct {
 func cacheIdentityOf(c compile.Cache, p *compile.Plan, auth *authRun) cacheIdentity {
 	return cacheIdentity{
 		disableDynamic: c.DisableCachingDynamicSecrets().Get(),
+		serveStaleFor:  c.ServeStaleFor().Get(),
 		static: staticIdentity{
 			on:          c.CacheStaticSecrets().Get(),
 			interval:    c.StaticSecretTokenCapabilityRefreshInterval().Get(),
@@ -74,7 +76,7 @@ func cacheIdentityOf(c compile.Cache, p *compile.Plan, auth *authRun) cacheIdent
 }
 
 func (a cacheIdentity) equal(b cacheIdentity) bool {
-	return a.disableDynamic == b.disableDynamic && a.static == b.static && a.auth == b.auth &&
+	return a.disableDynamic == b.disableDynamic && a.serveStaleFor == b.serveStaleFor && a.static == b.static && a.auth == b.auth &&
 		reflect.DeepEqual(a.vault, b.vault) && reflect.DeepEqual(a.persist, b.persist)
 }
 
@@ -88,10 +90,14 @@ func persistOptions(c compile.Cache, auth *authRun) *cache.PersistOptions {
 		return nil
 	}
 	o := &cache.PersistOptions{
-		Path:                    ps.Path().Get(),
-		ServiceAccountTokenFile: ps.ServiceAccountTokenFile().Get(),
-		KeepAfterImport:         ps.KeepAfterImport().Get(),
-		ExitOnErr:               ps.ExitOnErr().Get(),
+		Path:            ps.Path().Get(),
+		KeepAfterImport: ps.KeepAfterImport().Get(),
+		ExitOnErr:       ps.ExitOnErr().Get(),
+	}
+	if ps.Type().Get() == "file" { // a vaultproxy extension: the key file takes the token's place
+		o.KeyFile = ps.KeyFile().Get()
+	} else {
+		o.ServiceAccountTokenFile = ps.ServiceAccountTokenFile().Get()
 	}
 	if auth != nil && auth.id.cfg.WrapTTL <= 0 {
 		o.AutoAuthIdentity = auth.id.cfg.Fingerprint()
@@ -117,7 +123,7 @@ func (rt *Runtime) withCache(p *compile.Plan, prev *state, up *upstream, auth *a
 		// mid-run, the file belongs to the running cache (and its lock with it), auto-auth already
 		// has a token, and a new cache would start from an empty or foreign file.
 		return nil, nil, fmt.Errorf("cache: this reload would start a new persistent cache (persist %q at %s): its settings, "+
-			"persist, the way to Vault or auto_auth changed; restart vaultproxy run to apply it", "kubernetes", id.persist.Path)
+			"persist, the way to Vault or auto_auth changed; restart vaultproxy run to apply it", id.persist.Type(), id.persist.Path)
 	}
 	cr := &cacheRun{id: id, log: rt.log.With("subsystem", "cache"), ready: make(chan struct{})}
 	vc, err := api.NewClient(&api.Config{
@@ -150,6 +156,7 @@ func (rt *Runtime) withCache(p *compile.Plan, prev *state, up *upstream, auth *a
 		Vault:                 vc,
 		AutoAuthToken:         autoToken,
 		DisableDynamicSecrets: cb.DisableCachingDynamicSecrets().Get(),
+		ServeStaleFor:         id.serveStaleFor,
 		StaticSecrets:         staticOptions(id.static, auth),
 		Logger:                cr.log,
 		Registerer:            rt.metrics.reg,

@@ -6,12 +6,12 @@ import (
 
 	"github.com/hashicorp/vault/api"
 	"github.com/vaultproxy/vaultproxy/compile"
+	"github.com/vaultproxy/vaultproxy/request"
 )
 
 const (
-	indexHeader        = "X-Vault-Index"
-	forwardHeader      = "X-Vault-Forward"
-	inconsistentHeader = "X-Vault-Inconsistent"
+	indexHeader        = request.HeaderIndex
+	inconsistentHeader = request.HeaderInconsistent
 )
 
 // consistency is the Proxier of enforce_consistency = "always" (hashicorp/vault
@@ -29,7 +29,7 @@ type consistency struct {
 
 func (c *consistency) Send(sr *SendRequest) (*http.Response, error) {
 	h := sr.Request.Header
-	if h.Get(indexHeader) != "" || h.Get(forwardHeader) != "" || h.Get(inconsistentHeader) != "" {
+	if request.CarriesConsistency(h) {
 		return c.next.Send(sr)
 	}
 	c.mu.Lock()

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/vaultproxy/vaultproxy/compile"
+	"github.com/vaultproxy/vaultproxy/request"
 	"github.com/vaultproxy/vaultproxy/runtime/internal/ctxtime"
 )
 
@@ -54,7 +55,7 @@ type forwarder struct {
 
 func (f *forwarder) Send(sr *SendRequest) (*http.Response, error) {
 	req := sr.Request
-	replayable := idempotent(req.Method) && (req.Body == nil || req.Body == http.NoBody || req.GetBody != nil)
+	replayable := request.IdempotentMethod(req.Method) && (req.Body == nil || req.Body == http.NoBody || req.GetBody != nil)
 	first := time.Now()
 	for attempt := 0; ; attempt++ {
 		start := time.Now()
@@ -93,14 +94,6 @@ func (f *forwarder) Send(sr *SendRequest) (*http.Response, error) {
 func dialFailed(err error) bool {
 	var oe *net.OpError
 	return errors.As(err, &oe) && oe.Op == "dial"
-}
-
-func idempotent(method string) bool {
-	switch method {
-	case http.MethodGet, http.MethodHead, http.MethodOptions, "LIST":
-		return true
-	}
-	return false
 }
 
 func retryable(resp *http.Response, err error, retry412 bool) bool {

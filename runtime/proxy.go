@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/vaultproxy/vaultproxy/compile"
+	"github.com/vaultproxy/vaultproxy/request"
 	"github.com/vaultproxy/vaultproxy/runtime/internal/reqbody"
 )
 
@@ -42,10 +43,9 @@ type reqInfo struct {
 	cancel   context.CancelCauseFunc
 	token    string
 	autoAuth bool
-	// aboutAuto says the answer is about the auto-auth token (aboutAutoToken): it is sanitised whole.
-	aboutAuto bool
-	setNS     bool
-	ns        string
+	// decision is request.Decide's for this request: the headers to set and remove, whether the
+	// answer is sanitised, and whether whole (AboutAutoAuthToken).
+	decision request.Decision
 }
 
 type reqInfoKey struct{}
@@ -54,9 +54,7 @@ type reqInfoKey struct{}
 // chain. It is rebuilt whole when the plan is swapped; requests in flight finish on the old one.
 type proxy struct {
 	vaultAddr string
-	mode      compile.TokenMode
-	prepend   bool
-	namespace string
+	plan      *compile.Plan
 	tokens    tokenSource // nil without auto_auth
 	proxier   Proxier
 	limits    Limits
@@ -65,12 +63,9 @@ type proxy struct {
 }
 
 func newProxy(p *compile.Plan, up *upstream, tokens tokenSource, proxier Proxier, limits Limits, log *slog.Logger) *proxy {
-	a := p.APIProxy()
 	px := &proxy{
 		vaultAddr: up.addr,
-		mode:      a.UseAutoAuthToken().Get(),
-		prepend:   a.PrependConfiguredNamespace().Get(),
-		namespace: p.ProxyNamespace().Get(),
+		plan:      p,
 		tokens:    tokens,
 		proxier:   proxier,
 		limits:    limits,
@@ -88,17 +83,9 @@ func newProxy(p *compile.Plan, up *upstream, tokens tokenSource, proxier Proxier
 				}
 			}
 			// The body is already read whole (and the client already got its 100 Continue), so
-			// Vault is not asked to confirm it again: its own 100 would reach the client as a second one.
-			pr.Out.Header.Del("Expect")
-			if info.autoAuth {
-				pr.Out.Header.Set("X-Vault-Token", info.token)
-				if sanitizedPath(pr.Out.URL.Path) {
-					pr.Out.Header.Del("Accept-Encoding")
-				}
-			}
-			if info.setNS {
-				pr.Out.Header.Set(namespaceHeader, info.ns)
-			}
+			// Vault is not asked to confirm it again (request.Decide removes Expect): its own 100
+			// would reach the client as a second one.
+			applyHeaders(pr.Out.Header, info)
 		},
 		Transport:      roundTripperFunc(px.roundTrip),
 		ModifyResponse: px.modifyResponse,
@@ -112,11 +99,12 @@ func newProxy(p *compile.Plan, up *upstream, tokens tokenSource, proxier Proxier
 // errVaultTimeout ends a request that waited Limits.VaultTimeout for Vault's answer.
 var errVaultTimeout = errors.New("timed out waiting for Vault's answer")
 
-// ServeHTTP forwards one request to Vault. The body is read whole first, within the body read
-// deadline the listener set and Limits.MaxRequestSize, so that a truncated, too slow or too large
-// body is answered here (400, 408, 413) and nothing of it reaches Vault, a slow upload holds no
-// connection to Vault, and the body can be sent again (retries, a new auto-auth token).
-func (px *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// serve forwards one request to Vault, as request.Decide decided (d) for listener l. The body is
+// read whole first, within the body read deadline the listener set and Limits.MaxRequestSize, so
+// that a truncated, too slow or too large body is answered here (400, 408, 413) and nothing of it
+// reaches Vault, a slow upload holds no connection to Vault, and the body can be sent again
+// (retries, a new auto-auth token).
+func (px *proxy) serve(w http.ResponseWriter, r *http.Request, l compile.Listener, d request.Decision) {
 	body, err := reqbody.Read(w, r, px.limits.MaxRequestSize)
 	if err != nil {
 		px.bodyFailed(w, r, err.(*reqbody.Error))
@@ -124,49 +112,74 @@ func (px *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	setBody(r, body)
 	info := &reqInfo{client: r.Context()}
-	ns, set, err := outgoingNamespace(px.prepend, px.namespace, r.Header)
-	if err != nil {
-		writeErrors(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	info.ns, info.setNS = ns, set
-	if chooseToken(px.mode, r.Header) == useAutoAuth && px.tokens != nil {
-		tok, ok := px.tokens.Current()
-		var err error
+	if d.Token == request.TokenAutoAuth {
+		tok, ok := px.autoAuthToken(w, r)
 		if !ok {
-			ctx, cancel := context.WithTimeout(r.Context(), TokenWait)
-			tok, err = px.tokens.Token(ctx)
-			cancel()
-		}
-		if err != nil {
-			if r.Context().Err() != nil {
-				px.clientGone(w, r, "waiting for the auto-auth token")
-				return
-			}
-			writeErrors(w, http.StatusServiceUnavailable, "auto-auth has no token yet: "+err.Error())
 			return
 		}
 		info.token, info.autoAuth = tok, true
-		about, err := aboutAutoToken(r, tok)
-		if err != nil {
-			writeErrors(w, http.StatusBadRequest, err.Error())
-			return
-		}
-		info.aboutAuto = about
-		if refusal := wrapRefusalFor(r, about); refusal != "" {
-			px.log.Warn("response wrapping refused on a token path", "method", r.Method, "path", r.URL.Path)
-			writeErrors(w, http.StatusBadRequest, refusal)
-			return
+		if d.Pending {
+			// The decision on a token lookup or renewal depends on its body and the token.
+			in := request.FromHTTP(r)
+			in.Body, in.BodyUnread, in.AutoAuthToken = body, false, tok
+			if d = request.Decide(px.plan, l, in); !d.Forwarded() {
+				px.log.Warn("request refused", "method", r.Method, "path", r.URL.Path, "status", d.Status, "reason", d.Reason)
+				writeDecision(w, d)
+				return
+			}
 		}
 	} else {
-		info.token = clientToken(r.Header)
+		info.token = r.Header.Get(request.HeaderToken)
 	}
+	info.decision = d
 	ctx, cancel := context.WithCancelCause(r.Context())
 	defer cancel(nil)
 	info.cancel = cancel
 	sw := newStallWriter(w, px.limits.WriteStallTimeout)
 	defer sw.done()
 	px.rp.ServeHTTP(sw, r.WithContext(context.WithValue(ctx, reqInfoKey{}, info)))
+}
+
+// autoAuthToken returns the auto-auth token for a request, waiting at most TokenWait for one; when
+// none comes it answers the request (503, or 499 when the client went away) and returns false.
+func (px *proxy) autoAuthToken(w http.ResponseWriter, r *http.Request) (string, bool) {
+	if px.tokens == nil {
+		writeErrors(w, http.StatusServiceUnavailable, "auto-auth is not running")
+		return "", false
+	}
+	if tok, ok := px.tokens.Current(); ok {
+		return tok, true
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), TokenWait)
+	tok, err := px.tokens.Token(ctx)
+	cancel()
+	if err != nil {
+		if r.Context().Err() != nil {
+			px.clientGone(w, r, "waiting for the auto-auth token")
+			return "", false
+		}
+		writeErrors(w, http.StatusServiceUnavailable, "auto-auth has no token yet: "+err.Error())
+		return "", false
+	}
+	return tok, true
+}
+
+// applyHeaders makes the header changes the decision lists: the auto-auth token for its
+// placeholder; the consistency headers are left to the consistency Proxier, which holds the states.
+func applyHeaders(h http.Header, info *reqInfo) {
+	for _, name := range info.decision.Headers.Remove {
+		h.Del(name)
+	}
+	for name, v := range info.decision.Headers.Set {
+		switch name {
+		case request.HeaderIndex, request.HeaderInconsistent:
+			continue
+		}
+		if v == request.AutoAuthTokenValue {
+			v = info.token
+		}
+		h.Set(name, v)
+	}
 }
 
 // setBody makes r carry body, read whole, as a body that can be sent again (GetBody), with its
@@ -275,8 +288,8 @@ func refusedAsInvalid(resp *http.Response) bool {
 // modifyResponse removes the auto-auth token from token lookups and renewals.
 func (px *proxy) modifyResponse(resp *http.Response) error {
 	info := resp.Request.Context().Value(reqInfoKey{}).(*reqInfo)
-	if info.autoAuth && resp.StatusCode == http.StatusOK && sanitizedPath(resp.Request.URL.Path) {
-		if err := sanitizeTokenResponse(resp, info.token, info.aboutAuto); err != nil {
+	if info.autoAuth && resp.StatusCode == http.StatusOK && info.decision.Sanitize {
+		if err := sanitizeTokenResponse(resp, info.token, info.decision.AboutAutoAuthToken()); err != nil {
 			return fmt.Errorf("%w: %w", errNotSanitised, err)
 		}
 	}

@@ -2,40 +2,31 @@ package runtime
 
 import (
 	"net/http"
-	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/vaultproxy/vaultproxy/compile"
+	"github.com/vaultproxy/vaultproxy/request"
 	"github.com/vaultproxy/vaultproxy/runtime/internal/reqbody"
 )
 
 const (
-	metricsPath    = "/proxy/v1/metrics"
-	quitPath       = "/proxy/v1/quit"
-	cacheClearPath = "/proxy/v1/cache-clear"
+	metricsPath    = request.MetricsPath
+	quitPath       = request.QuitPath
+	cacheClearPath = request.CacheClearPath
 )
 
 // listenerConfig is what a listener's handler reads per request; a swap replaces it whole.
 type listenerConfig struct {
-	role          compile.ListenerRole
-	requireHeader bool
-	enableQuit    bool
+	listener compile.Listener
 }
 
 func listenerConfigOf(l compile.Listener) *listenerConfig {
-	return &listenerConfig{
-		role:          l.Role().Get(),
-		requireHeader: l.RequireRequestHeader().Get(),
-		enableQuit:    l.EnableQuit().Get(),
-	}
+	return &listenerConfig{listener: l}
 }
 
-// listenerHandler routes one listener's requests, as Vault Proxy's do (command/proxy.go in
-// hashicorp/vault), plus /proxy/v1/ready: /proxy/v1/metrics and /proxy/v1/ready on every
-// listener; on default-role listeners also /proxy/v1/quit, /proxy/v1/cache-clear (the lease cache's
-// ClearHandler with a cache block, else 200 and nothing done), and everything else to Vault.
-// require_request_header guards every route, the /proxy/v1/ ones included.
+// listenerHandler routes one listener's requests as request.Decide says (the proxy's endpoints,
+// refusals, or the proxy to Vault).
 type listenerHandler struct {
 	rt          *Runtime
 	cfg         atomic.Pointer[listenerConfig]
@@ -56,49 +47,57 @@ func (h *listenerHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *listenerHandler) serve(w http.ResponseWriter, r *http.Request) {
-	if refuseShape(w, r) {
-		return
-	}
-	cfg := h.cfg.Load()
-	if cfg.requireHeader && !hasRequestHeader(r.Header) {
-		writeErrors(w, http.StatusPreconditionFailed, `missing "X-Vault-Request" header`)
-		return
-	}
-	path := r.URL.Path
-	switch path {
-	case metricsPath:
-		h.rt.metrics.serveMetrics(w, r)
-		return
-	case readyPath:
-		h.rt.serveReady(w, r)
-		return
-	}
-	if cfg.role == compile.RoleMetricsOnly {
-		http.NotFound(w, r)
-		return
-	}
-	switch path {
-	case quitPath:
-		h.rt.serveQuit(w, r, cfg.enableQuit)
-		return
-	}
+	closeUnframed(w, r)
 	st := h.rt.current()
-	if path == cacheClearPath {
+	l := h.cfg.Load().listener
+	d := request.Decide(st.plan, l, request.FromHTTP(r))
+	switch {
+	case d.Forwarded():
+		st.proxy.serve(w, r, l, d)
+	case d.Endpoint != "" && d.Status == http.StatusOK:
+		h.serveEndpoint(w, r, st, d.Endpoint)
+	default:
+		if d.Status == http.StatusBadRequest {
+			h.rt.log.Warn("request refused", "method", r.Method, "path", r.URL.Path, "status", d.Status, "reason", d.Reason)
+		}
+		writeDecision(w, d)
+	}
+}
+
+// serveEndpoint answers a request that request.Decide gave to one of the proxy's endpoints.
+func (h *listenerHandler) serveEndpoint(w http.ResponseWriter, r *http.Request, st *state, e request.Endpoint) {
+	switch e {
+	case request.EndpointMetrics:
+		h.rt.metrics.serveMetrics(w, r)
+	case request.EndpointReady:
+		h.rt.serveReady(w, r)
+	case request.EndpointQuit:
+		h.rt.serveQuit(w, r, true)
+	case request.EndpointCacheClear:
 		if st.cache != nil {
 			st.cache.clear.ServeHTTP(w, r)
 			return
 		}
 		// Without a cache, Vault Proxy answers 200 with an empty body and does nothing; so do we.
 		w.WriteHeader(http.StatusOK)
-		return
 	}
-	st.proxy.ServeHTTP(w, r)
 }
 
-// hasRequestHeader reports exactly one X-Vault-Request header whose value is exactly "true".
-func hasRequestHeader(h http.Header) bool {
-	v := h.Values("X-Vault-Request")
-	return len(v) == 1 && strings.TrimSpace(v[0]) == "true"
+// writeDecision writes the proxy's own refusal of a request: Vault's error shape, {"errors":[...]},
+// or, for a refusal without errors, the bare status (a 404 as net/http's mux writes it, as Vault
+// Proxy's does).
+func writeDecision(w http.ResponseWriter, d request.Decision) {
+	if d.Allow != "" {
+		w.Header().Set("Allow", d.Allow)
+	}
+	switch {
+	case d.Errors != nil:
+		writeErrors(w, d.Status, d.Errors...)
+	case d.Status == http.StatusNotFound:
+		http.Error(w, "404 page not found", http.StatusNotFound)
+	default:
+		w.WriteHeader(d.Status)
+	}
 }
 
 // statusWriter records the status written, and unwraps for http.ResponseController (flush,

@@ -49,6 +49,7 @@ type Options struct {
 // Runtime serves one plan at a time. Build it with New, serve with Run, replace its plan with Swap.
 type Runtime struct {
 	opts    Options
+	moves   bool // whether a listener may move to another host on its port (listener_move.go)
 	log     *slog.Logger
 	logs    *logSink
 	metrics *metrics
@@ -79,6 +80,8 @@ type state struct {
 	proxy *proxy
 	tls   map[string]*tlsConfigOf
 	auth  *authRun // nil without auto_auth; may be shared with the previous state
+	// authCreds is what the files auto-auth logs in with held when this state was built.
+	authCreds autoauth.Credentials
 	// cache is the lease cache (nil without a cache block; may be shared with the previous state)
 	// and below the chain it forwards to in this state.
 	cache *cacheRun
@@ -107,16 +110,20 @@ type tlsConfigOf struct {
 // listener is one bound socket and its server.
 type listener struct {
 	key     string
+	raw     net.Listener // the socket as bound, below the connection limit and TLS
 	ln      net.Listener
 	srv     *http.Server
 	handler *listenerHandler
 	tls     *tlsSwitch // nil for plain HTTP
 	unix    string     // socket path, removed at close
+	// replaces is the listener this one moves to another host on the same port (listener_move.go).
+	replaces *listener
 }
 
 // authRun is one auto-auth manager and the goroutine running it.
 type authRun struct {
 	id     authIdentity
+	creds  autoauth.Credentials // what its credential files held at the last build that used it
 	mgr    *autoauth.Manager
 	watch  *authWatch // its logins, for readiness
 	cancel context.CancelFunc
@@ -130,6 +137,7 @@ func New(p *compile.Plan, opts Options) (*Runtime, error) {
 	if p == nil {
 		return nil, errors.New("runtime: nil plan")
 	}
+	moves := opts.Listen == nil // an injected Listen opens every socket itself
 	if opts.Listen == nil {
 		opts.Listen = net.Listen
 	}
@@ -137,7 +145,7 @@ func New(p *compile.Plan, opts Options) (*Runtime, error) {
 		opts.ShutdownTimeout = 10 * time.Second
 	}
 	opts.Limits = opts.Limits.withDefaults()
-	rt := &Runtime{opts: opts, quit: make(chan struct{}), fatal: make(chan error, 4), listeners: map[string]*listener{}}
+	rt := &Runtime{opts: opts, moves: moves, quit: make(chan struct{}), fatal: make(chan error, 4), listeners: map[string]*listener{}}
 	rt.vault = newVaultWatch(func() *upstream { return rt.current().up }, rt.readyChanged.notify)
 	if opts.Logger != nil {
 		rt.log = opts.Logger
@@ -182,6 +190,13 @@ func (rt *Runtime) build(p *compile.Plan, prev *state) (*state, error) {
 		return nil, err
 	}
 	if hasAuth {
+		// At a reload every file auto-auth logs in with must load; at start-up a missing one is
+		// waited for by the login loop, with its backoff, as before.
+		creds, err := autoauth.ReadCredentials(acfg, vaultCertFor(p, acfg)...)
+		if err != nil && prev != nil {
+			return nil, fmt.Errorf("auto_auth method %q: %w", acfg.Method, err)
+		}
+		st.authCreds = creds
 		id := authIdentityOf(p, acfg)
 		if prev != nil && prev.auth != nil && prev.auth.id.equal(id) {
 			st.auth = prev.auth
@@ -196,7 +211,7 @@ func (rt *Runtime) build(p *compile.Plan, prev *state) (*state, error) {
 			if err != nil {
 				return nil, err
 			}
-			st.auth = &authRun{id: id, mgr: mgr, watch: watch}
+			st.auth = &authRun{id: id, creds: creds, mgr: mgr, watch: watch}
 		}
 	}
 	for _, l := range p.Listeners() {
@@ -295,23 +310,30 @@ func (rt *Runtime) Run(ctx context.Context) error {
 	return runErr
 }
 
-// bindAll opens the listeners of st that are not open already (keep), all or none.
+// bindAll opens the listeners of st that are not open already (keep), all or none. A TCP listener
+// whose address overlaps one of keep that st drops, on the same port, is bound alongside it
+// (listener_move.go).
 func (rt *Runtime) bindAll(st *state, keep map[string]*listener) (map[string]*listener, error) {
 	out := map[string]*listener{}
+	gone := func(k string) bool { _, ok := st.tls[k]; return !ok }
 	for _, l := range st.plan.Listeners() {
 		key := listenerKey(l)
 		if _, ok := keep[key]; ok {
 			continue
 		}
 		ln, err := bind(rt.opts.Listen, l)
-		if err != nil {
-			for _, b := range out {
-				b.ln.Close()
+		var replaces *listener
+		if err != nil && isAddrInUse(err) && rt.moves {
+			if replaces = movedFrom(l, keep, gone); replaces != nil {
+				ln, err = bindMoved(l, replaces)
 			}
+		}
+		if err != nil {
+			unbind(out)
 			return nil, fmt.Errorf("listener %s %s: %w", l.Type().Get(), l.Address().Get(), err)
 		}
 		lim := rt.opts.Limits
-		lst := &listener{key: key, ln: limitConns(ln, lim.MaxConnections, rt.log.With("listener", key))}
+		lst := &listener{key: key, raw: ln, replaces: replaces, ln: limitConns(ln, lim.MaxConnections, rt.log.With("listener", key))}
 		if l.Type().Get() == compile.ListenerUnix {
 			lst.unix = l.Address().Get()
 		}
@@ -333,9 +355,23 @@ func (rt *Runtime) bindAll(st *state, keep map[string]*listener) (map[string]*li
 			ErrorLog:          slog.NewLogLogger(rt.log.Handler(), slog.LevelDebug),
 		}
 		out[key] = lst
+		if replaces != nil {
+			rt.log.Info("listener moved by reload: both sockets listen until the old one has handed over", "from", replaces.key, "to", key)
+		}
 		rt.log.Info("listening", "type", string(l.Type().Get()), "address", ln.Addr().String(), "tls", lst.tls != nil, "role", string(l.Role().Get()))
 	}
 	return out, nil
+}
+
+// unbind closes sockets bound for a swap that will not happen, and lets the listeners they would have
+// replaced keep their address to themselves again.
+func unbind(bound map[string]*listener) {
+	for _, b := range bound {
+		b.ln.Close() // not served yet, so the http.Server does not know it
+		if b.replaces != nil {
+			_ = shareAddr(b.replaces.raw, false)
+		}
+	}
 }
 
 func (rt *Runtime) serve(l *listener) {

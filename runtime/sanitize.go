@@ -6,53 +6,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"path"
 	"strconv"
-	"strings"
 )
 
-// tokenPath classifies a request path for the sanitiser.
-type tokenPath int
-
-const (
-	notTokenPath tokenPath = iota
-	// selfTokenPath is auth/token/lookup-self or renew-self: the answer is always about the token
-	// the request carries.
-	selfTokenPath
-	// otherTokenPath is auth/token/lookup or renew: the answer is about the token named in the
-	// request, or the caller's when it names none.
-	otherTokenPath
-)
-
-// classifyTokenPath reports whether a response to this path may carry the auto-auth token and must
-// be checked: token lookup and renew, self or not, in any namespace given in the path. The decoded
-// path is cleaned and compared without regard to case first, so that no spelling of these paths
-// (a double slash, a "." or ".." segment, %2F for a slash, a trailing slash, capitals) slips
-// past: Vault answers some of them itself and redirects the others to the clean path, and treating
-// one too many as a token path only costs a buffered answer.
-func classifyTokenPath(urlPath string) tokenPath {
-	p := strings.ToLower(path.Clean("/" + urlPath))
-	if !strings.HasPrefix(p, "/v1/") {
-		return notTokenPath
-	}
-	for _, s := range []struct {
-		suffix string
-		kind   tokenPath
-	}{
-		{"/auth/token/lookup-self", selfTokenPath},
-		{"/auth/token/renew-self", selfTokenPath},
-		{"/auth/token/lookup", otherTokenPath},
-		{"/auth/token/renew", otherTokenPath},
-	} {
-		if strings.HasSuffix(p, s.suffix) {
-			return s.kind
-		}
-	}
-	return notTokenPath
-}
-
-// sanitizedPath reports whether a response to this path must go through the sanitiser.
-func sanitizedPath(urlPath string) bool { return classifyTokenPath(urlPath) != notTokenPath }
+// Which answers go through the sanitiser, and whether whole, request.Decide says (Decision.Sanitize,
+// AboutAutoAuthToken).
 
 // maxSanitizedBody bounds how much of a token response is read to sanitise it.
 const maxSanitizedBody = 4 << 20
@@ -60,7 +18,7 @@ const maxSanitizedBody = 4 << 20
 // sanitizeTokenResponse removes the auto-auth token from a 200 answer to a token lookup or renewal
 // made with it (hashicorp/vault command/agentproxyshared/cache/handler.go): data.id and data.accessor
 // are deleted, auth.client_token and auth.accessor blanked. about says the answer is about the
-// auto-auth token (aboutAutoToken: the -self paths, and lookup or renew naming no other token);
+// auto-auth token (request.Decision.AboutAutoAuthToken: the -self paths, and lookup or renew naming no other token);
 // otherwise it only acts when the token in the answer is the auto-auth token. The body is rewritten
 // and Content-Length fixed.
 func sanitizeTokenResponse(resp *http.Response, autoToken string, about bool) error {
@@ -72,7 +30,7 @@ func sanitizeTokenResponse(resp *http.Response, autoToken string, about bool) er
 	if len(body) > maxSanitizedBody {
 		return fmt.Errorf("token response larger than %d bytes", maxSanitizedBody)
 	}
-	out, err := sanitizeTokenBody(body, autoToken, about || classifyTokenPath(resp.Request.URL.Path) == selfTokenPath)
+	out, err := sanitizeTokenBody(body, autoToken, about)
 	if err != nil {
 		return err
 	}

@@ -4,110 +4,9 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 )
-
-func TestSanitizedPath(t *testing.T) {
-	for path, want := range map[string]tokenPath{
-		"/v1/auth/token/lookup-self":        selfTokenPath,
-		"/v1/auth/token/renew-self":         selfTokenPath,
-		"/v1/auth/token/lookup":             otherTokenPath,
-		"/v1/auth/token/renew/":             otherTokenPath,
-		"/v1/ns1/auth/token/lookup-self":    selfTokenPath,
-		"/v1/ns1/team/auth/token/renew":     otherTokenPath,
-		"/v1//auth/token/lookup-self":       selfTokenPath,
-		"/v1/auth//token//lookup-self":      selfTokenPath,
-		"//v1/auth/token/lookup-self":       selfTokenPath,
-		"/v1/auth/token/./lookup-self":      selfTokenPath,
-		"/v1/sys/../auth/token/lookup-self": selfTokenPath,
-		"/v1/auth/token/lookup-self/":       selfTokenPath,
-		"/v1/auth/token/LOOKUP-SELF":        selfTokenPath,
-		"/v1/Auth/Token/Renew":              otherTokenPath,
-		"/v1/auth/token/lookup-accessor":    notTokenPath,
-		"/v1/auth/token/renew-accessor":     notTokenPath,
-		"/v1/secret/data/auth/token/look":   notTokenPath,
-		"/v1/sys/health":                    notTokenPath,
-		"/v2/auth/token/lookup-self":        notTokenPath,
-		"/v1/../auth/token/lookup-self":     notTokenPath, // cleans to /auth/...: not an API path
-	} {
-		if got := classifyTokenPath(path); got != want {
-			t.Errorf("classifyTokenPath(%q) = %v, want %v", path, got, want)
-		}
-		if got := sanitizedPath(path); got != (want != notTokenPath) {
-			t.Errorf("sanitizedPath(%q) = %v", path, got)
-		}
-	}
-}
-
-// TestWrapRefusal: which requests made with the auto-auth token may not ask for response wrapping,
-// and that the body read to decide is forwarded whole.
-func TestWrapRefusal(t *testing.T) {
-	const auto, other = "T_AUTO", "T_OTHER"
-	form := "application/x-www-form-urlencoded"
-	for _, c := range []struct {
-		method, target, ctype, body string
-		wrap                        []string // X-Vault-Wrap-TTL values; nil for none
-		refuse                      bool
-	}{
-		{"GET", "/v1/auth/token/lookup-self", "", "", nil, false},
-		{"GET", "/v1/auth/token/lookup-self", "", "", []string{"60"}, true},
-		{"GET", "/v1/auth/token/lookup-self", "", "", []string{""}, true},
-		{"GET", "/v1/ns1/auth/token/lookup-self", "", "", []string{"5m"}, true},
-		{"GET", "/v1/auth/token%2Flookup-self", "", "", []string{"60"}, true},
-		{"PUT", "/v1/auth/token/renew-self", "", `{"increment":"1h"}`, []string{"60"}, true},
-		{"GET", "/v1/auth/token/lookup", "", "", []string{"60"}, true},
-		{"GET", "/v1/auth/token/lookup?token=" + auto, "", "", []string{"60"}, true},
-		{"GET", "/v1/auth/token/lookup?token=" + other, "", "", []string{"60"}, false},
-		{"GET", "/v1/auth/token/lookup?token=" + other + "&token=" + auto, "", "", []string{"60"}, true},
-		{"GET", "/v1/auth/token/lookup?token=%zz", "", "", []string{"60"}, true},
-		{"POST", "/v1/auth/token/lookup", "", "", []string{"60"}, true},
-		{"POST", "/v1/auth/token/lookup", "", "null", []string{"60"}, true},
-		{"POST", "/v1/auth/token/lookup", "", `{"token":""}`, []string{"60"}, true},
-		{"POST", "/v1/auth/token/lookup", "", `{"token":"` + auto + `"}`, []string{"60"}, true},
-		{"POST", "/v1/auth/token/lookup", "", `{"token":"` + other + `"}`, []string{"60"}, false},
-		{"POST", "/v1/auth/token/lookup?token=" + other, "", `{}`, []string{"60"}, true}, // Vault reads a POST's body only
-		{"POST", "/v1/auth/token/lookup", "", `{"Token":"` + other + `"}`, []string{"60"}, true},
-		{"POST", "/v1/auth/token/lookup", "", `{"token":42}`, []string{"60"}, true},
-		{"POST", "/v1/auth/token/lookup", "", `[{"token":"` + other + `"}]`, []string{"60"}, true},
-		{"POST", "/v1/auth/token/lookup", form, "token=" + auto, []string{"60"}, true},
-		{"POST", "/v1/auth/token/lookup", form, "token=" + other, []string{"60"}, false},
-		{"POST", "/v1/auth/token/lookup", form, "token=" + other + "&token=" + other, []string{"60"}, true},
-		{"POST", "/v1/auth/token/lookup", form, `  {"token":"` + other + `"}`, []string{"60"}, false}, // JSON despite the type, as Vault reads it
-		{"POST", "/v1/auth/token/lookup", "", strings.Repeat(" ", maxTokenParamBody) + `{"token":"` + other + `"}`, []string{"60"}, true},
-		{"PUT", "/v1/auth/token/renew", "", `{"token":"` + auto + `"}`, []string{"60"}, true},
-		{"PUT", "/v1/auth/token/renew", "", `{"token":"` + other + `","increment":"1h"}`, []string{"60"}, false},
-		{"POST", "/v1/auth/token/lookup-accessor", "", `{"accessor":"acc"}`, []string{"60"}, false},
-		{"POST", "/v1/auth/token/create", "", `{}`, []string{"60"}, false},
-		{"POST", "/v1/sys/wrapping/wrap", "", `{"k":"v"}`, []string{"60"}, false},
-	} {
-		r := httptest.NewRequest(c.method, c.target, strings.NewReader(c.body))
-		if c.body == "" {
-			r.Body = http.NoBody
-		}
-		if c.ctype != "" {
-			r.Header.Set("Content-Type", c.ctype)
-		}
-		if c.wrap != nil {
-			r.Header["X-Vault-Wrap-Ttl"] = c.wrap
-		}
-		msg, err := wrapRefusal(r, auto)
-		if err != nil {
-			t.Errorf("%s %s: %v", c.method, c.target, err)
-			continue
-		}
-		if (msg != "") != c.refuse {
-			t.Errorf("%s %s %.40q (wrap %q): refusal %q, want refused %v", c.method, c.target, c.body, c.wrap, msg, c.refuse)
-		}
-		if msg != "" && (!strings.Contains(msg, "X-Vault-Wrap-TTL") || strings.Contains(msg, auto)) {
-			t.Errorf("refusal %q should name the header and never the token", msg)
-		}
-		if rest, _ := io.ReadAll(r.Body); string(rest) != c.body {
-			t.Errorf("%s %s: the body forwarded is %.40q, want %.40q", c.method, c.target, rest, c.body)
-		}
-	}
-}
 
 // TestSanitiserPathVariants: through the runtime, with use_auto_auth_token = "force" (the client's
 // token is replaced), the answers to every spelling of lookup-self lose the auto-auth token, and a
@@ -186,17 +85,4 @@ func TestSanitizeTokenBody(t *testing.T) {
 	if strings.Contains(string(out), auto) {
 		t.Errorf("auto-auth token leaked: %s", out)
 	}
-}
-
-// wrapRefusal is what the proxy decides for r made with the auto-auth token autoToken: the
-// refusal of wrapRefusalFor, or aboutAutoToken's error. Without X-Vault-Wrap-TTL nothing is refused.
-func wrapRefusal(r *http.Request, autoToken string) (string, error) {
-	if len(r.Header.Values(wrapTTLHeader)) == 0 {
-		return "", nil
-	}
-	about, err := aboutAutoToken(r, autoToken)
-	if err != nil {
-		return "", err
-	}
-	return wrapRefusalFor(r, about), nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 
 	"github.com/vaultproxy/vaultproxy/compile"
 )
@@ -14,8 +13,12 @@ import (
 // Otherwise the switch is atomic: new requests use the new plan, requests in flight finish on the
 // old one. Listeners are matched by type and address: one that stays keeps its socket and takes the
 // new role, require_request_header, quit setting and TLS configuration (for new connections);
-// listeners that are gone are closed gracefully; new ones are opened. Auto-auth keeps running, with
-// its token, unless the auto_auth block or the way to Vault changed. The lease cache keeps its
+// listeners that are gone are closed gracefully; new ones are opened, beside the old one when they
+// move it to another host on its port (listener_move.go). Every file the plan names is read again
+// (building the state fails when one does not load). Auto-auth keeps running, with its token,
+// unless the auto_auth block or the way to Vault changed; when it is kept it takes the new
+// transport to Vault and, when its credential files changed, logs in with them while its token
+// stays in use (reloadAuth). The lease cache keeps its
 // entries unless its settings, the way to Vault or the auto-auth run changed (then the old cache is
 // closed and a new, empty one serves); it forwards through the new plan's chain either way. Log
 // settings and the pid file follow the new plan. Changing a kept listener between TLS and plain HTTP
@@ -67,6 +70,9 @@ func (rt *Runtime) swapBeforeRun(p *compile.Plan, st, old *state) {
 	st.use()
 	rt.plan, rt.pending = p, st
 	rt.cur.Store(st)
+	if old.auth == st.auth && st.auth != nil {
+		rt.reloadAuth(st)
+	}
 	if old.cache != st.cache {
 		old.cache.close()
 	}
@@ -83,9 +89,7 @@ func (rt *Runtime) prepareSwap(p *compile.Plan, st, old *state) (map[string]*lis
 	if rt.logs != nil {
 		notes, err := rt.logs.apply(p)
 		if err != nil {
-			for _, b := range bound {
-				b.ln.Close()
-			}
+			unbind(bound)
 			st.discard(old)
 			return nil, err
 		}
@@ -109,9 +113,14 @@ func (rt *Runtime) commitSwap(p *compile.Plan, st, old *state, newKeys map[strin
 		if st.auth != nil {
 			rt.log.Info("auto-auth restarted by reload")
 		}
+	} else if st.auth != nil {
+		rt.reloadAuth(st)
 	}
-	if tr, ok := old.up.proxy.(*http.Transport); ok && old.up.proxy != st.up.proxy {
-		tr.CloseIdleConnections()
+	if old.up.proxy != st.up.proxy {
+		closeIdleConnections(old.up.proxy)
+	}
+	if old.up.auth != st.up.auth {
+		closeIdleConnections(old.up.auth)
 	}
 	if newPid := p.PidFile().Get(); newPid != rt.pidFile {
 		rt.removePidFile()
@@ -123,15 +132,39 @@ func (rt *Runtime) commitSwap(p *compile.Plan, st, old *state, newKeys map[strin
 	rt.log.Info("configuration reloaded", "vault", st.up.addr, "listeners", len(rt.listeners))
 }
 
+// reloadAuth gives an auto-auth run that a reload keeps the new transport to Vault (the vault
+// block's files were read again), and has it log in again when the files it logs in with changed;
+// it keeps its token until that login succeeds.
+func (rt *Runtime) reloadAuth(st *state) {
+	a := st.auth
+	a.mgr.SetTransport(st.up.auth, st.up.tls)
+	if a.creds.Changed(st.authCreds) {
+		rt.log.Info("auto-auth credential files changed; logging in with them, keeping the current token until that succeeds")
+		a.mgr.NewCredentials()
+	}
+	a.creds = a.creds.Merge(st.authCreds)
+}
+
 // swapListeners closes the listeners the new plan drops (gracefully), gives the ones it keeps their
 // new settings and TLS configuration, and serves the newly bound ones.
 func (rt *Runtime) swapListeners(st *state, newKeys map[string]compile.Listener, bound map[string]*listener) {
+	moved := map[*listener]bool{}
+	for _, b := range bound {
+		if b.replaces != nil {
+			moved[b.replaces] = true
+		}
+	}
 	for k, l := range rt.listeners {
 		nl, ok := newKeys[k]
 		if !ok {
 			delete(rt.listeners, k)
 			rt.log.Info("listener removed by reload", "listener", k)
-			go rt.closeListener(context.Background(), l)
+			go func() {
+				if moved[l] {
+					drainMoved(l.raw)
+				}
+				rt.closeListener(context.Background(), l)
+			}()
 			continue
 		}
 		l.handler.cfg.Store(listenerConfigOf(nl))

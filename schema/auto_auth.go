@@ -14,12 +14,19 @@ var AutoAuth = &Block{
 	Attributes: []*Attribute{
 		AutoAuthEnableReauthOnNewCredentials,
 	},
-	Blocks: []*Block{Method, Sink, {
-		Type: "sinks", Max: 1, Open: true, AnyLabels: true,
-		Rejected: "Vault Proxy reads this wrapper form but drops wrap_ttl, dh_type and aad processing; write sink blocks directly in auto_auth",
-		Differs:  "rejected; Vault Proxy accepts it and silently skips wrapping and encryption",
-		Doc:      "A wrapper form of sink blocks that Vault Proxy mishandles; rejected.",
-	}},
+	Blocks: []*Block{Method, Sink, SinksWrapper},
+}
+
+// SinksWrapper is the `sinks { sink { ... } }` form of sink blocks, which Vault Proxy documents and
+// reads with a generic decode (command/proxy/config/config.go: AutoAuth.Sinks is `hcl:"sinks"`, and
+// parseSinks, which parses wrap_ttl, resolves aad_env_var and takes a label as the type, reads
+// only sink blocks written directly in auto_auth, and replaces the wrapper's when there are any).
+var SinksWrapper = &Block{
+	Type:    "sinks",
+	Max:     1,
+	Blocks:  []*Block{Sink},
+	Differs: "a warning; an error when a wrapped sink has a label, wrap_ttl or aad_env_var, which Vault Proxy loses there, or when sink blocks written directly in auto_auth make it drop the wrapper",
+	Doc:     "A wrapper of sink blocks; Vault Proxy loses a wrapped sink's label, wrap_ttl and aad_env_var, so write sink blocks directly in auto_auth.",
 }
 
 // Method is the `auto_auth.method` block; exactly one is required.
@@ -46,25 +53,37 @@ var Method = &Block{
 	Blocks: []*Block{openConfig},
 	ByLabel: map[string][]*Block{
 		"token_file": {methodConfig("token_file",
-			&Attribute{Name: "token_file_path", Kind: String, Required: true, Doc: "File holding the token; it is validated with lookup-self and renewed, not used to log in."},
+			&Attribute{Name: "token_file_path", Kind: String, Required: true, NonEmpty: refusedEmpty("token_file_path"), Doc: "File holding the token; it is validated with lookup-self and renewed, not used to log in."},
 		)},
 		"approle": {methodConfig("approle",
-			&Attribute{Name: "role_id_file_path", Kind: String, Required: true, Doc: "File holding the role ID."},
+			&Attribute{Name: "role_id_file_path", Kind: String, Required: true, NonEmpty: refusedEmpty("role_id_file_path"), Doc: "File holding the role ID."},
 			&Attribute{Name: "secret_id_file_path", Kind: String, Doc: "File holding the secret ID; without it only the role ID is sent."},
 			&Attribute{Name: "remove_secret_id_file_after_reading", Kind: Bool, Default: "true", Doc: "Delete the secret ID file once read."},
-			&Attribute{Name: "secret_id_response_wrapping_path", Kind: String, Doc: "Creation path the wrapped secret ID must have; when set the file holds a wrapping token."},
+			&Attribute{Name: "secret_id_response_wrapping_path", Kind: String, NonEmpty: refusedEmpty("secret_id_response_wrapping_path"), Doc: "Creation path the wrapped secret ID must have; when set the file holds a wrapping token."},
 		)},
 		"jwt": {methodConfig("jwt",
-			&Attribute{Name: "path", Kind: String, Required: true, Doc: "File holding the JWT."},
-			&Attribute{Name: "role", Kind: String, Required: true, Doc: "Role to log in as."},
+			&Attribute{Name: "path", Kind: String, Required: true, NonEmpty: refusedEmpty("path"), Doc: "File holding the JWT."},
+			&Attribute{Name: "role", Kind: String, Required: true, NonEmpty: refusedEmpty("role"), Doc: "Role to log in as."},
 			&Attribute{Name: "remove_jwt_after_reading", Kind: Bool, Default: "true", Doc: "Delete the JWT file once read."},
 			&Attribute{Name: "remove_jwt_follows_symlinks", Kind: Bool, Default: "false", Doc: "When removing, remove the symlink's target."},
 			&Attribute{Name: "jwt_read_period", Kind: Duration, Doc: "How often the JWT file is read; default 0.5s when removing after reading, 1m otherwise."},
 		)},
 		"kubernetes": {methodConfig("kubernetes",
-			&Attribute{Name: "role", Kind: String, Required: true, Doc: "Role to log in as."},
+			&Attribute{Name: "role", Kind: String, Required: true, NonEmpty: refusedEmpty("role"), Doc: "Role to log in as."},
 			&Attribute{Name: "token_path", Kind: String, Default: "/var/run/secrets/kubernetes.io/serviceaccount/token", Doc: "File holding the service account token."},
 		)},
+		// The other types' keys are not detailed (any key is accepted), but the ones their
+		// constructors cannot do without are required, as there.
+		// Most also refuse those keys empty ("'role' value is empty"); cf, alicloud and kerberos
+		// take "".
+		"alicloud": {openMethodConfig("alicloud", false, "role", "region")},
+		"aws":      {openMethodConfig("aws", true, "type", "role")},
+		"azure":    {openMethodConfig("azure", true, "role", "resource")},
+		"cf":       {openMethodConfig("cf", false, "role")},
+		"gcp":      {openMethodConfig("gcp", true, "type", "role")},
+		"kerberos": {openMethodConfig("kerberos", false, "username", "service", "realm", "keytab_path", "krb5conf_path")},
+		"ldap":     {openMethodConfig("ldap", true, "username", "password_file_path")},
+		"oci":      {openMethodConfig("oci", true, "type", "role")},
 		"cert": {methodConfig("cert",
 			&Attribute{Name: "name", Kind: String, Doc: "Certificate role to log in as; default any matching role."},
 			&Attribute{Name: "ca_cert", Kind: String, Doc: "PEM CA bundle for Vault's certificate, for this method's own client."},
@@ -79,9 +98,39 @@ var Method = &Block{
 var openConfig = &Block{Type: "config", Max: 1, AsAttr: true, Open: true,
 	Doc: "Method-specific settings; the keys of this method type are not checked."}
 
+// methodConfig is the config block of a method whose keys are detailed. The block is required
+// exactly when one of its keys is: Vault's constructors (command/agentproxyshared/auth/*/, the
+// New…AuthMethod functions) refuse a missing config ("empty config data") only where they then
+// need a key from it; cert's takes none, and logs in with the vault block's certificate.
 func methodConfig(typ string, attrs ...*Attribute) *Block {
-	return &Block{Type: "config", Max: 1, AsAttr: true, Required: true, Attributes: attrs,
+	required := false
+	for _, a := range attrs {
+		required = required || a.Required
+	}
+	return &Block{Type: "config", Max: 1, AsAttr: true, Required: required, Attributes: attrs,
 		Doc: "Settings of the " + typ + " method."}
+}
+
+// openMethodConfig is the config block of a method whose keys are not detailed: any key is
+// accepted, unchecked, but the block and the keys that Vault's constructor (the New…AuthMethod
+// function of command/agentproxyshared/auth/TYPE/) refuses to go without ("empty config data",
+// "missing 'role' value") are required; nonEmpty says it refuses them empty too.
+func openMethodConfig(typ string, nonEmpty bool, required ...string) *Block {
+	b := &Block{Type: "config", Max: 1, AsAttr: true, Open: true, Required: len(required) > 0,
+		Doc: "Settings of the " + typ + " method; only the keys Vault cannot do without are checked."}
+	for _, name := range required {
+		a := &Attribute{Name: name, Kind: String, Required: true, Doc: "Required by Vault's " + typ + " method."}
+		if nonEmpty {
+			a.NonEmpty = refusedEmpty(name)
+		}
+		b.Attributes = append(b.Attributes, a)
+	}
+	return b
+}
+
+// refusedEmpty is the NonEmpty of a method key that Vault's constructor refuses empty.
+func refusedEmpty(name string) string {
+	return "Vault Proxy refuses it when it starts ('" + name + "' value is empty)"
 }
 
 // MethodConfig returns the schema of the `config` block of a method type, lower case. Types whose keys
@@ -124,7 +173,7 @@ var (
 	SinkDeriveKey                        = &Attribute{Name: "derive_key", Kind: Bool, Strict: true, Default: "false", Doc: "Derive the encryption key with HKDF; needs dh_type."}
 	SinkAAD                              = &Attribute{Name: "aad", Kind: String, Sensitive: true, Doc: "Additional authenticated data for the encryption; needs dh_type."}
 	SinkAADEnvVar                        = &Attribute{Name: "aad_env_var", Kind: String, Doc: "Environment variable whose value replaces aad; needs dh_type."}
-	SinkConfigPath                       = &Attribute{Name: "path", Kind: String, Required: true, Doc: "File the token is written to, atomically."}
+	SinkConfigPath                       = &Attribute{Name: "path", Kind: String, Required: true, NonEmpty: "Vault Proxy accepts it (NewFileSink checks only that path is there), then fails to write the token to a file named \"\" after every login", Doc: "File the token is written to, atomically."}
 	SinkConfigMode                       = &Attribute{Name: "mode", Kind: FileMode, Default: "0640", Doc: "Permission bits of the token file, an octal number such as 0640."}
 	SinkConfigOwner                      = &Attribute{Name: "owner", Kind: Int, Strict: true, Doc: "Numeric user id of the token file; default the process's."}
 	SinkConfigGroup                      = &Attribute{Name: "group", Kind: Int, Strict: true, Doc: "Numeric group id of the token file; default the process's."}

@@ -10,6 +10,7 @@ var Cache = &Block{
 		CacheDisableCachingDynamicSecrets,
 		CacheStaticSecretTokenCapabilityRefreshInterval,
 		CacheStaticSecretTokenCapabilityRefreshBehavior,
+		CacheServeStaleFor,
 		{Name: "use_auto_auth_token", Kind: Any, Ignored: "it is Vault Agent's deprecated form; Vault Proxy ignores it (use api_proxy { use_auto_auth_token })", Doc: "Vault Agent's deprecated form of api_proxy.use_auto_auth_token; ignored."},
 		{Name: "enforce_consistency", Kind: Any, Ignored: "it is Vault Agent's deprecated form; Vault Proxy ignores it (use api_proxy { enforce_consistency })", Doc: "Vault Agent's deprecated form; ignored."},
 		{Name: "when_inconsistent", Kind: Any, Ignored: "it is Vault Agent's deprecated form; Vault Proxy ignores it (use api_proxy { when_inconsistent })", Doc: "Vault Agent's deprecated form; ignored."},
@@ -65,11 +66,13 @@ var (
 	CacheDisableCachingDynamicSecrets               = &Attribute{Name: "disable_caching_dynamic_secrets", Kind: Bool, Strict: true, Default: "false", Doc: "Turn off caching of tokens and leased secrets."}
 	CacheStaticSecretTokenCapabilityRefreshInterval = &Attribute{Name: "static_secret_token_capability_refresh_interval", Kind: Duration, Default: "5m", Doc: "How often each token's read capabilities on cached static secrets are re-checked."}
 	CacheStaticSecretTokenCapabilityRefreshBehavior = &Attribute{Name: "static_secret_token_capability_refresh_behavior", Kind: String, Default: "optimistic", Enum: []string{"optimistic", "pessimistic", ""}, Doc: "On a failed capability check, optimistic keeps the token's access and pessimistic drops it."}
-	PersistType                                     = &Attribute{Name: "type", Kind: String, Enum: []string{"kubernetes"}, Doc: "The persistence type, when not given as the block label."}
+	CacheServeStaleFor                              = &Attribute{Name: "serve_stale_for", Kind: Duration, Default: "0s", Extension: "Vault Proxy answers 500 whenever Vault cannot be reached", Doc: "While Vault is unreachable (connection error, 502, 503, 504), answer a token or lease request from its cached answer up to this long past the lease's end, marked X-Cache: STALE; 0 (the default) turns this off."}
+	PersistType                                     = &Attribute{Name: "type", Kind: String, Enum: []string{"kubernetes", "file"}, Doc: "The persistence type, when not given as the block label."}
 	PersistPath                                     = &Attribute{Name: "path", Kind: String, Required: true, Doc: "Directory of the cache file vault-agent-cache.db."}
 	PersistKeepAfterImport                          = &Attribute{Name: "keep_after_import", Kind: Bool, Strict: true, Default: "false", Doc: "Keep the cache file after restoring from it."}
 	PersistExitOnErr                                = &Attribute{Name: "exit_on_err", Kind: Bool, Strict: true, Default: "false", Doc: "Exit when restoring from the cache file fails (the code default is false; Vault's docs say true)."}
-	PersistServiceAccountTokenFile                  = &Attribute{Name: "service_account_token_file", Kind: String, Default: "/var/run/secrets/kubernetes.io/serviceaccount/token", Doc: "Kubernetes service account token used to protect the cache file."}
+	PersistServiceAccountTokenFile                  = &Attribute{Name: "service_account_token_file", Kind: String, Default: "/var/run/secrets/kubernetes.io/serviceaccount/token", Doc: "Kubernetes service account token used to protect the cache file (persist \"kubernetes\" only)."}
+	PersistKeyFile                                  = &Attribute{Name: "key_file", Kind: String, Env: "VAULTPROXY_CACHE_PERSIST_KEY_FILE", Extension: "it belongs to persist \"file\", which Vault Proxy does not have", Doc: "File holding the 32-byte key, base64-encoded (openssl rand -base64 32), that protects the cache file of persist \"file\" (required there, refused with kubernetes); VAULTPROXY_CACHE_PERSIST_KEY_FILE overrides it."}
 	TelemetryPrometheusRetentionTime                = &Attribute{Name: "prometheus_retention_time", Kind: Duration, Default: "24h", Differs: "no effect in vaultproxy run, which always serves current Prometheus metrics", Doc: "How long Vault Proxy keeps Prometheus metrics; 0 disables its Prometheus output."}
 	TelemetryMetricsPrefix                          = &Attribute{Name: "metrics_prefix", Kind: String, Default: "vault", Doc: "Prefix of every metric name."}
 	TelemetryDisableHostname                        = &Attribute{Name: "disable_hostname", Kind: Bool, Strict: true, Default: "false", Differs: "no effect in vaultproxy run, whose metric names carry no host name", Doc: "Do not prefix Vault Proxy's gauge names with the host name."}
@@ -80,16 +83,20 @@ var Persist = &Block{
 	Type:        "persist",
 	Label:       "type",
 	LabelAttr:   true,
-	LabelValues: []string{"kubernetes"},
-	Max:         1,
-	AsAttr:      true,
-	Doc:         "A persistent, encrypted copy of the cache that survives restarts (Kubernetes only).",
+	LabelValues: []string{"kubernetes", "file"},
+	ExtensionLabels: map[string]string{
+		"file": "Vault Proxy has only persist \"kubernetes\" and refuses to start with another type",
+	},
+	Max:    1,
+	AsAttr: true,
+	Doc:    "A persistent, encrypted copy of the cache that survives restarts: \"kubernetes\" (Vault Proxy's) keys it with the pod's service-account token, \"file\" (vaultproxy's own) with a key file.",
 	Attributes: []*Attribute{
 		PersistType,
 		PersistPath,
 		PersistKeepAfterImport,
 		PersistExitOnErr,
 		PersistServiceAccountTokenFile,
+		PersistKeyFile,
 	},
 }
 

@@ -63,6 +63,10 @@ type Attribute struct {
 	// FlagAlias is a second name of Flag (ns for namespace, as vault's -ns); "" for none.
 	FlagAlias string
 	Sensitive bool // never printed in plans or logs
+	// NonEmpty, when set, makes "" an error for the attribute, and says why: what Vault Proxy does
+	// with an empty value it cannot use (an auth method's constructor refuses it: "'role' value is
+	// empty").
+	NonEmpty string
 	// Strict says Vault Proxy reads only the canonical form: it decodes the value into a typed field
 	// with HCL 1 (a Bool must be true or false, not "true"; a StringList a list, not a string), or
 	// takes it as it is from a map (a file sink's owner and group must be numbers, not "1000").
@@ -75,7 +79,10 @@ type Attribute struct {
 	Deprecated string
 	// Differs, when set, says where this project deliberately differs from Vault Proxy (docs/).
 	Differs string
-	Doc     string
+	// Extension, when set, says the attribute is vaultproxy's own, which Vault Proxy does not read:
+	// it is accepted with a warning that quotes this text, and docs/differences.md explains it.
+	Extension string
+	Doc       string
 }
 
 // Block declares one block type: its label, how often it may appear, and its body.
@@ -91,6 +98,9 @@ type Block struct {
 	// RejectedLabels are label values that Vault Proxy once accepted and now rejects, each with the
 	// reason quoted in the error (no final period).
 	RejectedLabels map[string]string
+	// ExtensionLabels are label values (also in LabelValues) that are vaultproxy's own, which Vault
+	// Proxy refuses: each is accepted with a warning that quotes its text (no final period).
+	ExtensionLabels map[string]string
 	// Max is how many may appear in one body; 0 is unbounded.
 	Max int
 	// Required says at least one must appear.

@@ -274,3 +274,46 @@ func persistPath(p *plan) hcl.Diagnostics {
 		"path is the directory of the cache file (vault-agent-cache.db) and is empty; Vault Proxy refuses this only at start-up. Set path to a directory, an emptyDir mount say.",
 		ps.Path().Range(ps.DeclRange()))}
 }
+
+var (
+	codePersistKeyFileMissing = diagcode.New("persist_key_file_missing",
+		"A cache persist \"file\" block has no key_file (nor VAULTPROXY_CACHE_PERSIST_KEY_FILE).",
+		"listener \"tcp\" {\n  address     = \"127.0.0.1:8100\"\n  tls_disable = true\n}\ncache {\n  persist \"file\" {\n    path = \"/var/lib/vaultproxy\"\n  }\n}")
+	codePersistTokenFileUnused = diagcode.New("persist_token_file_unused",
+		"service_account_token_file is set in a cache persist \"file\" block, whose key comes from key_file.",
+		"listener \"tcp\" {\n  address     = \"127.0.0.1:8100\"\n  tls_disable = true\n}\ncache {\n  persist \"file\" {\n    path                       = \"/var/lib/vaultproxy\"\n    key_file                   = \"/etc/vaultproxy/cache.key\"\n    service_account_token_file = \"/var/run/token\"\n  }\n}")
+	codePersistKeyFileMisplaced = diagcode.New("persist_key_file_misplaced",
+		"key_file is set in a cache persist block of another type than \"file\".",
+		"listener \"tcp\" {\n  address     = \"127.0.0.1:8100\"\n  tls_disable = true\n}\ncache {\n  persist \"kubernetes\" {\n    path     = \"/vault/cache\"\n    key_file = \"/etc/vaultproxy/cache.key\"\n  }\n}")
+)
+
+// persistKey checks that persist "file" has the key file that protects its cache file and no
+// service_account_token_file, and that no other type sets a key file (kubernetes takes its key from the service-account token: a key_file there
+// would be silently unused). Whether the file can be read, and holds a key, is checked at start-up.
+func persistKey(p *plan) hcl.Diagnostics {
+	c, ok := p.Cache()
+	if !ok {
+		return nil
+	}
+	ps, ok := c.Persist()
+	if !ok {
+		return nil
+	}
+	kf := ps.KeyFile()
+	switch {
+	case ps.Type().Get() == "file" && strings.TrimSpace(kf.Get()) == "":
+		return hcl.Diagnostics{errorAt(codePersistKeyFileMissing, "persist \"file\" needs key_file",
+			"The cache file of persist \"file\" is encrypted with a key read from key_file (base64 of 32 random bytes: openssl rand -base64 32 > cache.key). Set key_file, or VAULTPROXY_CACHE_PERSIST_KEY_FILE, to that file.",
+			kf.Range(ps.DeclRange()))}
+	case ps.Type().Get() == "file" && ps.ServiceAccountTokenFile().IsSet():
+		sa := ps.ServiceAccountTokenFile()
+		return hcl.Diagnostics{errorAt(codePersistTokenFileUnused, "service_account_token_file has no effect with persist \"file\"",
+			"persist \"file\" protects its cache file with the key in key_file; the service-account token would not be read. Remove service_account_token_file.",
+			sa.Range(ps.DeclRange()))}
+	case ps.Type().Get() != "file" && kf.Get() != "":
+		return hcl.Diagnostics{errorAt(codePersistKeyFileMisplaced, "key_file goes with persist \"file\" only",
+			fmt.Sprintf("persist %q protects its file with the service-account token (service_account_token_file); key_file would not be used. Remove it, or use persist \"file\".", ps.Type().Get()),
+			kf.Range(ps.DeclRange()))}
+	}
+	return nil
+}

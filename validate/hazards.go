@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -43,6 +44,10 @@ func hazards(p *plan) hcl.Diagnostics {
 		diags = append(diags, errorAt(codeInvalidVaultAddress, "Invalid Vault address",
 			fmt.Sprintf("The address %q (%s) names no socket: write unix:// followed by the socket's path, as in unix:///run/vault/vault.sock.", addr.Get(), addr.Origin()),
 			addr.Range(v.DeclRange())))
+	case errors.Is(err, compile.ErrBadURL):
+		diags = append(diags, errorAt(codeInvalidVaultAddress, "Invalid Vault address",
+			fmt.Sprintf("The address %q (%s) is not a valid URL: %s.%s", addr.Get(), addr.Origin(), urlProblem(err), templateHint(addr.Get())),
+			addr.Range(v.DeclRange())))
 	case errors.Is(err, compile.ErrScheme):
 		detail := fmt.Sprintf("The address %q (%s) must be an http:// or https:// URL.", addr.Get(), addr.Origin())
 		if strings.HasPrefix(strings.ToLower(addr.Get()), "unix:") {
@@ -76,6 +81,25 @@ func hazards(p *plan) hcl.Diagnostics {
 		}
 	}
 	return diags
+}
+
+// urlProblem is what net/url found wrong in an address ("invalid character \"{\" in host name"),
+// without the address, which the diagnostic already quotes.
+func urlProblem(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err.Error()
+	}
+	return err.Error()
+}
+
+// templateHint explains a {{ }} template in an address, which some deployment tools expand in
+// their own files but neither Vault Proxy nor vaultproxy expands in a configuration.
+func templateHint(addr string) string {
+	if !strings.Contains(addr, "{{") {
+		return ""
+	}
+	return " Vault Proxy does not expand {{ }} templates: the address is read as written. Write the host out, or set it per instance with VAULT_ADDR or -address."
 }
 
 func isLoopback(host string) bool {

@@ -47,6 +47,7 @@ func Rules() []Rule {
 		rule("auto-auth-needs-destination", "auto_auth needs a sink, use_auto_auth_token or cache_static_secrets, or its token goes nowhere (Vault Proxy rule 5).", []string{"auto_auth", "api_proxy", "cache"}, autoAuthNeedsDestination),
 		rule("static-secrets-need-auto-auth", "cache_static_secrets needs auto_auth (Vault Proxy rule 6).", []string{"cache", "auto_auth"}, staticNeedsAutoAuth),
 		rule("cache-caches-something", "A cache must cache static or dynamic secrets (Vault Proxy rule 7).", []string{"cache"}, cacheCachesSomething),
+		rule("persist-key", "persist \"file\" needs key_file and takes no service_account_token_file; no other persist type takes key_file (a vaultproxy extension).", []string{"cache"}, persistKey),
 		rule("persist-path", "A cache persist block needs a non-empty path (Vault Proxy checks this only at start-up).", []string{"cache"}, persistPath),
 		rule("method-wrap-ttl-one-sink", "A method wrap_ttl needs exactly one sink, which must not set wrap_ttl itself (Vault Proxy load rule).", []string{"auto_auth"}, methodWrapOneSink),
 		rule("backoff-order", "min_backoff must not exceed max_backoff (Vault Proxy checks this only at start-up).", []string{"auto_auth"}, backoffOrder),

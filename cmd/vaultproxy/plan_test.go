@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vaultproxy/vaultproxy/compile"
 	"github.com/vaultproxy/vaultproxy/fixtures"
 )
 
@@ -106,7 +107,7 @@ func TestPlanJSONWarningsOnStderr(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, errOut, code := runCLI([]string{"plan", "-json", "p.hcl"}, nil)
-	if code != exitOK || !strings.HasPrefix(out, "{\n  \"format_version\": \"1.0\"") || !strings.Contains(errOut, "Warning: Configured namespace not applied") {
+	if code != exitOK || !strings.HasPrefix(out, "{\n  \"format_version\": \""+compile.PlanFormatVersion+"\"") || !strings.Contains(errOut, "Warning: Configured namespace not applied") {
 		t.Errorf("exit %d, stdout %.40q, stderr %q", code, out, errOut)
 	}
 }

@@ -236,6 +236,7 @@ type seen struct {
 	Method, Path, RawQuery string
 	Token                  []string // X-Vault-Token values; nil when absent
 	Namespace              []string // X-Vault-Namespace values; nil when absent
+	Header                 http.Header
 }
 
 // recordingVault is a small httputil reverse proxy in front of Vault that records what Vault
@@ -245,6 +246,9 @@ type recordingVault struct {
 	mu    sync.Mutex
 	reqs  []seen
 	delay func(r *http.Request) time.Duration
+	// fail, when set and returning a status, answers the request with it instead of Vault (an
+	// injected fault, which a dev server cannot be made to give on demand).
+	fail func(r *http.Request) int
 }
 
 func newRecordingVault(t *testing.T, vaultAddr string) *recordingVault {
@@ -258,11 +262,17 @@ func newRecordingVault(t *testing.T, vaultAddr string) *recordingVault {
 	rv.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rv.mu.Lock()
 		rv.reqs = append(rv.reqs, seen{Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery,
-			Token: r.Header.Values("X-Vault-Token"), Namespace: r.Header.Values("X-Vault-Namespace")})
-		delay := rv.delay
+			Token: r.Header.Values("X-Vault-Token"), Namespace: r.Header.Values("X-Vault-Namespace"), Header: r.Header.Clone()})
+		delay, fail := rv.delay, rv.fail
 		rv.mu.Unlock()
 		if delay != nil {
 			time.Sleep(delay(r))
+		}
+		if fail != nil {
+			if code := fail(r); code != 0 {
+				w.WriteHeader(code)
+				return
+			}
 		}
 		rp.ServeHTTP(w, r)
 	}))

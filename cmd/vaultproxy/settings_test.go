@@ -43,6 +43,9 @@ func TestEverySettingReachesThePlan(t *testing.T) {
 		}
 		t.Run(strings.Join(s.Path, "."), func(t *testing.T) {
 			cfg := newSettingConfig()
+			if s.Attr == schema.PersistKeyFile {
+				cfg.labels["persist"] = `"file"` // key_file belongs to persist "file" (rule persist-key)
+			}
 			written, want := nonDefault(s.Attr)
 			if blk := blocks[len(blocks)-1]; blk.LabelAttr && s.Attr.Name == blk.Label {
 				written = "" // the block label, already written: listener "tcp", method "approle"...

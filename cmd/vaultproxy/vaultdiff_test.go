@@ -48,6 +48,8 @@ var deliberate = map[string]string{
 	"compile/json/duplicate-property":                            hDuplicateAttribute,
 	"compile/auto_auth/sinks-wrapper":                            hSinksWrapper,
 	"compile/json/sinks-wrapper":                                 hSinksWrapper,
+	"compile/auto_auth/sinks-wrapper-labelled":                   hSinksWrapper,
+	"compile/auto_auth/sinks-wrapper-and-sink":                   hSinksWrapper,
 	"compile/listener/role-bad":                                  hRole,
 	"compile/listener/role-case":                                 hRole,
 	"compile/merge/duplicate-listener-address":                   hDuplicateAddress,
@@ -74,6 +76,11 @@ var deliberate = map[string]string{
 	"validate/backoff-order/min-above-default-max":     hStartUp,
 	"validate/backoff-order/min-above-max":             hStartUp,
 	"compile/method/approle-missing-config":            hStartUp,
+	"compile/method/aws-missing-type":                  hStartUp,
+	"compile/method/aws-empty-type":                    hStartUp,
+	"compile/method/jwt-empty-role":                    hStartUp,
+	"compile/method/kerberos-missing-config":           hStartUp,
+	"vault-proxy/config-cache-static-secret-cache.hcl": hStartUp,
 	"compile/method/approle-missing-role-id":           hStartUp,
 	"compile/method/config-string-for-bool":            hStartUp,
 	"compile/method/jwt-missing-role":                  hStartUp,
@@ -102,8 +109,11 @@ var deliberate = map[string]string{
 	"compile/syntax/template-heredoc":                  hInterpolation,
 	"compile/cache/duration-negative":                  hCannotWork,
 	"compile/sink/mode-decimal":                        hCannotWork,
+	"compile/sink/path-empty":                          hCannotWork,
 	"compile/vault/address-number":                     hCannotWork,
 	"validate/hazards/bad-address":                     hCannotWork,
+	"validate/hazards/address-template":                hCannotWork,
+	"validate/hazards/address-bad-port":                hCannotWork,
 	"validate/hazards/unix-socket-without-path":        hCannotWork,
 	"validate/hazards/unix-socket-upper-case":          hCannotWork,
 	"validate/hazards/http-without-host":               hCannotWork,
@@ -129,7 +139,7 @@ const (
 	hStartUp            = "Start-up checks run at validate time"
 	hSocketMode         = "socket_mode is an octal string and applies on its own"
 	hRole               = "An unknown listener role is an error"
-	hSinksWrapper       = "The sinks wrapper is rejected"
+	hSinksWrapper       = "The sinks wrapper is refused where it loses a setting"
 	hDuplicateAddress   = "Duplicate listener addresses are errors"
 	hConflictingType    = "A block's label and its type attribute must agree"
 	hDuplicateBlock     = "Duplicate blocks are errors"

@@ -49,6 +49,15 @@ type Dev struct {
 // and, if the test failed, logs the server's output.
 func StartDev(t testing.TB) *Dev {
 	t.Helper()
+	return StartDevConfig(t, "")
+}
+
+// StartDevConfig is StartDev with more configuration in HCL, read with -config: the dev server
+// merges it into its own, so a listener block adds a listener (a TLS one, say) beside the dev
+// listener, which StartDev waits for. (Vault 1.21's dev server panics on SIGHUP when started with
+// -config, in command/server.go: a test cannot have it reload its certificate.)
+func StartDevConfig(t testing.TB, hcl string) *Dev {
+	t.Helper()
 	bin := Binary(t)
 	dir := t.TempDir()
 	home := filepath.Join(dir, "home")
@@ -56,10 +65,18 @@ func StartDev(t testing.TB) *Dev {
 		t.Fatalf("vaulttest: %v", err)
 	}
 	token := "root-" + randomHex(t, 16)
+	var extra []string
+	if hcl != "" {
+		cfg := filepath.Join(dir, "extra.hcl")
+		if err := os.WriteFile(cfg, []byte(hcl), 0o600); err != nil {
+			t.Fatalf("vaulttest: %v", err)
+		}
+		extra = append(extra, "-config="+cfg)
+	}
 
 	var errs []error
 	for attempt := 1; attempt <= devStartAttempts; attempt++ {
-		d, retry, err := startDev(bin, dir, home, token, attempt)
+		d, retry, err := startDev(bin, dir, home, token, attempt, extra)
 		if err == nil {
 			t.Cleanup(func() { d.cleanup(t) })
 			return d
@@ -113,7 +130,7 @@ func (d *Dev) Client(t testing.TB) *api.Client {
 
 // startDev makes one attempt at starting the server. retry reports whether
 // the failure looks like a port race worth another attempt.
-func startDev(bin, dir, home, token string, attempt int) (d *Dev, retry bool, err error) {
+func startDev(bin, dir, home, token string, attempt int, extra []string) (d *Dev, retry bool, err error) {
 	port, err := freePortPair()
 	if err != nil {
 		return nil, false, err
@@ -126,11 +143,11 @@ func startDev(bin, dir, home, token string, attempt int) (d *Dev, retry bool, er
 	}
 	defer logFile.Close() // the child has its own descriptor
 
-	cmd := exec.Command(bin, "server", "-dev",
-		"-dev-listen-address="+listen,
-		"-dev-root-token-id="+token,
+	cmd := exec.Command(bin, append([]string{"server", "-dev",
+		"-dev-listen-address=" + listen,
+		"-dev-root-token-id=" + token,
 		"-dev-no-store-token",
-	)
+	}, extra...)...)
 	cmd.Dir = home
 	cmd.Env = cleanEnv(home)
 	cmd.Stdin = nil
@@ -218,6 +235,10 @@ func (d *Dev) cleanup(t testing.TB) {
 		t.Logf("vaulttest: vault dev server log (%s):\n%s", d.logPath, d.Log())
 	}
 }
+
+// Stop ends the server now, as Vault going away would (a test of what a client does without
+// Vault); the test's cleanup then has nothing left to stop.
+func (d *Dev) Stop() { d.stop() }
 
 // stop sends SIGTERM, waits up to devStopTimeout, then kills the process.
 func (d *Dev) stop() {

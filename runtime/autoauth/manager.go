@@ -33,6 +33,8 @@ type Manager struct {
 	method method
 	sinks  []*fileSink
 	hc     *http.Client
+	// transport is what hc sends with; SetTransport changes it (reload.go).
+	transport *switchTransport
 
 	mu      sync.Mutex
 	token   string
@@ -47,6 +49,8 @@ type Manager struct {
 	usable   atomic.Pointer[string] // the current token when usable (not stale), else nil
 
 	reauth chan string
+	// relogin asks for a login with new credentials that keeps the current token until it succeeds.
+	relogin chan struct{}
 
 	preloaded string             // Preload's token, tried before the first login (preload.go)
 	onToken   func(token string) // OnNewToken's hook
@@ -55,7 +59,8 @@ type Manager struct {
 // NewManager checks the configuration and prepares the method and sinks. It refuses a method or
 // sink it cannot serve, and checks now that each sink's directory can be written.
 func NewManager(cfg Config, deps Deps) (*Manager, error) {
-	m := &Manager{cfg: cfg, deps: deps, log: deps.Logger, obs: deps.Observer, changed: make(chan struct{}), reauth: make(chan string, 1)}
+	m := &Manager{cfg: cfg, deps: deps, log: deps.Logger, obs: deps.Observer, changed: make(chan struct{}), reauth: make(chan string, 1),
+		relogin: make(chan struct{}, 1), transport: newSwitchTransport(deps.Transport)}
 	if m.log == nil {
 		m.log = slog.New(slog.DiscardHandler)
 	}
@@ -75,7 +80,7 @@ func NewManager(cfg Config, deps Deps) (*Manager, error) {
 		m.sinks = append(m.sinks, s)
 	}
 	m.hc = &http.Client{
-		Transport:     deps.Transport,
+		Transport:     m.transport,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	return m, nil
@@ -192,13 +197,22 @@ func (m *Manager) Run(ctx context.Context) error {
 	if cw, ok := m.method.(credWatcher); ok && m.cfg.ReauthOnNewCredentials {
 		newCreds = cw.newCredentials(ctx)
 	}
+	// next is a login that already succeeded while the previous token was held (new credentials).
+	var next *api.Secret
 	for {
 		if ctx.Err() != nil {
 			return nil
 		}
-		secret, err := m.usePreloaded(ctx)
-		if secret == nil && err == nil {
-			secret, err = m.login(ctx)
+		var secret *api.Secret
+		var err error
+		if next != nil {
+			secret, next = next, nil
+		} else {
+			m.drainRelogin() // this login reads the credential files as they are now
+			secret, err = m.usePreloaded(ctx)
+			if secret == nil && err == nil {
+				secret, err = m.login(ctx)
+			}
 		}
 		if err != nil {
 			if ctx.Err() != nil {
@@ -236,6 +250,8 @@ func (m *Manager) Run(ctx context.Context) error {
 				return nil
 			case <-newCreds:
 				continue
+			case <-m.relogin:
+				continue
 			}
 		}
 		token := secret.Auth.ClientToken
@@ -247,10 +263,13 @@ func (m *Manager) Run(ctx context.Context) error {
 		if m.cfg.ExitAfterAuth {
 			return ErrExitAfterAuth
 		}
-		if !m.hold(ctx, secret, newCreds) {
+		held, ok := m.hold(ctx, secret, newCreds)
+		if !ok {
 			return nil
 		}
-		m.setStale(true)
+		if next = held; next == nil {
+			m.setStale(true)
+		}
 	}
 }
 
@@ -327,8 +346,10 @@ func (m *Manager) writeSinks(ctx context.Context, content func(*fileSink) ([]byt
 
 // hold keeps a token alive until it must be replaced (true) or ctx ends (false): a LifetimeWatcher
 // renews a renewable token; a token with a TTL that cannot be renewed is replaced near its expiry;
-// a refused token is checked and replaced when invalid; new credentials replace it.
-func (m *Manager) hold(ctx context.Context, secret *api.Secret, newCreds <-chan struct{}) bool {
+// a refused token is checked and replaced when invalid; new credentials replace it. Credentials a
+// reload found changed (NewCredentials) are logged in with while the token is held: next is that
+// login's answer, and the token is kept when it fails.
+func (m *Manager) hold(ctx context.Context, secret *api.Secret, newCreds <-chan struct{}) (next *api.Secret, ok bool) {
 	token := secret.Auth.ClientToken
 	ttl := time.Duration(secret.Auth.LeaseDuration) * time.Second
 	var done <-chan error
@@ -354,10 +375,12 @@ func (m *Manager) hold(ctx context.Context, secret *api.Secret, newCreds <-chan 
 		expiry = t.C
 	}
 	var lastCheck time.Time
+	relogin := &reloginTry{m: m}
+	defer relogin.stop()
 	for {
 		select {
 		case <-ctx.Done():
-			return false
+			return nil, false
 		case err := <-done:
 			if err != nil {
 				m.log.Warn("auto-auth token renewal stopped; logging in again", "err", err)
@@ -365,25 +388,33 @@ func (m *Manager) hold(ctx context.Context, secret *api.Secret, newCreds <-chan 
 				m.log.Info("auto-auth token reached its maximum TTL; logging in again")
 			}
 			if ttl == 0 && !ctxtime.Sleep(ctx, time.Second) {
-				return false
+				return nil, false
 			}
-			return true
+			return nil, true
 		case r := <-renewed:
 			if r != nil && r.Secret != nil && r.Secret.Auth != nil {
 				m.log.Debug("auto-auth token renewed", "ttl", (time.Duration(r.Secret.Auth.LeaseDuration) * time.Second).String())
 			}
 		case <-expiry:
 			m.log.Info("auto-auth token is not renewable and nears its expiry; logging in again")
-			return true
+			return nil, true
 		case <-newCreds:
 			m.log.Info("auto-auth method has new credentials; logging in again")
-			return true
+			return nil, true
+		case <-m.relogin:
+			if next := relogin.attempt(ctx); next != nil {
+				return next, true
+			}
+		case <-relogin.retry():
+			if next := relogin.attempt(ctx); next != nil {
+				return next, true
+			}
 		case t := <-m.reauth:
 			if t != token {
 				continue
 			}
 			if !ctxtime.Sleep(ctx, time.Until(lastCheck.Add(minCheckSpacing))) {
-				return false
+				return nil, false
 			}
 			lastCheck = time.Now()
 			if m.valid(ctx, token) {
@@ -391,7 +422,7 @@ func (m *Manager) hold(ctx context.Context, secret *api.Secret, newCreds <-chan 
 				continue
 			}
 			m.log.Warn("auto-auth token refused by Vault and no longer valid; logging in again")
-			return true
+			return nil, true
 		}
 	}
 }

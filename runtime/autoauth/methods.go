@@ -325,6 +325,21 @@ func (m *certMethod) ownClient() (*http.Client, error) {
 	return m.client, nil
 }
 
+// setBase makes the next login build its client on the vault block's new TLS configuration and
+// transport (a reload read its files again).
+func (m *certMethod) setBase(conf *tls.Config, transport http.RoundTripper) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.base, m.transport, m.client = conf, transport, nil
+}
+
+// forget drops the client built from the method's files, so that the next login reads them again.
+func (m *certMethod) forget() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.client = nil
+}
+
 func (m *certMethod) login(ctx context.Context, c *api.Client) (*api.Secret, error) {
 	body := map[string]any{}
 	if m.name != "" {

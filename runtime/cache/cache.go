@@ -16,6 +16,8 @@ import (
 
 	"github.com/hashicorp/vault/api"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/vaultproxy/vaultproxy/request"
 )
 
 // Size limits used when Options.MaxEntries or Options.MaxBytes is 0.
@@ -72,6 +74,10 @@ type Options struct {
 	// Now is the clock for Age and expiry checks (time.Now when nil). Renewal timing uses the
 	// real clock (LifetimeWatcher).
 	Now func() time.Time
+	// ServeStaleFor, when above 0, is cache.serve_stale_for (a vaultproxy extension; stale.go): while
+	// Vault is unreachable a token or lease answer may be served, marked X-Cache: STALE, up to this
+	// long past its lease's end. 0 turns it off.
+	ServeStaleFor time.Duration
 	// Persist, when set, is cache.persist: New restores the entries of an existing cache file (their
 	// renewers start with Start) and every later change is written to the file (persist.go,
 	// restore.go). Nil keeps the cache in memory only.
@@ -101,6 +107,7 @@ type Cache struct {
 	lru      lru                        // the size bound: every entry by recent use (lru.go)
 	inflight map[cacheKey]chan struct{} // closed when the leader's round trip ends
 	persist  persistence                // the cache file (persist_state.go); zero without Options.Persist
+	stale    staleStore                 // evicted entries that may answer while Vault is down (stale.go)
 }
 
 type entryKind uint8
@@ -127,6 +134,7 @@ type entry struct {
 	renewNS   string // the namespace renewals are sent to
 	leasePath string // the path Vault's lease ID starts with, for tokens ("auth/token/create")
 	duration  int    // lease_duration at creation, seconds
+	ttl       span   // where body holds that lease_duration, rewritten on a hit (remaining.go)
 	size      int64  // for MaxBytes
 
 	token, accessor string // kindToken
@@ -142,6 +150,7 @@ type entry struct {
 	cancel  context.CancelFunc
 	poke    chan struct{} // asks the renewer to renew now
 	st      *staticData   // kindStatic: the secret, its versions and allowed tokens
+	refused bool          // Vault refused its renewal (or its parent's): revoked, never served stale
 	// unverified is set on a restored entry: it is closed by its first successful renewal, and
 	// until then the entry is not served (verify.go). Nil for an entry Vault just gave.
 	unverified chan struct{}
@@ -170,6 +179,10 @@ func New(opts Options) (*Cache, error) {
 		inflight: map[cacheKey]chan struct{}{},
 		persist:  persistence{initial: make(chan struct{}, initialRenewals)},
 	}
+	if opts.ServeStaleFor < 0 {
+		return nil, errors.New("cache: Options.ServeStaleFor must not be negative")
+	}
+	c.stale = staleStore{keep: opts.ServeStaleFor, max: c.lru.maxEntries, byKey: map[cacheKey]*staleEntry{}}
 	if c.autoAuth == nil {
 		c.autoAuth = func() string { return "" }
 	}
@@ -219,17 +232,13 @@ func (c *Cache) dispatch(req *http.Request, op pathOp) (*http.Response, error) {
 	case opRevokeToken, opRevokeSelf, opRevokeAccessor, opRevokeOrphan, opRevokeLease, opRevokePrefix:
 		return c.revoke(req, op)
 	case opOther:
-		if cacheableMethod(req.Method) && req.Header.Get(headerWrapTTL) == "" {
+		if request.LeaseCacheable(req.Method, req.Header) {
 			if sr := c.staticRequest(req, op); !c.disabled || sr != nil {
 				return c.cached(req, op, sr)
 			}
 		}
 	}
 	return c.next.RoundTrip(req)
-}
-
-func cacheableMethod(m string) bool {
-	return m == http.MethodGet || m == http.MethodPost || m == http.MethodPut
 }
 
 func (c *Cache) isClosed() bool {
@@ -309,7 +318,9 @@ func (c *Cache) hit(key cacheKey, req *http.Request, wait bool) *http.Response {
 		c.mu.Unlock()
 		return nil
 	}
-	if !now.Before(e.expires) {
+	if secondsLeft(now, e.expires) < 1 {
+		// Less than a second left: served, it would claim time the lease no longer has (its
+		// lease_duration would read 0, which for a token means "never expires").
 		c.evictLocked(e, reasonExpired, true)
 		c.mu.Unlock()
 		return nil
@@ -318,23 +329,31 @@ func (c *Cache) hit(key cacheKey, req *http.Request, wait bool) *http.Response {
 		// Vault's answer to another request may have replaced e while this one waited: serve that
 		// rather than ask Vault for yet another token or lease.
 		n := c.idx.byKey[key]
-		if n == nil || n == e || n.unverified != nil || !now.Before(n.expires) {
+		if n == nil || n == e || n.unverified != nil || secondsLeft(now, n.expires) < 1 {
 			c.mu.Unlock()
 			return nil
 		}
 		e = n
 	}
 	c.lru.list.MoveToFront(e.elem)
+	left := secondsLeft(now, e.expires)
 	c.mu.Unlock()
 
 	c.m.hits.Inc()
-	return hitResponse(req, e.status, e.header, e.body, now.Sub(e.stored))
+	body := e.body
+	if e.ttl.ok() {
+		body = withDuration(e.body, e.ttl, left)
+	}
+	return hitResponse(req, e.status, e.header, body, now.Sub(e.stored))
 }
 
 // hitResponse is a stored answer as served: header (which has X-Cache: HIT) with Age added.
 func hitResponse(req *http.Request, status int, header http.Header, body []byte, age time.Duration) *http.Response {
 	h := header.Clone()
 	h[headerAge] = []string{strconv.FormatInt(int64(max(age, 0)/time.Second), 10)}
+	if _, ok := h["Content-Length"]; ok { // Vault's, while body may have been rewritten (remaining.go)
+		h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	}
 	return &http.Response{
 		Status:        strconv.Itoa(status) + " " + http.StatusText(status),
 		StatusCode:    status,
@@ -356,7 +375,16 @@ func (c *Cache) forward(req *http.Request, body *reqBody, key cacheKey, op pathO
 		c.beginStaticRead(sr)
 		defer c.endStaticRead(sr)
 	}
+	// A lease's time runs from before Vault's answer left: expiry counted from here is never later
+	// than Vault's.
+	sent := c.now()
 	resp, err := c.next.RoundTrip(withBody(req, body))
+	if sr == nil && unreachable(resp, err) {
+		if st := c.staleResponse(req, key); st != nil {
+			discard(resp)
+			return st, nil
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -386,7 +414,7 @@ func (c *Cache) forward(req *http.Request, body *reqBody, key cacheKey, op pathO
 		return resp, nil
 	}
 	if !c.disabled {
-		c.maybeStore(req, op, key, resp, buf)
+		c.maybeStore(req, op, key, resp, buf, sent)
 	}
 	return resp, nil
 }
@@ -406,8 +434,9 @@ type secretJSON struct {
 }
 
 // maybeStore caches resp when it creates a renewable token that is an orphan or whose parent is
-// managed, or carries a renewable lease created with a managed token.
-func (c *Cache) maybeStore(req *http.Request, op pathOp, key cacheKey, resp *http.Response, buf []byte) {
+// managed, or carries a renewable lease created with a managed token. sent is when the request
+// left for Vault: the lease's expiry is counted from it.
+func (c *Cache) maybeStore(req *http.Request, op pathOp, key cacheKey, resp *http.Response, buf []byte, sent time.Time) {
 	var s secretJSON
 	if len(buf) == 0 || json.Unmarshal(buf, &s) != nil {
 		return
@@ -451,7 +480,8 @@ func (c *Cache) maybeStore(req *http.Request, op pathOp, key cacheKey, resp *htt
 	default:
 		return
 	}
-	e.expires = e.stored.Add(time.Duration(e.duration) * time.Second)
+	e.expires = sent.Add(time.Duration(e.duration) * time.Second)
+	e.ttl = durationSpan(buf, e.kind)
 	e.size = int64(len(buf)) + headerSize(e.header) + entryOverhead
 	if e.size > c.lru.maxBytes {
 		c.log.Warn("cache: answer larger than the cache's MaxBytes; not cached", "path", req.URL.Path, "bytes", e.size)
@@ -577,6 +607,14 @@ func (c *Cache) evictLocked(e *entry, reason string, cascade bool) int {
 	case kindStatic:
 		c.unindexStaticLocked(e)
 	}
+	if c.stale.on() {
+		switch {
+		case staleReason(reason) && !e.refused:
+			c.retireLocked(e)
+		case e.kind == kindToken && reason != reasonLRU && reason != reasonReplaced:
+			c.dropStaleTokenLocked(e.token) // revoked, cleared or refused: Vault ended it
+		}
+	}
 	// A token whose entry goes for any reason but space is revoked, expired or cleared: it loses
 	// its access to static secrets too.
 	if e.kind == kindToken && reason != reasonLRU {
@@ -591,6 +629,7 @@ func (c *Cache) evictTokenLocked(token, reason string) int {
 	if token == "" {
 		return 0
 	}
+	c.dropStaleTokenLocked(token)
 	if e := c.idx.byToken[token]; e != nil {
 		return c.evictLocked(e, reason, true)
 	}
@@ -613,6 +652,12 @@ func (c *Cache) evictDescendantsLocked(token, reason string) int {
 // orphanTokenLocked is auth/token/revoke-orphan: the token and its leases go, its children stay
 // cached as orphans.
 func (c *Cache) orphanTokenLocked(token, reason string) int {
+	// Its own stale entry and its leases' go; its children's stay, as the children do.
+	for k, s := range c.stale.byKey {
+		if s.e.kind == kindToken && s.e.token == token || s.e.kind == kindLease && s.e.owner == token {
+			delete(c.stale.byKey, k)
+		}
+	}
 	for child := range c.idx.children[token] {
 		child.parent = ""
 		c.persistLocked(child)
@@ -634,11 +679,13 @@ func (c *Cache) orphanTokenLocked(token, reason string) int {
 // A token's leases went with it. Its child tokens may not have: revoke-orphan keeps them. So they
 // are not evicted but asked to renew at once, which evicts each that Vault revoked.
 func (c *Cache) evictRefusedLocked(e *entry) {
+	e.refused = true
 	c.evictLocked(e, reasonRenewalFailed, false)
 	if e.kind != kindToken {
 		return
 	}
 	for l := range c.idx.leases[e.token] {
+		l.refused = true
 		c.evictLocked(l, reasonRenewalFailed, false)
 	}
 	delete(c.idx.leases, e.token)
@@ -684,6 +731,7 @@ func (c *Cache) Close() error {
 	c.lru.list.Init()
 	c.lru.bytes = 0
 	c.persist.restored = nil
+	c.dropAllStaleLocked()
 	c.m.entries.Sub(float64(n))
 	c.resetStaticLocked()
 	c.mu.Unlock()

@@ -100,6 +100,9 @@ func (c *Cache) Clear(req ClearRequest) (int, error) {
 
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	// A clear is the operator's "forget this": no stale copy answers for it later (stale.go). Which
+	// stale entries a clear names is not worth telling apart: they all go.
+	c.dropAllStaleLocked()
 	n := 0
 	switch req.Type {
 	case "all":

@@ -30,8 +30,9 @@
 // from the cache, or, if the answer was not cached, go to Vault each on their own.
 //
 // Lifetime. Every entry has a renewer (api.LifetimeWatcher on a clone of Options.Vault) and is
-// evicted when renewal ends (max TTL), fails, or Vault refuses a renewal with a 4xx. A lookup also
-// evicts an entry past its lease duration. Revocations seen through the cache evict at once on a
+// evicted when renewal ends (max TTL), fails, or Vault refuses a renewal with a 4xx. A hit serves
+// the lease's time left as its lease_duration (auth.lease_duration for a token; remaining.go), and a
+// lookup evicts an entry with less than a second left. Revocations seen through the cache evict at once on a
 // 2xx answer: auth/token/revoke, revoke-self, revoke-accessor (with children and leases),
 // revoke-orphan (children kept), sys/leases/revoke (body or URL form), revoke-prefix and
 // revoke-force (leases by lease-ID prefix, tokens by the path they were created at), with the
@@ -52,9 +53,14 @@
 // revocations, cache-clear and the size limits cover static entries too. They live in memory only:
 // they are not written to the cache file (see below).
 //
-// Persistence (Options.Persist, cache.persist "kubernetes"): every change is written through to an
-// encrypted BoltDB file, restored by New at the next start (persist.go, persist_crypto.go,
-// restore.go; docs/cache.md, "Persistence").
+// Persistence (Options.Persist, cache.persist "kubernetes", or "file" with a key file, a vaultproxy
+// extension): every change is written through to an encrypted BoltDB file, restored by New at the
+// next start (persist.go, persist_crypto.go, restore.go; docs/cache.md, "Persistence").
+//
+// Stale answers (Options.ServeStaleFor, cache.serve_stale_for, a vaultproxy extension; stale.go):
+// while Vault is unreachable, a token or lease request may be answered from an entry whose lease
+// ended at most that long ago, or a restored one not yet confirmed, marked X-Cache: STALE; never
+// one Vault has been seen to revoke.
 //
 // A Cache's state is split by concern, each part in the file named after it: how entries are found
 // (indexes, index.go), the size bound (lru, lru.go), the cache file (persistence, persist_state.go)

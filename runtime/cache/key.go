@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/vaultproxy/vaultproxy/request"
 )
 
 // Header names the cache reads or writes.
@@ -130,37 +132,24 @@ func canonicalNamespace(ns string) string {
 	return b.String()
 }
 
-// requestToken is the token Vault authenticates the request with, read as Vault's
-// getTokenFromReq does: X-Vault-Token, or, when that is empty, the first Authorization value that
-// starts with exactly "Bearer " (case-sensitive: Vault ignores "bearer x", which may be meant for
-// a plugin), trimmed of spaces.
-func requestToken(h http.Header) string {
-	if t := h.Get(headerToken); t != "" {
-		return t
-	}
-	for _, a := range h.Values(headerAuthz) {
-		if rest, ok := strings.CutPrefix(a, "Bearer "); ok {
-			return strings.TrimSpace(rest)
-		}
-	}
-	return ""
-}
+// requestToken is the token Vault authenticates the request with (request.VaultToken).
+func requestToken(h http.Header) string { return request.VaultToken(h) }
 
-// opKind is what a request path means to the cache.
-type opKind uint8
+// opKind is what a request path means to the cache (request.PathKind).
+type opKind = request.PathKind
 
 const (
-	opOther          opKind = iota // may be cached, if the method and the answer allow
-	opNever                        // never cached, forwarded untouched (renewals, response wrapping)
-	opRevokeToken                  // auth/token/revoke, body "token"
-	opRevokeSelf                   // auth/token/revoke-self, the request token
-	opRevokeAccessor               // auth/token/revoke-accessor, body "accessor"
-	opRevokeOrphan                 // auth/token/revoke-orphan, body "token"
-	opRevokeLease                  // sys/leases/revoke, body "lease_id" or the URL suffix
-	opRevokePrefix                 // sys/leases/revoke-prefix/<p> and revoke-force/<p>
+	opOther          = request.PathOther          // may be cached, if the method and the answer allow
+	opNever          = request.PathNever          // never cached, forwarded untouched (renewals, response wrapping)
+	opRevokeToken    = request.PathRevokeToken    // auth/token/revoke, body "token"
+	opRevokeSelf     = request.PathRevokeSelf     // auth/token/revoke-self, the request token
+	opRevokeAccessor = request.PathRevokeAccessor // auth/token/revoke-accessor, body "accessor"
+	opRevokeOrphan   = request.PathRevokeOrphan   // auth/token/revoke-orphan, body "token"
+	opRevokeLease    = request.PathRevokeLease    // sys/leases/revoke, body "lease_id" or the URL suffix
+	opRevokePrefix   = request.PathRevokePrefix   // sys/leases/revoke-prefix/<p> and revoke-force/<p>
 )
 
-// pathOp is the classification of one request path.
+// pathOp is the classification of one request path (request.PathOp).
 type pathOp struct {
 	kind opKind
 	// arg is the URL argument of sys/leases/revoke/<id> and revoke-prefix/<p> (no leading slash).
@@ -172,68 +161,11 @@ type pathOp struct {
 	apiPath string
 }
 
-// exactOps are operations whose path has no argument.
-var exactOps = map[string]opKind{
-	"auth/token/revoke":          opRevokeToken,
-	"auth/token/revoke-self":     opRevokeSelf,
-	"auth/token/revoke-accessor": opRevokeAccessor,
-	"auth/token/revoke-orphan":   opRevokeOrphan,
-	"sys/leases/revoke":          opRevokeLease,
-	"sys/revoke":                 opRevokeLease,
-	"auth/token/renew":           opNever,
-	"auth/token/renew-self":      opNever,
-	"auth/token/renew-accessor":  opNever,
-	"sys/leases/renew":           opNever,
-	"sys/renew":                  opNever,
-}
-
-// prefixOps are operations followed by "/<argument>".
-var prefixOps = []struct {
-	prefix string
-	kind   opKind
-}{
-	{"sys/leases/revoke-prefix/", opRevokePrefix},
-	{"sys/leases/revoke-force/", opRevokePrefix},
-	{"sys/revoke-prefix/", opRevokePrefix},
-	{"sys/revoke-force/", opRevokePrefix},
-	{"sys/leases/revoke/", opRevokeLease},
-	{"sys/revoke/", opRevokeLease},
-	{"sys/leases/renew/", opNever},
-	{"sys/renew/", opNever},
-	{"auth/token/renew/", opNever},
-	{"sys/wrapping/", opNever},
-}
-
-// classify reads a request path ("/v1/ns1/auth/token/revoke"). A namespace may precede the
-// operation in the path; the shortest such namespace wins. Paths outside /v1/ are opNever.
+// classify reads a request path ("/v1/ns1/auth/token/revoke") with request.ClassifyPath, the
+// classification the request model reports from.
 func classify(urlPath string) pathOp {
-	rest, ok := strings.CutPrefix(urlPath, "/v1/")
-	if !ok {
-		return pathOp{kind: opNever}
-	}
-	rest = strings.TrimLeft(rest, "/")
-	for start := 0; start <= len(rest); {
-		sub := rest[start:]
-		if k, ok := exactOps[strings.TrimRight(sub, "/")]; ok {
-			return pathOp{kind: k, namespace: canonicalNamespace(rest[:start]), apiPath: sub}
-		}
-		for _, p := range prefixOps {
-			if arg, ok := strings.CutPrefix(sub, p.prefix); ok {
-				return pathOp{kind: p.kind, arg: strings.TrimLeft(arg, "/"),
-					namespace: canonicalNamespace(rest[:start]), apiPath: sub}
-			}
-		}
-		if strings.HasPrefix(sub, "auth/") {
-			// A login or token creation: what precedes auth/ is the path namespace.
-			return pathOp{kind: opOther, namespace: canonicalNamespace(rest[:start]), apiPath: sub}
-		}
-		i := strings.IndexByte(sub, '/')
-		if i < 0 {
-			break
-		}
-		start += i + 1
-	}
-	return pathOp{kind: opOther, apiPath: rest}
+	o := request.ClassifyPath(urlPath)
+	return pathOp{kind: o.Kind, arg: o.Arg, namespace: o.Namespace, apiPath: o.APIPath}
 }
 
 // joinNamespace appends a path namespace to a header namespace, both canonical.

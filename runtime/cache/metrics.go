@@ -13,6 +13,7 @@ import (
 //	<prefix>_proxy_cache_misses_total             cacheable-looking requests forwarded to Vault
 //	<prefix>_proxy_cache_entries                  entries held now
 //	<prefix>_proxy_cache_evictions_total{reason}  entries removed, by reason
+//	<prefix>_proxy_cache_stale_total              answers served stale while Vault was unreachable (stale.go)
 //
 // reason is one of revoked, cleared, renewal_ended, renewal_failed, expired, lru, replaced (an
 // unverified restored entry replaced by Vault's fresh answer), and for static
@@ -31,6 +32,7 @@ type metrics struct {
 	misses    prometheus.Counter
 	entries   prometheus.Gauge
 	evictions *prometheus.CounterVec
+	stale     prometheus.Counter
 
 	staticHits      prometheus.Counter
 	staticMisses    prometheus.Counter
@@ -59,6 +61,10 @@ func newMetrics(reg prometheus.Registerer, prefix string, static bool) (*metrics
 		evictions: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: prefix + "_proxy_cache_evictions_total", Help: "Lease cache entries removed, by reason.",
 		}, []string{"reason"}),
+		stale: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: prefix + "_proxy_cache_stale_total",
+			Help: "Requests answered with a stale cache entry because Vault was unreachable (serve_stale_for).",
+		}),
 		staticHits: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: prefix + "_proxy_cache_static_hits_total", Help: "KV reads answered from a static secret entry.",
 		}),
@@ -103,6 +109,9 @@ func newMetrics(reg prometheus.Registerer, prefix string, static bool) (*metrics
 		return nil, err
 	}
 	if m.evictions, err = register(reg, m.evictions); err != nil {
+		return nil, err
+	}
+	if m.stale, err = register(reg, m.stale); err != nil {
 		return nil, err
 	}
 	if !static {

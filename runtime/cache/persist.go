@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -29,6 +30,11 @@ type PersistOptions struct {
 	// file: read once, in New, surrounding white space trimmed, as Vault Proxy does. Required (the
 	// plan supplies Vault Proxy's default, /var/run/secrets/kubernetes.io/serviceaccount/token).
 	ServiceAccountTokenFile string
+	// KeyFile, when set, is persist "file" (a vaultproxy extension): the file holds the key, 32 bytes
+	// in standard base64, that protects the cache file in place of the service-account token, which
+	// is then not read. Read once, in New; a missing or unreadable file, or one that does not hold
+	// exactly a 32-byte key, fails New.
+	KeyFile string
 	// KeepAfterImport keeps the restored entries on disk: they are written to a new file, with new
 	// key material, that replaces the restored one, and the cache goes on writing to it. Without it,
 	// as in Vault Proxy, a restored file is deleted and this run writes none (the next start finds
@@ -43,6 +49,22 @@ type PersistOptions struct {
 	// (RestoredAutoAuthToken) only when the stored fingerprint equals this one; "" (no auto_auth, or
 	// a method that wraps its token) means no auto-auth token is restored, stored or carried over.
 	AutoAuthIdentity string
+}
+
+// Type is the persist block's type: "file" with a KeyFile, else "kubernetes".
+func (o PersistOptions) Type() string {
+	if o.KeyFile != "" {
+		return "file"
+	}
+	return "kubernetes"
+}
+
+// secretName says, in a restore error, what holds a secret other than the file's.
+func (o PersistOptions) secretName() string {
+	if o.KeyFile != "" {
+		return "key_file holds another key"
+	}
+	return "service_account_token_file holds another token"
 }
 
 // FileName is the cache file in PersistOptions.Path, named as Vault Proxy's.
@@ -147,16 +169,9 @@ func openPersistence(o PersistOptions, log *slog.Logger) (*store, *imported, err
 	if o.Path == "" {
 		return nil, nil, errors.New("cache persist: path is required")
 	}
-	if o.ServiceAccountTokenFile == "" {
-		return nil, nil, errors.New("cache persist: service_account_token_file is required")
-	}
-	raw, err := os.ReadFile(o.ServiceAccountTokenFile)
+	jwt, err := fileSecret(o)
 	if err != nil {
-		return nil, nil, fmt.Errorf("cache persist: reading service_account_token_file: %w", err)
-	}
-	jwt := []byte(strings.TrimSpace(string(raw)))
-	if len(jwt) == 0 {
-		return nil, nil, fmt.Errorf("cache persist: service_account_token_file %s is empty", o.ServiceAccountTokenFile)
+		return nil, nil, err
 	}
 	if err := os.MkdirAll(o.Path, dirMode); err != nil {
 		return nil, nil, fmt.Errorf("cache persist: creating the directory: %w", err)
@@ -166,7 +181,7 @@ func openPersistence(o PersistOptions, log *slog.Logger) (*store, *imported, err
 	_, err = os.Stat(file)
 	switch {
 	case err == nil:
-		imp, rerr := importFile(file, jwt)
+		imp, rerr := importFile(file, jwt, o.secretName())
 		var oe *openError
 		if errors.As(rerr, &oe) {
 			// Not a damaged file but one this process cannot read (permissions, a read-only or
@@ -210,6 +225,40 @@ func openPersistence(o PersistOptions, log *slog.Logger) (*store, *imported, err
 	}
 	log.Info("cache persist: writing the cache to a new file", "file", file)
 	return st, nil, nil
+}
+
+// keySize is the length of persist "file"'s key.
+const keySize = 32
+
+// fileSecret is what protects the cache file with the key material stored in it (persist_crypto.go):
+// the service-account token, or persist "file"'s key.
+func fileSecret(o PersistOptions) ([]byte, error) {
+	if o.KeyFile != "" {
+		raw, err := os.ReadFile(o.KeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("cache persist: reading key_file: %w", err)
+		}
+		key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(raw)))
+		if err != nil || len(key) != keySize {
+			return nil, fmt.Errorf("cache persist: key_file %s does not hold a %d-byte key in base64 (make one with: openssl rand -base64 %d)",
+				o.KeyFile, keySize, keySize)
+		}
+		// Bound to its use, so that the same bytes given as a service-account token never open
+		// this file.
+		return append([]byte("vaultproxy persist file key:"), key...), nil
+	}
+	if o.ServiceAccountTokenFile == "" {
+		return nil, errors.New("cache persist: service_account_token_file is required")
+	}
+	raw, err := os.ReadFile(o.ServiceAccountTokenFile)
+	if err != nil {
+		return nil, fmt.Errorf("cache persist: reading service_account_token_file: %w", err)
+	}
+	jwt := []byte(strings.TrimSpace(string(raw)))
+	if len(jwt) == 0 {
+		return nil, fmt.Errorf("cache persist: service_account_token_file %s is empty", o.ServiceAccountTokenFile)
+	}
+	return jwt, nil
 }
 
 // removeStaleNew removes the replacement file a crash left during a keep_after_import rewrite: its

@@ -31,6 +31,9 @@ var errSeal = errors.New("message authentication failed")
 // reveals nothing, and a file written with another service-account token cannot be read. The AAD is
 // the service-account token, as in Vault Proxy, followed by the record's bucket and key, so that a
 // record cannot be moved to another place in the file (an old token to the auto-auth token's place).
+// persist "file" (a vaultproxy extension) gives its key file's key, behind a fixed prefix, where the
+// service-account token goes (fileSecret); its bytes may hold a NUL, but the secret is the same for
+// every record of a file, so the bucket and key after it still tell every place apart.
 type sealer struct {
 	aead cipher.AEAD
 	jwt  []byte

@@ -149,7 +149,7 @@ func TestPersistRandomDamage(t *testing.T) {
 		if err := os.WriteFile(file, b, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := importFile(file, []byte(damageJWT)); err != nil {
+		if _, err := importFile(file, []byte(damageJWT), PersistOptions{}.secretName()); err != nil {
 			failed++
 		}
 	}

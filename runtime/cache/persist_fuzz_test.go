@@ -32,7 +32,7 @@ func FuzzImportFile(f *testing.F) {
 		if err := os.WriteFile(file, b, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		imp, err := importFile(file, []byte(damageJWT))
+		imp, err := importFile(file, []byte(damageJWT), PersistOptions{}.secretName())
 		if err == nil && len(imp.tokens)+len(imp.leases) > 2*40 {
 			t.Fatalf("%d records imported from a file of %d", len(imp.tokens)+len(imp.leases), 2*40)
 		}

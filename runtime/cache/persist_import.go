@@ -32,7 +32,7 @@ var openCacheFile = os.Open
 // the file's size is checked against the pages its meta page claims before anything is read, and
 // the import runs with debug.SetPanicOnFault, which turns a fault left (a page id within the file
 // but pointing at garbage) into a panic recovered here as a corrupt file.
-func importFile(file string, jwt []byte) (imp *imported, err error) {
+func importFile(file string, jwt []byte, secretName string) (imp *imported, err error) {
 	f, err := openCacheFile(file)
 	if err != nil {
 		return nil, &openError{err}
@@ -69,7 +69,7 @@ func importFile(file string, jwt []byte) (imp *imported, err error) {
 		if tx.Size() > fi.Size() {
 			return fmt.Errorf("the file is truncated: %d bytes, its pages need %d", fi.Size(), tx.Size())
 		}
-		return readFile(tx, jwt, imp)
+		return readFile(tx, jwt, secretName, imp)
 	})
 	if err != nil {
 		return nil, err
@@ -78,7 +78,7 @@ func importFile(file string, jwt []byte) (imp *imported, err error) {
 }
 
 // readFile reads the meta bucket and every record of tx into imp.
-func readFile(tx *bolt.Tx, jwt []byte, imp *imported) error {
+func readFile(tx *bolt.Tx, jwt []byte, secretName string, imp *imported) error {
 	meta := tx.Bucket([]byte(bucketMeta))
 	if meta == nil {
 		return errors.New("no meta bucket: not a cache file")
@@ -96,8 +96,8 @@ func readFile(tx *bolt.Tx, jwt []byte, imp *imported) error {
 	}
 	check, err := seal.open(bucketMeta, []byte(metaCheck), meta.Get([]byte(metaCheck)))
 	if err != nil || string(check) != checkPlaintext {
-		return errors.New("cannot decrypt the file: service_account_token_file holds another token than the one " +
-			"the file was written with, or the file's key material was altered")
+		return fmt.Errorf("cannot decrypt the file: %s than the one the file was written with, or the file's key "+
+			"material was altered", secretName)
 	}
 	if v := meta.Get([]byte(metaAutoAuth)); v != nil {
 		tok, err := seal.open(bucketMeta, []byte(metaAutoAuth), v)

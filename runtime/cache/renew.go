@@ -3,6 +3,7 @@ package cache
 import (
 	"context"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/vault/api"
@@ -16,7 +17,8 @@ import (
 func (c *Cache) renew(ctx context.Context, e *entry) {
 	defer c.wg.Done()
 	refused := make(chan int, 1)
-	cl, err := c.renewClient(ctx, e, refused)
+	var sent atomic.Pointer[time.Time] // when the last renewal left (renewClient)
+	cl, err := c.renewClient(ctx, e, refused, &sent)
 	if err != nil {
 		c.log.Error("cache: cannot create the renewal client; evicting", "path", e.path, "error", err)
 		c.evict(e, reasonRenewalFailed, true)
@@ -92,8 +94,14 @@ func (c *Cache) renew(ctx context.Context, e *entry) {
 			if e.kind == kindToken && out.Secret.Auth != nil {
 				d = out.Secret.Auth.LeaseDuration
 			}
+			// The new lease duration runs from when Vault renewed, before its answer arrived: counted
+			// from the request, the expiry is never later than Vault's (a hit serves what is left).
+			from := c.now()
+			if t := sent.Load(); t != nil {
+				from = *t
+			}
 			c.mu.Lock()
-			e.expires = c.now().Add(time.Duration(d) * time.Second)
+			e.expires = from.Add(time.Duration(d) * time.Second)
 			c.persistLocked(e) // the file keeps the new expiry, checked at restore
 			c.mu.Unlock()
 		}
@@ -102,8 +110,8 @@ func (c *Cache) renew(ctx context.Context, e *entry) {
 
 // renewClient clones the Vault client for e (address, TLS, retries and timeout): e's namespace, the lease owner's token for a lease
 // (a token renews itself), a response callback that reports a final 4xx answer on refused, and no
-// retry once ctx (e's renewal) has ended.
-func (c *Cache) renewClient(ctx context.Context, e *entry, refused chan<- int) (*api.Client, error) {
+// retry once ctx (e's renewal) has ended. Each request's start time is stored in sent.
+func (c *Cache) renewClient(ctx context.Context, e *entry, refused chan<- int, sent *atomic.Pointer[time.Time]) (*api.Client, error) {
 	cl, err := c.vault.Clone()
 	if err != nil {
 		return nil, err
@@ -134,6 +142,10 @@ func (c *Cache) renewClient(ctx context.Context, e *entry, refused chan<- int) (
 			return false, err
 		}
 		return next(rctx, resp, err)
+	})
+	cl = cl.WithRequestCallbacks(func(*api.Request) {
+		t := c.now()
+		sent.Store(&t)
 	})
 	return cl.WithResponseCallbacks(func(r *api.Response) {
 		if r == nil || r.StatusCode < 400 || r.StatusCode >= 500 ||

@@ -122,6 +122,7 @@ func entryOf(kind entryKind, r record) *entry {
 	if e.header == nil {
 		e.header = map[string][]string{}
 	}
+	e.ttl = durationSpan(e.body, kind)
 	e.size = int64(len(e.body)) + headerSize(e.header) + entryOverhead
 	return e
 }

@@ -56,7 +56,12 @@ func (c *Cache) applyRevocation(req *http.Request, op pathOp, body []byte) int {
 	case opRevokeSelf:
 		n = c.evictTokenLocked(requestToken(req.Header), reasonRevoked)
 	case opRevokeAccessor:
-		n, _ = c.evictAccessorLocked(field("accessor"), reasonRevoked)
+		acc := field("accessor")
+		var known bool
+		n, known = c.evictAccessorLocked(acc, reasonRevoked)
+		if !known && !c.dropStaleAccessorLocked(acc) {
+			c.dropAllStaleLocked() // a token the cache cannot name: none is trusted while Vault is down
+		}
 	case opRevokeOrphan:
 		if t := field("token"); t != "" {
 			// Its children keep their static access; the token itself loses it now (with no entry
@@ -74,10 +79,20 @@ func (c *Cache) applyRevocation(req *http.Request, op pathOp, body []byte) int {
 		}
 		// A token's lease ID is its login path: revoking it revokes the token and its children.
 		recheck = id == "" || strings.HasPrefix(strings.TrimLeft(id, "/"), "auth/")
+		if recheck {
+			c.dropAllStaleLocked()
+		} else {
+			c.dropStaleWhereLocked(func(e *entry) bool { return e.kind == kindLease && e.lease == id })
+		}
 	case opRevokePrefix:
 		n = c.evictPrefixLocked(op.arg, reasonRevoked)
 		p := strings.TrimLeft(op.arg, "/")
 		recheck = p == "" || strings.HasPrefix(p, "auth/") || strings.HasPrefix("auth/", p)
+		if recheck {
+			c.dropAllStaleLocked()
+		} else {
+			c.dropStaleWhereLocked(func(e *entry) bool { return prefixOf(e, op.arg) })
+		}
 	}
 	if recheck {
 		c.recheckAllLocked()

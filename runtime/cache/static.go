@@ -6,9 +6,10 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/vaultproxy/vaultproxy/request"
 )
 
 // DefaultCapabilityRefreshInterval is how often a token's read access to the static secrets it
@@ -188,29 +189,15 @@ type staticReq struct {
 // query other than a single version=N (N >= 1). Vault Proxy ignores other query parameters and
 // answers ?list=true or ?foo=bar with the stored secret; here they always reach Vault.
 func (c *Cache) staticRequest(req *http.Request, op pathOp) *staticReq {
-	if c.static == nil || req.Method != http.MethodGet || op.kind != opOther {
+	if c.static == nil || op.kind != opOther {
 		return nil
 	}
 	token := requestToken(req.Header)
-	rest, ok := strings.CutPrefix(req.URL.Path, "/v1/")
-	rest = strings.TrimLeft(rest, "/")
-	if token == "" || !ok || rest == "" {
+	rel, version, ok := request.StaticRead(req.Method, req.URL, token)
+	if !ok {
 		return nil
 	}
-	sr := &staticReq{key: staticKey{ns: canonicalNamespace(req.Header.Get(headerNamespace)), rel: rest}, token: token}
-	if req.URL.RawQuery != "" {
-		q, err := url.ParseQuery(req.URL.RawQuery)
-		v := q["version"]
-		if err != nil || len(q) != 1 || len(v) != 1 {
-			return nil
-		}
-		n, err := strconv.Atoi(v[0])
-		if err != nil || n < 1 {
-			return nil
-		}
-		sr.key.version = n
-	}
-	return sr
+	return &staticReq{key: staticKey{ns: canonicalNamespace(req.Header.Get(headerNamespace)), rel: rel, version: version}, token: token}
 }
 
 // staticHit answers sr from its static entry when the token is one Vault answered for exactly

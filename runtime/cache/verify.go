@@ -87,14 +87,16 @@ func (c *Cache) verify(ctx context.Context, e *entry, cl *api.Client) (int, bool
 		if !ok {
 			return 0, false
 		}
+		sent := c.now()
 		d, err := renewOnce(ctx, e, cl)
 		// The slot is held for the attempt only: while Vault is down, entries waiting on their
 		// back-off must not keep the others from being tried.
 		release()
 		if err == nil {
 			c.mu.Lock()
-			e.expires = c.now().Add(time.Duration(d) * time.Second)
-			c.persistLocked(e) // the file keeps the new expiry, checked at restore
+			// From the request, as in renew; the file keeps the new expiry, checked at restore.
+			e.expires = sent.Add(time.Duration(d) * time.Second)
+			c.persistLocked(e)
 			c.verifiedLocked(e)
 			c.mu.Unlock()
 			return d, true

@@ -9,8 +9,11 @@
 // reaches Vault), one per listener (transport, role, the paths it serves, whether X-Vault-Request is
 // required), Requests (a decision table of what a proxied request becomes: which token and which
 // namespace reach Vault, which requests are retried, the consistency headers and what a 412 does,
-// whether the response may be cached), Auto-auth (method, login path and namespace, backoff, config,
+// whether the response may be cached; the token and namespace rows are request.Decide's decisions
+// for example requests, the model run decides with), Auto-auth (method, login path and namespace, backoff, config,
 // sinks), Cache, Telemetry and Process (the top-level settings). Secret values are never printed.
+//
+// WriteDecision prints one request's decision, for `plan -request`.
 //
 // The preview is a pure function of the plan: the same plan always gives the same text.
 package preview

@@ -281,8 +281,12 @@ func (w *printer) listener(p *compile.Plan, l compile.Listener) {
 // so the table is written once for every listener that proxies.
 func (w *printer) requests(p *compile.Plan) {
 	var proxying []string
+	var first compile.Listener
 	for _, l := range p.Listeners() {
 		if l.Role().Get() != compile.RoleMetricsOnly {
+			if proxying == nil {
+				first = l
+			}
 			proxying = append(proxying, strconv.Itoa(l.Index()+1))
 		}
 	}
@@ -309,29 +313,23 @@ func (w *printer) requests(p *compile.Plan) {
 	w.row(2, "when_inconsistent", string(a.WhenInconsistent().Get()), a.WhenInconsistent().Origin())
 
 	w.labelW = 33
-	w.requestToken(mode.Get())
-	w.requestNamespace(prepend.Get(), ns.Get())
+	ex := example{p: p, l: first}
+	w.requestToken(ex, mode.Get())
+	w.requestNamespace(ex, prepend.Get(), ns.Get())
 	retries := p.Vault().NumRetries().Get()
 	w.requestRetries(p, retries)
 	w.requestConsistency(a, retries)
 	w.requestCaching(p)
 }
 
-// requestToken is the table's part on the X-Vault-Token that reaches Vault under mode.
-func (w *printer) requestToken(mode compile.TokenMode) {
+// requestToken is the table's part on the X-Vault-Token that reaches Vault under mode: the
+// decisions (request.Decide) for an example request with and without one.
+func (w *printer) requestToken(ex example, mode compile.TokenMode) {
 	w.blank()
 	w.line("  Token: the X-Vault-Token that reaches Vault")
-	switch mode {
-	case compile.TokenModeForce:
-		w.note(4, "request with X-Vault-Token", "the auto-auth token, not the client's")
-		w.note(4, "request without X-Vault-Token", "the auto-auth token")
-	case compile.TokenModeAutoAuth:
-		w.note(4, "request with X-Vault-Token", "the client's token")
-		w.note(4, "request without X-Vault-Token", "the auto-auth token")
-	default:
-		w.note(4, "request with X-Vault-Token", "the client's token")
-		w.note(4, "request without X-Vault-Token", "none: the request is unauthenticated")
-	}
+	with := ex.decide("X-Vault-Token: " + exampleToken)
+	w.note(4, "request with X-Vault-Token", tokenRow(with.Token, true))
+	w.note(4, "request without X-Vault-Token", tokenRow(ex.decide().Token, false))
 	note := "An empty X-Vault-Token header counts as none. Authorization is forwarded as sent."
 	if mode != compile.TokenModeClient {
 		note += fmt.Sprintf(" A request that gets the auto-auth token while auto-auth has none (before the first login, or while a refused token is checked or replaced) waits up to %s for it, then gets 503.", compile.FormatDuration(compile.RunTokenWait))
@@ -344,17 +342,15 @@ func (w *printer) requestToken(mode compile.TokenMode) {
 
 // requestNamespace is the table's part on the X-Vault-Namespace that reaches Vault, given
 // prepend_configured_namespace and the configured namespace ns.
-func (w *printer) requestNamespace(prepend bool, ns string) {
+func (w *printer) requestNamespace(ex example, prepend bool, ns string) {
 	w.blank()
 	w.line("  Namespace: the X-Vault-Namespace that reaches Vault")
+	w.note(4, "request without X-Vault-Namespace", namespaceRow(ex.decide()))
+	w.note(4, "X-Vault-Namespace: "+exampleNamespace, namespaceRow(ex.decide("X-Vault-Namespace: "+exampleNamespace)))
 	switch {
 	case prepend && ns != "":
-		w.note(4, "request without X-Vault-Namespace", compile.CanonicalNamespace(ns))
-		w.note(4, "X-Vault-Namespace: "+exampleNamespace, compile.CanonicalNamespace(ns+"/"+exampleNamespace))
 		w.para(4, fmt.Sprintf("The configured namespace %s is prepended to every request's namespace. A request whose X-Vault-Namespace is an absolute path (/team-1) or has a . or .. segment is refused with 400, and does not reach Vault.", ns))
 	default:
-		w.note(4, "request without X-Vault-Namespace", "none: the root namespace")
-		w.note(4, "X-Vault-Namespace: "+exampleNamespace, exampleNamespace+", as sent")
 		switch {
 		case prepend:
 			w.para(4, "prepend_configured_namespace is on, but no namespace is configured: nothing is prepended.")
@@ -561,6 +557,11 @@ func (w *printer) cache(p *compile.Plan) {
 		w.row(2, "static_secret_token_capability_refresh_behavior", string(bh.Get()), bh.Origin())
 		w.para(2, "What run does with static secrets: see Caching under Requests.")
 	}
+	if st := c.ServeStaleFor(); st.Get() > 0 {
+		w.row(2, "serve_stale_for", dur(st)+": past a lease's end, while Vault is unreachable (X-Cache: STALE)", st.Origin())
+	} else {
+		w.row(2, "serve_stale_for", "0s: off; an unreachable Vault is a 502", st.Origin())
+	}
 	pe, ok := c.Persist()
 	if !ok {
 		w.note(2, "persist", "none: the cache lives in memory and starts empty")
@@ -571,7 +572,11 @@ func (w *printer) cache(p *compile.Plan) {
 	w.row(4, "path", str(pe.Path(), "none"), pe.Path().Origin())
 	w.row(4, "keep_after_import", boolean(pe.KeepAfterImport()), pe.KeepAfterImport().Origin())
 	w.row(4, "exit_on_err", boolean(pe.ExitOnErr()), pe.ExitOnErr().Origin())
-	w.row(4, "service_account_token_file", str(pe.ServiceAccountTokenFile(), "none"), pe.ServiceAccountTokenFile().Origin())
+	if pe.Type().Get() == "file" {
+		w.row(4, "key_file", str(pe.KeyFile(), "none"), pe.KeyFile().Origin())
+	} else {
+		w.row(4, "service_account_token_file", str(pe.ServiceAccountTokenFile(), "none"), pe.ServiceAccountTokenFile().Origin())
+	}
 	w.para(4, persistText(pe, p))
 }
 
@@ -580,8 +585,12 @@ func (w *printer) cache(p *compile.Plan) {
 // token (runtime.persistOptions).
 func persistText(pe compile.Persist, p *compile.Plan) string {
 	file := strings.TrimSuffix(pe.Path().Get(), "/") + "/" + schema.PersistFileName
+	secret, other := "the service-account token", "another service-account token"
+	if pe.Type().Get() == "file" {
+		secret, other = "the key in key_file (base64 of 32 bytes; a missing or malformed one stops run)", "another key"
+	}
 	s := "Tokens and leases are written through to " + file + " (mode 0600; a missing directory is created 0700), " +
-		"encrypted with AES-256-GCM under a key derived from the file's random key material and the service-account token. " +
+		"encrypted with AES-256-GCM under a key derived from the file's random key material and " + secret + ". " +
 		"At start-up an existing file is restored, expired entries skipped; a restored entry is served only once its first " +
 		"renewal succeeds (a request waits for it up to 10s, else goes to Vault). "
 	aa, hasAuth := p.AutoAuth()
@@ -601,9 +610,9 @@ func persistText(pe compile.Persist, p *compile.Plan) string {
 		s += "The file is deleted once run serves, and this run writes none (the next start creates one). "
 	}
 	if pe.ExitOnErr().Get() {
-		s += "A file that cannot be restored (another service-account token, an altered, truncated or empty file) stops run."
+		s += "A file that cannot be restored (" + other + ", an altered, truncated or empty file) stops run."
 	} else {
-		s += "A file that cannot be restored (another service-account token, an altered, truncated or empty file) is logged, " +
+		s += "A file that cannot be restored (" + other + ", an altered, truncated or empty file) is logged, " +
 			"removed, and the cache starts empty with a new file."
 	}
 	return s + " A file that cannot be opened (permission denied) stops run and is left as it is."

@@ -69,8 +69,9 @@ func TestPreviewNeverPrintsSecrets(t *testing.T) {
 auto_auth {
   method "ldap" {
     config = {
-      username = "app"
-      password = "s3cr3t-password"
+      username           = "app"
+      password           = "s3cr3t-password"
+      password_file_path = "/etc/vproxy/ldap-password"
     }
   }
   sink "file" {

@@ -28,6 +28,15 @@
 // The order of the diagnostics is kept as given; call compile.SortDiagnostics
 // first for a deterministic order.
 //
+// # CI formats
+//
+// `validate -format` writes a [Report] (the diagnostics, the sources, the rules checked) in the
+// form each kind of CI tool reads ([Format], [ParseFormat], [WriteReport]): [WriteSARIF] (SARIF
+// 2.1.0 through the go-sarif library, checked in the tests against the OASIS schema),
+// [WriteGitHub] (GitHub Actions workflow commands), [WriteJUnit], [WriteCheckstyle] and
+// [WriteCompact] (one [CompactLine] per diagnostic). Each carries every diagnostic's code, and
+// each is written from the same [Diagnostic] objects as the JSON, so that positions agree.
+//
 // # Human-readable output
 //
 // A [Printer] renders diagnostics the way Terraform does. With Color set it

@@ -1,0 +1,73 @@
+package hclfmt
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/hashicorp/hcl/v2/hclwrite"
+)
+
+// Source returns src, a file in native syntax named filename, in the canonical layout. A file
+// that does not parse is returned unchanged with the parser's diagnostics: the formatter would
+// rewrite broken source into something harder to repair (Terraform refuses it for the same reason).
+//
+// hclwrite also respaces the inside of ${…} and %{…} sequences in strings. vaultproxy refuses
+// templates, but Vault Proxy's HCL 1 reads them as written (compile/hcl1.go), so there the spaces
+// are part of the value: every byte between a string's quotes, or a heredoc's markers, is kept.
+// ErrNotLayout, which the tests show never happens, says the formatter changed more than that.
+func Source(src []byte, filename string) ([]byte, hcl.Diagnostics, error) {
+	if _, diags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos); diags.HasErrors() {
+		return src, diags, nil
+	}
+	out, ok := keepStrings(src, hclwrite.Format(src))
+	if !ok {
+		return src, nil, fmt.Errorf("%s: %w", filename, ErrNotLayout)
+	}
+	return out, nil, nil
+}
+
+// ErrNotLayout is a formatting that would change more than white space; the file is left as it was.
+var ErrNotLayout = errors.New("the formatter changed more than white space, so the file is left as it was")
+
+// keepStrings returns the formatted source out with the white space inside every quoted string and
+// heredoc of src put back. The formatter changes white space only, so both lex to the same tokens;
+// ok is false when they do not.
+func keepStrings(src, out []byte) (_ []byte, ok bool) {
+	a, _ := hclsyntax.LexConfig(src, "", hcl.InitialPos)
+	b, _ := hclsyntax.LexConfig(out, "", hcl.InitialPos)
+	if len(a) != len(b) {
+		return nil, false
+	}
+	var buf bytes.Buffer
+	buf.Grow(len(out))
+	endA, endB := 0, 0 // where the previous token ends in src and in out
+	depth := 0         // how many strings or heredocs the gap before the token is in
+	for i := range a {
+		if a[i].Type != b[i].Type || !bytes.Equal(a[i].Bytes, b[i].Bytes) {
+			return nil, false
+		}
+		if depth > 0 {
+			buf.Write(src[endA:a[i].Range.Start.Byte])
+		} else {
+			buf.Write(out[endB:b[i].Range.Start.Byte])
+		}
+		buf.Write(b[i].Bytes)
+		endA, endB = a[i].Range.End.Byte, b[i].Range.End.Byte
+		switch a[i].Type {
+		case hclsyntax.TokenOQuote, hclsyntax.TokenOHeredoc:
+			depth++
+		case hclsyntax.TokenCQuote, hclsyntax.TokenCHeredoc:
+			depth--
+		}
+	}
+	buf.Write(out[endB:])
+	if bom := []byte("\xef\xbb\xbf"); bytes.HasPrefix(src, bom) && !bytes.HasPrefix(buf.Bytes(), bom) {
+		// The formatter drops a byte order mark. Vault Proxy fails on one (the byte_order_mark
+		// diagnostic says so); fmt keeps it all the same, since it changes nothing but layout.
+		return append(bom, buf.Bytes()...), true
+	}
+	return buf.Bytes(), true
+}

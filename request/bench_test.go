@@ -1,0 +1,18 @@
+package request
+
+import "testing"
+
+// BenchmarkDecide is the cost the model adds to every proxied request.
+func BenchmarkDecide(b *testing.B) {
+	p := planOf(b, vaultBlock+autoAuth+"api_proxy { use_auto_auth_token = true }\ncache {}\n"+listeners)
+	l := p.Listeners()[0]
+	r, err := Parse("GET /v1/secret/data/app", []string{"X-Vault-Namespace: team-1"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	r.BodyUnread = true
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = Decide(p, l, r)
+	}
+}

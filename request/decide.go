@@ -1,0 +1,112 @@
+package request
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/vaultproxy/vaultproxy/compile"
+)
+
+// Header names the decision reads or changes.
+const (
+	HeaderToken        = "X-Vault-Token"
+	HeaderNamespace    = "X-Vault-Namespace"
+	HeaderRequest      = "X-Vault-Request"
+	HeaderWrapTTL      = "X-Vault-Wrap-TTL"
+	HeaderIndex        = "X-Vault-Index"
+	HeaderForward      = "X-Vault-Forward"
+	HeaderInconsistent = "X-Vault-Inconsistent"
+)
+
+// Decide is what the proxy does with r, come to listener l of plan p. The rules, in the order the
+// proxy applies them:
+//
+//  1. a request that is not the shape of a Vault API request is refused (shape.go: 505, 405, 400);
+//  2. with require_request_header, one without exactly one `X-Vault-Request: true` gets 412;
+//  3. /proxy/v1/metrics and /proxy/v1/ready are answered on every listener; a metrics_only listener
+//     answers 404 to anything else; /proxy/v1/quit and /proxy/v1/cache-clear are answered by the
+//     proxy (endpoint.go);
+//  4. everything else is forwarded to Vault (forward.go): the namespace (400 for an escape), the
+//     token, the response wrapping refused on the auto-auth token (400), the consistency headers,
+//     the cache and the retries.
+func Decide(p *compile.Plan, l compile.Listener, r Request) Decision {
+	d := Decision{
+		Listener: l.Address().Get(),
+		Token:    TokenNone,
+		Cache:    CacheNone,
+		Headers:  Headers{Set: map[string]string{}, Remove: []string{}},
+	}
+	if r.Header == nil {
+		r.Header = http.Header{}
+	}
+	switch {
+	case refuseShape(&d, r):
+	case l.RequireRequestHeader().Get() && !HasRequestHeader(r.Header):
+		d.refuse(http.StatusPreconditionFailed, `missing "X-Vault-Request" header`)
+		d.Reason = "require_request_header is on: every request needs exactly one `X-Vault-Request: true` header."
+	case endpoint(&d, p, l, r):
+	default:
+		forward(&d, p, r)
+	}
+	slices.Sort(d.Headers.Remove)
+	return d
+}
+
+// refuse makes d the proxy's own answer status with a JSON errors body; nothing of the request goes
+// to Vault.
+func (d *Decision) refuse(status int, errs ...string) {
+	d.Token, d.Namespace, d.Cache, d.Retry, d.Sanitize = TokenNone, "", CacheNone, false, false
+	d.Headers = Headers{Set: map[string]string{}, Remove: []string{}}
+	d.Status = status
+	d.Errors = errs
+	if d.Errors == nil {
+		d.Errors = []string{}
+	}
+}
+
+// HasRequestHeader reports exactly one X-Vault-Request header whose value is exactly "true".
+func HasRequestHeader(h http.Header) bool {
+	v := h.Values(HeaderRequest)
+	return len(v) == 1 && strings.TrimSpace(v[0]) == "true"
+}
+
+// IdempotentMethod reports a method whose request may be sent again after a failure: Vault may have
+// applied any other (hashicorp/vault api/client.go retries only these).
+func IdempotentMethod(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, "LIST":
+		return true
+	}
+	return false
+}
+
+// CarriesConsistency reports a request that carries a consistency header of its own, which
+// enforce_consistency leaves alone.
+func CarriesConsistency(h http.Header) bool {
+	return h.Get(HeaderIndex) != "" || h.Get(HeaderForward) != "" || h.Get(HeaderInconsistent) != ""
+}
+
+// VaultToken is the token Vault authenticates a request with, read as Vault's getTokenFromReq
+// (hashicorp/vault http/handler.go) does: X-Vault-Token, or, when that is empty, the first
+// Authorization value that starts with exactly "Bearer " (case-sensitive: Vault ignores "bearer x",
+// which may be meant for a plugin), trimmed of spaces.
+func VaultToken(h http.Header) string {
+	if t := h.Get(HeaderToken); t != "" {
+		return t
+	}
+	for _, a := range h.Values("Authorization") {
+		if rest, ok := strings.CutPrefix(a, "Bearer "); ok {
+			return strings.TrimSpace(rest)
+		}
+	}
+	return ""
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}

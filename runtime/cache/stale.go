@@ -1,0 +1,204 @@
+package cache
+
+import (
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Serving stale answers while Vault is unreachable (Options.ServeStaleFor, cache.serve_stale_for, a
+// vaultproxy extension; docs/cache.md, "Serving while Vault is down"). Off by default.
+//
+// When a token or lease request misses and Vault cannot be reached (a transport error: connection
+// refused, timeout; or a 502, 503 or 504 answer), the answer Vault last gave for the same key may be
+// served instead, marked X-Cache: STALE with Age and Warning: 110: a restored entry Vault has not
+// confirmed yet, or an entry whose lease ended (expired, renewal ended or failed) at most
+// ServeStaleFor ago. Its lease_duration is the time left by the cache's count, 0 once ended. An
+// entry is never kept for this when Vault refused its renewal, and stale entries go when a
+// revocation or cache-clear through the proxy names their token, an ancestor of it, their lease or
+// accessor: Vault has been seen to revoke them. Static secrets are not served stale.
+
+// staleEntry is an evicted entry kept to answer while Vault is unreachable, with the tokens whose
+// revocation revokes it.
+type staleEntry struct {
+	e         *entry
+	ancestors []string // its token (kindToken), its parent's and theirs, or its owner's chain
+}
+
+// staleStore holds the entries retired for ServeStaleFor past their lease's end. Guarded by Cache.mu.
+type staleStore struct {
+	keep  time.Duration // Options.ServeStaleFor; 0 turns the feature off
+	max   int           // at most this many entries (the cache's MaxEntries)
+	byKey map[cacheKey]*staleEntry
+}
+
+func (s *staleStore) on() bool { return s.keep > 0 }
+
+// staleReason reports whether an entry evicted for reason may still answer while Vault is down: its
+// lease ended, or Vault could not be reached to renew it. Revocations, clears, refusals, replacement
+// and the size limits end it for good.
+func staleReason(reason string) bool {
+	return reason == reasonExpired || reason == reasonRenewalEnded || reason == reasonRenewalFailed
+}
+
+// retireLocked keeps e, just evicted, in the stale store.
+func (c *Cache) retireLocked(e *entry) {
+	if e.kind == kindStatic {
+		return
+	}
+	now := c.now()
+	c.pruneStaleLocked(now)
+	if len(c.stale.byKey) >= c.stale.max {
+		return // full: keeping e would push out one that may answer sooner
+	}
+	c.stale.byKey[e.key] = &staleEntry{e: e, ancestors: c.ancestorsLocked(e)}
+}
+
+// ancestorsLocked lists the tokens whose revocation revokes e, as far as the cache knows them.
+func (c *Cache) ancestorsLocked(e *entry) []string {
+	var out []string
+	t := e.parent
+	switch e.kind {
+	case kindToken:
+		out = append(out, e.token)
+	case kindLease:
+		t = e.owner
+	}
+	for t != "" && !slices.Contains(out, t) {
+		out = append(out, t)
+		p := c.idx.byToken[t]
+		if p == nil {
+			break
+		}
+		t = p.parent
+	}
+	return out
+}
+
+// pruneStaleLocked drops the entries past their time.
+func (c *Cache) pruneStaleLocked(now time.Time) {
+	for k, s := range c.stale.byKey {
+		if now.After(s.e.expires.Add(c.stale.keep)) {
+			delete(c.stale.byKey, k)
+		}
+	}
+}
+
+// dropStaleTokenLocked forgets the stale entries that token's revocation revokes: its own, its
+// descendants' and their leases'.
+func (c *Cache) dropStaleTokenLocked(token string) {
+	if token == "" || len(c.stale.byKey) == 0 {
+		return
+	}
+	gone := []string{token}
+	for len(gone) > 0 {
+		t := gone[0]
+		gone = gone[1:]
+		for k, s := range c.stale.byKey {
+			if slices.Contains(s.ancestors, t) {
+				delete(c.stale.byKey, k)
+				if s.e.kind == kindToken && s.e.token != t {
+					gone = append(gone, s.e.token)
+				}
+			}
+		}
+	}
+}
+
+// dropStaleWhereLocked forgets the stale entries for which match is true, with what their tokens
+// created.
+func (c *Cache) dropStaleWhereLocked(match func(e *entry) bool) {
+	var tokens []string
+	for k, s := range c.stale.byKey {
+		if match(s.e) {
+			delete(c.stale.byKey, k)
+			if s.e.kind == kindToken {
+				tokens = append(tokens, s.e.token)
+			}
+		}
+	}
+	for _, t := range tokens {
+		c.dropStaleTokenLocked(t)
+	}
+}
+
+// dropStaleAccessorLocked forgets the stale entry of the token with accessor, with what it created,
+// and reports whether there was one.
+func (c *Cache) dropStaleAccessorLocked(accessor string) bool {
+	found := false
+	c.dropStaleWhereLocked(func(e *entry) bool {
+		m := accessor != "" && e.kind == kindToken && e.accessor == accessor
+		found = found || m
+		return m
+	})
+	return found
+}
+
+// dropAllStaleLocked forgets every stale entry: a revocation the cache cannot attribute.
+func (c *Cache) dropAllStaleLocked() { clear(c.stale.byKey) }
+
+// unreachable reports whether a round trip's outcome means Vault could not be reached: a transport
+// error, or 502, 503 or 504 (a gateway's, or a sealed or standby Vault's). Vault's 4xx answers are
+// answers.
+func unreachable(resp *http.Response, err error) bool {
+	if err != nil {
+		return true
+	}
+	switch resp.StatusCode {
+	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
+}
+
+// staleResponse answers req, whose round trip found Vault unreachable, from the entry for key: a
+// restored entry not yet confirmed, or one retired at most ServeStaleFor ago. Nil when none may.
+func (c *Cache) staleResponse(req *http.Request, key cacheKey) *http.Response {
+	if !c.stale.on() {
+		return nil
+	}
+	now := c.now()
+	c.mu.Lock()
+	e := c.idx.byKey[key]
+	if e == nil {
+		if s := c.stale.byKey[key]; s != nil {
+			e = s.e
+		}
+	}
+	if e == nil || e.kind == kindStatic || now.After(e.expires.Add(c.stale.keep)) {
+		c.mu.Unlock()
+		return nil
+	}
+	left := secondsLeft(now, e.expires)
+	c.mu.Unlock()
+
+	body := e.body
+	if e.ttl.ok() {
+		body = withDuration(e.body, e.ttl, left)
+	}
+	resp := hitResponse(req, e.status, e.header, body, now.Sub(e.stored))
+	resp.Header[headerCache] = []string{"STALE"}
+	resp.Header["Warning"] = []string{`110 - "Response is Stale"`} // RFC 7234, section 5.5.1
+	c.m.stale.Inc()
+	c.log.Warn("cache: Vault is unreachable; served a stale answer", "path", e.path,
+		"age", now.Sub(e.stored).Truncate(time.Second).String(), "lease_left", left)
+	return resp
+}
+
+// discard closes a response that a stale answer replaces.
+func discard(resp *http.Response) {
+	if resp != nil && resp.Body != nil {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		resp.Body.Close()
+	}
+}
+
+// prefixOf reports whether a lease ID or token creation path starts with prefix, as
+// evictPrefixLocked matches them.
+func prefixOf(e *entry, prefix string) bool {
+	prefix = strings.TrimLeft(prefix, "/")
+	return prefix != "" && (e.kind == kindLease && strings.HasPrefix(e.lease, prefix) ||
+		e.kind == kindToken && strings.HasPrefix(e.leasePath, prefix))
+}
