@@ -34,14 +34,20 @@ cached_build() {
 		grep -q "^tool $pkg\$" "$tools_dir/go.mod" ||
 			{ _cb_log "$tools_dir/go.mod does not declare the tool $pkg"; return 1; }
 		tmp=$(mktemp "$cache_dir/$name.tmp.XXXXXX")
-		trap 'rm -f "$tmp"' EXIT
+		# Expanded now: tmp is local, and unset when the trap runs at exit.
+		trap "rm -f -- '$tmp'" EXIT
 		_cb_log "building $name into $cache_dir; this takes several minutes on a cold cache"
 		start=$(date +%s)
 		# -mod=readonly: exactly the committed go.mod and go.sum. -s -w: no symbol table or DWARF,
 		# which large binaries spend much of their link time and memory on.
 		(cd "$tools_dir" && CGO_ENABLED=0 GOWORK=off GOFLAGS=-mod=readonly \
 			go build -trimpath -ldflags="-s -w" "$@" -o "$tmp" "$pkg") >&2
-		got=$("$tmp" version 2>&1 | head -1) || { _cb_log "built binary does not run: $got"; return 1; }
+		# stdout only: OpenTofu warns on stderr when the machine's CLI configuration file is missing.
+		# The whole output, then its first line: `| head -1` would end a longer output with SIGPIPE,
+		# which pipefail reports as a failure.
+		got=$("$tmp" version 2>/dev/null) ||
+			{ _cb_log "built binary does not run: $("$tmp" version 2>&1)"; return 1; }
+		got=${got%%$'\n'*}
 		case "$got" in
 		"$want" | "$want,"* | "$want "*) ;;
 		*) _cb_log "built binary reports '$got', want $want"; return 1 ;;
