@@ -60,6 +60,22 @@ output "listener_addresses" {
   value = [for l in local.plan.listeners : l.address.value]
 }
 `,
+	"request": `run "prod_reads_with_its_own_token_in_its_namespace" {
+  command = plan
+
+  variables {
+    environment = "prod"
+  }
+
+  assert {
+    condition = provider::vaultproxy::request(
+      provider::vaultproxy::plan(output.proxy_hcl, "proxy.hcl"),
+      { method = "GET", path = "/v1/secret/data/app", headers = { "X-Vault-Token" = "s.client" } },
+    ).token == "auto_auth"
+    error_message = "prod's proxy must replace the client's token with its own"
+  }
+}
+`,
 	"validate": `# A prod listener without its certificate must be refused, at the listener block (line 34).
 run "the_missing_certificate_is_reported_at_the_listener" {
   command = plan

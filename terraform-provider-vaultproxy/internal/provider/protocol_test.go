@@ -72,7 +72,7 @@ func TestProviderSchema(t *testing.T) {
 		functions = append(functions, name)
 	}
 	slices.Sort(functions)
-	want := []string{"plan", "plan_files", "validate", "validate_files"}
+	want := []string{"plan", "plan_files", "request", "validate", "validate_files"}
 	if !slices.Equal(functions, want) {
 		t.Errorf("functions %v, want %v", functions, want)
 	}

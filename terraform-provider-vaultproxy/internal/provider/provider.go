@@ -53,5 +53,6 @@ func (p *vaultproxyProvider) Functions(context.Context) []func() function.Functi
 	return []func() function.Function{
 		newPlanFunction, newPlanFilesFunction,
 		newValidateFunction, newValidateFilesFunction,
+		newRequestFunction,
 	}
 }
