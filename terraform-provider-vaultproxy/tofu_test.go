@@ -131,7 +131,11 @@ func TestTofuTestExamples(t *testing.T) {
 		`  run "a_tls_listener_without_a_certificate_fails_the_check"... pass`,
 		`  run "the_missing_certificate_is_reported_at_the_listener"... pass`,
 		`  run "an_unknown_environment_is_refused"... pass`,
-		"Success! 6 passed, 0 failed.",
+		"tests/requests.tftest.hcl... pass",
+		`  run "dev_adds_its_token_only_when_the_client_sends_none"... pass`,
+		`  run "staging_requests_reach_vault_in_staging_and_are_cached"... pass`,
+		`  run "prod_replaces_the_clients_token"... pass`,
+		"Success! 9 passed, 0 failed.",
 	} {
 		if !strings.Contains(out, want+"\n") {
 			t.Errorf("the output has no line %q", want)
