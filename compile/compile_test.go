@@ -355,10 +355,12 @@ func TestPlanImmutable(t *testing.T) {
 
 // TestReadSources checks how -config paths are read: a directory gives its *.hcl and *.json files,
 // sorted, as Vault Proxy picks them: the extension is case-sensitive (c.HCL is skipped), editor
-// backups and subdirectories are skipped, other hidden files are read; "-" reads standard input.
+// backups and subdirectories are skipped, other hidden files are read; "-" reads standard input. A
+// test file of `vaultproxy test` (e.vptest.hcl) is not configuration in a directory, but is read
+// when named on its own.
 func TestReadSources(t *testing.T) {
 	dir := t.TempDir()
-	for _, name := range []string{"b.hcl", "a.json", "c.HCL", "x.hcl~", ".#x.hcl", "#x.hcl#", ".hidden.hcl", "notes.txt", "sub/d.hcl"} {
+	for _, name := range []string{"b.hcl", "a.json", "c.HCL", "x.hcl~", ".#x.hcl", "#x.hcl#", ".hidden.hcl", "notes.txt", "sub/d.hcl", "e.vptest.hcl"} {
 		path := filepath.Join(dir, name)
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)
@@ -367,10 +369,14 @@ func TestReadSources(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	srcs, diags := ReadSources([]string{dir, "-"}, strings.NewReader(`listener "tcp" {}`))
+	srcs, diags := ReadSources([]string{dir, "-", filepath.Join(dir, "e.vptest.hcl")}, strings.NewReader(`listener "tcp" {}`))
 	if len(diags) > 0 {
 		t.Fatal(diags)
 	}
+	if last := srcs[len(srcs)-1]; last.Name != filepath.Join(dir, "e.vptest.hcl") {
+		t.Errorf("a test file named on its own is not read: the last source is %s", last.Name)
+	}
+	srcs = srcs[:len(srcs)-1]
 	var names []string
 	for _, s := range srcs {
 		names = append(names, strings.TrimPrefix(filepath.ToSlash(s.Name), filepath.ToSlash(dir)+"/"))

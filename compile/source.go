@@ -124,13 +124,22 @@ func ReadSources(paths []string, stdin io.Reader) ([]Source, hcl.Diagnostics) {
 	return out, diags
 }
 
-// IsConfigFileName reports whether a directory entry is read as configuration, exactly as Vault
-// Proxy's LoadConfigDir decides: its name ends in ".hcl" or ".json", case-sensitively (b.HCL is
-// skipped), and it is not an editor's temporary file (*~, .#*, #*#). Other hidden files are read.
+// IsConfigFileName reports whether a directory entry is read as configuration, as Vault Proxy's
+// LoadConfigDir decides: its name ends in ".hcl" or ".json", case-sensitively (b.HCL is skipped), and
+// it is not an editor's temporary file (*~, .#*, #*#). Other hidden files are read. One exception is
+// ours: a test file of `vaultproxy test` (IsTestFileName) is not configuration, although Vault Proxy
+// would read it as such (docs/differences.md).
 func IsConfigFileName(name string) bool {
 	if strings.HasSuffix(name, "~") || strings.HasPrefix(name, ".#") ||
-		(strings.HasPrefix(name, "#") && strings.HasSuffix(name, "#")) {
+		(strings.HasPrefix(name, "#") && strings.HasSuffix(name, "#")) || IsTestFileName(name) {
 		return false
 	}
 	return strings.HasSuffix(name, ".hcl") || strings.HasSuffix(name, ".json")
 }
+
+// TestFileSuffix ends the name of a test file of `vaultproxy test`, as ".tftest.hcl" ends
+// Terraform's.
+const TestFileSuffix = ".vptest.hcl"
+
+// IsTestFileName reports whether a directory entry is a test file of `vaultproxy test`.
+func IsTestFileName(name string) bool { return strings.HasSuffix(name, TestFileSuffix) }

@@ -75,15 +75,17 @@ func TestLayout(t *testing.T) {
 	}
 	// mustNotLink: a package (and each below it) must not link any package under these prefixes.
 	mustNotLink := map[string][]string{
-		"diagcode":                        {"schema", "compile", "validate", "runtime", "cmd", "docs"},
-		"schema":                          {"compile", "validate", "runtime", "cmd", "docs"},
-		"compile":                         {"validate", "runtime", "cmd", "docs"},
-		"validate":                        {"runtime", "cmd", "docs"},
-		"request":                         {"validate", "runtime", "cmd", "docs", "fixtures", "internal"},
-		"runtime":                         {"validate", "cmd", "docs", "fixtures", "internal"},
-		"cmd/vaultproxy/internal/preview": {"runtime"},
-		"cmd/vaultproxy/internal/view":    {"runtime"},
-		"cmd/vaultproxy/validatejson":     {"runtime"},
+		"diagcode":                         {"schema", "compile", "validate", "runtime", "cmd", "docs"},
+		"schema":                           {"compile", "validate", "runtime", "cmd", "docs"},
+		"compile":                          {"validate", "runtime", "cmd", "docs"},
+		"validate":                         {"runtime", "cmd", "docs"},
+		"request":                          {"validate", "runtime", "cmd", "docs", "fixtures", "internal"},
+		"runtime":                          {"validate", "cmd", "docs", "fixtures", "internal"},
+		"cmd/vaultproxy/internal/preview":  {"runtime"},
+		"cmd/vaultproxy/internal/view":     {"runtime"},
+		"cmd/vaultproxy/internal/testrun":  {"runtime"},
+		"cmd/vaultproxy/internal/testview": {"runtime"},
+		"cmd/vaultproxy/validatejson":      {"runtime"},
 	}
 	for root, banned := range mustNotLink {
 		found := false

@@ -44,6 +44,7 @@ func register(c command) { commands[c.name] = c }
 func init() {
 	register(command{name: "validate", synopsis: "Check a configuration and report every problem in it", run: cmdValidate})
 	register(command{name: "run", synopsis: "Serve a configuration as an API proxy in front of Vault", run: cmdRun})
+	register(command{name: "test", synopsis: "Run the *.vptest.hcl tests of a configuration directory", run: cmdTest})
 	register(command{name: "plan", synopsis: "Show what a configuration will do, every setting with its origin", run: cmdPlan})
 	register(command{name: "fmt", synopsis: "Rewrite configurations in the canonical layout", run: cmdFmt})
 }

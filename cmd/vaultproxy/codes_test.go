@@ -34,7 +34,8 @@ var inputCases = []inputCase{
 }
 
 // TestDiagnosticCodes keeps codes and fixtures in step. Every golden case of fixtures/ goes through
-// the CLI's loader, and every input case through `validate -json`: each diagnostic must carry a
+// the CLI's loader (those of fixtures/test through `test -json`), and every input case through
+// `validate -json`: each diagnostic must carry a
 // registered code, and every registered code (diagcode.All: compile's and validate's) must come out
 // of at least one of them, so that no code is dead and none is declared without a case that shows it.
 func TestDiagnosticCodes(t *testing.T) {
@@ -56,6 +57,31 @@ func TestDiagnosticCodes(t *testing.T) {
 				}
 				produced[code.Name]++
 			}
+		}
+	}
+	// The test runner's own codes come out of `vaultproxy test -json` over fixtures/test.
+	for _, c := range fixtures.Load(t, "test") {
+		caseDir := filepath.FromSlash(c.Name)
+		for _, f := range c.Files {
+			writeFiles(t, caseDir, map[string]string{f.Name: string(f.Data)})
+		}
+		r := runValidate(t, "", c.Env, append([]string{"test", "-json"}, append(c.Flags, caseDir)...)...)
+		for _, line := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
+			var msg struct {
+				Type       string          `json:"type"`
+				Diagnostic view.Diagnostic `json:"diagnostic"`
+			}
+			if err := json.Unmarshal([]byte(line), &msg); err != nil {
+				t.Fatalf("%s: %v in %q", c.Name, err, line)
+			}
+			if msg.Type != "diagnostic" {
+				continue
+			}
+			if code := diagcode.Lookup(msg.Diagnostic.Code); code == nil {
+				t.Errorf("%s: a diagnostic without a registered code: %+v", c.Name, msg.Diagnostic)
+				continue
+			}
+			produced[msg.Diagnostic.Code]++
 		}
 	}
 	for i, in := range inputCases {
@@ -105,11 +131,11 @@ func TestDiagnosticCodes(t *testing.T) {
 }
 
 // TestDiagnosticLiteralsHaveCodes reads the source of the packages that make diagnostics (compile,
-// validate and this CLI) and fails on an hcl.Diagnostic written without its Extra, the field that
+// validate, this CLI and its test runner) and fails on an hcl.Diagnostic written without its Extra, the field that
 // carries the code: a diagnostic no golden case reaches yet must have its code all the same.
 func TestDiagnosticLiteralsHaveCodes(t *testing.T) {
 	literals := 0
-	for _, dir := range []string{"compile", "validate", filepath.Join("cmd", "vaultproxy")} {
+	for _, dir := range []string{"compile", "validate", filepath.Join("cmd", "vaultproxy"), filepath.Join("cmd", "vaultproxy", "internal", "testrun")} {
 		files, err := filepath.Glob(filepath.Join("..", "..", dir, "*.go"))
 		if err != nil || len(files) == 0 {
 			t.Fatalf("no Go files in %s: %v", dir, err)

@@ -22,13 +22,14 @@ import (
 // examplesDir is the repository's examples/ (the tests run in cmd/vaultproxy).
 const examplesDir = "../../examples"
 
-// exampleConfigs lists every Vault Proxy configuration under examples/. Terraform's test files
-// (*.tftest.hcl, examples/terraform) are HCL too, and not configurations.
+// exampleConfigs lists every Vault Proxy configuration under examples/: not the test files of
+// `vaultproxy test` (*.vptest.hcl) nor Terraform's (*.tftest.hcl, examples/terraform), which are HCL
+// too.
 func exampleConfigs(t *testing.T) []string {
 	t.Helper()
 	var out []string
 	err := filepath.WalkDir(examplesDir, func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".hcl") && !strings.HasSuffix(p, ".tftest.hcl") {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".hcl") && !compile.IsTestFileName(p) && !strings.HasSuffix(p, ".tftest.hcl") {
 			out = append(out, p)
 		}
 		return err
@@ -36,7 +37,7 @@ func exampleConfigs(t *testing.T) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"kubernetes/sidecar/proxy.hcl", "kubernetes/shared/proxy.hcl", "systemd/proxy.hcl"} {
+	for _, want := range []string{"kubernetes/sidecar/proxy.hcl", "kubernetes/shared/proxy.hcl", "systemd/proxy.hcl", "vptest/proxy.hcl"} {
 		if !slices.Contains(out, filepath.Join(examplesDir, want)) {
 			t.Errorf("examples/%s is missing", want)
 		}

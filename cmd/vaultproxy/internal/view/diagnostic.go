@@ -83,9 +83,10 @@ type DiagnosticSnippet struct {
 	HighlightStartOffset int `json:"highlight_start_offset"`
 	HighlightEndOffset   int `json:"highlight_end_offset"`
 
-	// Values lists the values of the variables used in the failing
-	// expression. NewDiagnostic always leaves it empty (never nil, so that
-	// the JSON has []).
+	// Values lists the values of the references in the failing
+	// expression, when the diagnostic carries the expression and its
+	// EvalContext (a failed assertion of `vaultproxy test`); it is empty
+	// otherwise (never nil, so that the JSON has []).
 	Values []DiagnosticExpressionValue `json:"values"`
 }
 
@@ -195,6 +196,7 @@ func (s *sourceSet) diagnostic(d *hcl.Diagnostic) *Diagnostic {
 		return out
 	}
 	out.Snippet = s.snippet(src, highlight, snippetRange)
+	out.Snippet.Values = expressionValues(d)
 	return out
 }
 
