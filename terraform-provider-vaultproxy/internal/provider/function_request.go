@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -37,7 +36,8 @@ func (requestFunction) Definition(_ context.Context, _ function.DefinitionReques
 			"`headers` the headers the proxy sets (`set`) and removes (`remove`); `cache` whether the answer may " +
 			"come from or be stored in the cache (`lease`, `static` or `none`); `retry` whether a failure is sent " +
 			"again; `sanitize` whether the answer is cleaned of the auto-auth token; `reason` says why; " +
-			"`endpoint`, `allow` and `errors` describe the proxy's own answers and are null otherwise.",
+			"`endpoint`, `allow` and `errors` describe the proxy's own answers (`endpoint` and `allow` are null " +
+			"otherwise, `errors` empty). The object is the one `request()` returns in `vaultproxy test`.",
 		Parameters: []function.Parameter{
 			function.DynamicParameter{
 				Name: "plan",
@@ -51,7 +51,7 @@ func (requestFunction) Definition(_ context.Context, _ function.DefinitionReques
 					"and `listener` (the address of the listener it comes to; the first listener when left out).",
 			},
 		},
-		Return: function.ObjectReturn{AttributeTypes: mustAttrType(decisionType).(types.ObjectType).AttrTypes},
+		Return: function.ObjectReturn{AttributeTypes: mustAttrType(request.DecisionType).(types.ObjectType).AttrTypes},
 	}
 }
 
@@ -75,7 +75,7 @@ func (requestFunction) Run(ctx context.Context, req function.RunRequest, resp *f
 		resp.Error = function.NewArgumentFuncError(1, err.Error())
 		return
 	}
-	d, err := decisionValue(request.Decide(p, l, r))
+	d, err := request.Decide(p, l, r).CtyValue()
 	if err != nil {
 		resp.Error = function.NewFuncError("vaultproxy: " + err.Error())
 		return
@@ -190,35 +190,4 @@ func listenerOf(p *compile.Plan, address string) (compile.Listener, error) {
 		addrs = append(addrs, l.Address().Get())
 	}
 	return compile.Listener{}, fmt.Errorf("request.listener %q: no such listener; the plan's are %s", address, strings.Join(addrs, ", "))
-}
-
-// decisionType is the type of the decision object (request.Decision's JSON form): a member that the
-// JSON leaves out (endpoint, allow, errors) is null. TestDecisionType reads a decision with every
-// member set, so a member added to request.Decision fails it until it is added here.
-var decisionType = cty.Object(map[string]cty.Type{
-	"listener":  cty.String,
-	"status":    cty.Number,
-	"endpoint":  cty.String,
-	"allow":     cty.String,
-	"errors":    cty.List(cty.String),
-	"token":     cty.String,
-	"namespace": cty.String,
-	"headers":   cty.Object(map[string]cty.Type{"set": cty.Map(cty.String), "remove": cty.List(cty.String)}),
-	"cache":     cty.String,
-	"retry":     cty.Bool,
-	"sanitize":  cty.Bool,
-	"reason":    cty.String,
-})
-
-// decisionValue is d's JSON form as a value of decisionType.
-func decisionValue(d request.Decision) (cty.Value, error) {
-	b, err := json.Marshal(d)
-	if err != nil {
-		return cty.NilVal, err
-	}
-	v, err := ctyjson.Unmarshal(b, decisionType)
-	if err != nil {
-		return cty.NilVal, fmt.Errorf("the decision does not fit the provider's type: %w", err)
-	}
-	return v, nil
 }

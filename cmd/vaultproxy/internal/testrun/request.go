@@ -1,7 +1,6 @@
 package testrun
 
 import (
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -10,26 +9,7 @@ import (
 	"github.com/vaultproxy/vaultproxy/request"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
-	ctyjson "github.com/zclconf/go-cty/cty/json"
 )
-
-// decisionType is the type of request()'s result: request.Decision's JSON form (the decision object
-// of `vaultproxy plan -request -json`) as a cty object. A member the JSON leaves out (endpoint,
-// allow) is null here; errors is an empty list when the request is forwarded.
-var decisionType = cty.Object(map[string]cty.Type{
-	"listener":  cty.String,
-	"status":    cty.Number,
-	"endpoint":  cty.String,
-	"allow":     cty.String,
-	"errors":    cty.List(cty.String),
-	"token":     cty.String,
-	"namespace": cty.String,
-	"headers":   cty.Object(map[string]cty.Type{"set": cty.Map(cty.String), "remove": cty.List(cty.String)}),
-	"cache":     cty.String,
-	"retry":     cty.Bool,
-	"sanitize":  cty.Bool,
-	"reason":    cty.String,
-})
 
 // requestAttributes are the attributes of request()'s argument.
 var requestAttributes = []string{"headers", "listener", "method", "path"}
@@ -42,7 +22,7 @@ func requestFunc(p *compile.Plan) function.Function {
 	return function.New(&function.Spec{
 		Description: "The decision of the proxy for one request, as `vaultproxy plan -request -json` prints it.",
 		Params:      []function.Parameter{{Name: "request", Type: cty.DynamicPseudoType}},
-		Type:        function.StaticReturnType(decisionType),
+		Type:        function.StaticReturnType(request.DecisionType),
 		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
 			if p == nil {
 				return cty.NilVal, fmt.Errorf("the configuration could not be compiled")
@@ -70,7 +50,7 @@ func requestFunc(p *compile.Plan) function.Function {
 			if !found {
 				return cty.NilVal, function.NewArgErrorf(0, "no listener has the address %q; the configuration's are %s", in.listener, strings.Join(addrs, ", "))
 			}
-			return decisionValue(request.Decide(p, l, r))
+			return request.Decide(p, l, r).CtyValue()
 		},
 	})
 }
@@ -144,20 +124,4 @@ func stringOf(v cty.Value, what string) (string, error) {
 		return "", fmt.Errorf("%s is a string", what)
 	}
 	return v.AsString(), nil
-}
-
-// decisionValue is the decision as decisionType's object, read from its JSON form; errors, which the
-// JSON leaves out for a forwarded request, is an empty list then.
-func decisionValue(d request.Decision) (cty.Value, error) {
-	b, err := json.Marshal(d)
-	if err != nil {
-		return cty.NilVal, err
-	}
-	v, err := ctyjson.Unmarshal(b, decisionType)
-	if err != nil || !v.GetAttr("errors").IsNull() {
-		return v, err
-	}
-	attrs := v.AsValueMap()
-	attrs["errors"] = cty.ListValEmpty(cty.String)
-	return cty.ObjectVal(attrs), nil
 }

@@ -76,7 +76,7 @@ func TestRequestFunc(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		gotJSON, err := ctyjson.Marshal(got, decisionType)
+		gotJSON, err := ctyjson.Marshal(got, request.DecisionType)
 		if err != nil {
 			t.Fatal(err)
 		}
