@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/vaultproxy/vaultproxy/cmd/vaultproxy/validatejson"
 	"github.com/vaultproxy/vaultproxy/compile"
 	"github.com/vaultproxy/vaultproxy/diagcode"
 )
@@ -72,7 +73,7 @@ func (configDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, re
 			},
 			"diagnostics": schema.ListAttribute{
 				Computed:    true,
-				ElementType: mustAttrType(diagnosticType),
+				ElementType: mustAttrType(validatejson.DiagnosticType),
 				MarkdownDescription: "The warnings, as the `diagnostics` of the document that " +
 					"`provider::vaultproxy::validate` returns.",
 			},

@@ -5,6 +5,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/vaultproxy/vaultproxy/cmd/vaultproxy/validatejson"
 )
 
 // validateFunction is provider::vaultproxy::validate(content, filename) and, with files set,
@@ -29,7 +30,7 @@ func (f validateFunction) Metadata(_ context.Context, _ function.MetadataRequest
 }
 
 func (f validateFunction) Definition(ctx context.Context, _ function.DefinitionRequest, resp *function.DefinitionResponse) {
-	ret := function.ObjectReturn{AttributeTypes: mustAttrType(validateDocumentType).(types.ObjectType).AttrTypes}
+	ret := function.ObjectReturn{AttributeTypes: mustAttrType(validatejson.Type).(types.ObjectType).AttrTypes}
 	if f.files {
 		resp.Definition = function.Definition{
 			Summary: "Validates a Vault Proxy configuration of several files",

@@ -81,11 +81,7 @@ func position(r *hcl.Range) string {
 	return fmt.Sprintf("%s:%d,%d", r.Filename, r.Start.Line, r.Start.Column)
 }
 
-// validateDocument is the `validate -json` document of l as a value of validateDocumentType.
+// validateDocument is the `validate -json` document of l as a value of validatejson.Type.
 func (l loaded) validateDocument() (cty.Value, error) {
-	b, err := validatejson.Marshal(l.diags, l.sources)
-	if err != nil {
-		return cty.NilVal, err
-	}
-	return validateDocumentOf(b)
+	return validatejson.Value(l.diags, l.sources)
 }
