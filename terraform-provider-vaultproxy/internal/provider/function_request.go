@@ -3,14 +3,12 @@ package provider
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/vaultproxy/vaultproxy/compile"
 	"github.com/vaultproxy/vaultproxy/request"
-	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 )
 
@@ -46,8 +44,8 @@ func (requestFunction) Definition(_ context.Context, _ function.DefinitionReques
 			},
 			function.DynamicParameter{
 				Name: "request",
-				MarkdownDescription: "The request: an object with `method` (`\"GET\"`), `path` (the request target, " +
-					"`\"/v1/secret/data/app\"`), and optionally `headers` (a map, `{ \"X-Vault-Namespace\" = \"team\" }`) " +
+				MarkdownDescription: "The request: an object with `path` (the request target, `\"/v1/secret/data/app\"`), " +
+					"and optionally `method` (`\"GET\"` when left out), `headers` (a map, `{ \"X-Vault-Namespace\" = \"team\" }`) " +
 					"and `listener` (the address of the listener it comes to; the first listener when left out).",
 			},
 		},
@@ -65,19 +63,14 @@ func (requestFunction) Run(ctx context.Context, req function.RunRequest, resp *f
 		resp.Error = function.NewArgumentFuncError(0, err.Error())
 		return
 	}
-	r, listener, err := requestOf(ctx, reqArg)
+	obj, err := ctyOf(ctx, reqArg)
 	if err != nil {
 		resp.Error = function.NewArgumentFuncError(1, err.Error())
 		return
 	}
-	l, err := listenerOf(p, listener)
+	d, err := request.DecideObject(p, obj)
 	if err != nil {
 		resp.Error = function.NewArgumentFuncError(1, err.Error())
-		return
-	}
-	d, err := request.Decide(p, l, r).CtyValue()
-	if err != nil {
-		resp.Error = function.NewFuncError("vaultproxy: " + err.Error())
 		return
 	}
 	v, err := attrOf(ctx, d)
@@ -111,83 +104,4 @@ func planOf(ctx context.Context, arg types.Dynamic) (*compile.Plan, error) {
 		return nil, fmt.Errorf("plan is not a vaultproxy plan: %s", strings.Join(lines, "; "))
 	}
 	return p, nil
-}
-
-// requestOf reads the request object: method and path, headers and listener optional.
-func requestOf(ctx context.Context, arg types.Dynamic) (request.Request, string, error) {
-	v, err := ctyOf(ctx, arg)
-	if err != nil {
-		return request.Request{}, "", err
-	}
-	if v.IsNull() || !(v.Type().IsObjectType() || v.Type().IsMapType()) {
-		return request.Request{}, "", fmt.Errorf(`request must be an object such as { method = "GET", path = "/v1/sys/health" }`)
-	}
-	attrs := v.AsValueMap()
-	str := func(name string, required bool) (string, error) {
-		a, ok := attrs[name]
-		if !ok || a.IsNull() {
-			if required {
-				return "", fmt.Errorf("request has no %s", name)
-			}
-			return "", nil
-		}
-		if a.Type() != cty.String {
-			return "", fmt.Errorf("request.%s must be a string", name)
-		}
-		return a.AsString(), nil
-	}
-	for name := range attrs {
-		switch name {
-		case "method", "path", "headers", "listener":
-		default:
-			return request.Request{}, "", fmt.Errorf("request has an unknown attribute %q: it takes method, path, headers and listener", name)
-		}
-	}
-	method, err := str("method", true)
-	if err != nil {
-		return request.Request{}, "", err
-	}
-	path, err := str("path", true)
-	if err != nil {
-		return request.Request{}, "", err
-	}
-	listener, err := str("listener", false)
-	if err != nil {
-		return request.Request{}, "", err
-	}
-	var headers []string
-	if h, ok := attrs["headers"]; ok && !h.IsNull() {
-		if !(h.Type().IsObjectType() || h.Type().IsMapType()) {
-			return request.Request{}, "", fmt.Errorf("request.headers must be a map of header names to values")
-		}
-		for name, hv := range h.AsValueMap() {
-			if hv.IsNull() || hv.Type() != cty.String {
-				return request.Request{}, "", fmt.Errorf("request.headers[%q] must be a string", name)
-			}
-			headers = append(headers, name+": "+hv.AsString())
-		}
-		sort.Strings(headers)
-	}
-	r, err := request.Parse(method+" "+path, headers)
-	return r, listener, err
-}
-
-// listenerOf is the plan's listener at address, or its first listener for "", as `vaultproxy plan
-// -request -listener` chooses it.
-func listenerOf(p *compile.Plan, address string) (compile.Listener, error) {
-	ls := p.Listeners()
-	if len(ls) == 0 {
-		return compile.Listener{}, fmt.Errorf("the plan has no listener")
-	}
-	if address == "" {
-		return ls[0], nil
-	}
-	var addrs []string
-	for _, l := range ls {
-		if l.Address().Get() == address {
-			return l, nil
-		}
-		addrs = append(addrs, l.Address().Get())
-	}
-	return compile.Listener{}, fmt.Errorf("request.listener %q: no such listener; the plan's are %s", address, strings.Join(addrs, ", "))
 }

@@ -130,9 +130,9 @@ func TestRequestArgumentErrors(t *testing.T) {
 		arg  int64
 		want string
 	}{
-		{"no method", plan, cty.ObjectVal(map[string]cty.Value{"path": cty.StringVal("/v1/x")}), 1, "request has no method"},
-		{"unknown member", plan, cty.ObjectVal(map[string]cty.Value{"method": cty.StringVal("GET"), "path": cty.StringVal("/v1/x"), "body": cty.StringVal("")}), 1, `request has an unknown attribute "body"`},
-		{"no such listener", plan, requestObject("GET", "/v1/x", "127.0.0.1:9999", nil), 1, `request.listener "127.0.0.1:9999": no such listener; the plan's are 127.0.0.1:8100, /run/vproxy/proxy.sock`},
+		{"no path", plan, cty.ObjectVal(map[string]cty.Value{"method": cty.StringVal("GET")}), 1, "a request needs a path"},
+		{"unknown member", plan, cty.ObjectVal(map[string]cty.Value{"path": cty.StringVal("/v1/x"), "header": cty.StringVal("")}), 1, `a request has no attribute "header" (did you mean "headers"?)`},
+		{"no such listener", plan, requestObject("GET", "/v1/x", "127.0.0.1:9999", nil), 1, `no listener has the address "127.0.0.1:9999"; the configuration's are 127.0.0.1:8100, /run/vproxy/proxy.sock`},
 		{"not a plan", types.DynamicValue(types.StringValue("x")), requestObject("GET", "/v1/x", "", nil), 0, "plan must be the object"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
