@@ -439,7 +439,7 @@ func checkLabel(b *block, nb *schema.Block, out *decodedBlock, typeUnread bool) 
 		})
 	} else if nb.Label != "" && out.label != "" && len(nb.LabelValues) > 0 && !contains(nb.LabelValues, out.label) {
 		detail := fmt.Sprintf("%q is not %s %s. Allowed values are %s.", out.label, withArticle(b.typ), nb.Label, joinOr(quoteAll(nb.LabelValues)))
-		if s := suggest(out.label, nb.LabelValues); s != "" {
+		if s := Suggest(out.label, nb.LabelValues); s != "" {
 			detail += fmt.Sprintf(" Did you mean %q?", s)
 		}
 		diags = append(diags, &hcl.Diagnostic{
@@ -520,11 +520,11 @@ var codeUnsupportedArgument = diagcode.New("unsupported_argument",
 
 func (d *decoder) unsupportedArgument(sch *schema.Block, label string, a *attribute) *hcl.Diagnostic {
 	detail := fmt.Sprintf("An argument named %q is not expected here.", a.name)
-	if s := suggest(a.name, attrNames(sch)); s != "" {
+	if s := Suggest(a.name, attrNames(sch)); s != "" {
 		detail += fmt.Sprintf(" Did you mean %q?", s)
 	} else if nb := sch.Block(a.name, label); nb != nil {
 		detail += fmt.Sprintf(" %s is a block: write %s { ... }.", a.name, a.name)
-	} else if s := suggest(a.name, sch.Names(label)); s != "" {
+	} else if s := Suggest(a.name, sch.Names(label)); s != "" {
 		detail += fmt.Sprintf(" Did you mean to define a block of type %q?", s)
 	}
 	return &hcl.Diagnostic{
@@ -549,7 +549,7 @@ func (d *decoder) unsupportedBlock(sch *schema.Block, label string, b *block) *h
 			blockNames = append(blockNames, n)
 		}
 	}
-	if s := suggest(b.typ, blockNames); s != "" {
+	if s := Suggest(b.typ, blockNames); s != "" {
 		detail += fmt.Sprintf(" Did you mean %q?", s)
 	} else if sch.Attribute(b.typ) != nil {
 		detail += fmt.Sprintf(" Did you mean to define argument %q? If so, use the equals sign to assign it a value.", b.typ)

@@ -6,9 +6,9 @@ import (
 	"github.com/agext/levenshtein"
 )
 
-// suggest returns the candidate closest to given, if one is within HCL's "Did you mean" distance (less
+// Suggest returns the candidate closest to given, if one is within HCL's "Did you mean" distance (less
 // than 3). Ties go to the alphabetically first candidate, so output is the same on every run.
-func suggest(given string, candidates []string) string {
+func Suggest(given string, candidates []string) string {
 	sorted := append([]string(nil), candidates...)
 	sort.Strings(sorted)
 	best, bestDist := "", 3

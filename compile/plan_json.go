@@ -372,7 +372,7 @@ func (d *planDecoder) unknownFields(what string, obj object, known []string) {
 	for _, name := range unknown {
 		detail := fmt.Sprintf("%s has no field %q in plan format %s, which this file declares; writing the plan again would drop it.",
 			what, name, planMajor+"."+strconv.Itoa(d.minor))
-		if s := suggest(name, known); s != "" {
+		if s := Suggest(name, known); s != "" {
 			detail += fmt.Sprintf(" Did you mean %q?", s)
 		}
 		d.fail(obj.props[name].name, "Unknown plan field", detail)

@@ -811,7 +811,7 @@ func (d *decoder) enumError(a *attribute, sch *schema.Attribute, got string) *hc
 	if sch.Kind == schema.TokenMode {
 		detail = fmt.Sprintf("%q is not a valid value for %s. Allowed values are %s (case-insensitive).", got, sch.Name, joinOr(allowed))
 	}
-	if s := suggest(got, sch.Enum); s != "" {
+	if s := Suggest(got, sch.Enum); s != "" {
 		detail += fmt.Sprintf(" Did you mean %q?", s)
 		if strings.EqualFold(s, got) {
 			detail += " Vault Proxy matches this value case-sensitively."

@@ -85,6 +85,7 @@ func TestLayout(t *testing.T) {
 		"cmd/vaultproxy/internal/view":     {"runtime"},
 		"cmd/vaultproxy/internal/testrun":  {"runtime"},
 		"cmd/vaultproxy/internal/testview": {"runtime"},
+		"cmd/vaultproxy/validatejson":      {"runtime"},
 	}
 	for root, banned := range mustNotLink {
 		found := false

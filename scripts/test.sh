@@ -2,15 +2,21 @@
 # The project's one test command (README and CI call exactly this).
 #
 #   scripts/test.sh                      vet, the mutation check of compile/, test every package,
-#                                        then the runtime under -race
-#   scripts/test.sh -run X ./compile/    extra args replace ./... for go test
+#                                        then the runtime under -race, then the Terraform/OpenTofu
+#                                        provider's module
+#   scripts/test.sh -run X ./compile/    extra args replace ./... for go test (root module only)
 #
 # It builds the Vault binary the tests run against when it is missing
 # (scripts/build-vault.sh, cached outside the clone), exports its path as
 # VAULTPROXY_VAULT_BIN, installs Debian's PostgreSQL 15 when it is missing
 # (scripts/install-postgres.sh; exported as VAULTPROXY_PG_BIN), then runs
-# go vet and go test from the repo root.
-# The tools/vault module has its own go.mod, so ./... never descends into it.
+# go vet and go test from the repo root. The full run then builds OpenTofu
+# when it is missing (scripts/build-tofu.sh, cached outside the clone),
+# exports it as VAULTPROXY_TOFU_BIN, and vets and tests the provider's own
+# module (terraform-provider-vaultproxy/), whose tests run `tofu test` over
+# examples/terraform.
+# The tools/ modules and the provider's module have their own go.mod, so ./...
+# never descends into them.
 set -euo pipefail
 
 script_dir=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
@@ -45,4 +51,14 @@ echo "test.sh: go test -count=1 -timeout 25m ./..." >&2
 go test -count=1 -timeout 25m ./...
 # The request path and the lease cache run under concurrent load; the race detector checks them.
 echo "test.sh: go test -race -count=1 -timeout 10m ./runtime/ ./runtime/cache/" >&2
-exec go test -race -count=1 -timeout 10m ./runtime/ ./runtime/cache/
+go test -race -count=1 -timeout 10m ./runtime/ ./runtime/cache/
+
+# The provider's module: its tests run `tofu test` with this OpenTofu.
+VAULTPROXY_TOFU_BIN=$(bash "$script_dir/build-tofu.sh")
+export VAULTPROXY_TOFU_BIN
+echo "test.sh: VAULTPROXY_TOFU_BIN=$VAULTPROXY_TOFU_BIN" >&2
+cd "$repo_root/terraform-provider-vaultproxy"
+echo "test.sh: (terraform-provider-vaultproxy) go vet ./..." >&2
+go vet ./...
+echo "test.sh: (terraform-provider-vaultproxy) go test -count=1 -timeout 10m ./..." >&2
+exec go test -count=1 -timeout 10m ./...

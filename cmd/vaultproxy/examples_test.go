@@ -22,13 +22,14 @@ import (
 // examplesDir is the repository's examples/ (the tests run in cmd/vaultproxy).
 const examplesDir = "../../examples"
 
-// exampleConfigs lists every Vault Proxy configuration under examples/ (not the test files of
-// `vaultproxy test`).
+// exampleConfigs lists every Vault Proxy configuration under examples/: not the test files of
+// `vaultproxy test` (*.vptest.hcl) nor Terraform's (*.tftest.hcl, examples/terraform), which are HCL
+// too.
 func exampleConfigs(t *testing.T) []string {
 	t.Helper()
 	var out []string
 	err := filepath.WalkDir(examplesDir, func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".hcl") && !compile.IsTestFileName(p) {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".hcl") && !compile.IsTestFileName(p) && !strings.HasSuffix(p, ".tftest.hcl") {
 			out = append(out, p)
 		}
 		return err

@@ -1,7 +1,6 @@
 package testrun
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/hashicorp/hcl/v2"
@@ -10,7 +9,6 @@ import (
 	"github.com/vaultproxy/vaultproxy/diagcode"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
-	ctyjson "github.com/zclconf/go-cty/cty/json"
 )
 
 // evalContext is what a run's expressions see: plan, the object `plan -json` prints (null when
@@ -32,45 +30,15 @@ func evalContext(l Loaded) *hcl.EvalContext {
 	}
 }
 
-// positionType, rangeType and diagnosticType are the types of validate -json's diagnostic objects
-// (view.Diagnostic) as cty values. A member that the JSON leaves out (a diagnostic's code, range or
-// snippet, a snippet's context) is null here, so that every element of the list has one type.
-var (
-	positionType = cty.Object(map[string]cty.Type{"line": cty.Number, "column": cty.Number, "byte": cty.Number})
-	rangeType    = cty.Object(map[string]cty.Type{"filename": cty.String, "start": positionType, "end": positionType})
-	snippetType  = cty.Object(map[string]cty.Type{
-		"context":                cty.String,
-		"code":                   cty.String,
-		"start_line":             cty.Number,
-		"highlight_start_offset": cty.Number,
-		"highlight_end_offset":   cty.Number,
-		"values":                 cty.List(cty.Object(map[string]cty.Type{"traversal": cty.String, "statement": cty.String})),
-	})
-	diagnosticType = cty.Object(map[string]cty.Type{
-		"severity": cty.String,
-		"summary":  cty.String,
-		"detail":   cty.String,
-		"code":     cty.String,
-		"range":    rangeType,
-		"snippet":  snippetType,
-	})
-)
-
 // diagnosticsValue is the diagnostics as `validate -json` prints them: its document's
-// "diagnostics" list, read into diagnosticType.
+// "diagnostics" list, as view.ValidateOutput.CtyValue reads it (a member the JSON leaves out is null).
 func diagnosticsValue(diags hcl.Diagnostics, sources map[string][]byte) cty.Value {
-	ty := cty.List(diagnosticType)
-	doc := view.NewValidateOutput(diags, sources)
-	b, err := json.Marshal(doc.Diagnostics)
+	doc, err := view.NewValidateOutput(diags, sources).CtyValue()
 	if err != nil {
-		panic(fmt.Sprintf("testrun: validate -json's diagnostics do not marshal: %v", err))
+		// The type is view.Diagnostic's: a mismatch is a bug, which view's tests catch.
+		panic(fmt.Sprintf("testrun: %v", err))
 	}
-	v, err := ctyjson.Unmarshal(b, ty)
-	if err != nil {
-		// The type is view.Diagnostic's: a mismatch is a bug, which the tests catch.
-		panic(fmt.Sprintf("testrun: validate -json's diagnostics do not fit their type: %v", err))
-	}
-	return v
+	return doc.GetAttr("diagnostics")
 }
 
 // evaluateAssert evaluates one assertion as Terraform does (internal/moduletest/eval_context.go):

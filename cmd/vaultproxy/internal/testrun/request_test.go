@@ -76,7 +76,7 @@ func TestRequestFunc(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		gotJSON, err := ctyjson.Marshal(got, decisionType)
+		gotJSON, err := ctyjson.Marshal(got, request.DecisionType)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -102,7 +102,7 @@ func TestRequestFunc(t *testing.T) {
 		{`request({ method = "GET" })`, `a request needs a path`},
 		{`request({ path = "no slash" })`, `want METHOD PATH`},
 		{`request({ path = "/", headers = { "X-A" = 1 } })`, `header X-A is a string`},
-		{`request("GET /")`, `request() takes an object`},
+		{`request("GET /")`, `a request is an object`},
 	} {
 		expr, _ := hclsyntax.ParseExpression([]byte(c.expr), "t.hcl", hcl.InitialPos)
 		_, diags := expr.Value(ctx)
