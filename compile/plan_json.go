@@ -229,6 +229,9 @@ func decodePlanFile(name string, src []byte) (*Plan, hcl.Diagnostics) {
 		return nil, hcl.Diagnostics{vdiag}
 	}
 	d.minor, d.later = minor, minor > planMinorNumber
+	// decodeObject reads the top-level object again and reports what the first read found
+	// (a duplicate property), so that it is reported once.
+	d.diags = nil
 	p := &Plan{}
 	decodeObject(d, "", root, planLayout, p)
 	if !d.diags.HasErrors() {
