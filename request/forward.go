@@ -166,6 +166,11 @@ func cache(d *Decision, p *compile.Plan, r Request, why *[]string) {
 	if dynamic {
 		d.Cache = CacheLease
 		*why = append(*why, "Cache: an answer with a lease or a token is cached for this exact request.")
+		if d.Token == TokenClient {
+			// The cache stores only what a token it knows created (its parent must be cached, as in
+			// Vault Proxy's lease cache): the request's own token is not known from here.
+			*why = append(*why, "Only when the client's token is one the cache knows (a token created through this proxy); an answer to another token, a root token say, is forwarded and not stored.")
+		}
 		return
 	}
 	*why = append(*why, "Cache: not cached (disable_caching_dynamic_secrets).")
