@@ -40,6 +40,7 @@ func TestPlanFileFixtures(t *testing.T) {
 			plan, diags := compile.DecodePlanFile(c.Files[0].Name, c.Files[0].Data)
 			if !diags.HasErrors() {
 				diags = append(diags, validate.Plan(plan)...)
+				diags = append(diags, compile.PlanFileEnvWarnings(c.LookupEnv)...)
 			}
 			compile.SortDiagnostics(diags)
 			c.CheckDiagnostics(t, diags)

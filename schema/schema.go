@@ -177,11 +177,21 @@ func (b *Block) Names(label string) []string {
 // FlagAttributes returns the attributes that a command-line flag overrides, those of Root's body first
 // and then those of its blocks, depth first, in declaration order.
 func FlagAttributes() []*Attribute {
+	return attributesWhere(func(a *Attribute) bool { return a.Flag != "" })
+}
+
+// EnvAttributes returns the attributes that an environment variable overrides, in the order of
+// FlagAttributes.
+func EnvAttributes() []*Attribute {
+	return attributesWhere(func(a *Attribute) bool { return a.Env != "" })
+}
+
+func attributesWhere(keep func(a *Attribute) bool) []*Attribute {
 	var out []*Attribute
 	var walk func(b *Block)
 	walk = func(b *Block) {
 		for _, a := range b.Attributes {
-			if a.Flag != "" {
+			if keep(a) {
 				out = append(out, a)
 			}
 		}

@@ -163,12 +163,12 @@ func loadPaths(paths []string, stdin io.Reader, overrides map[string]string, env
 		// Standard input is read once: what was read is handed on, whichever way it goes.
 		b, err := io.ReadAll(stdin)
 		if err == nil && isPlanFile(b) {
-			return decodePlanFile(compile.StdinName, b, overrides)
+			return decodePlanFile(compile.StdinName, b, overrides, env)
 		}
 		stdin = io.MultiReader(bytes.NewReader(b), errReader{err})
 	} else if fi, err := os.Stat(paths[0]); err == nil && fi.Mode().IsRegular() {
 		if b, err := os.ReadFile(paths[0]); err == nil && isPlanFile(b) {
-			return decodePlanFile(paths[0], b, overrides)
+			return decodePlanFile(paths[0], b, overrides, env)
 		}
 	}
 	return loadFrom(paths, stdin, overrides, env)
@@ -191,7 +191,7 @@ func (e errReader) Read([]byte) (int, error) {
 //
 // A flag that overrides a setting is a usage error: the plan holds the overrides of the command that
 // wrote it, and applying one now would silently change a plan that is meant to run as it was checked.
-func decodePlanFile(path string, b []byte, overrides map[string]string) loaded {
+func decodePlanFile(path string, b []byte, overrides map[string]string, env func(string) (string, bool)) loaded {
 	if len(overrides) > 0 {
 		names := make([]string, 0, len(overrides))
 		for n := range overrides {
@@ -208,6 +208,7 @@ func decodePlanFile(path string, b []byte, overrides map[string]string) loaded {
 		return loaded{plan: nil, diags: diags, sources: sources}
 	}
 	diags = append(diags, validate.Plan(p)...)
+	diags = append(diags, compile.PlanFileEnvWarnings(env)...)
 	compile.SortDiagnostics(diags)
 	return loaded{plan: p, diags: diags, sources: sources}
 }

@@ -148,6 +148,37 @@ func TestPlanFileInValidateAndPlan(t *testing.T) {
 	}
 }
 
+// TestPlanFileEnvNotApplied: an environment variable that would override a setting is not applied to a
+// plan file, and validate says so with a warning naming it, rather than passing it over in silence.
+func TestPlanFileEnvNotApplied(t *testing.T) {
+	t.Chdir(t.TempDir())
+	cfg := "vault {\n  address = \"https://vault.example.test:8200\"\n}\nlistener \"tcp\" {\n  address = \"127.0.0.1:8100\"\n  tls_disable = true\n}\n"
+	if err := os.WriteFile("p.hcl", []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, errOut, code := runCLI([]string{"plan", "-out=p.json", "p.hcl"}, nil); code != exitOK {
+		t.Fatalf("plan -out: exit %d: %s", code, errOut)
+	}
+	env := func(k string) (string, bool) {
+		if k == "VAULT_ADDR" || k == "VAULT_NAMESPACE" || k == "HOME" {
+			return "x", true
+		}
+		return "", false
+	}
+	var outb, errb bytes.Buffer
+	code := run([]string{"validate", "-json", "p.json"}, &stdio{in: strings.NewReader(""), out: &outb, err: &errb}, env)
+	out := outb.String()
+	if code != exitOK || !strings.Contains(out, `"code": "plan_file_env_ignored"`) ||
+		!strings.Contains(out, "VAULT_NAMESPACE, VAULT_ADDR is set") && !strings.Contains(out, "VAULT_ADDR, VAULT_NAMESPACE is set") {
+		t.Errorf("validate p.json with VAULT_ADDR and VAULT_NAMESPACE set: exit %d\n%s%s", code, out, errb.String())
+	}
+	outb.Reset()
+	if code := run([]string{"validate", "-json", "p.json"}, &stdio{in: strings.NewReader(""), out: &outb, err: &errb}, func(string) (string, bool) { return "", false }); code != exitOK ||
+		strings.Contains(outb.String(), "plan_file_env_ignored") {
+		t.Errorf("validate p.json without those variables: exit %d\n%s", code, outb.String())
+	}
+}
+
 // TestPlanFileRecognisedByContent: a plan file is one by its content, whatever it is called and
 // wherever it comes from (plan -out=proxy.plan, standard input), and a damaged one gets the plan
 // file's own diagnostic, not a configuration's dozens.
