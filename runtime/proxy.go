@@ -29,6 +29,9 @@ type tokenSource interface {
 	// token and auto-auth has not checked it since, auto-auth checks it
 	// and logs in again when it is no longer valid. Requests wait for the outcome.
 	Invalidate(token string, sent time.Time)
+	// Restored returns the auto-auth token restored from the persistent cache while Vault has not
+	// answered its check (unreachable): unconfirmed, it serves only as a cache key (staleOnly).
+	Restored() (string, bool)
 }
 
 // TokenWait bounds how long a request waits for an auto-auth token before it gets 503.
@@ -43,6 +46,11 @@ type reqInfo struct {
 	cancel   context.CancelCauseFunc
 	token    string
 	autoAuth bool
+	// staleOnly is a request whose token is auto-auth's restored, unconfirmed one: it is answered
+	// from the cache's restored or stale entries only (proxy.staleOnly) and never sent to Vault;
+	// noToken is the 503's message when no entry answers.
+	staleOnly bool
+	noToken   string
 	// decision is request.Decide's for this request: the headers to set and remove, whether the
 	// answer is sanitised, and whether whole (AboutAutoAuthToken).
 	decision request.Decision
@@ -60,6 +68,9 @@ type proxy struct {
 	limits    Limits
 	rp        *httputil.ReverseProxy
 	log       *slog.Logger
+	// staleOnly answers a request from the cache's restored or stale entries without Vault
+	// (cache.Cache.StaleOnly); nil without a cache or without serve_stale_for.
+	staleOnly func(*http.Request) *http.Response
 }
 
 func newProxy(p *compile.Plan, up *upstream, tokens tokenSource, proxier Proxier, limits Limits, log *slog.Logger) *proxy {
@@ -113,11 +124,12 @@ func (px *proxy) serve(w http.ResponseWriter, r *http.Request, l compile.Listene
 	setBody(r, body)
 	info := &reqInfo{client: r.Context()}
 	if d.Token == request.TokenAutoAuth {
-		tok, ok := px.autoAuthToken(w, r)
+		tok, noToken, ok := px.autoAuthToken(w, r)
 		if !ok {
 			return
 		}
 		info.token, info.autoAuth = tok, true
+		info.staleOnly, info.noToken = noToken != "", noToken
 		if d.Pending {
 			// The decision on a token lookup or renewal depends on its body and the token.
 			in := request.FromHTTP(r)
@@ -142,13 +154,16 @@ func (px *proxy) serve(w http.ResponseWriter, r *http.Request, l compile.Listene
 
 // autoAuthToken returns the auto-auth token for a request, waiting at most TokenWait for one; when
 // none comes it answers the request (503, or 499 when the client went away) and returns false.
-func (px *proxy) autoAuthToken(w http.ResponseWriter, r *http.Request) (string, bool) {
+// With serve_stale_for, while Vault has not answered the check of the token restored from the
+// persistent cache, it returns that token with the 503's message (noToken): the request may then
+// be answered from the cache entries restored with it, and only from them (staleOnly).
+func (px *proxy) autoAuthToken(w http.ResponseWriter, r *http.Request) (tok, noToken string, ok bool) {
 	if px.tokens == nil {
 		writeErrors(w, http.StatusServiceUnavailable, "auto-auth is not running")
-		return "", false
+		return "", "", false
 	}
 	if tok, ok := px.tokens.Current(); ok {
-		return tok, true
+		return tok, "", true
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), TokenWait)
 	tok, err := px.tokens.Token(ctx)
@@ -156,12 +171,18 @@ func (px *proxy) autoAuthToken(w http.ResponseWriter, r *http.Request) (string, 
 	if err != nil {
 		if r.Context().Err() != nil {
 			px.clientGone(w, r, "waiting for the auto-auth token")
-			return "", false
+			return "", "", false
 		}
-		writeErrors(w, http.StatusServiceUnavailable, "auto-auth has no token yet: "+err.Error())
-		return "", false
+		msg := "auto-auth has no token yet: " + err.Error()
+		if px.staleOnly != nil {
+			if restored, ok := px.tokens.Restored(); ok {
+				return restored, msg + "; no cache entry restored with the auto-auth token answers this request", true
+			}
+		}
+		writeErrors(w, http.StatusServiceUnavailable, msg)
+		return "", "", false
 	}
-	return tok, true
+	return tok, "", true
 }
 
 // applyHeaders makes the header changes the decision lists: the auto-auth token for its
@@ -222,6 +243,13 @@ func (px *proxy) clientGone(w http.ResponseWriter, r *http.Request, while string
 // the answer is then streamed without that bound.
 func (px *proxy) roundTrip(req *http.Request) (*http.Response, error) {
 	info := req.Context().Value(reqInfoKey{}).(*reqInfo)
+	if info.staleOnly {
+		// The restored auto-auth token is unconfirmed: it is a cache key here, never sent.
+		if resp := px.staleOnly(req); resp != nil {
+			return resp, nil
+		}
+		return nil, errNoAutoAuthToken
+	}
 	timer := time.AfterFunc(px.limits.VaultTimeout, func() { info.cancel(errVaultTimeout) })
 	resp, err := px.send(req, info)
 	if !timer.Stop() {
@@ -296,6 +324,10 @@ func (px *proxy) modifyResponse(resp *http.Response) error {
 	return nil
 }
 
+// errNoAutoAuthToken ends a staleOnly request that no restored or stale cache entry answers: the
+// client gets the 503 of a request without an auto-auth token.
+var errNoAutoAuthToken = errors.New("auto-auth has no token yet")
+
 // errNotSanitised is a token lookup or renewal whose answer could not be cleaned of the auto-auth token.
 var errNotSanitised = errors.New("failed to process token lookup response")
 
@@ -311,6 +343,8 @@ func (px *proxy) errorHandler(w http.ResponseWriter, r *http.Request, err error)
 	case errors.Is(err, errVaultTimeout) || errors.Is(context.Cause(r.Context()), errVaultTimeout):
 		px.log.Warn("vault did not answer in time", "method", r.Method, "path", r.URL.Path, "vault", px.vaultAddr, "timeout", px.limits.VaultTimeout.String())
 		writeErrors(w, http.StatusGatewayTimeout, fmt.Sprintf("Vault at %s did not answer within %s", px.vaultAddr, px.limits.VaultTimeout))
+	case errors.Is(err, errNoAutoAuthToken):
+		writeErrors(w, http.StatusServiceUnavailable, info.noToken)
 	case errors.Is(err, errNotSanitised):
 		px.log.Error("token response not sanitised", "path", r.URL.Path, "err", err)
 		writeErrors(w, http.StatusBadGateway, err.Error())

@@ -52,8 +52,10 @@ type Manager struct {
 	// relogin asks for a login with new credentials that keeps the current token until it succeeds.
 	relogin chan struct{}
 
-	preloaded string             // Preload's token, tried before the first login (preload.go)
-	onToken   func(token string) // OnNewToken's hook
+	preloaded string // Preload's token, tried before the first login (preload.go)
+	// restored is Preload's token until Vault answers its check (Restored, preload.go).
+	restored string
+	onToken  func(token string) // OnNewToken's hook
 }
 
 // NewManager checks the configuration and prepares the method and sinks. It refuses a method or

@@ -23,7 +23,21 @@ import (
 func (m *Manager) Preload(token string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.preloaded = token
+	m.preloaded, m.restored = token, token
+}
+
+// Restored returns the preloaded token while Vault has not answered its check: the last attempt
+// failed because Vault could not answer (unreachable, sealed), and no token is usable yet. The
+// token is unconfirmed: the proxy uses it only to look up the cache entries restored with it
+// (cache.serve_stale_for), never to send it to Vault (docs/cache.md, "Serving while Vault is
+// down").
+func (m *Manager) Restored() (string, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.restored == "" || m.token != "" || m.loginErr == nil || m.cfg.WrapTTL > 0 {
+		return "", false
+	}
+	return m.restored, true
 }
 
 // OnNewToken sets a function that Run calls, from its goroutine, with each new token it will use:
@@ -51,6 +65,7 @@ func (m *Manager) usePreloaded(ctx context.Context) (*api.Secret, error) {
 	}
 	if m.cfg.WrapTTL > 0 {
 		m.log.Info("auto-auth: not using the restored token: the method's wrap_ttl is set; logging in")
+		m.dropRestored()
 		return nil, nil
 	}
 	secret, err := m.lookupPreloaded(ctx, tok)
@@ -65,11 +80,20 @@ func (m *Manager) usePreloaded(ctx context.Context) (*api.Secret, error) {
 			return nil, fmt.Errorf("checking the token restored from the persistent cache (kept for the next attempt): %w", err)
 		}
 		m.log.Warn("auto-auth: the restored token is no longer usable; logging in", "err", err)
+		m.dropRestored()
 		return nil, nil
 	}
+	m.dropRestored() // confirmed: from now on it is the current token
 	m.log.Info("auto-auth: using the token restored from the persistent cache", "renewable", secret.Auth.Renewable,
 		"ttl", (time.Duration(secret.Auth.LeaseDuration) * time.Second).String())
 	return secret, nil
+}
+
+// dropRestored forgets the preloaded token once Vault answered its check (or it is not used).
+func (m *Manager) dropRestored() {
+	m.mu.Lock()
+	m.restored = ""
+	m.mu.Unlock()
 }
 
 // lookupPreloaded checks tok with lookup-self in the login namespace and turns the answer into the

@@ -22,6 +22,8 @@ type preloadVault struct {
 	lookups []string // "token namespace"
 	// unavailable is how many lookup-self requests are answered 503 (sealed) before the others.
 	unavailable int
+	// failLogin answers logins 500.
+	failLogin bool
 }
 
 func (v *preloadVault) serve(w http.ResponseWriter, r *http.Request) {
@@ -30,6 +32,9 @@ func (v *preloadVault) serve(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	tok := r.Header.Get("X-Vault-Token")
 	switch {
+	case strings.HasSuffix(r.URL.Path, "/login") && v.failLogin:
+		w.WriteHeader(http.StatusInternalServerError)
+		fmt.Fprint(w, `{"errors":["login failed"]}`)
 	case strings.HasSuffix(r.URL.Path, "/login"):
 		v.logins++
 		t := fmt.Sprintf("tok-%d", v.logins)
@@ -216,4 +221,91 @@ func TestFingerprintCredentials(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRestoredUntilVaultAnswers: Restored gives the preloaded token only while Vault has not
+// answered its check (the last attempt failed: 503, sealed), never before the first attempt, and
+// no longer once Vault answered it: confirmed (it is the current token) or refused (a login
+// replaces it).
+func TestRestoredUntilVaultAnswers(t *testing.T) {
+	for _, c := range []struct {
+		name, preload, want string
+	}{
+		{"confirmed", "restored", "restored"},
+		{"refused", "revoked", "tok-1"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			v := &preloadVault{valid: map[string]bool{"restored": true}, unavailable: 1 << 30}
+			srv := httptest.NewServer(http.HandlerFunc(v.serve))
+			defer srv.Close()
+			m, err := NewManager(Config{Method: "approle", MountPath: "auth/approle",
+				MinBackoff: 10 * time.Millisecond, MaxBackoff: 20 * time.Millisecond,
+				Strings: map[string]string{"role_id_file_path": file(t, t.TempDir(), "role", "r"), "secret_id_file_path": file(t, t.TempDir(), "secret", "s")},
+				Bools:   map[string]bool{"remove_secret_id_file_after_reading": false}},
+				Deps{Address: srv.URL, Transport: srv.Client().Transport})
+			if err != nil {
+				t.Fatal(err)
+			}
+			m.Preload(c.preload)
+			if tok, ok := m.Restored(); ok {
+				t.Fatalf("Restored %q before any check failed", tok)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() { done <- m.Run(ctx) }()
+			defer func() { cancel(); <-done }()
+
+			deadline := time.Now().Add(5 * time.Second)
+			for {
+				if tok, ok := m.Restored(); ok {
+					if tok != c.preload {
+						t.Fatalf("Restored %q, want %q", tok, c.preload)
+					}
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatal("Restored gave nothing while Vault could not answer the check")
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+			v.mu.Lock()
+			v.unavailable = 0
+			v.mu.Unlock()
+			if tok := waitToken(t, m); tok != c.want {
+				t.Fatalf("token %q, want %q", tok, c.want)
+			}
+			if tok, ok := m.Restored(); ok {
+				t.Errorf("Restored %q after Vault answered the check", tok)
+			}
+		})
+	}
+	// Refused while the logins fail: auto-auth has no token, and the refused one is not offered.
+	t.Run("refused, login failing", func(t *testing.T) {
+		v := &preloadVault{valid: map[string]bool{}, failLogin: true}
+		srv := httptest.NewServer(http.HandlerFunc(v.serve))
+		defer srv.Close()
+		m, err := NewManager(Config{Method: "approle", MountPath: "auth/approle",
+			MinBackoff: 10 * time.Millisecond, MaxBackoff: 20 * time.Millisecond,
+			Strings: map[string]string{"role_id_file_path": file(t, t.TempDir(), "role", "r"), "secret_id_file_path": file(t, t.TempDir(), "secret", "s")},
+			Bools:   map[string]bool{"remove_secret_id_file_after_reading": false}},
+			Deps{Address: srv.URL, Transport: srv.Client().Transport})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.Preload("revoked")
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- m.Run(ctx) }()
+		defer func() { cancel(); <-done }()
+		deadline := time.Now().Add(5 * time.Second)
+		for m.failing() == nil {
+			if time.Now().After(deadline) {
+				t.Fatal("no failed login")
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		if tok, ok := m.Restored(); ok {
+			t.Errorf("Restored %q after Vault refused it", tok)
+		}
+	})
 }

@@ -154,6 +154,10 @@ type entry struct {
 	// unverified is set on a restored entry: it is closed by its first successful renewal, and
 	// until then the entry is not served (verify.go). Nil for an entry Vault just gave.
 	unverified chan struct{}
+	// attemptFailed, set with unverified, is closed (and replaced) when a first renewal fails
+	// without an answer that settles the entry (Vault unreachable, sealed): a request waiting for
+	// the entry stops waiting then rather than at verifyWait (verify.go).
+	attemptFailed chan struct{}
 }
 
 // New returns a Cache. Close it to stop its renewers.

@@ -60,7 +60,8 @@
 // Stale answers (Options.ServeStaleFor, cache.serve_stale_for, a vaultproxy extension; stale.go):
 // while Vault is unreachable, a token or lease request may be answered from an entry whose lease
 // ended at most that long ago, or a restored one not yet confirmed, marked X-Cache: STALE; never
-// one Vault has been seen to revoke.
+// one Vault has been seen to revoke. StaleOnly answers so without asking Vault at all, for the
+// proxy's requests keyed on auto-auth's restored token while Vault has not confirmed it.
 //
 // A Cache's state is split by concern, each part in the file named after it: how entries are found
 // (indexes, index.go), the size bound (lru, lru.go), the cache file (persistence, persist_state.go)

@@ -58,6 +58,7 @@ func (c *Cache) openPersist(o PersistOptions) error {
 			}
 			c.indexLocked(e)
 			e.unverified = make(chan struct{}) // closed by its first renewal (verify.go)
+			e.attemptFailed = make(chan struct{})
 			c.persist.restored = append(c.persist.restored, e)
 		}
 	}

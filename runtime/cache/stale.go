@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/vaultproxy/vaultproxy/request"
 )
 
 // Serving stale answers while Vault is unreachable (Options.ServeStaleFor, cache.serve_stale_for, a
@@ -201,4 +203,24 @@ func prefixOf(e *entry, prefix string) bool {
 	prefix = strings.TrimLeft(prefix, "/")
 	return prefix != "" && (e.kind == kindLease && strings.HasPrefix(e.lease, prefix) ||
 		e.kind == kindToken && strings.HasPrefix(e.leasePath, prefix))
+}
+
+// StaleOnly answers req from the cache alone, never from Vault: from a restored entry Vault has not
+// confirmed yet, or one retired at most ServeStaleFor ago, for req's key, marked STALE as
+// staleResponse marks it. Nil when none may answer: ServeStaleFor is off, dynamic caching is off,
+// req is not a request the cache would look up, or no entry holds its key. The proxy calls it for
+// a request that would carry auto-auth's restored token while Vault has not confirmed that token
+// (Vault unreachable at start-up): the token is used only as part of the key, and goes nowhere.
+func (c *Cache) StaleOnly(req *http.Request) *http.Response {
+	if !c.stale.on() || c.disabled || c.isClosed() {
+		return nil
+	}
+	if classify(req.URL.Path).kind != opOther || !request.LeaseCacheable(req.Method, req.Header) {
+		return nil
+	}
+	body, whole, err := readBody(req)
+	if err != nil || !whole {
+		return nil
+	}
+	return c.staleResponse(req, computeKey(req, body.buf))
 }

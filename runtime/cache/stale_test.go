@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"io"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -183,6 +184,56 @@ func TestStaleRestoredEntryWhileVaultIsDown(t *testing.T) {
 			}
 			if r.status != 200 || r.header.Get("X-Cache") != "STALE" || !sameAnswer(r.raw, tok.raw) {
 				t.Fatalf("with serve_stale_for: %d X-Cache %q %s", r.status, r.header.Get("X-Cache"), r.raw)
+			}
+		})
+	}
+}
+
+// TestRestoredEntryVaultRefusesConnections: Vault is not even listening when the proxy starts
+// (connection refused). A request for a restored entry pokes its renewer, whose attempt fails at
+// once, and that ends the request's wait for the confirmation: it is served stale with
+// serve_stale_for, or gets the transport's error without, long before verifyWait. So does every
+// later request (each one's attempt fails as fast).
+func TestRestoredEntryVaultRefusesConnections(t *testing.T) {
+	for _, keep := range []time.Duration{0, time.Minute} {
+		t.Run(keep.String(), func(t *testing.T) {
+			f := newPersistFixture(t)
+			h := f.mustRun(f.opts(true, true), nil)
+			tok := h.do("POST", "/v1/auth/token/create", fakeRoot, createBody)
+			h.closeCache()
+			f.fake.srv.Close() // nothing listens on Vault's address any more
+
+			h2 := f.mustRun(f.opts(true, true), func(o *Options) { o.ServeStaleFor = keep })
+			const wait = 20 * time.Second
+			h2.cache.persist.verifyWait = wait
+			h2.start()
+			for i := range 3 {
+				start := time.Now()
+				req, err := http.NewRequest("POST", f.fake.srv.URL+"/v1/auth/token/create", strings.NewReader(createBody))
+				if err != nil {
+					t.Fatal(err)
+				}
+				req.Header.Set("X-Vault-Token", fakeRoot)
+				resp, err := h2.cache.RoundTrip(req)
+				took := time.Since(start)
+				if took >= wait/2 {
+					t.Fatalf("request %d was answered after %v: it waited for a confirmation that had already failed", i+1, took)
+				}
+				if keep == 0 {
+					if err == nil {
+						resp.Body.Close()
+						t.Fatalf("request %d without serve_stale_for: %d X-Cache %q; want the transport's error", i+1, resp.StatusCode, resp.Header.Get("X-Cache"))
+					}
+					continue
+				}
+				if err != nil {
+					t.Fatalf("request %d with serve_stale_for: %v", i+1, err)
+				}
+				raw, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != 200 || resp.Header.Get("X-Cache") != "STALE" || !sameAnswer(string(raw), tok.raw) {
+					t.Fatalf("request %d with serve_stale_for: %d X-Cache %q %s", i+1, resp.StatusCode, resp.Header.Get("X-Cache"), raw)
+				}
 			}
 		})
 	}

@@ -14,8 +14,15 @@ import (
 // first renewal succeeds (Vault still knows it), and a request that would hit it waits for that,
 // at most verifyWait and while the request lasts. Verified, it is served; evicted (Vault refused
 // the renewal) or still unverified, the request goes to Vault, and Vault's answer replaces the
-// unverified entry (maybeStore). So a restored entry is never served before Vault has confirmed
-// it, whatever the state of Vault.
+// unverified entry (maybeStore). So a restored entry is never served as a HIT before Vault has
+// confirmed it, whatever the state of Vault.
+//
+// A first renewal that fails without settling the entry (Vault unreachable, sealed, an error
+// other than a refusal) ends the wait of the requests waiting for the entry at once: waiting on
+// would only delay what they get, since the request they then send to Vault finds it as the renewal
+// did (a 502 or 503, or with cache.serve_stale_for the restored answer marked STALE, stale.go).
+// After an outage at start-up a request thus costs one renewal attempt, not verifyWait
+// (docs/cache.md, "Serving while Vault is down").
 //
 // The first renewal is the renewer's own loop (verify), not the LifetimeWatcher's: the watcher's
 // error back-off (retries after about 6, 21, 71 s) would leave an entry unverified long after an
@@ -36,8 +43,9 @@ const (
 	verifyRetryMax = time.Minute
 )
 
-// awaitVerifiedLocked waits, with c.mu released, until e is verified or evicted, verifyWait has
-// passed, or req's context or the cache ends; without wait it does not wait. Either way it pokes
+// awaitVerifiedLocked waits, with c.mu released, until e is verified or evicted, a first renewal
+// attempt failed, verifyWait has passed, or req's context or the cache ends; without wait it does
+// not wait. Either way it pokes
 // e's renewer first, so a first renewal that failed is tried again now rather than after its
 // back-off. It reports whether e may be served: verified and still cached. c.mu is held again
 // when it returns.
@@ -49,7 +57,7 @@ func (c *Cache) awaitVerifiedLocked(e *entry, req *http.Request, wait bool) bool
 	if !wait {
 		return false
 	}
-	ch, done := e.unverified, e.ctx.Done()
+	ch, failed, done := e.unverified, e.attemptFailed, e.ctx.Done()
 	d := c.persist.verifyWait
 	if d == 0 {
 		d = verifyWait
@@ -58,6 +66,7 @@ func (c *Cache) awaitVerifiedLocked(e *entry, req *http.Request, wait bool) bool
 	t := time.NewTimer(d)
 	select {
 	case <-ch:
+	case <-failed: // Vault did not confirm it: the request goes to Vault, or is served stale
 	case <-done: // evicted, or the cache closed
 	case <-t.C:
 	case <-req.Context().Done():
@@ -73,7 +82,7 @@ func (c *Cache) verifiedLocked(e *entry) bool {
 		return false
 	}
 	close(e.unverified)
-	e.unverified = nil
+	e.unverified, e.attemptFailed = nil, nil
 	return true
 }
 
@@ -115,6 +124,7 @@ func (c *Cache) verify(ctx context.Context, e *entry, cl *api.Client) (int, bool
 		}
 		c.mu.Lock()
 		expired := !c.now().Before(e.expires)
+		c.attemptFailedLocked(e)
 		c.mu.Unlock()
 		if expired {
 			c.log.Info("cache: a restored entry expired before Vault confirmed it; evicting", "path", e.path, "error", err)
@@ -133,6 +143,16 @@ func (c *Cache) verify(ctx context.Context, e *entry, cl *api.Client) (int, bool
 		t.Stop()
 		backoff = min(2*backoff, verifyRetryMax)
 	}
+}
+
+// attemptFailedLocked wakes the requests waiting for e's first renewal: an attempt failed without
+// settling e, and the next one is on a back-off (or a new request's poke).
+func (c *Cache) attemptFailedLocked(e *entry) {
+	if e.attemptFailed == nil || e.unverified == nil {
+		return
+	}
+	close(e.attemptFailed)
+	e.attemptFailed = make(chan struct{})
 }
 
 // renewOnce renews e's token (renew-self) or lease once, as the LifetimeWatcher does (no
