@@ -10,7 +10,8 @@
 # It prints the load generator's figures (requests; failures by kind, expected = 502/503/504 while
 # Vault is down on purpose or within 3 s of its return; p50, p99 and max latency; whether any request
 # outlived max_request_duration), then the proxy's RSS (/proc/PID/status) and goroutines
-# (go_goroutines of /proxy/v1/metrics) at the start and the end.
+# (go_goroutines of /proxy/v1/metrics) at the start and the end, with the proxy's idle connections to
+# Vault at the end.
 #
 # Usage: scripts/soak.sh [-d SECONDS] [-c WORKERS]   (defaults: 60, 8). Loopback only; every process
 # started here is stopped on exit. Not part of the test command.
@@ -121,6 +122,8 @@ done <<<"$events"
 wait "$load_pid"
 sleep 2 # let connections from the load close
 rss_end=$(rss) gor_end=$(goroutines)
+# Idle keep-alive connections from the proxy to Vault: net/http holds two goroutines for each.
+vault_conns=$(ss -Htn state established "( dport = :$vault_port )" 2>/dev/null | wc -l)
 
 python3 - "$work/result.json" <<PY
 import json, sys
@@ -133,7 +136,7 @@ print(f"latency         p50 {r['p50']}  p99 {r['p99']}  max {r['max']}")
 print(f"over 10s        {'yes' if r['max_ns'] > 10e9 else 'none'} (max_request_duration)")
 PY
 echo "proxy RSS       start $rss_start, end $rss_end"
-echo "goroutines      start $gor_start, end $gor_end"
+echo "goroutines      start $gor_start, end $gor_end ($vault_conns idle connections to Vault, 2 goroutines each)"
 if ! kill -0 "$proxy_pid" 2>/dev/null; then
 	echo "soak: the proxy exited" >&2
 	exit 1
