@@ -2,9 +2,11 @@ package runtime
 
 import (
 	"fmt"
+	"math"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Two listeners, one with a small max_request_size and a short max_request_duration, the other
@@ -63,5 +65,52 @@ func TestListenerMaxRequestDuration(t *testing.T) {
 	}
 	if errs := jsonErrors(t, body); !strings.Contains(errs[0], "did not answer within 300ms") || !strings.Contains(errs[0], vault) {
 		t.Errorf("errors %q do not name Vault and max_request_duration", errs)
+	}
+}
+
+// The limits a request meets on each listener: the plan's, resolved as Vault's server reads them (0
+// for the default, a negative size for no limit), unless Limits replaces them.
+func TestListenerLimitsResolved(t *testing.T) {
+	p := planFrom(t, `
+vault { address = "{{vault}}" }
+listener "tcp" {
+  address          = "127.0.0.1:8201"
+  tls_disable      = true
+  max_request_size = -1
+}
+listener "tcp" {
+  address              = "127.0.0.1:8202"
+  tls_disable          = true
+  max_request_size     = 0
+  max_request_duration = "0s"
+}
+listener "tcp" {
+  address              = "127.0.0.1:8203"
+  tls_disable          = true
+  max_request_size     = 10
+  max_request_duration = "2s"
+}
+`, "http://127.0.0.1:1")
+	ls := p.Listeners()
+	cases := []struct {
+		name   string
+		limits Limits
+		l      int
+		size   int64
+		dur    time.Duration
+	}{
+		{"negative size: no limit", Limits{}, 0, math.MaxInt64, 60 * time.Second},
+		{"zero: the defaults", Limits{}, 1, 32 << 20, 60 * time.Second},
+		{"written", Limits{}, 2, 10, 2 * time.Second},
+		{"replaced by Limits", Limits{MaxRequestSize: 5, VaultTimeout: time.Second}, 2, 5, time.Second},
+	}
+	for _, c := range cases {
+		px := &proxy{limits: c.limits}
+		if got := px.sizeLimit(ls[c.l]); got != c.size {
+			t.Errorf("%s: size limit %d, want %d", c.name, got, c.size)
+		}
+		if got := px.durationLimit(ls[c.l]); got != c.dur {
+			t.Errorf("%s: duration limit %s, want %s", c.name, got, c.dur)
+		}
 	}
 }
