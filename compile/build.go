@@ -406,6 +406,8 @@ func (b *builder) buildListener(i int, lb *decodedBlock) Listener {
 	l.socketMode = getMode(body, schema.ListenerSocketMode)
 	l.socketUser = getStr(body, schema.ListenerSocketUser)
 	l.socketGroup = getStr(body, schema.ListenerSocketGroup)
+	l.maxRequestSize = getInt(body, schema.ListenerMaxRequestSize)
+	l.maxRequestDuration = getDur(body, schema.ListenerMaxRequestDuration)
 
 	suites := getList(body, schema.ListenerTLSCipherSuites)
 	l.tlsCipherSuites = newValue(cipherSuitesOf(suites.v), suites.origin)

@@ -66,7 +66,7 @@ var (
 		"$ VAULT_PROXY_DISABLE_KEEP_ALIVES=proxying vaultproxy validate proxy.hcl  # proxy.hcl sets disable_keep_alives")
 	codeIgnoredArgument = diagcode.New("ignored_argument",
 		"An argument is accepted but does nothing in Vault Proxy.",
-		"listener \"tcp\" {\n  address          = \"127.0.0.1:8100\"\n  max_request_size = 1024\n}")
+		"listener \"tcp\" {\n  address           = \"127.0.0.1:8100\"\n  http_idle_timeout = \"5m\"\n}")
 	codeDeprecatedArgument = diagcode.New("deprecated_argument",
 		"An argument is deprecated.",
 		"listener \"tcp\" {\n  address                         = \"127.0.0.1:8100\"\n  tls_prefer_server_cipher_suites = true\n}")

@@ -24,14 +24,15 @@ import (
 // changes meaning or goes away (readers refuse a major version they do not know). docs/plan-format.md
 // describes the document.
 //
-// 1.1 added cache.persist.key_file and cache.serve_stale_for.
+// 1.1 added cache.persist.key_file and cache.serve_stale_for; 1.2 added listener max_request_size and
+// max_request_duration.
 const PlanFormatVersion = planMajor + "." + planMinor
 
 // planMajor and planMinor are the major version DecodePlanFile reads and the minor version it knows
 // every field of.
 const (
 	planMajor = "1"
-	planMinor = "1"
+	planMinor = "2"
 )
 
 // planMinorNumber is planMinor as a number.
@@ -345,8 +346,11 @@ func decodeObject[B any](d *planDecoder, path string, e hcl.Expression, layout [
 	for _, m := range layout {
 		p, ok := obj.props[m.name]
 		if m.since != "" && d.minorBefore(m.since) {
-			// Not in the file's format version: left unset, and refused as unknown when written,
-			// since the plan written again would declare another version.
+			// Not in the file's format version: not written, so the compiler's default; refused as
+			// unknown when written, since the plan written again would declare another version.
+			if m.attr != nil {
+				storeDefault(m.attr, m.ref(b))
+			}
 			continue
 		}
 		known = append(known, m.name)
@@ -357,6 +361,27 @@ func decodeObject[B any](d *planDecoder, path string, e hcl.Expression, layout [
 		m.decode(d, joinPath(path, m.name), p, b)
 	}
 	d.unknownFields(objectName(path), obj, known)
+}
+
+// storeDefault sets s to the default the compiler gives attribute a when it is not written (getStr,
+// getBool, getInt, getDur), origin default: what a setting added in a later format version is in a
+// plan file written before it.
+func storeDefault(a *schema.Attribute, s slot) {
+	zero, _ := s.load()
+	var v any
+	switch zero.(type) {
+	case int:
+		v, _ = strconv.Atoi(a.Default)
+	case time.Duration:
+		v, _ = time.ParseDuration(orZero(a.Default))
+	case bool:
+		v = a.Default == "true"
+	case string:
+		v = a.Default
+	default:
+		return // no default but the zero value
+	}
+	s.store(v, DefaultOrigin(), hcl.Range{})
 }
 
 // unknownFields refuses the members of obj (what names it in messages) that are not known, unless the document is of a later

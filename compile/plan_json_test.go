@@ -62,7 +62,7 @@ func TestDecodePlanJSONVersions(t *testing.T) {
 	}
 
 	_, err := compile.DecodePlanJSON(withVersion("2.0"))
-	if err == nil || err.Error() != "plan.json:2,21-26: Unsupported plan format; plan file format_version 2.0 is not supported: this vaultproxy reads format 1.x (it writes 1.1). Write the plan again with this vaultproxy's plan -out, or use the vaultproxy that wrote it." {
+	if err == nil || err.Error() != "plan.json:2,21-26: Unsupported plan format; plan file format_version 2.0 is not supported: this vaultproxy reads format 1.x (it writes 1.2). Write the plan again with this vaultproxy's plan -out, or use the vaultproxy that wrote it." {
 		t.Errorf("format_version 2.0: got error %v", err)
 	}
 	// Only "1.N" is read: every other form is refused, none is read as 1.0 and written back as "1.0".
@@ -85,8 +85,8 @@ func TestDecodePlanJSONVersions(t *testing.T) {
 	// A field this version does not know, in a document that says it is of this version, is refused:
 	// writing the plan again would drop it.
 	for _, tc := range []struct{ from, to, want string }{
-		{`"vault": {`, `"vault": {"new_field": true,`, `plan.json:4,13-24: Unknown plan field; The object vault has no field "new_field" in plan format 1.1`},
-		{`"files": [`, `"filez": [], "files": [`, `plan.json:3,3-10: Unknown plan field; The plan file has no field "filez" in plan format 1.1, which this file declares; writing the plan again would drop it. Did you mean "files"?`},
+		{`"vault": {`, `"vault": {"new_field": true,`, `plan.json:4,13-24: Unknown plan field; The object vault has no field "new_field" in plan format 1.2`},
+		{`"files": [`, `"filez": [], "files": [`, `plan.json:3,3-10: Unknown plan field; The plan file has no field "filez" in plan format 1.2, which this file declares; writing the plan again would drop it. Did you mean "files"?`},
 		{`"origin": "default"}`, `"origin": "default", "note": "new"}`, `Unknown plan field; The setting vault.ca_cert has no field "note"`},
 		{`"kind": "bool", "value": true,`, `"kind": "bool", "value": true, "extra": 1,`, `Unknown plan field; The config key auto_auth.method.config.remove_secret_id_file_after_reading has no field "extra"`},
 	} {
@@ -131,7 +131,7 @@ func TestDecodePlanFileChecksValues(t *testing.T) {
 		{"listener-tcp-tls", `"tls_cipher_suites": {"value": []`, `"tls_cipher_suites": {"value": ["NOPE"]`,
 			`plan.json:37,39-45: Unsupported cipher suite; "NOPE" is not a TLS cipher suite that Go knows (see crypto/tls).`},
 		{"listener-tcp-tls", `"tls_cipher_suites": {"value": ["TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"`, `"tls_cipher_suites": {"value": ["TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA257"`,
-			`plan.json:57,39-80: Unsupported cipher suite; "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA257" is not a TLS cipher suite`},
+			`plan.json:59,39-80: Unsupported cipher suite; "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA257" is not a TLS cipher suite`},
 		{"listener-unix", `"socket_mode": {"value": "0660"`, `"socket_mode": {"value": "rw"`,
 			`plan.json:41,32-36: Invalid value for socket_mode; socket_mode must be an octal string of permission bits such as "0660"; "rw" is not.`},
 		{"listener-unix", `"role": {"value": "default"`, `"role": {"value": "admin"`,
@@ -139,9 +139,9 @@ func TestDecodePlanFileChecksValues(t *testing.T) {
 		{"token-true", `"enforce_consistency": {"value": "never"`, `"enforce_consistency": {"value": ""`,
 			`plan.json:20,38-40: Unsupported value for enforce_consistency; "" is not a valid value for enforce_consistency.`},
 		{"listener-unix", `"log_rotate_duration": {"value": "24h"`, `"log_rotate_duration": {"value": "a day"`,
-			`plan.json:76,36-43: Invalid duration for log_rotate_duration; log_rotate_duration must be a duration such as "30s", "5m" or "1h30m": "a day" is not a duration.`},
+			`plan.json:80,36-43: Invalid duration for log_rotate_duration; log_rotate_duration must be a duration such as "30s", "5m" or "1h30m": "a day" is not a duration.`},
 		{"listener-unix", `"log_rotate_duration": {"value": "24h"`, `"log_rotate_duration": {"value": "86400"`,
-			`plan.json:76,36-43: Non-canonical plan value; Did you mean "24h"? vaultproxy writes this value of log_rotate_duration in that form only`},
+			`plan.json:80,36-43: Non-canonical plan value; Did you mean "24h"? vaultproxy writes this value of log_rotate_duration in that form only`},
 		{"listener-unix", `"log_level": {"value": "info"`, `"log_level": {"value": "INFO"`,
 			`Non-canonical plan value; Did you mean "info"? vaultproxy writes this value of log_level in that form only`},
 		{"listener-unix", `"address": {"value": "https://vault.example.test:8200", "origin": "config.hcl:2,3-46"}`, `"address": {"value": "https://vault.example.test:8200", "origin": "somewhere"}`,
@@ -151,7 +151,7 @@ func TestDecodePlanFileChecksValues(t *testing.T) {
 		{"listener-unix", `"tls_cipher_suites": {"value": []`, `"tls_cipher_suites": {"value": {}`,
 			`plan.json:37,38-40: Incorrect value type; The value of tls_cipher_suites must be an array, not an object.`},
 		{"listener-unix", `"disable_idle_connections": {"value": []`, `"disable_idle_connections": {"value": ["caching"]`,
-			`plan.json:71,41-52: Non-canonical plan value; Did you mean ["proxying"]? vaultproxy writes this value of disable_idle_connections in that form only`},
+			`plan.json:75,41-52: Non-canonical plan value; Did you mean ["proxying"]? vaultproxy writes this value of disable_idle_connections in that form only`},
 		{"listener-unix", `"disable_idle_connections": {"value": []`, `"disable_idle_connections": {"value": ["proxying", "auto-auth"]`,
 			`Non-canonical plan value; Did you mean ["auto-auth", "proxying"]? vaultproxy writes this value of disable_idle_connections in that form only`},
 		{"token-true", `"num_retries": {"value": 12`, `"num_retries": {"value": -5`,
@@ -205,18 +205,13 @@ func TestPlanFilesOfFormat1_0(t *testing.T) {
 		}
 		now["format_version"] = "1.0"
 		for _, path := range addedSince1_0 {
-			obj := now
-			for _, k := range path[:len(path)-1] {
-				obj, _ = obj[k].(map[string]any)
-			}
-			if obj == nil {
-				continue // the enclosing block is not in this plan
-			}
 			last := path[len(path)-1]
-			if m, _ := obj[last].(map[string]any); m == nil || m["origin"] != "default" {
-				t.Errorf("%s: %v is %v, want the default", n, path, obj[last])
-			}
-			delete(obj, last)
+			eachObject(now, now, path[:len(path)-1], func(_, obj map[string]any) {
+				if m, _ := obj[last].(map[string]any); m == nil || m["origin"] != "default" {
+					t.Errorf("%s: %v is %v, want the default", n, path, obj[last])
+				}
+				delete(obj, last)
+			})
 		}
 		if d := cmp.Diff(old, now); d != "" {
 			t.Errorf("%s re-encodes differently (-file +re-encoded):\n%s", n, d)
@@ -226,8 +221,39 @@ func TestPlanFilesOfFormat1_0(t *testing.T) {
 
 // addedSince1_0 are the plan fields added after format 1.0, which a 1.0 file lacks.
 var addedSince1_0 = [][]string{
-	{"cache", "persist", "key_file"}, // 1.1
-	{"cache", "serve_stale_for"},     // 1.1
+	{"cache", "persist", "key_file"},      // 1.1
+	{"cache", "serve_stale_for"},          // 1.1
+	{"listeners", "max_request_size"},     // 1.2
+	{"listeners", "max_request_duration"}, // 1.2
+}
+
+// eachObject calls fn with the objects at keys in file and written, two documents of the same shape,
+// in step: an array on the way is walked element by element. A key absent from written ends the walk;
+// fo is nil where file lacks it.
+func eachObject(file, written map[string]any, keys []string, fn func(fo, wo map[string]any)) {
+	if written == nil {
+		return
+	}
+	if len(keys) == 0 {
+		fn(file, written)
+		return
+	}
+	fv, wv := file[keys[0]], written[keys[0]]
+	if wa, ok := wv.([]any); ok {
+		fa, _ := fv.([]any)
+		for i, we := range wa {
+			var fe map[string]any
+			if i < len(fa) {
+				fe, _ = fa[i].(map[string]any)
+			}
+			wm, _ := we.(map[string]any)
+			eachObject(fe, wm, keys[1:], fn)
+		}
+		return
+	}
+	fm, _ := fv.(map[string]any)
+	wm, _ := wv.(map[string]any)
+	eachObject(fm, wm, keys[1:], fn)
 }
 
 // dropAddedFields removes from written (a decoded plan document) the fields of addedSince1_0 that
@@ -243,18 +269,12 @@ func dropAddedFields(file, written any) {
 		w["format_version"] = f["format_version"]
 	}
 	for _, path := range addedSince1_0 {
-		fo, wo := f, w
-		for _, k := range path[:len(path)-1] {
-			fo, _ = fo[k].(map[string]any)
-			wo, _ = wo[k].(map[string]any)
-		}
 		last := path[len(path)-1]
-		if wo == nil {
-			continue
-		}
-		if _, has := fo[last]; fo == nil || !has {
-			delete(wo, last)
-		}
+		eachObject(f, w, path[:len(path)-1], func(fo, wo map[string]any) {
+			if _, has := fo[last]; fo == nil || !has {
+				delete(wo, last)
+			}
+		})
 	}
 }
 
@@ -448,7 +468,7 @@ func TestDecodePlanFileChecksMethodConfigKeys(t *testing.T) {
 	}{
 		{`"role_id_file_path": {`, `"role_id_file_pathh": {`, []string{
 			`Missing required argument; The approle method requires the config key "role_id_file_path"`,
-			`plan.json:63,9-29: Unsupported argument; An argument named "role_id_file_pathh" is not expected here. Did you mean "role_id_file_path"?`}},
+			`plan.json:65,9-29: Unsupported argument; An argument named "role_id_file_pathh" is not expected here. Did you mean "role_id_file_path"?`}},
 		{`"secret_id_file_path": {`, `"nosuch_key": {`, []string{
 			`Unsupported argument; An argument named "nosuch_key" is not expected here.`}},
 	} {

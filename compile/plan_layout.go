@@ -256,6 +256,8 @@ var listenerLayout = []member[Listener]{
 	setting(schema.ListenerSocketMode, func(l *Listener) slot { return &l.socketMode }).with("Its origin `default` means not set: the socket keeps the mode it is created with (the value is then `\"0000\"`)."),
 	setting(schema.ListenerSocketUser, func(l *Listener) slot { return &l.socketUser }),
 	setting(schema.ListenerSocketGroup, func(l *Listener) slot { return &l.socketGroup }),
+	setting(schema.ListenerMaxRequestSize, func(l *Listener) slot { return &l.maxRequestSize }).added("1.2"),
+	setting(schema.ListenerMaxRequestDuration, func(l *Listener) slot { return &l.maxRequestDuration }).added("1.2"),
 }
 
 var cacheLayout = []member[Cache]{

@@ -2,6 +2,7 @@ package compile
 
 import (
 	"io/fs"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 )
@@ -48,6 +49,8 @@ type Listener struct {
 	socketMode                    Value[fs.FileMode]
 	socketUser                    Value[string]
 	socketGroup                   Value[string]
+	maxRequestSize                Value[int]
+	maxRequestDuration            Value[time.Duration]
 }
 
 // Index is the listener's position among all listeners of the plan, from 0.
@@ -113,3 +116,33 @@ func (l Listener) SocketUser() Value[string] { return l.socketUser }
 
 // SocketGroup is the unix socket's group, a group name or numeric id ("" to leave it).
 func (l Listener) SocketGroup() Value[string] { return l.socketGroup }
+
+// MaxRequestSize is the largest request body in bytes, as written: 0 means the default, a negative
+// number no limit (RequestSizeLimit resolves it). Vault Proxy ignores it (docs/differences.md).
+func (l Listener) MaxRequestSize() Value[int] { return l.maxRequestSize }
+
+// MaxRequestDuration bounds the wait for Vault's answer, as written: 0 means the default
+// (RequestDurationLimit resolves it). Vault Proxy ignores it (docs/differences.md).
+func (l Listener) MaxRequestDuration() Value[time.Duration] { return l.maxRequestDuration }
+
+// RequestSizeLimit is the body size run enforces on this listener: max_request_size, its default
+// for 0 (as hashicorp/vault http/util.go reads it), and -1 for no limit.
+func (l Listener) RequestSizeLimit() int64 {
+	switch n := l.maxRequestSize.v; {
+	case n == 0:
+		return RunMaxRequestSize
+	case n < 0:
+		return -1
+	default:
+		return int64(n)
+	}
+}
+
+// RequestDurationLimit is how long run lets a request on this listener wait for Vault:
+// max_request_duration, or RunVaultTimeout for 0.
+func (l Listener) RequestDurationLimit() time.Duration {
+	if d := l.maxRequestDuration.v; d > 0 {
+		return d
+	}
+	return RunVaultTimeout
+}

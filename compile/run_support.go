@@ -39,10 +39,11 @@ const (
 	RunMaxHeaderBytes = 64 << 10
 	// RunMaxConnections bounds each listener's open connections; further ones wait to be accepted.
 	RunMaxConnections = 4096
-	// RunMaxRequestSize bounds a request body (413): Vault's own default max_request_size
+	// RunMaxRequestSize bounds a request body (413): the default of a listener's max_request_size, Vault's own
 	// (hashicorp/vault http/handler.go, DefaultMaxRequestSize).
 	RunMaxRequestSize = 32 << 20
-	// RunVaultTimeout bounds the wait for Vault's response headers, retries included (504).
+	// RunVaultTimeout bounds the wait for Vault's response headers, retries included (504): the
+	// default of a listener's max_request_duration.
 	RunVaultTimeout = 60 * time.Second
 	// RunDialRetryBudget: a request is not retried after a refused connection to Vault once this
 	// long has passed since its first attempt (502 at once).

@@ -14,14 +14,14 @@ const (
 	DefaultIdleTimeout       = compile.RunIdleTimeout
 	DefaultMaxHeaderBytes    = compile.RunMaxHeaderBytes
 	DefaultMaxConnections    = compile.RunMaxConnections
-	DefaultMaxRequestSize    = compile.RunMaxRequestSize
-	DefaultVaultTimeout      = compile.RunVaultTimeout
 	DefaultDialRetryBudget   = compile.RunDialRetryBudget
 	DefaultWriteStallTimeout = compile.RunWriteStallTimeout
 )
 
 // Limits bound what a client may hold and how long a request may wait. A zero field takes its
-// default (the Default constants); tests set small values.
+// default (the Default constants); tests set small values. MaxRequestSize and VaultTimeout are the
+// listener's max_request_size and max_request_duration (compile.Listener.RequestSizeLimit and
+// RequestDurationLimit) unless set here.
 type Limits struct {
 	// ReadHeaderTimeout bounds the reading of a request's headers.
 	ReadHeaderTimeout time.Duration
@@ -35,9 +35,11 @@ type Limits struct {
 	// MaxConnections bounds the open connections of each listener; further connections wait in
 	// the kernel's accept queue until one closes.
 	MaxConnections int
-	// MaxRequestSize bounds a request body (413 beyond it, before Vault sees a byte).
+	// MaxRequestSize, when set, replaces every listener's max_request_size: it bounds a request
+	// body (413 beyond it, before Vault sees a byte).
 	MaxRequestSize int64
-	// VaultTimeout bounds the wait for Vault's response headers, retries included (504 beyond it).
+	// VaultTimeout, when set, replaces every listener's max_request_duration: it bounds the wait
+	// for Vault's response headers, retries included (504 beyond it).
 	VaultTimeout time.Duration
 	// WriteStallTimeout bounds each write of Vault's answer to the client: a client that reads none
 	// of it for this long is disconnected, and the connection to Vault released.
@@ -57,7 +59,6 @@ func (l Limits) withDefaults() Limits {
 	def(&l.ReadHeaderTimeout, DefaultReadHeaderTimeout)
 	def(&l.BodyReadTimeout, DefaultBodyReadTimeout)
 	def(&l.IdleTimeout, DefaultIdleTimeout)
-	def(&l.VaultTimeout, DefaultVaultTimeout)
 	def(&l.DialRetryBudget, DefaultDialRetryBudget)
 	def(&l.WriteStallTimeout, DefaultWriteStallTimeout)
 	if l.MaxHeaderBytes <= 0 {
@@ -65,9 +66,6 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxConnections <= 0 {
 		l.MaxConnections = DefaultMaxConnections
-	}
-	if l.MaxRequestSize <= 0 {
-		l.MaxRequestSize = DefaultMaxRequestSize
 	}
 	return l
 }

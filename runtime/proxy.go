@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
@@ -42,8 +43,10 @@ const TokenWait = compile.RunTokenWait
 type reqInfo struct {
 	// client is the client's request context: when it is done, the client went away.
 	client context.Context
-	// cancel ends the request towards Vault (with errVaultTimeout at Limits.VaultTimeout).
-	cancel   context.CancelCauseFunc
+	// cancel ends the request towards Vault (with errVaultTimeout after timeout).
+	cancel context.CancelCauseFunc
+	// timeout bounds the wait for Vault's answer: the listener's max_request_duration.
+	timeout  time.Duration
 	token    string
 	autoAuth bool
 	// staleOnly is a request whose token is auto-auth's restored, unconfirmed one: it is answered
@@ -107,22 +110,22 @@ func newProxy(p *compile.Plan, up *upstream, tokens tokenSource, proxier Proxier
 	return px
 }
 
-// errVaultTimeout ends a request that waited Limits.VaultTimeout for Vault's answer.
+// errVaultTimeout ends a request that waited its listener's max_request_duration for Vault's answer.
 var errVaultTimeout = errors.New("timed out waiting for Vault's answer")
 
 // serve forwards one request to Vault, as request.Decide decided (d) for listener l. The body is
-// read whole first, within the body read deadline the listener set and Limits.MaxRequestSize, so
+// read whole first, within the body read deadline the listener set and its max_request_size, so
 // that a truncated, too slow or too large body is answered here (400, 408, 413) and nothing of it
 // reaches Vault, a slow upload holds no connection to Vault, and the body can be sent again
 // (retries, a new auto-auth token).
 func (px *proxy) serve(w http.ResponseWriter, r *http.Request, l compile.Listener, d request.Decision) {
-	body, err := reqbody.Read(w, r, px.limits.MaxRequestSize)
+	body, err := reqbody.Read(w, r, px.sizeLimit(l))
 	if err != nil {
 		px.bodyFailed(w, r, err.(*reqbody.Error))
 		return
 	}
 	setBody(r, body)
-	info := &reqInfo{client: r.Context()}
+	info := &reqInfo{client: r.Context(), timeout: px.durationLimit(l)}
 	if d.Token == request.TokenAutoAuth {
 		tok, noToken, ok := px.autoAuthToken(w, r)
 		if !ok {
@@ -238,7 +241,29 @@ func (px *proxy) clientGone(w http.ResponseWriter, r *http.Request, while string
 	writeErrors(w, reqbody.StatusClientClosed, "the client closed the connection while "+while)
 }
 
-// roundTrip sends the prepared request through the Proxier chain, bounded by Limits.VaultTimeout
+// sizeLimit is the largest body a request on l may carry: its max_request_size (no limit when
+// negative, as in Vault's server), unless Limits.MaxRequestSize replaces it.
+func (px *proxy) sizeLimit(l compile.Listener) int64 {
+	n := l.RequestSizeLimit()
+	if px.limits.MaxRequestSize > 0 {
+		n = px.limits.MaxRequestSize
+	}
+	if n < 0 {
+		return math.MaxInt64
+	}
+	return n
+}
+
+// durationLimit is how long a request on l may wait for Vault: its max_request_duration, unless
+// Limits.VaultTimeout replaces it.
+func (px *proxy) durationLimit(l compile.Listener) time.Duration {
+	if px.limits.VaultTimeout > 0 {
+		return px.limits.VaultTimeout
+	}
+	return l.RequestDurationLimit()
+}
+
+// roundTrip sends the prepared request through the Proxier chain, bounded by the listener's max_request_duration
 // until Vault's response headers arrive (retries and a new auto-auth token included); the body of
 // the answer is then streamed without that bound.
 func (px *proxy) roundTrip(req *http.Request) (*http.Response, error) {
@@ -250,7 +275,7 @@ func (px *proxy) roundTrip(req *http.Request) (*http.Response, error) {
 		}
 		return nil, errNoAutoAuthToken
 	}
-	timer := time.AfterFunc(px.limits.VaultTimeout, func() { info.cancel(errVaultTimeout) })
+	timer := time.AfterFunc(info.timeout, func() { info.cancel(errVaultTimeout) })
 	resp, err := px.send(req, info)
 	if !timer.Stop() {
 		if resp != nil {
@@ -333,7 +358,7 @@ var errNotSanitised = errors.New("failed to process token lookup response")
 
 // errorHandler answers a request that got no answer from Vault, always with a status and a JSON
 // body: 499 when the client went away (nothing reaches it; logged), 504 when Vault did not answer
-// within Limits.VaultTimeout, 502 when Vault could not be reached or its answer not processed,
+// within the listener's max_request_duration, 502 when Vault could not be reached or its answer not processed,
 // naming Vault and the cause.
 func (px *proxy) errorHandler(w http.ResponseWriter, r *http.Request, err error) {
 	info := r.Context().Value(reqInfoKey{}).(*reqInfo)
@@ -341,8 +366,8 @@ func (px *proxy) errorHandler(w http.ResponseWriter, r *http.Request, err error)
 	case info.client.Err() != nil:
 		px.clientGone(w, r, "waiting for Vault")
 	case errors.Is(err, errVaultTimeout) || errors.Is(context.Cause(r.Context()), errVaultTimeout):
-		px.log.Warn("vault did not answer in time", "method", r.Method, "path", r.URL.Path, "vault", px.vaultAddr, "timeout", px.limits.VaultTimeout.String())
-		writeErrors(w, http.StatusGatewayTimeout, fmt.Sprintf("Vault at %s did not answer within %s", px.vaultAddr, px.limits.VaultTimeout))
+		px.log.Warn("vault did not answer in time", "method", r.Method, "path", r.URL.Path, "vault", px.vaultAddr, "timeout", info.timeout.String())
+		writeErrors(w, http.StatusGatewayTimeout, fmt.Sprintf("Vault at %s did not answer within %s", px.vaultAddr, info.timeout))
 	case errors.Is(err, errNoAutoAuthToken):
 		writeErrors(w, http.StatusServiceUnavailable, info.noToken)
 	case errors.Is(err, errNotSanitised):

@@ -27,8 +27,8 @@ var Listener = &Block{
 		ListenerSocketMode,
 		ListenerSocketUser,
 		ListenerSocketGroup,
-		{Name: "max_request_size", Kind: Int, Ignored: listenerUnused, Doc: "Vault server setting; no effect in Vault Proxy."},
-		{Name: "max_request_duration", Kind: Duration, Ignored: listenerUnused, Doc: "Vault server setting; no effect in Vault Proxy."},
+		ListenerMaxRequestSize,
+		ListenerMaxRequestDuration,
 		{Name: "http_read_timeout", Kind: Duration, Ignored: listenerUnused, Doc: "Vault server setting; Vault Proxy's timeouts are fixed."},
 		{Name: "http_read_header_timeout", Kind: Duration, Ignored: listenerUnused, Doc: "Vault server setting; Vault Proxy's timeouts are fixed."},
 		{Name: "http_write_timeout", Kind: Duration, Ignored: listenerUnused, Doc: "Vault server setting; Vault Proxy's timeouts are fixed."},
@@ -95,6 +95,8 @@ var (
 	ListenerSocketMode                    = &Attribute{Name: "socket_mode", Kind: OctalString, Differs: "applied on its own; Vault Proxy applies it only when socket_user and socket_group are also set, and it must be an octal string", Doc: `Permission bits of a unix socket, as an octal string such as "0660".`}
 	ListenerSocketUser                    = &Attribute{Name: "socket_user", Kind: String, Doc: "Owner of a unix socket: a user name or numeric id."}
 	ListenerSocketGroup                   = &Attribute{Name: "socket_group", Kind: String, Doc: "Group of a unix socket: a group name or numeric id."}
+	ListenerMaxRequestSize                = &Attribute{Name: "max_request_size", Kind: Int, Default: "33554432", Differs: "enforced: Vault Proxy parses it and ignores it, forwarding a body of any size", Doc: "Largest request body in bytes (Vault's server default, 32 MiB): a larger one gets 413 before Vault sees a byte of it; 0 means the default, a negative number no limit, as in Vault's server (hashicorp/vault http/util.go)."}
+	ListenerMaxRequestDuration            = &Attribute{Name: "max_request_duration", Kind: Duration, Default: "60s", Differs: "enforced: Vault Proxy parses it and ignores it, and its client gives up on Vault after 60s whatever it says", Doc: "How long a request may wait for Vault's answer, retries and a new auto-auth token included: 504 beyond it; 0 means the default. The default is the 60s after which Vault Proxy's client gives up (hashicorp/vault api/client.go), not the 90s of Vault's server."}
 	ProxyAPIEnableQuit                    = &Attribute{Name: "enable_quit", Kind: Bool, Strict: true, Default: "false", Doc: "Serve POST /proxy/v1/quit, which shuts the proxy down."}
 )
 

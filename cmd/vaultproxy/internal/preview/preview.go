@@ -272,9 +272,15 @@ func (w *printer) listener(p *compile.Plan, l compile.Listener) {
 	} else {
 		w.note(2, "X-Vault-Request", "not required")
 	}
-	w.note(2, "limits", fmt.Sprintf("%d connections at once; headers of at most %d KiB within %s (431); a body of at most %d MiB within %s of the headers (413, 408), read whole before Vault sees it; idle connections closed after %s",
+	size := "no limit (negative)"
+	if n := l.RequestSizeLimit(); n >= 0 {
+		size = strconv.FormatInt(n, 10) + " bytes (413 beyond)"
+	}
+	w.row(2, "max_request_size", size, l.MaxRequestSize().Origin())
+	w.row(2, "max_request_duration", compile.FormatDuration(l.RequestDurationLimit())+" (504 beyond)", l.MaxRequestDuration().Origin())
+	w.note(2, "limits", fmt.Sprintf("%d connections at once; headers of at most %d KiB within %s (431); a body within %s of the headers (408), read whole before Vault sees it; idle connections closed after %s",
 		compile.RunMaxConnections, compile.RunMaxHeaderBytes>>10, compile.FormatDuration(compile.RunReadHeaderTimeout),
-		compile.RunMaxRequestSize>>20, compile.FormatDuration(compile.RunBodyReadTimeout), compile.FormatDuration(compile.RunIdleTimeout)))
+		compile.FormatDuration(compile.RunBodyReadTimeout), compile.FormatDuration(compile.RunIdleTimeout)))
 }
 
 // requests is the decision table of what a proxied request becomes. The api_proxy settings are global,
@@ -364,7 +370,7 @@ func (w *printer) requestNamespace(ex example, prepend bool, ns string) {
 func (w *printer) requestRetries(p *compile.Plan, retries int) {
 	w.blank()
 	w.line("  Retries")
-	timeout := fmt.Sprintf(" A request whose answer has not begun within %s, retries included, gets 504.", compile.FormatDuration(compile.RunVaultTimeout))
+	timeout := " A request whose answer has not begun within its listener's max_request_duration, retries included, gets 504."
 	if retries <= 0 {
 		w.para(4, "None (num_retries): a failed request goes back to the client as Vault answered it, or as 502 when Vault cannot be reached."+timeout)
 	} else {
