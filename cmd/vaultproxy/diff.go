@@ -55,7 +55,7 @@ func cmdDiff(args []string, io *stdio, env func(string) (string, bool)) int {
 			return exitTrouble
 		}
 		if l.diags.HasErrors() {
-			fmt.Fprintf(io.err, "vaultproxy diff: %s does not compile:\n\n", p)
+			fmt.Fprintf(io.err, "vaultproxy diff: %s does not compile:\n", p)
 			printDiagnostics(diagOut, l, *noColor, env)
 			failed = true
 		}
