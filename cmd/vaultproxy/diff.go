@@ -151,7 +151,11 @@ func writeDiffText(w io.Writer, old, new string, d plandiff.Diff) error {
 			}
 		}
 	}
-	fmt.Fprintf(&b, "\n%s, %s and %s differ.\n", count(len(d.Blocks), "block"), count(len(d.Settings), "setting"), count(len(d.Requests), "request"))
+	verb := "differ"
+	if len(d.Blocks)+len(d.Settings)+len(d.Requests) == 1 {
+		verb = "differs"
+	}
+	fmt.Fprintf(&b, "\n%s %s.\n", counts(len(d.Blocks), "block", len(d.Settings), "setting", len(d.Requests), "request"), verb)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -194,9 +198,20 @@ func yesNo(b bool) string {
 	return "no"
 }
 
-func count(n int, what string) string {
-	if n == 1 {
-		return "1 " + what
+// counts says "1 block and 2 settings" for the pairs (count, noun) of pairs whose count is not 0.
+func counts(pairs ...any) string {
+	var parts []string
+	for i := 0; i+1 < len(pairs); i += 2 {
+		n, what := pairs[i].(int), pairs[i+1].(string)
+		switch {
+		case n == 1:
+			parts = append(parts, "1 "+what)
+		case n > 1:
+			parts = append(parts, fmt.Sprintf("%d %ss", n, what))
+		}
 	}
-	return fmt.Sprintf("%d %ss", n, what)
+	if len(parts) < 2 {
+		return strings.Join(parts, "")
+	}
+	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
 }
