@@ -46,6 +46,7 @@ func init() {
 	register(command{name: "run", synopsis: "Serve a configuration as an API proxy in front of Vault", run: cmdRun})
 	register(command{name: "test", synopsis: "Run the *.vptest.hcl tests of a configuration directory", run: cmdTest})
 	register(command{name: "plan", synopsis: "Show what a configuration will do, every setting with its origin", run: cmdPlan})
+	register(command{name: "diff", synopsis: "Show what changes in effect between two configurations", run: cmdDiff})
 	register(command{name: "fmt", synopsis: "Rewrite configurations in the canonical layout", run: cmdFmt})
 }
 

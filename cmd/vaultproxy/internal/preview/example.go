@@ -15,10 +15,13 @@ type example struct {
 	l compile.Listener
 }
 
-// decide is the decision for `GET /v1/secret/data/app` with the given headers (`Name: value`) and
+// exampleLine is the request line of the example requests.
+const exampleLine = "GET /v1/secret/data/app"
+
+// decide is the decision for exampleLine with the given headers (`Name: value`) and
 // X-Vault-Request (which require_request_header asks for).
 func (ex example) decide(headers ...string) request.Decision {
-	r, err := request.Parse("GET /v1/secret/data/app", append(headers, "X-Vault-Request: true"))
+	r, err := request.Parse(exampleLine, append(headers, "X-Vault-Request: true"))
 	if err != nil {
 		panic(err) // the example requests are constants
 	}
@@ -47,4 +50,29 @@ func namespaceRow(d request.Decision) string {
 		return "none: the root namespace"
 	}
 	return exampleNamespace + ", as sent"
+}
+
+// Example is one example request: its request line and its headers (`Name: value`), as
+// request.Parse reads them.
+type Example struct {
+	Line    string
+	Headers []string
+}
+
+// Examples are the example requests of the Requests table (without and with X-Vault-Token, with
+// X-Vault-Namespace, all with X-Vault-Request), then the ones that show what else a listener
+// decides: the same read without X-Vault-Request (require_request_header), a token creation (which
+// the lease cache stores), and the proxy's own quit and cache-clear endpoints. `vaultproxy diff`
+// decides each on both plans.
+func Examples() []Example {
+	const token = "X-Vault-Token: " + exampleToken
+	return []Example{
+		{exampleLine, []string{"X-Vault-Request: true"}},
+		{exampleLine, []string{token, "X-Vault-Request: true"}},
+		{exampleLine, []string{token, "X-Vault-Namespace: " + exampleNamespace, "X-Vault-Request: true"}},
+		{exampleLine, []string{token}},
+		{"POST /v1/auth/token/create", []string{token, "X-Vault-Request: true"}},
+		{"POST /proxy/v1/quit", []string{"X-Vault-Request: true"}},
+		{"POST /proxy/v1/cache-clear", []string{"X-Vault-Request: true"}},
+	}
 }
