@@ -3,7 +3,6 @@ package testrun
 import (
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -170,6 +169,5 @@ func suggestCode(name string) string {
 	for _, c := range diagcode.All() {
 		names = append(names, c.Name)
 	}
-	sort.Strings(names)
-	return nameSuggestion(name, names)
+	return compile.Suggest(name, names)
 }
