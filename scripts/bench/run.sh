@@ -8,12 +8,16 @@
 # requests (scripts/bench/loadgen: C connections, a kv-v2 read and sys/health in turn). It prints
 # requests per second, p50 and p99 latency, the proxy process's CPU time per request and its RSS
 # after the load, and the ratios vaultproxy / Vault Proxy and vaultproxy / bare proxy. A first row
-# loads Vault directly (no proxy): the ceiling, with Vault's own CPU per request and RSS.
+# loads Vault directly (no proxy), with Vault's own CPU per request and RSS.
 #
 # Cache-hit rows: `vault proxy` and `vaultproxy run` again, each with a `cache {}` block added, loaded
 # with one repeated POST /v1/auth/token/create (a child of the auto-auth token, so both cache it):
 # after the first answer every request is a lease-cache hit, and Vault is not involved. The "hits %"
-# column counts answers carrying X-Cache: HIT, and the last line is the ratio of the two hit rates.
+# column counts answers carrying X-Cache: HIT. After vaultproxy's hit row, the "net/http ceiling" row
+# loads scripts/bench/ceiling, a bare net/http server writing vaultproxy's cached answer byte for byte
+# without looking at the request: what a hit could cost at best on this machine. The last lines
+# print each aim of the performance work as measured ratios (hits against the ceiling, forwarding
+# against Vault Proxy and the bare proxy), each with its aim and whether this run met it.
 # When wrk is installed (Debian's package wrk) it generates these rows' load: a hit costs a proxy so
 # little that loadgen's own client would take about half of the two cores and flatten the ratio;
 # hits are then sampled after the load (scripts/bench/loadgen/wrk.go). Without wrk, loadgen loads
@@ -63,7 +67,8 @@ wait_port() {
 log "building vaultproxy, loadgen and bareproxy"
 (cd "$repo_root" && GOWORK=off go build -o "$work/vaultproxy" ./cmd/vaultproxy &&
 	GOWORK=off go build -o "$work/loadgen" ./scripts/bench/loadgen &&
-	GOWORK=off go build -o "$work/bareproxy" ./scripts/bench/bareproxy)
+	GOWORK=off go build -o "$work/bareproxy" ./scripts/bench/bareproxy &&
+	GOWORK=off go build -o "$work/ceiling" ./scripts/bench/ceiling)
 
 vault_port=$(free_port)
 root_token="bench-root-$RANDOM$RANDOM"
@@ -158,9 +163,24 @@ run_vaultproxy() { # $1 = "cache" for the cache-hit row
 	sleep 1
 	if [[ ${1:-} == cache ]]; then
 		bench "vaultproxy (cache hit)" "$port" "$p" "${cache_hit_load[@]}"
+		run_ceiling "$port"
 	else
 		bench "vaultproxy" "$port" "$p"
 	fi
+	stop "$p"
+}
+
+# The ceiling row: a bare net/http server (scripts/bench/ceiling) that took vaultproxy's cached
+# answer once and writes those bytes for every request, loaded the same way as the hit rows.
+run_ceiling() { # $1 = the port of the vaultproxy that has the answer cached
+	local port p
+	port=$(free_port)
+	"$work/ceiling" -listen "127.0.0.1:$port" -url "http://127.0.0.1:$1/v1/auth/token/create" \
+		-method POST -body '{"ttl":"1h"}' 2>>"$work/ceiling.log" &
+	p=$!
+	pids+=($p)
+	wait_port "$port"
+	bench "net/http ceiling" "$port" "$p" "${cache_hit_load[@]}"
 	stop "$p"
 }
 

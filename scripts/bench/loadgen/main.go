@@ -254,6 +254,49 @@ func summarize(r io.Reader, w io.Writer) {
 	// The cache-hit rows load a cached auth/token/create: the ratio is only meaningful when (nearly)
 	// every measured answer was a hit, which the hits column shows.
 	ratio("vaultproxy (cache hit)", "vault proxy (cache hit)")
+	ratio("vaultproxy (cache hit)", "net/http ceiling")
+	fmt.Fprintln(w)
+	for _, a := range aims {
+		v, ok := by[a.name]
+		o, ok2 := by[a.other]
+		if !ok || !ok2 {
+			continue
+		}
+		got := a.figure(v) / a.figure(o)
+		met := got <= a.limit
+		if a.atLeast {
+			met = got >= a.limit
+		}
+		verdict := "met"
+		if !met {
+			verdict = "NOT met"
+		}
+		fmt.Fprintf(w, "aim %-48s %5.2fx (%s %.2fx): %s\n", a.what, got, map[bool]string{true: ">=", false: "<="}[a.atLeast], a.limit, verdict)
+	}
+	if v, ok := by["vaultproxy (cache hit)"]; ok {
+		verdict := "met"
+		if v.RSS >= 45 {
+			verdict = "NOT met"
+		}
+		fmt.Fprintf(w, "aim %-48s %5.1f MiB (< 45 MiB): %s\n", "RSS after the cache-hit load", v.RSS, verdict)
+	}
+}
+
+// aim is one performance aim of the project, a ratio of two rows' figures measured in one run.
+type aim struct {
+	what        string
+	name, other string
+	figure      func(result) float64
+	limit       float64
+	atLeast     bool // the ratio must be at least limit (else at most)
+}
+
+var aims = []aim{
+	{"cache hits: req/s against the ceiling", "vaultproxy (cache hit)", "net/http ceiling", func(r result) float64 { return r.RPS }, 0.9, true},
+	{"cache hits: CPU per request against the ceiling", "vaultproxy (cache hit)", "net/http ceiling", func(r result) float64 { return r.CPU }, 1.2, false},
+	{"cache hits: p99 against the ceiling", "vaultproxy (cache hit)", "net/http ceiling", func(r result) float64 { return r.P99 }, 1.2, false},
+	{"forwarding: CPU per request against Vault Proxy", "vaultproxy", "vault proxy", func(r result) float64 { return r.CPU }, 0.6, false},
+	{"forwarding: CPU per request against bare proxy", "vaultproxy", "bare proxy", func(r result) float64 { return r.CPU }, 1.0, false},
 }
 
 // hitPercent is the share of measured answers that carried X-Cache: HIT.

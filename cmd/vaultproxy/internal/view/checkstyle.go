@@ -21,7 +21,7 @@ type checkstyleFile struct {
 }
 
 type checkstyleError struct {
-	Line     int    `xml:"line,attr"`
+	Line     int    `xml:"line,attr,omitempty"`
 	Column   int    `xml:"column,attr,omitempty"`
 	Severity string `xml:"severity,attr"`
 	Message  string `xml:"message,attr"`
@@ -32,7 +32,8 @@ type checkstyleError struct {
 // each with an <error> for each of its diagnostics (severity "error" or "warning", the code as the
 // source, "vaultproxy.CODE", where Checkstyle names its check). Diagnostics without a range (from
 // the environment or the command line) go in a <file> with an empty name, after the others, since
-// the format has no place for them outside a file.
+// the format has no place for them outside a file, and without a line (not line="0", which readers
+// take for a position in that file).
 func WriteCheckstyle(w io.Writer, r *Report) error {
 	doc := checkstyleDoc{Version: checkstyleVersion}
 	index := map[string]int{}
