@@ -39,11 +39,29 @@ func (h *listenerHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// The body is to be read within bodyTimeout of the headers (Vault Proxy's server ReadTimeout,
 	// which also bounds the headers). The proxy clears it once the body is read.
 	reqbody.SetDeadline(w, time.Now().Add(h.bodyTimeout))
+	defer h.countAborted(sw, r)
 	h.serve(sw, r)
 	if sw.status == 0 {
 		sw.status = http.StatusOK
 	}
 	h.counters.count(r.Method, sw.status)
+}
+
+// countAborted counts a request whose handler panicked, with the status its statusWriter was told
+// (aborted), else 500, and lets the panic go on: net/http then cuts the connection, so the client
+// sees a truncated answer, never a whole-looking one. (http.ErrAbortHandler is how
+// httputil.ReverseProxy ends an answer it could not copy.)
+func (h *listenerHandler) countAborted(sw *statusWriter, r *http.Request) {
+	p := recover()
+	if p == nil {
+		return
+	}
+	status := sw.aborted
+	if status == 0 {
+		status = http.StatusInternalServerError
+	}
+	h.counters.count(r.Method, status)
+	panic(p)
 }
 
 func (h *listenerHandler) serve(w http.ResponseWriter, r *http.Request) {
@@ -105,6 +123,9 @@ func writeDecision(w http.ResponseWriter, d request.Decision) {
 type statusWriter struct {
 	http.ResponseWriter
 	status int
+	// aborted is the status of an answer cut short (the handler panics), for the metrics: 502 or
+	// 504 when Vault broke or stalled it, 499 when the client did not take it.
+	aborted int
 }
 
 func (s *statusWriter) WriteHeader(code int) {
