@@ -7,6 +7,7 @@ import (
 
 	"github.com/vaultproxy/vaultproxy/compile"
 	"github.com/vaultproxy/vaultproxy/request"
+	"github.com/vaultproxy/vaultproxy/runtime/cache"
 	"github.com/vaultproxy/vaultproxy/runtime/internal/reqbody"
 )
 
@@ -82,8 +83,19 @@ func (h *listenerHandler) serve(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// serveEndpoint answers a request that request.Decide gave to one of the proxy's endpoints.
+// serveEndpoint answers a request that request.Decide gave to one of the proxy's endpoints. Its
+// body is read whole first, within the body read deadline and cache.MaxClearBody, as a forwarded
+// request's is: a body shorter than its Content-Length gets 400, one too slow 408, one too large 413
+// (at once when declared), and the endpoint does not act on it. Only cache-clear reads its body;
+// net/http would otherwise discard the others' unread, and a cache-clear without a cache, or a
+// quit, acted on a request the client never finished.
 func (h *listenerHandler) serveEndpoint(w http.ResponseWriter, r *http.Request, st *state, e request.Endpoint) {
+	body, err := reqbody.Read(w, r, cache.MaxClearBody)
+	if err != nil {
+		st.proxy.bodyFailed(w, r, err.(*reqbody.Error))
+		return
+	}
+	setBody(r, body)
 	switch e {
 	case request.EndpointMetrics:
 		h.rt.metrics.serveMetrics(w, r)
