@@ -340,7 +340,9 @@ func (rt *Runtime) bindAll(st *state, keep map[string]*listener) (map[string]*li
 			return nil, fmt.Errorf("listener %s %s: %w", l.Type().Get(), l.Address().Get(), err)
 		}
 		lim := rt.opts.Limits
-		lst := &listener{key: key, raw: ln, replaces: replaces, ln: limitConns(ln, lim.MaxConnections, rt.log.With("listener", key))}
+		plain := !st.tls[key].on
+		lst := &listener{key: key, raw: ln, replaces: replaces,
+			ln: limitConns(ln, lim.MaxConnections, lim.MaxConnectionsPerClient, plain, rt.log.With("listener", key))}
 		if l.Type().Get() == compile.ListenerUnix {
 			lst.unix = l.Address().Get()
 		}
