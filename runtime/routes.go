@@ -36,6 +36,7 @@ type listenerHandler struct {
 }
 
 func (h *listenerHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	handlingOn(r)
 	sw := &statusWriter{ResponseWriter: w}
 	// The body is to be read within bodyTimeout of the headers (Vault Proxy's server ReadTimeout,
 	// which also bounds the headers). The proxy clears it once the body is read.

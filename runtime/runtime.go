@@ -352,6 +352,8 @@ func (rt *Runtime) bindAll(st *state, keep map[string]*listener) (map[string]*li
 			lst.tls = &tlsSwitch{}
 			lst.tls.cur.Store(tc.conf)
 			lst.ln = tls.NewListener(lst.ln, lst.tls.config())
+		} else {
+			lst.ln = jsonErrorsFor(lst.ln)
 		}
 		// No ReadTimeout: the body's read deadline is set per request by the handler and cleared
 		// once the body is read (reqbody), so that a request waiting for Vault is not cancelled by
@@ -361,6 +363,8 @@ func (rt *Runtime) bindAll(st *state, keep map[string]*listener) (map[string]*li
 			ReadHeaderTimeout: lim.ReadHeaderTimeout,
 			IdleTimeout:       lim.IdleTimeout,
 			MaxHeaderBytes:    lim.MaxHeaderBytes,
+			ConnContext:       connContext,
+			ConnState:         connState,
 			ErrorLog:          slog.NewLogLogger(rt.log.Handler(), slog.LevelDebug),
 		}
 		out[key] = lst
