@@ -25,8 +25,9 @@ import (
 // net/http refuses before it does, would break silently with the next Go release, and text in an
 // answer from Vault could be mistaken for them; knowing whether a handler is answering cannot. Each
 // such answer is written whole in one write (fmt.Fprintf, or one flush of a header block), which is
-// what makes rewriting it per write sound. (A TLS listener cannot be wrapped so: net/http serves TLS
-// and HTTP/2 only on a *tls.Conn it is given as is; its own answers there stay plain text.)
+// what makes rewriting it per write sound. On a TLS listener, tlsListener does the handshake so that
+// HTTP/1 connections can be wrapped too (net/http serves HTTP/2 only on a *tls.Conn as is; HTTP/2
+// has no such plain-text answers).
 type jsonErrorsConn struct {
 	net.Conn
 	handling atomic.Bool
@@ -49,7 +50,7 @@ type jsonErrorsConnKey struct{}
 
 // connContext (http.Server.ConnContext) lets the handler find its jsonErrorsConn.
 func connContext(ctx context.Context, c net.Conn) context.Context {
-	if jc, ok := c.(*jsonErrorsConn); ok {
+	if jc, ok := errorsConn(c); ok {
 		return context.WithValue(ctx, jsonErrorsConnKey{}, jc)
 	}
 	return ctx
@@ -58,7 +59,7 @@ func connContext(ctx context.Context, c net.Conn) context.Context {
 // connState (http.Server.ConnState) ends the answer of the last request: the connection is idle,
 // so what it writes next without a handler is net/http's own.
 func connState(c net.Conn, s http.ConnState) {
-	if jc, ok := c.(*jsonErrorsConn); ok && s == http.StateIdle {
+	if jc, ok := errorsConn(c); ok && s == http.StateIdle {
 		jc.handling.Store(false)
 	}
 }

@@ -2,6 +2,8 @@ package runtime
 
 import (
 	"bufio"
+	"crypto/tls"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -87,5 +89,73 @@ func TestServerErrorsAreJSON(t *testing.T) {
 	}
 	if rec.n() != 1 {
 		t.Fatalf("Vault got %d requests, want 1", rec.n())
+	}
+}
+
+// On a TLS listener too: net/http's own answers on an HTTP/1 connection are JSON, a plain HTTP
+// request gets 400 JSON, HTTP/2 is still served, and a client that stalls its handshake holds up
+// nobody else and loses its connection after the header timeout.
+func TestServerErrorsAreJSONOverTLS(t *testing.T) {
+	rec := newRecorder(t, nil)
+	cert, key := selfSignedFiles(t)
+	s := startPlan(t, planFrom(t, fmt.Sprintf(`
+vault { address = "{{vault}}" }
+listener "tcp" {
+  address       = "127.0.0.1:8200"
+  tls_cert_file = %q
+  tls_key_file  = %q
+}`, cert, key), rec.srv.URL), withLimits(Limits{ReadHeaderTimeout: 500 * time.Millisecond}))
+	stalled, err := net.Dial("tcp", s.addrs[0]) // connects and never says hello
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stalled.Close()
+
+	tlsConf := &tls.Config{InsecureSkipVerify: true, NextProtos: []string{"http/1.1"}}
+	for _, c := range []struct{ raw, says string }{
+		{"GET /v1/sys/health HTTP/1.1\r\n\r\n", "missing required Host header"},
+		{"GET /v1/sys/health HTTP/1.1\r\nHost: proxy\r\nBad Header: x\r\n\r\n", "invalid header name"},
+	} {
+		conn, err := tls.Dial("tcp", s.addrs[0], tlsConf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn.SetDeadline(time.Now().Add(10 * time.Second))
+		io.WriteString(conn, c.raw)
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		conn.Close()
+		if resp.StatusCode != 400 || resp.Header.Get("Content-Type") != "application/json" || !strings.Contains(string(b), c.says) {
+			t.Errorf("%q over TLS: %d %q %q, want 400 JSON saying %q", c.raw, resp.StatusCode, resp.Header.Get("Content-Type"), b, c.says)
+		}
+	}
+
+	status, body := rawExchange(t, s.addrs[0], "GET /v1/sys/health HTTP/1.1\r\nHost: proxy\r\n\r\n", false)
+	if status != 400 || !strings.Contains(body, "HTTP request to an HTTPS server") {
+		t.Errorf("plain HTTP to the TLS listener: %d %q, want 400 JSON", status, body)
+	}
+	jsonErrors(t, body)
+
+	for _, h2 := range []bool{true, false} {
+		client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
+			TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, ForceAttemptHTTP2: h2,
+		}}
+		resp, err := client.Get("https://" + s.addrs[0] + "/v1/secret/data/app")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if want := map[bool]int{true: 2, false: 1}[h2]; resp.StatusCode != 200 || resp.ProtoMajor != want {
+			t.Errorf("HTTP/%d: %s %d", want, resp.Proto, resp.StatusCode)
+		}
+		client.CloseIdleConnections()
+	}
+
+	stalled.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.ReadAll(stalled); err != nil {
+		t.Errorf("a stalled handshake kept its connection: %v", err)
 	}
 }

@@ -351,7 +351,7 @@ func (rt *Runtime) bindAll(st *state, keep map[string]*listener) (map[string]*li
 		if tc := st.tls[key]; tc.on {
 			lst.tls = &tlsSwitch{}
 			lst.tls.cur.Store(tc.conf)
-			lst.ln = tls.NewListener(lst.ln, lst.tls.config())
+			lst.ln = newTLSListener(lst.ln, lst.tls.config(), lim.ReadHeaderTimeout, rt.log.With("listener", key))
 		} else {
 			lst.ln = jsonErrorsFor(lst.ln)
 		}
