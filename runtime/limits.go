@@ -9,14 +9,14 @@ import (
 // Defaults of Limits, declared in compile so that the preview shows them (compile/run_support.go
 // says where each comes from).
 const (
-	DefaultReadHeaderTimeout = compile.RunReadHeaderTimeout
-	DefaultBodyReadTimeout   = compile.RunBodyReadTimeout
-	DefaultIdleTimeout       = compile.RunIdleTimeout
-	DefaultMaxHeaderBytes    = compile.RunMaxHeaderBytes
-	DefaultMaxConnections    = compile.RunMaxConnections
-	DefaultMaxClientConns    = compile.RunMaxConnectionsPerClient
-	DefaultDialRetryBudget   = compile.RunDialRetryBudget
-	DefaultWriteStallTimeout = compile.RunWriteStallTimeout
+	DefaultReadHeaderTimeout       = compile.RunReadHeaderTimeout
+	DefaultBodyReadTimeout         = compile.RunBodyReadTimeout
+	DefaultIdleTimeout             = compile.RunIdleTimeout
+	DefaultMaxHeaderBytes          = compile.RunMaxHeaderBytes
+	DefaultMaxConnections          = compile.RunMaxConnections
+	DefaultMaxConnectionsPerClient = compile.RunMaxConnectionsPerClient
+	DefaultDialRetryBudget         = compile.RunDialRetryBudget
+	DefaultWriteStallTimeout       = compile.RunWriteStallTimeout
 )
 
 // Limits bound what a client may hold and how long a request may wait. A zero field takes its
@@ -73,7 +73,7 @@ func (l Limits) withDefaults() Limits {
 		l.MaxConnections = DefaultMaxConnections
 	}
 	if l.MaxConnectionsPerClient == 0 {
-		l.MaxConnectionsPerClient = DefaultMaxClientConns
+		l.MaxConnectionsPerClient = DefaultMaxConnectionsPerClient
 	}
 	return l
 }
