@@ -97,7 +97,9 @@ func newProxy(p *compile.Plan, up *upstream, tokens tokenSource, proxier Proxier
 			// The query goes as the client wrote it: ReverseProxy drops the parameters url.ParseQuery
 			// cannot parse (a bad escape such as %zz, a semicolon) before Rewrite, so that Vault
 			// would see another query than the client sent. Vault decides what such a query means,
-			// as it does without the proxy; the proxy never rewrites what the client controls.
+			// as it does without the proxy (it reads it with URL.Query, hashicorp/vault
+			// http/logical.go, which skips what it cannot parse); the proxy never rewrites what the
+			// client controls.
 			pr.Out.URL.RawQuery = joinQuery(target.RawQuery, pr.In.URL.RawQuery)
 			// Forward what the client sent as it came; Rewrite removed these.
 			for _, h := range []string{"Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto"} {
