@@ -104,7 +104,7 @@ listener "tcp" {
   address       = "127.0.0.1:8200"
   tls_cert_file = %q
   tls_key_file  = %q
-}`, cert, key), rec.srv.URL), withLimits(Limits{ReadHeaderTimeout: 500 * time.Millisecond}))
+}`, cert, key), rec.srv.URL), withLimits(Limits{ReadHeaderTimeout: 2 * time.Second}))
 	stalled, err := net.Dial("tcp", s.addrs[0]) // connects and never says hello
 	if err != nil {
 		t.Fatal(err)
@@ -154,7 +154,7 @@ listener "tcp" {
 		client.CloseIdleConnections()
 	}
 
-	stalled.SetReadDeadline(time.Now().Add(5 * time.Second))
+	stalled.SetReadDeadline(time.Now().Add(10 * time.Second))
 	if _, err := io.ReadAll(stalled); err != nil {
 		t.Errorf("a stalled handshake kept its connection: %v", err)
 	}
