@@ -279,7 +279,10 @@ func (r *renderer) facts(s *section) {
 	if s.forLabel != "" {
 		add("Applies to", fmt.Sprintf("%s type `%s` only", s.parent.block.Type, s.forLabel))
 	}
-	if len(s.overriddenBy) > 0 {
+	if len(s.overriddenBy) > 0 && len(s.appliesTo) == 0 {
+		add("Applies to", fmt.Sprintf("no %s type that is accepted: types %s have their own section.",
+			s.parent.block.Type, codeList(s.overriddenBy, false)))
+	} else if len(s.overriddenBy) > 0 {
 		add("Applies to", fmt.Sprintf("%s types %s; these types' keys are not checked. Types %s have their own section.",
 			s.parent.block.Type, codeList(s.appliesTo, false), codeList(s.overriddenBy, false)))
 	}
@@ -351,7 +354,9 @@ func (r *renderer) blockTable(s *section) {
 		if c.forLabel != "" {
 			notes = append(notes, fmt.Sprintf("for %s `%s`", s.block.Type, c.forLabel))
 		}
-		if len(c.overriddenBy) > 0 {
+		if len(c.overriddenBy) > 0 && len(c.appliesTo) == 0 {
+			notes = append(notes, fmt.Sprintf("for a %s type that is not known; not checked", s.block.Type))
+		} else if len(c.overriddenBy) > 0 {
 			notes = append(notes, fmt.Sprintf("for other %s types; not checked", s.block.Type))
 		}
 		if b.Ignored != "" {

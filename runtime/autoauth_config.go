@@ -32,6 +32,7 @@ func authConfig(p *compile.Plan) (autoauth.Config, bool, error) {
 		ReauthOnNewCredentials: aa.EnableReauthOnNewCredentials().Get(),
 		Strings:                map[string]string{},
 		Bools:                  map[string]bool{},
+		Ints:                   map[string]int{},
 		Durations:              map[string]time.Duration{},
 	}
 	mc := m.Config()
@@ -39,6 +40,8 @@ func authConfig(p *compile.Plan) (autoauth.Config, bool, error) {
 		switch mc.Kind(k) {
 		case "bool":
 			cfg.Bools[k] = mc.Bool(k).Get()
+		case "number":
+			cfg.Ints[k] = mc.Int(k).Get()
 		case "duration":
 			cfg.Durations[k] = mc.Duration(k).Get()
 		default:
