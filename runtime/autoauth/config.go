@@ -43,6 +43,12 @@ type SinkConfig struct {
 	Owner   int // -1 for the process's
 	Group   int // -1 for the process's
 	WrapTTL time.Duration
+	// DHType, when "curve25519", encrypts what the sink writes for the peer whose public key is in
+	// DHPath, with DeriveKey and AAD (dh.go).
+	DHType    string
+	DHPath    string
+	DeriveKey bool
+	AAD       string
 }
 
 // Deps are the injectables: how to reach Vault, where to log, what to count.

@@ -566,6 +566,11 @@ func (w *printer) autoAuth(p *compile.Plan) {
 			}
 			w.row(4, "aad", aad, s.AAD().Origin())
 			w.row(4, "aad_env_var", str(s.AADEnvVar(), "none"), s.AADEnvVar().Origin())
+			key := "the X25519 shared secret"
+			if s.DeriveKey().Get() {
+				key = "HKDF-SHA256 of the X25519 shared secret"
+			}
+			w.note(4, "encrypted", fmt.Sprintf("the file holds the JSON {curve25519_public_key, nonce, encrypted_payload}: that content, sealed with AES-256-GCM for the public key read from dh_path (each write retried until that file exists), the key being %s", key))
 		}
 	}
 }
