@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -279,5 +280,67 @@ func TestDHSinkWritesOnceThePeerKeyIsThere(t *testing.T) {
 				t.Errorf("decrypted %q (%v), want it to hold %s", got, err, c.want)
 			}
 		})
+	}
+}
+
+// dhGoldenPeerKey is the private key of the peer of testdata/dh-envelopes.json, which
+// tools/vault/dhutil_compat_test.go opens with Vault's own helper/dhutil.
+const dhGoldenPeerKey = "a8e1f0c2d3b4a5968778695a4b3c2d1e0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+
+// dhGolden is one envelope of testdata/dh-envelopes.json and what opens it.
+type dhGolden struct {
+	DeriveKey bool   `json:"derive_key"`
+	AAD       string `json:"aad"`
+	Payload   string `json:"payload"`
+	Envelope  string `json:"envelope"`
+}
+
+// TestDHEnvelopeGoldens checks that the committed envelopes, written by the sealer for the peer
+// dhGoldenPeerKey, open to their payload. VAULTPROXY_WRITE_DH_GOLDENS=1 writes them anew.
+func TestDHEnvelopeGoldens(t *testing.T) {
+	priv, err := hex.DecodeString(dhGoldenPeerKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := curve25519.X25519(priv, curve25519.Basepoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	peer := &dhPeer{priv: priv, pub: pub}
+	path := filepath.Join("testdata", "dh-envelopes.json")
+	if os.Getenv("VAULTPROXY_WRITE_DH_GOLDENS") == "1" {
+		pubPath := filepath.Join(t.TempDir(), "peer.json")
+		peer.publish(t, pubPath)
+		var out []dhGolden
+		for _, c := range []dhGolden{{false, "", "hvs.golden-plain", ""}, {true, "", "hvs.golden-derived", ""}, {true, "app-ctx", "hvs.golden-derived-aad", ""}, {false, "app-ctx", "hvs.golden-aad", ""}} {
+			s, err := newDHSealer(SinkConfig{DHType: "curve25519", DHPath: pubPath, DeriveKey: c.DeriveKey, AAD: c.AAD})
+			if err != nil {
+				t.Fatal(err)
+			}
+			env, err := s.seal([]byte(c.Payload))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.Envelope = string(env)
+			out = append(out, c)
+		}
+		b, _ := json.MarshalIndent(out, "", "  ")
+		if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var goldens []dhGolden
+	if err := json.Unmarshal(b, &goldens); err != nil || len(goldens) != 4 {
+		t.Fatalf("%s: %d envelopes, %v", path, len(goldens), err)
+	}
+	for _, g := range goldens {
+		got, err := peer.open(t, []byte(g.Envelope), g.DeriveKey, g.AAD)
+		if err != nil || string(got) != g.Payload {
+			t.Errorf("derive_key %v, aad %q: opened %q (%v), want %q", g.DeriveKey, g.AAD, got, err, g.Payload)
+		}
 	}
 }
