@@ -507,6 +507,9 @@ func (b *builder) buildMethod(mb *decodedBlock, vault Vault) Method {
 		case schema.Duration:
 			cv.kind, cv.d = "duration", getDur(cbody, as)
 			cv.isSet = cv.d.IsSet()
+		case schema.Int:
+			cv.kind, cv.i = "number", getInt(cbody, as)
+			cv.isSet = cv.i.IsSet()
 		default:
 			cv.kind, cv.str = "string", getStr(cbody, as)
 			cv.isSet = cv.str.IsSet()

@@ -212,12 +212,28 @@ func TestMethodConfigs(t *testing.T) {
 	eq(t, "jwt_read_period", aa.Method().Config().Duration("jwt_read_period").Get(), 30*time.Second)
 	eq(t, "jwt mount default", aa.Method().MountPath().Get(), "auth/jwt")
 
-	p = clean(t, "compile/method/unchecked-type")
+	p = clean(t, "compile/method/aws-valid")
 	aa, _ = p.AutoAuth()
 	cfg := aa.Method().Config()
-	eq(t, "aws keys", strings.Join(cfg.Keys(), ","), "anything,region,role,type")
-	eq(t, "aws anything", cfg.String("anything").Get(), "42")
+	eq(t, "aws credential_poll_interval kind", cfg.Kind("credential_poll_interval"), "number")
+	eq(t, "aws credential_poll_interval", cfg.Int("credential_poll_interval").Get(), 30)
 	eq(t, "aws region", cfg.String("region").Get(), "eu-west-1")
+	eq(t, "aws secret_key sensitive", aa.Method().ConfigSensitive("secret_key"), true)
+	eq(t, "aws access_key not sensitive", aa.Method().ConfigSensitive("access_key"), false)
+
+	p = clean(t, "compile/method/oci-valid")
+	aa, _ = p.AutoAuth()
+	eq(t, "oci credential_poll_interval", aa.Method().Config().Duration("credential_poll_interval").Get(), 5*time.Minute)
+	eq(t, "oci login path ends with the role", aa.Method().LoginPath(), "auth/oci/login/app")
+
+	p = clean(t, "compile/method/ldap-valid")
+	aa, _ = p.AutoAuth()
+	eq(t, "ldap login path ends with the username", aa.Method().LoginPath(), "auth/ldap/login/app")
+
+	p = clean(t, "compile/method/alicloud-valid")
+	aa, _ = p.AutoAuth()
+	eq(t, "alicloud default poll interval not applied when set", aa.Method().Config().Int("credential_poll_interval").Get(), 120)
+	eq(t, "alicloud empty role kept", aa.Method().Config().String("role").Get(), "")
 
 	p = clean(t, "compile/method/label-case")
 	aa, _ = p.AutoAuth()

@@ -526,6 +526,8 @@ func (d *decoder) unsupportedArgument(sch *schema.Block, label string, a *attrib
 		detail += fmt.Sprintf(" %s is a block: write %s { ... }.", a.name, a.name)
 	} else if s := Suggest(a.name, sch.Names(label)); s != "" {
 		detail += fmt.Sprintf(" Did you mean to define a block of type %q?", s)
+	} else if typ := schema.MethodOfConfig(sch); typ != "" {
+		detail += siblingMethodKey(typ, a.name)
 	}
 	return &hcl.Diagnostic{
 		Severity: hcl.DiagError,
@@ -535,6 +537,40 @@ func (d *decoder) unsupportedArgument(sch *schema.Block, label string, a *attrib
 		Context:  a.rng.Ptr(),
 		Extra:    codeUnsupportedArgument,
 	}
+}
+
+// siblingMethodKey is the "Did you mean" of an unknown config key of method typ that is, or is close
+// to, a config key of other method types: it names the key and the methods it belongs to, since the
+// key is then more likely written under the wrong method than misspelt. "" when it is neither.
+func siblingMethodKey(typ, name string) string {
+	key := name
+	owners := schema.MethodsWithConfigKey(name)
+	if len(owners) == 0 {
+		if key = Suggest(name, schema.MethodConfigKeys(typ)); key == "" {
+			return ""
+		}
+		owners = schema.MethodsWithConfigKey(key)
+	}
+	where := "method " + joinAnd(quoteAll(owners))
+	if len(owners) > 1 {
+		where = "methods " + joinAnd(quoteAll(owners))
+	}
+	belongs := fmt.Sprintf("%q is a config key of %s, not of %q.", key, where, typ)
+	switch {
+	case key != name:
+		return fmt.Sprintf(" Did you mean %q? %s", key, belongs)
+	case len(owners) == 1:
+		return fmt.Sprintf(" Did you mean method %q? %s", owners[0], belongs)
+	}
+	return " Did you mean another method? " + belongs
+}
+
+// joinAnd joins items as English does: "a", "a and b", "a, b and c".
+func joinAnd(items []string) string {
+	if len(items) < 2 {
+		return strings.Join(items, "")
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
 }
 
 var codeUnsupportedBlock = diagcode.New("unsupported_block",

@@ -87,7 +87,7 @@ func (m Method) ExitOnErr() Value[bool] { return m.exitOnErr }
 func (m Method) Config() MethodConfig { return m.config }
 
 // MethodConfig holds the typed values of a method's `config`, with schema defaults applied. Values of
-// methods whose keys the schema does not detail are kept as strings.
+// a method type that is not known, whose keys the schema does not detail, are kept as strings.
 type MethodConfig struct {
 	decl   hcl.Range
 	at     hcl.Range // in a plan read from a plan file: the range of its origin there
@@ -97,8 +97,9 @@ type MethodConfig struct {
 type configValue struct {
 	str   Value[string]
 	b     Value[bool]
+	i     Value[int]
 	d     Value[time.Duration]
-	kind  string // "string", "bool", "duration"
+	kind  string // "string", "bool", "number", "duration"
 	isSet bool
 }
 
@@ -120,7 +121,7 @@ func (c MethodConfig) Keys() []string {
 	return keys
 }
 
-// Kind returns "string", "bool" or "duration" for a key, or "" when there is no such key.
+// Kind returns "string", "bool", "number" or "duration" for a key, or "" when there is no such key.
 func (c MethodConfig) Kind(name string) string { return c.values[name].kind }
 
 // String returns a string value ("" with the default origin when absent).
@@ -128,6 +129,9 @@ func (c MethodConfig) String(name string) Value[string] { return c.values[name].
 
 // Bool returns a boolean value (false with the default origin when absent).
 func (c MethodConfig) Bool(name string) Value[bool] { return c.values[name].b }
+
+// Int returns a whole number value (0 with the default origin when absent).
+func (c MethodConfig) Int(name string) Value[int] { return c.values[name].i }
 
 // Duration returns a duration value (0 with the default origin when absent).
 func (c MethodConfig) Duration(name string) Value[time.Duration] { return c.values[name].d }

@@ -334,11 +334,13 @@ func (m Method) configAttribute(key string) *schema.Attribute {
 	return &schema.Attribute{Name: key, Kind: schema.String, Sensitive: m.ConfigSensitive(key)}
 }
 
-// configKind is how a config value is written in the plan: "bool", "duration" or "string".
+// configKind is how a config value is written in the plan: "bool", "number", "duration" or "string".
 func configKind(a *schema.Attribute) string {
 	switch a.Kind {
 	case schema.Bool:
 		return "bool"
+	case schema.Int:
+		return "number"
 	case schema.Duration:
 		return "duration"
 	}
@@ -350,6 +352,8 @@ func (cv *configValue) slot() slot {
 	switch cv.kind {
 	case "bool":
 		return &cv.b
+	case "number":
+		return &cv.i
 	case "duration":
 		return &cv.d
 	}

@@ -64,12 +64,8 @@ func RunMethodRefusal(typ string) error {
 	return nil
 }
 
-// RunSinkRefusal refuses a sink vaultproxy run cannot write: DH-encrypted, or not a file.
+// RunSinkRefusal refuses a sink vaultproxy run cannot write: one that is not a file.
 func RunSinkRefusal(s Sink) error {
-	if s.DHType().Get() != "" {
-		return fmt.Errorf("sink %d (%s): dh_type %q encryption is not implemented by vaultproxy run; remove dh_type and dh_path, or use Vault Proxy for this sink",
-			s.Index()+1, s.Path().Get(), s.DHType().Get())
-	}
 	if s.Type().Get() != "file" {
 		return fmt.Errorf("sink %d: unknown sink type %q", s.Index()+1, s.Type().Get())
 	}
@@ -77,8 +73,8 @@ func RunSinkRefusal(s Sink) error {
 }
 
 // RunRefusals returns what in p vaultproxy run does not implement and refuses, one message each,
-// worded as runtime.New's errors: an auth method other than RunMethods, and a DH-encrypted or
-// non-file sink (every cache setting is served). It is empty when run can serve p as far as the
+// worded as runtime.New's errors: an auth method other than RunMethods, and a sink RunSinkRefusal
+// refuses (every cache setting is served). It is empty when run can serve p as far as the
 // plan alone tells (files, sockets and Vault are only met when run starts).
 func RunRefusals(p *Plan) []string {
 	var out []string

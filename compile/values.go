@@ -130,6 +130,13 @@ func (d *decoder) convertString(c *conversion, diags hcl.Diagnostics) (*decodedV
 	switch {
 	case typ == cty.String:
 		out.s = val.AsString()
+	case typ == cty.Number && sch.Strict:
+		// An auth method's constructor takes the value from its map with a type assertion, and
+		// HCL 1 decodes a number there into an int, not a string.
+		text := d.sourceText(a)
+		return nil, append(diags, d.valueError(a, "Invalid value for "+sch.Name,
+			fmt.Sprintf("%s must be a string, quoted: Vault Proxy refuses the number %s when it starts (could not convert '%s' config value to string). Write %s = %q.",
+				sch.Name, text, sch.Name, sch.Name, text)))
 	case typ == cty.Number:
 		// HCL 1 reads a whole number as its digits, but fails on a fraction or an exponent.
 		out.s = d.sourceText(a)
@@ -260,15 +267,19 @@ func (d *decoder) convertInt(c *conversion, diags hcl.Diagnostics) (*decodedValu
 		diags = append(diags, d.tolerated(a, fmt.Sprintf("%s = %d", sch.Name, i)))
 	case typ == cty.String:
 		text := val.AsString()
-		// Only a file sink's owner and group are strict: the sink takes them from its map as
-		// they are, and fails to start on a string ("could not parse 'owner' as integer").
-		detail := fmt.Sprintf("%s must be a number, unquoted: Vault Proxy fails to use %s when the sink starts.", sch.Name, c.aString(text))
+		// A file sink's owner and group, and some auth method keys, are strict: they are taken
+		// from a map as they are, and a string fails ("could not parse 'owner' as integer",
+		// "could not convert 'credential_poll_interval' into positive int").
+		detail := fmt.Sprintf("%s must be a number, unquoted: Vault Proxy fails to use %s when it starts.", sch.Name, c.aString(text))
 		if i, err := strconv.ParseInt(text, 10, 64); err == nil {
 			detail += fmt.Sprintf(" Write %s = %d.", sch.Name, i)
 		}
 		return nil, append(diags, d.valueError(a, "Invalid value for "+sch.Name, detail))
 	default:
 		return nil, append(diags, d.typeError(a, sch, typ))
+	}
+	if sch.Positive != "" && out.i <= 0 && !d.plan {
+		return nil, append(diags, d.notPositive(a, sch, strconv.FormatInt(out.i, 10)))
 	}
 	return c.out, diags
 }
@@ -285,7 +296,20 @@ func (d *decoder) convertDuration(c *conversion, diags hcl.Diagnostics) (*decode
 	if tolerated != nil {
 		diags = append(diags, tolerated)
 	}
+	if sch.Positive != "" && dur <= 0 && !d.plan { // a plan file writes an unset one as 0s
+		return nil, append(diags, d.notPositive(a, sch, d.sourceText(a)))
+	}
 	return c.out, diags
+}
+
+var codeValueNotPositive = diagcode.New("value_not_positive",
+	"A number or duration of 0 or less where Vault Proxy needs one above 0.",
+	"auto_auth {\n  method \"aws\" {\n    config = {\n      type = \"iam\"\n      role = \"app\"\n      credential_poll_interval = 0\n    }\n  }\n}")
+
+// notPositive is the error of a Positive attribute's value of 0 or less, quoting why.
+func (d *decoder) notPositive(a *attribute, sch *schema.Attribute, written string) *hcl.Diagnostic {
+	return codeValueNotPositive.Set(d.valueError(a, "Invalid value for "+sch.Name,
+		fmt.Sprintf("%s = %s is not above 0: %s. Give it a positive value or remove it for the default.", sch.Name, written, sch.Positive)))
 }
 
 // convertStringList reads a StringList: a list of strings, or one comma-separated string unless the

@@ -23,9 +23,9 @@ var kindForms = []struct {
 	canonical string
 	tolerated string
 }{
-	{schema.String, "a quoted string: `\"text\"`", "a whole number, read as its digits; an empty string, without a warning, leaves the setting unset"},
+	{schema.String, "a quoted string: `\"text\"`", "a whole number, read as its digits, except in an auth method's `config`, whose constructor refuses a number; an empty string, without a warning, leaves the setting unset"},
 	{schema.Bool, "`true` or `false`", "`\"true\"`, `\"1\"`, `\"t\"`, `\"F\"` and the other forms Go's strconv.ParseBool reads, an empty string (false), and any number (true unless it is zero)"},
-	{schema.Int, "a whole number: `12`", "a quoted whole number, with an optional base prefix: `\"12\"`, `\"0x10\"`; a number with a leading 0 is octal (`010` is 8), as HCL 1 reads it; a fraction or an exponent is an error; a file sink's `owner` and `group` take no quoted form"},
+	{schema.Int, "a whole number: `12`", "a quoted whole number, with an optional base prefix: `\"12\"`, `\"0x10\"`; a number with a leading 0 is octal (`010` is 8), as HCL 1 reads it; a fraction or an exponent is an error; a file sink's `owner` and `group`, and the whole-number keys of the alicloud and aws methods, take no quoted form"},
 	{schema.Duration, "a Go duration string: `\"30s\"`, `\"5m\"`, `\"1h30m\"`", "a number of seconds (`300` or `\"300\"`; `1.5` loses its fraction) or of days (`\"1d\"`), and an empty string for 0; negative durations are errors"},
 	{schema.StringList, "a list of strings: `[\"a\", \"b\"]`", "one comma-separated string: `\"a,b\"`"},
 	{schema.OctalString, "a quoted string of octal digits: `\"0660\"`", "none; an unquoted `0660` is an error: vaultproxy's HCL 2 reads it as the number 660, while Vault Proxy's HCL 1 keeps the text, so quote it to mean the same to both"},
@@ -279,7 +279,10 @@ func (r *renderer) facts(s *section) {
 	if s.forLabel != "" {
 		add("Applies to", fmt.Sprintf("%s type `%s` only", s.parent.block.Type, s.forLabel))
 	}
-	if len(s.overriddenBy) > 0 {
+	if len(s.overriddenBy) > 0 && len(s.appliesTo) == 0 {
+		add("Applies to", fmt.Sprintf("no %s type that is accepted: types %s have their own section.",
+			s.parent.block.Type, codeList(s.overriddenBy, false)))
+	} else if len(s.overriddenBy) > 0 {
 		add("Applies to", fmt.Sprintf("%s types %s; these types' keys are not checked. Types %s have their own section.",
 			s.parent.block.Type, codeList(s.appliesTo, false), codeList(s.overriddenBy, false)))
 	}
@@ -351,7 +354,9 @@ func (r *renderer) blockTable(s *section) {
 		if c.forLabel != "" {
 			notes = append(notes, fmt.Sprintf("for %s `%s`", s.block.Type, c.forLabel))
 		}
-		if len(c.overriddenBy) > 0 {
+		if len(c.overriddenBy) > 0 && len(c.appliesTo) == 0 {
+			notes = append(notes, fmt.Sprintf("for a %s type that is not known; not checked", s.block.Type))
+		} else if len(c.overriddenBy) > 0 {
 			notes = append(notes, fmt.Sprintf("for other %s types; not checked", s.block.Type))
 		}
 		if b.Ignored != "" {

@@ -1,6 +1,8 @@
 package runtime
 
 import (
+	"fmt"
+	"os"
 	"reflect"
 	"time"
 
@@ -9,7 +11,8 @@ import (
 )
 
 // authConfig takes the auto_auth block out of the plan as plain values. It refuses what run cannot
-// do: DH-encrypted sinks and methods other than those package autoauth implements.
+// do: methods other than those package autoauth implements, and the sinks compile.RunSinkRefusal
+// refuses.
 func authConfig(p *compile.Plan) (autoauth.Config, bool, error) {
 	aa, ok := p.AutoAuth()
 	if !ok {
@@ -32,6 +35,7 @@ func authConfig(p *compile.Plan) (autoauth.Config, bool, error) {
 		ReauthOnNewCredentials: aa.EnableReauthOnNewCredentials().Get(),
 		Strings:                map[string]string{},
 		Bools:                  map[string]bool{},
+		Ints:                   map[string]int{},
 		Durations:              map[string]time.Duration{},
 	}
 	mc := m.Config()
@@ -39,6 +43,8 @@ func authConfig(p *compile.Plan) (autoauth.Config, bool, error) {
 		switch mc.Kind(k) {
 		case "bool":
 			cfg.Bools[k] = mc.Bool(k).Get()
+		case "number":
+			cfg.Ints[k] = mc.Int(k).Get()
 		case "duration":
 			cfg.Durations[k] = mc.Duration(k).Get()
 		default:
@@ -49,11 +55,38 @@ func authConfig(p *compile.Plan) (autoauth.Config, bool, error) {
 		if err := compile.RunSinkRefusal(s); err != nil {
 			return autoauth.Config{}, true, err
 		}
+		if err := redactedAAD(s); err != nil {
+			return autoauth.Config{}, true, err
+		}
 		cfg.Sinks = append(cfg.Sinks, autoauth.SinkConfig{
 			Path: s.Path().Get(), Mode: s.Mode().Get(), Owner: s.Owner().Get(), Group: s.Group().Get(), WrapTTL: s.WrapTTL().Get(),
+			DHType: s.DHType().Get(), DHPath: s.DHPath().Get(), DeriveKey: s.DeriveKey().Get(), AAD: sinkAAD(s),
 		})
 	}
 	return cfg, true, nil
+}
+
+// redactedAAD refuses a DH sink whose aad was written in the configuration when the plan comes from
+// a plan file, which never holds it (docs/plan-format.md): the compiler reads aad = "" as unset, so
+// an aad that is set and empty was redacted. Encrypting without it would give an envelope the peer
+// cannot open. The plan preview is the same for the plan file as for its configuration, so this is
+// said when run starts.
+func redactedAAD(s compile.Sink) error {
+	if s.DHType().Get() != "" && s.AADEnvVar().Get() == "" && s.AAD().IsSet() && s.AAD().Get() == "" {
+		return fmt.Errorf("sink %d (%s): its aad is not in the plan file, which never holds a secret; run the configuration from its files, or give the aad with aad_env_var",
+			s.Index()+1, s.Path().Get())
+	}
+	return nil
+}
+
+// sinkAAD is a sink's aad: the plan's, or, when aad_env_var names a variable and the plan holds no
+// value (a plan file never holds one), that variable's value now, as docs/plan-format.md says.
+func sinkAAD(s compile.Sink) string {
+	if name := s.AADEnvVar().Get(); name != "" && s.AAD().Get() == "" {
+		v, _ := os.LookupEnv(name)
+		return v
+	}
+	return s.AAD().Get()
 }
 
 // vaultCertFor is the vault block's client certificate and key files when a cert method without a

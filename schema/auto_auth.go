@@ -72,18 +72,14 @@ var Method = &Block{
 			&Attribute{Name: "role", Kind: String, Required: true, NonEmpty: refusedEmpty("role"), Doc: "Role to log in as."},
 			&Attribute{Name: "token_path", Kind: String, Default: "/var/run/secrets/kubernetes.io/serviceaccount/token", Doc: "File holding the service account token."},
 		)},
-		// The other types' keys are not detailed (any key is accepted), but the ones their
-		// constructors cannot do without are required, as there.
-		// Most also refuse those keys empty ("'role' value is empty"); cf, alicloud and kerberos
-		// take "".
-		"alicloud": {openMethodConfig("alicloud", false, "role", "region")},
-		"aws":      {openMethodConfig("aws", true, "type", "role")},
-		"azure":    {openMethodConfig("azure", true, "role", "resource")},
-		"cf":       {openMethodConfig("cf", false, "role")},
-		"gcp":      {openMethodConfig("gcp", true, "type", "role")},
-		"kerberos": {openMethodConfig("kerberos", false, "username", "service", "realm", "keytab_path", "krb5conf_path")},
-		"ldap":     {openMethodConfig("ldap", true, "username", "password_file_path")},
-		"oci":      {openMethodConfig("oci", true, "type", "role")},
+		"alicloud": {AliCloudConfig},
+		"aws":      {AWSConfig},
+		"azure":    {AzureConfig},
+		"cf":       {CFConfig},
+		"gcp":      {GCPConfig},
+		"kerberos": {KerberosConfig},
+		"ldap":     {LDAPConfig},
+		"oci":      {OCIConfig},
 		"cert": {methodConfig("cert",
 			&Attribute{Name: "name", Kind: String, Doc: "Certificate role to log in as; default any matching role."},
 			&Attribute{Name: "ca_cert", Kind: String, Doc: "PEM CA bundle for Vault's certificate, for this method's own client."},
@@ -95,37 +91,29 @@ var Method = &Block{
 	},
 }
 
+// openConfig is the config of a method whose type is not known (one that is refused, such as pcf): its
+// keys are not checked, since the type itself is the error.
 var openConfig = &Block{Type: "config", Max: 1, AsAttr: true, Open: true,
-	Doc: "Method-specific settings; the keys of this method type are not checked."}
+	Doc: "Method-specific settings of a method type that is not known; the keys are not checked."}
 
 // methodConfig is the config block of a method whose keys are detailed. The block is required
 // exactly when one of its keys is: Vault's constructors (command/agentproxyshared/auth/*/, the
 // New…AuthMethod functions) refuse a missing config ("empty config data") only where they then
 // need a key from it; cert's takes none, and logs in with the vault block's certificate.
+//
+// Every constructor takes its string keys with a Go type assertion ("could not convert 'role' config
+// value to string"), so a number, which HCL 1 decodes into an int there, is refused: string keys are
+// Strict.
 func methodConfig(typ string, attrs ...*Attribute) *Block {
 	required := false
 	for _, a := range attrs {
 		required = required || a.Required
+		if a.Kind == String {
+			a.Strict = true
+		}
 	}
 	return &Block{Type: "config", Max: 1, AsAttr: true, Required: required, Attributes: attrs,
 		Doc: "Settings of the " + typ + " method."}
-}
-
-// openMethodConfig is the config block of a method whose keys are not detailed: any key is
-// accepted, unchecked, but the block and the keys that Vault's constructor (the New…AuthMethod
-// function of command/agentproxyshared/auth/TYPE/) refuses to go without ("empty config data",
-// "missing 'role' value") are required; nonEmpty says it refuses them empty too.
-func openMethodConfig(typ string, nonEmpty bool, required ...string) *Block {
-	b := &Block{Type: "config", Max: 1, AsAttr: true, Open: true, Required: len(required) > 0,
-		Doc: "Settings of the " + typ + " method; only the keys Vault cannot do without are checked."}
-	for _, name := range required {
-		a := &Attribute{Name: name, Kind: String, Required: true, Doc: "Required by Vault's " + typ + " method."}
-		if nonEmpty {
-			a.NonEmpty = refusedEmpty(name)
-		}
-		b.Attributes = append(b.Attributes, a)
-	}
-	return b
 }
 
 // refusedEmpty is the NonEmpty of a method key that Vault's constructor refuses empty.
@@ -133,8 +121,8 @@ func refusedEmpty(name string) string {
 	return "Vault Proxy refuses it when it starts ('" + name + "' value is empty)"
 }
 
-// MethodConfig returns the schema of the `config` block of a method type, lower case. Types whose keys
-// are not detailed get an open block that accepts any key.
+// MethodConfig returns the schema of the `config` block of a method type, lower case. A type that is
+// not known gets an open block that accepts any key.
 func MethodConfig(typ string) *Block { return Method.Block("config", typ) }
 
 // Sink is the `auto_auth.sink` block.

@@ -70,8 +70,14 @@ type Attribute struct {
 	// Strict says Vault Proxy reads only the canonical form: it decodes the value into a typed field
 	// with HCL 1 (a Bool must be true or false, not "true"; a StringList a list, not a string), or
 	// takes it as it is from a map (a file sink's owner and group must be numbers, not "1000").
-	// Tolerated forms are then errors here too, since Vault Proxy rejects them.
+	// Tolerated forms are then errors here too, since Vault Proxy rejects them. A Strict String is
+	// taken from a map with a type assertion: a number is refused ("could not convert 'role' config
+	// value to string").
 	Strict bool
+	// Positive, when set, makes a number or duration of 0 or less an error for an Int or Duration
+	// attribute, and says why: what Vault Proxy does with it (an auth method's constructor refuses it,
+	// or a ticker of that period panics).
+	Positive string
 	// Ignored, when set, says why the attribute has no effect in Vault Proxy: it is accepted with a
 	// warning that quotes this text.
 	Ignored string

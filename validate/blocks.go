@@ -190,6 +190,28 @@ func backoffOrder(p *plan) hcl.Diagnostics {
 		lo.Range(m.DeclRange()))}
 }
 
+var codeAzureObjectAndClientID = diagcode.New("azure_object_and_client_id",
+	"An azure method sets both object_id and client_id, which Vault Proxy refuses at start-up.",
+	"auto_auth {\n  method \"azure\" {\n    config = {\n      role      = \"app\"\n      resource  = \"https://management.azure.com/\"\n      object_id = \"11111111-1111-1111-1111-111111111111\"\n      client_id = \"22222222-2222-2222-2222-222222222222\"\n    }\n  }\n  sink \"file\" {\n    config = { path = \"/tmp/token\" }\n  }\n}")
+
+// azureIdentity refuses object_id with client_id: both pick the user-assigned managed identity, and
+// NewAzureAuthMethod (hashicorp/vault command/agentproxyshared/auth/azure/azure.go) refuses the pair
+// ("only one of 'object_id' or 'client_id' may be provided").
+func azureIdentity(p *plan) hcl.Diagnostics {
+	aa, ok := p.AutoAuth()
+	if !ok || aa.Method().Type().Get() != "azure" {
+		return nil
+	}
+	c := aa.Method().Config()
+	obj, client := c.String("object_id"), c.String("client_id")
+	if obj.Get() == "" || client.Get() == "" {
+		return nil
+	}
+	return hcl.Diagnostics{errorAt(codeAzureObjectAndClientID, "object_id and client_id together",
+		fmt.Sprintf("object_id (%s) and client_id each pick the managed identity, and Vault Proxy refuses both at once when it starts (only one of 'object_id' or 'client_id' may be provided). Keep one.", obj.Origin()),
+		client.Range(c.DeclRange()))}
+}
+
 // The codes of sinkDH's errors.
 var (
 	codeDHTypeWithoutDHPath = diagcode.New("dh_type_without_dh_path",

@@ -51,6 +51,7 @@ func Rules() []Rule {
 		rule("persist-path", "A cache persist block needs a non-empty path (Vault Proxy checks this only at start-up).", []string{"cache"}, persistPath),
 		rule("method-wrap-ttl-one-sink", "A method wrap_ttl needs exactly one sink, which must not set wrap_ttl itself (Vault Proxy load rule).", []string{"auto_auth"}, methodWrapOneSink),
 		rule("backoff-order", "min_backoff must not exceed max_backoff (Vault Proxy checks this only at start-up).", []string{"auto_auth"}, backoffOrder),
+		rule("azure-identity", "An azure method takes object_id or client_id, not both (Vault Proxy checks this only at start-up).", []string{"auto_auth"}, azureIdentity),
 		rule("sink-dh", "dh_path goes with dh_type; derive_key, aad and aad_env_var need dh_type (Vault Proxy load rule).", []string{"auto_auth"}, sinkDH),
 		rule("listener-tls-files", "A listener with TLS on needs tls_cert_file and tls_key_file (Vault Proxy checks this only at start-up).", nil, listenerTLSFiles),
 		rule("listener-tls-settings", "tls_min_version must not exceed tls_max_version, and client certificates cannot be both required and disabled.", nil, listenerTLSSettings),

@@ -118,21 +118,6 @@ listener "tcp" {
 func testRefusals(t *testing.T, f *runFixture) {
 	dir := t.TempDir()
 	for name, c := range map[string]struct{ cfg, want string }{
-		"dh sink": {fmt.Sprintf(`
-vault {
-  address = %q
-}
-auto_auth {
-  method "token_file" {
-    config = { token_file_path = %q }
-  }
-  sink "file" {
-    dh_type = "curve25519"
-    dh_path = %q
-    config = { path = %q }
-  }
-}`, f.dev.Addr(), runWriteFile(t, dir, "tok", f.autoToken, 0o600), filepath.Join(dir, "pub"), filepath.Join(dir, "sink")),
-			"dh_type \"curve25519\" encryption is not implemented"},
 		"aws method": {fmt.Sprintf(`
 vault {
   address = %q

@@ -134,6 +134,7 @@ func TestRun(t *testing.T) {
 	t.Run("ExitAfterAuthWrappedSinkJSONLogs", func(t *testing.T) { testExitAfterAuth(t, f) })
 	t.Run("PidFileAndCacheBlock", func(t *testing.T) { testPidFile(t, f) })
 	t.Run("Refusals", func(t *testing.T) { testRefusals(t, f) })
+	t.Run("DHSink", func(t *testing.T) { testDHSink(t, f) })
 	t.Run("PlanFile", func(t *testing.T) { testPlanFile(t, f) })
 	t.Run("Cache", func(t *testing.T) { testCache(t, f) })
 	t.Run("CacheStaticSecrets", func(t *testing.T) { testCacheStaticSecrets(t, f) })

@@ -64,6 +64,13 @@ func (f *fakeVault) handler(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// loginCount is how many logins reached the fake.
+func (f *fakeVault) loginCount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.logins)
+}
+
 func startManager(t *testing.T, cfg Config, srv *httptest.Server) (*Manager, chan error) {
 	t.Helper()
 	if cfg.MinBackoff == 0 {

@@ -30,6 +30,7 @@ type Config struct {
 
 	Strings   map[string]string        // the method's string config values
 	Bools     map[string]bool          // its boolean values
+	Ints      map[string]int           // its whole number values
 	Durations map[string]time.Duration // its duration values
 
 	Sinks []SinkConfig
@@ -42,6 +43,12 @@ type SinkConfig struct {
 	Owner   int // -1 for the process's
 	Group   int // -1 for the process's
 	WrapTTL time.Duration
+	// DHType, when "curve25519", encrypts what the sink writes for the peer whose public key is in
+	// DHPath, with DeriveKey and AAD (dh.go).
+	DHType    string
+	DHPath    string
+	DeriveKey bool
+	AAD       string
 }
 
 // Deps are the injectables: how to reach Vault, where to log, what to count.
@@ -67,7 +74,7 @@ func (nopObserver) AuthFailure()       {}
 func (nopObserver) Authenticated(bool) {}
 
 // Fingerprint identifies the identity a token of this configuration carries: SHA-256, in hex, of the
-// method type, mount path, login namespace and the method's config values (Strings, Bools,
+// method type, mount path, login namespace and the method's config values (Strings, Bools, Ints,
 // Durations), and of nothing else (back-off, exit_on_err, sinks, wrap_ttl do not change who logs
 // in). The persistent cache stores it with the auto-auth token, and gives the token back at start-up
 // only to a configuration with the same fingerprint: a token of role "app" must not be used once the
@@ -100,8 +107,9 @@ func (c Config) Fingerprint() string {
 		Strings    map[string]string        `json:"strings"`
 		Bools      map[string]bool          `json:"bools"`
 		Durations  map[string]time.Duration `json:"durations"`
+		Ints       map[string]int           `json:"ints,omitempty"` // omitted when empty, as Credential
 		Credential string                   `json:"credential,omitempty"`
-	}{1, c.Method, c.MountPath, c.Namespace, c.Strings, c.Bools, c.Durations, cred})
+	}{1, c.Method, c.MountPath, c.Namespace, c.Strings, c.Bools, c.Durations, c.Ints, cred})
 	if err != nil {
 		panic(err) // strings, bools and durations always marshal
 	}

@@ -79,6 +79,11 @@ func NewManager(cfg Config, deps Deps) (*Manager, error) {
 		if err := s.check(); err != nil {
 			return nil, err
 		}
+		if sc.DHType != "" {
+			if s.dh, err = newDHSealer(sc); err != nil {
+				return nil, err
+			}
+		}
 		m.sinks = append(m.sinks, s)
 	}
 	m.hc = &http.Client{
@@ -326,10 +331,16 @@ func (m *Manager) tokenClient(token string, wrapSeconds int64) (*api.Client, err
 }
 
 // writeSinks writes every sink, retrying a failed write after 1 to 3 seconds; false when ctx ended.
+// A DH sink encrypts the content, wrapped or not, as Vault Proxy's sink server does after wrapping
+// (hashicorp/vault command/agentproxyshared/sink/sink.go); until its dh_path file exists, its write
+// fails and is retried.
 func (m *Manager) writeSinks(ctx context.Context, content func(*fileSink) ([]byte, error)) bool {
 	for _, s := range m.sinks {
 		for attempt := 0; ; attempt++ {
 			b, err := content(s)
+			if err == nil && s.dh != nil {
+				b, err = s.dh.seal(b)
+			}
 			if err == nil {
 				err = s.write(b)
 			}

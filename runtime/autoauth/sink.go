@@ -18,6 +18,7 @@ import (
 // command/agentproxyshared/sink/file/file_sink.go).
 type fileSink struct {
 	cfg SinkConfig
+	dh  *dhSealer // nil without dh_type
 }
 
 // check writes and removes a temporary file next to the sink's path, so that a sink that could

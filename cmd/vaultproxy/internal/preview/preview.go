@@ -441,6 +441,27 @@ func refreshBehaviorText(b compile.RefreshBehavior) string {
 	return "keeps the token's access until the next check (optimistic)"
 }
 
+// readPeriodDefault is what an unset duration key of a method means: for jwt_read_period and ldap's
+// password_read_period, a default that depends on whether the file is removed after reading
+// (schema.JWTReadPeriodDefault, schema.LDAPReadPeriodDefault).
+func readPeriodDefault(typ, key string, cfg compile.MethodConfig) string {
+	var remove bool
+	var file string
+	var period func(bool) time.Duration
+	switch {
+	case typ == "jwt" && key == "jwt_read_period":
+		remove, file, period = cfg.Bool("remove_jwt_after_reading").Get(), "JWT file", schema.JWTReadPeriodDefault
+	case typ == "ldap" && key == "password_read_period":
+		remove, file, period = cfg.Bool("remove_password_after_reading").Get(), "password file", schema.LDAPReadPeriodDefault
+	default:
+		return "the method's default"
+	}
+	if remove {
+		return compile.FormatDuration(period(remove)) + ", as the " + file + " is removed"
+	}
+	return compile.FormatDuration(period(remove)) + ", as the " + file + " is kept"
+}
+
 func (w *printer) autoAuth(p *compile.Plan) {
 	a, ok := p.AutoAuth()
 	if !ok {
@@ -455,7 +476,19 @@ func (w *printer) autoAuth(p *compile.Plan) {
 	if m.Type().Get() == "token_file" {
 		w.note(2, "login", "GET "+m.LoginPath()+": no login; the token read from token_file_path is checked, then renewed while it is renewable")
 	} else {
-		w.note(2, "login", "POST "+m.LoginPath())
+		login := "POST " + m.LoginPath()
+		switch key, role := m.LoginRole(); {
+		case role.Get() == "" || key == schema.MethodLogins[m.Type().Get()].PathKey:
+			// no role, or the path already ends with it
+		case key == "role":
+			login += fmt.Sprintf(" for the role %q", role.Get())
+		default:
+			login += fmt.Sprintf(" for the role %q (%s)", role.Get(), key)
+		}
+		w.note(2, "login", login)
+	}
+	if src := m.CredentialSources(); src != "" {
+		w.note(2, "credentials", src)
 	}
 	w.row(2, "login namespace", namespace(m.LoginNamespace().Get()), m.LoginNamespace().Origin())
 	w.row(2, "namespace", str(m.Namespace(), "none"), m.Namespace().Origin())
@@ -482,17 +515,15 @@ func (w *printer) autoAuth(p *compile.Plan) {
 		switch cfg.Kind(k) {
 		case "bool":
 			val, o = boolean(cfg.Bool(k)), cfg.Bool(k).Origin()
+		case "number":
+			val, o = strconv.Itoa(cfg.Int(k).Get()), cfg.Int(k).Origin()
+			if !cfg.Int(k).IsSet() && schema.MethodConfig(m.Type().Get()).Attribute(k).Default == "" {
+				val = "none: the SDK's default"
+			}
 		case "duration":
 			val, o = dur(cfg.Duration(k)), cfg.Duration(k).Origin()
 			if !cfg.Duration(k).IsSet() && cfg.Duration(k).Get() == 0 {
-				val = "the method's default"
-				if m.Type().Get() == "jwt" && k == "jwt_read_period" {
-					remove := cfg.Bool("remove_jwt_after_reading").Get()
-					val = compile.FormatDuration(schema.JWTReadPeriodDefault(remove)) + ", as the JWT file is kept"
-					if remove {
-						val = compile.FormatDuration(schema.JWTReadPeriodDefault(remove)) + ", as the JWT file is removed"
-					}
-				}
+				val = readPeriodDefault(m.Type().Get(), k, cfg)
 			}
 		default:
 			s := cfg.String(k)
@@ -535,6 +566,11 @@ func (w *printer) autoAuth(p *compile.Plan) {
 			}
 			w.row(4, "aad", aad, s.AAD().Origin())
 			w.row(4, "aad_env_var", str(s.AADEnvVar(), "none"), s.AADEnvVar().Origin())
+			key := "the X25519 shared secret"
+			if s.DeriveKey().Get() {
+				key = "HKDF-SHA256 of the X25519 shared secret"
+			}
+			w.note(4, "encrypted", fmt.Sprintf("the file holds the JSON {curve25519_public_key, nonce, encrypted_payload}: that content, sealed with AES-256-GCM for the public key read from dh_path (each write retried until that file exists), the key being %s", key))
 		}
 	}
 }

@@ -67,11 +67,12 @@ func TestPreviewWidth(t *testing.T) {
 func TestPreviewNeverPrintsSecrets(t *testing.T) {
 	src := compile.Source{Name: "p.hcl", Bytes: []byte(`
 auto_auth {
-  method "ldap" {
+  method "aws" {
     config = {
-      username           = "app"
-      password           = "s3cr3t-password"
-      password_file_path = "/etc/vproxy/ldap-password"
+      type          = "iam"
+      role          = "app"
+      secret_key    = "s3cr3t-key"
+      session_token = "s3cr3t-session"
     }
   }
   sink "file" {
@@ -92,7 +93,7 @@ auto_auth {
 	if strings.Contains(text, "s3cr3t") {
 		t.Fatalf("the preview prints a secret:\n%s", text)
 	}
-	for _, want := range []string{"password                (sensitive)", "aad                     (sensitive)", "username                app"} {
+	for _, want := range []string{"secret_key              (sensitive)", "session_token           (sensitive)", "aad                     (sensitive)", "role                    app"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the preview lacks %q:\n%s", want, text)
 		}

@@ -1,0 +1,107 @@
+package schema
+
+// The config keys of the cloud and directory auth methods, as Vault Proxy 1.21 reads them: each is
+// declared from the New…AuthMethod function of hashicorp/vault v1.21.0
+// command/agentproxyshared/auth/<type>/<type>.go, which names the file cited on each block. A key
+// the constructor refuses to go without is Required; one it refuses empty ("'role' value is empty")
+// has a NonEmpty; a value it checks against a list ("'type' value is invalid") has an Enum.
+
+// positiveInt is the Positive of an integer key that a constructor reads with a type assertion and
+// refuses at 0 or below ("could not convert 'credential_poll_interval' into positive int").
+func positiveInt(name string) string {
+	return "Vault Proxy refuses it when it starts (could not convert '" + name + "' into positive int)"
+}
+
+// tickerPanics is the Positive of a duration that a method uses as a ticker's period unchecked:
+// time.NewTicker panics on a period of 0 or less, and Vault Proxy with it.
+const tickerPanics = "Vault Proxy passes it unchecked to time.NewTicker, which panics on a period of 0 or less, so Vault Proxy crashes when it starts"
+
+// AliCloudConfig is the config of method "alicloud" (alicloud/alicloud.go). Only role and region
+// are required, and neither is refused empty. The credential keys feed the Alibaba Cloud SDK's
+// configuration provider, which comes after the ALICLOUD_* variables and before the instance
+// metadata in its chain.
+var AliCloudConfig = methodConfig("alicloud",
+	&Attribute{Name: "role", Kind: String, Required: true, Doc: "Role to log in as."},
+	&Attribute{Name: "region", Kind: String, Required: true, Doc: "Region of the STS endpoint the signed GetCallerIdentity request is for."},
+	&Attribute{Name: "credential_poll_interval", Kind: Int, Strict: true, Default: "60", Positive: positiveInt("credential_poll_interval"), Doc: "Seconds between checks for new credentials, a whole number."},
+	&Attribute{Name: "access_key", Kind: String, Doc: "Access key ID (after ALICLOUD_ACCESS_KEY)."},
+	&Attribute{Name: "access_secret", Kind: String, Sensitive: true, Doc: "Access key secret (after ALICLOUD_SECRET_KEY)."},
+	&Attribute{Name: "access_token", Kind: String, Sensitive: true, Doc: "STS security token (after ALICLOUD_ACCESS_KEY_STS_TOKEN)."},
+	&Attribute{Name: "role_arn", Kind: String, Doc: "RAM role to assume with the access key."},
+	&Attribute{Name: "role_session_name", Kind: String, Doc: "Session name when assuming role_arn."},
+	&Attribute{Name: "role_session_expiration", Kind: Int, Strict: true, Doc: "Seconds the assumed role's session lasts, a whole number."},
+	&Attribute{Name: "private_key", Kind: String, Sensitive: true, Doc: "RSA private key of a key pair credential."},
+	&Attribute{Name: "public_key_id", Kind: String, Doc: "ID of the key pair's public key."},
+	&Attribute{Name: "session_expiration", Kind: Int, Strict: true, Doc: "Seconds the key pair's session lasts, a whole number."},
+	&Attribute{Name: "role_name", Kind: String, Doc: "RAM role of the ECS instance to take credentials from the instance metadata for."},
+)
+
+// AWSConfig is the config of method "aws" (aws/aws.go). access_key, secret_key and session_token
+// come first in awsutil.RetrieveCreds's chain when set; credential_poll_interval is read only by the
+// iam type, which polls for new credentials.
+var AWSConfig = methodConfig("aws",
+	&Attribute{Name: "type", Kind: String, Required: true, NonEmpty: refusedEmpty("type"), Enum: []string{"iam", "ec2"}, Doc: "How to prove the identity: iam signs sts:GetCallerIdentity, ec2 sends the instance identity document."},
+	&Attribute{Name: "role", Kind: String, Required: true, NonEmpty: refusedEmpty("role"), Doc: "Role to log in as."},
+	&Attribute{Name: "access_key", Kind: String, Doc: "Access key ID for iam; default from the AWS credential chain."},
+	&Attribute{Name: "secret_key", Kind: String, Sensitive: true, Doc: "Secret access key for iam."},
+	&Attribute{Name: "session_token", Kind: String, Sensitive: true, Doc: "Session token of temporary credentials for iam."},
+	&Attribute{Name: "header_value", Kind: String, Doc: "Value of the X-Vault-AWS-IAM-Server-ID header signed into the iam request."},
+	&Attribute{Name: "nonce", Kind: String, Sensitive: true, Doc: "Reauthentication nonce for ec2; default a random UUID, kept for the process's life."},
+	&Attribute{Name: "region", Kind: String, Default: "us-east-1", Doc: "Region of the STS endpoint the iam request is signed for."},
+	&Attribute{Name: "credential_poll_interval", Kind: Int, Strict: true, Default: "60", Positive: positiveInt("credential_poll_interval"), Doc: "Seconds between checks for new iam credentials, a whole number; ec2 does not read it."},
+)
+
+// AzureConfig is the config of method "azure" (azure/azure.go). object_id and client_id pick a
+// user-assigned managed identity; Vault refuses both at once (validate's azure-identity rule).
+var AzureConfig = methodConfig("azure",
+	&Attribute{Name: "role", Kind: String, Required: true, NonEmpty: refusedEmpty("role"), Doc: "Role to log in as."},
+	&Attribute{Name: "resource", Kind: String, Required: true, NonEmpty: refusedEmpty("resource"), Doc: "Audience of the managed identity token, the auth mount's configured resource."},
+	&Attribute{Name: "object_id", Kind: String, Doc: "Object ID of the user-assigned managed identity; not with client_id."},
+	&Attribute{Name: "client_id", Kind: String, Doc: "Client ID of the user-assigned managed identity; not with object_id."},
+	&Attribute{Name: "scope", Kind: String, Doc: "Scope of the token with authenticate_from_environment; default <resource>/.default."},
+	&Attribute{Name: "authenticate_from_environment", Kind: Bool, Default: "false", Doc: "Get the token with the Azure SDK's default credential (AZURE_* variables, workload or managed identity) instead of the metadata endpoint."},
+)
+
+// CFConfig is the config of method "cf" (cf/cf.go): the role only, which may be empty; the instance
+// certificate and key are found through CF_INSTANCE_CERT and CF_INSTANCE_KEY at each login.
+var CFConfig = methodConfig("cf",
+	&Attribute{Name: "role", Kind: String, Required: true, Doc: "Role to log in as."},
+)
+
+// GCPConfig is the config of method "gcp" (gcp/gcp.go).
+var GCPConfig = methodConfig("gcp",
+	&Attribute{Name: "type", Kind: String, Required: true, NonEmpty: refusedEmpty("type"), Enum: []string{"gce", "iam"}, Doc: "How to prove the identity: gce asks the metadata server for an identity token, iam has a service account's JWT signed."},
+	&Attribute{Name: "role", Kind: String, Required: true, NonEmpty: refusedEmpty("role"), Doc: "Role to log in as."},
+	&Attribute{Name: "credentials", Kind: String, Sensitive: true, Doc: "Service account key, its JSON itself, for iam; default GOOGLE_CREDENTIALS, then Application Default Credentials."},
+	&Attribute{Name: "service_account", Kind: String, Default: "default", Doc: "Service account whose identity is used; with iam and \"\", the one of credentials."},
+	&Attribute{Name: "project", Kind: String, Ignored: "Vault Proxy 1.21's gcp method reads it and never uses it", Doc: "Project of the service account; unused."},
+	&Attribute{Name: "jwt_exp", Kind: Int, Default: "15", Doc: "Minutes until the iam JWT expires; 0 means the default."},
+)
+
+// KerberosConfig is the config of method "kerberos" (kerberos/kerberos.go): the five strings are
+// required (`"username" is required`), but none is refused empty.
+var KerberosConfig = methodConfig("kerberos",
+	&Attribute{Name: "username", Kind: String, Required: true, Doc: "Principal name in the keytab."},
+	&Attribute{Name: "service", Kind: String, Required: true, Doc: "Service principal name of Vault's SPNEGO service (HTTP/vault.example.com)."},
+	&Attribute{Name: "realm", Kind: String, Required: true, Doc: "Kerberos realm of username."},
+	&Attribute{Name: "keytab_path", Kind: String, Required: true, Doc: "Keytab file holding username's key."},
+	&Attribute{Name: "krb5conf_path", Kind: String, Required: true, Doc: "krb5.conf file that locates the realm's KDC."},
+	&Attribute{Name: "disable_fast_negotiation", Kind: Bool, Default: "false", Doc: "Do not use FAST negotiation (for KDCs without it, such as Active Directory)."},
+)
+
+// LDAPConfig is the config of method "ldap" (ldap/ldap.go). Its password_read_period default, like
+// jwt_read_period's, depends on whether the file is removed after reading (LDAPReadPeriodDefault).
+var LDAPConfig = methodConfig("ldap",
+	&Attribute{Name: "username", Kind: String, Required: true, NonEmpty: refusedEmpty("username"), Doc: "User to log in as; the login path ends with it."},
+	&Attribute{Name: "password_file_path", Kind: String, Required: true, NonEmpty: refusedEmpty("password_file_path"), Doc: "File holding the password."},
+	&Attribute{Name: "remove_password_after_reading", Kind: Bool, Default: "true", Doc: "Delete the password file once read."},
+	&Attribute{Name: "remove_password_follows_symlinks", Kind: Bool, Default: "false", Doc: "When removing, remove the symlink's target."},
+	&Attribute{Name: "password_read_period", Kind: Duration, Positive: "Vault Proxy refuses it when it starts (error parsing 'password_read_period' value into a positive value)", Doc: "How often the password file is checked; default 0.5s when removing after reading, 1m otherwise."},
+)
+
+// OCIConfig is the config of method "oci" (oci/oci.go).
+var OCIConfig = methodConfig("oci",
+	&Attribute{Name: "type", Kind: String, Required: true, NonEmpty: refusedEmpty("type"), Enum: []string{"apikey", "instance"}, Doc: "Where the signing key comes from: apikey from OCI_* variables or ~/.oci/config, instance from the instance principal."},
+	&Attribute{Name: "role", Kind: String, Required: true, NonEmpty: refusedEmpty("role"), Doc: "Role to log in as; the login path ends with it."},
+	&Attribute{Name: "credential_poll_interval", Kind: Duration, Default: "1m", Positive: tickerPanics, Doc: "How often the key ID is checked for new credentials."},
+)
