@@ -39,6 +39,10 @@ const (
 	RunMaxHeaderBytes = 64 << 10
 	// RunMaxConnections bounds each listener's open connections; further ones wait to be accepted.
 	RunMaxConnections = 4096
+	// RunMaxConnectionsPerClient bounds the open connections of one client IP address on each
+	// listener, a quarter of RunMaxConnections, so that one client cannot hold them all; further
+	// ones are refused at once (503).
+	RunMaxConnectionsPerClient = 1024
 	// RunMaxRequestSize bounds a request body (413): the default of a listener's max_request_size, Vault's own
 	// (hashicorp/vault http/handler.go, DefaultMaxRequestSize).
 	RunMaxRequestSize = 32 << 20

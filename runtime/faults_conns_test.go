@@ -125,7 +125,7 @@ func (l failingListener) Accept() (net.Conn, error) { return nil, l.err }
 func TestAcceptErrorsWarned(t *testing.T) {
 	var buf bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&buf, nil))
-	ln := limitConns(failingListener{err: &net.OpError{Op: "accept", Net: "tcp", Err: syscall.EMFILE}}, 4, log)
+	ln := limitConns(failingListener{err: &net.OpError{Op: "accept", Net: "tcp", Err: syscall.EMFILE}}, 4, 2, true, log)
 	for i := 0; i < 5; i++ {
 		if _, err := ln.Accept(); err == nil {
 			t.Fatal("Accept did not fail")
@@ -134,5 +134,63 @@ func TestAcceptErrorsWarned(t *testing.T) {
 	out := buf.String()
 	if strings.Count(out, "level=WARN") != 1 || !strings.Contains(out, "too many open files") {
 		t.Errorf("want one warning naming the cause, got:\n%s", out)
+	}
+}
+
+// One client IP address (loopback too) holds at most Limits.MaxConnectionsPerClient connections of
+// a listener: a further one is refused at once with 503 in Vault's error shape, and a warning, at
+// most one per period; connections over the limit of the listener still wait their turn. Another
+// client still gets served, and so does the first once one of its connections closed. One client
+// used to be able to hold all 4096 connections of a listener.
+func TestConnectionLimitPerClient(t *testing.T) {
+	rec := newRecorder(t, nil)
+	var logs syncBuffer
+	s := startPlan(t, planFrom(t, plainListener, rec.srv.URL), withLimits(Limits{MaxConnections: 8, MaxConnectionsPerClient: 2}),
+		func(o *Options) { o.Logger = slog.New(slog.NewTextHandler(&logs, nil)) })
+	var held []net.Conn
+	for i := 0; i < 2; i++ {
+		c, err := net.Dial("tcp", s.addrs[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if st := getOn(t, c, bufio.NewReader(c), 5*time.Second); st != 200 {
+			t.Fatalf("connection %d: status %d", i, st)
+		}
+		held = append(held, c)
+	}
+	for i := 0; i < 3; i++ {
+		status, body := rawExchange(t, s.addrs[0], "GET /v1/sys/health HTTP/1.1\r\nHost: proxy\r\n\r\n", false)
+		if status != http.StatusServiceUnavailable {
+			t.Fatalf("a third connection from the same client: status %d body %q, want 503", status, body)
+		}
+		if errs := jsonErrors(t, body); !strings.Contains(errs[0], "too many connections from 127.0.0.1") || !strings.Contains(errs[0], "at most 2") {
+			t.Errorf("errors %q do not name the client and the limit", errs)
+		}
+	}
+	if n := strings.Count(logs.String(), "connection refused: the client holds the most connections"); n != 1 {
+		t.Errorf("%d warnings for 3 refused connections, want 1 (rate-limited):\n%s", n, logs.String())
+	}
+	// Another client address (127.0.0.2 is loopback too on Linux) is served meanwhile.
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 2)}}
+	if other, err := d.Dial("tcp", s.addrs[0]); err == nil {
+		defer other.Close()
+		if st := getOn(t, other, bufio.NewReader(other), 5*time.Second); st != 200 {
+			t.Errorf("another client: status %d, want 200", st)
+		}
+	} else {
+		t.Logf("no second loopback address: %v", err)
+	}
+	held[0].Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		status, _ := rawExchange(t, s.addrs[0], "GET /v1/sys/health HTTP/1.1\r\nHost: proxy\r\n\r\n", false)
+		if status == 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the client is still refused after closing one of its connections: %d", status)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

@@ -9,13 +9,14 @@ import (
 // Defaults of Limits, declared in compile so that the preview shows them (compile/run_support.go
 // says where each comes from).
 const (
-	DefaultReadHeaderTimeout = compile.RunReadHeaderTimeout
-	DefaultBodyReadTimeout   = compile.RunBodyReadTimeout
-	DefaultIdleTimeout       = compile.RunIdleTimeout
-	DefaultMaxHeaderBytes    = compile.RunMaxHeaderBytes
-	DefaultMaxConnections    = compile.RunMaxConnections
-	DefaultDialRetryBudget   = compile.RunDialRetryBudget
-	DefaultWriteStallTimeout = compile.RunWriteStallTimeout
+	DefaultReadHeaderTimeout       = compile.RunReadHeaderTimeout
+	DefaultBodyReadTimeout         = compile.RunBodyReadTimeout
+	DefaultIdleTimeout             = compile.RunIdleTimeout
+	DefaultMaxHeaderBytes          = compile.RunMaxHeaderBytes
+	DefaultMaxConnections          = compile.RunMaxConnections
+	DefaultMaxConnectionsPerClient = compile.RunMaxConnectionsPerClient
+	DefaultDialRetryBudget         = compile.RunDialRetryBudget
+	DefaultWriteStallTimeout       = compile.RunWriteStallTimeout
 )
 
 // Limits bound what a client may hold and how long a request may wait. A zero field takes its
@@ -35,6 +36,10 @@ type Limits struct {
 	// MaxConnections bounds the open connections of each listener; further connections wait in
 	// the kernel's accept queue until one closes.
 	MaxConnections int
+	// MaxConnectionsPerClient bounds the open connections of one client IP address (loopback
+	// included) on each listener; a further one is refused at once (503 on plain HTTP, closed on
+	// TLS). Negative: no bound but MaxConnections. Connections over a unix socket are not counted.
+	MaxConnectionsPerClient int
 	// MaxRequestSize, when set, replaces every listener's max_request_size: it bounds a request
 	// body (413 beyond it, before Vault sees a byte).
 	MaxRequestSize int64
@@ -66,6 +71,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxConnections <= 0 {
 		l.MaxConnections = DefaultMaxConnections
+	}
+	if l.MaxConnectionsPerClient == 0 {
+		l.MaxConnectionsPerClient = DefaultMaxConnectionsPerClient
 	}
 	return l
 }

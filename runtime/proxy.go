@@ -54,6 +54,10 @@ type reqInfo struct {
 	// noToken is the 503's message when no entry answers.
 	staleOnly bool
 	noToken   string
+	// failed is the status of a failure of Vault's answer after its headers (502 broken, 504
+	// stalled), and failure its message; set by vaultBody, read by finish once the copy ended.
+	failed  int
+	failure string
 	// decision is request.Decide's for this request: the headers to set and remove, whether the
 	// answer is sanitised, and whether whole (AboutAutoAuthToken).
 	decision request.Decision
@@ -90,6 +94,13 @@ func newProxy(p *compile.Plan, up *upstream, tokens tokenSource, proxier Proxier
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			info := pr.In.Context().Value(reqInfoKey{}).(*reqInfo)
 			pr.SetURL(target)
+			// The query goes as the client wrote it: ReverseProxy drops the parameters url.ParseQuery
+			// cannot parse (a bad escape such as %zz, a semicolon) before Rewrite, so that Vault
+			// would see another query than the client sent. Vault decides what such a query means,
+			// as it does without the proxy (it reads it with URL.Query, hashicorp/vault
+			// http/logical.go, which skips what it cannot parse); the proxy never rewrites what the
+			// client controls.
+			pr.Out.URL.RawQuery = joinQuery(target.RawQuery, pr.In.URL.RawQuery)
 			// Forward what the client sent as it came; Rewrite removed these.
 			for _, h := range []string{"Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto"} {
 				if v, ok := pr.In.Header[h]; ok {
@@ -151,8 +162,40 @@ func (px *proxy) serve(w http.ResponseWriter, r *http.Request, l compile.Listene
 	defer cancel(nil)
 	info.cancel = cancel
 	sw := newStallWriter(w, px.limits.WriteStallTimeout)
-	defer sw.done()
+	defer px.finish(w, sw, r, info)
 	px.rp.ServeHTTP(sw, r.WithContext(context.WithValue(ctx, reqInfoKey{}, info)))
+}
+
+// finish ends a forwarded request. httputil.ReverseProxy panics with http.ErrAbortHandler when
+// copying Vault's answer fails (Vault broke or stalled it, or the client stopped taking it), so
+// that net/http cuts the connection rather than end a truncated answer as if it were whole. When
+// Vault failed before a byte of its answer was sent, the client gets the proxy's JSON error
+// instead (502, or 504 for a stall); otherwise the abort goes on, and the request is recorded with
+// the status of what happened (aborted), not the 200 its headers said. What was copied is sent
+// first, so that the client sees the answer truncated (short of its Content-Length, or without its
+// last chunk), not an empty reply.
+func (px *proxy) finish(w http.ResponseWriter, sw *stallWriter, r *http.Request, info *reqInfo) {
+	p := recover()
+	if p == nil {
+		sw.done()
+		return
+	}
+	if p != http.ErrAbortHandler {
+		panic(p)
+	}
+	status, msg := info.bodyFailure()
+	if status != reqbody.StatusClientClosed {
+		if sw.discard() {
+			writeErrors(sw, status, msg)
+			sw.done()
+			return
+		}
+		// What was copied is still in net/http's buffer, which an abort drops: without this the
+		// client would get no answer at all rather than the truncated one it is.
+		sw.Flush()
+	}
+	aborted(w, status)
+	panic(p)
 }
 
 // autoAuthToken returns the auto-auth token for a request, waiting at most TokenWait for one; when
@@ -265,7 +308,7 @@ func (px *proxy) durationLimit(l compile.Listener) time.Duration {
 
 // roundTrip sends the prepared request through the Proxier chain, bounded by the listener's max_request_duration
 // until Vault's response headers arrive (retries and a new auto-auth token included); the body of
-// the answer is then streamed without that bound.
+// the answer is then streamed with the same bound on each read (watchBody), not on the whole.
 func (px *proxy) roundTrip(req *http.Request) (*http.Response, error) {
 	info := req.Context().Value(reqInfoKey{}).(*reqInfo)
 	if info.staleOnly {
@@ -282,6 +325,9 @@ func (px *proxy) roundTrip(req *http.Request) (*http.Response, error) {
 			resp.Body.Close()
 		}
 		return nil, errVaultTimeout
+	}
+	if err == nil {
+		resp.Body = px.watchBody(resp.Body, req, info)
 	}
 	return resp, err
 }
@@ -387,6 +433,15 @@ func causeOf(err error) string {
 		return ue.Err.Error()
 	}
 	return err.Error()
+}
+
+// joinQuery joins the Vault address's query, if any, and the client's raw query, as
+// httputil.ProxyRequest.SetURL does.
+func joinQuery(target, client string) string {
+	if target == "" || client == "" {
+		return target + client
+	}
+	return target + "&" + client
 }
 
 type roundTripperFunc func(*http.Request) (*http.Response, error)

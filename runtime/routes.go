@@ -7,6 +7,7 @@ import (
 
 	"github.com/vaultproxy/vaultproxy/compile"
 	"github.com/vaultproxy/vaultproxy/request"
+	"github.com/vaultproxy/vaultproxy/runtime/cache"
 	"github.com/vaultproxy/vaultproxy/runtime/internal/reqbody"
 )
 
@@ -35,15 +36,34 @@ type listenerHandler struct {
 }
 
 func (h *listenerHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	handlingOn(r)
 	sw := &statusWriter{ResponseWriter: w}
 	// The body is to be read within bodyTimeout of the headers (Vault Proxy's server ReadTimeout,
 	// which also bounds the headers). The proxy clears it once the body is read.
 	reqbody.SetDeadline(w, time.Now().Add(h.bodyTimeout))
+	defer h.countAborted(sw, r)
 	h.serve(sw, r)
 	if sw.status == 0 {
 		sw.status = http.StatusOK
 	}
 	h.counters.count(r.Method, sw.status)
+}
+
+// countAborted counts a request whose handler panicked, with the status its statusWriter was told
+// (aborted), else 500, and lets the panic go on: net/http then cuts the connection, so the client
+// sees a truncated answer, never a whole-looking one. (http.ErrAbortHandler is how
+// httputil.ReverseProxy ends an answer it could not copy.)
+func (h *listenerHandler) countAborted(sw *statusWriter, r *http.Request) {
+	p := recover()
+	if p == nil {
+		return
+	}
+	status := sw.aborted
+	if status == 0 {
+		status = http.StatusInternalServerError
+	}
+	h.counters.count(r.Method, status)
+	panic(p)
 }
 
 func (h *listenerHandler) serve(w http.ResponseWriter, r *http.Request) {
@@ -64,8 +84,19 @@ func (h *listenerHandler) serve(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// serveEndpoint answers a request that request.Decide gave to one of the proxy's endpoints.
+// serveEndpoint answers a request that request.Decide gave to one of the proxy's endpoints. Its
+// body is read whole first, within the body read deadline and cache.MaxClearBody, as a forwarded
+// request's is: a body shorter than its Content-Length gets 400, one too slow 408, one too large 413
+// (at once when declared), and the endpoint does not act on it. Only cache-clear reads its body;
+// net/http would otherwise discard the others' unread, and a cache-clear without a cache, or a
+// quit, acted on a request the client never finished.
 func (h *listenerHandler) serveEndpoint(w http.ResponseWriter, r *http.Request, st *state, e request.Endpoint) {
+	body, err := reqbody.Read(w, r, cache.MaxClearBody)
+	if err != nil {
+		st.proxy.bodyFailed(w, r, err.(*reqbody.Error))
+		return
+	}
+	setBody(r, body)
 	switch e {
 	case request.EndpointMetrics:
 		h.rt.metrics.serveMetrics(w, r)
@@ -105,6 +136,9 @@ func writeDecision(w http.ResponseWriter, d request.Decision) {
 type statusWriter struct {
 	http.ResponseWriter
 	status int
+	// aborted is the status of an answer cut short (the handler panics), for the metrics: 502 or
+	// 504 when Vault broke or stalled it, 499 when the client did not take it.
+	aborted int
 }
 
 func (s *statusWriter) WriteHeader(code int) {

@@ -340,7 +340,9 @@ func (rt *Runtime) bindAll(st *state, keep map[string]*listener) (map[string]*li
 			return nil, fmt.Errorf("listener %s %s: %w", l.Type().Get(), l.Address().Get(), err)
 		}
 		lim := rt.opts.Limits
-		lst := &listener{key: key, raw: ln, replaces: replaces, ln: limitConns(ln, lim.MaxConnections, rt.log.With("listener", key))}
+		plain := !st.tls[key].on
+		lst := &listener{key: key, raw: ln, replaces: replaces,
+			ln: limitConns(ln, lim.MaxConnections, lim.MaxConnectionsPerClient, plain, rt.log.With("listener", key))}
 		if l.Type().Get() == compile.ListenerUnix {
 			lst.unix = l.Address().Get()
 		}
@@ -349,7 +351,9 @@ func (rt *Runtime) bindAll(st *state, keep map[string]*listener) (map[string]*li
 		if tc := st.tls[key]; tc.on {
 			lst.tls = &tlsSwitch{}
 			lst.tls.cur.Store(tc.conf)
-			lst.ln = tls.NewListener(lst.ln, lst.tls.config())
+			lst.ln = newTLSListener(lst.ln, lst.tls.config(), lim.ReadHeaderTimeout, rt.log.With("listener", key))
+		} else {
+			lst.ln = jsonErrorsFor(lst.ln)
 		}
 		// No ReadTimeout: the body's read deadline is set per request by the handler and cleared
 		// once the body is read (reqbody), so that a request waiting for Vault is not cancelled by
@@ -359,6 +363,8 @@ func (rt *Runtime) bindAll(st *state, keep map[string]*listener) (map[string]*li
 			ReadHeaderTimeout: lim.ReadHeaderTimeout,
 			IdleTimeout:       lim.IdleTimeout,
 			MaxHeaderBytes:    lim.MaxHeaderBytes,
+			ConnContext:       connContext,
+			ConnState:         connState,
 			ErrorLog:          slog.NewLogLogger(rt.log.Handler(), slog.LevelDebug),
 		}
 		out[key] = lst

@@ -15,8 +15,9 @@ import (
 // ClearPath is where the runtime mounts ClearHandler.
 const ClearPath = "/proxy/v1/cache-clear"
 
-// maxClearBody bounds a cache-clear request body.
-const maxClearBody = 64 << 10
+// MaxClearBody bounds a cache-clear request body (413 beyond it); the runtime reads the body of
+// each request to its own endpoints within it.
+const MaxClearBody = 64 << 10
 
 // ClearRequest is the body of POST /proxy/v1/cache-clear.
 type ClearRequest struct {
@@ -44,10 +45,10 @@ func (c *Cache) serveClear(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusMethodNotAllowed, map[string]any{"errors": []string{"method not allowed: use POST"}})
 		return
 	}
-	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxClearBody))
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxClearBody))
 	if err != nil {
 		// A truncated, too slow or too large body, each with its own status (400, 408, 413).
-		e := reqbody.Status(err, r, maxClearBody)
+		e := reqbody.Status(err, r, MaxClearBody)
 		writeJSON(w, e.Status, map[string]any{"errors": []string{e.Msg}})
 		return
 	}
