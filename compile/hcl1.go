@@ -12,14 +12,85 @@ import (
 )
 
 // Vault Proxy parses its configuration with HCL 1, and vaultproxy with HCL 2 (hclsyntax), which is
-// stricter about layout and has templates. Some files that Vault Proxy loads are therefore syntax
-// errors here. hcl/v2's messages for them are written for HCL 2 users ("Did you mean "for"?" for a
-// literal "%{"), so explainHCL1 adds to each the HCL 1 difference and the rewrite. docs/differences.md
-// ("Syntax is HCL 2") lists the same cases.
+// stricter about layout and has templates. A file that hcl/v2 refuses is read again with HCL 1
+// (readHCL1): when HCL 1 reads it, as Vault Proxy does, each of hcl/v2's errors becomes a warning that
+// names the HCL 1 form, says what Vault Proxy reads, and that `vaultproxy fmt` rewrites the file into
+// canonical HCL 2. When HCL 1 refuses the file too, hcl/v2's errors stand, and explainHCL1 adds to each
+// one that an HCL 1 form causes the rewrite. hcl/v2's messages are written for HCL 2 users ("Did you
+// mean "for"?" for a literal "%{"). docs/differences.md ("Syntax is HCL 2") lists the same forms.
 
-var codeHCL1Syntax = diagcode.New("hcl1_syntax",
-	"A syntax error in HCL 2 that Vault Proxy's HCL 1 accepts (commas between arguments, several on a line...); the detail gives the rewrite.",
-	"vault { address = \"https://vault:8200\", namespace = \"team\" }")
+var (
+	codeHCL1Syntax = diagcode.New("hcl1_syntax",
+		"A syntax error in HCL 2 that Vault Proxy's HCL 1 accepts (commas between arguments, several on a line...), in a file with another error that HCL 1 refuses too; the detail gives the rewrite.",
+		"vault { address = \"https://vault:8200\", namespace = \"team\" }\nlistener \"tcp\" {")
+	codeHCL1Form = diagcode.New("hcl1_form",
+		"An HCL 1 form that HCL 2 refuses (commas between arguments, several arguments on a line, a hexadecimal number...), read as Vault Proxy's HCL 1 reads it; vaultproxy fmt rewrites the file into canonical HCL 2.",
+		"vault { address = \"https://vault:8200\", namespace = \"team\" }")
+)
+
+// hcl1FmtSentence ends every hcl1_form warning.
+const hcl1FmtSentence = "vaultproxy reads the file as Vault Proxy does, with HCL 1; `vaultproxy fmt` rewrites it into canonical HCL 2."
+
+// readHCL1 reads src, a native-syntax file that hcl/v2 refuses with diags, with HCL 1. It returns the
+// file as hclsyntax nodes, each of hcl/v2's errors as an hcl1_form warning, a warning for each
+// hexadecimal number (with the value it is read as), and what reading the values found; ok is false
+// when HCL 1 refuses the file too.
+func readHCL1(src []byte, name string, diags hcl.Diagnostics) (*hcl.File, hcl.Diagnostics, bool) {
+	body, r, ok := parseHCL1(src, name)
+	if !ok {
+		return nil, nil, false
+	}
+	var out hcl.Diagnostics
+	var unexplained *hcl.Diagnostic
+	for _, d := range explainHCL1(diags, src) {
+		switch {
+		case d.Severity != hcl.DiagError:
+			out = append(out, d)
+		case diagcode.Of(d) == codeHCL1Syntax:
+			if d.Summary == "Missing newline after argument" && hexNumber(d, src) != "" {
+				continue // hexWarning says more, at each hexadecimal number
+			}
+			w := *d
+			w.Severity = hcl.DiagWarning
+			w.Detail += " " + hcl1FmtSentence
+			out = append(out, codeHCL1Form.Set(&w))
+		case d.Summary == "Attribute redefined":
+			// Vault Proxy refuses it too: the HCL 1 reader reports it (hcl1Reader.body).
+		case unexplained == nil:
+			unexplained = d
+		}
+	}
+	if unexplained != nil {
+		// hcl/v2 gives up at its first error in a block: only the first that no hint explains is shown.
+		out = append(out, codeHCL1Form.Set(&hcl.Diagnostic{
+			Severity: hcl.DiagWarning,
+			Summary:  "HCL 1 syntax",
+			Detail: fmt.Sprintf("HCL 2 refuses this (%s: %s), but Vault Proxy's HCL 1 reads it. %s",
+				unexplained.Summary, strings.TrimSpace(unexplained.Detail), hcl1FmtSentence),
+			Subject: unexplained.Subject,
+			Context: unexplained.Context,
+		}))
+	}
+	for _, h := range r.hex {
+		out = append(out, hexWarning(h))
+	}
+	out = append(out, r.diags...)
+	return &hcl.File{Body: body, Bytes: src}, out, true
+}
+
+// hexWarning says what Vault Proxy reads a hexadecimal number as: HCL 1's decoder reads it with
+// strconv.ParseInt(text, 0, 0) for a number, and keeps its text for a string (decoder.go decodeInt,
+// decodeString).
+func hexWarning(h hcl1Hex) *hcl.Diagnostic {
+	decimal := h.val.AsBigFloat().Text('f', -1)
+	return codeHCL1Form.Set(&hcl.Diagnostic{
+		Severity: hcl.DiagWarning,
+		Summary:  "Hexadecimal number",
+		Detail: fmt.Sprintf("Vault Proxy's HCL 1 reads %s as the hexadecimal number %s (a string setting keeps the text %q), and so does vaultproxy; HCL 2 has no hexadecimal numbers. %s There it is written %s.",
+			h.text, decimal, h.text, hcl1FmtSentence, decimal),
+		Subject: h.rng.Ptr(),
+	})
+}
 
 // explainHCL1 returns the parse diagnostics of a native-syntax file with a sentence added to the
 // Detail of each one that HCL 1 syntax causes. src is the file's content. The diagnostics are
