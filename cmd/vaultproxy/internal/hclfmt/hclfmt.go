@@ -10,9 +10,11 @@ import (
 	"github.com/hashicorp/hcl/v2/hclwrite"
 )
 
-// Source returns src, a file in native syntax named filename, in the canonical layout. A file
-// that does not parse is returned unchanged with the parser's diagnostics: the formatter would
-// rewrite broken source into something harder to repair (Terraform refuses it for the same reason).
+// Source returns src, a file in native syntax named filename, in the canonical layout. A file that
+// hcl/v2 refuses but Vault Proxy's HCL 1 reads (commas between arguments, several on a line, a
+// hexadecimal number...) is rewritten into canonical HCL 2 that both read the same (fromHCL1). A file
+// that neither parses is returned unchanged with hcl/v2's diagnostics: the formatter would rewrite
+// broken source into something harder to repair (Terraform refuses it for the same reason).
 //
 // hclwrite also respaces the inside of ${…} and %{…} sequences in strings. vaultproxy refuses
 // templates, but Vault Proxy's HCL 1 reads them as written (compile/hcl1.go), so there the spaces
@@ -20,6 +22,10 @@ import (
 // ErrNotLayout, which the tests show never happens, says the formatter changed more than that.
 func Source(src []byte, filename string) ([]byte, hcl.Diagnostics, error) {
 	if _, diags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos); diags.HasErrors() {
+		// A file that Vault Proxy's HCL 1 reads is rewritten into canonical HCL 2 (fromHCL1).
+		if out, ok := fromHCL1(src); ok {
+			return out, nil, nil
+		}
 		return src, diags, nil
 	}
 	out, ok := keepStrings(src, hclwrite.Format(src))
