@@ -62,14 +62,15 @@ func readHCL1(src []byte, name string, diags hcl.Diagnostics) (*hcl.File, hcl.Di
 	}
 	if unexplained != nil {
 		// hcl/v2 gives up at its first error in a block: only the first that no hint explains is shown.
-		out = append(out, codeHCL1Form.Set(&hcl.Diagnostic{
+		out = append(out, &hcl.Diagnostic{
 			Severity: hcl.DiagWarning,
 			Summary:  "HCL 1 syntax",
 			Detail: fmt.Sprintf("HCL 2 refuses this (%s: %s), but Vault Proxy's HCL 1 reads it. %s",
 				unexplained.Summary, strings.TrimSpace(unexplained.Detail), hcl1FmtSentence),
 			Subject: unexplained.Subject,
 			Context: unexplained.Context,
-		}))
+			Extra:   codeHCL1Form,
+		})
 	}
 	for _, h := range r.hex {
 		out = append(out, hexWarning(h))
@@ -83,13 +84,14 @@ func readHCL1(src []byte, name string, diags hcl.Diagnostics) (*hcl.File, hcl.Di
 // decodeString).
 func hexWarning(h hcl1Hex) *hcl.Diagnostic {
 	decimal := h.val.AsBigFloat().Text('f', -1)
-	return codeHCL1Form.Set(&hcl.Diagnostic{
+	return &hcl.Diagnostic{
 		Severity: hcl.DiagWarning,
 		Summary:  "Hexadecimal number",
-		Detail: fmt.Sprintf("Vault Proxy's HCL 1 reads %s as the hexadecimal number %s (a string setting keeps the text %q), and so does vaultproxy; HCL 2 has no hexadecimal numbers. %s There it is written %s.",
-			h.text, decimal, h.text, hcl1FmtSentence, decimal),
+		Detail: fmt.Sprintf("Vault Proxy's HCL 1 reads %s as the hexadecimal number %s, or keeps the text %q for a string setting, and so does vaultproxy; HCL 2 has no hexadecimal numbers. %s, where it is written %s, or %q for a string setting.",
+			h.text, decimal, h.text, strings.TrimSuffix(hcl1FmtSentence, "."), decimal, h.text),
 		Subject: h.rng.Ptr(),
-	})
+		Extra:   codeHCL1Form,
+	}
 }
 
 // explainHCL1 returns the parse diagnostics of a native-syntax file with a sentence added to the

@@ -157,6 +157,8 @@ func (r *hcl1Reader) body(list *hcl1ast.ObjectList, rng, end hcl.Range) *hclsynt
 					Summary:  "Attribute redefined",
 					Detail:   fmt.Sprintf("The argument %q was already set at %s. Each argument may be set only once.", a.Name, prev.NameRange),
 					Subject:  a.NameRange.Ptr(),
+					Context:  a.SrcRange.Ptr(),
+					Extra:    codeDuplicateArgument,
 				})
 				continue
 			}
@@ -331,5 +333,6 @@ func (r *hcl1Reader) invalidString(rng hcl.Range, err error) {
 		Summary:  "Invalid string",
 		Detail:   fmt.Sprintf("Vault Proxy's HCL 1 fails to read this string: %s.", strings.TrimSuffix(err.Error(), ".")),
 		Subject:  rng.Ptr(),
+		Extra:    codeSyntaxError,
 	})
 }
