@@ -28,12 +28,21 @@ func Source(src []byte, filename string) ([]byte, hcl.Diagnostics, error) {
 		}
 		return src, diags, nil
 	}
-	out, ok := keepStrings(src, hclwrite.Format(src))
+	// The formatter turns a byte order mark into spaces, and then more spaces each time: the file
+	// is formatted without it. Vault Proxy fails on one (the byte_order_mark diagnostic says so);
+	// fmt keeps it all the same, since it changes nothing but layout.
+	body, hasBOM := bytes.CutPrefix(src, utf8BOM)
+	out, ok := keepStrings(body, hclwrite.Format(body))
 	if !ok {
 		return src, nil, fmt.Errorf("%s: %w", filename, ErrNotLayout)
 	}
+	if hasBOM {
+		out = append(append([]byte(nil), utf8BOM...), out...)
+	}
 	return out, nil, nil
 }
+
+var utf8BOM = []byte("\xef\xbb\xbf")
 
 // ErrNotLayout is a formatting that would change more than white space; the file is left as it was.
 var ErrNotLayout = errors.New("the formatter changed more than white space, so the file is left as it was")
@@ -70,10 +79,5 @@ func keepStrings(src, out []byte) (_ []byte, ok bool) {
 		}
 	}
 	buf.Write(out[endB:])
-	if bom := []byte("\xef\xbb\xbf"); bytes.HasPrefix(src, bom) && !bytes.HasPrefix(buf.Bytes(), bom) {
-		// The formatter drops a byte order mark. Vault Proxy fails on one (the byte_order_mark
-		// diagnostic says so); fmt keeps it all the same, since it changes nothing but layout.
-		return append(bom, buf.Bytes()...), true
-	}
 	return buf.Bytes(), true
 }
