@@ -128,6 +128,8 @@ const (
 var (
 	hexTail   = regexp.MustCompile(`^[xX][0-9a-fA-F]+`)
 	identHead = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*`)
+	// quotedBlockType is a quoted name followed by a label or an opening brace, not by "=".
+	quotedBlockType = regexp.MustCompile(`^"[^"\n]*"[ \t]*(["{]|[A-Za-z_])`)
 	// didYouMean is hcl/v2's suggestion of a template keyword.
 	didYouMean = regexp.MustCompile(` ?Did you mean "[^"]*"\?`)
 )
@@ -178,9 +180,13 @@ func hcl1Hint(d *hcl.Diagnostic, src []byte) string {
 		}
 		return hint + "."
 	case "Invalid argument name":
-		if strings.HasPrefix(subject, `"`) {
-			return hcl1Prefix + `a quoted name ("address" = ...); vaultproxy reads HCL 2, where names are not quoted. Remove the quotes.`
+		if !strings.HasPrefix(subject, `"`) {
+			break
 		}
+		if quotedBlockType.MatchString(subject) {
+			return hcl1Prefix + `a quoted block type ("listener" "tcp" { ... }); vaultproxy reads HCL 2, where a block type is not quoted. Remove the quotes.`
+		}
+		return hcl1Prefix + `a quoted name ("address" = ...); vaultproxy reads HCL 2, where names are not quoted. Remove the quotes.`
 	}
 	if isTemplateDiagnostic(d.Summary) {
 		return templateHint(d, src)
