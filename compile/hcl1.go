@@ -72,6 +72,7 @@ func readHCL1(src []byte, name string, diags hcl.Diagnostics) (*hcl.File, hcl.Di
 			Extra:   codeHCL1Form,
 		})
 	}
+	out = append(out, newForms(r.forms, out)...)
 	for _, h := range r.hex {
 		out = append(out, hexWarning(h))
 	}

@@ -28,7 +28,7 @@ var hcl1Seeds = []string{
 
 // FuzzHCL1 reads any input with the HCL 1 reader and compiles it as a file that hcl/v2 refuses:
 // nothing may panic or hang, and every diagnostic has a registered code. When hcl/v2 reads the input
-// too, the two readings must compile to the same plan, origins included (the HCL 1 reader's ranges
+// too, the reader must find no HCL 1 form in it (findForms), and the two readings must compile to the same plan, origins included (the HCL 1 reader's ranges
 // are exact), and the same diagnostics, apart from what only one reading reports: the hcl1_form
 // warnings, and the escape warning, since "$${" is two characters in HCL 1 (docs/differences.md).
 // Seeds: hcl1Seeds and every native-syntax configuration of fixtures/compile.
@@ -89,6 +89,10 @@ func checkHCL1Reading(t *testing.T, src []byte) bool {
 			return
 		}
 		both = true
+		if _, r, _ := parseHCL1(src, "a.hcl"); len(r.forms) > 0 {
+			// hcl/v2 reads the file: no form in it is one that hcl/v2 refuses.
+			t.Errorf("an HCL 1 form found in %q, which hcl/v2 reads: %s: %s", src, r.forms[0].Subject, r.forms[0].Summary)
+		}
 		viaHCL1 = planReading(t, srcs, true)
 		viaHCL2 = planReading(t, srcs, false)
 	}()

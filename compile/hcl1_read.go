@@ -34,7 +34,8 @@ type hcl1Reader struct {
 	crs        []int
 	lineStarts []int // the offset in src of each line's first byte
 	diags      hcl.Diagnostics
-	hex        []hcl1Hex // the hexadecimal numbers, in the order read
+	hex        []hcl1Hex         // the hexadecimal numbers, in the order read
+	forms      []*hcl.Diagnostic // a warning for each HCL 1 form (findForms)
 }
 
 // hcl1Hex is a hexadecimal number, which hcl/v2 has not: where it is, its text and its value.
@@ -66,6 +67,7 @@ func parseHCL1(src []byte, name string) (_ *hclsyntax.Body, _ *hcl1Reader, ok bo
 	r := newHCL1Reader(src, name)
 	end := r.pos(len(src) - len(r.crs))
 	body := r.body(list, hcl.Range{Filename: name, Start: hcl.InitialPos, End: end}, hcl.Range{Filename: name, Start: end, End: end})
+	r.findForms(list, normalizedText(src))
 	return body, r, true
 }
 
