@@ -14,10 +14,11 @@ import (
 // Vault Proxy parses its configuration with HCL 1, and vaultproxy with HCL 2 (hclsyntax), which is
 // stricter about layout and has templates. A file that hcl/v2 refuses is read again with HCL 1
 // (readHCL1): when HCL 1 reads it, as Vault Proxy does, each of hcl/v2's errors becomes a warning that
-// names the HCL 1 form, says what Vault Proxy reads, and that `vaultproxy fmt` rewrites the file into
-// canonical HCL 2. When HCL 1 refuses the file too, hcl/v2's errors stand, and explainHCL1 adds to each
-// one that an HCL 1 form causes the rewrite. hcl/v2's messages are written for HCL 2 users ("Did you
-// mean "for"?" for a literal "%{"). docs/differences.md ("Syntax is HCL 2") lists the same forms.
+// names the HCL 1 form and says that `vaultproxy fmt` rewrites the file into canonical HCL 2, and each
+// form that hcl/v2 did not reach (it stops at its first error in a block) gets one too (findForms).
+// When HCL 1 refuses the file too, hcl/v2's errors stand, and explainHCL1 adds to each one that an
+// HCL 1 form causes the rewrite. hcl/v2's messages are written for HCL 2 users ("Did you mean
+// "for"?" for a literal "%{"). docs/differences.md ("HCL 1 syntax is a warning") lists the forms.
 
 var (
 	codeHCL1Syntax = diagcode.New("hcl1_syntax",
@@ -32,9 +33,9 @@ var (
 const hcl1FmtSentence = "vaultproxy reads the file as Vault Proxy does, with HCL 1; `vaultproxy fmt` rewrites it into canonical HCL 2."
 
 // readHCL1 reads src, a native-syntax file that hcl/v2 refuses with diags, with HCL 1. It returns the
-// file as hclsyntax nodes, each of hcl/v2's errors as an hcl1_form warning, a warning for each
-// hexadecimal number (with the value it is read as), and what reading the values found; ok is false
-// when HCL 1 refuses the file too.
+// file as hclsyntax nodes, each of hcl/v2's errors as an hcl1_form warning, a warning for each other
+// HCL 1 form and each hexadecimal number (with the value it is read as), and what reading the values
+// found; ok is false when HCL 1 refuses the file too.
 func readHCL1(src []byte, name string, diags hcl.Diagnostics) (*hcl.File, hcl.Diagnostics, bool) {
 	body, r, ok := parseHCL1(src, name)
 	if !ok {
