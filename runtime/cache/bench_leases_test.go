@@ -1,0 +1,113 @@
+package cache
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// BenchmarkCache100kLeases measures what a cached renewable token costs beyond its answer: it
+// caches 100,000 tokens created through the cache (VAULTPROXY_BENCH_LEASES changes the number),
+// waits for each one's first renewal, and reports the heap the cache holds per entry beyond the
+// body and headers it keeps (what MaxBytes counts besides entryOverhead: compare B/entry with it)
+// and the goroutines per entry. A memory measurement, not a speed one: run it once,
+//
+//	GOWORK=off go test ./runtime/cache/ -run xxx -bench 100kLeases -benchtime 1x
+func BenchmarkCache100kLeases(b *testing.B) {
+	n := 100_000
+	if s := os.Getenv("VAULTPROXY_BENCH_LEASES"); s != "" {
+		v, err := strconv.Atoi(s)
+		if err != nil || v <= 0 {
+			b.Fatalf("VAULTPROXY_BENCH_LEASES=%q: want a positive number", s)
+		}
+		n = v
+	}
+	var m leaseMemory
+	for b.Loop() {
+		m = measureLeases(b, n)
+	}
+	b.ReportMetric(m.bytesPerEntry, "B/entry")
+	b.ReportMetric(m.goroutinesPerEntry, "goroutines/entry")
+	b.ReportMetric(m.answerPerEntry, "answer-B/entry")
+	b.ReportMetric(float64(m.heap)/(1<<20), "heap-MiB")
+}
+
+type leaseMemory struct {
+	bytesPerEntry, goroutinesPerEntry, answerPerEntry float64
+	heap                                              uint64 // the cache's heap in all
+}
+
+// measureLeases caches n renewable tokens in a new Cache in front of the fake Vault and measures
+// the heap and goroutines they hold once each has been renewed once.
+func measureLeases(b *testing.B, n int) leaseMemory {
+	b.StopTimer()
+	defer b.StartTimer()
+	f := newFakeVault(b)
+	tr := &http.Transport{MaxIdleConnsPerHost: 4}
+	defer tr.CloseIdleConnections()
+	heap0, g0 := heapInUse(), runtime.NumGoroutine()
+	c, err := New(Options{Next: tr, Vault: f.client(b), AutoAuthToken: func() string { return fakeRoot },
+		MaxEntries: n, MaxBytes: 1 << 40})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	for i := range n {
+		req, _ := http.NewRequest("POST", f.srv.URL+"/v1/auth/token/create",
+			strings.NewReader(fmt.Sprintf(`{"policies":["default"],"meta":{"n":"%d"}}`, i)))
+		req.Header.Set("X-Vault-Token", fakeRoot)
+		resp, err := c.RoundTrip(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	if c.Len() != n {
+		b.Fatalf("%d entries cached, want %d", c.Len(), n)
+	}
+	// Every entry renews once when cached (as a LifetimeWatcher does when it starts): measured
+	// after that, its renewal state is what it is for the rest of its life.
+	deadline := time.Now().Add(10 * time.Minute)
+	for f.count("PUT /v1/auth/token/renew-self") < n {
+		if time.Now().After(deadline) {
+			b.Fatalf("%d of %d first renewals after 10 minutes", f.count("PUT /v1/auth/token/renew-self"), n)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	// The fake's own record of the tokens is not the cache's: dropped before measuring (the
+	// next renewals are due in about 40 minutes).
+	f.set(func() { f.tokens, f.ttl = map[string]string{fakeRoot: ""}, map[string]int{} })
+	time.Sleep(100 * time.Millisecond) // the last renewal's answer applied
+	heap1, g1 := heapInUse(), runtime.NumGoroutine()
+	c.mu.Lock()
+	if c.lru.list.Len() != n {
+		c.mu.Unlock()
+		b.Fatalf("%d entries left after the first renewals, want %d", c.lru.list.Len(), n)
+	}
+	answers := c.lru.bytes - int64(n)*entryOverhead // bodies and headers, as MaxBytes counts them
+	c.mu.Unlock()
+	grown := float64(heap1) - float64(heap0)
+	return leaseMemory{
+		bytesPerEntry:      (grown - float64(answers)) / float64(n),
+		goroutinesPerEntry: float64(g1-g0) / float64(n),
+		answerPerEntry:     float64(answers) / float64(n),
+		heap:               uint64(max(grown, 0)),
+	}
+}
+
+// heapInUse is the live heap after a full collection, with the goroutine stacks (a goroutine's
+// stack is not heap, but it is memory an entry's renewer held).
+func heapInUse() uint64 {
+	runtime.GC()
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapAlloc + ms.StackInuse
+}
