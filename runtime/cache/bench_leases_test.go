@@ -6,19 +6,24 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 )
 
-// BenchmarkCache100kLeases measures what a cached renewable token costs beyond its answer: it
-// caches 100,000 tokens created through the cache (VAULTPROXY_BENCH_LEASES changes the number),
+// BenchmarkCache100kLeases measures what a cached renewable token or lease costs beyond its answer:
+// it caches 100,000 of them, half tokens and half database leases, created through the cache
+// (VAULTPROXY_BENCH_LEASES changes the number),
 // waits for each one's first renewal, and reports the heap the cache holds per entry beyond the
 // body and headers it keeps (what MaxBytes counts besides entryOverhead: compare B/entry with it)
 // and the goroutines per entry. A memory measurement, not a speed one: run it once,
 //
 //	GOWORK=off go test ./runtime/cache/ -run xxx -bench 100kLeases -benchtime 1x
+//
+// VAULTPROXY_BENCH_HEAPPROFILE=file writes a heap profile of the full cache there (go tool pprof
+// -sample_index=inuse_space).
 func BenchmarkCache100kLeases(b *testing.B) {
 	n := 100_000
 	if s := os.Getenv("VAULTPROXY_BENCH_LEASES"); s != "" {
@@ -43,7 +48,7 @@ type leaseMemory struct {
 	heap                                              uint64 // the cache's heap in all
 }
 
-// measureLeases caches n renewable tokens in a new Cache in front of the fake Vault and measures
+// measureLeases caches n renewable tokens and leases in a new Cache in front of the fake Vault and measures
 // the heap and goroutines they hold once each has been renewed once.
 func measureLeases(b *testing.B, n int) leaseMemory {
 	b.StopTimer()
@@ -59,8 +64,12 @@ func measureLeases(b *testing.B, n int) leaseMemory {
 	}
 	defer c.Close()
 	for i := range n {
+		// Half tokens, half database leases, each request a new one.
 		req, _ := http.NewRequest("POST", f.srv.URL+"/v1/auth/token/create",
 			strings.NewReader(fmt.Sprintf(`{"policies":["default"],"meta":{"n":"%d"}}`, i)))
+		if i%2 == 1 {
+			req, _ = http.NewRequest("GET", fmt.Sprintf("%s/v1/database/creds/role%d", f.srv.URL, i), nil)
+		}
 		req.Header.Set("X-Vault-Token", fakeRoot)
 		resp, err := c.RoundTrip(req)
 		if err != nil {
@@ -75,17 +84,26 @@ func measureLeases(b *testing.B, n int) leaseMemory {
 	// Every entry renews once when cached (as a LifetimeWatcher does when it starts): measured
 	// after that, its renewal state is what it is for the rest of its life.
 	deadline := time.Now().Add(10 * time.Minute)
-	for f.count("PUT /v1/auth/token/renew-self") < n {
+	renewals := func() int {
+		return f.count("PUT /v1/auth/token/renew-self") + f.count("PUT /v1/sys/leases/renew")
+	}
+	for renewals() < n {
 		if time.Now().After(deadline) {
-			b.Fatalf("%d of %d first renewals after 10 minutes", f.count("PUT /v1/auth/token/renew-self"), n)
+			b.Fatalf("%d of %d first renewals after 10 minutes", renewals(), n)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	// The fake's own record of the tokens is not the cache's: dropped before measuring (the
 	// next renewals are due in about 40 minutes).
-	f.set(func() { f.tokens, f.ttl = map[string]string{fakeRoot: ""}, map[string]int{} })
+	f.set(func() {
+		f.tokens, f.leases, f.ttl = map[string]string{fakeRoot: ""}, map[string]string{}, map[string]int{}
+		f.calls = map[string]int{}
+	})
 	time.Sleep(100 * time.Millisecond) // the last renewal's answer applied
 	heap1, g1 := heapInUse(), runtime.NumGoroutine()
+	if file := os.Getenv("VAULTPROXY_BENCH_HEAPPROFILE"); file != "" {
+		writeHeapProfile(b, file) // what the entries hold, by allocation site
+	}
 	c.mu.Lock()
 	if c.lru.list.Len() != n {
 		c.mu.Unlock()
@@ -99,6 +117,17 @@ func measureLeases(b *testing.B, n int) leaseMemory {
 		goroutinesPerEntry: float64(g1-g0) / float64(n),
 		answerPerEntry:     float64(answers) / float64(n),
 		heap:               uint64(max(grown, 0)),
+	}
+}
+
+func writeHeapProfile(b *testing.B, file string) {
+	out, err := os.Create(file)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer out.Close()
+	if err := pprof.Lookup("heap").WriteTo(out, 0); err != nil {
+		b.Fatal(err)
 	}
 }
 
