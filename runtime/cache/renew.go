@@ -133,12 +133,19 @@ func (c *Cache) leaseRenewedLocked(e *entry, now time.Time, d int) {
 	e.r.boff = nil
 	e.r.start, e.r.lease = now, d
 	remaining := seconds(d)
-	// While the lease grows, so does the grace period; once it stops growing the max TTL is near.
-	if remaining > e.r.prior {
-		e.r.grace = leaseGrace(remaining)
-	}
-	sleep := time.Duration(float64(remaining)*2/3 + float64(e.r.grace)/3)
+	var sleep time.Duration
+	sleep, e.r.grace = renewedSleep(remaining, e.r.prior, e.r.grace)
 	c.sleepLocked(e, now, remaining, sleep)
+}
+
+// renewedSleep is the watcher's wait after a renewal that gave remaining (calculateSleepDuration):
+// 2/3 of it plus a third of the grace period, which is computed anew while the lease grows
+// (prior was the last one); once it stops growing the max TTL is near.
+func renewedSleep(remaining, prior, grace time.Duration) (sleep, newGrace time.Duration) {
+	if remaining > prior {
+		grace = leaseGrace(remaining)
+	}
+	return time.Duration(float64(remaining)*2/3 + float64(grace)/3), grace
 }
 
 // renewalFailedLocked is the watcher after a failed renewal (Vault unreachable, sealed, an answer
@@ -163,11 +170,17 @@ func (c *Cache) renewalFailedLocked(e *entry, now time.Time, err error) {
 // with little time left.
 func (c *Cache) sleepLocked(e *entry, now time.Time, remaining, sleep time.Duration) {
 	e.r.prior = remaining
-	if remaining <= e.r.grace || remaining-sleep <= e.r.grace {
+	if watchEnds(remaining, sleep, e.r.grace) {
 		c.evictLocked(e, reasonRenewalEnded, true)
 		return
 	}
 	c.dueLocked(e, now.Add(sleep))
+}
+
+// watchEnds reports whether the watcher stops with remaining left and sleep to wait: the lease
+// left is within the grace period, or would be after the sleep.
+func watchEnds(remaining, sleep, grace time.Duration) bool {
+	return remaining <= grace || remaining-sleep <= grace
 }
 
 // leaseGrace is the watcher's grace period for a lease of d (calculateGrace, no increment): a
