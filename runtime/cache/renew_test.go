@@ -2,9 +2,14 @@ package cache
 
 import (
 	"fmt"
+	"net/http"
 	"runtime"
+	"slices"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/hashicorp/vault/api"
 )
 
 // The renewal timing is api.LifetimeWatcher's (hashicorp/vault api/lifetime_watcher.go).
@@ -125,5 +130,65 @@ func TestPokeDuringRenewal(t *testing.T) {
 	time.Sleep(100 * time.Millisecond)
 	if n := renewals(); n != 2 || h.cache.Len() != 1 {
 		t.Fatalf("%d renewals, %d entries; want 2 and the token still cached", n, h.cache.Len())
+	}
+}
+
+// sentRenewal is what a renewal carried to Vault.
+type sentRenewal struct{ path, token, namespace, wrapTTL, custom string }
+
+// renewalHeaders records the renewals the cache's Vault client sends.
+type renewalHeaders struct {
+	mu   sync.Mutex
+	seen []sentRenewal
+}
+
+func (r *renewalHeaders) RoundTrip(req *http.Request) (*http.Response, error) {
+	r.mu.Lock()
+	r.seen = append(r.seen, sentRenewal{req.URL.Path, req.Header.Get("X-Vault-Token"),
+		req.Header.Get("X-Vault-Namespace"), req.Header.Get("X-Vault-Wrap-TTL"), req.Header.Get("X-Custom")})
+	r.mu.Unlock()
+	return http.DefaultTransport.RoundTrip(req)
+}
+
+func (r *renewalHeaders) all() []sentRenewal {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.seen)
+}
+
+// Each renewal goes to its entry's namespace with its token (a lease: the token that created it),
+// whatever the shared client and the environment say, and is never wrapped.
+func TestRenewalRequests(t *testing.T) {
+	t.Setenv("VAULT_WRAP_TTL", "5m")
+	t.Setenv("VAULT_NAMESPACE", "elsewhere")
+	t.Setenv("VAULT_HEADERS", `{"X-Custom":"yes"}`)
+	rec := &renewalHeaders{}
+	h := newHarness(t, func(o *Options) {
+		cfg := api.DefaultConfig()
+		cfg.Address = o.Vault.Address()
+		cfg.MaxRetries = 0
+		cfg.HttpClient = &http.Client{Transport: rec}
+		c, err := api.NewClient(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.SetToken("the-clients-own")
+		c.SetNamespace("the-clients-own")
+		o.Vault = c
+	})
+	tok := h.do("POST", "/v1/ns1/auth/token/create", fakeRoot, createBody, "X-Vault-Namespace", "team").str("auth", "client_token")
+	lease := h.do("GET", "/v1/database/creds/app", fakeRoot, "", "X-Vault-Namespace", "team2/")
+	if tok == "" || lease.str("lease_id") == "" || h.cache.Len() != 2 {
+		t.Fatalf("setup: %d entries", h.cache.Len())
+	}
+	waitFor(t, 5*time.Second, "first renewals", func() bool { return len(rec.all()) >= 2 })
+	want := map[string]sentRenewal{
+		"/v1/auth/token/renew-self": {"/v1/auth/token/renew-self", tok, "team/ns1/", "", ""},
+		"/v1/sys/leases/renew":      {"/v1/sys/leases/renew", fakeRoot, "team2/", "", ""},
+	}
+	for _, got := range rec.all() {
+		if got != want[got.path] {
+			t.Errorf("renewal sent as %+v, want %+v", got, want[got.path])
+		}
 	}
 }
