@@ -13,7 +13,9 @@ import (
 // heap and every entry's renewal state are guarded by Cache.mu, as the rest of the entry is.
 
 // renewWorkers bounds the renewals in flight at once. It is initialRenewals too (verify.go): the
-// restored entries' first renewals at start-up are the schedule's like any other.
+// restored entries' first renewals at start-up are the schedule's like any other. 100,000 entries
+// of an hour's lease need about 40 renewals a second, and a slow answer holds its worker up to the
+// client's timeout: a few more workers than cores keep one slow renewal from delaying the others.
 const renewWorkers = 16
 
 // scheduler is the renewal schedule. Guarded by Cache.mu.
