@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"runtime"
@@ -190,5 +191,32 @@ func TestRenewalRequests(t *testing.T) {
 		if got != want[got.path] {
 			t.Errorf("renewal sent as %+v, want %+v", got, want[got.path])
 		}
+	}
+}
+
+// Renewals due are sent in the order they fell due, a poked one (a request waits for it) first.
+func TestPokedRenewalGoesFirst(t *testing.T) {
+	c := &Cache{}
+	c.baseCtx, c.baseCancel = context.WithCancel(context.Background())
+	defer c.baseCancel()
+	c.sched.running = true // the heap alone, without the schedule's goroutine
+	now := time.Now()
+	es := make([]*entry, 5)
+	for i := range es {
+		es[i] = &entry{duration: 60}
+		es[i].r.base = es[i].duration
+		c.dueLocked(es[i], now.Add(-time.Duration(len(es)-i)*time.Second))
+	}
+	c.pokeLocked(es[3])
+	var order []int
+	for {
+		e, _ := c.nextDueLocked(now)
+		if e == nil {
+			break
+		}
+		order = append(order, slices.Index(es, e))
+	}
+	if want := []int{3, 0, 1, 2, 4}; !slices.Equal(order, want) {
+		t.Fatalf("renewed in the order %v, want %v", order, want)
 	}
 }
