@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"mime"
@@ -20,15 +21,20 @@ import (
 	"github.com/vaultproxy/vaultproxy/request"
 )
 
-// Size limits used when Options.MaxEntries or Options.MaxBytes is 0.
+// Size limits used when Options.MaxEntries or Options.MaxBytes is 0. The byte limit is the one
+// that bounds memory: DefaultMaxEntries is the most entries DefaultMaxBytes can hold (each counts
+// at least entryOverhead), so with both defaults the entry count never evicts first, as Vault
+// Proxy's cache has no count limit. The count still bounds the stale entries (stale.go).
 const (
-	DefaultMaxEntries = 10000
 	DefaultMaxBytes   = 64 << 20
+	DefaultMaxEntries = DefaultMaxBytes / entryOverhead // 52,428
 )
 
-// entryOverhead is what an entry costs beyond its body and headers (struct, indexes, renewer),
-// roughly, for MaxBytes accounting.
-const entryOverhead = 1024
+// entryOverhead is what a token or lease entry holds beyond its body and headers as headerSize
+// counts them (the entry and its renewal state, the indexes, the LRU element, the header map),
+// for MaxBytes accounting: BenchmarkCache100kLeases measures 1.1 to 1.2 KiB with 10,000 to
+// 100,000 entries (more with fewer, where the cache's fixed costs weigh), rounded up here.
+const entryOverhead = 1280
 
 // Body limits. A request body larger than maxRequestBody, or a response body larger than
 // maxResponseBody, is forwarded as a stream and never cached: no token or lease response comes
@@ -43,9 +49,9 @@ type Options struct {
 	// Next forwards a request to Vault. The request already carries the token and namespace
 	// headers Vault is to receive. Required.
 	Next http.RoundTripper
-	// Vault is the client the renewers use (LifetimeWatcher). The cache clones it per entry and sets
-	// the token and namespace of that entry, so its own token and namespace do not matter.
-	// Required.
+	// Vault is the client renewals are sent with (renew.go). The cache clones it once, in New, and
+	// gives each renewal the token and namespace of its entry, so its own token and namespace do
+	// not matter. Required.
 	Vault *api.Client
 	// AutoAuthToken returns the current auto-auth token, or "" if there is none. That token is
 	// managed: leases and child tokens created with it are cached. May be nil (no auto-auth).
@@ -72,14 +78,14 @@ type Options struct {
 	// default when empty).
 	MetricsPrefix string
 	// Now is the clock for Age and expiry checks (time.Now when nil). Renewal timing uses the
-	// real clock (LifetimeWatcher).
+	// real clock (renew.go).
 	Now func() time.Time
 	// ServeStaleFor, when above 0, is cache.serve_stale_for (a vaultproxy extension; stale.go): while
 	// Vault is unreachable a token or lease answer may be served, marked X-Cache: STALE, up to this
 	// long past its lease's end. 0 turns it off.
 	ServeStaleFor time.Duration
 	// Persist, when set, is cache.persist: New restores the entries of an existing cache file (their
-	// renewers start with Start) and every later change is written to the file (persist.go,
+	// renewals start with Start) and every later change is written to the file (persist.go,
 	// restore.go). Nil keeps the cache in memory only.
 	Persist *PersistOptions
 }
@@ -95,6 +101,7 @@ type Cache struct {
 	now      func() time.Time
 	m        *metrics
 
+	renewer    *api.Client // the renewals' client (newRenewClient)
 	baseCtx    context.Context
 	baseCancel context.CancelFunc
 	wg         sync.WaitGroup
@@ -108,6 +115,7 @@ type Cache struct {
 	inflight map[cacheKey]chan struct{} // closed when the leader's round trip ends
 	persist  persistence                // the cache file (persist_state.go); zero without Options.Persist
 	stale    staleStore                 // evicted entries that may answer while Vault is down (stale.go)
+	sched    scheduler                  // the renewals (renew_sched.go)
 }
 
 type entryKind uint8
@@ -146,21 +154,20 @@ type entry struct {
 	expires time.Time
 	elem    *list.Element
 	evicted bool
-	ctx     context.Context // the renewer's, cancelled on eviction
-	cancel  context.CancelFunc
-	poke    chan struct{} // asks the renewer to renew now
-	st      *staticData   // kindStatic: the secret, its versions and allowed tokens
-	refused bool          // Vault refused its renewal (or its parent's): revoked, never served stale
+	r       renewState  // its renewal schedule (renew.go); unused by kindStatic
+	st      *staticData // kindStatic: the secret, its versions and allowed tokens
+	refused bool        // Vault refused its renewal (or its parent's): revoked, never served stale
 	// unverified is set on a restored entry: it is closed by its first successful renewal, and
 	// until then the entry is not served (verify.go). Nil for an entry Vault just gave.
 	unverified chan struct{}
 	// attemptFailed, set with unverified, is closed (and replaced) when a first renewal fails
-	// without an answer that settles the entry (Vault unreachable, sealed): a request waiting for
-	// the entry stops waiting then rather than at verifyWait (verify.go).
+	// without an answer that settles the entry (Vault unreachable, sealed), and closed when the
+	// entry is evicted: a request waiting for the entry stops waiting then rather than at
+	// verifyWait (verify.go).
 	attemptFailed chan struct{}
 }
 
-// New returns a Cache. Close it to stop its renewers.
+// New returns a Cache. Close it to stop its renewals.
 func New(opts Options) (*Cache, error) {
 	if opts.Next == nil {
 		return nil, errors.New("cache: Options.Next is required")
@@ -181,7 +188,6 @@ func New(opts Options) (*Cache, error) {
 		idx:      newIndexes(),
 		lru:      newLRU(opts.MaxEntries, opts.MaxBytes),
 		inflight: map[cacheKey]chan struct{}{},
-		persist:  persistence{initial: make(chan struct{}, initialRenewals)},
 	}
 	if opts.ServeStaleFor < 0 {
 		return nil, errors.New("cache: Options.ServeStaleFor must not be negative")
@@ -201,6 +207,9 @@ func New(opts Options) (*Cache, error) {
 		return nil, err
 	}
 	c.m = m
+	if c.renewer, err = newRenewClient(opts.Vault); err != nil {
+		return nil, fmt.Errorf("cache: the renewal client: %w", err)
+	}
 	c.baseCtx, c.baseCancel = context.WithCancel(context.Background())
 	if opts.Persist != nil {
 		if err := c.openPersist(*opts.Persist); err != nil {
@@ -491,6 +500,11 @@ func (c *Cache) maybeStore(req *http.Request, op pathOp, key cacheKey, resp *htt
 		c.log.Warn("cache: answer larger than the cache's MaxBytes; not cached", "path", req.URL.Path, "bytes", e.size)
 		return
 	}
+	if cap(buf) > len(buf) {
+		// The body was read into a buffer that grew by doubling: kept as it is, up to half of it
+		// would be held for nothing as long as the entry lives.
+		e.body = bytes.Clone(buf)
+	}
 
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -531,15 +545,15 @@ func (c *Cache) managedLocked(token string) bool {
 	return c.idx.byToken[token] != nil || token == c.autoAuth()
 }
 
-// insertLocked indexes e, writes it to the cache file and starts its renewer.
+// insertLocked indexes e, writes it to the cache file and schedules its renewal.
 func (c *Cache) insertLocked(e *entry) {
 	c.indexLocked(e)
 	c.persistLocked(e)
 	c.startRenewalLocked(e)
 }
 
-// indexLocked makes e found by its key, token, accessor, lease, parent and owner, and gives it its
-// renewal context.
+// indexLocked makes e found by its key, token, accessor, lease, parent and owner, and counts it in
+// the LRU.
 func (c *Cache) indexLocked(e *entry) {
 	c.idx.byKey[e.key] = e
 	switch e.kind {
@@ -555,16 +569,9 @@ func (c *Cache) indexLocked(e *entry) {
 		c.idx.byLease[e.lease] = e
 		addTo(c.idx.leases, e.owner, e)
 	}
-	e.poke = make(chan struct{}, 1)
 	e.elem = c.lru.list.PushFront(e)
 	c.lru.bytes += e.size
 	c.m.entries.Inc()
-	e.ctx, e.cancel = context.WithCancel(c.baseCtx)
-}
-
-func (c *Cache) startRenewalLocked(e *entry) {
-	c.wg.Add(1)
-	go c.renew(e.ctx, e)
 }
 
 // Eviction reasons (the "reason" label of the evictions metric).
@@ -589,7 +596,11 @@ func (c *Cache) evictLocked(e *entry, reason string, cascade bool) int {
 	delete(c.idx.byKey, e.key)
 	c.lru.list.Remove(e.elem)
 	c.lru.bytes -= e.size
-	e.cancel()
+	c.unscheduleLocked(e)
+	if e.attemptFailed != nil { // wakes the requests waiting for its first renewal (verify.go)
+		close(e.attemptFailed)
+		e.attemptFailed = nil
+	}
 	c.m.entries.Dec()
 	c.m.evictions.WithLabelValues(reason).Inc()
 	n := 1
@@ -694,10 +705,7 @@ func (c *Cache) evictRefusedLocked(e *entry) {
 	}
 	delete(c.idx.leases, e.token)
 	for child := range c.idx.children[e.token] {
-		select {
-		case child.poke <- struct{}{}:
-		default:
-		}
+		c.pokeLocked(child)
 	}
 }
 
@@ -715,8 +723,8 @@ func (c *Cache) Len() int {
 	return c.lru.list.Len()
 }
 
-// Close stops every renewer, drops every entry and makes the Cache a pass-through. It waits for
-// the renewer goroutines; a renewal HTTP call already in flight finishes in the background. With
+// Close stops the renewals, drops every entry and makes the Cache a pass-through. It cancels the
+// renewals in flight and waits for the goroutines that sent them. With
 // Options.Persist it then writes what is queued and closes the cache file, which keeps the entries
 // for the next start; the error is that of closing the file.
 func (c *Cache) Close() error {
@@ -730,8 +738,17 @@ func (c *Cache) Close() error {
 	n := c.lru.list.Len()
 	c.idx = newIndexes()
 	for el := c.lru.list.Front(); el != nil; el = el.Next() {
-		el.Value.(*entry).evicted = true
+		e := el.Value.(*entry)
+		e.evicted = true
+		if e.attemptFailed != nil {
+			close(e.attemptFailed)
+			e.attemptFailed = nil
+		}
 	}
+	for _, e := range c.sched.due {
+		e.r.pos = 0
+	}
+	c.sched.due = nil
 	c.lru.list.Init()
 	c.lru.bytes = 0
 	c.persist.restored = nil

@@ -263,7 +263,6 @@ func (c *Cache) storeStatic(sr *staticReq, resp *http.Response, buf []byte) bool
 			kind:      kindStatic,
 			namespace: sr.key.ns,
 			path:      "/v1/" + sr.key.rel,
-			cancel:    func() {},
 			st:        &staticData{key: sr.key, tokens: map[string]struct{}{}},
 		}
 		c.indexStaticLocked(e)
