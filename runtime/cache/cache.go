@@ -593,7 +593,6 @@ func (c *Cache) evictLocked(e *entry, reason string, cascade bool) int {
 		return 0
 	}
 	e.evicted = true
-	c.unpersistLocked(e)
 	delete(c.idx.byKey, e.key)
 	c.lru.list.Remove(e.elem)
 	c.lru.bytes -= e.size
@@ -619,13 +618,17 @@ func (c *Cache) evictLocked(e *entry, reason string, cascade bool) int {
 	case kindStatic:
 		c.unindexStaticLocked(e)
 	}
+	kept := false
 	if c.stale.on() {
 		switch {
 		case staleReason(reason) && !e.refused:
-			c.retireLocked(e)
+			kept = c.retireLocked(e)
 		case e.kind == kindToken && reason != reasonLRU && reason != reasonReplaced:
 			c.dropStaleTokenLocked(e.token) // revoked, cleared or refused: Vault ended it
 		}
+	}
+	if !kept {
+		c.unpersistLocked(e)
 	}
 	// A token whose entry goes for any reason but space is revoked, expired or cleared: it loses
 	// its access to static secrets too.
@@ -667,7 +670,7 @@ func (c *Cache) orphanTokenLocked(token, reason string) int {
 	// Its own stale entry and its leases' go; its children's stay, as the children do.
 	for k, s := range c.stale.byKey {
 		if s.e.kind == kindToken && s.e.token == token || s.e.kind == kindLease && s.e.owner == token {
-			delete(c.stale.byKey, k)
+			c.forgetStaleLocked(k, s)
 		}
 	}
 	for child := range c.idx.children[token] {
