@@ -108,6 +108,7 @@ type Cache struct {
 	inflight map[cacheKey]*flight // the leader's round trip for a key (flight.go)
 	persist  persistence          // the cache file (persist_state.go); zero without Options.Persist
 	stale    staleStore           // evicted entries that may answer while Vault is down (stale.go)
+	reach    reachState           // whether Vault was last found unreachable (static_stale.go)
 }
 
 type entryKind uint8
@@ -387,6 +388,7 @@ func (c *Cache) forward(req *http.Request, body *reqBody, key cacheKey, op pathO
 	// than Vault's.
 	sent := c.now()
 	resp, err := c.next.RoundTrip(withBody(req, body))
+	c.noteRoundTrip(req.Context(), resp, err)
 	if unreachable(resp, err) && req.Context().Err() == nil {
 		if sr == nil {
 			if st := c.staleResponse(req, key); st != nil {

@@ -20,7 +20,8 @@ import (
 // ServeStaleFor ago. Its lease_duration is the time left by the cache's count, 0 once ended. An
 // entry is never kept for this when Vault refused its renewal, and stale entries go when a
 // revocation or cache-clear through the proxy names their token, an ancestor of it, their lease or
-// accessor: Vault has been seen to revoke them. Static secrets are not served stale.
+// accessor: Vault has been seen to revoke them. Static secrets follow their own rule
+// (static_stale.go).
 
 // staleEntry is an evicted entry kept to answer while Vault is unreachable, with the tokens whose
 // revocation revokes it.
