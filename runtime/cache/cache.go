@@ -110,12 +110,13 @@ type Cache struct {
 
 	mu       sync.Mutex
 	closed   bool
-	idx      indexes                    // how entries are found (index.go)
-	lru      lru                        // the size bound: every entry by recent use (lru.go)
-	inflight map[cacheKey]chan struct{} // closed when the leader's round trip ends
-	persist  persistence                // the cache file (persist_state.go); zero without Options.Persist
-	stale    staleStore                 // evicted entries that may answer while Vault is down (stale.go)
-	sched    scheduler                  // the renewals (renew_sched.go)
+	idx      indexes              // how entries are found (index.go)
+	lru      lru                  // the size bound: every entry by recent use (lru.go)
+	inflight map[cacheKey]*flight // the leader's round trip for a key (flight.go)
+	persist  persistence          // the cache file (persist_state.go); zero without Options.Persist
+	stale    staleStore           // evicted entries that may answer while Vault is down (stale.go)
+	reach    reachState           // whether Vault was last found unreachable (static_stale.go)
+	sched    scheduler            // the renewals (renew_sched.go)
 }
 
 type entryKind uint8
@@ -187,7 +188,7 @@ func New(opts Options) (*Cache, error) {
 		now:      opts.Now,
 		idx:      newIndexes(),
 		lru:      newLRU(opts.MaxEntries, opts.MaxBytes),
-		inflight: map[cacheKey]chan struct{}{},
+		inflight: map[cacheKey]*flight{},
 	}
 	if opts.ServeStaleFor < 0 {
 		return nil, errors.New("cache: Options.ServeStaleFor must not be negative")
@@ -277,15 +278,15 @@ func (c *Cache) cached(req *http.Request, op pathOp, sr *staticReq) (*http.Respo
 
 	// Coalesce: the first request for a key forwards; the others wait for it and then look again.
 	c.mu.Lock()
-	wait, follower := c.inflight[key]
+	f, follower := c.inflight[key]
 	if !follower {
-		wait = make(chan struct{})
-		c.inflight[key] = wait
+		f = &flight{done: make(chan struct{})}
+		c.inflight[key] = f
 	}
 	c.mu.Unlock()
 	if follower {
 		select {
-		case <-wait:
+		case <-f.done:
 		case <-req.Context().Done():
 			return nil, req.Context().Err()
 		}
@@ -294,17 +295,20 @@ func (c *Cache) cached(req *http.Request, op pathOp, sr *staticReq) (*http.Respo
 		if resp := c.lookup(key, req, sr, false); resp != nil {
 			return resp, nil
 		}
+		if resp, err := c.shared(f, req, key, sr); resp != nil || err != nil {
+			return resp, err
+		}
 		// The leader's answer was not cached (an error, a non-renewable token...): such answers
 		// are never shared, so this request goes to Vault on its own.
-		return c.forward(req, body, key, op, sr)
+		return c.forward(req, body, key, op, sr, nil)
 	}
 	defer func() {
 		c.mu.Lock()
 		delete(c.inflight, key)
 		c.mu.Unlock()
-		close(wait)
+		close(f.done)
 	}()
-	return c.forward(req, body, key, op, sr)
+	return c.forward(req, body, key, op, sr, f)
 }
 
 // lookup answers from a token or lease entry, then from a static entry, as Vault Proxy looks them
@@ -381,8 +385,9 @@ func hitResponse(req *http.Request, status int, header http.Header, body []byte,
 }
 
 // forward sends a cacheable-looking request to Vault, marks the answer X-Cache: MISS and stores
-// it when it is a KV secret (with sr) or a renewable token or lease the cache may manage.
-func (c *Cache) forward(req *http.Request, body *reqBody, key cacheKey, op pathOp, sr *staticReq) (*http.Response, error) {
+// it when it is a KV secret (with sr) or a renewable token or lease the cache may manage. A leader
+// (f not nil) notes there when Vault could not be reached, for its followers.
+func (c *Cache) forward(req *http.Request, body *reqBody, key cacheKey, op pathOp, sr *staticReq, f *flight) (*http.Response, error) {
 	if sr != nil {
 		// A write or revocation through the proxy while this read is out must not be undone by it.
 		c.beginStaticRead(sr)
@@ -392,11 +397,16 @@ func (c *Cache) forward(req *http.Request, body *reqBody, key cacheKey, op pathO
 	// than Vault's.
 	sent := c.now()
 	resp, err := c.next.RoundTrip(withBody(req, body))
-	if sr == nil && unreachable(resp, err) {
-		if st := c.staleResponse(req, key); st != nil {
-			discard(resp)
-			return st, nil
+	c.noteRoundTrip(req.Context(), resp, err)
+	if unreachable(resp, err) && req.Context().Err() == nil {
+		if sr == nil {
+			if st := c.staleResponse(req, key); st != nil {
+				f.noteDown(nil, nil)
+				discard(resp)
+				return st, nil
+			}
 		}
+		resp = f.noteDown(resp, err)
 	}
 	if err != nil {
 		return nil, err
@@ -592,7 +602,6 @@ func (c *Cache) evictLocked(e *entry, reason string, cascade bool) int {
 		return 0
 	}
 	e.evicted = true
-	c.unpersistLocked(e)
 	delete(c.idx.byKey, e.key)
 	c.lru.list.Remove(e.elem)
 	c.lru.bytes -= e.size
@@ -622,13 +631,17 @@ func (c *Cache) evictLocked(e *entry, reason string, cascade bool) int {
 	case kindStatic:
 		c.unindexStaticLocked(e)
 	}
+	kept := false
 	if c.stale.on() {
 		switch {
 		case staleReason(reason) && !e.refused:
-			c.retireLocked(e)
+			kept = c.retireLocked(e)
 		case e.kind == kindToken && reason != reasonLRU && reason != reasonReplaced:
 			c.dropStaleTokenLocked(e.token) // revoked, cleared or refused: Vault ended it
 		}
+	}
+	if !kept {
+		c.unpersistLocked(e)
 	}
 	// A token whose entry goes for any reason but space is revoked, expired or cleared: it loses
 	// its access to static secrets too.
@@ -670,7 +683,7 @@ func (c *Cache) orphanTokenLocked(token, reason string) int {
 	// Its own stale entry and its leases' go; its children's stay, as the children do.
 	for k, s := range c.stale.byKey {
 		if s.e.kind == kindToken && s.e.token == token || s.e.kind == kindLease && s.e.owner == token {
-			delete(c.stale.byKey, k)
+			c.forgetStaleLocked(k, s)
 		}
 	}
 	for child := range c.idx.children[token] {
