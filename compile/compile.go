@@ -264,6 +264,9 @@ func appendNew(list []string, items ...string) []string {
 // slash, one trailing slash, "" for the root namespace.
 func CanonicalNamespace(ns string) string {
 	ns = strings.TrimSpace(ns)
+	if ns == "" || ns[0] != '/' && ns[len(ns)-1] == '/' && !strings.Contains(ns, "//") {
+		return ns // already canonical: nothing to split and join (the proxy's per-request path)
+	}
 	parts := strings.Split(ns, "/")
 	kept := parts[:0]
 	for _, p := range parts {

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/vault/api"
@@ -158,6 +159,8 @@ type entry struct {
 	// without an answer that settles the entry (Vault unreachable, sealed): a request waiting for
 	// the entry stops waiting then rather than at verifyWait (verify.go).
 	attemptFailed chan struct{}
+	// hit is the answer's headers as the hit fast path serves them, built at its first hit (hit.go).
+	hit atomic.Pointer[hitHeader]
 }
 
 // New returns a Cache. Close it to stop its renewers.
