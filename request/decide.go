@@ -21,6 +21,15 @@ const (
 	HeaderInconsistent = "X-Vault-Inconsistent"
 )
 
+// first is h.Get(key) for a key in canonical form (every Header* constant but HeaderWrapTTL): the
+// map is read directly, without canonicalising the key again on every request.
+func first(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
 // wrapTTLKey is HeaderWrapTTL as net/http stores it (textproto.CanonicalMIMEHeaderKey): looked up
 // in a Header map directly, it costs no canonicalisation per request.
 const wrapTTLKey = "X-Vault-Wrap-Ttl"
@@ -124,7 +133,7 @@ func (d *Decision) refuse(status int, errs ...string) {
 
 // HasRequestHeader reports exactly one X-Vault-Request header whose value is exactly "true".
 func HasRequestHeader(h http.Header) bool {
-	v := h.Values(HeaderRequest)
+	v := h[HeaderRequest]
 	return len(v) == 1 && strings.TrimSpace(v[0]) == "true"
 }
 
@@ -141,7 +150,7 @@ func IdempotentMethod(method string) bool {
 // CarriesConsistency reports a request that carries a consistency header of its own, which
 // enforce_consistency leaves alone.
 func CarriesConsistency(h http.Header) bool {
-	return h.Get(HeaderIndex) != "" || h.Get(HeaderForward) != "" || h.Get(HeaderInconsistent) != ""
+	return first(h, HeaderIndex) != "" || first(h, HeaderForward) != "" || first(h, HeaderInconsistent) != ""
 }
 
 // VaultToken is the token Vault authenticates a request with, read as Vault's getTokenFromReq
@@ -149,10 +158,10 @@ func CarriesConsistency(h http.Header) bool {
 // Authorization value that starts with exactly "Bearer " (case-sensitive: Vault ignores "bearer x",
 // which may be meant for a plugin), trimmed of spaces.
 func VaultToken(h http.Header) string {
-	if t := h.Get(HeaderToken); t != "" {
+	if t := first(h, HeaderToken); t != "" {
 		return t
 	}
-	for _, a := range h.Values("Authorization") {
+	for _, a := range h["Authorization"] {
 		if rest, ok := strings.CutPrefix(a, "Bearer "); ok {
 			return strings.TrimSpace(rest)
 		}

@@ -34,7 +34,7 @@ func forward(d *Decision, p *compile.Plan, r Request, why *reasons) {
 func namespace(d *Decision, p *compile.Plan, r Request, why *reasons) bool {
 	configured := p.ProxyNamespace().Get()
 	if !p.APIProxy().PrependConfiguredNamespace().Get() || configured == "" {
-		d.Namespace = compile.CanonicalNamespace(r.Header.Get(HeaderNamespace))
+		d.Namespace = compile.CanonicalNamespace(first(r.Header, HeaderNamespace))
 		if d.Namespace == "" {
 			why.add("Namespace: the root namespace (none sent, none prepended).")
 		} else {
@@ -42,7 +42,7 @@ func namespace(d *Decision, p *compile.Plan, r Request, why *reasons) bool {
 		}
 		return true
 	}
-	ns, err := JoinNamespace(configured, r.Header.Get(HeaderNamespace))
+	ns, err := JoinNamespace(configured, first(r.Header, HeaderNamespace))
 	if err != nil {
 		d.refuse(http.StatusBadRequest, err.Error())
 		d.Reason = "prepend_configured_namespace is on: a namespace that leaves " + configured + " is refused."
@@ -64,7 +64,7 @@ func namespace(d *Decision, p *compile.Plan, r Request, why *reasons) bool {
 func token(d *Decision, p *compile.Plan, r Request, why *reasons) bool {
 	mode := p.APIProxy().UseAutoAuthToken().Get()
 	_, hasAuth := p.AutoAuth()
-	auto := hasAuth && (mode == compile.TokenModeForce || mode == compile.TokenModeAutoAuth && r.Header.Get(HeaderToken) == "")
+	auto := hasAuth && (mode == compile.TokenModeForce || mode == compile.TokenModeAutoAuth && first(r.Header, HeaderToken) == "")
 	if !auto {
 		d.Token = TokenClient
 		if VaultToken(r.Header) == "" {

@@ -51,7 +51,7 @@ func (px *proxy) serveHit(w http.ResponseWriter, r *http.Request, info *reqInfo,
 	}
 	hr := cache.HitRequest{
 		Method: r.Method, Path: r.URL.Path, EscapedPath: r.URL.EscapedPath(), RawQuery: r.URL.RawQuery,
-		Namespace: r.Header.Get(request.HeaderNamespace), Token: r.Header.Get(request.HeaderToken),
+		Namespace: firstValue(r.Header, request.HeaderNamespace), Token: info.token,
 		Header: r.Header, Drop: d.Headers.Remove, Body: body,
 	}
 	// The headers the decision sets, as applyHeaders sets them; one it does not know of here would
@@ -120,4 +120,12 @@ func plainConnection(h http.Header) bool {
 		}
 	}
 	return true
+}
+
+// firstValue is h.Get(key) for a key in canonical form, without canonicalising it again.
+func firstValue(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }

@@ -159,6 +159,9 @@ func appendHeaders(b []byte, hdr http.Header, drop []string) []byte {
 	var arr [maxSortedHeaders]string
 	names := arr[:0]
 	for name := range hdr {
+		if keyExcludedHeaders[name] { // most names come canonical: no need to canonicalise them
+			continue
+		}
 		canon := http.CanonicalHeaderKey(name)
 		if !keyExcludedHeaders[canon] && !slices.Contains(drop, canon) {
 			names = append(names, name)
