@@ -3,6 +3,7 @@ package cache
 import (
 	"crypto/sha256"
 	"encoding/binary"
+	"fmt"
 	"hash"
 	"net/http"
 	"net/http/httptest"
@@ -225,5 +226,64 @@ func TestHitHeaderAsReverseProxy(t *testing.T) {
 	want := http.Header{"Content-Type": {"application/json"}, "X-Cache": {"HIT"}}
 	if !cmp.Equal(hit.Header, want) || hit.Age != nil || !cmp.Equal(hit.ContentLength, []string{"2"}) {
 		t.Errorf("header %v Age %v Content-Length %v, want %v, no Age, 2", hit.Header, hit.Age, hit.ContentLength, want)
+	}
+}
+
+// TestLookupConcurrent: hits served while the clock moves (and the renewer moves the lease's end)
+// are each whole: an Age that never goes back for one client, a lease_duration within the lease, a
+// Content-Length that is the body's.
+func TestLookupConcurrent(t *testing.T) {
+	var offset atomic.Int64
+	h := newHarness(t, func(o *Options) {
+		o.Now = func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
+	})
+	h.do("GET", "/v1/database/creds/app", fakeRoot, "")
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 300 {
+			offset.Store(int64(time.Duration(i) * 1700 * time.Millisecond))
+			time.Sleep(100 * time.Microsecond)
+		}
+	}()
+	errs := make(chan string, 8)
+	for range 8 {
+		go func() {
+			lastAge := 0
+			for {
+				select {
+				case <-done:
+					errs <- ""
+					return
+				default:
+				}
+				hit := h.cache.Lookup(lookupOf("GET", "/v1/database/creds/app", fakeRoot, ""))
+				if hit == nil {
+					errs <- "no hit"
+					return
+				}
+				age, _ := strconv.Atoi(hit.Age[0])
+				var left int
+				i := strings.Index(string(hit.Body), `"lease_duration":`)
+				_, _ = fmt.Sscan(string(hit.Body[i+len(`"lease_duration":`):]), &left)
+				switch {
+				case age < lastAge:
+					errs <- fmt.Sprintf("Age went back from %d to %d", lastAge, age)
+					return
+				case left < 1 || left > 3600:
+					errs <- fmt.Sprintf("lease_duration %d", left)
+					return
+				case hit.ContentLength[0] != strconv.Itoa(len(hit.Body)):
+					errs <- fmt.Sprintf("Content-Length %s for %d bytes", hit.ContentLength[0], len(hit.Body))
+					return
+				}
+				lastAge = age
+			}
+		}()
+	}
+	for range 8 {
+		if e := <-errs; e != "" {
+			t.Fatal(e)
+		}
 	}
 }
