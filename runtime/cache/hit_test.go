@@ -132,14 +132,18 @@ func lookupOf(method, path, token, body string, hdr ...string) *HitRequest {
 // TestLookupServesWhatRoundTripServes: a hit from Lookup has RoundTrip's status, headers (as a
 // reverse proxy passes them on), Age and body with the time left; and counts as a hit.
 func TestLookupServesWhatRoundTripServes(t *testing.T) {
+	// A clock that stands still but for offset; the lease is renewed once, at offset 0, before the
+	// clock moves (its expiry is then counted from the same instant).
 	var offset atomic.Int64
+	base := time.Now()
 	h := newHarness(t, func(o *Options) {
-		o.Now = func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
+		o.Now = func() time.Time { return base.Add(time.Duration(offset.Load())) }
 	})
 	if hit := h.cache.Lookup(lookupOf("GET", "/v1/database/creds/app", fakeRoot, "")); hit != nil {
 		t.Fatal("a hit before anything was cached")
 	}
 	h.do("GET", "/v1/database/creds/app", fakeRoot, "")
+	waitFor(t, 5*time.Second, "first renewal", func() bool { return h.fake.count("PUT /v1/sys/leases/renew") >= 1 })
 	offset.Store(int64(42*time.Second + 300*time.Millisecond))
 	want := h.do("GET", "/v1/database/creds/app", fakeRoot, "")
 	hit := h.cache.Lookup(lookupOf("GET", "/v1/database/creds/app", fakeRoot, ""))
