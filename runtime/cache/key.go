@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"unicode/utf8"
 
 	"github.com/vaultproxy/vaultproxy/request"
@@ -94,8 +93,9 @@ type keySource struct {
 	body                          []byte
 }
 
-// keyBufs holds the buffers the hashed input is assembled in.
-var keyBufs = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+// keyBuf is the size of the buffer, on the stack, the hashed input of a common request is assembled
+// in; a larger input grows it on the heap.
+const keyBuf = 512
 
 // smallBody is the largest body copied into the assembled input; a larger one is hashed after it
 // in a stream (the same bytes either way).
@@ -104,8 +104,8 @@ const smallBody = 4 << 10
 // sum is the key: the fields assembled in one buffer and hashed, without allocating for the
 // common request.
 func (s *keySource) sum() cacheKey {
-	bp := keyBufs.Get().(*[]byte)
-	b := appendField((*bp)[:0], s.method)
+	var buf [keyBuf]byte
+	b := appendField(buf[:0], s.method)
 	b = appendField(b, s.escapedPath)
 	b = appendField(b, s.rawQuery)
 	b = appendNamespaceField(b, s.namespace)
@@ -121,10 +121,6 @@ func (s *keySource) sum() cacheKey {
 		h.Write(b)
 		h.Write(s.body)
 		h.Sum(k[:0])
-	}
-	if cap(b) <= 64<<10 { // a rare large header set does not stay pinned in the pool
-		*bp = b[:0]
-		keyBufs.Put(bp)
 	}
 	return k
 }
