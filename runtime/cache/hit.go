@@ -64,7 +64,8 @@ type hitAt struct {
 
 // Lookup returns the answer for hr when a token or lease entry answers it now, as RoundTrip's hit
 // would, counting the hit; nil otherwise (the request is then to take the RoundTrip way, which
-// looks again). It never waits and never forwards.
+// looks again). It never waits and never forwards. With cache_static_secrets it answers nothing:
+// RoundTrip then also watches every answer for KV writes (afterStaticWrite), hits included.
 func (c *Cache) Lookup(hr *HitRequest) *Hit {
 	if c.disabled || c.static != nil || len(hr.Body) > maxRequestBody {
 		return nil
