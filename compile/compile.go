@@ -278,6 +278,14 @@ func appendNew(list []string, items ...string) []string {
 // slash, one trailing slash, "" for the root namespace.
 func CanonicalNamespace(ns string) string {
 	ns = strings.TrimSpace(ns)
+	if ns == "" || ns[0] != '/' && !strings.Contains(ns, "//") {
+		// Nothing to split and join (the proxy's per-request path): canonical already, or but for
+		// its trailing slash.
+		if ns == "" || ns[len(ns)-1] == '/' {
+			return ns
+		}
+		return ns + "/"
+	}
 	parts := strings.Split(ns, "/")
 	kept := parts[:0]
 	for _, p := range parts {

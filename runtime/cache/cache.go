@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/vault/api"
@@ -166,6 +167,8 @@ type entry struct {
 	// entry is evicted: a request waiting for the entry stops waiting then rather than at
 	// verifyWait (verify.go).
 	attemptFailed chan struct{}
+	// hit is the answer's headers as the hit fast path serves them, built at its first hit (hit.go).
+	hit atomic.Pointer[hitHeader]
 }
 
 // New returns a Cache. Close it to stop its renewals.
