@@ -530,6 +530,8 @@ func (d *decoder) unsupportedArgument(sch *schema.Block, label string, a *attrib
 		detail += fmt.Sprintf(" Did you mean to define a block of type %q?", s)
 	} else if typ := schema.MethodOfConfig(sch); typ != "" {
 		detail += siblingMethodKey(typ, a.name)
+	} else if where := schema.BlocksWithAttribute(a.name, sch); len(where) > 0 {
+		detail += siblingBlockArgument(a.name, sch, where)
 	}
 	return &hcl.Diagnostic{
 		Severity: hcl.DiagError,
@@ -565,6 +567,32 @@ func siblingMethodKey(typ, name string) string {
 		return fmt.Sprintf(" Did you mean method %q? %s", owners[0], belongs)
 	}
 	return " Did you mean another method? " + belongs
+}
+
+// siblingBlockArgument is the "Did you mean" of an argument that sch does not take but other blocks
+// do (where, their paths): it was more likely written in the wrong block than misspelt, so it names
+// the blocks it belongs in.
+func siblingBlockArgument(name string, sch *schema.Block, where []string) string {
+	place := func(path string) string {
+		if path == "" {
+			return "at the top level"
+		}
+		return "in the " + path + " block"
+	}
+	places := make([]string, len(where))
+	for i, w := range where {
+		places[i] = place(w)
+	}
+	return fmt.Sprintf(" Did you mean to write it %s? %q belongs %s, not %s.",
+		joinEither(places), name, joinEither(places), place(sch.Type))
+}
+
+// joinEither joins alternatives as English does: "a", "a or b", "a, b or c".
+func joinEither(items []string) string {
+	if len(items) < 2 {
+		return strings.Join(items, "")
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " or " + items[len(items)-1]
 }
 
 // joinAnd joins items as English does: "a", "a and b", "a, b and c".

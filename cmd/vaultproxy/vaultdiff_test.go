@@ -40,6 +40,8 @@ var deliberate = map[string]string{
 	"compile/top/unknown-attribute":                              hUnknown,
 	"compile/vault/unknown-attribute":                            hUnknown,
 	"compile/vault/unknown-block":                                hUnknown,
+	"compile/sibling/wrong-block":                                hUnknown,
+	"compile/sibling/top-level-and-nested":                       hUnknown,
 	"compile/json/duplicate-property":                            hDuplicateAttribute,
 	"compile/auto_auth/sinks-wrapper":                            hSinksWrapper,
 	"compile/json/sinks-wrapper":                                 hSinksWrapper,
