@@ -25,14 +25,16 @@ import (
 // describes the document.
 //
 // 1.1 added cache.persist.key_file and cache.serve_stale_for; 1.2 added listener max_request_size and
-// max_request_duration.
+// max_request_duration; 1.3 added the config value kind "number", and the config keys of the aws,
+// gcp, azure, ldap, kerberos, oci, alicloud and cf methods are written with their declared kinds
+// (1.2 wrote them all as strings).
 const PlanFormatVersion = planMajor + "." + planMinor
 
 // planMajor and planMinor are the major version DecodePlanFile reads and the minor version it knows
 // every field of.
 const (
 	planMajor = "1"
-	planMinor = "2"
+	planMinor = "3"
 )
 
 // planMinorNumber is planMinor as a number.

@@ -62,7 +62,7 @@ func TestDecodePlanJSONVersions(t *testing.T) {
 	}
 
 	_, err := compile.DecodePlanJSON(withVersion("2.0"))
-	if err == nil || err.Error() != "plan.json:2,21-26: Unsupported plan format; plan file format_version 2.0 is not supported: this vaultproxy reads format 1.x (it writes 1.2). Write the plan again with this vaultproxy's plan -out, or use the vaultproxy that wrote it." {
+	if err == nil || err.Error() != "plan.json:2,21-26: Unsupported plan format; plan file format_version 2.0 is not supported: this vaultproxy reads format 1.x (it writes 1.3). Write the plan again with this vaultproxy's plan -out, or use the vaultproxy that wrote it." {
 		t.Errorf("format_version 2.0: got error %v", err)
 	}
 	// Only "1.N" is read: every other form is refused, none is read as 1.0 and written back as "1.0".
@@ -85,8 +85,8 @@ func TestDecodePlanJSONVersions(t *testing.T) {
 	// A field this version does not know, in a document that says it is of this version, is refused:
 	// writing the plan again would drop it.
 	for _, tc := range []struct{ from, to, want string }{
-		{`"vault": {`, `"vault": {"new_field": true,`, `plan.json:4,13-24: Unknown plan field; The object vault has no field "new_field" in plan format 1.2`},
-		{`"files": [`, `"filez": [], "files": [`, `plan.json:3,3-10: Unknown plan field; The plan file has no field "filez" in plan format 1.2, which this file declares; writing the plan again would drop it. Did you mean "files"?`},
+		{`"vault": {`, `"vault": {"new_field": true,`, `plan.json:4,13-24: Unknown plan field; The object vault has no field "new_field" in plan format 1.3`},
+		{`"files": [`, `"filez": [], "files": [`, `plan.json:3,3-10: Unknown plan field; The plan file has no field "filez" in plan format 1.3, which this file declares; writing the plan again would drop it. Did you mean "files"?`},
 		{`"origin": "default"}`, `"origin": "default", "note": "new"}`, `Unknown plan field; The setting vault.ca_cert has no field "note"`},
 		{`"kind": "bool", "value": true,`, `"kind": "bool", "value": true, "extra": 1,`, `Unknown plan field; The config key auto_auth.method.config.remove_secret_id_file_after_reading has no field "extra"`},
 	} {

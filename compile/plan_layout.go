@@ -417,7 +417,11 @@ func decodeMethodConfig(d *planDecoder, path string, p property, m *Method) {
 		a := m.configAttribute(k)
 		cv := configValue{kind: configKind(a)}
 		if kv, _ := kp.val.Value(nil); kv.IsNull() || kv.Type() != cty.String || kv.AsString() != cv.kind {
-			d.fail(kp.val.Range(), "Invalid plan value", fmt.Sprintf("The kind of %s is %q.", k, cv.kind))
+			msg := fmt.Sprintf("The kind of %s is %q.", k, cv.kind)
+			if d.minorBefore("1.3") {
+				msg += " Format 1.3 declared the config keys of more methods: write the plan again with this vaultproxy."
+			}
+			d.fail(kp.val.Range(), "Invalid plan value", msg)
 			continue
 		}
 		o, ok := d.origin(op)
