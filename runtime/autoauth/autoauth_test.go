@@ -37,7 +37,7 @@ func (f *fakeVault) handler(w http.ResponseWriter, r *http.Request) {
 	f.ns = append(f.ns, r.Header.Get("X-Vault-Namespace"))
 	w.Header().Set("Content-Type", "application/json")
 	switch {
-	case strings.HasSuffix(r.URL.Path, "/login"):
+	case strings.HasSuffix(r.URL.Path, "/login") || strings.Contains(r.URL.Path, "/login/"):
 		var body map[string]any
 		_ = json.NewDecoder(r.Body).Decode(&body)
 		f.logins = append(f.logins, body)
