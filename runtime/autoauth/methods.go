@@ -23,7 +23,7 @@ type method interface {
 	login(ctx context.Context, c *api.Client) (*api.Secret, error)
 }
 
-// credWatcher is a method that can tell when its credentials change (jwt, ldap).
+// credWatcher is a method that can tell when its credentials change (jwt, ldap, aws).
 type credWatcher interface {
 	newCredentials(ctx context.Context) <-chan struct{}
 }
@@ -65,6 +65,8 @@ func newMethod(cfg Config, deps Deps) (method, error) {
 	case "cert":
 		return &certMethod{mount: cfg.MountPath, name: s("name"), caCert: s("ca_cert"), clientCert: s("client_cert"),
 			clientKey: s("client_key"), reload: cfg.Bools["reload"], wrapTTL: cfg.WrapTTL, base: deps.TLSConfig, transport: deps.Transport}, nil
+	case "aws":
+		return newAWS(cfg, deps.Logger)
 	case "ldap":
 		if s("username") == "" || s("password_file_path") == "" {
 			return nil, errors.New("ldap: username and password_file_path are required")
