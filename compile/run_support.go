@@ -13,10 +13,6 @@ import (
 // RunMethods lists the auto_auth method types vaultproxy run implements (package runtime/autoauth).
 var RunMethods = []string{"approle", "aws", "cert", "jwt", "kubernetes", "ldap", "token_file"}
 
-// RunMethodSubtypes lists, for a method of RunMethods whose config type picks how it logs in, the
-// types that run implements; another is refused (RunMethodConfigRefusal).
-var RunMethodSubtypes = map[string][]string{"aws": {"iam"}}
-
 // RunTokenWait bounds how long a proxied request waits for an auto-auth token before it gets 503.
 const RunTokenWait = 10 * time.Second
 
@@ -68,20 +64,6 @@ func RunMethodRefusal(typ string) error {
 	return nil
 }
 
-// RunMethodConfigRefusal refuses a method of RunMethods whose config type run does not implement
-// (aws with type ec2), worded as runtime.New's error.
-func RunMethodConfigRefusal(m Method) error {
-	typ := m.Type().Get()
-	subtypes, ok := RunMethodSubtypes[typ]
-	if !ok {
-		return nil
-	}
-	if sub := m.Config().String("type").Get(); !slices.Contains(subtypes, sub) {
-		return fmt.Errorf("auto_auth method %q with type %q is not implemented by vaultproxy run (implemented: %v); use Vault Proxy for it", typ, sub, subtypes)
-	}
-	return nil
-}
-
 // RunSinkRefusal refuses a sink vaultproxy run cannot write: one that is not a file.
 func RunSinkRefusal(s Sink) error {
 	if s.Type().Get() != "file" {
@@ -91,16 +73,13 @@ func RunSinkRefusal(s Sink) error {
 }
 
 // RunRefusals returns what in p vaultproxy run does not implement and refuses, one message each,
-// worded as runtime.New's errors: an auth method other than RunMethods or of a config type
-// RunMethodConfigRefusal refuses, and a sink RunSinkRefusal
+// worded as runtime.New's errors: an auth method other than RunMethods, and a sink RunSinkRefusal
 // refuses (every cache setting is served). It is empty when run can serve p as far as the
 // plan alone tells (files, sockets and Vault are only met when run starts).
 func RunRefusals(p *Plan) []string {
 	var out []string
 	if aa, ok := p.AutoAuth(); ok {
 		if err := RunMethodRefusal(aa.Method().Type().Get()); err != nil {
-			out = append(out, err.Error())
-		} else if err := RunMethodConfigRefusal(aa.Method()); err != nil {
 			out = append(out, err.Error())
 		}
 		for _, s := range aa.Sinks() {

@@ -23,9 +23,6 @@ func authConfig(p *compile.Plan) (autoauth.Config, bool, error) {
 	if err := compile.RunMethodRefusal(typ); err != nil {
 		return autoauth.Config{}, true, err
 	}
-	if err := compile.RunMethodConfigRefusal(m); err != nil {
-		return autoauth.Config{}, true, err
-	}
 	cfg := autoauth.Config{
 		Method:                 typ,
 		MountPath:              m.MountPath().Get(),

@@ -2,12 +2,14 @@ package autoauth
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -19,25 +21,33 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"github.com/hashicorp/vault/api"
 )
 
-// awsMethod logs in to Vault's aws auth method with type iam, as Vault Proxy's aws method does
-// (hashicorp/vault command/agentproxyshared/auth/aws/aws.go, which signs with
-// hashicorp/go-secure-stdlib/awsutil's GenerateLoginData): an sts:GetCallerIdentity request signed
-// with AWS Signature Version 4, which Vault sends on to STS to learn who signed it.
+// awsMethod logs in to Vault's aws auth method as Vault Proxy's aws method does
+// (hashicorp/vault command/agentproxyshared/auth/aws/aws.go).
 //
-// Credentials: access_key and secret_key (with session_token) when set, else the AWS SDK's
+// With type ec2 it sends the instance identity document and its signature, read from the EC2
+// instance metadata service at each login, and a nonce: nonce when set, else a random UUID made at
+// the first login and kept for the process's life (Vault binds the instance to it at the first
+// login; a restart with a new one is refused unless the role allows it).
+//
+// With type iam it sends an sts:GetCallerIdentity request signed with AWS Signature Version 4
+// (hashicorp/go-secure-stdlib/awsutil's GenerateLoginData), which Vault sends on to STS to learn
+// who signed it. Credentials: access_key and secret_key (with session_token) when set, else the AWS SDK's
 // default chain (AWS_* variables, the shared credentials and config files, web identity, ECS and
 // EC2 instance roles). They are read when the method is built, which fails without any, as Vault
 // Proxy refuses to start then; every credential_poll_interval the chain is read again, and
 // credentials that differ from those in use (or that expired) replace them and signal new
 // credentials (newCredentials).
 type awsMethod struct {
-	mount, role, headerValue, region string
-	poll                             time.Duration
-	load                             func(ctx context.Context) (aws.CredentialsProvider, error)
-	log                              *slog.Logger
+	typ, mount, role, headerValue, region string
+	// nonce is ec2's reauthentication value; "" until the first login makes one.
+	nonce string
+	poll  time.Duration
+	load  func(ctx context.Context) (aws.CredentialsProvider, error)
+	log   *slog.Logger
 
 	mu       sync.Mutex
 	provider aws.CredentialsProvider
@@ -61,7 +71,7 @@ func newAWS(cfg Config, log *slog.Logger) (*awsMethod, error) {
 	case s("role") == "":
 		return nil, errors.New("aws: role is required")
 	case s("type") == "ec2":
-		return nil, errors.New(`aws: type "ec2" is not implemented by vaultproxy run; use type "iam" or Vault Proxy`)
+		return &awsMethod{typ: "ec2", mount: cfg.MountPath, role: s("role"), nonce: s("nonce")}, nil
 	case s("type") != "iam":
 		return nil, fmt.Errorf(`aws: type %q is invalid (iam or ec2)`, s("type"))
 	}
@@ -74,7 +84,7 @@ func newAWS(cfg Config, log *slog.Logger) (*awsMethod, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	m := &awsMethod{mount: cfg.MountPath, role: s("role"), headerValue: s("header_value"), region: s("region"), log: log,
+	m := &awsMethod{typ: "iam", mount: cfg.MountPath, role: s("role"), headerValue: s("header_value"), region: s("region"), log: log,
 		poll: time.Duration(cfg.Ints["credential_poll_interval"]) * time.Second}
 	if m.poll <= 0 {
 		m.poll = 60 * time.Second
@@ -130,6 +140,9 @@ func (m *awsMethod) retrieve(ctx context.Context) (aws.CredentialsProvider, aws.
 }
 
 func (m *awsMethod) login(ctx context.Context, c *api.Client) (*api.Secret, error) {
+	if m.typ == "ec2" {
+		return m.loginEC2(ctx, c)
+	}
 	m.mu.Lock()
 	p := m.provider
 	m.mu.Unlock()
@@ -146,6 +159,56 @@ func (m *awsMethod) login(ctx context.Context, c *api.Client) (*api.Secret, erro
 	}
 	data["role"] = m.role
 	return c.Logical().WriteWithContext(ctx, m.mount+"/login", data)
+}
+
+// loginEC2 reads the instance identity document and its SHA256 RSA signature from the instance
+// metadata service (IMDSv2, through the AWS SDK's client: AWS_EC2_METADATA_SERVICE_ENDPOINT and
+// the shared config file's ec2_metadata_service_endpoint apply) and logs in with them.
+func (m *awsMethod) loginEC2(ctx context.Context, c *api.Client) (*api.Secret, error) {
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("aws: loading the AWS configuration: %w", err)
+	}
+	client := imds.NewFromConfig(cfg)
+	doc, err := dynamicData(ctx, client, "instance-identity/document")
+	if err != nil {
+		return nil, fmt.Errorf("aws: error requesting the instance identity document: %w", err)
+	}
+	sig, err := dynamicData(ctx, client, "instance-identity/signature")
+	if err != nil {
+		return nil, fmt.Errorf("aws: error requesting the instance identity signature: %w", err)
+	}
+	m.mu.Lock()
+	if m.nonce == "" {
+		if m.nonce, err = randomUUID(); err != nil {
+			m.mu.Unlock()
+			return nil, fmt.Errorf("aws: generating the reauthentication nonce: %w", err)
+		}
+	}
+	nonce := m.nonce
+	m.mu.Unlock()
+	return c.Logical().WriteWithContext(ctx, m.mount+"/login", map[string]any{
+		"identity": base64.StdEncoding.EncodeToString(doc), "signature": string(sig), "nonce": nonce, "role": m.role})
+}
+
+func dynamicData(ctx context.Context, client *imds.Client, path string) ([]byte, error) {
+	out, err := client.GetDynamicData(ctx, &imds.GetDynamicDataInput{Path: path})
+	if err != nil {
+		return nil, err
+	}
+	defer out.Content.Close()
+	return io.ReadAll(out.Content)
+}
+
+// randomUUID is a random version 4 UUID, in the form of hashicorp/go-uuid's GenerateUUID.
+func randomUUID() (string, error) {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16]), nil
 }
 
 // iamLoginData is what awsutil.GenerateLoginData sends: the method, URL, body and headers of a
@@ -207,6 +270,9 @@ func stsEndpoint(region, regionalSetting string) string {
 // credentials in use.
 func (m *awsMethod) newCredentials(ctx context.Context) <-chan struct{} {
 	ch := make(chan struct{}, 1)
+	if m.typ != "iam" {
+		return ch // ec2 has no credentials to watch
+	}
 	go func() {
 		t := time.NewTicker(m.poll)
 		defer t.Stop()

@@ -4,7 +4,11 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -76,14 +80,15 @@ func TestIAMLoginData(t *testing.T) {
 	}
 }
 
-// newAWS refuses what Vault Proxy's constructor refuses, and ec2, which run does not implement.
+// newAWS refuses what Vault Proxy's constructor refuses.
 func TestNewAWSRefusals(t *testing.T) {
 	tests := []struct {
 		strings map[string]string
 		want    string
 	}{
 		{map[string]string{"type": "iam"}, "role is required"},
-		{map[string]string{"type": "ec2", "role": "app"}, `type "ec2" is not implemented`},
+		{map[string]string{"type": "ec2"}, "role is required"},
+		{map[string]string{"type": "pkcs7", "role": "app"}, `type "pkcs7" is invalid`},
 		{map[string]string{"type": "iam", "role": "app", "access_key": "AKID"}, "access_key and secret_key must be set together"},
 		{map[string]string{"type": "iam", "role": "app", "secret_key": "s"}, "access_key and secret_key must be set together"},
 	}
@@ -112,5 +117,54 @@ func TestAWSCheck(t *testing.T) {
 	current = aws.Credentials{AccessKeyID: "B", SecretAccessKey: "2"}
 	if !m.check(context.Background()) || m.last.AccessKeyID != "B" {
 		t.Errorf("new credentials not taken: %+v", m.last)
+	}
+}
+
+// With type ec2 the login sends the document (base64) and signature from the instance metadata
+// service, the role, and a nonce: the configured one, or one made at the first login and kept.
+func TestAWSEC2Login(t *testing.T) {
+	imdsSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/latest/api/token":
+			fmt.Fprint(w, "tok")
+		case "/latest/dynamic/instance-identity/document":
+			fmt.Fprint(w, `{"instanceId":"i-1"}`)
+		case "/latest/dynamic/instance-identity/signature":
+			fmt.Fprint(w, "c2lnbmF0dXJl")
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer imdsSrv.Close()
+	t.Setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", imdsSrv.URL)
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "")
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "absent"))
+	for _, nonce := range []string{"", "configured-nonce"} {
+		fv := &fakeVault{}
+		srv := httptest.NewServer(http.HandlerFunc(fv.handler))
+		m, err := newAWS(Config{Method: "aws", MountPath: "auth/aws-ec2",
+			Strings: map[string]string{"type": "ec2", "role": "web", "nonce": nonce}}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := newAPIClient(srv.URL, srv.Client(), "", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			if _, err := m.login(context.Background(), c); err != nil {
+				t.Fatal(err)
+			}
+		}
+		srv.Close()
+		first, second := fv.logins[0], fv.logins[1]
+		if fv.paths[0] != "/v1/auth/aws-ec2/login" || first["identity"] != base64.StdEncoding.EncodeToString([]byte(`{"instanceId":"i-1"}`)) ||
+			first["signature"] != "c2lnbmF0dXJl" || first["role"] != "web" || len(first) != 4 {
+			t.Errorf("login at %s with %v", fv.paths[0], first)
+		}
+		if first["nonce"] != second["nonce"] || (nonce != "" && first["nonce"] != nonce) ||
+			(nonce == "" && !regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`).MatchString(first["nonce"].(string))) {
+			t.Errorf("nonce %q: logins sent %v then %v", nonce, first["nonce"], second["nonce"])
+		}
 	}
 }
