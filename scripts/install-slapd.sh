@@ -4,9 +4,9 @@
 #
 # Already installed (Debian's slapd at /usr/sbin/slapd, or $VAULTPROXY_SLAPD_BIN naming an
 # executable slapd): nothing is done. Otherwise the Debian packages slapd and ldap-utils are
-# installed with apt-get (as root, or through `sudo -n`), non-interactively; the service the package
-# starts is stopped and disabled: the tests start their own slapd on free loopback ports with a
-# temporary configuration, so nothing listens on 389 afterwards.
+# installed with apt-get (as root, or through `sudo -n`), non-interactively, and the package is not
+# let start its own service (policy-rc.d): the tests start their own slapd on free loopback ports
+# with a temporary configuration, so nothing listens on 389 afterwards.
 #
 # Usage: scripts/install-slapd.sh
 set -euo pipefail
