@@ -44,8 +44,14 @@ func (o Options) flag(name string) (string, bool) {
 // duplicates, and environment hazards; cross-block rules are package validate's. The returned Plan is
 // never nil; it is complete only when the diagnostics hold no error.
 func Compile(srcs []Source, opts Options) (*Plan, hcl.Diagnostics) {
+	return compileSources(srcs, opts, false)
+}
+
+// compileSources is Compile; with hcl1Only, a native-syntax file is read with HCL 1 alone, as when
+// hcl/v2 refuses it, so that FuzzHCL1 compares the two readings of a file both accept.
+func compileSources(srcs []Source, opts Options, hcl1Only bool) (*Plan, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
-	d := &decoder{sources: map[string][]byte{}, opts: opts}
+	d := &decoder{sources: map[string][]byte{}, opts: opts, hcl1: map[string]bool{}}
 	parser := hclparse.NewParser()
 	var files []*decodedBody
 	var dirs []string // each file's Source.Dir
@@ -72,7 +78,15 @@ func Compile(srcs []Source, opts Options) (*Plan, hcl.Diagnostics) {
 			f, pdiags = parser.ParseJSON(text, src.Name)
 		} else {
 			f, pdiags = parseNative(parser, src.Bytes, src.Name, chunkedParseMin, parseChunkSize)
-			pdiags = explainHCL1(pdiags, src.Bytes)
+			if pdiags.HasErrors() || hcl1Only {
+				// hcl/v2 first, unchanged for HCL 2; then HCL 1, which Vault Proxy reads with.
+				if hf, hdiags, ok := readHCL1(src.Bytes, src.Name, pdiags); ok {
+					f, pdiags = hf, hdiags
+					d.hcl1[src.Name] = true
+				} else {
+					pdiags = explainHCL1(pdiags, src.Bytes)
+				}
+			}
 		}
 		pdiags = withCodes(pdiags, codeSyntaxError)
 		diags = append(diags, pdiags...)
@@ -264,6 +278,14 @@ func appendNew(list []string, items ...string) []string {
 // slash, one trailing slash, "" for the root namespace.
 func CanonicalNamespace(ns string) string {
 	ns = strings.TrimSpace(ns)
+	if ns == "" || ns[0] != '/' && !strings.Contains(ns, "//") {
+		// Nothing to split and join (the proxy's per-request path): canonical already, or but for
+		// its trailing slash.
+		if ns == "" || ns[len(ns)-1] == '/' {
+			return ns
+		}
+		return ns + "/"
+	}
 	parts := strings.Split(ns, "/")
 	kept := parts[:0]
 	for _, p := range parts {

@@ -18,6 +18,8 @@ type decoder struct {
 	// plan says the values are read from a plan file, which writes some kinds in its own canonical
 	// form: a file mode as a string of octal digits, cipher suites as a list.
 	plan bool
+	// hcl1 names the files read with HCL 1 (readHCL1), whose strings hold what HCL 1 reads.
+	hcl1 map[string]bool
 }
 
 // replacedByEnv names the top-level attributes that an environment variable, when set, replaces

@@ -11,7 +11,7 @@ import (
 // TestFixtures runs compile's golden cases, fixtures/compile/<block or check>/. Each is compiled and
 // then checked by validate's rules, as `vaultproxy validate` does, so that its want/diagnostics holds
 // what the user sees (go test ./compile -run TestFixtures -update rewrites them; review every
-// change). validate's TestFixtures runs the user-report and rule cases the same way.
+// change); a case with a want/plan.json section also holds the plan's JSON document. validate's TestFixtures runs the user-report and rule cases the same way.
 func TestFixtures(t *testing.T) {
 	for _, c := range fixtures.Load(t, "compile") {
 		t.Run(c.Name, func(t *testing.T) {
@@ -23,6 +23,14 @@ func TestFixtures(t *testing.T) {
 			diags = append(diags, validate.Plan(plan)...)
 			compile.SortDiagnostics(diags)
 			c.CheckDiagnostics(t, diags)
+			if _, ok := c.Want("plan.json"); ok {
+				// A case that shows what a configuration is read as holds its plan too.
+				doc, err := plan.MarshalJSON()
+				if err != nil {
+					t.Fatal(err)
+				}
+				c.Check(t, "plan.json", append(doc, '\n'))
+			}
 		})
 	}
 }

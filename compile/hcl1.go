@@ -12,14 +12,89 @@ import (
 )
 
 // Vault Proxy parses its configuration with HCL 1, and vaultproxy with HCL 2 (hclsyntax), which is
-// stricter about layout and has templates. Some files that Vault Proxy loads are therefore syntax
-// errors here. hcl/v2's messages for them are written for HCL 2 users ("Did you mean "for"?" for a
-// literal "%{"), so explainHCL1 adds to each the HCL 1 difference and the rewrite. docs/differences.md
-// ("Syntax is HCL 2") lists the same cases.
+// stricter about layout and has templates. A file that hcl/v2 refuses is read again with HCL 1
+// (readHCL1): when HCL 1 reads it, as Vault Proxy does, each of hcl/v2's errors becomes a warning that
+// names the HCL 1 form and says that `vaultproxy fmt` rewrites the file into canonical HCL 2, and each
+// form that hcl/v2 did not reach (it stops at its first error in a block) gets one too (findForms).
+// When HCL 1 refuses the file too, hcl/v2's errors stand, and explainHCL1 adds to each one that an
+// HCL 1 form causes the rewrite. hcl/v2's messages are written for HCL 2 users ("Did you mean
+// "for"?" for a literal "%{"). docs/differences.md ("HCL 1 syntax is a warning") lists the forms.
 
-var codeHCL1Syntax = diagcode.New("hcl1_syntax",
-	"A syntax error in HCL 2 that Vault Proxy's HCL 1 accepts (commas between arguments, several on a line...); the detail gives the rewrite.",
-	"vault { address = \"https://vault:8200\", namespace = \"team\" }")
+var (
+	codeHCL1Syntax = diagcode.New("hcl1_syntax",
+		"A syntax error in HCL 2 that Vault Proxy's HCL 1 accepts (commas between arguments, several on a line...), in a file with another error that HCL 1 refuses too; the detail gives the rewrite.",
+		"vault { address = \"https://vault:8200\", namespace = \"team\" }\nlistener \"tcp\" {")
+	codeHCL1Form = diagcode.New("hcl1_form",
+		"An HCL 1 form that HCL 2 refuses (commas between arguments, several arguments on a line, a hexadecimal number...), read as Vault Proxy's HCL 1 reads it; vaultproxy fmt rewrites the file into canonical HCL 2.",
+		"vault { address = \"https://vault:8200\", namespace = \"team\" }")
+)
+
+// hcl1FmtSentence ends every hcl1_form warning.
+const hcl1FmtSentence = "vaultproxy reads the file as Vault Proxy does, with HCL 1; `vaultproxy fmt` rewrites it into canonical HCL 2."
+
+// readHCL1 reads src, a native-syntax file that hcl/v2 refuses with diags, with HCL 1. It returns the
+// file as hclsyntax nodes, each of hcl/v2's errors as an hcl1_form warning, a warning for each other
+// HCL 1 form and each hexadecimal number (with the value it is read as), and what reading the values
+// found; ok is false when HCL 1 refuses the file too.
+func readHCL1(src []byte, name string, diags hcl.Diagnostics) (*hcl.File, hcl.Diagnostics, bool) {
+	body, r, ok := parseHCL1(src, name)
+	if !ok {
+		return nil, nil, false
+	}
+	var out hcl.Diagnostics
+	var unexplained *hcl.Diagnostic
+	for _, d := range explainHCL1(diags, src) {
+		switch {
+		case d.Severity != hcl.DiagError:
+			out = append(out, d)
+		case diagcode.Of(d) == codeHCL1Syntax:
+			if d.Summary == "Missing newline after argument" && hexNumber(d, src) != "" {
+				continue // hexWarning says more, at each hexadecimal number
+			}
+			w := *d
+			w.Severity = hcl.DiagWarning
+			w.Detail += " " + hcl1FmtSentence
+			out = append(out, codeHCL1Form.Set(&w))
+		case d.Summary == "Attribute redefined":
+			// Vault Proxy refuses it too: the HCL 1 reader reports it (hcl1Reader.body).
+		case unexplained == nil:
+			unexplained = d
+		}
+	}
+	if unexplained != nil {
+		// hcl/v2 gives up at its first error in a block: only the first that no hint explains is shown.
+		out = append(out, &hcl.Diagnostic{
+			Severity: hcl.DiagWarning,
+			Summary:  "HCL 1 syntax",
+			Detail: fmt.Sprintf("HCL 2 refuses this (%s: %s), but Vault Proxy's HCL 1 reads it. %s",
+				unexplained.Summary, strings.TrimSpace(unexplained.Detail), hcl1FmtSentence),
+			Subject: unexplained.Subject,
+			Context: unexplained.Context,
+			Extra:   codeHCL1Form,
+		})
+	}
+	out = append(out, newForms(r.forms, out)...)
+	for _, h := range r.hex {
+		out = append(out, hexWarning(h))
+	}
+	out = append(out, r.diags...)
+	return &hcl.File{Body: body, Bytes: src}, out, true
+}
+
+// hexWarning says what Vault Proxy reads a hexadecimal number as: HCL 1's decoder reads it with
+// strconv.ParseInt(text, 0, 0) for a number, and keeps its text for a string (decoder.go decodeInt,
+// decodeString).
+func hexWarning(h hcl1Hex) *hcl.Diagnostic {
+	decimal := h.val.AsBigFloat().Text('f', -1)
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagWarning,
+		Summary:  "Hexadecimal number",
+		Detail: fmt.Sprintf("Vault Proxy's HCL 1 reads %s as the hexadecimal number %s, or keeps the text %q for a string setting, and so does vaultproxy; HCL 2 has no hexadecimal numbers. %s, where it is written %s, or %q for a string setting.",
+			h.text, decimal, h.text, strings.TrimSuffix(hcl1FmtSentence, "."), decimal, h.text),
+		Subject: h.rng.Ptr(),
+		Extra:   codeHCL1Form,
+	}
+}
 
 // explainHCL1 returns the parse diagnostics of a native-syntax file with a sentence added to the
 // Detail of each one that HCL 1 syntax causes. src is the file's content. The diagnostics are
@@ -55,6 +130,8 @@ const (
 var (
 	hexTail   = regexp.MustCompile(`^[xX][0-9a-fA-F]+`)
 	identHead = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*`)
+	// quotedBlockType is a quoted name followed by a label or an opening brace, not by "=".
+	quotedBlockType = regexp.MustCompile(`^"[^"\n]*"[ \t]*(["{]|[A-Za-z_])`)
 	// didYouMean is hcl/v2's suggestion of a template keyword.
 	didYouMean = regexp.MustCompile(` ?Did you mean "[^"]*"\?`)
 )
@@ -105,9 +182,13 @@ func hcl1Hint(d *hcl.Diagnostic, src []byte) string {
 		}
 		return hint + "."
 	case "Invalid argument name":
-		if strings.HasPrefix(subject, `"`) {
-			return hcl1Prefix + `a quoted name ("address" = ...); vaultproxy reads HCL 2, where names are not quoted. Remove the quotes.`
+		if !strings.HasPrefix(subject, `"`) {
+			break
 		}
+		if quotedBlockType.MatchString(subject) {
+			return hcl1Prefix + `a quoted block type ("listener" "tcp" { ... }); vaultproxy reads HCL 2, where a block type is not quoted. Remove the quotes.`
+		}
+		return hcl1Prefix + `a quoted name ("address" = ...); vaultproxy reads HCL 2, where names are not quoted. Remove the quotes.`
 	}
 	if isTemplateDiagnostic(d.Summary) {
 		return templateHint(d, src)

@@ -11,6 +11,7 @@ import (
 // such findings can be left out.
 type suspicion struct {
 	extents    []hcl.Range     // top-level blocks and attributes that hold a compile error
+	all        []extent        // every top-level block and attribute
 	types      map[string]bool // their block types (or attribute names)
 	unreliable bool            // a syntax error, or an error outside any top-level item: trust nothing
 }
@@ -41,6 +42,7 @@ func (s *suspicion) add(diags hcl.Diagnostics, extents []extent) {
 	if s.types == nil {
 		s.types = map[string]bool{}
 	}
+	s.all = extents
 	for _, d := range diags {
 		if d.Severity != hcl.DiagError {
 			continue
@@ -48,19 +50,30 @@ func (s *suspicion) add(diags hcl.Diagnostics, extents []extent) {
 		if d.Subject == nil {
 			continue // a bad environment variable or flag: the file structure is intact
 		}
-		found := false
-		for _, e := range extents {
-			if startsWithin(e.rng, *d.Subject) {
-				s.extents = append(s.extents, e.rng)
-				s.types[e.name] = true
-				found = true
-				break
-			}
-		}
-		if !found {
+		if e, found := extentAt(extents, *d.Subject); found {
+			s.extents = append(s.extents, e.rng)
+			s.types[e.name] = true
+		} else {
 			s.unreliable = true
 		}
 	}
+}
+
+// extentAt returns the extent that rng starts in: one it starts strictly inside first, and only then
+// one at whose end it starts. In a file read with HCL 1 two blocks can touch (a {}b {}), and an error
+// in the second must not make the first suspect.
+func extentAt(extents []extent, rng hcl.Range) (extent, bool) {
+	for _, e := range extents {
+		if startsWithin(e.rng, rng) && rng.Start.Byte < e.rng.End.Byte {
+			return e, true
+		}
+	}
+	for _, e := range extents {
+		if startsWithin(e.rng, rng) {
+			return e, true
+		}
+	}
+	return extent{}, false
 }
 
 // startsWithin reports whether inner starts inside outer (or at its end), in the same file.
@@ -82,6 +95,15 @@ func (p *Plan) Suspect(rng *hcl.Range) bool {
 	}
 	if rng == nil {
 		return true
+	}
+	if in, ok := extentAt(p.suspect.all, *rng); ok {
+		// The item rng is in, even where two touch (extentAt).
+		for _, e := range p.suspect.extents {
+			if e == in.rng {
+				return true
+			}
+		}
+		return false
 	}
 	for _, e := range p.suspect.extents {
 		if startsWithin(e, *rng) {

@@ -696,8 +696,9 @@ var codeEscapeReadDifferently = diagcode.New("escape_read_differently",
 // escapes of "${" and "%{", but HCL 1 has no templates and reads every character as written, so the
 // value differs.
 func (d *decoder) escapeWarning(a *attribute) *hcl.Diagnostic {
-	if d.inJSON(a) {
-		// HCL's JSON syntax, read without an evaluation context, takes strings as written too.
+	if d.inJSON(a) || d.hcl1[a.expr.Range().Filename] {
+		// HCL's JSON syntax, read without an evaluation context, takes strings as written too, and
+		// so does a file read with HCL 1.
 		return nil
 	}
 	text := d.rawSource(a)

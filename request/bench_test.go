@@ -16,3 +16,18 @@ func BenchmarkDecide(b *testing.B) {
 		_ = Decide(p, l, r)
 	}
 }
+
+// BenchmarkDecideQuiet is BenchmarkDecide's request decided as the proxy does, without sentences.
+func BenchmarkDecideQuiet(b *testing.B) {
+	p := planOf(b, vaultBlock+autoAuth+"api_proxy { use_auto_auth_token = true }\ncache {}\n"+listeners)
+	l := p.Listeners()[0]
+	r, err := Parse("GET /v1/secret/data/app", []string{"X-Vault-Namespace: team-1"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	r.BodyUnread = true
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = DecideQuiet(p, l, r)
+	}
+}

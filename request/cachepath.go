@@ -108,7 +108,7 @@ func ClassifyPath(urlPath string) PathOp {
 // single-use token, never shared).
 func LeaseCacheable(method string, h http.Header) bool {
 	return (method == http.MethodGet || method == http.MethodPost || method == http.MethodPut) &&
-		h.Get(HeaderWrapTTL) == ""
+		(len(h[wrapTTLKey]) == 0 || h[wrapTTLKey][0] == "")
 }
 
 // StaticRead reports a request the static secret cache may answer, given a lease-cacheable request

@@ -174,7 +174,34 @@ func TestDecide(t *testing.T) {
 			if d.Listener != p.Listeners()[c.listener].Address().Get() {
 				t.Errorf("listener %q", d.Listener)
 			}
+			// DecideQuiet decides the same, without the sentences of a forwarded request.
+			q := DecideQuiet(p, p.Listeners()[c.listener], r)
+			wantQ := d
+			if d.Forwarded() && d.Endpoint == "" {
+				if d.Reason == "" {
+					t.Error("Decide gave no Reason")
+				}
+				wantQ.Reason = ""
+			}
+			if diff := cmp.Diff(wantQ, q, cmpopts.IgnoreUnexported(Decision{}), cmpopts.EquateEmpty()); diff != "" || q.AboutAutoAuthToken() != d.AboutAutoAuthToken() {
+				t.Errorf("DecideQuiet(%s) (-Decide +DecideQuiet):\n%s", c.request, diff)
+			}
 		})
+	}
+}
+
+// TestDecideQuietSharedSet: the Headers.Set DecideQuiet shares between auto-auth decisions is
+// never written: a decision that sets another header gets a map of its own.
+func TestDecideQuietSharedSet(t *testing.T) {
+	p := planOf(t, vaultBlock+autoAuth+"api_proxy {\n use_auto_auth_token = true\n enforce_consistency = \"always\"\n when_inconsistent = \"forward\"\n}\n"+listeners)
+	r, _ := Parse("GET /v1/secret/x", nil)
+	d := DecideQuiet(p, p.Listeners()[0], r)
+	want := map[string]string{HeaderToken: AutoAuthTokenValue, HeaderIndex: IndexStatesValue, HeaderInconsistent: "forward-active-node"}
+	if !cmp.Equal(d.Headers.Set, want) {
+		t.Errorf("Set %v, want %v", d.Headers.Set, want)
+	}
+	if !cmp.Equal(autoAuthTokenSet, map[string]string{HeaderToken: AutoAuthTokenValue}) {
+		t.Errorf("the shared Set was written: %v", autoAuthTokenSet)
 	}
 }
 

@@ -87,6 +87,9 @@ type Decision struct {
 	Pending bool `json:"-"`
 
 	about bool
+	// quiet is DecideQuiet's: no Reason for a forwarded request; sharedSet says Headers.Set is
+	// autoAuthTokenSet, shared (decide.go).
+	quiet, sharedSet bool
 }
 
 // Headers are the changes the proxy makes to the request's headers before Vault sees it; every

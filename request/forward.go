@@ -10,46 +10,49 @@ import (
 
 // forward decides a request that goes to Vault, or is refused on its way there (namespace escape,
 // wrapping with the auto-auth token).
-func forward(d *Decision, p *compile.Plan, r Request) {
-	why := make([]string, 0, 6)
-	if !namespace(d, p, r, &why) {
+func forward(d *Decision, p *compile.Plan, r Request, why *reasons) {
+	if !namespace(d, p, r, why) {
 		return
 	}
-	if !token(d, p, r, &why) {
+	if !token(d, p, r, why) {
 		return
 	}
-	consistency(d, p, r, &why)
+	consistency(d, p, r, why)
 	// The body is read whole before Vault sees it, so Vault is not asked to confirm it again.
-	if len(r.Header.Values("Expect")) > 0 {
+	if len(r.Header["Expect"]) > 0 {
 		d.Headers.Remove = append(d.Headers.Remove, "Expect")
 	}
-	cache(d, p, r, &why)
-	retries(d, p, r, &why)
-	d.Reason = strings.Join(why, " ")
+	cache(d, p, r, why)
+	retries(d, p, r, why)
+	if why.on {
+		d.Reason = strings.Join(why.list, " ")
+	}
 }
 
 // namespace decides the X-Vault-Namespace Vault receives. Without prepending, or with nothing
 // configured, the request's own header passes as it came. It returns false for a refusal.
-func namespace(d *Decision, p *compile.Plan, r Request, why *[]string) bool {
+func namespace(d *Decision, p *compile.Plan, r Request, why *reasons) bool {
 	configured := p.ProxyNamespace().Get()
 	if !p.APIProxy().PrependConfiguredNamespace().Get() || configured == "" {
-		d.Namespace = compile.CanonicalNamespace(r.Header.Get(HeaderNamespace))
+		d.Namespace = compile.CanonicalNamespace(first(r.Header, HeaderNamespace))
 		if d.Namespace == "" {
-			*why = append(*why, "Namespace: the root namespace (none sent, none prepended).")
+			why.add("Namespace: the root namespace (none sent, none prepended).")
 		} else {
-			*why = append(*why, "Namespace: the request's X-Vault-Namespace, as sent.")
+			why.add("Namespace: the request's X-Vault-Namespace, as sent.")
 		}
 		return true
 	}
-	ns, err := JoinNamespace(configured, r.Header.Get(HeaderNamespace))
+	ns, err := JoinNamespace(configured, first(r.Header, HeaderNamespace))
 	if err != nil {
 		d.refuse(http.StatusBadRequest, err.Error())
 		d.Reason = "prepend_configured_namespace is on: a namespace that leaves " + configured + " is refused."
 		return false
 	}
 	d.Namespace = ns
-	d.Headers.Set[HeaderNamespace] = ns
-	*why = append(*why, "Namespace: the configured "+configured+" prepended (prepend_configured_namespace).")
+	d.setHeader(HeaderNamespace, ns)
+	if why.on {
+		why.add("Namespace: the configured " + configured + " prepended (prepend_configured_namespace).")
+	}
 	return true
 }
 
@@ -58,10 +61,10 @@ func namespace(d *Decision, p *compile.Plan, r Request, why *[]string) bool {
 // true the auto-auth token only when the request carries no X-Vault-Token (an empty header counts
 // as none); with false, or without an auto_auth block, the request's token as it came. It returns
 // false when wrapping is refused for a request made with the auto-auth token.
-func token(d *Decision, p *compile.Plan, r Request, why *[]string) bool {
+func token(d *Decision, p *compile.Plan, r Request, why *reasons) bool {
 	mode := p.APIProxy().UseAutoAuthToken().Get()
 	_, hasAuth := p.AutoAuth()
-	auto := hasAuth && (mode == compile.TokenModeForce || mode == compile.TokenModeAutoAuth && r.Header.Get(HeaderToken) == "")
+	auto := hasAuth && (mode == compile.TokenModeForce || mode == compile.TokenModeAutoAuth && first(r.Header, HeaderToken) == "")
 	if !auto {
 		d.Token = TokenClient
 		if VaultToken(r.Header) == "" {
@@ -69,38 +72,40 @@ func token(d *Decision, p *compile.Plan, r Request, why *[]string) bool {
 		}
 		switch {
 		case mode != compile.TokenModeClient && !hasAuth:
-			*why = append(*why, fmt.Sprintf("Token: the client's (use_auto_auth_token = %s, but there is no auto_auth block).", mode))
+			if why.on {
+				why.add(fmt.Sprintf("Token: the client's (use_auto_auth_token = %s, but there is no auto_auth block).", mode))
+			}
 		case d.Token == TokenNone:
-			*why = append(*why, "Token: none, the request is unauthenticated.")
+			why.add("Token: none, the request is unauthenticated.")
 		default:
-			*why = append(*why, "Token: the client's, as sent.")
+			why.add("Token: the client's, as sent.")
 		}
 		return true
 	}
 	d.Token = TokenAutoAuth
-	d.Headers.Set[HeaderToken] = AutoAuthTokenValue
+	d.setHeader(HeaderToken, AutoAuthTokenValue)
 	if mode == compile.TokenModeForce {
-		*why = append(*why, `Token: the auto-auth token (use_auto_auth_token = "force").`)
+		why.add(`Token: the auto-auth token (use_auto_auth_token = "force").`)
 	} else {
-		*why = append(*why, "Token: the auto-auth token (use_auto_auth_token = true, no X-Vault-Token sent).")
+		why.add("Token: the auto-auth token (use_auto_auth_token = true, no X-Vault-Token sent).")
 	}
 	kind := TokenPathOf(r.URL.Path)
 	if kind == NotTokenPath {
 		return true
 	}
 	d.Sanitize = true
-	if len(r.Header.Values("Accept-Encoding")) > 0 {
+	if len(r.Header["Accept-Encoding"]) > 0 {
 		// The sanitiser reads the answer: it must come uncompressed.
 		d.Headers.Remove = append(d.Headers.Remove, "Accept-Encoding")
 	}
 	about, pending := aboutAutoToken(r, kind)
 	d.about, d.Pending = about, pending
 	if about {
-		*why = append(*why, "The answer is about the auto-auth token: the token and its accessor are removed from it.")
+		why.add("The answer is about the auto-auth token: the token and its accessor are removed from it.")
 	} else {
-		*why = append(*why, "The answer is cleaned of the auto-auth token wherever it appears.")
+		why.add("The answer is cleaned of the auto-auth token wherever it appears.")
 	}
-	if about && !pending && len(r.Header.Values(HeaderWrapTTL)) > 0 {
+	if about && !pending && len(r.Header[wrapTTLKey]) > 0 {
 		d.refuse(http.StatusBadRequest, fmt.Sprintf("response wrapping (%s) is refused for %s with the proxy's auto-auth token: the wrapped answer would hold the auto-auth token; send the request without %s",
 			HeaderWrapTTL, r.URL.Path, HeaderWrapTTL))
 		d.Reason = "The wrapped answer would hold the auto-auth token, out of the sanitiser's reach."
@@ -111,29 +116,29 @@ func token(d *Decision, p *compile.Plan, r Request, why *[]string) bool {
 
 // consistency adds the headers of enforce_consistency = "always" (hashicorp/vault
 // command/agentproxyshared/cache/api_proxy.go) to a request that carries none of its own.
-func consistency(d *Decision, p *compile.Plan, r Request, why *[]string) {
+func consistency(d *Decision, p *compile.Plan, r Request, why *reasons) {
 	a := p.APIProxy()
 	if a.EnforceConsistency().Get() != compile.ConsistencyAlways {
 		return
 	}
 	if CarriesConsistency(r.Header) {
-		*why = append(*why, "Consistency: the request's own consistency headers go as sent.")
+		why.add("Consistency: the request's own consistency headers go as sent.")
 		return
 	}
-	d.Headers.Set[HeaderIndex] = IndexStatesValue
+	d.setHeader(HeaderIndex, IndexStatesValue)
 	switch a.WhenInconsistent().Get() {
 	case compile.WhenInconsistentForward:
-		d.Headers.Set[HeaderInconsistent] = "forward-active-node"
-		*why = append(*why, "Consistency: the X-Vault-Index states seen are added, and a node behind them forwards to the active node.")
+		d.setHeader(HeaderInconsistent, "forward-active-node")
+		why.add("Consistency: the X-Vault-Index states seen are added, and a node behind them forwards to the active node.")
 	case compile.WhenInconsistentRetry:
-		*why = append(*why, "Consistency: the X-Vault-Index states seen are added; a 412 is retried like a 5xx.")
+		why.add("Consistency: the X-Vault-Index states seen are added; a 412 is retried like a 5xx.")
 	default:
-		*why = append(*why, "Consistency: the X-Vault-Index states seen are added; a 412 goes back to the client.")
+		why.add("Consistency: the X-Vault-Index states seen are added; a 412 goes back to the client.")
 	}
 }
 
 // cache decides whether the answer may come from or go into the cache (runtime/cache).
-func cache(d *Decision, p *compile.Plan, r Request, why *[]string) {
+func cache(d *Decision, p *compile.Plan, r Request, why *reasons) {
 	c, ok := p.Cache()
 	if !ok {
 		return
@@ -141,13 +146,13 @@ func cache(d *Decision, p *compile.Plan, r Request, why *[]string) {
 	op := ClassifyPath(r.URL.Path)
 	switch {
 	case op.Kind.Revocation():
-		*why = append(*why, "Cache: not cached; when Vault accepts the revocation, the cache evicts what it revoked.")
+		why.add("Cache: not cached; when Vault accepts the revocation, the cache evicts what it revoked.")
 		return
 	case op.Kind == PathNever:
-		*why = append(*why, "Cache: never cached (a renewal, response wrapping, or outside /v1/).")
+		why.add("Cache: never cached (a renewal, response wrapping, or outside /v1/).")
 		return
 	case !LeaseCacheable(r.Method, r.Header):
-		*why = append(*why, "Cache: not cached (only GET, POST and PUT without X-Vault-Wrap-TTL are).")
+		why.add("Cache: not cached (only GET, POST and PUT without X-Vault-Wrap-TTL are).")
 		return
 	}
 	tok := VaultToken(r.Header)
@@ -157,35 +162,39 @@ func cache(d *Decision, p *compile.Plan, r Request, why *[]string) {
 	dynamic := !c.DisableCachingDynamicSecrets().Get()
 	if _, _, static := StaticRead(r.Method, r.URL, tok); static && c.CacheStaticSecrets().Get() {
 		d.Cache = CacheStatic
-		*why = append(*why, "Cache: a KV read is served from the static secret cache to every token Vault let read it.")
+		why.add("Cache: a KV read is served from the static secret cache to every token Vault let read it.")
 		if dynamic {
-			*why = append(*why, "An answer with a lease is cached as a lease.")
+			why.add("An answer with a lease is cached as a lease.")
 		}
 		return
 	}
 	if dynamic {
 		d.Cache = CacheLease
-		*why = append(*why, "Cache: an answer with a lease or a token is cached for this exact request.")
+		why.add("Cache: an answer with a lease or a token is cached for this exact request.")
 		if d.Token == TokenClient {
 			// The cache stores only what a token it knows created (its parent must be cached, as in
 			// Vault Proxy's lease cache): the request's own token is not known from here.
-			*why = append(*why, "Only when the client's token is one the cache knows (a token created through this proxy); an answer to another token, a root token say, is forwarded and not stored.")
+			why.add("Only when the client's token is one the cache knows (a token created through this proxy); an answer to another token, a root token say, is forwarded and not stored.")
 		}
 		return
 	}
-	*why = append(*why, "Cache: not cached (disable_caching_dynamic_secrets).")
+	why.add("Cache: not cached (disable_caching_dynamic_secrets).")
 }
 
 // retries decides whether a failure is retried: idempotent requests only, num_retries times.
-func retries(d *Decision, p *compile.Plan, r Request, why *[]string) {
+func retries(d *Decision, p *compile.Plan, r Request, why *reasons) {
 	n := p.Vault().NumRetries().Get()
 	switch {
 	case n <= 0:
-		*why = append(*why, "Retries: none (num_retries).")
+		why.add("Retries: none (num_retries).")
 	case !IdempotentMethod(r.Method):
-		*why = append(*why, "Retries: none, Vault may have applied a "+r.Method+".")
+		if why.on {
+			why.add("Retries: none, Vault may have applied a " + r.Method + ".")
+		}
 	default:
 		d.Retry = true
-		*why = append(*why, "Retries: up to "+plural(n, "time", "times")+" after a connection error, 429 or 5xx.")
+		if why.on {
+			why.add("Retries: up to " + plural(n, "time", "times") + " after a connection error, 429 or 5xx.")
+		}
 	}
 }

@@ -30,7 +30,13 @@ const (
 // past: Vault answers some of them itself and redirects the others to the clean path, and treating
 // one too many as a token path only costs a buffered answer.
 func TokenPathOf(urlPath string) TokenPath {
-	p := strings.ToLower(path.Clean("/" + urlPath))
+	p := urlPath
+	if !strings.HasPrefix(p, "/") {
+		p = "/" + p
+	}
+	// Clean and ToLower return their argument, allocating nothing, when it is clean and lower case
+	// already: the common request.
+	p = strings.ToLower(path.Clean(p))
 	if !strings.HasPrefix(p, "/v1/") {
 		return NotTokenPath
 	}

@@ -78,6 +78,8 @@ type proxy struct {
 	// staleOnly answers a request from the cache's restored or stale entries without Vault
 	// (cache.Cache.StaleOnly); nil without a cache or without serve_stale_for.
 	staleOnly func(*http.Request) *http.Response
+	// hits answers cache hits without the reverse proxy (hit.go); nil without a cache.
+	hits *hitPath
 }
 
 func newProxy(p *compile.Plan, up *upstream, tokens tokenSource, proxier Proxier, limits Limits, log *slog.Logger) *proxy {
@@ -135,8 +137,7 @@ func (px *proxy) serve(w http.ResponseWriter, r *http.Request, l compile.Listene
 		px.bodyFailed(w, r, err.(*reqbody.Error))
 		return
 	}
-	setBody(r, body)
-	info := &reqInfo{client: r.Context(), timeout: px.durationLimit(l)}
+	info := reqInfo{client: r.Context(), timeout: px.durationLimit(l)} // on the heap for the reverse proxy only (hit.go)
 	if d.Token == request.TokenAutoAuth {
 		tok, noToken, ok := px.autoAuthToken(w, r)
 		if !ok {
@@ -158,12 +159,17 @@ func (px *proxy) serve(w http.ResponseWriter, r *http.Request, l compile.Listene
 		info.token = r.Header.Get(request.HeaderToken)
 	}
 	info.decision = d
+	if px.serveHit(w, r, &info, body) {
+		return
+	}
+	setBody(r, body)
 	ctx, cancel := context.WithCancelCause(r.Context())
 	defer cancel(nil)
 	info.cancel = cancel
 	sw := newStallWriter(w, px.limits.WriteStallTimeout)
-	defer px.finish(w, sw, r, info)
-	px.rp.ServeHTTP(sw, r.WithContext(context.WithValue(ctx, reqInfoKey{}, info)))
+	hi := heapInfo(info)
+	defer px.finish(w, sw, r, hi)
+	px.rp.ServeHTTP(sw, r.WithContext(context.WithValue(ctx, reqInfoKey{}, hi)))
 }
 
 // finish ends a forwarded request. httputil.ReverseProxy panics with http.ErrAbortHandler when

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -37,7 +38,8 @@ type listenerHandler struct {
 
 func (h *listenerHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	handlingOn(r)
-	sw := &statusWriter{ResponseWriter: w}
+	sw := statusWriters.Get().(*statusWriter)
+	*sw = statusWriter{ResponseWriter: w}
 	// The body is to be read within bodyTimeout of the headers (Vault Proxy's server ReadTimeout,
 	// which also bounds the headers). The proxy clears it once the body is read.
 	reqbody.SetDeadline(w, time.Now().Add(h.bodyTimeout))
@@ -47,6 +49,9 @@ func (h *listenerHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		sw.status = http.StatusOK
 	}
 	h.counters.count(r.Method, sw.status)
+	// Like net/http's own ResponseWriter, sw is not to be used once the handler returns.
+	sw.ResponseWriter = nil
+	statusWriters.Put(sw)
 }
 
 // countAborted counts a request whose handler panicked, with the status its statusWriter was told
@@ -66,11 +71,14 @@ func (h *listenerHandler) countAborted(sw *statusWriter, r *http.Request) {
 	panic(p)
 }
 
+// statusWriters recycles the statusWriters of finished requests.
+var statusWriters = sync.Pool{New: func() any { return new(statusWriter) }}
+
 func (h *listenerHandler) serve(w http.ResponseWriter, r *http.Request) {
 	closeUnframed(w, r)
 	st := h.rt.current()
 	l := h.cfg.Load().listener
-	d := request.Decide(st.plan, l, request.FromHTTP(r))
+	d := request.DecideQuiet(st.plan, l, request.FromHTTP(r))
 	switch {
 	case d.Forwarded():
 		st.proxy.serve(w, r, l, d)

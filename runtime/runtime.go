@@ -248,6 +248,7 @@ func (rt *Runtime) build(p *compile.Plan, prev *state) (*state, error) {
 		tokens = st.auth.mgr
 	}
 	st.proxy = newProxy(p, up, tokens, chain, rt.opts.Limits, rt.log.With("subsystem", "proxy"))
+	st.proxy.hits = hitCache(cr, up.url)
 	if cr != nil && cr.id.serveStaleFor > 0 && tokens != nil {
 		st.proxy.staleOnly = cr.c.StaleOnly
 	}

@@ -26,8 +26,9 @@ const exitFmtCheck = 3
 // nothing is written and the exit code says whether something would be. Without a path it formats
 // the current directory; a directory contributes the files validate reads from it (-recursive: and
 // from its subdirectories, hidden ones left out); "-" formats standard input to standard output.
-// Files in JSON syntax are left alone. A file that does not parse is left untouched, its
-// diagnostics printed. Unlike terraform fmt, -check -diff shows the diffs even with -list=false.
+// Files in JSON syntax are left alone. A file in HCL 1's forms, which hcl/v2 does not parse but
+// Vault Proxy's HCL 1 reader does, is rewritten into HCL 2 with the same meaning (hclfmt); a file
+// neither parses is left untouched, its diagnostics printed. Unlike terraform fmt, -check -diff shows the diffs even with -list=false.
 // Exit codes: 0 nothing to change or all written, 1 a file could not be read,
 // parsed or written, 2 a usage error, 3 -check found a file to change.
 func cmdFmt(args []string, io *stdio, env func(string) (string, bool)) int {
@@ -161,8 +162,8 @@ func (f *formatter) dir(dir string) {
 	}
 }
 
-// file formats one source. JSON is left alone; a source that does not parse is left untouched and
-// its diagnostics kept.
+// file formats one source. JSON is left alone; HCL 1 is rewritten into HCL 2 (hclfmt); a source
+// that does not parse is left untouched and its diagnostics kept.
 func (f *formatter) file(name string, src []byte, perm os.FileMode) {
 	if compile.IsJSON(src) {
 		if f.printsResult() {

@@ -16,15 +16,10 @@ import (
 
 // deliberate lists the configurations that Vault Proxy 1.21 accepts (`vault proxy -test-verify-only`)
 // and vaultproxy rejects on purpose, each with the heading of docs/differences.md that explains why.
-// Keys are fixture names: "vault-proxy/<file>" for Vault's own test fixtures, the case name for the
-// txtar cases.
+// Keys are fixture names: the case name for the txtar cases, "examples/<file>" for the README's.
+// Vault's own test fixtures are TestVaultCorpus's (corpusDeliberate).
 var deliberate = map[string]string{
-	// Vault's fixtures write socket_mode = "configmode", which fails only once the socket is made.
-	"vault-proxy/config-auto-auth-aws.hcl":                       hSocketMode,
-	"vault-proxy/config-auto-auth-azure.hcl":                     hSocketMode,
-	"vault-proxy/config-auto-auth-gcp.hcl":                       hSocketMode,
-	"vault-proxy/config-cache-embedded-type.hcl":                 hSocketMode,
-	"vault-proxy/config-cache.hcl":                               hSocketMode,
+	// socket_mode is an octal string; a JSON number is refused.
 	"cases/22-unix-socket-mode-unquoted":                         hSocketMode,
 	"compile/json/socket-mode-number":                            hSocketMode,
 	"cases/07-unknown-attribute":                                 hUnknown,
@@ -80,7 +75,6 @@ var deliberate = map[string]string{
 	"compile/method/aws-empty-type":                    hStartUp,
 	"compile/method/jwt-empty-role":                    hStartUp,
 	"compile/method/kerberos-missing-config":           hStartUp,
-	"vault-proxy/config-cache-static-secret-cache.hcl": hStartUp,
 	"compile/method/approle-missing-role-id":           hStartUp,
 	"compile/method/config-string-for-bool":            hStartUp,
 	"compile/method/jwt-missing-role":                  hStartUp,
@@ -119,17 +113,40 @@ var deliberate = map[string]string{
 	"validate/hazards/http-without-host":               hCannotWork,
 	"validate/sink-dh/aad-env-var-without-type":        hCannotWork,
 
-	// HCL 1 syntax that hcl/v2 does not parse; the error names the rewrite.
-	"compile/syntax/hcl1-blocks-one-line":       hSyntax,
-	"compile/syntax/hcl1-brace-after-argument":  hSyntax,
-	"compile/syntax/hcl1-brace-next-line":       hSyntax,
-	"compile/syntax/hcl1-comma-after-argument":  hSyntax,
-	"compile/syntax/hcl1-hex-number":            hSyntax,
-	"compile/syntax/hcl1-nested-block-one-line": hSyntax,
-	"compile/syntax/hcl1-one-line-block":        hSyntax,
-	"compile/syntax/hcl1-one-line-block-commas": hSyntax,
-	"compile/syntax/hcl1-percent-brace":         hSyntax,
-	"compile/syntax/hcl1-quoted-name":           hSyntax,
+	// The auth methods' keys: an unknown one, or one their constructors refuse when Vault Proxy starts.
+	"compile/method/alicloud-unknown-key":       hUnknown,
+	"compile/method/aws-unknown-key-sibling":    hUnknown,
+	"compile/method/aws-unknown-key-typo":       hUnknown,
+	"compile/method/azure-unknown-key":          hUnknown,
+	"compile/method/cf-unknown-key":             hUnknown,
+	"compile/method/gcp-region-sibling":         hUnknown,
+	"compile/method/gcp-region-typo-sibling":    hUnknown,
+	"compile/method/gcp-unknown-key":            hUnknown,
+	"compile/method/kerberos-unknown-key":       hUnknown,
+	"compile/method/ldap-role-sibling":          hUnknown,
+	"compile/method/ldap-unknown-key":           hUnknown,
+	"compile/method/oci-unknown-key":            hUnknown,
+	"compile/method/alicloud-expiration-string": hStartUp,
+	"compile/method/alicloud-missing-region":    hStartUp,
+	"compile/method/aws-bad-type":               hStartUp,
+	"compile/method/aws-poll-interval-string":   hStartUp,
+	"compile/method/aws-poll-interval-zero":     hStartUp,
+	"compile/method/aws-role-number":            hStartUp,
+	"compile/method/azure-empty-resource":       hStartUp,
+	"compile/method/azure-missing-resource":     hStartUp,
+	"compile/method/cf-missing-role":            hStartUp,
+	"compile/method/gcp-bad-type":               hStartUp,
+	"compile/method/gcp-missing-role":           hStartUp,
+	"compile/method/kerberos-bad-bool":          hStartUp,
+	"compile/method/kerberos-missing-realm":     hStartUp,
+	"compile/method/ldap-missing-password-file": hStartUp,
+	"compile/method/ldap-read-period-zero":      hStartUp,
+	"compile/method/oci-bad-type":               hStartUp,
+	"compile/method/oci-missing-type":           hStartUp,
+	"compile/method/oci-poll-interval-zero":     hStartUp,
+	"validate/azure-identity/both":              hStartUp,
+	// A template HCL 1 reads as literal text, which hcl/v2 would evaluate.
+	"compile/syntax/hcl1-template-stays-error": hInterpolation,
 	// Vault Proxy's -test-verify-only does not look at a persist block's type or keys; its start fails.
 	"validate/persist-key/missing":    hPersistFile,
 	"validate/persist-key/token-file": hPersistFile,
@@ -148,7 +165,6 @@ const (
 	hConflictingType    = "A block's label and its type attribute must agree"
 	hDuplicateBlock     = "Duplicate blocks are errors"
 	hStrictJSON         = "JSON is read strictly"
-	hSyntax             = "Syntax is HCL 2"
 	hInterpolation      = "Interpolation is an error"
 	hCannotWork         = "Settings that cannot take effect are errors"
 	hPersistFile        = `persist "file"`
@@ -161,13 +177,12 @@ type diffInput struct {
 	paths []string
 }
 
-// diffInputs writes every configuration to compare into dir: Vault's own proxy test fixtures, the
-// README's examples, and every golden case of fixtures/ (the shared cases, the compiler's and the validate rules') that does
+// diffInputs writes every configuration to compare into dir: the README's examples, and every golden case of fixtures/ (the shared cases, the compiler's and the validate rules') that does
 // not need an environment (Vault runs with an empty one).
 func diffInputs(t *testing.T, dir string) []diffInput {
 	t.Helper()
 	var inputs []diffInput
-	for _, group := range []string{"vault-proxy", "examples"} {
+	for _, group := range []string{"examples"} {
 		entries, err := fs.ReadDir(fixtures.FS(), group)
 		if err != nil || len(entries) == 0 {
 			t.Fatalf("no configuration under fixtures/%s: %v", group, err)
@@ -217,29 +232,37 @@ func TestVaultDifferential(t *testing.T) {
 		seen[in.name] = true
 		t.Run(in.name, func(t *testing.T) {
 			t.Parallel()
-			vaultOK, vaultOut := vaulttest.VerifyProxyConfig(t, in.paths...)
-			l := loadFrom(in.paths, strings.NewReader(""), nil, mapEnv(nil))
-			ours := !l.diags.HasErrors()
-			heading, isDeliberate := deliberate[in.name]
-			switch {
-			case !vaultOK && ours:
-				t.Errorf("Vault Proxy rejects this configuration and vaultproxy accepts it. Vault Proxy said:\n%s", lastLines(vaultOut, 3))
-			case vaultOK && !ours && !isDeliberate:
-				t.Errorf("Vault Proxy accepts this configuration and vaultproxy rejects it, and no deliberate difference is recorded for it:\n%s\n"+
-					"Fix the compiler, or add it to deliberate with the heading of docs/differences.md that explains it.", errorLines(l.diags))
-			case isDeliberate && !(vaultOK && !ours):
-				t.Errorf("deliberate records a difference (%q), but there is none: Vault Proxy accepts it: %v, vaultproxy accepts it: %v. Remove the entry.",
-					heading, vaultOK, ours)
-			}
-			if isDeliberate && !headings[heading] {
-				t.Errorf("docs/differences.md has no heading %q, which explains why vaultproxy rejects this configuration", heading)
-			}
+			compareWithVault(t, in, deliberate, headings)
 		})
 	}
 	for name := range deliberate {
 		if !seen[name] {
 			t.Errorf("deliberate names %s, which is not a fixture fed to both tools", name)
 		}
+	}
+}
+
+// compareWithVault feeds in to `vault proxy -test-verify-only` and to `vaultproxy validate`: a
+// configuration Vault Proxy rejects must be rejected, one it accepts accepted unless table records
+// the difference with a heading of docs/differences.md, and an entry of table must still be one.
+func compareWithVault(t *testing.T, in diffInput, table map[string]string, headings map[string]bool) {
+	t.Helper()
+	vaultOK, vaultOut := vaulttest.VerifyProxyConfig(t, in.paths...)
+	l := loadFrom(in.paths, strings.NewReader(""), nil, mapEnv(nil))
+	ours := !l.diags.HasErrors()
+	heading, isDeliberate := table[in.name]
+	switch {
+	case !vaultOK && ours:
+		t.Errorf("Vault Proxy rejects this configuration and vaultproxy accepts it. Vault Proxy said:\n%s", lastLines(vaultOut, 3))
+	case vaultOK && !ours && !isDeliberate:
+		t.Errorf("Vault Proxy accepts this configuration and vaultproxy rejects it, and no deliberate difference is recorded for it:\n%s\n"+
+			"Fix the compiler, or record it with the heading of docs/differences.md that explains it.", errorLines(l.diags))
+	case isDeliberate && !(vaultOK && !ours):
+		t.Errorf("a deliberate difference is recorded (%q), but there is none: Vault Proxy accepts it: %v, vaultproxy accepts it: %v. Remove the entry.",
+			heading, vaultOK, ours)
+	}
+	if isDeliberate && !headings[heading] {
+		t.Errorf("docs/differences.md has no heading %q, which explains why vaultproxy rejects this configuration", heading)
 	}
 }
 

@@ -41,6 +41,12 @@ type Dev struct {
 	cmd     *exec.Cmd
 	done    chan struct{} // closed when the process has exited
 	waitErr error         // set before done is closed
+
+	// What Restart starts again.
+	bin, dir, home string
+	port           int
+	extra          []string
+	starts         int
 }
 
 // StartDev starts a Vault dev server on a free 127.0.0.1 port with a random
@@ -76,7 +82,8 @@ func StartDevConfig(t testing.TB, hcl string) *Dev {
 
 	var errs []error
 	for attempt := 1; attempt <= devStartAttempts; attempt++ {
-		d, retry, err := startDev(bin, dir, home, token, attempt, extra)
+		d := &Dev{token: token, bin: bin, dir: dir, home: home, extra: extra, starts: attempt}
+		retry, err := d.start()
 		if err == nil {
 			t.Cleanup(func() { d.cleanup(t) })
 			return d
@@ -128,53 +135,50 @@ func (d *Dev) Client(t testing.TB) *api.Client {
 	return c
 }
 
-// startDev makes one attempt at starting the server. retry reports whether
-// the failure looks like a port race worth another attempt.
-func startDev(bin, dir, home, token string, attempt int, extra []string) (d *Dev, retry bool, err error) {
-	port, err := freePortPair()
-	if err != nil {
-		return nil, false, err
+// start makes one attempt at starting the server of d (its binary, directories, token and extra
+// configuration set), on d.port (a free pair when 0; kept for Restart). retry reports whether the
+// failure looks like a port race worth another attempt.
+func (d *Dev) start() (retry bool, err error) {
+	if d.port == 0 {
+		if d.port, err = freePortPair(); err != nil {
+			return false, err
+		}
 	}
-	listen := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	logPath := filepath.Join(dir, fmt.Sprintf("vault-dev-%d.log", attempt))
+	listen := net.JoinHostPort("127.0.0.1", strconv.Itoa(d.port))
+	logPath := filepath.Join(d.dir, fmt.Sprintf("vault-dev-%d.log", d.starts))
 	logFile, err := os.Create(logPath)
 	if err != nil {
-		return nil, false, err
+		return false, err
 	}
 	defer logFile.Close() // the child has its own descriptor
 
-	cmd := exec.Command(bin, append([]string{"server", "-dev",
+	cmd := exec.Command(d.bin, append([]string{"server", "-dev",
 		"-dev-listen-address=" + listen,
-		"-dev-root-token-id=" + token,
+		"-dev-root-token-id=" + d.token,
 		"-dev-no-store-token",
-	}, extra...)...)
-	cmd.Dir = home
-	cmd.Env = cleanEnv(home)
+	}, d.extra...)...)
+	cmd.Dir = d.home
+	cmd.Env = cleanEnv(d.home)
 	cmd.Stdin = nil
 	cmd.Stdout = logFile
 	cmd.Stderr = logFile
 	if err := cmd.Start(); err != nil {
-		return nil, false, err
+		return false, err
 	}
-	d = &Dev{
-		addr:    "http://" + listen,
-		token:   token,
-		logPath: logPath,
-		cmd:     cmd,
-		done:    make(chan struct{}),
-	}
+	done := make(chan struct{})
+	d.addr, d.logPath, d.cmd, d.done, d.waitErr = "http://"+listen, logPath, cmd, done, nil
 	go func() {
 		d.waitErr = cmd.Wait()
-		close(d.done)
+		close(done)
 	}()
 
 	if err := d.waitHealthy(devStartTimeout); err != nil {
 		d.stop()
 		log := d.Log()
 		retry = strings.Contains(log, "address already in use")
-		return nil, retry, fmt.Errorf("%w\n--- vault server log (%s) ---\n%s", err, logPath, log)
+		return retry, fmt.Errorf("%w\n--- vault server log (%s) ---\n%s", err, logPath, log)
 	}
-	return d, false, nil
+	return false, nil
 }
 
 // waitHealthy polls sys/health until it answers 200 (initialized, unsealed,
@@ -239,6 +243,41 @@ func (d *Dev) cleanup(t testing.TB) {
 // Stop ends the server now, as Vault going away would (a test of what a client does without
 // Vault); the test's cleanup then has nothing left to stop.
 func (d *Dev) Stop() { d.stop() }
+
+// Kill ends the server at once with SIGKILL, as a crash or an OOM kill would: no graceful
+// shutdown, connections reset.
+func (d *Dev) Kill() {
+	select {
+	case <-d.done:
+		return
+	default:
+	}
+	_ = d.cmd.Process.Kill()
+	<-d.done
+}
+
+// Restart starts the server again, once stopped (Stop, Kill), at the same address with the same
+// root token, and waits until it is healthy. It is a new dev server: its storage was in memory, so
+// every token but the root token, every lease and mount made since the start is gone. The test's
+// cleanup stops the new process.
+func (d *Dev) Restart(t testing.TB) {
+	t.Helper()
+	d.stop()
+	var errs []error
+	for range devStartAttempts {
+		d.starts++
+		retry, err := d.start()
+		if err == nil {
+			return
+		}
+		errs = append(errs, err)
+		if !retry {
+			break
+		}
+		time.Sleep(200 * time.Millisecond) // the old process's port may still be held briefly
+	}
+	t.Fatalf("vaulttest: restarting vault dev server at %s: %v", d.addr, errors.Join(errs...))
+}
 
 // stop sends SIGTERM, waits up to devStopTimeout, then kills the process.
 func (d *Dev) stop() {

@@ -6,12 +6,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"mime"
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/vault/api"
@@ -20,15 +22,20 @@ import (
 	"github.com/vaultproxy/vaultproxy/request"
 )
 
-// Size limits used when Options.MaxEntries or Options.MaxBytes is 0.
+// Size limits used when Options.MaxEntries or Options.MaxBytes is 0. The byte limit is the one
+// that bounds memory: DefaultMaxEntries is the most entries DefaultMaxBytes can hold (each counts
+// at least entryOverhead), so with both defaults the entry count never evicts first, as Vault
+// Proxy's cache has no count limit. The count still bounds the stale entries (stale.go).
 const (
-	DefaultMaxEntries = 10000
 	DefaultMaxBytes   = 64 << 20
+	DefaultMaxEntries = DefaultMaxBytes / entryOverhead // 52,428
 )
 
-// entryOverhead is what an entry costs beyond its body and headers (struct, indexes, renewer),
-// roughly, for MaxBytes accounting.
-const entryOverhead = 1024
+// entryOverhead is what a token or lease entry holds beyond its body and headers as headerSize
+// counts them (the entry and its renewal state, the indexes, the LRU element, the header map),
+// for MaxBytes accounting: BenchmarkCache100kLeases measures 1.1 to 1.2 KiB with 10,000 to
+// 100,000 entries (more with fewer, where the cache's fixed costs weigh), rounded up here.
+const entryOverhead = 1280
 
 // Body limits. A request body larger than maxRequestBody, or a response body larger than
 // maxResponseBody, is forwarded as a stream and never cached: no token or lease response comes
@@ -43,9 +50,9 @@ type Options struct {
 	// Next forwards a request to Vault. The request already carries the token and namespace
 	// headers Vault is to receive. Required.
 	Next http.RoundTripper
-	// Vault is the client the renewers use (LifetimeWatcher). The cache clones it per entry and sets
-	// the token and namespace of that entry, so its own token and namespace do not matter.
-	// Required.
+	// Vault is the client renewals are sent with (renew.go). The cache clones it once, in New, and
+	// gives each renewal the token and namespace of its entry, so its own token and namespace do
+	// not matter. Required.
 	Vault *api.Client
 	// AutoAuthToken returns the current auto-auth token, or "" if there is none. That token is
 	// managed: leases and child tokens created with it are cached. May be nil (no auto-auth).
@@ -72,14 +79,14 @@ type Options struct {
 	// default when empty).
 	MetricsPrefix string
 	// Now is the clock for Age and expiry checks (time.Now when nil). Renewal timing uses the
-	// real clock (LifetimeWatcher).
+	// real clock (renew.go).
 	Now func() time.Time
 	// ServeStaleFor, when above 0, is cache.serve_stale_for (a vaultproxy extension; stale.go): while
 	// Vault is unreachable a token or lease answer may be served, marked X-Cache: STALE, up to this
 	// long past its lease's end. 0 turns it off.
 	ServeStaleFor time.Duration
 	// Persist, when set, is cache.persist: New restores the entries of an existing cache file (their
-	// renewers start with Start) and every later change is written to the file (persist.go,
+	// renewals start with Start) and every later change is written to the file (persist.go,
 	// restore.go). Nil keeps the cache in memory only.
 	Persist *PersistOptions
 }
@@ -95,6 +102,7 @@ type Cache struct {
 	now      func() time.Time
 	m        *metrics
 
+	renewer    *api.Client // the renewals' client (newRenewClient)
 	baseCtx    context.Context
 	baseCancel context.CancelFunc
 	wg         sync.WaitGroup
@@ -103,11 +111,13 @@ type Cache struct {
 
 	mu       sync.Mutex
 	closed   bool
-	idx      indexes                    // how entries are found (index.go)
-	lru      lru                        // the size bound: every entry by recent use (lru.go)
-	inflight map[cacheKey]chan struct{} // closed when the leader's round trip ends
-	persist  persistence                // the cache file (persist_state.go); zero without Options.Persist
-	stale    staleStore                 // evicted entries that may answer while Vault is down (stale.go)
+	idx      indexes              // how entries are found (index.go)
+	lru      lru                  // the size bound: every entry by recent use (lru.go)
+	inflight map[cacheKey]*flight // the leader's round trip for a key (flight.go)
+	persist  persistence          // the cache file (persist_state.go); zero without Options.Persist
+	stale    staleStore           // evicted entries that may answer while Vault is down (stale.go)
+	reach    reachState           // whether Vault was last found unreachable (static_stale.go)
+	sched    scheduler            // the renewals (renew_sched.go)
 }
 
 type entryKind uint8
@@ -146,21 +156,22 @@ type entry struct {
 	expires time.Time
 	elem    *list.Element
 	evicted bool
-	ctx     context.Context // the renewer's, cancelled on eviction
-	cancel  context.CancelFunc
-	poke    chan struct{} // asks the renewer to renew now
-	st      *staticData   // kindStatic: the secret, its versions and allowed tokens
-	refused bool          // Vault refused its renewal (or its parent's): revoked, never served stale
+	r       renewState  // its renewal schedule (renew.go); unused by kindStatic
+	st      *staticData // kindStatic: the secret, its versions and allowed tokens
+	refused bool        // Vault refused its renewal (or its parent's): revoked, never served stale
 	// unverified is set on a restored entry: it is closed by its first successful renewal, and
 	// until then the entry is not served (verify.go). Nil for an entry Vault just gave.
 	unverified chan struct{}
 	// attemptFailed, set with unverified, is closed (and replaced) when a first renewal fails
-	// without an answer that settles the entry (Vault unreachable, sealed): a request waiting for
-	// the entry stops waiting then rather than at verifyWait (verify.go).
+	// without an answer that settles the entry (Vault unreachable, sealed), and closed when the
+	// entry is evicted: a request waiting for the entry stops waiting then rather than at
+	// verifyWait (verify.go).
 	attemptFailed chan struct{}
+	// hit is the answer's headers as the hit fast path serves them, built at its first hit (hit.go).
+	hit atomic.Pointer[hitHeader]
 }
 
-// New returns a Cache. Close it to stop its renewers.
+// New returns a Cache. Close it to stop its renewals.
 func New(opts Options) (*Cache, error) {
 	if opts.Next == nil {
 		return nil, errors.New("cache: Options.Next is required")
@@ -180,8 +191,7 @@ func New(opts Options) (*Cache, error) {
 		now:      opts.Now,
 		idx:      newIndexes(),
 		lru:      newLRU(opts.MaxEntries, opts.MaxBytes),
-		inflight: map[cacheKey]chan struct{}{},
-		persist:  persistence{initial: make(chan struct{}, initialRenewals)},
+		inflight: map[cacheKey]*flight{},
 	}
 	if opts.ServeStaleFor < 0 {
 		return nil, errors.New("cache: Options.ServeStaleFor must not be negative")
@@ -201,6 +211,9 @@ func New(opts Options) (*Cache, error) {
 		return nil, err
 	}
 	c.m = m
+	if c.renewer, err = newRenewClient(opts.Vault); err != nil {
+		return nil, fmt.Errorf("cache: the renewal client: %w", err)
+	}
 	c.baseCtx, c.baseCancel = context.WithCancel(context.Background())
 	if opts.Persist != nil {
 		if err := c.openPersist(*opts.Persist); err != nil {
@@ -268,15 +281,15 @@ func (c *Cache) cached(req *http.Request, op pathOp, sr *staticReq) (*http.Respo
 
 	// Coalesce: the first request for a key forwards; the others wait for it and then look again.
 	c.mu.Lock()
-	wait, follower := c.inflight[key]
+	f, follower := c.inflight[key]
 	if !follower {
-		wait = make(chan struct{})
-		c.inflight[key] = wait
+		f = &flight{done: make(chan struct{})}
+		c.inflight[key] = f
 	}
 	c.mu.Unlock()
 	if follower {
 		select {
-		case <-wait:
+		case <-f.done:
 		case <-req.Context().Done():
 			return nil, req.Context().Err()
 		}
@@ -285,17 +298,20 @@ func (c *Cache) cached(req *http.Request, op pathOp, sr *staticReq) (*http.Respo
 		if resp := c.lookup(key, req, sr, false); resp != nil {
 			return resp, nil
 		}
+		if resp, err := c.shared(f, req, key, sr); resp != nil || err != nil {
+			return resp, err
+		}
 		// The leader's answer was not cached (an error, a non-renewable token...): such answers
 		// are never shared, so this request goes to Vault on its own.
-		return c.forward(req, body, key, op, sr)
+		return c.forward(req, body, key, op, sr, nil)
 	}
 	defer func() {
 		c.mu.Lock()
 		delete(c.inflight, key)
 		c.mu.Unlock()
-		close(wait)
+		close(f.done)
 	}()
-	return c.forward(req, body, key, op, sr)
+	return c.forward(req, body, key, op, sr, f)
 }
 
 // lookup answers from a token or lease entry, then from a static entry, as Vault Proxy looks them
@@ -372,8 +388,9 @@ func hitResponse(req *http.Request, status int, header http.Header, body []byte,
 }
 
 // forward sends a cacheable-looking request to Vault, marks the answer X-Cache: MISS and stores
-// it when it is a KV secret (with sr) or a renewable token or lease the cache may manage.
-func (c *Cache) forward(req *http.Request, body *reqBody, key cacheKey, op pathOp, sr *staticReq) (*http.Response, error) {
+// it when it is a KV secret (with sr) or a renewable token or lease the cache may manage. A leader
+// (f not nil) notes there when Vault could not be reached, for its followers.
+func (c *Cache) forward(req *http.Request, body *reqBody, key cacheKey, op pathOp, sr *staticReq, f *flight) (*http.Response, error) {
 	if sr != nil {
 		// A write or revocation through the proxy while this read is out must not be undone by it.
 		c.beginStaticRead(sr)
@@ -383,11 +400,16 @@ func (c *Cache) forward(req *http.Request, body *reqBody, key cacheKey, op pathO
 	// than Vault's.
 	sent := c.now()
 	resp, err := c.next.RoundTrip(withBody(req, body))
-	if sr == nil && unreachable(resp, err) {
-		if st := c.staleResponse(req, key); st != nil {
-			discard(resp)
-			return st, nil
+	c.noteRoundTrip(req.Context(), resp, err)
+	if unreachable(resp, err) && req.Context().Err() == nil {
+		if sr == nil {
+			if st := c.staleResponse(req, key); st != nil {
+				f.noteDown(nil, nil)
+				discard(resp)
+				return st, nil
+			}
 		}
+		resp = f.noteDown(resp, err)
 	}
 	if err != nil {
 		return nil, err
@@ -491,6 +513,11 @@ func (c *Cache) maybeStore(req *http.Request, op pathOp, key cacheKey, resp *htt
 		c.log.Warn("cache: answer larger than the cache's MaxBytes; not cached", "path", req.URL.Path, "bytes", e.size)
 		return
 	}
+	if cap(buf) > len(buf) {
+		// The body was read into a buffer that grew by doubling: kept as it is, up to half of it
+		// would be held for nothing as long as the entry lives.
+		e.body = bytes.Clone(buf)
+	}
 
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -531,15 +558,15 @@ func (c *Cache) managedLocked(token string) bool {
 	return c.idx.byToken[token] != nil || token == c.autoAuth()
 }
 
-// insertLocked indexes e, writes it to the cache file and starts its renewer.
+// insertLocked indexes e, writes it to the cache file and schedules its renewal.
 func (c *Cache) insertLocked(e *entry) {
 	c.indexLocked(e)
 	c.persistLocked(e)
 	c.startRenewalLocked(e)
 }
 
-// indexLocked makes e found by its key, token, accessor, lease, parent and owner, and gives it its
-// renewal context.
+// indexLocked makes e found by its key, token, accessor, lease, parent and owner, and counts it in
+// the LRU.
 func (c *Cache) indexLocked(e *entry) {
 	c.idx.byKey[e.key] = e
 	switch e.kind {
@@ -555,16 +582,9 @@ func (c *Cache) indexLocked(e *entry) {
 		c.idx.byLease[e.lease] = e
 		addTo(c.idx.leases, e.owner, e)
 	}
-	e.poke = make(chan struct{}, 1)
 	e.elem = c.lru.list.PushFront(e)
 	c.lru.bytes += e.size
 	c.m.entries.Inc()
-	e.ctx, e.cancel = context.WithCancel(c.baseCtx)
-}
-
-func (c *Cache) startRenewalLocked(e *entry) {
-	c.wg.Add(1)
-	go c.renew(e.ctx, e)
 }
 
 // Eviction reasons (the "reason" label of the evictions metric).
@@ -585,11 +605,14 @@ func (c *Cache) evictLocked(e *entry, reason string, cascade bool) int {
 		return 0
 	}
 	e.evicted = true
-	c.unpersistLocked(e)
 	delete(c.idx.byKey, e.key)
 	c.lru.list.Remove(e.elem)
 	c.lru.bytes -= e.size
-	e.cancel()
+	c.unscheduleLocked(e)
+	if e.attemptFailed != nil { // wakes the requests waiting for its first renewal (verify.go)
+		close(e.attemptFailed)
+		e.attemptFailed = nil
+	}
 	c.m.entries.Dec()
 	c.m.evictions.WithLabelValues(reason).Inc()
 	n := 1
@@ -611,13 +634,17 @@ func (c *Cache) evictLocked(e *entry, reason string, cascade bool) int {
 	case kindStatic:
 		c.unindexStaticLocked(e)
 	}
+	kept := false
 	if c.stale.on() {
 		switch {
 		case staleReason(reason) && !e.refused:
-			c.retireLocked(e)
+			kept = c.retireLocked(e)
 		case e.kind == kindToken && reason != reasonLRU && reason != reasonReplaced:
 			c.dropStaleTokenLocked(e.token) // revoked, cleared or refused: Vault ended it
 		}
+	}
+	if !kept {
+		c.unpersistLocked(e)
 	}
 	// A token whose entry goes for any reason but space is revoked, expired or cleared: it loses
 	// its access to static secrets too.
@@ -659,7 +686,7 @@ func (c *Cache) orphanTokenLocked(token, reason string) int {
 	// Its own stale entry and its leases' go; its children's stay, as the children do.
 	for k, s := range c.stale.byKey {
 		if s.e.kind == kindToken && s.e.token == token || s.e.kind == kindLease && s.e.owner == token {
-			delete(c.stale.byKey, k)
+			c.forgetStaleLocked(k, s)
 		}
 	}
 	for child := range c.idx.children[token] {
@@ -694,10 +721,7 @@ func (c *Cache) evictRefusedLocked(e *entry) {
 	}
 	delete(c.idx.leases, e.token)
 	for child := range c.idx.children[e.token] {
-		select {
-		case child.poke <- struct{}{}:
-		default:
-		}
+		c.pokeLocked(child)
 	}
 }
 
@@ -715,8 +739,8 @@ func (c *Cache) Len() int {
 	return c.lru.list.Len()
 }
 
-// Close stops every renewer, drops every entry and makes the Cache a pass-through. It waits for
-// the renewer goroutines; a renewal HTTP call already in flight finishes in the background. With
+// Close stops the renewals, drops every entry and makes the Cache a pass-through. It cancels the
+// renewals in flight and waits for the goroutines that sent them. With
 // Options.Persist it then writes what is queued and closes the cache file, which keeps the entries
 // for the next start; the error is that of closing the file.
 func (c *Cache) Close() error {
@@ -730,8 +754,17 @@ func (c *Cache) Close() error {
 	n := c.lru.list.Len()
 	c.idx = newIndexes()
 	for el := c.lru.list.Front(); el != nil; el = el.Next() {
-		el.Value.(*entry).evicted = true
+		e := el.Value.(*entry)
+		e.evicted = true
+		if e.attemptFailed != nil {
+			close(e.attemptFailed)
+			e.attemptFailed = nil
+		}
 	}
+	for _, e := range c.sched.due {
+		e.r.pos = 0
+	}
+	c.sched.due = nil
 	c.lru.list.Init()
 	c.lru.bytes = 0
 	c.persist.restored = nil

@@ -29,8 +29,10 @@
 // in flight at the same time are coalesced: one goes to Vault, the others wait and are answered
 // from the cache, or, if the answer was not cached, go to Vault each on their own.
 //
-// Lifetime. Every entry has a renewer (api.LifetimeWatcher on a clone of Options.Vault) and is
-// evicted when renewal ends (max TTL), fails, or Vault refuses a renewal with a 4xx. A hit serves
+// Lifetime. Every entry is renewed as an api.LifetimeWatcher would renew it, from one schedule for
+// the whole cache (renew.go, renew_sched.go: a timer heap and at most 16 renewals in flight, no
+// goroutine per entry), and is evicted when renewal ends (max TTL), fails, or Vault refuses a
+// renewal with a 4xx. A hit serves
 // the lease's time left as its lease_duration (auth.lease_duration for a token; remaining.go), and a
 // lookup evicts an entry with less than a second left. Revocations seen through the cache evict at once on a
 // 2xx answer: auth/token/revoke, revoke-self, revoke-accessor (with children and leases),

@@ -3,11 +3,11 @@ package cache
 import (
 	"crypto/sha256"
 	"encoding/binary"
-	"hash"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/vaultproxy/vaultproxy/request"
 )
@@ -68,51 +68,128 @@ type cacheKey [sha256.Size]byte
 // computeKey hashes what decides Vault's answer: method, escaped path, the full raw query, the
 // canonical namespace, the X-Vault-Token header, every header not in keyExcludedHeaders (which
 // includes Authorization), and the body. Every field is length-prefixed, so no two different
-// requests hash the same input.
+// requests hash the same input. The hashed bytes are keySource.sum's; they are what a persisted
+// entry's key was computed from, so they must not change.
 func computeKey(req *http.Request, body []byte) cacheKey {
-	h := sha256.New()
-	var scratch [binary.MaxVarintLen64]byte
-	field := func(s string) {
-		n := binary.PutUvarint(scratch[:], uint64(len(s)))
-		h.Write(scratch[:n])
-		h.Write([]byte(s))
+	s := keySource{
+		method:      req.Method,
+		escapedPath: req.URL.EscapedPath(),
+		rawQuery:    req.URL.RawQuery,
+		namespace:   req.Header.Get(headerNamespace),
+		token:       req.Header.Get(headerToken),
+		header:      req.Header,
+		body:        body,
 	}
-	field(req.Method)
-	field(req.URL.EscapedPath())
-	field(req.URL.RawQuery)
-	field(canonicalNamespace(req.Header.Get(headerNamespace)))
-	field(req.Header.Get(headerToken))
-	writeHeaders(h, req.Header, field)
-	n := binary.PutUvarint(scratch[:], uint64(len(body)))
-	h.Write(scratch[:n])
-	h.Write(body)
+	return s.sum()
+}
+
+// keySource is what a key is computed from: a request as Vault receives it. header may be the
+// client's, with drop naming (canonically) the headers the proxy removes before Vault sees them.
+type keySource struct {
+	method, escapedPath, rawQuery string
+	namespace, token              string // as sent, the namespace in any form
+	header                        http.Header
+	drop                          []string
+	body                          []byte
+}
+
+// keyBuf is the size of the buffer, on the stack, the hashed input of a common request is assembled
+// in; a larger input grows it on the heap.
+const keyBuf = 512
+
+// smallBody is the largest body copied into the assembled input; a larger one is hashed after it
+// in a stream (the same bytes either way).
+const smallBody = 4 << 10
+
+// sum is the key: the fields assembled in one buffer and hashed, without allocating for the
+// common request.
+func (s *keySource) sum() cacheKey {
+	var buf [keyBuf]byte
+	b := appendField(buf[:0], s.method)
+	b = appendField(b, s.escapedPath)
+	b = appendField(b, s.rawQuery)
+	b = appendNamespaceField(b, s.namespace)
+	b = appendField(b, s.token)
+	b = appendHeaders(b, s.header, s.drop)
+	b = binary.AppendUvarint(b, uint64(len(s.body)))
 	var k cacheKey
-	h.Sum(k[:0])
+	if len(s.body) <= smallBody {
+		b = append(b, s.body...)
+		k = sha256.Sum256(b)
+	} else {
+		h := sha256.New()
+		h.Write(b)
+		h.Write(s.body)
+		h.Sum(k[:0])
+	}
 	return k
 }
 
-// writeHeaders feeds the keyed headers to h in name order.
-func writeHeaders(h hash.Hash, hdr http.Header, field func(string)) {
-	var names []string
+func appendField(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+// appendCountField is appendField of n in decimal (strconv.Itoa's digits).
+func appendCountField(b []byte, n int) []byte {
+	var digits [20]byte
+	d := strconv.AppendInt(digits[:0], int64(n), 10)
+	b = binary.AppendUvarint(b, uint64(len(d)))
+	return append(b, d...)
+}
+
+// appendNamespaceField is appendField of canonicalNamespace(ns).
+func appendNamespaceField(b []byte, ns string) []byte {
+	if isCanonicalNamespace(ns) {
+		return appendField(b, ns)
+	}
+	return appendField(b, canonicalNamespace(ns))
+}
+
+// maxSortedHeaders is how many keyed header names are sorted on the stack.
+const maxSortedHeaders = 32
+
+// appendHeaders appends the keyed headers (not excluded, not dropped) in name order: their count,
+// then each canonical name, its number of values and the values; one empty field when none.
+func appendHeaders(b []byte, hdr http.Header, drop []string) []byte {
+	var arr [maxSortedHeaders]string
+	names := arr[:0]
 	for name := range hdr {
-		if !keyExcludedHeaders[http.CanonicalHeaderKey(name)] {
+		if keyExcludedHeaders[name] { // most names come canonical: no need to canonicalise them
+			continue
+		}
+		canon := http.CanonicalHeaderKey(name)
+		if !keyExcludedHeaders[canon] && !slices.Contains(drop, canon) {
 			names = append(names, name)
 		}
 	}
 	if len(names) == 0 {
-		field("")
-		return
+		return appendField(b, "")
 	}
 	slices.Sort(names)
-	field(strconv.Itoa(len(names)))
+	b = appendCountField(b, len(names))
 	for _, name := range names {
-		field(http.CanonicalHeaderKey(name))
+		b = appendField(b, http.CanonicalHeaderKey(name))
 		vals := hdr[name]
-		field(strconv.Itoa(len(vals)))
+		b = appendCountField(b, len(vals))
 		for _, v := range vals {
-			field(v)
+			b = appendField(b, v)
 		}
 	}
+	return b
+}
+
+// isCanonicalNamespace reports ns already in canonicalNamespace's form: "" or "a/b/", no empty
+// segment, no surrounding space.
+func isCanonicalNamespace(ns string) bool {
+	if ns == "" {
+		return true
+	}
+	if ns[0] == '/' || ns[len(ns)-1] != '/' || strings.Contains(ns, "//") {
+		return false
+	}
+	first := ns[0]
+	return first > ' ' && first < utf8.RuneSelf // a space or a multi-byte rune may be trimmed
 }
 
 // canonicalNamespace returns ns as "a/b/" with empty segments and surrounding space removed, or ""

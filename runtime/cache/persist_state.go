@@ -11,6 +11,5 @@ type persistence struct {
 	autoAuthID    string        // PersistOptions.AutoAuthIdentity
 	exitOnErr     bool          // PersistOptions.ExitOnErr
 	removeOnStart string        // the restored file Start deletes (keep_after_import = false)
-	initial       chan struct{} // semaphore of the restored entries' first renewals (verify.go)
 	verifyWait    time.Duration // verify.go's verifyWait when 0; shortened by tests
 }

@@ -7,9 +7,9 @@ import (
 	"github.com/hashicorp/vault/api"
 )
 
-// A renewal in flight when the cache closes is not retried when it fails: the api package's
-// LifetimeWatcher renews without a context, so without this its goroutine would go on retrying
-// against Vault after Close (goleak, main_test.go, found it).
+// A renewal in flight when the cache closes is cancelled and not retried: Close waits for the
+// goroutine that sent it, which would otherwise go on retrying against Vault after Close (goleak,
+// main_test.go, found it when renewals ran in api.LifetimeWatcher, which takes no context).
 func TestRenewalNotRetriedAfterClose(t *testing.T) {
 	h := newHarness(t, func(o *Options) {
 		cfg := api.DefaultConfig()

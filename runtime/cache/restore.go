@@ -7,7 +7,8 @@ import (
 )
 
 // openPersist opens the cache file of o (openPersistence) and restores its entries: tokens first,
-// then leases, each in the order they were created, skipping those past their expiry. The
+// then leases, each in the order they were created, skipping those past their expiry (but, with
+// ServeStaleFor, those within it of their expiry go to the stale store, restoreStaleLocked). The
 // restored entries are indexed at once (they answer hits) but their renewers wait for Start, so that
 // New sends no request. With keep_after_import they are written, in the same order, to the new
 // file that then replaces the old one. A token's parent and a lease's owner need not be restored
@@ -39,6 +40,7 @@ func (c *Cache) openPersist(o PersistOptions) error {
 	}
 	now := c.now()
 	expired := 0
+	var ended []*entry // past their lease's end, within ServeStaleFor of it
 	// Static secret entries would be restored here, after the tokens and leases.
 	for _, b := range []struct {
 		kind entryKind
@@ -47,7 +49,11 @@ func (c *Cache) openPersist(o PersistOptions) error {
 		for _, r := range b.recs {
 			e := entryOf(b.kind, r)
 			if !now.Before(e.expires) {
-				expired++
+				if c.stale.on() && !now.After(e.expires.Add(c.stale.keep)) {
+					ended = append(ended, e)
+				} else {
+					expired++
+				}
 				continue
 			}
 			if c.idx.byKey[e.key] != nil || e.kind == kindToken && c.idx.byToken[e.token] != nil ||
@@ -65,6 +71,7 @@ func (c *Cache) openPersist(o PersistOptions) error {
 	for c.lru.over() {
 		c.evictLocked(c.lru.list.Back().Value.(*entry), reasonLRU, false)
 	}
+	c.restoreStaleLocked(ended)
 	if st != nil {
 		if err := c.rewriteLocked(st); err != nil {
 			c.persist.store = nil
@@ -73,22 +80,27 @@ func (c *Cache) openPersist(o PersistOptions) error {
 			return err
 		}
 	}
-	c.log.Info("cache persist: restored the cache", "entries", c.lru.list.Len(), "expired_skipped", expired,
+	c.log.Info("cache persist: restored the cache", "entries", c.lru.list.Len(), "stale", len(c.stale.byKey), "expired_skipped", expired,
 		"auto_auth_token", c.persist.autoAuth0 != "", "file_kept", st != nil)
 	return nil
 }
 
-// rewriteLocked writes the restored entries and the auto-auth token to the new file st, before the
+// rewriteLocked writes the restored entries (the stale ones too) and the auto-auth token to the new file st, before the
 // writer gets anything else, and puts it in place of the restored one.
 func (c *Cache) rewriteLocked(st *store) error {
 	var ops []storeOp
-	for _, e := range c.persist.restored {
-		if e.evicted {
-			continue
-		}
+	write := func(e *entry) {
 		e.seq = st.next
 		st.next++
 		ops = append(ops, storeOp{bucket: bucketOf(e), seq: e.seq, rec: recordLocked(e)})
+	}
+	for _, e := range c.persist.restored {
+		if !e.evicted {
+			write(e)
+		}
+	}
+	for _, s := range c.stale.byKey {
+		write(s.e)
 	}
 	if c.persist.autoAuth0 != "" {
 		ops = append(ops, storeOp{autoAuth: &c.persist.autoAuth0, autoAuthID: c.persist.autoAuthID})

@@ -20,7 +20,8 @@ import (
 // ServeStaleFor ago. Its lease_duration is the time left by the cache's count, 0 once ended. An
 // entry is never kept for this when Vault refused its renewal, and stale entries go when a
 // revocation or cache-clear through the proxy names their token, an ancestor of it, their lease or
-// accessor: Vault has been seen to revoke them. Static secrets are not served stale.
+// accessor: Vault has been seen to revoke them. Static secrets follow their own rule
+// (static_stale.go).
 
 // staleEntry is an evicted entry kept to answer while Vault is unreachable, with the tokens whose
 // revocation revokes it.
@@ -45,21 +46,34 @@ func staleReason(reason string) bool {
 	return reason == reasonExpired || reason == reasonRenewalEnded || reason == reasonRenewalFailed
 }
 
-// retireLocked keeps e, just evicted, in the stale store.
-func (c *Cache) retireLocked(e *entry) {
+// retireLocked keeps e, just evicted, in the stale store, and reports whether it did. A kept entry
+// stays in the cache file (persist.go) until it leaves the store, so that a restart while Vault is
+// down can still serve it (restore.go).
+func (c *Cache) retireLocked(e *entry) bool {
 	if e.kind == kindStatic {
-		return
+		return false
 	}
 	now := c.now()
 	c.pruneStaleLocked(now)
-	if len(c.stale.byKey) >= c.stale.max {
-		return // full: keeping e would push out one that may answer sooner
+	if old := c.stale.byKey[e.key]; old != nil {
+		c.forgetStaleLocked(e.key, old) // an older answer for the same request
 	}
-	c.stale.byKey[e.key] = &staleEntry{e: e, ancestors: c.ancestorsLocked(e)}
+	if len(c.stale.byKey) >= c.stale.max {
+		return false // full: keeping e would push out one that may answer sooner
+	}
+	c.stale.byKey[e.key] = &staleEntry{e: e, ancestors: c.ancestorsLocked(e, nil)}
+	return true
 }
 
-// ancestorsLocked lists the tokens whose revocation revokes e, as far as the cache knows them.
-func (c *Cache) ancestorsLocked(e *entry) []string {
+// forgetStaleLocked drops the stale entry s, at key, from the store and from the cache file.
+func (c *Cache) forgetStaleLocked(key cacheKey, s *staleEntry) {
+	delete(c.stale.byKey, key)
+	c.unpersistLocked(s.e)
+}
+
+// ancestorsLocked lists the tokens whose revocation revokes e, as far as the cache knows them: its
+// entries, and also, when not nil, more (restored stale tokens by token).
+func (c *Cache) ancestorsLocked(e *entry, more map[string]*entry) []string {
 	var out []string
 	t := e.parent
 	switch e.kind {
@@ -72,6 +86,9 @@ func (c *Cache) ancestorsLocked(e *entry) []string {
 		out = append(out, t)
 		p := c.idx.byToken[t]
 		if p == nil {
+			p = more[t]
+		}
+		if p == nil {
 			break
 		}
 		t = p.parent
@@ -79,11 +96,31 @@ func (c *Cache) ancestorsLocked(e *entry) []string {
 	return out
 }
 
+// restoreStaleLocked puts the entries restored past their lease's end, but within ServeStaleFor of
+// it, in the stale store (after the live ones are indexed: their ancestors may be among them), as
+// they were when the previous run stopped. Their age is counted from when Vault gave them, as
+// stored. Those beyond the store's size go.
+func (c *Cache) restoreStaleLocked(ended []*entry) {
+	tokens := map[string]*entry{}
+	for _, e := range ended {
+		if e.kind == kindToken {
+			tokens[e.token] = e
+		}
+	}
+	for _, e := range ended {
+		if c.stale.byKey[e.key] != nil || len(c.stale.byKey) >= c.stale.max {
+			continue
+		}
+		e.evicted = true // an entry of the stale store: never served as a hit, never renewed
+		c.stale.byKey[e.key] = &staleEntry{e: e, ancestors: c.ancestorsLocked(e, tokens)}
+	}
+}
+
 // pruneStaleLocked drops the entries past their time.
 func (c *Cache) pruneStaleLocked(now time.Time) {
 	for k, s := range c.stale.byKey {
 		if now.After(s.e.expires.Add(c.stale.keep)) {
-			delete(c.stale.byKey, k)
+			c.forgetStaleLocked(k, s)
 		}
 	}
 }
@@ -100,7 +137,7 @@ func (c *Cache) dropStaleTokenLocked(token string) {
 		gone = gone[1:]
 		for k, s := range c.stale.byKey {
 			if slices.Contains(s.ancestors, t) {
-				delete(c.stale.byKey, k)
+				c.forgetStaleLocked(k, s)
 				if s.e.kind == kindToken && s.e.token != t {
 					gone = append(gone, s.e.token)
 				}
@@ -115,7 +152,7 @@ func (c *Cache) dropStaleWhereLocked(match func(e *entry) bool) {
 	var tokens []string
 	for k, s := range c.stale.byKey {
 		if match(s.e) {
-			delete(c.stale.byKey, k)
+			c.forgetStaleLocked(k, s)
 			if s.e.kind == kindToken {
 				tokens = append(tokens, s.e.token)
 			}
@@ -138,8 +175,13 @@ func (c *Cache) dropStaleAccessorLocked(accessor string) bool {
 	return found
 }
 
-// dropAllStaleLocked forgets every stale entry: a revocation the cache cannot attribute.
-func (c *Cache) dropAllStaleLocked() { clear(c.stale.byKey) }
+// dropAllStaleLocked forgets every stale entry: a revocation the cache cannot attribute. (Close
+// drops them too, once closed: then the file keeps them.)
+func (c *Cache) dropAllStaleLocked() {
+	for k, s := range c.stale.byKey {
+		c.forgetStaleLocked(k, s)
+	}
+}
 
 // unreachable reports whether a round trip's outcome means Vault could not be reached: a transport
 // error, or 502, 503 or 504 (a gateway's, or a sealed or standby Vault's). Vault's 4xx answers are

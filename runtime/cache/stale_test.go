@@ -102,14 +102,10 @@ func TestStaleNeverForRevokedTokens(t *testing.T) {
 		{"renewal refused", func(h *harness, child string) {
 			h.fake.set(func() { h.fake.revokeLocked(child) })
 			h.cache.mu.Lock()
-			e := h.cache.idx.byToken[child]
-			h.cache.mu.Unlock()
-			if e != nil {
-				select {
-				case e.poke <- struct{}{}:
-				default:
-				}
+			if e := h.cache.idx.byToken[child]; e != nil {
+				h.cache.pokeLocked(e)
 			}
+			h.cache.mu.Unlock()
 			waitFor(t, 5*time.Second, "the refused renewal's eviction", func() bool { return h.cache.Len() == 0 })
 		}},
 	} {

@@ -79,9 +79,12 @@ type staticCache struct {
 	caps     map[string]*tokenCaps          // allowed token -> the static entries it reads
 	due      chan *tokenCaps                // tokens whose capability check is due
 	marks    staleMarks                     // writes and revocations that in-flight reads must not undo
+	stream   streamState                    // the event stream, for serve_stale_for (static_stale.go)
 
 	// noForward is set once Vault said forwarding via X-Vault-Forward is disabled.
 	noForward atomic.Bool
+	// probing is set while a stale answer's background re-read runs (static_stale.go).
+	probing atomic.Bool
 
 	capWarn, eventWarn warnLimiter
 }
@@ -202,7 +205,8 @@ func (c *Cache) staticRequest(req *http.Request, op pathOp) *staticReq {
 
 // staticHit answers sr from its static entry when the token is one Vault answered for exactly
 // that request (namespace header, path and version query) and its access is not suspended
-// pending a capability check; else nil.
+// pending a capability check; else nil. While Vault is known to be down, with serve_stale_for, the
+// answer is stale, or nil when too old (static_stale.go).
 func (c *Cache) staticHit(sr *staticReq, req *http.Request) *http.Response {
 	now := c.now()
 	c.mu.Lock()
@@ -218,11 +222,22 @@ func (c *Cache) staticHit(sr *staticReq, req *http.Request) *http.Response {
 		c.mu.Unlock()
 		return nil
 	}
+	stale, age, ok := c.staleStaticLocked(r, now)
+	if !ok {
+		c.mu.Unlock()
+		return nil
+	}
 	c.lru.list.MoveToFront(e.elem)
 	c.mu.Unlock()
+	resp := hitResponse(req, r.status, r.header, r.body, age)
+	if stale {
+		c.markStale(resp, e, age)
+		c.probeStatic(sr.key)
+		return resp
+	}
 	c.m.hits.Inc()
 	c.m.staticHits.Inc()
-	return hitResponse(req, r.status, r.header, r.body, now.Sub(r.stored))
+	return resp
 }
 
 // isKVAnswer reports whether buf is the answer of a KV mount (mount_type "kv", as Vault Proxy
@@ -263,7 +278,6 @@ func (c *Cache) storeStatic(sr *staticReq, resp *http.Response, buf []byte) bool
 			kind:      kindStatic,
 			namespace: sr.key.ns,
 			path:      "/v1/" + sr.key.rel,
-			cancel:    func() {},
 			st:        &staticData{key: sr.key, tokens: map[string]struct{}{}},
 		}
 		c.indexStaticLocked(e)

@@ -262,6 +262,7 @@ func (c *Cache) staticRequestVault(ctx context.Context, method, path, token, ns 
 		req.Header.Set("X-Vault-Forward", "active-node")
 	}
 	resp, err := c.static.client.Do(req)
+	c.noteRoundTrip(c.baseCtx, resp, err) // ctx's own timeout is Vault not answering
 	if err != nil {
 		return 0, nil, nil, err
 	}

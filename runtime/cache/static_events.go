@@ -144,6 +144,8 @@ func (c *Cache) streamEvents(ctx context.Context, token string, connectedFn func
 	// Set once caught up: from here on, events keep every secret fresh.
 	c.m.eventStream.Set(1)
 	defer c.m.eventStream.Set(0)
+	c.setStreamUp(true)
+	defer c.setStreamUp(false)
 	for {
 		_, msg, err := conn.Read(ctx)
 		if err != nil {
@@ -187,6 +189,11 @@ func (c *Cache) dialEvents(ctx context.Context, token string) (*websocket.Conn, 
 		dctx, cancel := context.WithTimeout(ctx, requestTimeout)
 		conn, resp, err := websocket.Dial(dctx, target, &websocket.DialOptions{HTTPClient: c.static.client, HTTPHeader: hdr})
 		cancel()
+		if resp != nil { // Vault's answer, whatever the WebSocket made of it
+			c.noteRoundTrip(c.baseCtx, resp, nil)
+		} else {
+			c.noteRoundTrip(c.baseCtx, nil, err)
+		}
 		if err == nil {
 			return conn, nil
 		}

@@ -127,6 +127,7 @@ func (c *Cache) refreshStatic(ctx context.Context, key staticKey) {
 	var got *staticResp
 	var refused []string
 	var why error
+	unreached := len(tokens) > 0 // every attempt found Vault unreachable
 	for _, token := range tokens {
 		r, status, err := c.fetchStatic(ctx, token, key)
 		if ctx.Err() != nil {
@@ -137,6 +138,10 @@ func (c *Cache) refreshStatic(ctx context.Context, key staticKey) {
 			break
 		}
 		why = err
+		if unreachableStatus(status) {
+			continue // says nothing of the token
+		}
+		unreached = false
 		if status == http.StatusNotFound {
 			break // gone for every token
 		}
@@ -150,6 +155,11 @@ func (c *Cache) refreshStatic(ctx context.Context, key staticKey) {
 	}
 	for _, t := range refused {
 		delete(e.st.tokens, t)
+	}
+	if got == nil && unreached && c.keepUnreachedLocked(e, c.now()) {
+		c.log.Debug("cache: static secret could not be re-read, Vault is unreachable; kept for serve_stale_for",
+			"path", e.path, "query", key.query(), "namespace", e.namespace, "error", why)
+		return
 	}
 	if got == nil {
 		c.log.Debug("cache: static secret could not be re-read; evicted", "path", e.path, "query", key.query(),

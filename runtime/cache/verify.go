@@ -1,12 +1,8 @@
 package cache
 
 import (
-	"context"
-	"errors"
 	"net/http"
 	"time"
-
-	"github.com/hashicorp/vault/api"
 )
 
 // A restored entry (restore.go) may hold a token or lease that was revoked, or expired, while the
@@ -24,18 +20,21 @@ import (
 // After an outage at start-up a request thus costs one renewal attempt, not verifyWait
 // (docs/cache.md, "Serving while Vault is down").
 //
-// The first renewal is the renewer's own loop (verify), not the LifetimeWatcher's: the watcher's
-// error back-off (retries after about 6, 21, 71 s) would leave an entry unverified long after an
-// outage at start-up ended. verify retries on its own back-off and at once when a request waits
-// for the entry (a poke), so verification happens when a client needs it.
+// The first renewal is verify's (verifiedOrNotLocked), not the watcher's: the watcher's error
+// back-off (retries after about 10, 20, 40 s, errBackoff) would leave an entry unverified long
+// after an outage at start-up ended. A failed first renewal is retried on verify's own back-off,
+// and at once when a request waits for the entry (a poke), so verification happens when a client
+// needs it. Once verified, the entry is renewed as any other (renew.go), that first renewal
+// counting as the watcher's first.
 
 // verifyWait bounds the wait of a request for a restored entry's first renewal: a slow or
 // unreachable Vault costs a request this much, then it is forwarded (and fails as Vault does).
 const verifyWait = 10 * time.Second
 
 // initialRenewals bounds the restored entries' first renewals in flight at once: a file of
-// thousands of entries must not open as many connections to Vault at start-up.
-const initialRenewals = 16
+// thousands of entries must not open as many connections to Vault at start-up. They are the
+// renewal schedule's (renew_sched.go), which sends no more than renewWorkers renewals at once.
+const initialRenewals = renewWorkers
 
 // The back-off between failed first renewals (Vault unreachable, sealed) when no request pokes.
 const (
@@ -46,18 +45,15 @@ const (
 // awaitVerifiedLocked waits, with c.mu released, until e is verified or evicted, a first renewal
 // attempt failed, verifyWait has passed, or req's context or the cache ends; without wait it does
 // not wait. Either way it pokes
-// e's renewer first, so a first renewal that failed is tried again now rather than after its
+// e's renewal first, so a first renewal that failed is tried again now rather than after its
 // back-off. It reports whether e may be served: verified and still cached. c.mu is held again
 // when it returns.
 func (c *Cache) awaitVerifiedLocked(e *entry, req *http.Request, wait bool) bool {
-	select {
-	case e.poke <- struct{}{}:
-	default: // a poke is pending already
-	}
+	c.pokeLocked(e)
 	if !wait {
 		return false
 	}
-	ch, failed, done := e.unverified, e.attemptFailed, e.ctx.Done()
+	ch, failed, done := e.unverified, e.attemptFailed, c.baseCtx.Done()
 	d := c.persist.verifyWait
 	if d == 0 {
 		d = verifyWait
@@ -66,8 +62,8 @@ func (c *Cache) awaitVerifiedLocked(e *entry, req *http.Request, wait bool) bool
 	t := time.NewTimer(d)
 	select {
 	case <-ch:
-	case <-failed: // Vault did not confirm it: the request goes to Vault, or is served stale
-	case <-done: // evicted, or the cache closed
+	case <-failed: // Vault did not confirm it, or it was evicted: the request goes to Vault, or is served stale
+	case <-done: // the cache closed
 	case <-t.C:
 	case <-req.Context().Done():
 	}
@@ -86,63 +82,37 @@ func (c *Cache) verifiedLocked(e *entry) bool {
 	return true
 }
 
-// verify renews the restored entry e once, retrying until Vault answers; it returns the lease
-// duration Vault gave, or false when e is gone (evicted: refused, expired; or the cache closed). A
-// failed attempt is retried after a growing back-off, or at once when a request waits for e.
-func (c *Cache) verify(ctx context.Context, e *entry, cl *api.Client) (int, bool) {
-	backoff := verifyRetryMin
-	for {
-		release, ok := c.acquireInitial(ctx.Done(), e)
-		if !ok {
-			return 0, false
-		}
-		sent := c.now()
-		d, err := renewOnce(ctx, e, cl)
-		// The slot is held for the attempt only: while Vault is down, entries waiting on their
-		// back-off must not keep the others from being tried.
-		release()
-		if err == nil {
-			c.mu.Lock()
-			// From the request, as in renew; the file keeps the new expiry, checked at restore.
-			e.expires = sent.Add(time.Duration(d) * time.Second)
-			c.persistLocked(e)
-			c.verifiedLocked(e)
-			c.mu.Unlock()
-			return d, true
-		}
-		if ctx.Err() != nil {
-			return 0, false
-		}
-		var re *api.ResponseError
-		if errors.As(err, &re) && re.StatusCode >= 400 && re.StatusCode < 500 &&
-			re.StatusCode != http.StatusPreconditionFailed && re.StatusCode != http.StatusTooManyRequests {
-			c.log.Info("cache: Vault refused a restored entry's renewal; evicting", "path", e.path, "status", re.StatusCode)
-			c.mu.Lock()
-			c.evictRefusedLocked(e)
-			c.mu.Unlock()
-			return 0, false
-		}
-		c.mu.Lock()
-		expired := !c.now().Before(e.expires)
-		c.attemptFailedLocked(e)
-		c.mu.Unlock()
-		if expired {
-			c.log.Info("cache: a restored entry expired before Vault confirmed it; evicting", "path", e.path, "error", err)
-			c.evict(e, reasonRenewalFailed, true)
-			return 0, false
-		}
-		c.log.Info("cache: cannot renew a restored entry yet; retrying", "path", e.path, "in", backoff.String(), "error", err)
-		t := time.NewTimer(backoff)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return 0, false
-		case <-e.poke:
-		case <-t.C:
-		}
-		t.Stop()
-		backoff = min(2*backoff, verifyRetryMax)
+// verifiedOrNotLocked applies the answer to the first renewal of the restored entry e, sent at
+// sent: d seconds, or err. Renewed, e is verified and renewed from then on as any entry; refused,
+// or expired before Vault could be reached, it is evicted; else its next attempt comes after a
+// growing back-off, or at once when a request waits for e (pokeLocked).
+func (c *Cache) verifiedOrNotLocked(e *entry, sent, now time.Time, d int, err error) {
+	if err == nil {
+		// From the request, as in renewEntry; the file keeps the new expiry, checked at restore.
+		e.expires = sent.Add(seconds(d))
+		c.persistLocked(e)
+		c.verifiedLocked(e)
+		// The watcher a verified entry gets would renew at once: this renewal is that one.
+		e.r.base = d
+		c.restartLocked(e, now)
+		c.leaseRenewedLocked(e, now, d)
+		return
 	}
+	if status, ok := refusal(err); ok {
+		c.log.Info("cache: Vault refused a restored entry's renewal; evicting", "path", e.path, "status", status)
+		c.evictRefusedLocked(e)
+		return
+	}
+	expired := !c.now().Before(e.expires)
+	c.attemptFailedLocked(e)
+	if expired {
+		c.log.Info("cache: a restored entry expired before Vault confirmed it; evicting", "path", e.path, "error", err)
+		c.evictLocked(e, reasonRenewalFailed, true)
+		return
+	}
+	c.log.Info("cache: cannot renew a restored entry yet; retrying", "path", e.path, "in", e.r.verifyIn.String(), "error", err)
+	c.dueLocked(e, now.Add(e.r.verifyIn))
+	e.r.verifyIn = min(2*e.r.verifyIn, verifyRetryMax)
 }
 
 // attemptFailedLocked wakes the requests waiting for e's first renewal: an attempt failed without
@@ -153,48 +123,4 @@ func (c *Cache) attemptFailedLocked(e *entry) {
 	}
 	close(e.attemptFailed)
 	e.attemptFailed = make(chan struct{})
-}
-
-// renewOnce renews e's token (renew-self) or lease once, as the LifetimeWatcher does (no
-// increment: Vault's default), and returns the lease duration Vault answered.
-func renewOnce(ctx context.Context, e *entry, cl *api.Client) (int, error) {
-	if e.kind == kindToken {
-		s, err := cl.Auth().Token().RenewSelfWithContext(ctx, 0)
-		if err != nil {
-			return 0, err
-		}
-		if s == nil || s.Auth == nil {
-			return 0, errors.New("renew-self: no auth in the answer")
-		}
-		return s.Auth.LeaseDuration, nil
-	}
-	s, err := cl.Sys().RenewWithContext(ctx, e.lease, 0)
-	if err != nil {
-		return 0, err
-	}
-	if s == nil {
-		return 0, errors.New("lease renewal: empty answer")
-	}
-	return s.LeaseDuration, nil
-}
-
-// acquireInitial takes one of the initialRenewals slots for e's first renewal; it returns the
-// function that gives the slot back (once), or false when ctx ended first. A poke (a request
-// waits for e) skips the queue: that renewal is wanted now, and there is at most one per entry in
-// flight.
-func (c *Cache) acquireInitial(ctxDone <-chan struct{}, e *entry) (release func(), ok bool) {
-	select {
-	case c.persist.initial <- struct{}{}:
-	case <-e.poke:
-		return func() {}, true
-	case <-ctxDone:
-		return nil, false
-	}
-	released := false
-	return func() {
-		if !released {
-			released = true
-			<-c.persist.initial
-		}
-	}, true
 }

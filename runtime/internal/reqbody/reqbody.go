@@ -55,6 +55,9 @@ func Read(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
 		abandon(w)
 		return nil, tooLarge(limit)
 	}
+	if r.ContentLength > 0 && r.ContentLength <= prealloc {
+		return readKnown(w, r, limit)
+	}
 	var buf bytes.Buffer
 	if r.ContentLength > 0 {
 		buf.Grow(int(min(r.ContentLength, prealloc)))

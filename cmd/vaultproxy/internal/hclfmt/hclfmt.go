@@ -10,9 +10,11 @@ import (
 	"github.com/hashicorp/hcl/v2/hclwrite"
 )
 
-// Source returns src, a file in native syntax named filename, in the canonical layout. A file
-// that does not parse is returned unchanged with the parser's diagnostics: the formatter would
-// rewrite broken source into something harder to repair (Terraform refuses it for the same reason).
+// Source returns src, a file in native syntax named filename, in the canonical layout. A file that
+// hcl/v2 refuses but Vault Proxy's HCL 1 reads (commas between arguments, several on a line, a
+// hexadecimal number...) is rewritten into canonical HCL 2 that both read the same (fromHCL1). A file
+// that neither parses is returned unchanged with hcl/v2's diagnostics: the formatter would rewrite
+// broken source into something harder to repair (Terraform refuses it for the same reason).
 //
 // hclwrite also respaces the inside of ${…} and %{…} sequences in strings. vaultproxy refuses
 // templates, but Vault Proxy's HCL 1 reads them as written (compile/hcl1.go), so there the spaces
@@ -20,14 +22,27 @@ import (
 // ErrNotLayout, which the tests show never happens, says the formatter changed more than that.
 func Source(src []byte, filename string) ([]byte, hcl.Diagnostics, error) {
 	if _, diags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos); diags.HasErrors() {
+		// A file that Vault Proxy's HCL 1 reads is rewritten into canonical HCL 2 (fromHCL1).
+		if out, ok := fromHCL1(src); ok {
+			return out, nil, nil
+		}
 		return src, diags, nil
 	}
-	out, ok := keepStrings(src, hclwrite.Format(src))
+	// The formatter turns a byte order mark into spaces, and then more spaces each time: the file
+	// is formatted without it. Vault Proxy fails on one (the byte_order_mark diagnostic says so);
+	// fmt keeps it all the same, since it changes nothing but layout.
+	body, hasBOM := bytes.CutPrefix(src, utf8BOM)
+	out, ok := keepStrings(body, hclwrite.Format(body))
 	if !ok {
 		return src, nil, fmt.Errorf("%s: %w", filename, ErrNotLayout)
 	}
+	if hasBOM {
+		out = append(append([]byte(nil), utf8BOM...), out...)
+	}
 	return out, nil, nil
 }
+
+var utf8BOM = []byte("\xef\xbb\xbf")
 
 // ErrNotLayout is a formatting that would change more than white space; the file is left as it was.
 var ErrNotLayout = errors.New("the formatter changed more than white space, so the file is left as it was")
@@ -64,10 +79,5 @@ func keepStrings(src, out []byte) (_ []byte, ok bool) {
 		}
 	}
 	buf.Write(out[endB:])
-	if bom := []byte("\xef\xbb\xbf"); bytes.HasPrefix(src, bom) && !bytes.HasPrefix(buf.Bytes(), bom) {
-		// The formatter drops a byte order mark. Vault Proxy fails on one (the byte_order_mark
-		// diagnostic says so); fmt keeps it all the same, since it changes nothing but layout.
-		return append(bom, buf.Bytes()...), true
-	}
 	return buf.Bytes(), true
 }

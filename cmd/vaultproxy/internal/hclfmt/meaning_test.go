@@ -29,6 +29,19 @@ var position = regexp.MustCompile(`:\d+,\d+-(\d+,)?\d+`)
 // plan's JSON document, and each diagnostic's severity, code, file, summary and detail.
 func meaning(t testing.TB, name string, src []byte) string {
 	t.Helper()
+	return meaningOf(t, name, src, false)
+}
+
+// planMeaning is meaning with only the errors among the diagnostics, by code and summary: a file
+// rewritten from HCL 1 loses its hcl1_form warnings, and the warnings that quote the text of a value
+// written another way (a tolerated form), but not its plan or its errors.
+func planMeaning(t testing.TB, name string, src []byte) string {
+	t.Helper()
+	return meaningOf(t, name, src, true)
+}
+
+func meaningOf(t testing.TB, name string, src []byte, errorsOnly bool) string {
+	t.Helper()
 	plan, diags := compile.Compile([]compile.Source{{Name: name, Bytes: src}}, compile.Options{})
 	if plan != nil {
 		diags = append(diags, validate.Plan(plan)...)
@@ -41,6 +54,12 @@ func meaning(t testing.TB, name string, src []byte) string {
 	var b strings.Builder
 	b.Write(doc)
 	for _, d := range diags {
+		if errorsOnly {
+			if d.Severity == hcl.DiagError {
+				b.WriteString("\nerror [" + diagcode.Name(d) + "] " + d.Summary)
+			}
+			continue
+		}
 		file := ""
 		if d.Subject != nil {
 			file = d.Subject.Filename
@@ -58,10 +77,15 @@ func severity(s hcl.DiagnosticSeverity) string {
 }
 
 // checkFormat formats src and checks the promise of the package: the result parses, compiles to
-// the same plan and diagnostics apart from positions, and is its own format. It returns false when
-// src does not parse (nothing is promised then).
+// the same plan and diagnostics apart from positions, and is its own format. A file that only HCL 1
+// reads is rewritten into HCL 2, which must compile to the same plan and errors (planMeaning). It
+// returns false when src does not parse with hcl/v2 (only the rewrite from HCL 1 is promised then).
 func checkFormat(t testing.TB, name string, src []byte) bool {
 	t.Helper()
+	if _, diags := hclsyntax.ParseConfig(src, name, hcl.InitialPos); diags.HasErrors() {
+		checkHCL1Rewrite(t, name, src)
+		return false
+	}
 	out, diags, err := Source(src, name)
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
@@ -83,6 +107,34 @@ func checkFormat(t testing.TB, name string, src []byte) bool {
 		t.Errorf("%s: fmt is not idempotent:\n--- once\n%s\n--- twice\n%s", name, out, again)
 	}
 	return true
+}
+
+// checkHCL1Rewrite formats src, which hcl/v2 refuses, and returns the result: src unchanged with
+// hcl/v2's errors when HCL 1 refuses it too; else HCL 2 that parses, compiles to the same plan and
+// errors as src apart from positions, and is its own format. rewritten says which.
+func checkHCL1Rewrite(t testing.TB, name string, src []byte) (out []byte, rewritten bool) {
+	t.Helper()
+	out, diags, err := Source(src, name)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	if diags.HasErrors() {
+		if !bytes.Equal(out, src) {
+			t.Errorf("%s: a file that does not parse came back changed", name)
+		}
+		return out, false
+	}
+	if _, diags := hclsyntax.ParseConfig(out, name, hcl.InitialPos); diags.HasErrors() {
+		t.Fatalf("%s: the file rewritten from HCL 1 does not parse: %s\n--- original\n%s\n--- formatted\n%s", name, diags, src, out)
+	}
+	if diff := cmp.Diff(planMeaning(t, name, src), planMeaning(t, name, out)); diff != "" {
+		t.Errorf("%s: the rewrite from HCL 1 changed the plan (-original +formatted):\n%s\n--- original\n%s\n--- formatted\n%s", name, diff, src, out)
+	}
+	again, _, _ := Source(out, name)
+	if !bytes.Equal(again, out) {
+		t.Errorf("%s: fmt is not idempotent:\n--- once\n%s\n--- twice\n%s", name, out, again)
+	}
+	return out, true
 }
 
 // corpus is every configuration file in native syntax the project has: the files of the golden

@@ -1,0 +1,172 @@
+package compile
+
+import (
+	"bytes"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+
+	hcl1ast "github.com/hashicorp/hcl/hcl/ast"
+	hcl1scanner "github.com/hashicorp/hcl/hcl/scanner"
+	hcl1token "github.com/hashicorp/hcl/hcl/token"
+)
+
+// hcl/v2's parser stops at its first error in a block, so its diagnostics name the first HCL 1 form
+// of each block only. findForms finds every one in HCL 1's syntax tree and tokens, so that readHCL1
+// warns about each (those on a line that already has a warning are left out there).
+
+// findForms records in r.forms each HCL 1 form of the file that hcl/v2 refuses: layout, commas and
+// quoted names in block bodies, and strings whose "${" or "%{" hcl/v2 cannot read as a template.
+// text is the text HCL 1 parsed.
+func (r *hcl1Reader) findForms(list *hcl1ast.ObjectList, text []byte) {
+	bodies := map[int]bool{} // the offsets of the opening braces of block bodies
+	r.bodyForms(list, 0, bodies)
+	r.commaForms(text, bodies)
+}
+
+func (r *hcl1Reader) form(rng hcl.Range, summary, hint string) {
+	r.forms = append(r.forms, &hcl.Diagnostic{
+		Severity: hcl.DiagWarning,
+		Summary:  summary,
+		Detail:   hcl1Prefix + hint + " " + hcl1FmtSentence,
+		Subject:  rng.Ptr(),
+		Extra:    codeHCL1Form,
+	})
+}
+
+// bodyForms checks the items of a body (the file's, or a block's whose opening brace is on line
+// open; 0 for the file).
+func (r *hcl1Reader) bodyForms(list *hcl1ast.ObjectList, open int, bodies map[int]bool) {
+	prevEnd := open
+	for i, item := range list.Items {
+		if len(item.Keys) == 0 {
+			continue
+		}
+		start := item.Pos()
+		switch {
+		case open > 0 && i == 0 && start.Line == open:
+			// hcl/v2's block written on one line holds one argument, and nothing after it.
+			if len(list.Items) > 1 || !item.Assign.IsValid() {
+				r.form(r.tokenRange(item.Keys[0].Token), "Block written on one line",
+					"several arguments, or a nested block, on the line of a block's opening brace; vaultproxy reads HCL 2, where a block written on one line holds a single argument.")
+			}
+		case prevEnd > 0 && start.Line == prevEnd:
+			r.form(r.tokenRange(item.Keys[0].Token), "Several items on one line",
+				"another argument or block on the line where the previous one ends; vaultproxy reads HCL 2, where each starts on a line of its own.")
+		}
+		if t := item.Keys[0].Token; t.Type == hcl1token.STRING {
+			r.form(r.tokenRange(t), "Quoted name",
+				"a quoted argument name or block type; vaultproxy reads HCL 2, where they are not quoted.")
+		}
+		if item.Assign.IsValid() {
+			r.valueForms(item.Val)
+		}
+		if obj, ok := item.Val.(*hcl1ast.ObjectType); ok && !item.Assign.IsValid() {
+			bodies[obj.Lbrace.Offset] = true
+			if last := item.Keys[len(item.Keys)-1].Token; obj.Lbrace.Line > last.Pos.Line {
+				r.form(r.span(obj.Lbrace, 1), "Opening brace on the next line",
+					"a block's opening brace on the line after its header; vaultproxy reads HCL 2, where it goes on the header's line.")
+			}
+			r.bodyForms(obj.List, obj.Lbrace.Line, bodies)
+			if n := len(obj.List.Items); n > 0 && obj.List.Items[0].Pos().Line != obj.Lbrace.Line &&
+				hcl1EndLine(obj.List.Items[n-1].Val) == obj.Rbrace.Line {
+				r.form(r.span(obj.Rbrace, 1), "Closing brace after an argument",
+					"a block's closing brace on the line of its last item; vaultproxy reads HCL 2, where it goes on a line of its own.")
+			}
+		}
+		prevEnd = hcl1EndLine(item.Val)
+	}
+}
+
+// valueForms checks the strings of a value.
+func (r *hcl1Reader) valueForms(n hcl1ast.Node) {
+	switch n := n.(type) {
+	case *hcl1ast.LiteralType:
+		t := n.Token
+		if (t.Type != hcl1token.STRING && t.Type != hcl1token.HEREDOC) ||
+			(!strings.Contains(t.Text, "${") && !strings.Contains(t.Text, "%{")) {
+			return
+		}
+		rng := r.tokenRange(t)
+		text := r.src[rng.Start.Byte:rng.End.Byte]
+		if t.Type == hcl1token.HEREDOC {
+			text = append(append([]byte(nil), text...), '\n')
+		}
+		if _, diags := hclsyntax.ParseExpression(text, r.name, rng.Start); !diags.HasErrors() {
+			return // a template hcl/v2 reads: the error "Templates are not allowed"
+		}
+		r.form(rng, "Literal template sequence",
+			`a literal "${" or "%{" in a string, read as written; vaultproxy reads HCL 2, where it starts a template. \u0024{ and \u0025{ are read as "${" and "%{" by both.`)
+	case *hcl1ast.ListType:
+		for _, e := range n.List {
+			r.valueForms(e)
+		}
+	case *hcl1ast.ObjectType:
+		for _, item := range n.List.Items {
+			r.valueForms(item.Val)
+		}
+	}
+}
+
+// commaForms finds the commas after the items of a block body or of the file: HCL 1's parser takes
+// a comma after any item (hcl/parser/parser.go objectList); hcl/v2 one only in a list or an object
+// value.
+func (r *hcl1Reader) commaForms(text []byte, bodies map[int]bool) {
+	s := hcl1scanner.New(text)
+	var stack []bool // for each open bracket: is it a block body's brace
+	for {
+		t := s.Scan()
+		switch t.Type {
+		case hcl1token.EOF, hcl1token.ILLEGAL:
+			return
+		case hcl1token.LBRACE:
+			stack = append(stack, bodies[t.Pos.Offset])
+		case hcl1token.LBRACK:
+			stack = append(stack, false)
+		case hcl1token.RBRACE, hcl1token.RBRACK:
+			if len(stack) > 0 {
+				stack = stack[:len(stack)-1]
+			}
+		case hcl1token.COMMA:
+			if len(stack) == 0 || stack[len(stack)-1] {
+				r.form(r.tokenRange(t), "Comma after an argument",
+					"commas between arguments; vaultproxy reads HCL 2, which separates them with newlines only.")
+			}
+		}
+	}
+}
+
+// newForms returns the forms whose lines no diagnostic of have covers, in whole or in part.
+func newForms(forms []*hcl.Diagnostic, have hcl.Diagnostics) hcl.Diagnostics {
+	var out hcl.Diagnostics
+	for _, f := range forms {
+		covered := false
+		for _, d := range have {
+			if d.Subject != nil && d.Subject.Start.Line <= f.Subject.End.Line && f.Subject.Start.Line <= d.Subject.End.Line {
+				covered = true
+				break
+			}
+		}
+		if !covered {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// normalizedText is src as HCL 1's parser reads it: each "\r\n" replaced by "\n".
+func normalizedText(src []byte) []byte { return bytes.ReplaceAll(src, []byte("\r\n"), []byte("\n")) }
+
+// hcl1EndLine is the line (of the text HCL 1 parsed, which has the file's lines) where a value ends.
+func hcl1EndLine(n hcl1ast.Node) int {
+	switch n := n.(type) {
+	case *hcl1ast.LiteralType:
+		return n.Token.Pos.Line + strings.Count(strings.TrimSuffix(n.Token.Text, "\n"), "\n")
+	case *hcl1ast.ListType:
+		return n.Rbrack.Line
+	case *hcl1ast.ObjectType:
+		return n.Rbrace.Line
+	}
+	return n.Pos().Line
+}
