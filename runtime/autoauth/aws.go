@@ -31,7 +31,9 @@ import (
 // With type ec2 it sends the instance identity document and its signature, read from the EC2
 // instance metadata service at each login, and a nonce: nonce when set, else a random UUID made at
 // the first login and kept for the process's life (Vault binds the instance to it at the first
-// login; a restart with a new one is refused unless the role allows it).
+// login; after a restart a new one is refused until the access list entry goes, unless the role has
+// allow_instance_migration and the document's pending time is newer: builtin/credential/aws,
+// validateMetadata).
 //
 // With type iam it sends an sts:GetCallerIdentity request signed with AWS Signature Version 4
 // (hashicorp/go-secure-stdlib/awsutil's GenerateLoginData), which Vault sends on to STS to learn
