@@ -9,7 +9,8 @@
 # It builds the Vault binary the tests run against when it is missing
 # (scripts/build-vault.sh, cached outside the clone), exports its path as
 # VAULTPROXY_VAULT_BIN, installs Debian's PostgreSQL 15 when it is missing
-# (scripts/install-postgres.sh; exported as VAULTPROXY_PG_BIN), then runs
+# (scripts/install-postgres.sh; exported as VAULTPROXY_PG_BIN) and OpenLDAP's slapd
+# when it is missing (scripts/install-slapd.sh; exported as VAULTPROXY_SLAPD_BIN), then runs
 # go vet and go test from the repo root. The full run then builds OpenTofu
 # when it is missing (scripts/build-tofu.sh, cached outside the clone),
 # exports it as VAULTPROXY_TOFU_BIN, and vets and tests the provider's own
@@ -29,6 +30,10 @@ echo "test.sh: VAULTPROXY_VAULT_BIN=$VAULTPROXY_VAULT_BIN" >&2
 VAULTPROXY_PG_BIN=$(bash "$script_dir/install-postgres.sh")
 export VAULTPROXY_PG_BIN
 echo "test.sh: VAULTPROXY_PG_BIN=$VAULTPROXY_PG_BIN" >&2
+# OpenLDAP's slapd, for the ldap auto-auth method's logins through Vault (internal/ldaptest).
+VAULTPROXY_SLAPD_BIN=$(bash "$script_dir/install-slapd.sh")
+export VAULTPROXY_SLAPD_BIN
+echo "test.sh: VAULTPROXY_SLAPD_BIN=$VAULTPROXY_SLAPD_BIN" >&2
 
 cd "$repo_root"
 export GOWORK=off

@@ -37,7 +37,7 @@ func (f *fakeVault) handler(w http.ResponseWriter, r *http.Request) {
 	f.ns = append(f.ns, r.Header.Get("X-Vault-Namespace"))
 	w.Header().Set("Content-Type", "application/json")
 	switch {
-	case strings.HasSuffix(r.URL.Path, "/login"):
+	case strings.HasSuffix(r.URL.Path, "/login") || strings.Contains(r.URL.Path, "/login/"):
 		var body map[string]any
 		_ = json.NewDecoder(r.Body).Decode(&body)
 		f.logins = append(f.logins, body)
@@ -257,9 +257,9 @@ func TestTokenFileAndInvalidate(t *testing.T) {
 }
 
 func TestUnsupportedMethod(t *testing.T) {
-	_, err := NewManager(Config{Method: "aws"}, Deps{})
+	_, err := NewManager(Config{Method: "gcp"}, Deps{})
 	if err == nil || !strings.Contains(err.Error(), "not supported") {
-		t.Errorf("NewManager(aws) = %v", err)
+		t.Errorf("NewManager(gcp) = %v", err)
 	}
 }
 

@@ -16,7 +16,7 @@ import (
 // Config is the auto_auth block as the loop needs it: plain values, no source ranges, so that two
 // Configs compare equal (reflect.DeepEqual) exactly when a reload leaves auto-auth unchanged.
 type Config struct {
-	Method     string // token_file, approle, jwt, kubernetes or cert
+	Method     string // one of compile.RunMethods
 	MountPath  string // without a trailing slash
 	Namespace  string // login namespace, canonical, "" for root
 	WrapTTL    time.Duration
@@ -25,7 +25,7 @@ type Config struct {
 	ExitOnErr  bool
 	// ExitAfterAuth ends Run with ErrExitAfterAuth once every sink holds the first token.
 	ExitAfterAuth bool
-	// ReauthOnNewCredentials logs in again when the jwt method's file changes.
+	// ReauthOnNewCredentials logs in again when the jwt or ldap method's file changes.
 	ReauthOnNewCredentials bool
 
 	Strings   map[string]string        // the method's string config values
@@ -86,7 +86,8 @@ func (nopObserver) Authenticated(bool) {}
 // approle's role ID. Not approle's secret ID (remove_secret_id_file_after_reading deletes it, and a
 // restart must still be able to use the restored token), nor the jwt and kubernetes files
 // (projected service-account tokens rotate; role, mount and namespace identify the login), nor cert's
-// files (certificates are renewed; name and mount identify it).
+// files (certificates are renewed; name and mount identify it), nor ldap's password file (removed
+// after reading by default, and changed with the password; the username identifies the login).
 //
 // When that file is unreadable or empty at start-up, Fingerprint is "": the persistent cache then
 // neither preloads, stores nor carries an auto-auth token for this run, since the token a later

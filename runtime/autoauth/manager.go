@@ -200,9 +200,15 @@ func (m *Manager) setStale(stale bool) {
 func (m *Manager) Run(ctx context.Context) error {
 	b := newBackoff(m.cfg.MinBackoff, m.cfg.MaxBackoff)
 	m.log.Info("auto-auth starting", "method", m.cfg.Method, "mount_path", m.cfg.MountPath, "namespace", m.cfg.Namespace, "sinks", len(m.sinks))
+	// A method's watcher runs whether or not enable_reauth_on_new_credentials is set, as in Vault
+	// Proxy (command/agentproxyshared/auth/auth.go drains NewCreds without it): it reads, and removes
+	// when told to, a new credential file as it appears. Only with the setting does a new one log in
+	// at once; without it, the next login uses it. The watcher never blocks on its channel.
 	var newCreds <-chan struct{}
-	if cw, ok := m.method.(credWatcher); ok && m.cfg.ReauthOnNewCredentials {
-		newCreds = cw.newCredentials(ctx)
+	if cw, ok := m.method.(credWatcher); ok {
+		if ch := cw.newCredentials(ctx); m.cfg.ReauthOnNewCredentials {
+			newCreds = ch
+		}
 	}
 	// next is a login that already succeeded while the previous token was held (new credentials).
 	var next *api.Secret

@@ -23,7 +23,7 @@ type method interface {
 	login(ctx context.Context, c *api.Client) (*api.Secret, error)
 }
 
-// credWatcher is a method that can tell when its credentials change (jwt).
+// credWatcher is a method that can tell when its credentials change (jwt, ldap, aws).
 type credWatcher interface {
 	newCredentials(ctx context.Context) <-chan struct{}
 }
@@ -65,6 +65,20 @@ func newMethod(cfg Config, deps Deps) (method, error) {
 	case "cert":
 		return &certMethod{mount: cfg.MountPath, name: s("name"), caCert: s("ca_cert"), clientCert: s("client_cert"),
 			clientKey: s("client_key"), reload: cfg.Bools["reload"], wrapTTL: cfg.WrapTTL, base: deps.TLSConfig, transport: deps.Transport}, nil
+	case "aws":
+		return newAWS(cfg, deps.Logger)
+	case "ldap":
+		if s("username") == "" || s("password_file_path") == "" {
+			return nil, errors.New("ldap: username and password_file_path are required")
+		}
+		// remove_password_after_reading defaults to true (schema.LDAPConfig); the plan holds it.
+		remove := cfg.Bools["remove_password_after_reading"]
+		period := cfg.Durations["password_read_period"]
+		if period <= 0 {
+			period = schema.LDAPReadPeriodDefault(remove)
+		}
+		return newLDAP(cfg.MountPath, s("username"), s("password_file_path"), remove,
+			cfg.Bools["remove_password_follows_symlinks"], period, deps.Logger), nil
 	}
 	return nil, fmt.Errorf("auto_auth method %q is not supported by vaultproxy run", cfg.Method)
 }
