@@ -289,11 +289,19 @@ func TestKeyLeavesOutUnrelatedHeaders(t *testing.T) {
 		{"root namespace", "/v1/database/creds/app", nil},
 		{"query", "/v1/database/creds/app?x=1", []string{"X-Vault-Namespace", "ns1"}},
 		{"mfa header", "/v1/database/creds/app", []string{"X-Vault-Namespace", "ns1", "X-Vault-MFA", "m:1"}},
+		// A Vault with x_forwarded_for_authorized_addrs takes the client address from it, and
+		// CIDR-bound logins and tokens depend on that address.
+		{"client address", "/v1/database/creds/app", []string{"X-Vault-Namespace", "ns1", "X-Forwarded-For", "192.168.1.1"}},
 	} {
 		r := h.do("GET", tc.path, fakeRoot, "", tc.hdr...)
 		if r.header.Get("X-Cache") != "MISS" {
 			t.Errorf("%s: X-Cache %q, want MISS", tc.name, r.header.Get("X-Cache"))
 		}
+	}
+	// A login answered for one client address is not served to another.
+	h.do("POST", "/v1/auth/userpass/login/bob", "", `{"password":"pw"}`, "X-Forwarded-For", "10.1.1.1")
+	if r := h.do("POST", "/v1/auth/userpass/login/bob", "", `{"password":"pw"}`, "X-Forwarded-For", "192.168.1.1"); r.header.Get("X-Cache") != "MISS" {
+		t.Errorf("a login from 192.168.1.1 was answered with the one made for 10.1.1.1: X-Cache %q", r.header.Get("X-Cache"))
 	}
 	// Repeated query keys in another order are another request.
 	h.do("GET", "/v1/database/creds/app?foo=a&foo=b", fakeRoot, "")

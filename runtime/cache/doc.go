@@ -23,7 +23,7 @@
 //
 // The key. SHA-256 of the method, the escaped path, the whole raw query, the canonical namespace
 // ("ns1" = "ns1/"; root is ""), X-Vault-Token, every other header except those that never change
-// Vault's answer (keyExcludedHeaders: Accept-Encoding, User-Agent, X-Forwarded-*, X-Vault-Index,
+// Vault's answer (keyExcludedHeaders: Accept-Encoding, User-Agent, X-Forwarded-Host, X-Vault-Index,
 // X-Vault-Forward, X-Vault-Inconsistent, X-Vault-Request...), and the body. So a client's token
 // never reads another token's answer, and Authorization: Bearer is keyed too. Identical requests
 // in flight at the same time are coalesced: one goes to Vault, the others wait and are answered

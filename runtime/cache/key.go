@@ -27,7 +27,10 @@ const (
 // information, and the consistency headers X-Vault-Index, X-Vault-Forward and X-Vault-Inconsistent
 // (the proxy's consistency layer sets them per request). X-Vault-Token and X-Vault-Namespace are
 // keyed separately (the namespace in canonical form). Every other header is part of the key, so an
-// unknown header can only cause a miss, never a wrong hit.
+// unknown header can only cause a miss, never a wrong hit. X-Forwarded-For is keyed: a Vault
+// listener with x_forwarded_for_authorized_addrs takes the client address from it, and that
+// address decides CIDR-bound logins and tokens (secret_id_bound_cidrs, token_bound_cidrs), so a
+// login cached for one address must not answer another.
 var keyExcludedHeaders = map[string]bool{
 	"Accept":               true,
 	"Accept-Encoding":      true,
@@ -49,7 +52,6 @@ var keyExcludedHeaders = map[string]bool{
 	"Upgrade":              true,
 	"User-Agent":           true,
 	"Via":                  true,
-	"X-Forwarded-For":      true,
 	"X-Forwarded-Host":     true,
 	"X-Forwarded-Proto":    true,
 	"X-Real-Ip":            true,
