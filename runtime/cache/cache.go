@@ -331,8 +331,11 @@ func (c *Cache) lookup(key cacheKey, req *http.Request, sr *staticReq, wait bool
 // hit returns a response built from the entry for key, or nil. An unverified restored entry is
 // waited for (verify.go) only with wait; either way its renewer is asked to try again now.
 func (c *Cache) hit(key cacheKey, req *http.Request, wait bool) *http.Response {
-	now := c.now()
 	c.mu.Lock()
+	// now is read under the lock: a renewal stores its new expiry under it, counted from when the
+	// renewal was sent, so a time read before the lock could be older than that and give more time
+	// left than the lease was granted.
+	now := c.now()
 	e := c.idx.byKey[key]
 	if e == nil {
 		c.mu.Unlock()
@@ -349,6 +352,7 @@ func (c *Cache) hit(key cacheKey, req *http.Request, wait bool) *http.Response {
 		// Vault's answer to another request may have replaced e while this one waited: serve that
 		// rather than ask Vault for yet another token or lease.
 		n := c.idx.byKey[key]
+		now = c.now() // the wait let go of the lock
 		if n == nil || n == e || n.unverified != nil || secondsLeft(now, n.expires) < 1 {
 			c.mu.Unlock()
 			return nil

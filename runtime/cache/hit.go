@@ -76,8 +76,8 @@ func (c *Cache) Lookup(hr *HitRequest) *Hit {
 	src := keySource{method: hr.Method, escapedPath: hr.EscapedPath, rawQuery: hr.RawQuery,
 		namespace: hr.Namespace, token: hr.Token, header: hr.Header, drop: hr.Drop, body: hr.Body}
 	key := src.sum()
-	now := c.now()
 	c.mu.Lock()
+	now := c.now() // under the lock, as in hit: never before a renewal's new expiry was counted
 	e := c.idx.byKey[key]
 	if c.closed || e == nil || e.unverified != nil || secondsLeft(now, e.expires) < 1 {
 		c.mu.Unlock()
