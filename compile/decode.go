@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/vaultproxy/vaultproxy/diagcode"
 	"github.com/vaultproxy/vaultproxy/schema"
+	"github.com/zclconf/go-cty/cty"
 )
 
 // decoder reads bodies against the schema. It keeps every file's source for the diagnostics that quote
@@ -201,6 +202,10 @@ func (d *decoder) decodeAttributes(c *body, out *decodedBody) (map[string]*attri
 				Extra:    codeExtension,
 			})
 		}
+		if w := d.unreadUnderType(c, sch, as, a); w != nil {
+			diags = append(diags, w)
+			continue
+		}
 		v, vdiags := d.convert(a, as)
 		diags = append(diags, vdiags...)
 		if v != nil {
@@ -208,6 +213,38 @@ func (d *decoder) decodeAttributes(c *body, out *decodedBody) (map[string]*attri
 		}
 	}
 	return seen, nested, diags
+}
+
+// unreadUnderType is the warning for an attribute that the method does not read under the type
+// the config sets (aws reads credential_poll_interval only for iam: command/agentproxyshared/auth/
+// aws/aws.go), or nil. Vault Proxy never looks at such a value, so it is not checked either. A type
+// that is not one of the method's is its own error, and then the attribute is checked as usual.
+func (d *decoder) unreadUnderType(c *body, sch *schema.Block, as *schema.Attribute, a *attribute) *hcl.Diagnostic {
+	ts := sch.Attribute("type")
+	if as.OnlyWithType == "" || ts == nil || d.plan { // a plan file writes what it read
+		return nil
+	}
+	i := slices.IndexFunc(c.attrs, func(t *attribute) bool { return t.name == "type" })
+	if i < 0 {
+		return nil
+	}
+	v, vdiags := c.attrs[i].expr.Value(nil)
+	if vdiags.HasErrors() || !v.IsWhollyKnown() || v.IsNull() || v.Type() != cty.String {
+		return nil
+	}
+	typ := v.AsString()
+	if typ == as.OnlyWithType || !slices.Contains(ts.Enum, typ) {
+		return nil
+	}
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagWarning,
+		Summary:  "Argument has no effect",
+		Detail: fmt.Sprintf("%s has no effect with type %s: Vault Proxy reads it only with type %s, and ignores it here whatever its value.",
+			a.name, typ, as.OnlyWithType),
+		Subject: a.nameRange.Ptr(),
+		Context: a.rng.Ptr(),
+		Extra:   codeIgnoredArgument,
+	}
 }
 
 // requiredAttributes reports each required attribute of sch that seen lacks.

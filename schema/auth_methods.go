@@ -48,7 +48,7 @@ var AWSConfig = methodConfig("aws",
 	&Attribute{Name: "header_value", Kind: String, Doc: "Value of the X-Vault-AWS-IAM-Server-ID header signed into the iam request."},
 	&Attribute{Name: "nonce", Kind: String, Sensitive: true, Doc: "Reauthentication nonce for ec2; default a random UUID, kept for the process's life."},
 	&Attribute{Name: "region", Kind: String, Default: "us-east-1", Doc: "Region of the STS endpoint the iam request is signed for."},
-	&Attribute{Name: "credential_poll_interval", Kind: Int, Strict: true, Default: "60", Positive: positiveInt("credential_poll_interval"), Doc: "Seconds between checks for new iam credentials, a whole number; ec2 does not read it."},
+	&Attribute{Name: "credential_poll_interval", Kind: Int, Strict: true, Default: "60", Positive: positiveInt("credential_poll_interval"), OnlyWithType: "iam", Doc: "Seconds between checks for new iam credentials, a whole number; ec2 does not read it."},
 )
 
 // AzureConfig is the config of method "azure" (azure/azure.go). object_id and client_id pick a

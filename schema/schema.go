@@ -82,6 +82,10 @@ type Attribute struct {
 	// not decoded into a typed field: a number as HCL 1 reads it (015 is octal), but a string in
 	// base 10 only ("015" is 15; "0x10" and "1_0" fail), and "" as 0.
 	ParseInt bool
+	// OnlyWithType, when set, is the value of the config's type under which the method reads the
+	// attribute (aws reads credential_poll_interval only for iam): under another type it is not
+	// read, so it is accepted whatever it is, with a warning that it has no effect.
+	OnlyWithType string
 	// Ignored, when set, says why the attribute has no effect in Vault Proxy: it is accepted with a
 	// warning that quotes this text.
 	Ignored string
