@@ -559,7 +559,10 @@ var codeUnsupportedArgument = diagcode.New("unsupported_argument",
 
 func (d *decoder) unsupportedArgument(sch *schema.Block, label string, a *attribute) *hcl.Diagnostic {
 	detail := fmt.Sprintf("An argument named %q is not expected here.", a.name)
-	if s := Suggest(a.name, attrNames(sch)); s != "" {
+	if cfg := sch.Block("config", label); cfg != nil && !cfg.Open && cfg.Attribute(a.name) != nil {
+		// A method's (or sink's) key written in the block itself, where Vault Proxy does not look for it.
+		detail += fmt.Sprintf(" %s is a config key of %s %q: did you mean to write it in config = { ... }?", a.name, sch.Type, label)
+	} else if s := Suggest(a.name, attrNames(sch)); s != "" {
 		detail += fmt.Sprintf(" Did you mean %q?", s)
 	} else if nb := sch.Block(a.name, label); nb != nil {
 		detail += fmt.Sprintf(" %s is a block: write %s { ... }.", a.name, a.name)

@@ -31,6 +31,8 @@ var deliberate = map[string]string{
 	"compile/listener/unknown-attribute":                         hUnknown,
 	"compile/method/unknown-attribute":                           hUnknown,
 	"compile/method/approle-unknown-key":                         hUnknown,
+	"compile/method/approle-key-outside-config":                  hUnknown,
+	"compile/method/token-file-key-outside-config":               hUnknown,
 	"compile/method/kubernetes-unknown-key":                      hUnknown,
 	"compile/persist/unknown-attribute":                          hUnknown,
 	"compile/proxy_api/unknown-attribute":                        hUnknown,
