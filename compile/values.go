@@ -134,9 +134,13 @@ func (d *decoder) convertString(c *conversion, diags hcl.Diagnostics) (*decodedV
 		// An auth method's constructor takes the value from its map with a type assertion, and
 		// HCL 1 decodes a number there into an int, not a string.
 		text := d.sourceText(a)
+		vaultErr := sch.NotAString
+		if vaultErr == "" {
+			vaultErr = "could not convert '" + sch.Name + "' config value to string"
+		}
 		return nil, append(diags, d.valueError(a, "Invalid value for "+sch.Name,
-			fmt.Sprintf("%s must be a string, quoted: Vault Proxy refuses the number %s when it starts (could not convert '%s' config value to string). Write %s = %q.",
-				sch.Name, text, sch.Name, sch.Name, text)))
+			fmt.Sprintf("%s must be a string, quoted: Vault Proxy refuses the number %s when it starts (%s). Write %s = %q.",
+				sch.Name, text, vaultErr, sch.Name, text)))
 	case typ == cty.Number:
 		// HCL 1 reads a whole number as its digits, but fails on a fraction or an exponent.
 		out.s = d.sourceText(a)

@@ -78,6 +78,10 @@ type Attribute struct {
 	// attribute, and says why: what Vault Proxy does with it (an auth method's constructor refuses it,
 	// or a ticker of that period panics).
 	Positive string
+	// NotAString, for a Strict String, is the error Vault Proxy gives for a value that is not a
+	// string, when it is not the usual "could not convert '<name>' config value to string" (kerberos:
+	// "\"username\" must be a string"; aws: "could not convert 'region' value into string").
+	NotAString string
 	// ParseInt says an Int is read with parseutil.ParseInt (hashicorp/go-secure-stdlib/parseutil),
 	// not decoded into a typed field: a number as HCL 1 reads it (015 is octal), but a string in
 	// base 10 only ("015" is 15; "0x10" and "1_0" fail), and "" as 0.
