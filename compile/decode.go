@@ -210,6 +210,9 @@ func (d *decoder) decodeAttributes(c *body, out *decodedBody) (map[string]*attri
 		diags = append(diags, vdiags...)
 		if v != nil {
 			out.vals[a.name] = v
+			if w := d.unusedUnderType(c, sch, as, a); w != nil {
+				diags = append(diags, w)
+			}
 		}
 	}
 	return seen, nested, diags
@@ -220,30 +223,51 @@ func (d *decoder) decodeAttributes(c *body, out *decodedBody) (map[string]*attri
 // aws/aws.go), or nil. Vault Proxy never looks at such a value, so it is not checked either. A type
 // that is not one of the method's is its own error, and then the attribute is checked as usual.
 func (d *decoder) unreadUnderType(c *body, sch *schema.Block, as *schema.Attribute, a *attribute) *hcl.Diagnostic {
-	ts := sch.Attribute("type")
-	if as.OnlyWithType == "" || ts == nil || d.plan { // a plan file writes what it read
+	typ, other := d.otherType(c, sch, as.OnlyWithType)
+	if !other {
 		return nil
+	}
+	return typeNoEffect(a, fmt.Sprintf("%s has no effect with type %s: Vault Proxy reads it only with type %s, and ignores it here whatever its value.",
+		a.name, typ, as.OnlyWithType))
+}
+
+// unusedUnderType is the warning for an attribute that the method reads, and so checks, whatever
+// the type, but uses only under one (aws's region only for iam, nonce only for ec2), or nil.
+func (d *decoder) unusedUnderType(c *body, sch *schema.Block, as *schema.Attribute, a *attribute) *hcl.Diagnostic {
+	typ, other := d.otherType(c, sch, as.UsedOnlyWithType)
+	if !other {
+		return nil
+	}
+	return typeNoEffect(a, fmt.Sprintf("%s has no effect with type %s: Vault Proxy uses it only with type %s.",
+		a.name, typ, as.UsedOnlyWithType))
+}
+
+// otherType returns the config's type when it is one of the method's types but not want.
+func (d *decoder) otherType(c *body, sch *schema.Block, want string) (string, bool) {
+	ts := sch.Attribute("type")
+	if want == "" || ts == nil || d.plan { // a plan file writes what it read
+		return "", false
 	}
 	i := slices.IndexFunc(c.attrs, func(t *attribute) bool { return t.name == "type" })
 	if i < 0 {
-		return nil
+		return "", false
 	}
 	v, vdiags := c.attrs[i].expr.Value(nil)
 	if vdiags.HasErrors() || !v.IsWhollyKnown() || v.IsNull() || v.Type() != cty.String {
-		return nil
+		return "", false
 	}
 	typ := v.AsString()
-	if typ == as.OnlyWithType || !slices.Contains(ts.Enum, typ) {
-		return nil
-	}
+	return typ, typ != want && slices.Contains(ts.Enum, typ)
+}
+
+func typeNoEffect(a *attribute, detail string) *hcl.Diagnostic {
 	return &hcl.Diagnostic{
 		Severity: hcl.DiagWarning,
 		Summary:  "Argument has no effect",
-		Detail: fmt.Sprintf("%s has no effect with type %s: Vault Proxy reads it only with type %s, and ignores it here whatever its value.",
-			a.name, typ, as.OnlyWithType),
-		Subject: a.nameRange.Ptr(),
-		Context: a.rng.Ptr(),
-		Extra:   codeIgnoredArgument,
+		Detail:   detail,
+		Subject:  a.nameRange.Ptr(),
+		Context:  a.rng.Ptr(),
+		Extra:    codeIgnoredArgument,
 	}
 }
 

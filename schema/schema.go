@@ -90,6 +90,10 @@ type Attribute struct {
 	// attribute (aws reads credential_poll_interval only for iam): under another type it is not
 	// read, so it is accepted whatever it is, with a warning that it has no effect.
 	OnlyWithType string
+	// UsedOnlyWithType, when set, is the type under which the method uses the attribute, which it
+	// reads (and so checks) whatever the type: under another it is accepted with a warning that it
+	// has no effect.
+	UsedOnlyWithType string
 	// Ignored, when set, says why the attribute has no effect in Vault Proxy: it is accepted with a
 	// warning that quotes this text.
 	Ignored string
