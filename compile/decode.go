@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/vaultproxy/vaultproxy/diagcode"
 	"github.com/vaultproxy/vaultproxy/schema"
+	"github.com/zclconf/go-cty/cty"
 )
 
 // decoder reads bodies against the schema. It keeps every file's source for the diagnostics that quote
@@ -201,13 +202,73 @@ func (d *decoder) decodeAttributes(c *body, out *decodedBody) (map[string]*attri
 				Extra:    codeExtension,
 			})
 		}
+		if w := d.unreadUnderType(c, sch, as, a); w != nil {
+			diags = append(diags, w)
+			continue
+		}
 		v, vdiags := d.convert(a, as)
 		diags = append(diags, vdiags...)
 		if v != nil {
 			out.vals[a.name] = v
+			if w := d.unusedUnderType(c, sch, as, a); w != nil {
+				diags = append(diags, w)
+			}
 		}
 	}
 	return seen, nested, diags
+}
+
+// unreadUnderType is the warning for an attribute that the method does not read under the type
+// the config sets (aws reads credential_poll_interval only for iam: command/agentproxyshared/auth/
+// aws/aws.go), or nil. Vault Proxy never looks at such a value, so it is not checked either. A type
+// that is not one of the method's is its own error, and then the attribute is checked as usual.
+func (d *decoder) unreadUnderType(c *body, sch *schema.Block, as *schema.Attribute, a *attribute) *hcl.Diagnostic {
+	typ, other := d.otherType(c, sch, as.OnlyWithType)
+	if !other {
+		return nil
+	}
+	return typeNoEffect(a, fmt.Sprintf("%s has no effect with type %s: Vault Proxy reads it only with type %s, and ignores it here whatever its value.",
+		a.name, typ, as.OnlyWithType))
+}
+
+// unusedUnderType is the warning for an attribute that the method reads, and so checks, whatever
+// the type, but uses only under one (aws's region only for iam, nonce only for ec2), or nil.
+func (d *decoder) unusedUnderType(c *body, sch *schema.Block, as *schema.Attribute, a *attribute) *hcl.Diagnostic {
+	typ, other := d.otherType(c, sch, as.UsedOnlyWithType)
+	if !other {
+		return nil
+	}
+	return typeNoEffect(a, fmt.Sprintf("%s has no effect with type %s: Vault Proxy uses it only with type %s.",
+		a.name, typ, as.UsedOnlyWithType))
+}
+
+// otherType returns the config's type when it is one of the method's types but not want.
+func (d *decoder) otherType(c *body, sch *schema.Block, want string) (string, bool) {
+	ts := sch.Attribute("type")
+	if want == "" || ts == nil || d.plan { // a plan file writes what it read
+		return "", false
+	}
+	i := slices.IndexFunc(c.attrs, func(t *attribute) bool { return t.name == "type" })
+	if i < 0 {
+		return "", false
+	}
+	v, vdiags := c.attrs[i].expr.Value(nil)
+	if vdiags.HasErrors() || !v.IsWhollyKnown() || v.IsNull() || v.Type() != cty.String {
+		return "", false
+	}
+	typ := v.AsString()
+	return typ, typ != want && slices.Contains(ts.Enum, typ)
+}
+
+func typeNoEffect(a *attribute, detail string) *hcl.Diagnostic {
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagWarning,
+		Summary:  "Argument has no effect",
+		Detail:   detail,
+		Subject:  a.nameRange.Ptr(),
+		Context:  a.rng.Ptr(),
+		Extra:    codeIgnoredArgument,
+	}
 }
 
 // requiredAttributes reports each required attribute of sch that seen lacks.
@@ -522,7 +583,10 @@ var codeUnsupportedArgument = diagcode.New("unsupported_argument",
 
 func (d *decoder) unsupportedArgument(sch *schema.Block, label string, a *attribute) *hcl.Diagnostic {
 	detail := fmt.Sprintf("An argument named %q is not expected here.", a.name)
-	if s := Suggest(a.name, attrNames(sch)); s != "" {
+	if cfg := sch.Block("config", label); cfg != nil && !cfg.Open && cfg.Attribute(a.name) != nil {
+		// A method's (or sink's) key written in the block itself, where Vault Proxy does not look for it.
+		detail += fmt.Sprintf(" %s is a config key of %s %q: did you mean to write it in config = { ... }?", a.name, sch.Type, label)
+	} else if s := Suggest(a.name, attrNames(sch)); s != "" {
 		detail += fmt.Sprintf(" Did you mean %q?", s)
 	} else if nb := sch.Block(a.name, label); nb != nil {
 		detail += fmt.Sprintf(" %s is a block: write %s { ... }.", a.name, a.name)

@@ -134,9 +134,13 @@ func (d *decoder) convertString(c *conversion, diags hcl.Diagnostics) (*decodedV
 		// An auth method's constructor takes the value from its map with a type assertion, and
 		// HCL 1 decodes a number there into an int, not a string.
 		text := d.sourceText(a)
+		vaultErr := sch.NotAString
+		if vaultErr == "" {
+			vaultErr = "could not convert '" + sch.Name + "' config value to string"
+		}
 		return nil, append(diags, d.valueError(a, "Invalid value for "+sch.Name,
-			fmt.Sprintf("%s must be a string, quoted: Vault Proxy refuses the number %s when it starts (could not convert '%s' config value to string). Write %s = %q.",
-				sch.Name, text, sch.Name, sch.Name, text)))
+			fmt.Sprintf("%s must be a string, quoted: Vault Proxy refuses the number %s when it starts (%s). Write %s = %q.",
+				sch.Name, text, vaultErr, sch.Name, text)))
 	case typ == cty.Number:
 		// HCL 1 reads a whole number as its digits, but fails on a fraction or an exponent.
 		out.s = d.sourceText(a)
@@ -242,6 +246,11 @@ func (d *decoder) convertInt(c *conversion, diags hcl.Diagnostics) (*decodedValu
 		if n.float {
 			detail := fmt.Sprintf("%s must be a whole number written without a fraction or an exponent: Vault Proxy's HCL 1 reads %s as a float and fails to load it here.",
 				sch.Name, n.text)
+			if sch.ParseInt {
+				// In a method's config map HCL 1 keeps the float64, which parseutil.ParseInt refuses.
+				detail = fmt.Sprintf("%s must be a whole number written without a fraction or an exponent: Vault Proxy's HCL 1 reads %s as a float, which parseutil.ParseInt refuses when Vault Proxy starts.",
+					sch.Name, n.text)
+			}
 			if f := new(big.Float).SetFloat64(n.f); f.IsInt() {
 				detail += fmt.Sprintf(" Write %s = %s.", sch.Name, f.Text('f', -1))
 			}
@@ -251,6 +260,23 @@ func (d *decoder) convertInt(c *conversion, diags hcl.Diagnostics) (*decodedValu
 		if n.octal {
 			diags = append(diags, d.octalWarning(a, n, fmt.Sprintf("%s = %d", sch.Name, n.i)))
 		}
+	case typ == cty.String && sch.ParseInt:
+		// parseutil.ParseInt reads a string with strconv.ParseInt(s, 10, 64), and "" as 0.
+		text := val.AsString()
+		var i int64
+		if text != "" {
+			var err error
+			i, err = strconv.ParseInt(text, 10, 64)
+			if errors.Is(err, strconv.ErrRange) {
+				return nil, append(diags, d.outOfRange(a, sch.Name, c.written(text)))
+			}
+			if err != nil {
+				return nil, append(diags, d.valueError(a, "Invalid value for "+sch.Name,
+					fmt.Sprintf("%s must be a whole number in base 10: Vault Proxy reads a string with parseutil.ParseInt and fails on %s when it starts.", sch.Name, c.written(text))))
+			}
+		}
+		out.i = i
+		diags = append(diags, d.tolerated(a, fmt.Sprintf("%s = %d", sch.Name, i)))
 	case typ == cty.String && !sch.Strict:
 		// HCL 1 reads a string into an integer field with strconv.ParseInt(s, 0, 0): "010" is
 		// octal, "0x10" hexadecimal, and spaces are not allowed.

@@ -6,6 +6,15 @@ package schema
 // the constructor refuses to go without is Required; one it refuses empty ("'role' value is empty")
 // has a NonEmpty; a value it checks against a list ("'type' value is invalid") has an Enum.
 
+// valueIntoString is the NotAString of the aws and gcp keys whose type assertion fails with
+// "could not convert '<name>' value into string" (aws/aws.go, gcp/gcp.go).
+func valueIntoString(name string) string {
+	return "could not convert '" + name + "' value into string"
+}
+
+// mustBeString is the NotAString of kerberos's keys (kerberos/kerberos.go read: "%q must be a string").
+func mustBeString(name string) string { return `"` + name + `" must be a string` }
+
 // positiveInt is the Positive of an integer key that a constructor reads with a type assertion and
 // refuses at 0 or below ("could not convert 'credential_poll_interval' into positive int").
 func positiveInt(name string) string {
@@ -42,13 +51,13 @@ var AliCloudConfig = methodConfig("alicloud",
 var AWSConfig = methodConfig("aws",
 	&Attribute{Name: "type", Kind: String, Required: true, NonEmpty: refusedEmpty("type"), Enum: []string{"iam", "ec2"}, Doc: "How to prove the identity: iam signs sts:GetCallerIdentity, ec2 sends the instance identity document."},
 	&Attribute{Name: "role", Kind: String, Required: true, NonEmpty: refusedEmpty("role"), Doc: "Role to log in as."},
-	&Attribute{Name: "access_key", Kind: String, Doc: "Access key ID for iam; default from the AWS credential chain."},
-	&Attribute{Name: "secret_key", Kind: String, Sensitive: true, Doc: "Secret access key for iam."},
-	&Attribute{Name: "session_token", Kind: String, Sensitive: true, Doc: "Session token of temporary credentials for iam."},
-	&Attribute{Name: "header_value", Kind: String, Doc: "Value of the X-Vault-AWS-IAM-Server-ID header signed into the iam request."},
-	&Attribute{Name: "nonce", Kind: String, Sensitive: true, Doc: "Reauthentication nonce for ec2; default a random UUID, kept for the process's life."},
-	&Attribute{Name: "region", Kind: String, Default: "us-east-1", Doc: "Region of the STS endpoint the iam request is signed for."},
-	&Attribute{Name: "credential_poll_interval", Kind: Int, Strict: true, Default: "60", Positive: positiveInt("credential_poll_interval"), Doc: "Seconds between checks for new iam credentials, a whole number; ec2 does not read it."},
+	&Attribute{Name: "access_key", Kind: String, UsedOnlyWithType: "iam", NotAString: valueIntoString("access_key"), Doc: "Access key ID for iam; default from the AWS credential chain."},
+	&Attribute{Name: "secret_key", Kind: String, UsedOnlyWithType: "iam", NotAString: valueIntoString("secret_key"), Sensitive: true, Doc: "Secret access key for iam."},
+	&Attribute{Name: "session_token", Kind: String, UsedOnlyWithType: "iam", NotAString: valueIntoString("session_token"), Sensitive: true, Doc: "Session token of temporary credentials for iam."},
+	&Attribute{Name: "header_value", Kind: String, UsedOnlyWithType: "iam", NotAString: valueIntoString("header_value"), Doc: "Value of the X-Vault-AWS-IAM-Server-ID header signed into the iam request."},
+	&Attribute{Name: "nonce", Kind: String, UsedOnlyWithType: "ec2", NotAString: valueIntoString("nonce"), Sensitive: true, Doc: "Reauthentication nonce for ec2; default a random UUID, kept for the process's life."},
+	&Attribute{Name: "region", Kind: String, UsedOnlyWithType: "iam", NotAString: valueIntoString("region"), Default: "us-east-1", Doc: "Region of the STS endpoint the iam request is signed for."},
+	&Attribute{Name: "credential_poll_interval", Kind: Int, Strict: true, Default: "60", Positive: positiveInt("credential_poll_interval"), OnlyWithType: "iam", Doc: "Seconds between checks for new iam credentials, a whole number; ec2 does not read it."},
 )
 
 // AzureConfig is the config of method "azure" (azure/azure.go). object_id and client_id pick a
@@ -68,24 +77,25 @@ var CFConfig = methodConfig("cf",
 	&Attribute{Name: "role", Kind: String, Required: true, Doc: "Role to log in as."},
 )
 
-// GCPConfig is the config of method "gcp" (gcp/gcp.go).
+// GCPConfig is the config of method "gcp" (gcp/gcp.go). Every key is read whatever the type;
+// jwt_exp with parseutil.ParseInt.
 var GCPConfig = methodConfig("gcp",
 	&Attribute{Name: "type", Kind: String, Required: true, NonEmpty: refusedEmpty("type"), Enum: []string{"gce", "iam"}, Doc: "How to prove the identity: gce asks the metadata server for an identity token, iam has a service account's JWT signed."},
 	&Attribute{Name: "role", Kind: String, Required: true, NonEmpty: refusedEmpty("role"), Doc: "Role to log in as."},
-	&Attribute{Name: "credentials", Kind: String, Sensitive: true, Doc: "Service account key, its JSON itself, for iam; default GOOGLE_CREDENTIALS, then Application Default Credentials."},
-	&Attribute{Name: "service_account", Kind: String, Default: "default", Doc: "Service account whose identity is used; with iam and \"\", the one of credentials."},
-	&Attribute{Name: "project", Kind: String, Ignored: "Vault Proxy 1.21's gcp method reads it and never uses it", Doc: "Project of the service account; unused."},
-	&Attribute{Name: "jwt_exp", Kind: Int, Default: "15", Doc: "Minutes until the iam JWT expires; 0 means the default."},
+	&Attribute{Name: "credentials", Kind: String, UsedOnlyWithType: "iam", NotAString: valueIntoString("credentials"), Sensitive: true, Doc: "Service account key, its JSON itself, for iam; default GOOGLE_CREDENTIALS, then Application Default Credentials."},
+	&Attribute{Name: "service_account", Kind: String, NotAString: valueIntoString("service_account"), Default: "default", Doc: "Service account whose identity is used; with iam and \"\", the one of credentials."},
+	&Attribute{Name: "project", Kind: String, NotAString: valueIntoString("project"), Ignored: "Vault Proxy 1.21's gcp method reads it and never uses it", Doc: "Project of the service account; unused."},
+	&Attribute{Name: "jwt_exp", Kind: Int, UsedOnlyWithType: "iam", ParseInt: true, Default: "15", Doc: "Minutes until the iam JWT expires; 0 means the default."},
 )
 
 // KerberosConfig is the config of method "kerberos" (kerberos/kerberos.go): the five strings are
 // required (`"username" is required`), but none is refused empty.
 var KerberosConfig = methodConfig("kerberos",
-	&Attribute{Name: "username", Kind: String, Required: true, Doc: "Principal name in the keytab."},
-	&Attribute{Name: "service", Kind: String, Required: true, Doc: "Service principal name of Vault's SPNEGO service (HTTP/vault.example.com)."},
-	&Attribute{Name: "realm", Kind: String, Required: true, Doc: "Kerberos realm of username."},
-	&Attribute{Name: "keytab_path", Kind: String, Required: true, Doc: "Keytab file holding username's key."},
-	&Attribute{Name: "krb5conf_path", Kind: String, Required: true, Doc: "krb5.conf file that locates the realm's KDC."},
+	&Attribute{Name: "username", Kind: String, NotAString: mustBeString("username"), Required: true, Doc: "Principal name in the keytab."},
+	&Attribute{Name: "service", Kind: String, NotAString: mustBeString("service"), Required: true, Doc: "Service principal name of Vault's SPNEGO service (HTTP/vault.example.com)."},
+	&Attribute{Name: "realm", Kind: String, NotAString: mustBeString("realm"), Required: true, Doc: "Kerberos realm of username."},
+	&Attribute{Name: "keytab_path", Kind: String, NotAString: mustBeString("keytab_path"), Required: true, Doc: "Keytab file holding username's key."},
+	&Attribute{Name: "krb5conf_path", Kind: String, NotAString: mustBeString("krb5conf_path"), Required: true, Doc: "krb5.conf file that locates the realm's KDC."},
 	&Attribute{Name: "disable_fast_negotiation", Kind: Bool, Default: "false", Doc: "Do not use FAST negotiation (for KDCs without it, such as Active Directory)."},
 )
 

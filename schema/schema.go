@@ -78,6 +78,22 @@ type Attribute struct {
 	// attribute, and says why: what Vault Proxy does with it (an auth method's constructor refuses it,
 	// or a ticker of that period panics).
 	Positive string
+	// NotAString, for a Strict String, is the error Vault Proxy gives for a value that is not a
+	// string, when it is not the usual "could not convert '<name>' config value to string" (kerberos:
+	// "\"username\" must be a string"; aws: "could not convert 'region' value into string").
+	NotAString string
+	// ParseInt says an Int is read with parseutil.ParseInt (hashicorp/go-secure-stdlib/parseutil),
+	// not decoded into a typed field: a number as HCL 1 reads it (015 is octal), but a string in
+	// base 10 only ("015" is 15; "0x10" and "1_0" fail), and "" as 0.
+	ParseInt bool
+	// OnlyWithType, when set, is the value of the config's type under which the method reads the
+	// attribute (aws reads credential_poll_interval only for iam): under another type it is not
+	// read, so it is accepted whatever it is, with a warning that it has no effect.
+	OnlyWithType string
+	// UsedOnlyWithType, when set, is the type under which the method uses the attribute, which it
+	// reads (and so checks) whatever the type: under another it is accepted with a warning that it
+	// has no effect.
+	UsedOnlyWithType string
 	// Ignored, when set, says why the attribute has no effect in Vault Proxy: it is accepted with a
 	// warning that quotes this text.
 	Ignored string
