@@ -52,7 +52,7 @@ func hcl1Heredocs(body *hclsyntax.Body, src []byte) hcl.Diagnostics {
 			return nil
 		}
 		e.Parts = []hclsyntax.Expression{&hclsyntax.LiteralValueExpr{Val: cty.StringVal(v1), SrcRange: rng}}
-		diags = append(diags, heredocWarning(rng, v1, v2.AsString()))
+		diags = append(diags, heredocWarning(rng, src[rng.Start.Byte:rng.End.Byte], v1, v2.AsString()))
 		return nil
 	})
 	return diags
@@ -81,15 +81,25 @@ func hcl1HeredocValue(text []byte) (_ string, ok bool) {
 	return v, err == nil
 }
 
-func heredocWarning(rng hcl.Range, v1, v2 string) *hcl.Diagnostic {
+func heredocWarning(rng hcl.Range, src []byte, v1, v2 string) *hcl.Diagnostic {
 	return &hcl.Diagnostic{
 		Severity: hcl.DiagWarning,
 		Summary:  "Heredoc read differently by Vault Proxy",
-		Detail: fmt.Sprintf("Vault Proxy's HCL 1 reads this heredoc as %q, and so does vaultproxy; HCL 2 reads %q. "+
-			"HCL 1 removes from each line of a \"<<-\" heredoc the closing marker's indentation, and nothing when a line lacks it; "+
-			"a \"<<\" heredoc keeps an indented closing marker's indentation. `vaultproxy fmt` writes it as a quoted string of Vault Proxy's value, which both read the same.",
-			v1, v2),
+		Detail: fmt.Sprintf("Vault Proxy's HCL 1 reads this heredoc as %q, and so does vaultproxy; HCL 2 reads %q: %s "+
+			"`vaultproxy fmt` writes it as a quoted string of Vault Proxy's value, which both read the same.",
+			v1, v2, heredocRule(src)),
 		Subject: rng.Ptr(),
 		Extra:   codeHeredocReadDifferently,
 	}
+}
+
+// heredocRule is the sentence that says why HCL 1 reads text, a heredoc's source, another way.
+func heredocRule(text []byte) string {
+	switch {
+	case bytes.Contains(text, []byte("\r\n")):
+		return "HCL 1 reads each \"\\r\\n\" line end as \"\\n\" (its parser replaces them first)."
+	case bytes.HasPrefix(text, []byte("<<-")):
+		return "for a \"<<-\" heredoc, HCL 1 removes from each line the closing marker's indentation, and nothing at all when a line (an empty one too) lacks it."
+	}
+	return "for a \"<<\" heredoc, HCL 1 keeps an indented closing marker's indentation as the value's last characters."
 }
