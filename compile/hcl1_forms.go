@@ -69,7 +69,9 @@ func (r *hcl1Reader) bodyForms(list *hcl1ast.ObjectList, open int, bodies map[in
 					"a block's opening brace on the line after its header; vaultproxy reads HCL 2, where it goes on the header's line.")
 			}
 			r.bodyForms(obj.List, obj.Lbrace.Line, bodies)
-			if n := len(obj.List.Items); n > 0 && obj.List.Items[0].Pos().Line != obj.Lbrace.Line &&
+			// A block over several lines whose closing brace follows its last item on that item's
+			// line (a one-line block written on one line has its brace there too, which hcl/v2 reads).
+			if n := len(obj.List.Items); n > 0 && obj.Lbrace.Line != obj.Rbrace.Line &&
 				hcl1EndLine(obj.List.Items[n-1].Val) == obj.Rbrace.Line {
 				r.form(r.span(obj.Rbrace, 1), "Closing brace after an argument",
 					"a block's closing brace on the line of its last item; vaultproxy reads HCL 2, where it goes on a line of its own.")
@@ -143,7 +145,17 @@ func newForms(forms []*hcl.Diagnostic, have hcl.Diagnostics) hcl.Diagnostics {
 	for _, f := range forms {
 		covered := false
 		for _, d := range have {
-			if d.Subject != nil && d.Subject.Start.Line <= f.Subject.End.Line && f.Subject.Start.Line <= d.Subject.End.Line {
+			if d.Subject == nil {
+				continue
+			}
+			end := d.Subject.End.Line
+			if d.Subject.End.Column == 1 && end > d.Subject.Start.Line && f.Subject.Start.Line == end &&
+				f.Subject.Start.Column > 1 {
+				// hcl/v2's range for a missing brace ends with the newline before the line: it
+				// covers what starts the next line (a brace there), not what comes later on it.
+				end--
+			}
+			if d.Subject.Start.Line <= f.Subject.End.Line && f.Subject.Start.Line <= end {
 				covered = true
 				break
 			}
