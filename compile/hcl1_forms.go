@@ -21,6 +21,7 @@ import (
 // text is the text HCL 1 parsed.
 func (r *hcl1Reader) findForms(list *hcl1ast.ObjectList, text []byte) {
 	bodies := map[int]bool{} // the offsets of the opening braces of block bodies
+	r.text = text
 	r.bodyForms(list, 0, bodies)
 	r.commaForms(text, bodies)
 }
@@ -105,10 +106,36 @@ func (r *hcl1Reader) valueForms(n hcl1ast.Node) {
 			r.valueForms(e)
 		}
 	case *hcl1ast.ObjectType:
-		for _, item := range n.List.Items {
+		for i, item := range n.List.Items {
+			if i > 0 && len(item.Keys) > 0 && r.unseparated(n.List.Items[i-1].Val, item.Keys[0].Token) {
+				r.form(r.tokenRange(item.Keys[0].Token), "Object items without a separator",
+					"an object's items on one line with no comma between them; vaultproxy reads HCL 2, which separates them with a comma or a newline.")
+			}
 			r.valueForms(item.Val)
 		}
 	}
+}
+
+// unseparated reports an object item's key that follows the previous item's value, prev, on the
+// line where it ends with no comma between: HCL 1's parser takes it (hcl/parser/parser.go
+// objectList), hcl/v2 wants a comma or a newline.
+func (r *hcl1Reader) unseparated(prev hcl1ast.Node, key hcl1token.Token) bool {
+	if key.Pos.Line != hcl1EndLine(prev) {
+		return false
+	}
+	end := -1
+	switch p := prev.(type) {
+	case *hcl1ast.LiteralType:
+		end = p.Token.Pos.Offset + len(p.Token.Text)
+	case *hcl1ast.ListType:
+		end = p.Rbrack.Offset + 1
+	case *hcl1ast.ObjectType:
+		end = p.Rbrace.Offset + 1
+	}
+	if end < 0 || end > key.Pos.Offset || key.Pos.Offset > len(r.text) {
+		return false
+	}
+	return !bytes.Contains(r.text[end:key.Pos.Offset], []byte(","))
 }
 
 // commaForms finds the commas after the items of a block body or of the file: HCL 1's parser takes
