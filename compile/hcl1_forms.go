@@ -2,6 +2,7 @@ package compile
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -9,6 +10,7 @@ import (
 
 	hcl1ast "github.com/hashicorp/hcl/hcl/ast"
 	hcl1scanner "github.com/hashicorp/hcl/hcl/scanner"
+	hcl1strconv "github.com/hashicorp/hcl/hcl/strconv"
 	hcl1token "github.com/hashicorp/hcl/hcl/token"
 )
 
@@ -87,6 +89,9 @@ func (r *hcl1Reader) valueForms(n hcl1ast.Node) {
 	switch n := n.(type) {
 	case *hcl1ast.LiteralType:
 		t := n.Token
+		if t.Type == hcl1token.STRING {
+			r.escapeForms(t)
+		}
 		if (t.Type != hcl1token.STRING && t.Type != hcl1token.HEREDOC) ||
 			(!strings.Contains(t.Text, "${") && !strings.Contains(t.Text, "%{")) {
 			return
@@ -208,4 +213,67 @@ func hcl1EndLine(n hcl1ast.Node) int {
 		return n.Rbrace.Line
 	}
 	return n.Pos().Line
+}
+
+// escapeForms records in r.escapes each escape sequence of a quoted string that HCL 1 reads and hcl/v2
+// has not: \a, \b, \f, \v, \xHH and \NNN (octal), which HCL 1's hcl/strconv/quote.go unquoteChar
+// reads as Go does; hcl/v2 reads only \n, \r, \t, \", \\, \uNNNN and \UNNNNNNNN.
+func (r *hcl1Reader) escapeForms(t hcl1token.Token) {
+	text := t.Text
+	for i := 1; i < len(text)-1; i++ {
+		if text[i] != '\\' {
+			continue
+		}
+		n := 2
+		switch c := text[i+1]; {
+		case c == 'x':
+			n = 4
+		case c >= '0' && c <= '7':
+			n = 4
+		case c == 'a' || c == 'b' || c == 'f' || c == 'v':
+		default:
+			i++ // an escape both read, or one HCL 1 refuses: skip its character
+			continue
+		}
+		if i+n > len(text)-1 {
+			return
+		}
+		esc := text[i : i+n]
+		v, err := hcl1strconv.Unquote(`"` + esc + `"`)
+		if err != nil {
+			i += n - 1
+			continue
+		}
+		hint := fmt.Sprintf("the escape %s in a string, read as %q; vaultproxy reads HCL 2, which has no such escape.", esc, v)
+		if len(v) == 1 && v[0] < 0x80 {
+			hint += fmt.Sprintf(` Write \u%04X, which both read as %q.`, v[0], v)
+		}
+		r.escapes = append(r.escapes, &hcl.Diagnostic{
+			Severity: hcl.DiagWarning,
+			Summary:  "Escape sequence",
+			Detail:   hcl1Prefix + hint + " " + hcl1FmtSentence,
+			Subject:  r.span(hcl1token.Pos{Offset: t.Pos.Offset + i}, n).Ptr(),
+			Extra:    codeHCL1Form,
+		})
+		i += n - 1
+	}
+}
+
+// newEscapes returns the escape forms whose bytes no diagnostic of have covers: hcl/v2 reports an
+// escape it lacks at the escape, but only the first of a block.
+func newEscapes(forms []*hcl.Diagnostic, have hcl.Diagnostics) hcl.Diagnostics {
+	var out hcl.Diagnostics
+	for _, f := range forms {
+		covered := false
+		for _, d := range have {
+			if d.Subject != nil && d.Subject.Start.Byte < f.Subject.End.Byte && f.Subject.Start.Byte < d.Subject.End.Byte {
+				covered = true
+				break
+			}
+		}
+		if !covered {
+			out = append(out, f)
+		}
+	}
+	return out
 }
