@@ -29,13 +29,23 @@ func (r *hcl1Reader) findForms(list *hcl1ast.ObjectList, text []byte) {
 }
 
 func (r *hcl1Reader) form(rng hcl.Range, summary, hint string) {
-	r.forms = append(r.forms, &hcl.Diagnostic{
+	r.forms = append(r.forms, formWarning(rng, summary, hint))
+}
+
+// exactForm records a form inside a value (a string's escape or "${"): hcl/v2's diagnostic on the
+// same line may be about another form, so only one that overlaps its bytes covers it (newExactForms).
+func (r *hcl1Reader) exactForm(rng hcl.Range, summary, hint string) {
+	r.exact = append(r.exact, formWarning(rng, summary, hint))
+}
+
+func formWarning(rng hcl.Range, summary, hint string) *hcl.Diagnostic {
+	return &hcl.Diagnostic{
 		Severity: hcl.DiagWarning,
 		Summary:  summary,
 		Detail:   hcl1Prefix + hint + " " + hcl1FmtSentence,
 		Subject:  rng.Ptr(),
 		Extra:    codeHCL1Form,
-	})
+	}
 }
 
 // bodyForms checks the items of a body (the file's, or a block's whose opening brace is on line
@@ -104,7 +114,7 @@ func (r *hcl1Reader) valueForms(n hcl1ast.Node) {
 		if _, diags := hclsyntax.ParseExpression(text, r.name, rng.Start); !diags.HasErrors() {
 			return // a template hcl/v2 reads: the error "Templates are not allowed"
 		}
-		r.form(rng, "Literal template sequence",
+		r.exactForm(rng, "Literal template sequence",
 			`a literal "${" or "%{" in a string, read as written; vaultproxy reads HCL 2, where it starts a template. \u0024{ and \u0025{ are read as "${" and "%{" by both.`)
 	case *hcl1ast.ListType:
 		for _, e := range n.List {
@@ -215,7 +225,7 @@ func hcl1EndLine(n hcl1ast.Node) int {
 	return n.Pos().Line
 }
 
-// escapeForms records in r.escapes each escape sequence of a quoted string that HCL 1 reads and hcl/v2
+// escapeForms records (exactForm) each escape sequence of a quoted string that HCL 1 reads and hcl/v2
 // has not: \a, \b, \f, \v, \xHH and \NNN (octal), which HCL 1's hcl/strconv/quote.go unquoteChar
 // reads as Go does; hcl/v2 reads only \n, \r, \t, \", \\, \uNNNN and \UNNNNNNNN.
 func (r *hcl1Reader) escapeForms(t hcl1token.Token) {
@@ -248,20 +258,14 @@ func (r *hcl1Reader) escapeForms(t hcl1token.Token) {
 		if len(v) == 1 && v[0] < 0x80 {
 			hint += fmt.Sprintf(` Write \u%04X, which both read as %q.`, v[0], v)
 		}
-		r.escapes = append(r.escapes, &hcl.Diagnostic{
-			Severity: hcl.DiagWarning,
-			Summary:  "Escape sequence",
-			Detail:   hcl1Prefix + hint + " " + hcl1FmtSentence,
-			Subject:  r.span(hcl1token.Pos{Offset: t.Pos.Offset + i}, n).Ptr(),
-			Extra:    codeHCL1Form,
-		})
+		r.exactForm(r.span(hcl1token.Pos{Offset: t.Pos.Offset + i}, n), "Escape sequence", hint)
 		i += n - 1
 	}
 }
 
-// newEscapes returns the escape forms whose bytes no diagnostic of have covers: hcl/v2 reports an
-// escape it lacks at the escape, but only the first of a block.
-func newEscapes(forms []*hcl.Diagnostic, have hcl.Diagnostics) hcl.Diagnostics {
+// newExactForms returns the forms whose bytes no diagnostic of have covers: hcl/v2 reports an escape
+// it lacks, or a "${" it cannot read, there, but only the first error of a block.
+func newExactForms(forms []*hcl.Diagnostic, have hcl.Diagnostics) hcl.Diagnostics {
 	var out hcl.Diagnostics
 	for _, f := range forms {
 		covered := false
