@@ -32,10 +32,17 @@ func (r *hcl1Reader) form(rng hcl.Range, summary, hint string) {
 	r.forms = append(r.forms, formWarning(rng, summary, hint))
 }
 
-// exactForm records a form inside a value (a string's escape or "${"): hcl/v2's diagnostic on the
-// same line may be about another form, so only one that overlaps its bytes covers it (newExactForms).
-func (r *hcl1Reader) exactForm(rng hcl.Range, summary, hint string) {
-	r.exact = append(r.exact, formWarning(rng, summary, hint))
+// exactForm records a form inside a value (a string's escape or "${"), at rng: hcl/v2's diagnostic
+// on the same line may be about another form, so only one that overlaps the bytes from at to end
+// covers it (newExactForms).
+func (r *hcl1Reader) exactForm(rng hcl.Range, at, end int, summary, hint string) {
+	r.exact = append(r.exact, hcl1ExactForm{formWarning(rng, summary, hint), at, end})
+}
+
+// hcl1ExactForm is a form's warning and the byte offsets in the file of what it is about.
+type hcl1ExactForm struct {
+	diag    *hcl.Diagnostic
+	at, end int
 }
 
 func formWarning(rng hcl.Range, summary, hint string) *hcl.Diagnostic {
@@ -114,7 +121,17 @@ func (r *hcl1Reader) valueForms(n hcl1ast.Node) {
 		if _, diags := hclsyntax.ParseExpression(text, r.name, rng.Start); !diags.HasErrors() {
 			return // a template hcl/v2 reads: the error "Templates are not allowed"
 		}
-		r.exactForm(rng, "Literal template sequence",
+		// What it is about: the first sequence, from its "${" or "%{" to the next "}", where
+		// hcl/v2 reports it; the rest of the string may hold another form (an escape).
+		at := bytes.Index(text, []byte("${"))
+		if p := bytes.Index(text, []byte("%{")); p >= 0 && (at < 0 || p < at) {
+			at = p
+		}
+		end := len(text)
+		if c := bytes.IndexByte(text[at:], '}'); c >= 0 {
+			end = at + c + 1
+		}
+		r.exactForm(rng, rng.Start.Byte+at, rng.Start.Byte+end, "Literal template sequence",
 			`a literal "${" or "%{" in a string, read as written; vaultproxy reads HCL 2, where it starts a template. \u0024{ and \u0025{ are read as "${" and "%{" by both.`)
 	case *hcl1ast.ListType:
 		for _, e := range n.List {
@@ -258,25 +275,26 @@ func (r *hcl1Reader) escapeForms(t hcl1token.Token) {
 		if len(v) == 1 && v[0] < 0x80 {
 			hint += fmt.Sprintf(` Write \u%04X, which both read as %q.`, v[0], v)
 		}
-		r.exactForm(r.span(hcl1token.Pos{Offset: t.Pos.Offset + i}, n), "Escape sequence", hint)
+		rng := r.span(hcl1token.Pos{Offset: t.Pos.Offset + i}, n)
+		r.exactForm(rng, rng.Start.Byte, rng.End.Byte, "Escape sequence", hint)
 		i += n - 1
 	}
 }
 
 // newExactForms returns the forms whose bytes no diagnostic of have covers: hcl/v2 reports an escape
 // it lacks, or a "${" it cannot read, there, but only the first error of a block.
-func newExactForms(forms []*hcl.Diagnostic, have hcl.Diagnostics) hcl.Diagnostics {
+func newExactForms(forms []hcl1ExactForm, have hcl.Diagnostics) hcl.Diagnostics {
 	var out hcl.Diagnostics
 	for _, f := range forms {
 		covered := false
 		for _, d := range have {
-			if d.Subject != nil && d.Subject.Start.Byte < f.Subject.End.Byte && f.Subject.Start.Byte < d.Subject.End.Byte {
+			if d.Subject != nil && d.Subject.Start.Byte < f.end && f.at < d.Subject.End.Byte {
 				covered = true
 				break
 			}
 		}
 		if !covered {
-			out = append(out, f)
+			out = append(out, f.diag)
 		}
 	}
 	return out
