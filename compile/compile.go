@@ -86,6 +86,8 @@ func compileSources(srcs []Source, opts Options, hcl1Only bool) (*Plan, hcl.Diag
 				} else {
 					pdiags = explainHCL1(pdiags, src.Bytes)
 				}
+			} else if nb, ok := f.Body.(*hclsyntax.Body); ok {
+				pdiags = append(pdiags, hcl1Heredocs(nb, src.Bytes)...)
 			}
 		}
 		pdiags = withCodes(pdiags, codeSyntaxError)

@@ -74,6 +74,7 @@ func readHCL1(src []byte, name string, diags hcl.Diagnostics) (*hcl.File, hcl.Di
 		})
 	}
 	out = append(out, newForms(r.forms, out)...)
+	out = append(out, newExactForms(r.exact, out)...)
 	for _, h := range r.hex {
 		out = append(out, hexWarning(h))
 	}

@@ -2,6 +2,7 @@ package compile
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -9,6 +10,7 @@ import (
 
 	hcl1ast "github.com/hashicorp/hcl/hcl/ast"
 	hcl1scanner "github.com/hashicorp/hcl/hcl/scanner"
+	hcl1strconv "github.com/hashicorp/hcl/hcl/strconv"
 	hcl1token "github.com/hashicorp/hcl/hcl/token"
 )
 
@@ -21,18 +23,36 @@ import (
 // text is the text HCL 1 parsed.
 func (r *hcl1Reader) findForms(list *hcl1ast.ObjectList, text []byte) {
 	bodies := map[int]bool{} // the offsets of the opening braces of block bodies
+	r.text = text
 	r.bodyForms(list, 0, bodies)
 	r.commaForms(text, bodies)
 }
 
 func (r *hcl1Reader) form(rng hcl.Range, summary, hint string) {
-	r.forms = append(r.forms, &hcl.Diagnostic{
+	r.forms = append(r.forms, formWarning(rng, summary, hint))
+}
+
+// exactForm records a form inside a value (a string's escape or "${"), at rng: hcl/v2's diagnostic
+// on the same line may be about another form, so only one that overlaps the bytes from at to end
+// covers it (newExactForms).
+func (r *hcl1Reader) exactForm(rng hcl.Range, at, end int, summary, hint string) {
+	r.exact = append(r.exact, hcl1ExactForm{formWarning(rng, summary, hint), at, end})
+}
+
+// hcl1ExactForm is a form's warning and the byte offsets in the file of what it is about.
+type hcl1ExactForm struct {
+	diag    *hcl.Diagnostic
+	at, end int
+}
+
+func formWarning(rng hcl.Range, summary, hint string) *hcl.Diagnostic {
+	return &hcl.Diagnostic{
 		Severity: hcl.DiagWarning,
 		Summary:  summary,
 		Detail:   hcl1Prefix + hint + " " + hcl1FmtSentence,
 		Subject:  rng.Ptr(),
 		Extra:    codeHCL1Form,
-	})
+	}
 }
 
 // bodyForms checks the items of a body (the file's, or a block's whose opening brace is on line
@@ -69,7 +89,9 @@ func (r *hcl1Reader) bodyForms(list *hcl1ast.ObjectList, open int, bodies map[in
 					"a block's opening brace on the line after its header; vaultproxy reads HCL 2, where it goes on the header's line.")
 			}
 			r.bodyForms(obj.List, obj.Lbrace.Line, bodies)
-			if n := len(obj.List.Items); n > 0 && obj.List.Items[0].Pos().Line != obj.Lbrace.Line &&
+			// A block over several lines whose closing brace follows its last item on that item's
+			// line (a one-line block written on one line has its brace there too, which hcl/v2 reads).
+			if n := len(obj.List.Items); n > 0 && obj.Lbrace.Line != obj.Rbrace.Line &&
 				hcl1EndLine(obj.List.Items[n-1].Val) == obj.Rbrace.Line {
 				r.form(r.span(obj.Rbrace, 1), "Closing brace after an argument",
 					"a block's closing brace on the line of its last item; vaultproxy reads HCL 2, where it goes on a line of its own.")
@@ -84,6 +106,9 @@ func (r *hcl1Reader) valueForms(n hcl1ast.Node) {
 	switch n := n.(type) {
 	case *hcl1ast.LiteralType:
 		t := n.Token
+		if t.Type == hcl1token.STRING {
+			r.escapeForms(t)
+		}
 		if (t.Type != hcl1token.STRING && t.Type != hcl1token.HEREDOC) ||
 			(!strings.Contains(t.Text, "${") && !strings.Contains(t.Text, "%{")) {
 			return
@@ -96,17 +121,53 @@ func (r *hcl1Reader) valueForms(n hcl1ast.Node) {
 		if _, diags := hclsyntax.ParseExpression(text, r.name, rng.Start); !diags.HasErrors() {
 			return // a template hcl/v2 reads: the error "Templates are not allowed"
 		}
-		r.form(rng, "Literal template sequence",
+		// What it is about: the first sequence, from its "${" or "%{" to the next "}", where
+		// hcl/v2 reports it; the rest of the string may hold another form (an escape).
+		at := bytes.Index(text, []byte("${"))
+		if p := bytes.Index(text, []byte("%{")); p >= 0 && (at < 0 || p < at) {
+			at = p
+		}
+		end := len(text)
+		if c := bytes.IndexByte(text[at:], '}'); c >= 0 {
+			end = at + c + 1
+		}
+		r.exactForm(rng, rng.Start.Byte+at, rng.Start.Byte+end, "Literal template sequence",
 			`a literal "${" or "%{" in a string, read as written; vaultproxy reads HCL 2, where it starts a template. \u0024{ and \u0025{ are read as "${" and "%{" by both.`)
 	case *hcl1ast.ListType:
 		for _, e := range n.List {
 			r.valueForms(e)
 		}
 	case *hcl1ast.ObjectType:
-		for _, item := range n.List.Items {
+		for i, item := range n.List.Items {
+			if i > 0 && len(item.Keys) > 0 && r.unseparated(n.List.Items[i-1].Val, item.Keys[0].Token) {
+				r.form(r.tokenRange(item.Keys[0].Token), "Object items without a separator",
+					"an object's items on one line with no comma between them; vaultproxy reads HCL 2, which separates them with a comma or a newline.")
+			}
 			r.valueForms(item.Val)
 		}
 	}
+}
+
+// unseparated reports an object item's key that follows the previous item's value, prev, on the
+// line where it ends with no comma between: HCL 1's parser takes it (hcl/parser/parser.go
+// objectList), hcl/v2 wants a comma or a newline.
+func (r *hcl1Reader) unseparated(prev hcl1ast.Node, key hcl1token.Token) bool {
+	if key.Pos.Line != hcl1EndLine(prev) {
+		return false
+	}
+	end := -1
+	switch p := prev.(type) {
+	case *hcl1ast.LiteralType:
+		end = p.Token.Pos.Offset + len(p.Token.Text)
+	case *hcl1ast.ListType:
+		end = p.Rbrack.Offset + 1
+	case *hcl1ast.ObjectType:
+		end = p.Rbrace.Offset + 1
+	}
+	if end < 0 || end > key.Pos.Offset || key.Pos.Offset > len(r.text) {
+		return false
+	}
+	return !bytes.Contains(r.text[end:key.Pos.Offset], []byte(","))
 }
 
 // commaForms finds the commas after the items of a block body or of the file: HCL 1's parser takes
@@ -143,7 +204,17 @@ func newForms(forms []*hcl.Diagnostic, have hcl.Diagnostics) hcl.Diagnostics {
 	for _, f := range forms {
 		covered := false
 		for _, d := range have {
-			if d.Subject != nil && d.Subject.Start.Line <= f.Subject.End.Line && f.Subject.Start.Line <= d.Subject.End.Line {
+			if d.Subject == nil {
+				continue
+			}
+			end := d.Subject.End.Line
+			if d.Subject.End.Column == 1 && end > d.Subject.Start.Line && f.Subject.Start.Line == end &&
+				f.Subject.Start.Column > 1 {
+				// hcl/v2's range for a missing brace ends with the newline before the line: it
+				// covers what starts the next line (a brace there), not what comes later on it.
+				end--
+			}
+			if d.Subject.Start.Line <= f.Subject.End.Line && f.Subject.Start.Line <= end {
 				covered = true
 				break
 			}
@@ -169,4 +240,62 @@ func hcl1EndLine(n hcl1ast.Node) int {
 		return n.Rbrace.Line
 	}
 	return n.Pos().Line
+}
+
+// escapeForms records (exactForm) each escape sequence of a quoted string that HCL 1 reads and hcl/v2
+// has not: \a, \b, \f, \v, \xHH and \NNN (octal), which HCL 1's hcl/strconv/quote.go unquoteChar
+// reads as Go does; hcl/v2 reads only \n, \r, \t, \", \\, \uNNNN and \UNNNNNNNN.
+func (r *hcl1Reader) escapeForms(t hcl1token.Token) {
+	text := t.Text
+	for i := 1; i < len(text)-1; i++ {
+		if text[i] != '\\' {
+			continue
+		}
+		n := 2
+		switch c := text[i+1]; {
+		case c == 'x':
+			n = 4
+		case c >= '0' && c <= '7':
+			n = 4
+		case c == 'a' || c == 'b' || c == 'f' || c == 'v':
+		default:
+			i++ // an escape both read, or one HCL 1 refuses: skip its character
+			continue
+		}
+		if i+n > len(text)-1 {
+			return
+		}
+		esc := text[i : i+n]
+		v, err := hcl1strconv.Unquote(`"` + esc + `"`)
+		if err != nil {
+			i += n - 1
+			continue
+		}
+		hint := fmt.Sprintf("the escape %s in a string, read as %q; vaultproxy reads HCL 2, which has no such escape.", esc, v)
+		if len(v) == 1 && v[0] < 0x80 {
+			hint += fmt.Sprintf(` Write \u%04X, which both read as %q.`, v[0], v)
+		}
+		rng := r.span(hcl1token.Pos{Offset: t.Pos.Offset + i}, n)
+		r.exactForm(rng, rng.Start.Byte, rng.End.Byte, "Escape sequence", hint)
+		i += n - 1
+	}
+}
+
+// newExactForms returns the forms whose bytes no diagnostic of have covers: hcl/v2 reports an escape
+// it lacks, or a "${" it cannot read, there, but only the first error of a block.
+func newExactForms(forms []hcl1ExactForm, have hcl.Diagnostics) hcl.Diagnostics {
+	var out hcl.Diagnostics
+	for _, f := range forms {
+		covered := false
+		for _, d := range have {
+			if d.Subject != nil && d.Subject.Start.Byte < f.end && f.at < d.Subject.End.Byte {
+				covered = true
+				break
+			}
+		}
+		if !covered {
+			out = append(out, f.diag)
+		}
+	}
+	return out
 }

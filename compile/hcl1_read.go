@@ -36,6 +36,8 @@ type hcl1Reader struct {
 	diags      hcl.Diagnostics
 	hex        []hcl1Hex         // the hexadecimal numbers, in the order read
 	forms      []*hcl.Diagnostic // a warning for each HCL 1 form (findForms)
+	text       []byte            // the text HCL 1 parsed (findForms)
+	exact      []hcl1ExactForm   // a warning for each form inside a string (exactForm)
 }
 
 // hcl1Hex is a hexadecimal number, which hcl/v2 has not: where it is, its text and its value.

@@ -32,6 +32,7 @@ func Source(src []byte, filename string) ([]byte, hcl.Diagnostics, error) {
 	// is formatted without it. Vault Proxy fails on one (the byte_order_mark diagnostic says so);
 	// fmt keeps it all the same, since it changes nothing but layout.
 	body, hasBOM := bytes.CutPrefix(src, utf8BOM)
+	body = quoteHeredocs(body)
 	out, ok := keepStrings(body, hclwrite.Format(body))
 	if !ok {
 		return src, nil, fmt.Errorf("%s: %w", filename, ErrNotLayout)
