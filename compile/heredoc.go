@@ -47,7 +47,7 @@ func hcl1Heredocs(body *hclsyntax.Body, src []byte) hcl.Diagnostics {
 		if vdiags.HasErrors() || v2.Type() != cty.String || v2.IsNull() {
 			return nil
 		}
-		v1, ok := hcl1HeredocValue(src[rng.Start.Byte:rng.End.Byte])
+		v1, ok := HCL1HeredocValue(src[rng.Start.Byte:rng.End.Byte])
 		if !ok || v1 == v2.AsString() {
 			return nil
 		}
@@ -58,9 +58,10 @@ func hcl1Heredocs(body *hclsyntax.Body, src []byte) hcl.Diagnostics {
 	return diags
 }
 
-// hcl1HeredocValue is the value HCL 1 reads from text, a heredoc's source from "<<" to its closing
-// marker; ok is false when HCL 1 does not read it as a heredoc.
-func hcl1HeredocValue(text []byte) (_ string, ok bool) {
+// HCL1HeredocValue is the value HCL 1 reads from text, a heredoc's source from "<<" to its closing
+// marker; ok is false when HCL 1 does not read it as a heredoc. `vaultproxy fmt` writes the value
+// it returns in place of a heredoc that HCL 2 reads differently.
+func HCL1HeredocValue(text []byte) (_ string, ok bool) {
 	defer func() {
 		if recover() != nil { // HCL 1's scanner is old code: a panic is HCL 1 refusing it
 			ok = false

@@ -6,10 +6,8 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/vaultproxy/vaultproxy/compile"
 	"github.com/zclconf/go-cty/cty"
-
-	hcl1scanner "github.com/hashicorp/hcl/hcl/scanner"
-	hcl1token "github.com/hashicorp/hcl/hcl/token"
 )
 
 // quoteHeredocs returns src, a file that hcl/v2 reads, with each heredoc that Vault Proxy's HCL 1
@@ -45,7 +43,7 @@ func quoteHeredocs(src []byte) []byte {
 		if vdiags.HasErrors() || v2.Type() != cty.String || v2.IsNull() {
 			return nil
 		}
-		if v1, ok := hcl1Heredoc(src[rng.Start.Byte:rng.End.Byte]); ok && v1 != v2.AsString() {
+		if v1, ok := compile.HCL1HeredocValue(src[rng.Start.Byte:rng.End.Byte]); ok && v1 != v2.AsString() {
 			edits = append(edits, edit{rng.Start.Byte, rng.End.Byte, quoteHCL(v1)})
 		}
 		return nil
@@ -66,26 +64,4 @@ func quoteHeredocs(src []byte) []byte {
 	}
 	out.Write(src[at:])
 	return out.Bytes()
-}
-
-// hcl1Heredoc is the value HCL 1 reads from text, a heredoc's source from "<<" to its closing marker;
-// ok is false when HCL 1 does not read it as one heredoc.
-func hcl1Heredoc(text []byte) (_ string, ok bool) {
-	defer func() {
-		if recover() != nil { // token.Value panics on what HCL 1 cannot read
-			ok = false
-		}
-	}()
-	// HCL 1's parser replaces every "\r\n" first (hcl/parser/parser.go), and its scanner ends a heredoc
-	// only at a newline after the closing marker.
-	text = bytes.ReplaceAll(text, []byte("\r\n"), []byte("\n"))
-	text = append(bytes.TrimRight(text, "\n"), '\n')
-	s := hcl1scanner.New(text)
-	failed := false
-	s.Error = func(hcl1token.Pos, string) { failed = true }
-	t := s.Scan()
-	if failed || t.Type != hcl1token.HEREDOC {
-		return "", false
-	}
-	return stringValue(t), true
 }
