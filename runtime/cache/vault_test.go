@@ -383,9 +383,11 @@ func TestVaultRenewalEndEvicts(t *testing.T) {
 		t.Fatalf("the short-lived token was not cached: %s", r.raw)
 	}
 	waitFor(t, 10*time.Second, "eviction at the max TTL", func() bool { return p.cache.Len() == 0 })
-	// The watcher stops shortly before the max TTL, or its renewal just after is refused; the
-	// poll and the dev server's rounding to whole seconds add a little.
-	if d := time.Since(start); d > 5*time.Second {
+	// The scheduler ends the entry shortly before the max TTL, or its renewal just after is refused;
+	// the poll and the dev server's rounding to whole seconds add a little, and the race detector
+	// on two shared cores more (5.03 s seen). A hit never serves the token past its expiry in any
+	// case (secondsLeft): this bounds how long the memory is held, not what clients get.
+	if d := time.Since(start); d > 8*time.Second {
 		t.Fatalf("evicted after %s; the token's max TTL is 3s", d)
 	}
 	ended := gatherValue(t, p.reg, "vault_proxy_cache_evictions_total", "reason", "renewal_ended")
