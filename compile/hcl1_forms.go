@@ -92,12 +92,12 @@ func (r *hcl1Reader) bodyForms(list *hcl1ast.ObjectList, open int, bodies map[in
 			// A block over several lines whose closing brace follows its last item on that item's
 			// line (a one-line block written on one line has its brace there too, which hcl/v2 reads).
 			if n := len(obj.List.Items); n > 0 && obj.Lbrace.Line != obj.Rbrace.Line &&
-				hcl1EndLine(obj.List.Items[n-1].Val) == obj.Rbrace.Line {
+				HCL1EndLine(obj.List.Items[n-1].Val) == obj.Rbrace.Line {
 				r.form(r.span(obj.Rbrace, 1), "Closing brace after an argument",
 					"a block's closing brace on the line of its last item; vaultproxy reads HCL 2, where it goes on a line of its own.")
 			}
 		}
-		prevEnd = hcl1EndLine(item.Val)
+		prevEnd = HCL1EndLine(item.Val)
 	}
 }
 
@@ -152,7 +152,7 @@ func (r *hcl1Reader) valueForms(n hcl1ast.Node) {
 // line where it ends with no comma between: HCL 1's parser takes it (hcl/parser/parser.go
 // objectList), hcl/v2 wants a comma or a newline.
 func (r *hcl1Reader) unseparated(prev hcl1ast.Node, key hcl1token.Token) bool {
-	if key.Pos.Line != hcl1EndLine(prev) {
+	if key.Pos.Line != HCL1EndLine(prev) {
 		return false
 	}
 	end := -1
@@ -229,8 +229,8 @@ func newForms(forms []*hcl.Diagnostic, have hcl.Diagnostics) hcl.Diagnostics {
 // normalizedText is src as HCL 1's parser reads it: each "\r\n" replaced by "\n".
 func normalizedText(src []byte) []byte { return bytes.ReplaceAll(src, []byte("\r\n"), []byte("\n")) }
 
-// hcl1EndLine is the line (of the text HCL 1 parsed, which has the file's lines) where a value ends.
-func hcl1EndLine(n hcl1ast.Node) int {
+// HCL1EndLine is the line (of the text HCL 1 parsed, which has the file's lines) where a value ends.
+func HCL1EndLine(n hcl1ast.Node) int {
 	switch n := n.(type) {
 	case *hcl1ast.LiteralType:
 		return n.Token.Pos.Line + strings.Count(strings.TrimSuffix(n.Token.Text, "\n"), "\n")

@@ -25,11 +25,18 @@ var codeHeredocReadDifferently = diagcode.New("heredoc_read_differently",
 	"A heredoc that HCL 2 reads as another value than Vault Proxy's HCL 1 (its indentation); vaultproxy reads HCL 1's value.",
 	"vault {\n  namespace = <<-EOT\n      team\n    EOT\n}")
 
-// hcl1Heredocs gives each constant heredoc in body, parsed by hcl/v2 from src, the value HCL 1 reads
-// from its source, and returns a warning for each whose value that changes. A heredoc with a template
-// is left as it is: it is an error (constantError).
-func hcl1Heredocs(body *hclsyntax.Body, src []byte) hcl.Diagnostics {
-	var diags hcl.Diagnostics
+// HeredocReading is a constant heredoc that hcl/v2 and Vault Proxy's HCL 1 read as different values.
+type HeredocReading struct {
+	Expr       *hclsyntax.TemplateExpr
+	HCL1, HCL2 string // the two values
+}
+
+// HeredocsReadDifferently returns each constant heredoc in body, parsed by hcl/v2 from src, whose
+// value HCL 1 reads differently from its source. A heredoc with a template is left out: it is an
+// error (constantError). The compiler takes HCL 1's value; `vaultproxy fmt` writes it as a quoted
+// string.
+func HeredocsReadDifferently(body *hclsyntax.Body, src []byte) []HeredocReading {
+	var out []HeredocReading
 	hclsyntax.VisitAll(body, func(n hclsyntax.Node) hcl.Diagnostics {
 		e, ok := n.(*hclsyntax.TemplateExpr)
 		if !ok {
@@ -47,14 +54,23 @@ func hcl1Heredocs(body *hclsyntax.Body, src []byte) hcl.Diagnostics {
 		if vdiags.HasErrors() || v2.Type() != cty.String || v2.IsNull() {
 			return nil
 		}
-		v1, ok := HCL1HeredocValue(src[rng.Start.Byte:rng.End.Byte])
-		if !ok || v1 == v2.AsString() {
-			return nil
+		if v1, ok := HCL1HeredocValue(src[rng.Start.Byte:rng.End.Byte]); ok && v1 != v2.AsString() {
+			out = append(out, HeredocReading{Expr: e, HCL1: v1, HCL2: v2.AsString()})
 		}
-		e.Parts = []hclsyntax.Expression{&hclsyntax.LiteralValueExpr{Val: cty.StringVal(v1), SrcRange: rng}}
-		diags = append(diags, heredocWarning(rng, src[rng.Start.Byte:rng.End.Byte], v1, v2.AsString()))
 		return nil
 	})
+	return out
+}
+
+// hcl1Heredocs gives each heredoc in body that HCL 1 reads differently HCL 1's value, and returns a
+// warning for each.
+func hcl1Heredocs(body *hclsyntax.Body, src []byte) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, h := range HeredocsReadDifferently(body, src) {
+		rng := h.Expr.SrcRange
+		h.Expr.Parts = []hclsyntax.Expression{&hclsyntax.LiteralValueExpr{Val: cty.StringVal(h.HCL1), SrcRange: rng}}
+		diags = append(diags, heredocWarning(rng, src[rng.Start.Byte:rng.End.Byte], h.HCL1, h.HCL2))
+	}
 	return diags
 }
 

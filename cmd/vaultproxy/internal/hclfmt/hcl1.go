@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/hashicorp/hcl/v2/hclwrite"
+	"github.com/vaultproxy/vaultproxy/compile"
 	"github.com/vaultproxy/vaultproxy/schema"
 
 	hcl1ast "github.com/hashicorp/hcl/hcl/ast"
@@ -174,9 +175,9 @@ func (w *hcl1Writer) body(list *hcl1ast.ObjectList, depth int, sch *schema.Block
 			}
 		}
 		w.lineComment(item.LineComment)
-		w.trailingComment(endLine(item.Val), item.Pos().Offset)
+		w.trailingComment(compile.HCL1EndLine(item.Val), item.Pos().Offset)
 		w.buf.WriteByte('\n')
-		w.lastLine = max(w.lastLine, endLine(item.Val))
+		w.lastLine = max(w.lastLine, compile.HCL1EndLine(item.Val))
 	}
 }
 
@@ -192,19 +193,6 @@ func (w *hcl1Writer) trailingComment(line, after int) {
 		w.lineComment(g)
 		return
 	}
-}
-
-// endLine is the source line where an HCL 1 value ends.
-func endLine(n hcl1ast.Node) int {
-	switch n := n.(type) {
-	case *hcl1ast.LiteralType:
-		return n.Token.Pos.Line + strings.Count(strings.TrimSuffix(n.Token.Text, "\n"), "\n")
-	case *hcl1ast.ListType:
-		return n.Rbrack.Line
-	case *hcl1ast.ObjectType:
-		return n.Rbrace.Line
-	}
-	return n.Pos().Line
 }
 
 // value writes an argument's value. kind is the argument's schema kind (0 when unknown), sch the

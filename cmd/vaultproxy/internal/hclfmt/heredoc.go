@@ -7,7 +7,6 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/vaultproxy/vaultproxy/compile"
-	"github.com/zclconf/go-cty/cty"
 )
 
 // quoteHeredocs returns src, a file that hcl/v2 reads, with each heredoc that Vault Proxy's HCL 1
@@ -24,30 +23,10 @@ func quoteHeredocs(src []byte) []byte {
 		text       string
 	}
 	var edits []edit
-	hclsyntax.VisitAll(f.Body.(*hclsyntax.Body), func(n hclsyntax.Node) hcl.Diagnostics {
-		e, ok := n.(*hclsyntax.TemplateExpr)
-		if !ok {
-			return nil
-		}
-		rng := e.SrcRange
-		if rng.Start.Byte < 0 || rng.End.Byte > len(src) || rng.Start.Byte >= rng.End.Byte ||
-			!bytes.HasPrefix(src[rng.Start.Byte:], []byte("<<")) {
-			return nil
-		}
-		for _, p := range e.Parts {
-			if lit, ok := p.(*hclsyntax.LiteralValueExpr); !ok || lit.Val.Type() != cty.String {
-				return nil // a template, which compile refuses: kept as written
-			}
-		}
-		v2, vdiags := e.Value(nil)
-		if vdiags.HasErrors() || v2.Type() != cty.String || v2.IsNull() {
-			return nil
-		}
-		if v1, ok := compile.HCL1HeredocValue(src[rng.Start.Byte:rng.End.Byte]); ok && v1 != v2.AsString() {
-			edits = append(edits, edit{rng.Start.Byte, rng.End.Byte, quoteHCL(v1)})
-		}
-		return nil
-	})
+	for _, h := range compile.HeredocsReadDifferently(f.Body.(*hclsyntax.Body), src) {
+		rng := h.Expr.SrcRange
+		edits = append(edits, edit{rng.Start.Byte, rng.End.Byte, quoteHCL(h.HCL1)})
+	}
 	if len(edits) == 0 {
 		return src
 	}
