@@ -79,12 +79,15 @@ func (c *Cache) Lookup(hr *HitRequest) *Hit {
 	c.mu.Lock()
 	now := c.now() // under the lock, as in hit: never before a renewal's new expiry was counted
 	e := c.idx.byKey[key]
-	if c.closed || e == nil || e.unverified != nil || secondsLeft(now, e.expires) < 1 {
+	var left int64
+	if e != nil {
+		left = secondsLeft(now, e.expires)
+	}
+	if c.closed || e == nil || e.unverified != nil || left < 1 {
 		c.mu.Unlock()
 		return nil
 	}
 	c.lru.list.MoveToFront(e.elem)
-	left := secondsLeft(now, e.expires)
 	c.mu.Unlock()
 	c.m.hits.Inc()
 	return e.hitAt(int64(max(now.Sub(e.stored), 0)/time.Second), left)
