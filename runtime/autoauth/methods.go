@@ -69,6 +69,8 @@ func newMethod(cfg Config, deps Deps) (method, error) {
 		return newAWS(cfg, deps.Logger)
 	case "azure":
 		return newAzure(cfg)
+	case "oci":
+		return newOCI(cfg, deps.Address, deps.Logger)
 	case "ldap":
 		if s("username") == "" || s("password_file_path") == "" {
 			return nil, errors.New("ldap: username and password_file_path are required")
