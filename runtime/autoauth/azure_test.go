@@ -8,10 +8,14 @@ import (
 	"net/url"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 )
 
 // azureIMDSStandIn answers the Azure Instance Metadata Service's instance and identity endpoints
@@ -265,5 +269,80 @@ func TestAzureManagerLogin(t *testing.T) {
 	defer fv.mu.Unlock()
 	if len(fv.logins) != 2 || fv.logins[1]["jwt"] != "eyJ.mi" || fv.paths[1] != "/v1/auth/azure/login" {
 		t.Errorf("logins %v at %v", fv.logins, fv.paths)
+	}
+}
+
+// With authenticate_from_environment and AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET,
+// the default credential's environment credential gets a client-credentials token for scope from
+// the Entra ID authority of AZURE_AUTHORITY_HOST (a TLS stand-in; the test's changes to the SDK's
+// options are trusting its certificate and no instance discovery). The stand-in answers tenant
+// discovery and checks the token request's client ID, secret, grant type and scope.
+func TestAzureLoginFromEnvironmentClientSecret(t *testing.T) {
+	clearAzureEnvironment(t)
+	imds := &azureIMDSStandIn{compute: fmt.Sprintf(azureTestCompute, "vmss-2")}
+	useAzureIMDS(t, imds)
+	var mu sync.Mutex
+	var tokenForms []url.Values
+	var authority *httptest.Server
+	authority = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		base := authority.URL
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Path {
+		case "/tenant-1/v2.0/.well-known/openid-configuration":
+			fmt.Fprintf(w, `{"token_endpoint":"%[1]s/tenant-1/oauth2/v2.0/token","authorization_endpoint":"%[1]s/tenant-1/oauth2/v2.0/authorize",`+
+				`"issuer":"%[1]s/tenant-1/v2.0"}`, base)
+		case "/tenant-1/oauth2/v2.0/token":
+			_ = r.ParseForm()
+			mu.Lock()
+			tokenForms = append(tokenForms, r.PostForm)
+			mu.Unlock()
+			f := r.PostForm
+			if r.Method != http.MethodPost || f.Get("client_id") != "app-client" || f.Get("client_secret") != "app-secret" ||
+				f.Get("grant_type") != "client_credentials" || !slices.Contains(strings.Fields(f.Get("scope")), "api://vault-app/.default") {
+				w.WriteHeader(http.StatusUnauthorized)
+				fmt.Fprint(w, `{"error":"invalid_client"}`)
+				return
+			}
+			fmt.Fprint(w, `{"token_type":"Bearer","expires_in":3599,"ext_expires_in":3599,"access_token":"eyJ.client.secret"}`)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer authority.Close()
+	t.Setenv("AZURE_AUTHORITY_HOST", authority.URL+"/")
+	t.Setenv("AZURE_TENANT_ID", "tenant-1")
+	t.Setenv("AZURE_CLIENT_ID", "app-client")
+	t.Setenv("AZURE_CLIENT_SECRET", "app-secret")
+	old := azureCredentialOptions
+	// Instance discovery of an authority that is not a known cloud asks login.microsoftonline.com,
+	// which the test cannot reach.
+	azureCredentialOptions = &azidentity.DefaultAzureCredentialOptions{DisableInstanceDiscovery: true,
+		ClientOptions: azcore.ClientOptions{Transport: authority.Client()}}
+	defer func() { azureCredentialOptions = old }()
+
+	m, err := newAzure(Config{Method: "azure", MountPath: "auth/azure", Strings: map[string]string{
+		"role": "web", "resource": "api://vault-app"}, Bools: map[string]bool{"authenticate_from_environment": true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fv := &fakeVault{}
+	srv := httptest.NewServer(http.HandlerFunc(fv.handler))
+	defer srv.Close()
+	c, err := newAPIClient(srv.URL, srv.Client(), "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.login(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"role": "web", "jwt": "eyJ.client.secret", "subscription_id": "11111111-2222-3333-4444-555555555555",
+		"resource_group_name": "rg-app", "vm_name": "vm-1", "vmss_name": "vmss-2"}
+	if fv.paths[0] != "/v1/auth/azure/login" || !reflect.DeepEqual(fv.logins[0], want) {
+		t.Errorf("login at %s with %v, want %v", fv.paths[0], fv.logins[0], want)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(tokenForms) != 1 {
+		t.Errorf("token requests %v", tokenForms)
 	}
 }
