@@ -85,7 +85,9 @@ func ociAPIKeyProvider() (common.ConfigurationProvider, error) {
 }
 
 // ociInstanceProvider is the instance principal provider, from the instance metadata service at
-// 169.254.169.254, which the SDK hard-codes.
+// 169.254.169.254, which the SDK hard-codes (common/auth/instance_principal_key_provider.go), as
+// Vault Proxy calls it. Tests replace it with the SDK's custom-client variant, whose dispatcher
+// sends the metadata requests to a stand-in.
 var ociInstanceProvider = ociauth.InstancePrincipalConfigurationProvider
 
 func newOCI(cfg Config, vaultAddr string, log *slog.Logger) (*ociMethod, error) {
