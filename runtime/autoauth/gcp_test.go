@@ -311,7 +311,6 @@ func TestGCPIAMLogin(t *testing.T) {
 	}
 }
 
-
 // metadataStandIn answers the GCE metadata server's identity requests as GCE does, for any service
 // account, and records each request.
 type metadataStandIn struct {
