@@ -56,3 +56,39 @@ auto_auth {
 		})
 	}
 }
+
+// TestAuthConfigGCPServiceAccountEmpty: service_account = "" reaches autoauth as "", from the files
+// and from a plan file, since Vault Proxy's gcp method then signs for the credentials' client_email;
+// unwritten, it is "default".
+func TestAuthConfigGCPServiceAccountEmpty(t *testing.T) {
+	for _, c := range []struct {
+		line, want string
+	}{{`service_account = ""`, ""}, {"", "default"}, {`service_account = "sa@p.iam.gserviceaccount.com"`, "sa@p.iam.gserviceaccount.com"}} {
+		for _, planFile := range []bool{false, true} {
+			p := planFrom(t, `
+vault { address = "http://127.0.0.1:8200" }
+auto_auth {
+  method "gcp" {
+    config = {
+      type = "iam"
+      role = "app"
+      `+c.line+`
+    }
+  }
+  sink "file" {
+    config = { path = "/run/token" }
+  }
+}`, "")
+			if planFile {
+				p = viaPlanFile(t, p)
+			}
+			cfg, _, err := authConfig(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, ok := cfg.Strings["service_account"]; !ok || got != c.want {
+				t.Errorf("%q (plan file %v): service_account %q, want %q", c.line, planFile, got, c.want)
+			}
+		}
+	}
+}
