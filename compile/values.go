@@ -164,7 +164,7 @@ func (d *decoder) convertString(c *conversion, diags hcl.Diagnostics) (*decodedV
 			Extra:    codeEmptyValue,
 		})
 	}
-	if out.s == "" && !sch.Required {
+	if out.s == "" && !sch.Required && !sch.EmptyKept {
 		// Vault Proxy's field is a string, which is "" when the key is absent: "" (or a JSON
 		// null) leaves the setting unset, and its default applies.
 		if sch.Default != "" {

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"reflect"
@@ -51,6 +52,9 @@ func authConfig(p *compile.Plan) (autoauth.Config, bool, error) {
 			cfg.Strings[k] = mc.String(k).Get()
 		}
 	}
+	if err := redactedGCPCredentials(typ, mc); err != nil {
+		return autoauth.Config{}, true, err
+	}
 	for _, s := range aa.Sinks() {
 		if err := compile.RunSinkRefusal(s); err != nil {
 			return autoauth.Config{}, true, err
@@ -75,6 +79,18 @@ func redactedAAD(s compile.Sink) error {
 	if s.DHType().Get() != "" && s.AADEnvVar().Get() == "" && s.AAD().IsSet() && s.AAD().Get() == "" {
 		return fmt.Errorf("sink %d (%s): its aad is not in the plan file, which never holds a secret; run the configuration from its files, or give the aad with aad_env_var",
 			s.Index()+1, s.Path().Get())
+	}
+	return nil
+}
+
+// redactedGCPCredentials refuses a gcp method whose credentials were written in the configuration
+// when the plan comes from a plan file, which never holds them (docs/plan-format.md): without them
+// the method would go on to GOOGLE_CREDENTIALS and the other sources, and log in as whoever those
+// name. The compiler reads credentials = "" as unset, so credentials that are set and empty were
+// redacted.
+func redactedGCPCredentials(typ string, mc compile.MethodConfig) error {
+	if v := mc.String("credentials"); typ == "gcp" && v.IsSet() && v.Get() == "" {
+		return errors.New(`auto_auth method "gcp": its credentials are not in the plan file, which never holds a secret; run the configuration from its files, or give the credentials with GOOGLE_CREDENTIALS or GOOGLE_APPLICATION_CREDENTIALS and leave credentials out`)
 	}
 	return nil
 }

@@ -253,8 +253,8 @@ func TestUnsupported(t *testing.T) {
 	p := compileOnly(`
 vault { address = "http://127.0.0.1:8200" }
 auto_auth {
-  method "gcp" {
-    config = { type = "gce", role = "app" }
+  method "cf" {
+    config = { role = "app" }
   }
   sink "file" {
     dh_type = "curve25519"
@@ -273,7 +273,7 @@ listener "tcp" {
   tls_disable = true
 }`)
 	got := compile.RunRefusals(p)
-	want := []string{`auto_auth method "gcp"`} // the DH sink is served
+	want := []string{`auto_auth method "cf"`} // the DH sink is served
 	if len(got) != len(want) {
 		t.Fatalf("RunRefusals = %q, want %d messages", got, len(want))
 	}

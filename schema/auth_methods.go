@@ -83,7 +83,7 @@ var GCPConfig = methodConfig("gcp",
 	&Attribute{Name: "type", Kind: String, Required: true, NonEmpty: refusedEmpty("type"), Enum: []string{"gce", "iam"}, Doc: "How to prove the identity: gce asks the metadata server for an identity token, iam has a service account's JWT signed."},
 	&Attribute{Name: "role", Kind: String, Required: true, NonEmpty: refusedEmpty("role"), Doc: "Role to log in as."},
 	&Attribute{Name: "credentials", Kind: String, UsedOnlyWithType: "iam", NotAString: valueIntoString("credentials"), Sensitive: true, Doc: "Service account key, its JSON itself, for iam; default GOOGLE_CREDENTIALS, then Application Default Credentials."},
-	&Attribute{Name: "service_account", Kind: String, NotAString: valueIntoString("service_account"), Default: "default", Doc: "Service account whose identity is used; with iam and \"\", the one of credentials."},
+	&Attribute{Name: "service_account", Kind: String, NotAString: valueIntoString("service_account"), Default: "default", EmptyKept: true, Doc: "Service account whose identity is used; with iam and \"\", the one of credentials."},
 	&Attribute{Name: "project", Kind: String, NotAString: valueIntoString("project"), Ignored: "Vault Proxy 1.21's gcp method reads it and never uses it", Doc: "Project of the service account; unused."},
 	&Attribute{Name: "jwt_exp", Kind: Int, UsedOnlyWithType: "iam", ParseInt: true, Default: "15", Doc: "Minutes until the iam JWT expires; 0 means the default."},
 )

@@ -67,6 +67,10 @@ type Attribute struct {
 	// with an empty value it cannot use (an auth method's constructor refuses it: "'role' value is
 	// empty").
 	NonEmpty string
+	// EmptyKept says "" is a value of its own rather than unset: the method reads whether the key
+	// is present, and an empty value does not give Default (gcp's service_account = "" means the
+	// client_email of the credentials; hashicorp/vault command/agentproxyshared/auth/gcp/gcp.go).
+	EmptyKept bool
 	// Strict says Vault Proxy reads only the canonical form: it decodes the value into a typed field
 	// with HCL 1 (a Bool must be true or false, not "true"; a StringList a list, not a string), or
 	// takes it as it is from a map (a file sink's owner and group must be numbers, not "1000").

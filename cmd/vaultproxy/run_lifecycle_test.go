@@ -118,18 +118,18 @@ listener "tcp" {
 func testRefusals(t *testing.T, f *runFixture) {
 	dir := t.TempDir()
 	for name, c := range map[string]struct{ cfg, want string }{
-		"gcp method": {fmt.Sprintf(`
+		"cf method": {fmt.Sprintf(`
 vault {
   address = %q
 }
 auto_auth {
-  method "gcp" {
-    config = { type = "gce", role = "x" }
+  method "cf" {
+    config = { role = "x" }
   }
   sink "file" {
     config = { path = %q }
   }
-}`, f.dev.Addr(), filepath.Join(dir, "sink")), `auto_auth method "gcp" is not implemented`},
+}`, f.dev.Addr(), filepath.Join(dir, "sink")), `auto_auth method "cf" is not implemented`},
 	} {
 		path := runWriteFile(t, dir, "c.hcl", c.cfg, 0o600)
 		out, err := runBinary(t, "run", path)

@@ -100,6 +100,10 @@ func StartDevConfig(t testing.TB, hcl string) *Dev {
 // Addr returns the server's address, http://127.0.0.1:PORT.
 func (d *Dev) Addr() string { return d.addr }
 
+// Home returns the server's HOME directory (and working directory), for files a test wants the
+// server to find there, such as gcloud's Application Default Credentials under .config/gcloud.
+func (d *Dev) Home() string { return d.home }
+
 // RootToken returns the server's root token.
 func (d *Dev) RootToken() string { return d.token }
 

@@ -257,9 +257,9 @@ func TestTokenFileAndInvalidate(t *testing.T) {
 }
 
 func TestUnsupportedMethod(t *testing.T) {
-	_, err := NewManager(Config{Method: "gcp"}, Deps{})
+	_, err := NewManager(Config{Method: "no-such-method"}, Deps{})
 	if err == nil || !strings.Contains(err.Error(), "not supported") {
-		t.Errorf("NewManager(gcp) = %v", err)
+		t.Errorf("NewManager(no-such-method) = %v", err)
 	}
 }
 

@@ -71,6 +71,8 @@ func newMethod(cfg Config, deps Deps) (method, error) {
 		return newAzure(cfg)
 	case "oci":
 		return newOCI(cfg, deps.Address, deps.Logger)
+	case "gcp":
+		return newGCP(cfg)
 	case "ldap":
 		if s("username") == "" || s("password_file_path") == "" {
 			return nil, errors.New("ldap: username and password_file_path are required")
