@@ -76,8 +76,8 @@ func (ca *CA) Issue(t testing.TB, dir string, id Identity) (certPath, keyPath, c
 	key := newKey(t)
 	ca.serial++
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(ca.serial),
-		Subject:     pkix.Name{CommonName: id.Instance, OrganizationalUnit: []string{"organization:" + id.Org, "space:" + id.Space, "app:" + id.App}},
-		NotBefore:   time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		Subject:   pkix.Name{CommonName: id.Instance, OrganizationalUnit: []string{"organization:" + id.Org, "space:" + id.Space, "app:" + id.App}},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
 		IPAddresses: []net.IP{id.IP}, KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth, x509.ExtKeyUsageServerAuth}}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.inter, &key.PublicKey, ca.interKey)
