@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -187,5 +188,83 @@ func TestCFLoginErrors(t *testing.T) {
 				t.Errorf("%d requests sent", n)
 			}
 		})
+	}
+}
+
+// Differential: the real `vault proxy`, with the same cf method, role, mount and instance files
+// (CF_INSTANCE_CERT and CF_INSTANCE_KEY in its environment), sends a scripted Vault the same login
+// as vaultproxy: same method and path, same keys, the same role and certificate, a signing time in
+// the same format, and a signature that verifies likewise.
+func TestCFLoginMatchesVaultProxy(t *testing.T) {
+	ca := cftest.NewCA(t)
+	certPath, keyPath, certFile := ca.Issue(t, t.TempDir(), cftest.Identity{Instance: "instance-1", Org: "o", Space: "s", App: "a", IP: net.IPv4(127, 0, 0, 1)})
+	theirs := &loginRecorder{}
+	srv := httptest.NewServer(theirs)
+	defer srv.Close()
+	startVaultProxy(t, fmt.Sprintf(`
+vault { address = %q }
+auto_auth {
+  method "cf" {
+    mount_path = "auth/cf-apps"
+    config = { role = "web" }
+  }
+  sink "file" {
+    config = { path = %q }
+  }
+}`, srv.URL, filepath.Join(t.TempDir(), "sink")), "CF_INSTANCE_CERT="+certPath, "CF_INSTANCE_KEY="+keyPath)
+	var theirLogin recordedRequest
+	waitFor(t, "login from vault proxy", func() bool {
+		for _, r := range theirs.requests() {
+			if strings.HasSuffix(r.path, "/login") {
+				theirLogin = r
+				return true
+			}
+		}
+		return false
+	})
+
+	t.Setenv("CF_INSTANCE_CERT", certPath)
+	t.Setenv("CF_INSTANCE_KEY", keyPath)
+	ours := &loginRecorder{}
+	ourSrv := httptest.NewServer(ours)
+	defer ourSrv.Close()
+	c, err := newAPIClient(ourSrv.URL, ourSrv.Client(), "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := newCF("auth/cf-apps", "web").login(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+	ourLogin := ours.requests()[0]
+
+	if theirLogin.method != ourLogin.method || theirLogin.path != ourLogin.path {
+		t.Errorf("vault proxy: %s %s; vaultproxy: %s %s", theirLogin.method, theirLogin.path, ourLogin.method, ourLogin.path)
+	}
+	var a, b map[string]any
+	if err := json.Unmarshal(theirLogin.body, &a); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(ourLogin.body, &b); err != nil {
+		t.Fatal(err)
+	}
+	for name, body := range map[string]map[string]any{"vault proxy": a, "vaultproxy": b} {
+		keys := make([]string, 0, len(body))
+		for k := range body {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		if !slices.Equal(keys, []string{"cf_instance_cert", "role", "signature", "signing_time"}) {
+			t.Errorf("%s sent keys %v", name, keys)
+		}
+		if body["role"] != "web" || body["cf_instance_cert"] != certFile {
+			t.Errorf("%s sent role %v and another certificate: %v", name, body["role"], body["cf_instance_cert"] != certFile)
+		}
+		at, err := time.Parse(signatures.TimeFormat, fmt.Sprint(body["signing_time"]))
+		if err != nil || time.Since(at) > time.Minute || time.Since(at) < -time.Second {
+			t.Errorf("%s sent signing_time %v (%v)", name, body["signing_time"], err)
+		}
+		if err := verifyCFSignature(body); err != nil {
+			t.Errorf("%s's signature does not verify: %v", name, err)
+		}
 	}
 }
