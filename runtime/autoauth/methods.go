@@ -65,6 +65,8 @@ func newMethod(cfg Config, deps Deps) (method, error) {
 	case "cert":
 		return &certMethod{mount: cfg.MountPath, name: s("name"), caCert: s("ca_cert"), clientCert: s("client_cert"),
 			clientKey: s("client_key"), reload: cfg.Bools["reload"], wrapTTL: cfg.WrapTTL, base: deps.TLSConfig, transport: deps.Transport}, nil
+	case "alicloud":
+		return newAliCloud(cfg, deps.Logger)
 	case "aws":
 		return newAWS(cfg, deps.Logger)
 	case "cf":
