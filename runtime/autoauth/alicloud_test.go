@@ -329,3 +329,91 @@ func TestAliCloudNewCredentialsRelogin(t *testing.T) {
 		checkAliLogin(t, decodeAliLogin(t, raw), "dev", "cn-shanghai", want[0], want[1], want[2])
 	}
 }
+
+// Differential: the real `vault proxy` with the same alicloud method and credentials (the
+// ALICLOUD_ACCESS_KEY and ALICLOUD_SECRET_KEY variables the SDK reads, or the instance metadata
+// stand-in reached through HTTP_PROXY, since its address is fixed) sends a scripted Vault the same
+// login as vaultproxy: same path and keys, the same role, the same identity request but for its
+// nonce, time and signature (each verified), and the same headers but for User-Agent, which names
+// the Go version each was built with.
+func TestAliCloudLoginMatchesVaultProxy(t *testing.T) {
+	md := &ecsMetadata{}
+	md.set("STS.ecs-key", "ecs-secret", "ecs-token")
+	mdSrv := httptest.NewServer(md)
+	defer mdSrv.Close()
+	for _, tc := range []struct {
+		name               string
+		env                []string
+		key, secret, token string
+	}{
+		{"environment", []string{"ALICLOUD_ACCESS_KEY=LTAIdiff", "ALICLOUD_SECRET_KEY=diff-secret"}, "LTAIdiff", "diff-secret", ""},
+		{"environment with STS token", []string{"ALICLOUD_ACCESS_KEY=STS.diff", "ALICLOUD_SECRET_KEY=diff-secret", "ALICLOUD_ACCESS_KEY_STS_TOKEN=diff-token"}, "STS.diff", "diff-secret", "diff-token"},
+		{"instance metadata", []string{"HTTP_PROXY=" + mdSrv.URL}, "STS.ecs-key", "ecs-secret", "ecs-token"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			theirs := &loginRecorder{}
+			srv := httptest.NewServer(theirs)
+			defer srv.Close()
+			startVaultProxy(t, fmt.Sprintf(`
+vault { address = %q }
+auto_auth {
+  method "alicloud" {
+    mount_path = "auth/ali"
+    config = {
+      role   = "dev"
+      region = "cn-hangzhou"
+    }
+  }
+  sink "file" {
+    config = { path = %q }
+  }
+}`, srv.URL, filepath.Join(t.TempDir(), "sink")), tc.env...)
+			var their recordedRequest
+			waitFor(t, "login from vault proxy", func() bool {
+				for _, r := range theirs.requests() {
+					if strings.HasSuffix(r.path, "/login") {
+						their = r
+						return true
+					}
+				}
+				return false
+			})
+
+			aliEnv(t)
+			for _, e := range tc.env {
+				if k, v, _ := strings.Cut(e, "="); k != "HTTP_PROXY" {
+					t.Setenv(k, v)
+				}
+			}
+			old := alicloudMetadataURL
+			alicloudMetadataURL = mdSrv.URL
+			defer func() { alicloudMetadataURL = old }()
+			m, err := newAliCloud(Config{Method: "alicloud", MountPath: "auth/ali",
+				Strings: map[string]string{"role": "dev", "region": "cn-hangzhou"}, Ints: map[string]int{"credential_poll_interval": 60}}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ours := aliLoginOnce(t, m)
+			a := decodeAliLogin(t, their.body)
+			if their.method != http.MethodPut || their.path != "/v1/auth/ali/login" {
+				t.Errorf("vault proxy logged in with %s %s", their.method, their.path)
+			}
+			checkAliLogin(t, a, "dev", "cn-hangzhou", tc.key, tc.secret, tc.token)
+			checkAliLogin(t, ours, "dev", "cn-hangzhou", tc.key, tc.secret, tc.token)
+			fixed := func(l aliLogin) (string, map[string][]string, map[string][]string) {
+				q := l.url.Query()
+				for _, k := range []string{"Signature", "SignatureNonce", "Timestamp"} {
+					q[k] = []string{"(varies)"}
+				}
+				h := map[string][]string(l.headers.Clone())
+				h["User-Agent"] = []string{"(varies)"}
+				return l.url.Scheme + "://" + l.url.Host + l.url.Path, q, h
+			}
+			u1, q1, h1 := fixed(a)
+			u2, q2, h2 := fixed(ours)
+			if u1 != u2 || fmt.Sprint(q1) != fmt.Sprint(q2) || fmt.Sprint(h1) != fmt.Sprint(h2) || !slices.Equal(a.keys, ours.keys) {
+				t.Errorf("identity requests differ:\nvault proxy: %s %v\n  %v\nvaultproxy:  %s %v\n  %v", u1, q1, h1, u2, q2, h2)
+			}
+		})
+	}
+}
