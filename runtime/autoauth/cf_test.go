@@ -24,7 +24,9 @@ import (
 	"time"
 
 	"github.com/hashicorp/vault-plugin-auth-cf/signatures"
+	"github.com/hashicorp/vault/api"
 	"github.com/vaultproxy/vaultproxy/internal/cftest"
+	"github.com/vaultproxy/vaultproxy/internal/vaulttest"
 )
 
 // loginRecorder is a scripted Vault that records each request's method, path and raw body and
@@ -266,5 +268,77 @@ auto_auth {
 		if err := verifyCFSignature(body); err != nil {
 			t.Errorf("%s's signature does not verify: %v", name, err)
 		}
+	}
+}
+
+// Both log in to a real Vault: `vault proxy` and vaultproxy's cf method, with the same instance
+// files and role, each get a token from Vault's cf auth method (which verified the signature, the
+// chain to the identity CA, the IP address and, through the CF API stand-in, the app), and the two
+// tokens carry the same identity.
+func TestCFLoginRealVaultMatchesVaultProxy(t *testing.T) {
+	ca := cftest.NewCA(t)
+	cfAPI := &cftest.API{Username: "vault", Password: "cf-password", Org: "org-guid", Space: "space-guid", App: "app-guid",
+		OrgName: "org", SpaceName: "space", AppName: "app"}
+	apiSrv := httptest.NewServer(cfAPI)
+	defer apiSrv.Close()
+	cfAPI.URL = apiSrv.URL
+	dev := vaulttest.StartDev(t)
+	root := dev.Client(t)
+	if err := root.Sys().EnableAuthWithOptions("cf", &api.EnableAuthOptions{Type: "cf"}); err != nil {
+		t.Fatal(err)
+	}
+	for path, data := range map[string]map[string]any{
+		"auth/cf/config": {"identity_ca_certificates": []string{ca.RootPEM}, "cf_api_addr": cfAPI.URL,
+			"cf_username": cfAPI.Username, "cf_password": cfAPI.Password},
+		"auth/cf/roles/web": {"bound_application_ids": cfAPI.App, "bound_space_ids": cfAPI.Space,
+			"bound_organization_ids": cfAPI.Org, "token_policies": "web"},
+	} {
+		if _, err := root.Logical().Write(path, data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	certPath, keyPath, _ := ca.Issue(t, t.TempDir(), cftest.Identity{Instance: "instance-7", Org: cfAPI.Org, Space: cfAPI.Space, App: cfAPI.App, IP: net.IPv4(127, 0, 0, 1)})
+
+	sink := filepath.Join(t.TempDir(), "sink")
+	startVaultProxy(t, fmt.Sprintf(`
+vault { address = %q }
+auto_auth {
+  method "cf" {
+    config = { role = "web" }
+  }
+  sink "file" {
+    config = { path = %q }
+  }
+}`, dev.Addr(), sink), "CF_INSTANCE_CERT="+certPath, "CF_INSTANCE_KEY="+keyPath)
+	var theirs string
+	waitFor(t, "token from vault proxy", func() bool {
+		b, _ := os.ReadFile(sink)
+		theirs = strings.TrimSpace(string(b))
+		return theirs != ""
+	})
+
+	t.Setenv("CF_INSTANCE_CERT", certPath)
+	t.Setenv("CF_INSTANCE_KEY", keyPath)
+	c, err := newAPIClient(dev.Addr(), nil, "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := newCF("auth/cf", "web").login(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	identity := func(tok string) string {
+		info, err := root.Auth().Token().Lookup(tok)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprint(info.Data["path"], " ", info.Data["display_name"], " ", info.Data["policies"], " ", info.Data["entity_id"])
+	}
+	a, b := identity(theirs), identity(s.Auth.ClientToken)
+	if a != b || !strings.HasPrefix(a, "auth/cf/login cf-instance-7 [default web] ") {
+		t.Errorf("vault proxy's token: %s\nvaultproxy's token:  %s", a, b)
+	}
+	if _, refused := cfAPI.Seen(); len(refused) > 0 {
+		t.Errorf("the CF API refused %v", refused)
 	}
 }
