@@ -12,19 +12,19 @@ import (
 	"github.com/vaultproxy/vaultproxy/internal/vaulttest"
 )
 
-// lockedBuffer collects a process's output.
-type lockedBuffer struct {
+// proxyOutput collects a process's output.
+type proxyOutput struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (l *lockedBuffer) Write(p []byte) (int, error) {
+func (l *proxyOutput) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.Write(p)
 }
 
-func (l *lockedBuffer) String() string {
+func (l *proxyOutput) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
@@ -43,7 +43,7 @@ func startVaultProxy(t *testing.T, hcl string, env ...string) {
 	}
 	cmd := exec.Command(bin, "proxy", "-config="+cfg)
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir}, env...)
-	out := &lockedBuffer{}
+	out := &proxyOutput{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
