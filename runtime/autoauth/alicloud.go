@@ -74,6 +74,11 @@ func newAliCloud(cfg Config, log *slog.Logger) (*alicloudMethod, error) {
 		providers.NewConfigurationCredentialProvider(conf),
 		&ecsRAMRoleProvider{},
 	})
+	// Vault Proxy's chain skips an access_key without access_secret, and so does this one; a plan
+	// file never holds access_secret, so say why the key goes unused.
+	if conf.AccessKeyID != "" && conf.AccessKeySecret == "" {
+		log.Warn("alicloud: access_key is set without access_secret, so the credential chain skips it (a plan file never holds access_secret: run the configuration from its files to use it)")
+	}
 	creds, err := m.chain.Retrieve()
 	if err != nil {
 		return nil, fmt.Errorf("alicloud: no credentials: %w", err)

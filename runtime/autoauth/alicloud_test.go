@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -415,5 +416,23 @@ auto_auth {
 				t.Errorf("identity requests differ:\nvault proxy: %s %v\n  %v\nvaultproxy:  %s %v\n  %v", u1, q1, h1, u2, q2, h2)
 			}
 		})
+	}
+}
+
+// An access_key without access_secret (a plan file never holds the secret) is skipped by the chain,
+// as Vault Proxy skips it, with a warning that says so.
+func TestAliCloudAccessKeyWithoutSecretWarns(t *testing.T) {
+	aliEnv(t)
+	t.Setenv("ALICLOUD_ACCESS_KEY", "LTAIenv")
+	t.Setenv("ALICLOUD_SECRET_KEY", "env-secret")
+	var out strings.Builder
+	m, err := newAliCloud(Config{Method: "alicloud", MountPath: "auth/alicloud",
+		Strings: map[string]string{"role": "dev", "region": "cn-hangzhou", "access_key": "LTAIplan"}}, slog.New(slog.NewTextHandler(&out, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAliLogin(t, aliLoginOnce(t, m), "dev", "cn-hangzhou", "LTAIenv", "env-secret", "")
+	if !strings.Contains(out.String(), "access_key is set without access_secret") {
+		t.Errorf("log: %s", out.String())
 	}
 }
