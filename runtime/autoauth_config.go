@@ -45,7 +45,12 @@ func authConfig(p *compile.Plan) (autoauth.Config, bool, error) {
 		case "bool":
 			cfg.Bools[k] = mc.Bool(k).Get()
 		case "number":
-			cfg.Ints[k] = mc.Int(k).Get()
+			// A number neither written nor defaulted is left out, so that a method can tell it from
+			// a written 0 (alicloud's role_session_expiration and session_expiration are read only
+			// when present, hashicorp/vault command/agentproxyshared/auth/alicloud/alicloud.go).
+			if v := mc.Int(k); v.IsSet() || v.Get() != 0 {
+				cfg.Ints[k] = v.Get()
+			}
 		case "duration":
 			cfg.Durations[k] = mc.Duration(k).Get()
 		default:

@@ -30,7 +30,7 @@ type Config struct {
 
 	Strings   map[string]string        // the method's string config values
 	Bools     map[string]bool          // its boolean values
-	Ints      map[string]int           // its whole number values
+	Ints      map[string]int           // its whole number values written or with a default
 	Durations map[string]time.Duration // its duration values
 
 	Sinks []SinkConfig

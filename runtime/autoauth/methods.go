@@ -65,6 +65,8 @@ func newMethod(cfg Config, deps Deps) (method, error) {
 	case "cert":
 		return &certMethod{mount: cfg.MountPath, name: s("name"), caCert: s("ca_cert"), clientCert: s("client_cert"),
 			clientKey: s("client_key"), reload: cfg.Bools["reload"], wrapTTL: cfg.WrapTTL, base: deps.TLSConfig, transport: deps.Transport}, nil
+	case "alicloud":
+		return newAliCloud(cfg, deps.Logger)
 	case "aws":
 		return newAWS(cfg, deps.Logger)
 	case "azure":
@@ -73,6 +75,8 @@ func newMethod(cfg Config, deps Deps) (method, error) {
 		return newOCI(cfg, deps.Address, deps.Logger)
 	case "gcp":
 		return newGCP(cfg)
+	case "cf":
+		return newCF(cfg.MountPath, s("role")), nil
 	case "ldap":
 		if s("username") == "" || s("password_file_path") == "" {
 			return nil, errors.New("ldap: username and password_file_path are required")
