@@ -11,7 +11,7 @@ import (
 // without linking the runtime.
 
 // RunMethods lists the auto_auth method types vaultproxy run implements (package runtime/autoauth).
-var RunMethods = []string{"approle", "aws", "cert", "jwt", "kubernetes", "ldap", "token_file"}
+var RunMethods = []string{"approle", "aws", "cert", "jwt", "kerberos", "kubernetes", "ldap", "token_file"}
 
 // RunTokenWait bounds how long a proxied request waits for an auto-auth token before it gets 503.
 const RunTokenWait = 10 * time.Second

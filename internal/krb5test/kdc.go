@@ -91,6 +91,17 @@ func (k *KDC) Addr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(
 // over TCP (udp_preference_limit = 1) and never looked up in DNS.
 func (k *KDC) Krb5Conf() string { return k.krb5Conf }
 
+// Krb5ConfFor writes a krb5.conf like Krb5Conf's that names addr as Realm's KDC instead (a relay
+// in front of the KDC that looks at what clients send it), and returns its path.
+func (k *KDC) Krb5ConfFor(t testing.TB, addr string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "krb5.conf")
+	if err := os.WriteFile(path, []byte(clientConfig(addr)), 0o600); err != nil {
+		t.Fatalf("krb5test: %v", err)
+	}
+	return path
+}
+
 // Env is KRB5_CONFIG and KRB5_KDC_PROFILE for MIT's tools (kinit, klist, kvno) run against the KDC.
 func (k *KDC) Env() []string {
 	return []string{"KRB5_CONFIG=" + k.krb5Conf, "KRB5_KDC_PROFILE=" + k.kdcConf}
@@ -145,7 +156,7 @@ func (k *KDC) start(t testing.TB, attempt int, principals []string) error {
 	k.port = port
 	k.logPath = filepath.Join(k.dir, fmt.Sprintf("kdc-%d.log", attempt))
 	k.outPath = filepath.Join(k.dir, fmt.Sprintf("krb5kdc-%d.out", attempt))
-	if err := os.WriteFile(k.krb5Conf, []byte(k.clientConfig()), 0o600); err != nil {
+	if err := os.WriteFile(k.krb5Conf, []byte(clientConfig(k.Addr())), 0o600); err != nil {
 		return err
 	}
 	if err := os.WriteFile(k.kdcConf, []byte(k.serverConfig()), 0o600); err != nil {
@@ -193,9 +204,9 @@ func (k *KDC) start(t testing.TB, attempt int, principals []string) error {
 	return fmt.Errorf("krb5kdc not listening on %s after %s:\n%s", k.Addr(), startTimeout, k.log())
 }
 
-// clientConfig is krb5.conf for clients: MIT's tools and gokrb5 (github.com/jcmturner/gokrb5/v8
-// config.Load) both read it.
-func (k *KDC) clientConfig() string {
+// clientConfig is krb5.conf for clients of the KDC at addr: MIT's tools and gokrb5
+// (github.com/jcmturner/gokrb5/v8 config.Load) both read it.
+func clientConfig(addr string) string {
 	return fmt.Sprintf(`[libdefaults]
 	default_realm = %[1]s
 	dns_lookup_kdc = false
@@ -206,17 +217,19 @@ func (k *KDC) clientConfig() string {
 	%[1]s = {
 		kdc = %[2]s
 	}
-`, Realm, k.Addr())
+`, Realm, addr)
 }
 
 // serverConfig is kdc.conf: the database, its stash and the log in the temporary directory, the
-// KDC on Addr only. SPAKE pre-authentication gets a group so that krb5kdc does not log an error
-// about having none; no client here uses it.
+// KDC on Addr only. SPAKE pre-authentication gets a group ([libdefaults], which the KDC reads from
+// its profile too) so that krb5kdc does not log an error about having none; no client here uses it.
 func (k *KDC) serverConfig() string {
-	return fmt.Sprintf(`[kdcdefaults]
+	return fmt.Sprintf(`[libdefaults]
+	spake_preauth_groups = edwards25519
+
+[kdcdefaults]
 	kdc_listen = %[2]s
 	kdc_tcp_listen = %[2]s
-	spake_preauth_groups = edwards25519
 
 [realms]
 	%[1]s = {

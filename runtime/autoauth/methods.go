@@ -67,6 +67,8 @@ func newMethod(cfg Config, deps Deps) (method, error) {
 			clientKey: s("client_key"), reload: cfg.Bools["reload"], wrapTTL: cfg.WrapTTL, base: deps.TLSConfig, transport: deps.Transport}, nil
 	case "aws":
 		return newAWS(cfg, deps.Logger)
+	case "kerberos":
+		return newKerberos(cfg), nil
 	case "ldap":
 		if s("username") == "" || s("password_file_path") == "" {
 			return nil, errors.New("ldap: username and password_file_path are required")
