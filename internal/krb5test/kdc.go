@@ -63,9 +63,14 @@ func Bin(t testing.TB) string {
 	return dir
 }
 
-// Start creates Realm with the given principals (each "name" or "service/host", in Realm, with
-// random keys) and starts krb5kdc (at most 30 s), registering a cleanup that stops it and logs its
-// output when the test failed.
+// Start creates Realm with the given principals and starts krb5kdc (at most 30 s), registering a
+// cleanup that stops it and logs its output when the test failed. Each principal is what follows
+// kadmin's `addprinc -randkey`: a name ("alice", "HTTP/localhost", in Realm, with random keys),
+// optionally preceded by its attributes. A service whose tickets Vault's kerberos auth method checks
+// needs "+no_auth_data_required HTTP/localhost": since krb5 1.20 the KDC puts a PAC in every
+// service ticket unless the service has that attribute, and gokrb5's service side (which Vault
+// uses) refuses a PAC without Active Directory's logon information ("PAC Info Buffers does not
+// contain a KerbValidationInfo").
 func Start(t testing.TB, principals ...string) *KDC {
 	t.Helper()
 	k := &KDC{bin: Bin(t), dir: t.TempDir()}
@@ -119,7 +124,8 @@ func (k *KDC) Keytab(t testing.TB, principal string) string {
 	return path
 }
 
-// AddPrincipal adds principal, with random keys, to the running KDC's database.
+// AddPrincipal adds principal (a name, optionally preceded by attributes, as in Start), with random
+// keys, to the KDC's database.
 func (k *KDC) AddPrincipal(t testing.TB, principal string) {
 	t.Helper()
 	if out, err := k.kadmin("addprinc -randkey "+principal, "created."); err != nil {

@@ -49,7 +49,7 @@ func (v *spnegoVault) handler(w http.ResponseWriter, r *http.Request) {
 		if id := goidentity.FromHTTPRequestContext(r); id != nil {
 			l.user = id.UserName() + "@" + id.Domain()
 		}
-	}), v.kt, service.KeytabPrincipal(v.serviceAccount), service.DecodePAC(false))
+	}), v.kt, service.KeytabPrincipal(v.serviceAccount))
 	rec := httptest.NewRecorder()
 	check.ServeHTTP(rec, r)
 	v.mu.Lock()
@@ -75,7 +75,7 @@ func (v *spnegoVault) seen() []kerberosLogin {
 // Vault holding the service's keytab.
 func kerberosRealm(t *testing.T) (k *krb5test.KDC, aliceKeytab string, v *spnegoVault, srv *httptest.Server) {
 	t.Helper()
-	k = krb5test.Start(t, "alice", "HTTP/localhost")
+	k = krb5test.Start(t, "alice", "+no_auth_data_required HTTP/localhost")
 	aliceKeytab = k.Keytab(t, "alice")
 	kt, err := keytab.Load(k.Keytab(t, "HTTP/localhost"))
 	if err != nil {
