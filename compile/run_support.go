@@ -11,7 +11,7 @@ import (
 // without linking the runtime.
 
 // RunMethods lists the auto_auth method types vaultproxy run implements (package runtime/autoauth).
-var RunMethods = []string{"alicloud", "approle", "aws", "azure", "cert", "cf", "gcp", "jwt", "kubernetes", "ldap", "oci", "token_file"}
+var RunMethods = []string{"alicloud", "approle", "aws", "azure", "cert", "cf", "gcp", "jwt", "kerberos", "kubernetes", "ldap", "oci", "token_file"}
 
 // RunTokenWait bounds how long a proxied request waits for an auto-auth token before it gets 503.
 const RunTokenWait = 10 * time.Second

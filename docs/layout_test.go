@@ -65,7 +65,7 @@ func TestLayout(t *testing.T) {
 	pkgs := listPackages(t)
 	// The test servers may use each other and the fixtures; nothing else may use either outside
 	// its _test.go files.
-	servers := map[string]bool{"internal/vaulttest": true, "internal/pgtest": true, "internal/ldaptest": true}
+	servers := map[string]bool{"internal/vaulttest": true, "internal/pgtest": true, "internal/ldaptest": true, "internal/krb5test": true}
 	for name, p := range pkgs {
 		for _, imp := range own(p.Imports) {
 			if servers[imp] && !servers[name] || imp == "fixtures" && !servers[name] {

@@ -9,8 +9,10 @@
 # It builds the Vault binary the tests run against when it is missing
 # (scripts/build-vault.sh, cached outside the clone), exports its path as
 # VAULTPROXY_VAULT_BIN, installs Debian's PostgreSQL 15 when it is missing
-# (scripts/install-postgres.sh; exported as VAULTPROXY_PG_BIN) and OpenLDAP's slapd
-# when it is missing (scripts/install-slapd.sh; exported as VAULTPROXY_SLAPD_BIN), then runs
+# (scripts/install-postgres.sh; exported as VAULTPROXY_PG_BIN), OpenLDAP's slapd
+# when it is missing (scripts/install-slapd.sh; exported as VAULTPROXY_SLAPD_BIN) and MIT
+# Kerberos's KDC when it is missing (scripts/install-krb5.sh; its directory exported as
+# VAULTPROXY_KRB5_BIN), then runs
 # go vet and go test from the repo root. The full run then builds OpenTofu
 # when it is missing (scripts/build-tofu.sh, cached outside the clone),
 # exports it as VAULTPROXY_TOFU_BIN, and vets and tests the provider's own
@@ -34,6 +36,10 @@ echo "test.sh: VAULTPROXY_PG_BIN=$VAULTPROXY_PG_BIN" >&2
 VAULTPROXY_SLAPD_BIN=$(bash "$script_dir/install-slapd.sh")
 export VAULTPROXY_SLAPD_BIN
 echo "test.sh: VAULTPROXY_SLAPD_BIN=$VAULTPROXY_SLAPD_BIN" >&2
+# MIT Kerberos's KDC, for the kerberos auto-auth method's logins through Vault (internal/krb5test).
+VAULTPROXY_KRB5_BIN=$(bash "$script_dir/install-krb5.sh")
+export VAULTPROXY_KRB5_BIN
+echo "test.sh: VAULTPROXY_KRB5_BIN=$VAULTPROXY_KRB5_BIN" >&2
 
 cd "$repo_root"
 export GOWORK=off

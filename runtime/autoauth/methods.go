@@ -77,6 +77,8 @@ func newMethod(cfg Config, deps Deps) (method, error) {
 		return newGCP(cfg)
 	case "cf":
 		return newCF(cfg.MountPath, s("role")), nil
+	case "kerberos":
+		return newKerberos(cfg), nil
 	case "ldap":
 		if s("username") == "" || s("password_file_path") == "" {
 			return nil, errors.New("ldap: username and password_file_path are required")
