@@ -413,6 +413,9 @@ func describe(a *schema.Attribute) string {
 	if a.Sensitive {
 		parts = append(parts, "**Sensitive:** never shown in plans or logs.")
 	}
+	if a.EmptyMeans != "" {
+		parts = append(parts, "**Written empty:** "+cell(a.EmptyMeans)+".")
+	}
 	if a.Deprecated != "" {
 		parts = append(parts, "**Deprecated:** "+cell(a.Deprecated)+".")
 	}

@@ -67,6 +67,11 @@ type Attribute struct {
 	// with an empty value it cannot use (an auth method's constructor refuses it: "'role' value is
 	// empty").
 	NonEmpty string
+	// EmptyMeans, when set, says Vault Proxy reads "" as a value of its own, not as unset, and what
+	// it does with it (aws's region: an unset one is the default, us-east-1, and an empty one is
+	// looked up in the environment and the instance metadata). "" is then kept as written, with no
+	// warning, and plans show this text for it.
+	EmptyMeans string
 	// Strict says Vault Proxy reads only the canonical form: it decodes the value into a typed field
 	// with HCL 1 (a Bool must be true or false, not "true"; a StringList a list, not a string), or
 	// takes it as it is from a map (a file sink's owner and group must be numbers, not "1000").
