@@ -57,7 +57,7 @@ var AWSConfig = methodConfig("aws",
 	&Attribute{Name: "header_value", Kind: String, UsedOnlyWithType: "iam", NotAString: valueIntoString("header_value"), Doc: "Value of the X-Vault-AWS-IAM-Server-ID header signed into the iam request."},
 	&Attribute{Name: "nonce", Kind: String, UsedOnlyWithType: "ec2", NotAString: valueIntoString("nonce"), Sensitive: true, Doc: "Reauthentication nonce for ec2; default a random UUID, kept for the process's life."},
 	&Attribute{Name: "region", Kind: String, UsedOnlyWithType: "iam", NotAString: valueIntoString("region"), Default: "us-east-1", EmptyMeans: awsRegionLookup, Doc: "Region of the STS endpoint the iam request is signed for."},
-	&Attribute{Name: "credential_poll_interval", Kind: Int, Strict: true, Default: "60", Positive: positiveInt("credential_poll_interval"), OnlyWithType: "iam", Doc: "Seconds between checks for new iam credentials, a whole number; ec2 does not read it."},
+	&Attribute{Name: "credential_poll_interval", Kind: Int, Strict: true, Default: "60", Positive: positiveInt("credential_poll_interval"), ReadOnlyWhen: TypeIs("iam"), Doc: "Seconds between checks for new iam credentials, a whole number; ec2 does not read it."},
 )
 
 // awsRegionLookup is what aws's region written empty means: awsutil.GetRegion, which Vault Proxy's

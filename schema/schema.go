@@ -91,10 +91,13 @@ type Attribute struct {
 	// not decoded into a typed field: a number as HCL 1 reads it (015 is octal), but a string in
 	// base 10 only ("015" is 15; "0x10" and "1_0" fail), and "" as 0.
 	ParseInt bool
-	// OnlyWithType, when set, is the value of the config's type under which the method reads the
-	// attribute (aws reads credential_poll_interval only for iam): under another type it is not
-	// read, so it is accepted whatever it is, with a warning that it has no effect.
-	OnlyWithType string
+	// ReadOnlyWhen, when set, is the condition under which Vault Proxy reads the attribute at all
+	// (aws reads credential_poll_interval only with type iam; cert reads reload_period only with
+	// reload and a certificate of its own): when it does not hold, the value is never looked at, so
+	// it is accepted whatever it is, with a warning that it has no effect and why. When it holds, or
+	// when a value it reads is one Vault Proxy cannot read (that value's own error), the attribute is
+	// checked as usual.
+	ReadOnlyWhen *Condition
 	// UsedOnlyWithType, when set, is the type under which the method uses the attribute, which it
 	// reads (and so checks) whatever the type: under another it is accepted with a warning that it
 	// has no effect.
