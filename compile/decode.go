@@ -202,7 +202,7 @@ func (d *decoder) decodeAttributes(c *body, out *decodedBody) (map[string]*attri
 				Extra:    codeExtension,
 			})
 		}
-		if w := d.unreadUnderType(c, sch, as, a); w != nil {
+		if w := d.unread(c, sch, as, a); w != nil {
 			diags = append(diags, w)
 			continue
 		}
@@ -218,17 +218,91 @@ func (d *decoder) decodeAttributes(c *body, out *decodedBody) (map[string]*attri
 	return seen, nested, diags
 }
 
-// unreadUnderType is the warning for an attribute that the method does not read under the type
-// the config sets (aws reads credential_poll_interval only for iam: command/agentproxyshared/auth/
-// aws/aws.go), or nil. Vault Proxy never looks at such a value, so it is not checked either. A type
-// that is not one of the method's is its own error, and then the attribute is checked as usual.
-func (d *decoder) unreadUnderType(c *body, sch *schema.Block, as *schema.Attribute, a *attribute) *hcl.Diagnostic {
-	typ, other := d.otherType(c, sch, as.OnlyWithType)
-	if !other {
+// unread is the warning for an attribute that Vault Proxy does not read, its ReadOnlyWhen not
+// holding on the body's other values (aws reads credential_poll_interval only with type iam:
+// command/agentproxyshared/auth/aws/aws.go; cert reads reload_period only with reload and a
+// certificate of its own: auth/cert/cert.go), or nil. Vault Proxy never looks at such a value, so it
+// is not checked either. When the condition cannot be told (a value it reads is one Vault Proxy
+// cannot read, which is its own error), the attribute is checked as usual; so it is in a plan file,
+// which writes what it read.
+func (d *decoder) unread(c *body, sch *schema.Block, as *schema.Attribute, a *attribute) *hcl.Diagnostic {
+	if as.ReadOnlyWhen == nil || d.plan {
 		return nil
 	}
-	return typeNoEffect(a, fmt.Sprintf("%s has no effect with type %s: Vault Proxy reads it only with type %s, and ignores it here whatever its value.",
-		a.name, typ, as.OnlyWithType))
+	holds, known, here := d.evalCondition(c, sch, as.ReadOnlyWhen)
+	if holds || !known {
+		return nil
+	}
+	return noEffect(a, fmt.Sprintf("%s has no effect here (%s): Vault Proxy reads it only when %s, and ignores it otherwise, whatever its value.",
+		a.name, here, as.ReadOnlyWhen))
+}
+
+// evalCondition evaluates cond on the attributes of c as Vault Proxy reads them: whether it holds,
+// whether that can be told (every value it needs is one Vault Proxy reads), and, when it does not
+// hold, what here makes it fail ("reload is not set").
+func (d *decoder) evalCondition(c *body, sch *schema.Block, cond *schema.Condition) (holds, known bool, here string) {
+	switch {
+	case len(cond.All) > 0:
+		// False when one part is, unknown when none is but one cannot be told.
+		known = true
+		for _, p := range cond.All {
+			h, k, why := d.evalCondition(c, sch, p)
+			if k && !h {
+				return false, true, why
+			}
+			known = known && k
+		}
+		return known, known, ""
+	case len(cond.Any) > 0:
+		var whys []string
+		known = true
+		for _, p := range cond.Any {
+			h, k, why := d.evalCondition(c, sch, p)
+			if k && h {
+				return true, true, ""
+			}
+			known = known && k
+			whys = append(whys, why)
+		}
+		return false, known, strings.Join(whys, " and ")
+	}
+	v, written, ok := d.conditionValue(c, sch, cond.Attr)
+	if !ok {
+		return false, false, ""
+	}
+	switch {
+	case cond.Set && v != "":
+		return true, true, ""
+	case cond.Set && written:
+		return false, true, cond.Attr + " is empty"
+	case !cond.Set && v == cond.Equals:
+		return true, true, ""
+	case !written:
+		return false, true, cond.Attr + " is not set"
+	}
+	return false, true, fmt.Sprintf("%s is %s", cond.Attr, v)
+}
+
+// conditionValue is the value of the attribute name of c as Vault Proxy reads it, as text (a Bool's
+// is "true" or "false"), its default when it is not written or read as unset, and whether it was
+// written; ok is false when Vault Proxy cannot read it (its own diagnostic says why).
+func (d *decoder) conditionValue(c *body, sch *schema.Block, name string) (v string, written, ok bool) {
+	as := sch.Attribute(name)
+	if as == nil {
+		panic(fmt.Sprintf("compile: a condition reads %q, which block %q does not declare", name, sch.Type))
+	}
+	i := slices.IndexFunc(c.attrs, func(a *attribute) bool { return a.name == name })
+	if i < 0 {
+		return as.Default, false, true
+	}
+	dv, diags := d.convert(c.attrs[i], as)
+	switch {
+	case diags.HasErrors():
+		return "", true, false
+	case dv == nil:
+		return as.Default, true, true
+	}
+	return dv.s, true, true
 }
 
 // unusedUnderType is the warning for an attribute that the method reads, and so checks, whatever
@@ -238,7 +312,7 @@ func (d *decoder) unusedUnderType(c *body, sch *schema.Block, as *schema.Attribu
 	if !other {
 		return nil
 	}
-	return typeNoEffect(a, fmt.Sprintf("%s has no effect with type %s: Vault Proxy uses it only with type %s.",
+	return noEffect(a, fmt.Sprintf("%s has no effect with type %s: Vault Proxy uses it only with type %s.",
 		a.name, typ, as.UsedOnlyWithType))
 }
 
@@ -260,7 +334,7 @@ func (d *decoder) otherType(c *body, sch *schema.Block, want string) (string, bo
 	return typ, typ != want && slices.Contains(ts.Enum, typ)
 }
 
-func typeNoEffect(a *attribute, detail string) *hcl.Diagnostic {
+func noEffect(a *attribute, detail string) *hcl.Diagnostic {
 	return &hcl.Diagnostic{
 		Severity: hcl.DiagWarning,
 		Summary:  "Argument has no effect",

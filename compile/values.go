@@ -164,9 +164,10 @@ func (d *decoder) convertString(c *conversion, diags hcl.Diagnostics) (*decodedV
 			Extra:    codeEmptyValue,
 		})
 	}
-	if out.s == "" && !sch.Required && !sch.EmptyKept {
+	if out.s == "" && !sch.Required && sch.EmptyMeans == "" {
 		// Vault Proxy's field is a string, which is "" when the key is absent: "" (or a JSON
-		// null) leaves the setting unset, and its default applies.
+		// null) leaves the setting unset, and its default applies. An attribute with EmptyMeans
+		// keeps "" as written: Vault Proxy reads it otherwise than unset.
 		if sch.Default != "" {
 			diags = append(diags, d.emptyMeansDefault(a, sch))
 		}

@@ -413,6 +413,12 @@ func describe(a *schema.Attribute) string {
 	if a.Sensitive {
 		parts = append(parts, "**Sensitive:** never shown in plans or logs.")
 	}
+	if a.ReadOnlyWhen != nil {
+		parts = append(parts, "**Read only when** "+cell(a.ReadOnlyWhen.String())+"; otherwise Vault Proxy ignores it, and it is accepted whatever its value, with a warning.")
+	}
+	if a.EmptyMeans != "" {
+		parts = append(parts, "**Written empty:** "+cell(a.EmptyMeans)+".")
+	}
 	if a.Deprecated != "" {
 		parts = append(parts, "**Deprecated:** "+cell(a.Deprecated)+".")
 	}

@@ -13,6 +13,7 @@ import (
 	"encoding/pem"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -47,6 +48,7 @@ type stsStandIn struct {
 
 	mu       sync.Mutex
 	verified []string // access key IDs whose signature checked, in order
+	regions  []string // the region each of those requests was signed for
 	refused  []string // why requests were refused
 }
 
@@ -66,6 +68,7 @@ func (s *stsStandIn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	m := authzRE.FindStringSubmatch(r.Header.Get("Authorization"))
 	s.mu.Lock()
 	s.verified = append(s.verified, m[1])
+	s.regions = append(s.regions, m[3])
 	s.mu.Unlock()
 	if m[4] == "ec2" {
 		fmt.Fprintf(w, `<DescribeInstancesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">
@@ -149,6 +152,13 @@ func (s *stsStandIn) seen() (verified, refused []string) {
 	return slices.Clone(s.verified), slices.Clone(s.refused)
 }
 
+// signedRegions returns the regions of the verified requests, in order.
+func (s *stsStandIn) signedRegions() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.regions)
+}
+
 const (
 	awsTestARN  = "arn:aws:iam::123456789012:user/vaultproxy-test"
 	awsServerID = "vault.example.test"
@@ -194,7 +204,7 @@ func awsEnv(t *testing.T, credentialsFile string) {
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 }
 
-func awsPlan(t *testing.T, dev *vaulttest.Dev, config, sink string) *started {
+func awsPlan(t *testing.T, dev *vaulttest.Dev, config, sink string, mods ...func(*Options)) *started {
 	t.Helper()
 	return startPlan(t, planFrom(t, fmt.Sprintf(`
 vault { address = "{{vault}}" }
@@ -216,7 +226,7 @@ api_proxy { use_auto_auth_token = true }
 listener "tcp" {
   address     = "127.0.0.1:8200"
   tls_disable = true
-}`, awsServerID, config, sink), dev.Addr()))
+}`, awsServerID, config, sink), dev.Addr()), mods...)
 }
 
 // checkAWSToken looks tok up: it must be a login of role app by awsTestARN through iam.
@@ -326,14 +336,118 @@ func TestAWSIAMAutoAuthRealVault(t *testing.T) {
 	})
 }
 
+// A region written empty is looked up at each login, as Vault Proxy's GenerateLoginData does with
+// awsutil.GetRegion: AWS_REGION (or the shared config file) first, else the region of the instance
+// identity document when the instance metadata service answers, else us-east-1, which a lookup that
+// fails also gives, with a warning. The STS stand-in reads the region each login was signed for from
+// the signature's scope it checked.
+func TestAWSIAMRegionLookupRealVault(t *testing.T) {
+	sts := &stsStandIn{
+		keys: map[string]string{"AKIAVAULTPROXYONE": "secret-one", "AKIAVAULTPROXYTWO": "secret-two"},
+		arns: map[string]string{"AKIAVAULTPROXYONE": awsTestARN, "AKIAVAULTPROXYTWO": awsTestARN},
+	}
+	stsSrv := httptest.NewServer(sts)
+	defer stsSrv.Close()
+	dev, root := awsVault(t, stsSrv)
+	credsFile := filepath.Join(t.TempDir(), "credentials")
+	writeCreds := func(key, secret string) {
+		t.Helper()
+		if err := os.WriteFile(credsFile, []byte(fmt.Sprintf("[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n", key, secret)), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeCreds("AKIAVAULTPROXYONE", "secret-one")
+	awsEnv(t, credsFile)
+	imds := &imdsStandIn{instanceID: "i-0123456789abcdef0"}
+	imds.setDoc(`{"instanceId":"i-0123456789abcdef0","region":"eu-south-1"}`)
+	imdsSrv := httptest.NewServer(imds)
+	defer imdsSrv.Close()
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "")
+	t.Setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", imdsSrv.URL)
+	const config = `region = ""
+      credential_poll_interval = 1`
+	// login starts a proxy, waits for its first token and returns it with the region it was signed
+	// for.
+	login := func(t *testing.T, mods ...func(*Options)) (sink, tok, region string) {
+		t.Helper()
+		sink = filepath.Join(t.TempDir(), "sink")
+		awsPlan(t, dev, config, sink, mods...)
+		tok = waitSink(t, sink, "")
+		checkAWSToken(t, root, tok)
+		regions := sts.signedRegions()
+		if _, refused := sts.seen(); len(refused) > 0 {
+			t.Fatalf("STS refused %v", refused)
+		}
+		return sink, tok, regions[len(regions)-1]
+	}
+
+	t.Run("instance metadata, at each login", func(t *testing.T) {
+		sink, first, region := login(t)
+		if region != "eu-south-1" {
+			t.Errorf("the first login was signed for %q, want the instance metadata's eu-south-1", region)
+		}
+		// New credentials log in again; the region is looked up again, and the metadata's has changed.
+		imds.setDoc(`{"instanceId":"i-0123456789abcdef0","region":"ap-east-1"}`)
+		writeCreds("AKIAVAULTPROXYTWO", "secret-two")
+		checkAWSToken(t, root, waitSink(t, sink, first))
+		verified, _ := sts.seen()
+		regions := sts.signedRegions()
+		if key, region := verified[len(verified)-1], regions[len(regions)-1]; key != "AKIAVAULTPROXYTWO" || region != "ap-east-1" {
+			t.Errorf("the second login was signed by %s for %q, want AKIAVAULTPROXYTWO for ap-east-1", key, region)
+		}
+		imds.setDoc(`{"instanceId":"i-0123456789abcdef0","region":"eu-south-1"}`)
+	})
+
+	t.Run("the environment first", func(t *testing.T) {
+		t.Setenv("AWS_REGION", "ca-west-1")
+		if _, _, region := login(t); region != "ca-west-1" {
+			t.Errorf("the login was signed for %q, want AWS_REGION's ca-west-1", region)
+		}
+	})
+
+	t.Run("no instance metadata", func(t *testing.T) {
+		closed := httptest.NewServer(http.NotFoundHandler())
+		closed.Close()
+		t.Setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", closed.URL)
+		var logs syncBuffer
+		if _, _, region := login(t, func(o *Options) { o.Logger = slog.New(slog.NewTextHandler(&logs, nil)) }); region != "us-east-1" {
+			t.Errorf("the login was signed for %q, want us-east-1", region)
+		}
+		if strings.Contains(logs.String(), "defaulting region") {
+			t.Errorf("an absent metadata service is not a failure, but was logged as one:\n%s", logs.String())
+		}
+	})
+
+	t.Run("instance metadata without a region", func(t *testing.T) {
+		imds.setDoc(`{"instanceId":"i-0123456789abcdef0"}`)
+		defer imds.setDoc(`{"instanceId":"i-0123456789abcdef0","region":"eu-south-1"}`)
+		var logs syncBuffer
+		if _, _, region := login(t, func(o *Options) { o.Logger = slog.New(slog.NewTextHandler(&logs, nil)) }); region != "us-east-1" {
+			t.Errorf("the login was signed for %q, want us-east-1", region)
+		}
+		if !strings.Contains(logs.String(), `aws: defaulting region to \"us-east-1\"`) {
+			t.Errorf("no warning of the failed lookup:\n%s", logs.String())
+		}
+	})
+}
+
 // imdsStandIn is an EC2 instance metadata service (IMDSv2: a session token from PUT
 // /latest/api/token is required) serving an instance identity document and its SHA256 RSA
-// signature, made with key, whose certificate Vault is given as an "identity" certificate.
+// signature, made with key, whose certificate Vault is given as an "identity" certificate, and
+// the instance ID when instanceID is set.
 type imdsStandIn struct {
-	doc, signature string
+	signature, instanceID string
 
 	mu      sync.Mutex
+	doc     string
 	fetched int // documents served
+}
+
+// setDoc replaces the instance identity document.
+func (s *imdsStandIn) setDoc(doc string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.doc = doc
 }
 
 func (s *imdsStandIn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -344,11 +458,14 @@ func (s *imdsStandIn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, token)
 	case r.Header.Get("X-Aws-Ec2-Metadata-Token") != token:
 		http.Error(w, "", http.StatusUnauthorized)
+	case r.URL.Path == "/latest/meta-data/instance-id" && s.instanceID != "":
+		fmt.Fprint(w, s.instanceID)
 	case r.URL.Path == "/latest/dynamic/instance-identity/document":
 		s.mu.Lock()
 		s.fetched++
+		doc := s.doc
 		s.mu.Unlock()
-		fmt.Fprint(w, s.doc)
+		fmt.Fprint(w, doc)
 	case r.URL.Path == "/latest/dynamic/instance-identity/signature":
 		fmt.Fprint(w, s.signature)
 	default:
@@ -379,7 +496,8 @@ func TestAWSEC2AutoAuthRealVault(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	imds := &imdsStandIn{doc: doc, signature: base64.StdEncoding.EncodeToString(sig)}
+	imds := &imdsStandIn{signature: base64.StdEncoding.EncodeToString(sig)}
+	imds.setDoc(doc)
 	imdsSrv := httptest.NewServer(imds)
 	defer imdsSrv.Close()
 	awsSrv := &stsStandIn{keys: map[string]string{"AKIAVAULTSERVER": "vault-server-secret"},

@@ -88,9 +88,19 @@ var Method = &Block{
 			&Attribute{Name: "client_cert", Kind: String, NotAString: "could not convert 'cert_file' config value to string", Doc: "PEM client certificate to log in with; default the vault block's."},
 			&Attribute{Name: "client_key", Kind: String, NotAString: "could not convert 'cert_key' config value to string", Doc: "PEM key of client_cert."},
 			&Attribute{Name: "reload", Kind: Bool, Strict: true, Default: "false", Doc: "Re-read the certificate files before each login."},
-			&Attribute{Name: "reload_period", Kind: Duration, Default: "1m", Doc: "How often the certificate files are re-read when reload is on."},
+			&Attribute{Name: "reload_period", Kind: Duration, Default: "1m", Positive: tickerPanics, ReadOnlyWhen: certReloads, Doc: "How often the certificate files are re-read when reload is on."},
 		)},
 	},
+}
+
+// certReloads is when cert.go reads reload_period (NewCertAuthMethod): with reload, and when
+// isCertConfigured, the method having a ca_cert, or a client_cert and a client_key, of its own.
+var certReloads = &Condition{
+	All: []*Condition{
+		{Attr: "reload", Equals: "true"},
+		{Any: []*Condition{{Attr: "ca_cert", Set: true}, {All: []*Condition{{Attr: "client_cert", Set: true}, {Attr: "client_key", Set: true}}}}},
+	},
+	Says: "reload is true and the method has a certificate of its own (ca_cert, or client_cert and client_key)",
 }
 
 // openConfig is the config of a method whose type is not known (one that is refused, such as pcf): its

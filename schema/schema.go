@@ -67,10 +67,11 @@ type Attribute struct {
 	// with an empty value it cannot use (an auth method's constructor refuses it: "'role' value is
 	// empty").
 	NonEmpty string
-	// EmptyKept says "" is a value of its own rather than unset: the method reads whether the key
-	// is present, and an empty value does not give Default (gcp's service_account = "" means the
-	// client_email of the credentials; hashicorp/vault command/agentproxyshared/auth/gcp/gcp.go).
-	EmptyKept bool
+	// EmptyMeans, when set, says Vault Proxy reads "" as a value of its own, not as unset, and what
+	// it does with it (aws's region: an unset one is the default, us-east-1, and an empty one is
+	// looked up in the environment and the instance metadata). "" is then kept as written, with no
+	// warning, and plans show this text for it.
+	EmptyMeans string
 	// Strict says Vault Proxy reads only the canonical form: it decodes the value into a typed field
 	// with HCL 1 (a Bool must be true or false, not "true"; a StringList a list, not a string), or
 	// takes it as it is from a map (a file sink's owner and group must be numbers, not "1000").
@@ -90,10 +91,13 @@ type Attribute struct {
 	// not decoded into a typed field: a number as HCL 1 reads it (015 is octal), but a string in
 	// base 10 only ("015" is 15; "0x10" and "1_0" fail), and "" as 0.
 	ParseInt bool
-	// OnlyWithType, when set, is the value of the config's type under which the method reads the
-	// attribute (aws reads credential_poll_interval only for iam): under another type it is not
-	// read, so it is accepted whatever it is, with a warning that it has no effect.
-	OnlyWithType string
+	// ReadOnlyWhen, when set, is the condition under which Vault Proxy reads the attribute at all
+	// (aws reads credential_poll_interval only with type iam; cert reads reload_period only with
+	// reload and a certificate of its own): when it does not hold, the value is never looked at, so
+	// it is accepted whatever it is, with a warning that it has no effect and why. When it holds, or
+	// when a value it reads is one Vault Proxy cannot read (that value's own error), the attribute is
+	// checked as usual.
+	ReadOnlyWhen *Condition
 	// UsedOnlyWithType, when set, is the type under which the method uses the attribute, which it
 	// reads (and so checks) whatever the type: under another it is accepted with a warning that it
 	// has no effect.

@@ -145,6 +145,14 @@ var deliberate = map[string]string{
 	"compile/method/azure-missing-resource":     hStartUp,
 	"compile/method/cf-missing-role":            hStartUp,
 	"compile/method/cert-reload-string":         hStartUp,
+
+	// cert.go parses reload_period, and starts its ticker, only with reload and a certificate of
+	// its own (NewCertAuthMethod), after -test-verify-only has returned.
+	"compile/method/cert-reload-period-bad-with-reload":  hStartUp,
+	"compile/method/cert-reload-period-bad-with-ca-cert": hStartUp,
+	"compile/method/cert-reload-period-zero-with-reload": hStartUp,
+	"compile/method/cert-reload-period-reload-invalid":   hStartUp,
+
 	"compile/method/gcp-bad-type":               hStartUp,
 	"compile/method/gcp-jwt-exp-float":          hStartUp,
 	"compile/method/gcp-jwt-exp-hex":            hStartUp,

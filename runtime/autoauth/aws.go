@@ -108,9 +108,6 @@ func newAWS(cfg Config, log *slog.Logger) (*awsMethod, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), awsCredentialTimeout)
 	defer cancel()
-	if m.region == "" {
-		m.region = regionFromEnvironment(ctx)
-	}
 	p, creds, err := m.retrieve(ctx)
 	if err != nil {
 		return nil, err
@@ -119,13 +116,54 @@ func newAWS(cfg Config, log *slog.Logger) (*awsMethod, error) {
 	return m, nil
 }
 
-// regionFromEnvironment is the region of the AWS configuration (AWS_REGION, AWS_DEFAULT_REGION,
-// the shared config file's profile), else us-east-1, for a region written empty.
-func regionFromEnvironment(ctx context.Context) string {
-	if c, err := config.LoadDefaultConfig(ctx); err == nil && c.Region != "" {
-		return c.Region
+// awsIMDSTimeout bounds each request to the instance metadata service for the region, as
+// awsutil.GetRegion's HTTP client does.
+const awsIMDSTimeout = time.Second
+
+// loginRegion is the region a login signs for: region when written, else, for a region written
+// empty, the one awsutil.GetRegion finds (hashicorp/go-secure-stdlib/awsutil v0.3.0 region.go), which
+// Vault Proxy's GenerateLoginData asks at each login (hashicorp/vault
+// command/agentproxyshared/auth/aws/aws.go): so is this, and a region set in the environment or in
+// the instance metadata after the start is used at the next login. A lookup that fails is logged and
+// signs for us-east-1, as GenerateLoginData does.
+func (m *awsMethod) loginRegion(ctx context.Context) string {
+	if m.region != "" {
+		return m.region
 	}
-	return awsDefaultRegion
+	region, err := regionFromEnvironment(ctx)
+	if err != nil {
+		m.log.Warn(fmt.Sprintf("aws: defaulting region to %q", awsDefaultRegion), "err", err)
+		return awsDefaultRegion
+	}
+	return region
+}
+
+// regionFromEnvironment is awsutil.GetRegion's lookup of a region written empty: the AWS
+// configuration's region (AWS_REGION, AWS_DEFAULT_REGION, the shared config file's profile), else the
+// region of the EC2 instance identity document when the instance metadata service answers for the
+// instance ID (IMDSv2 through the AWS SDK's client: AWS_EC2_METADATA_SERVICE_ENDPOINT and
+// AWS_EC2_METADATA_DISABLED apply), else us-east-1. It fails when the configuration does not load,
+// or when the service answers but gives no region.
+func regionFromEnvironment(ctx context.Context) (string, error) {
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return "", fmt.Errorf("loading the AWS configuration: %w", err)
+	}
+	if cfg.Region != "" {
+		return cfg.Region, nil
+	}
+	client := imds.NewFromConfig(cfg, func(o *imds.Options) { o.HTTPClient = &http.Client{Timeout: awsIMDSTimeout} })
+	// As the SDK v1's EC2Metadata.Available: the service is there when it gives the instance ID.
+	id, err := client.GetMetadata(ctx, &imds.GetMetadataInput{Path: "instance-id"})
+	if err != nil {
+		return awsDefaultRegion, nil
+	}
+	id.Content.Close()
+	out, err := client.GetRegion(ctx, &imds.GetRegionInput{})
+	if err != nil {
+		return "", fmt.Errorf("unable to retrieve region from instance metadata: %w", err)
+	}
+	return out.Region, nil
 }
 
 // retrieve reads the credential chain anew and returns its provider and current credentials.
@@ -155,7 +193,7 @@ func (m *awsMethod) login(ctx context.Context, c *api.Client) (*api.Secret, erro
 	m.mu.Lock()
 	m.last = creds
 	m.mu.Unlock()
-	data, err := iamLoginData(ctx, creds, m.headerValue, m.region, time.Now())
+	data, err := iamLoginData(ctx, creds, m.headerValue, m.loginRegion(ctx), time.Now())
 	if err != nil {
 		return nil, fmt.Errorf("aws: creating the login request: %w", err)
 	}

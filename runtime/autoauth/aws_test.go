@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -123,18 +124,7 @@ func TestAWSCheck(t *testing.T) {
 // With type ec2 the login sends the document (base64) and signature from the instance metadata
 // service, the role, and a nonce: the configured one, or one made at the first login and kept.
 func TestAWSEC2Login(t *testing.T) {
-	imdsSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.URL.Path {
-		case "/latest/api/token":
-			fmt.Fprint(w, "tok")
-		case "/latest/dynamic/instance-identity/document":
-			fmt.Fprint(w, `{"instanceId":"i-1"}`)
-		case "/latest/dynamic/instance-identity/signature":
-			fmt.Fprint(w, "c2lnbmF0dXJl")
-		default:
-			http.NotFound(w, r)
-		}
-	}))
+	imdsSrv := httptest.NewServer(imdsHandler(`{"instanceId":"i-1"}`))
 	defer imdsSrv.Close()
 	t.Setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", imdsSrv.URL)
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "")
@@ -166,5 +156,150 @@ func TestAWSEC2Login(t *testing.T) {
 			(nonce == "" && !regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`).MatchString(first["nonce"].(string))) {
 			t.Errorf("nonce %q: logins sent %v then %v", nonce, first["nonce"], second["nonce"])
 		}
+	}
+}
+
+// imdsHandler is an instance metadata service serving the instance ID i-1, doc as the instance
+// identity document, and a signature.
+func imdsHandler(doc string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/latest/api/token":
+			fmt.Fprint(w, "tok")
+		case "/latest/meta-data/instance-id":
+			fmt.Fprint(w, "i-1")
+		case "/latest/dynamic/instance-identity/document":
+			fmt.Fprint(w, doc)
+		case "/latest/dynamic/instance-identity/signature":
+			fmt.Fprint(w, "c2lnbmF0dXJl")
+		default:
+			http.NotFound(w, r)
+		}
+	})
+}
+
+// A region written empty is looked up as awsutil.GetRegion does: the environment, then the shared
+// config file, then the instance identity document when the metadata service gives the instance
+// ID, else us-east-1; a service that answers without a region is an error (the login then warns and
+// signs for us-east-1).
+func TestRegionFromEnvironment(t *testing.T) {
+	withRegion := httptest.NewServer(imdsHandler(`{"instanceId":"i-1","region":"eu-south-1"}`))
+	defer withRegion.Close()
+	noRegion := httptest.NewServer(imdsHandler(`{"instanceId":"i-1"}`))
+	defer noRegion.Close()
+	notEC2 := httptest.NewServer(http.NotFoundHandler())
+	defer notEC2.Close()
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+	dir := t.TempDir()
+	profile := filepath.Join(dir, "config")
+	if err := os.WriteFile(profile, []byte("[default]\nregion = sa-east-1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, region, defaultRegion, configFile, imds, disabled string
+		want, wantErr                                           string
+	}{
+		{name: "AWS_REGION first", region: "ca-west-1", defaultRegion: "eu-west-3", configFile: profile, imds: withRegion.URL, want: "ca-west-1"},
+		{name: "AWS_DEFAULT_REGION", defaultRegion: "eu-west-3", configFile: profile, imds: withRegion.URL, want: "eu-west-3"},
+		{name: "the shared config file", configFile: profile, imds: withRegion.URL, want: "sa-east-1"},
+		{name: "instance metadata", imds: withRegion.URL, want: "eu-south-1"},
+		{name: "metadata service disabled", imds: withRegion.URL, disabled: "true", want: "us-east-1"},
+		{name: "no instance ID: not EC2", imds: notEC2.URL, want: "us-east-1"},
+		{name: "no metadata service", imds: closed.URL, want: "us-east-1"},
+		{name: "a document without region", imds: noRegion.URL, wantErr: "unable to retrieve region from instance metadata"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("AWS_REGION", tt.region)
+			t.Setenv("AWS_DEFAULT_REGION", tt.defaultRegion)
+			t.Setenv("AWS_PROFILE", "")
+			t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "absent"))
+			if tt.configFile != "" {
+				t.Setenv("AWS_CONFIG_FILE", tt.configFile)
+			}
+			t.Setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", tt.imds)
+			t.Setenv("AWS_EC2_METADATA_DISABLED", tt.disabled)
+			got, err := regionFromEnvironment(context.Background())
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Errorf("regionFromEnvironment() = %q, %v; want an error %q", got, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Errorf("regionFromEnvironment() = %q, %v; want %q", got, err, tt.want)
+			}
+		})
+	}
+}
+
+// An iam login with region written empty signs for the region looked up at that login, and for
+// us-east-1, with a warning, when the lookup fails; a written region is used as it is.
+func TestAWSIAMLoginRegion(t *testing.T) {
+	doc := `{"instanceId":"i-1","region":"eu-south-1"}`
+	imdsSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		imdsHandler(doc).ServeHTTP(w, r)
+	}))
+	defer imdsSrv.Close()
+	for _, k := range []string{"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_EC2_METADATA_DISABLED"} {
+		t.Setenv(k, "")
+	}
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "absent"))
+	t.Setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", imdsSrv.URL)
+	var logs strings.Builder
+	newMethod := func(region string) *awsMethod {
+		m, err := newAWS(Config{Method: "aws", MountPath: "auth/aws", Strings: map[string]string{
+			"type": "iam", "role": "app", "region": region, "access_key": "AKIDEXAMPLE", "secret_key": "secret"}},
+			slog.New(slog.NewTextHandler(&logs, nil)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	fv := &fakeVault{}
+	srv := httptest.NewServer(http.HandlerFunc(fv.handler))
+	defer srv.Close()
+	c, err := newAPIClient(srv.URL, srv.Client(), "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scope := regexp.MustCompile(`Credential=AKIDEXAMPLE/\d{8}/([^/]+)/sts/`)
+	signedFor := func(m *awsMethod) string {
+		t.Helper()
+		if _, err := m.login(context.Background(), c); err != nil {
+			t.Fatal(err)
+		}
+		fv.mu.Lock()
+		data := fv.logins[len(fv.logins)-1]
+		fv.mu.Unlock()
+		b, _ := base64.StdEncoding.DecodeString(data["iam_request_headers"].(string))
+		var h map[string][]string
+		if err := json.Unmarshal(b, &h); err != nil {
+			t.Fatal(err)
+		}
+		if m := scope.FindStringSubmatch(strings.Join(h["Authorization"], ",")); m != nil {
+			return m[1]
+		}
+		t.Fatalf("Authorization %q", h["Authorization"])
+		return ""
+	}
+	empty := newMethod("")
+	if got := signedFor(empty); got != "eu-south-1" {
+		t.Errorf("signed for %q, want the instance metadata's eu-south-1", got)
+	}
+	doc = `{"instanceId":"i-1","region":"ap-east-1"}`
+	if got := signedFor(empty); got != "ap-east-1" {
+		t.Errorf("the second login signed for %q, want ap-east-1, the metadata's region at that login", got)
+	}
+	if got := signedFor(newMethod("eu-west-1")); got != "eu-west-1" {
+		t.Errorf("a written region: signed for %q, want eu-west-1", got)
+	}
+	if strings.Contains(logs.String(), "defaulting region") {
+		t.Errorf("a warning without a failure: %s", logs.String())
+	}
+	doc = `{"instanceId":"i-1"}`
+	if got := signedFor(empty); got != "us-east-1" || !strings.Contains(logs.String(), `aws: defaulting region to \"us-east-1\"`) {
+		t.Errorf("a failed lookup signed for %q, logging %q; want us-east-1 and a warning", got, logs.String())
 	}
 }

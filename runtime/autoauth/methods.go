@@ -2,10 +2,13 @@ package autoauth
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -23,7 +26,7 @@ type method interface {
 	login(ctx context.Context, c *api.Client) (*api.Secret, error)
 }
 
-// credWatcher is a method that can tell when its credentials change (jwt, ldap, aws).
+// credWatcher is a method that can tell when its credentials change (jwt, ldap, aws, cert).
 type credWatcher interface {
 	newCredentials(ctx context.Context) <-chan struct{}
 }
@@ -63,8 +66,20 @@ func newMethod(cfg Config, deps Deps) (method, error) {
 		// The plan holds token_path's schema default when none was written.
 		return &kubernetes{mount: cfg.MountPath, role: s("role"), tokenPath: s("token_path")}, nil
 	case "cert":
-		return &certMethod{mount: cfg.MountPath, name: s("name"), caCert: s("ca_cert"), clientCert: s("client_cert"),
-			clientKey: s("client_key"), reload: cfg.Bools["reload"], wrapTTL: cfg.WrapTTL, base: deps.TLSConfig, transport: deps.Transport}, nil
+		m := &certMethod{mount: cfg.MountPath, name: s("name"), caCert: s("ca_cert"), clientCert: s("client_cert"),
+			clientKey: s("client_key"), reload: cfg.Bools["reload"], wrapTTL: cfg.WrapTTL, base: deps.TLSConfig, transport: deps.Transport,
+			log: deps.Logger}
+		if m.log == nil {
+			m.log = slog.New(slog.DiscardHandler)
+		}
+		// As cert.go, reload_period is read only with reload and a certificate of its own (the
+		// schema's ReadOnlyWhen); the plan holds its default, 1m, when it was not written.
+		if m.reload && m.configured() {
+			if m.period = cfg.Durations["reload_period"]; m.period <= 0 {
+				m.period = time.Minute
+			}
+		}
+		return m, nil
 	case "alicloud":
 		return newAliCloud(cfg, deps.Logger)
 	case "aws":
@@ -301,15 +316,100 @@ func (m *kubernetes) login(ctx context.Context, c *api.Client) (*api.Secret, err
 
 // certMethod logs in with a TLS client certificate: its own ca_cert, client_cert and client_key
 // when set (a client of its own, rebuilt at each login with reload), the vault block's otherwise.
+// With reload and a certificate of its own it also watches its files, as Vault Proxy's cert method
+// does (hashicorp/vault command/agentproxyshared/auth/cert/cert.go, runWatcher): every
+// reload_period, files that differ from those the last login's client was built from are new
+// credentials.
 type certMethod struct {
 	mount, name, caCert, clientCert, clientKey string
 	reload                                     bool
 	wrapTTL                                    time.Duration
 	base                                       *tls.Config
 	transport                                  http.RoundTripper
+	// period is reload_period when the files are watched, else 0.
+	period time.Duration
+	log    *slog.Logger
 
 	mu     sync.Mutex
 	client *http.Client
+	// sum is filesSum when the client was last built; "" before the first login.
+	sum string
+}
+
+// configured is cert.go's isCertConfigured: the method has a ca_cert, or a client_cert and a
+// client_key, of its own.
+func (m *certMethod) configured() bool {
+	return m.caCert != "" || (m.clientCert != "" && m.clientKey != "")
+}
+
+// filesSum is a digest of the method's files, as cert.go's hashCert reads them: the client
+// certificate and key when both are set (which must load as a pair), then ca_cert.
+func (m *certMethod) filesSum() (string, error) {
+	h := sha256.New()
+	if m.clientCert != "" && m.clientKey != "" {
+		c, err := os.ReadFile(m.clientCert)
+		if err != nil {
+			return "", err
+		}
+		k, err := os.ReadFile(m.clientKey)
+		if err != nil {
+			return "", err
+		}
+		if _, err := tls.X509KeyPair(c, k); err != nil {
+			return "", err
+		}
+		h.Write(c)
+		h.Write(k)
+	}
+	if m.caCert != "" {
+		b, err := os.ReadFile(m.caCert)
+		if err != nil {
+			return "", err
+		}
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// newCredentials checks the files every reload_period once a login has built the method's client,
+// and signals files that differ from those it was built from (the next login builds it again, and
+// so records them); a check that fails is logged and skipped, as cert.go's watcher does. Without
+// reload, or without a certificate of its own, nothing is watched.
+func (m *certMethod) newCredentials(ctx context.Context) <-chan struct{} {
+	ch := make(chan struct{}, 1)
+	if m.period <= 0 {
+		return ch
+	}
+	go func() {
+		t := time.NewTicker(m.period)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			m.mu.Lock()
+			last := m.sum
+			m.mu.Unlock()
+			if last == "" {
+				continue // no login yet
+			}
+			sum, err := m.filesSum()
+			if err != nil {
+				m.log.Warn("cert: reading the certificate files failed", "err", err)
+				continue
+			}
+			if sum != last {
+				m.log.Info("cert: the certificate files changed")
+				select {
+				case ch <- struct{}{}:
+				default:
+				}
+			}
+		}
+	}()
+	return ch
 }
 
 func (m *certMethod) ownClient() (*http.Client, error) {
@@ -348,6 +448,13 @@ func (m *certMethod) ownClient() (*http.Client, error) {
 	}
 	t.TLSClientConfig = conf
 	m.client = &http.Client{Transport: t}
+	if m.period > 0 {
+		// What the watcher compares with. A file that changed since it was loaded just above
+		// is caught at the next check.
+		if sum, err := m.filesSum(); err == nil {
+			m.sum = sum
+		}
+	}
 	return m.client, nil
 }
 

@@ -528,6 +528,12 @@ func (w *printer) autoAuth(p *compile.Plan) {
 		default:
 			s := cfg.String(k)
 			val, o = str(s, "none"), s.Origin()
+			if a := schema.MethodConfig(m.Type().Get()).Attribute(k); a != nil && a.EmptyMeans != "" && s.IsSet() && s.Get() == "" {
+				// Written empty, which Vault Proxy reads as a value of its own: say what it means.
+				w.row(4, k, `""`, o)
+				w.note(4, "", a.EmptyMeans)
+				continue
+			}
 			if m.ConfigSensitive(k) && s.IsSet() {
 				val = compile.Redacted
 			}
