@@ -2,16 +2,12 @@ package compile
 
 import (
 	"fmt"
-	"slices"
 	"time"
 )
 
 // What `vaultproxy run` implements, and the fixed timings it uses that no setting changes. They are
 // declared here, upstream of both, so that the runtime executes them and the preview shows them
 // without linking the runtime.
-
-// RunMethods lists the auto_auth method types vaultproxy run implements (package runtime/autoauth).
-var RunMethods = []string{"alicloud", "approle", "aws", "azure", "cert", "cf", "gcp", "jwt", "kerberos", "kubernetes", "ldap", "oci", "token_file"}
 
 // RunTokenWait bounds how long a proxied request waits for an auto-auth token before it gets 503.
 const RunTokenWait = 10 * time.Second
@@ -56,37 +52,47 @@ const (
 	RunWriteStallTimeout = 30 * time.Second
 )
 
-// RunMethodRefusal refuses an auth method type that vaultproxy run does not implement.
-func RunMethodRefusal(typ string) error {
-	if !slices.Contains(RunMethods, typ) {
-		return fmt.Errorf("auto_auth method %q is not implemented by vaultproxy run (implemented: %v); use Vault Proxy for it", typ, RunMethods)
-	}
-	return nil
-}
-
-// RunSinkRefusal refuses a sink vaultproxy run cannot write: one that is not a file.
-func RunSinkRefusal(s Sink) error {
-	if s.Type().Get() != "file" {
-		return fmt.Errorf("sink %d: unknown sink type %q", s.Index()+1, s.Type().Get())
-	}
-	return nil
-}
-
-// RunRefusals returns what in p vaultproxy run does not implement and refuses, one message each,
-// worded as runtime.New's errors: an auth method other than RunMethods, and a sink RunSinkRefusal
-// refuses (every cache setting is served). It is empty when run can serve p as far as the
-// plan alone tells (files, sockets and Vault are only met when run starts).
+// RunRefusals returns what in p vaultproxy run refuses, one message each, worded as runtime.New's
+// errors, so that the preview says it too. Run implements every auth method and sink type the
+// language has; what it refuses is a plan file that lacks a secret its configuration wrote (a plan
+// file never holds one, docs/plan-format.md) where going on without it would do something other
+// than the configuration says. It is empty when run can serve p as far as the plan alone tells
+// (files, sockets and Vault are only met when run starts).
 func RunRefusals(p *Plan) []string {
+	aa, ok := p.AutoAuth()
+	if !ok {
+		return nil
+	}
 	var out []string
-	if aa, ok := p.AutoAuth(); ok {
-		if err := RunMethodRefusal(aa.Method().Type().Get()); err != nil {
-			out = append(out, err.Error())
-		}
-		for _, s := range aa.Sinks() {
-			if err := RunSinkRefusal(s); err != nil {
-				out = append(out, err.Error())
-			}
+	if msg := redactedGCPCredentials(aa.Method()); msg != "" {
+		out = append(out, msg)
+	}
+	for _, s := range aa.Sinks() {
+		if msg := redactedAAD(s); msg != "" {
+			out = append(out, msg)
 		}
 	}
 	return out
+}
+
+// redactedGCPCredentials refuses a gcp method whose credentials were written in the configuration
+// when p comes from a plan file: without them the method would go on to GOOGLE_CREDENTIALS and the
+// other sources, and log in as whoever those name. The compiler reads credentials = "" as unset, so
+// credentials that are set and empty were redacted.
+func redactedGCPCredentials(m Method) string {
+	if v := m.Config().String("credentials"); m.Type().Get() == "gcp" && v.IsSet() && v.Get() == "" {
+		return `auto_auth method "gcp": its credentials are not in the plan file, which never holds a secret; run the configuration from its files, or give the credentials with GOOGLE_CREDENTIALS or GOOGLE_APPLICATION_CREDENTIALS and leave credentials out`
+	}
+	return ""
+}
+
+// redactedAAD refuses a DH sink whose aad was written in the configuration when p comes from a plan
+// file (the compiler reads aad = "" as unset, so an aad that is set and empty was redacted):
+// encrypting without it would give an envelope the peer cannot open.
+func redactedAAD(s Sink) string {
+	if s.DHType().Get() != "" && s.AADEnvVar().Get() == "" && s.AAD().IsSet() && s.AAD().Get() == "" {
+		return fmt.Sprintf("sink %d (%s): its aad is not in the plan file, which never holds a secret; run the configuration from its files, or give the aad with aad_env_var",
+			s.Index()+1, s.Path().Get())
+	}
+	return ""
 }

@@ -2,7 +2,6 @@ package runtime
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"reflect"
 	"time"
@@ -11,19 +10,19 @@ import (
 	"github.com/vaultproxy/vaultproxy/runtime/autoauth"
 )
 
-// authConfig takes the auto_auth block out of the plan as plain values. It refuses what run cannot
-// do: methods other than those package autoauth implements, and the sinks compile.RunSinkRefusal
-// refuses.
+// authConfig takes the auto_auth block out of the plan as plain values. It refuses what
+// compile.RunRefusals lists (a plan file without a secret its configuration wrote), with the first
+// of its messages.
 func authConfig(p *compile.Plan) (autoauth.Config, bool, error) {
 	aa, ok := p.AutoAuth()
 	if !ok {
 		return autoauth.Config{}, false, nil
 	}
+	if refused := compile.RunRefusals(p); len(refused) > 0 {
+		return autoauth.Config{}, true, errors.New(refused[0])
+	}
 	m := aa.Method()
 	typ := m.Type().Get()
-	if err := compile.RunMethodRefusal(typ); err != nil {
-		return autoauth.Config{}, true, err
-	}
 	cfg := autoauth.Config{
 		Method:                 typ,
 		MountPath:              m.MountPath().Get(),
@@ -57,47 +56,13 @@ func authConfig(p *compile.Plan) (autoauth.Config, bool, error) {
 			cfg.Strings[k] = mc.String(k).Get()
 		}
 	}
-	if err := redactedGCPCredentials(typ, mc); err != nil {
-		return autoauth.Config{}, true, err
-	}
 	for _, s := range aa.Sinks() {
-		if err := compile.RunSinkRefusal(s); err != nil {
-			return autoauth.Config{}, true, err
-		}
-		if err := redactedAAD(s); err != nil {
-			return autoauth.Config{}, true, err
-		}
 		cfg.Sinks = append(cfg.Sinks, autoauth.SinkConfig{
 			Path: s.Path().Get(), Mode: s.Mode().Get(), Owner: s.Owner().Get(), Group: s.Group().Get(), WrapTTL: s.WrapTTL().Get(),
 			DHType: s.DHType().Get(), DHPath: s.DHPath().Get(), DeriveKey: s.DeriveKey().Get(), AAD: sinkAAD(s),
 		})
 	}
 	return cfg, true, nil
-}
-
-// redactedAAD refuses a DH sink whose aad was written in the configuration when the plan comes from
-// a plan file, which never holds it (docs/plan-format.md): the compiler reads aad = "" as unset, so
-// an aad that is set and empty was redacted. Encrypting without it would give an envelope the peer
-// cannot open. The plan preview is the same for the plan file as for its configuration, so this is
-// said when run starts.
-func redactedAAD(s compile.Sink) error {
-	if s.DHType().Get() != "" && s.AADEnvVar().Get() == "" && s.AAD().IsSet() && s.AAD().Get() == "" {
-		return fmt.Errorf("sink %d (%s): its aad is not in the plan file, which never holds a secret; run the configuration from its files, or give the aad with aad_env_var",
-			s.Index()+1, s.Path().Get())
-	}
-	return nil
-}
-
-// redactedGCPCredentials refuses a gcp method whose credentials were written in the configuration
-// when the plan comes from a plan file, which never holds them (docs/plan-format.md): without them
-// the method would go on to GOOGLE_CREDENTIALS and the other sources, and log in as whoever those
-// name. The compiler reads credentials = "" as unset, so credentials that are set and empty were
-// redacted.
-func redactedGCPCredentials(typ string, mc compile.MethodConfig) error {
-	if v := mc.String("credentials"); typ == "gcp" && v.IsSet() && v.Get() == "" {
-		return errors.New(`auto_auth method "gcp": its credentials are not in the plan file, which never holds a secret; run the configuration from its files, or give the credentials with GOOGLE_CREDENTIALS or GOOGLE_APPLICATION_CREDENTIALS and leave credentials out`)
-	}
-	return nil
 }
 
 // sinkAAD is a sink's aad: the plan's, or, when aad_env_var names a variable and the plan holds no

@@ -114,25 +114,37 @@ listener "tcp" {
 	}
 }
 
-// testRefusals: what run cannot do is refused before anything starts, with a clear error.
+// testRefusals: what run cannot do is refused before anything starts, with a clear error, which
+// the plan preview of the same plan file gives too. Each case is a configuration whose plan file
+// run refuses.
 func testRefusals(t *testing.T, f *runFixture) {
 	dir := t.TempDir()
 	for name, c := range map[string]struct{ cfg, want string }{
-		"cf method": {fmt.Sprintf(`
+		"plan file without its DH sink's aad": {fmt.Sprintf(`
 vault {
   address = %q
 }
 auto_auth {
-  method "cf" {
-    config = { role = "x" }
+  method "approle" {
+    config = { role_id_file_path = %q }
   }
   sink "file" {
-    config = { path = %q }
+    dh_type = "curve25519"
+    dh_path = %q
+    aad     = "written"
+    config  = { path = %q }
   }
-}`, f.dev.Addr(), filepath.Join(dir, "sink")), `auto_auth method "cf" is not implemented`},
+}`, f.dev.Addr(), filepath.Join(dir, "role"), filepath.Join(dir, "peer.pub"), filepath.Join(dir, "sink")), `its aad is not in the plan`},
 	} {
 		path := runWriteFile(t, dir, "c.hcl", c.cfg, 0o600)
-		out, err := runBinary(t, "run", path)
+		planPath := filepath.Join(dir, "plan.json")
+		if out, err := runBinary(t, "plan", "-out="+planPath, path); err != nil {
+			t.Fatalf("%s: plan -out: %v\n%s", name, err, out)
+		}
+		if out, _ := runBinary(t, "plan", planPath); !strings.Contains(out, "vaultproxy run refuses this configuration") || !strings.Contains(out, c.want) {
+			t.Errorf("%s: the plan preview does not say run refuses it:\n%s", name, out)
+		}
+		out, err := runBinary(t, "run", planPath)
 		if err == nil || !strings.Contains(out, c.want) {
 			t.Errorf("%s: err %v, output:\n%s", name, err, out)
 		}

@@ -49,6 +49,10 @@ const alicloudDefaultPoll = 60 * time.Second
 
 func newAliCloud(cfg Config, log *slog.Logger) (*alicloudMethod, error) {
 	s := func(k string) string { return cfg.Strings[k] }
+	// The compiler requires both; checked before the credential chain, as alicloud.go does.
+	if s("role") == "" || s("region") == "" {
+		return nil, errors.New("alicloud: role and region are required")
+	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vaultproxy/vaultproxy/compile"
+	"github.com/vaultproxy/vaultproxy/schema"
 )
 
 // fakeVault answers logins at <mount>/login with a new non-renewable token per login, and
@@ -263,12 +263,12 @@ func TestUnsupportedMethod(t *testing.T) {
 	}
 }
 
-// TestRunMethodsImplemented: every method type compile.RunMethods declares (which the preview and
-// runtime.New accept) is one this package builds.
-func TestRunMethodsImplemented(t *testing.T) {
-	for _, typ := range compile.RunMethods {
+// TestEveryMethodImplemented: every auth method type the language has (schema.MethodTypes, which
+// the compiler accepts) is one this package builds.
+func TestEveryMethodImplemented(t *testing.T) {
+	for _, typ := range schema.MethodTypes {
 		if _, err := newMethod(Config{Method: typ}, Deps{}); err != nil && strings.Contains(err.Error(), "not supported") {
-			t.Errorf("compile.RunMethods lists %q, but newMethod: %v", typ, err)
+			t.Errorf("schema.MethodTypes lists %q, but newMethod: %v", typ, err)
 		}
 	}
 }

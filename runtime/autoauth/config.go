@@ -16,7 +16,7 @@ import (
 // Config is the auto_auth block as the loop needs it: plain values, no source ranges, so that two
 // Configs compare equal (reflect.DeepEqual) exactly when a reload leaves auto-auth unchanged.
 type Config struct {
-	Method     string // one of compile.RunMethods
+	Method     string // an auth method type of schema/
 	MountPath  string // without a trailing slash
 	Namespace  string // login namespace, canonical, "" for root
 	WrapTTL    time.Duration

@@ -31,7 +31,7 @@ type credWatcher interface {
 	newCredentials(ctx context.Context) <-chan struct{}
 }
 
-// newMethod builds the method of cfg: one of compile.RunMethods, which the runtime checks first.
+// newMethod builds the method of cfg: every auth method type the language has (schema.AutoAuth).
 func newMethod(cfg Config, deps Deps) (method, error) {
 	s := func(k string) string { return cfg.Strings[k] }
 	switch cfg.Method {
