@@ -24,9 +24,18 @@ func goldens(t *testing.T) map[string]golden {
 	return out
 }
 
+// refusedFromPlanFile lists the goldens whose plan file run refuses, though it runs their
+// configuration: a secret written in the configuration that the plan file does not hold
+// (compile.RunRefusals).
+var refusedFromPlanFile = map[string]string{
+	"sinks-encrypted": "sink 1 (/run/vproxy/token-1): its aad is not in the plan file",
+	"method-gcp-iam":  `auto_auth method "gcp": its credentials are not in the plan file`,
+}
+
 // TestPreviewOfPlanFile renders each golden JSON plan after decoding it: the preview must be the one
 // the configuration gave (the golden's text after its diagnostics), so the plan file holds everything
-// the preview shows.
+// the preview shows; but for the plans of refusedFromPlanFile, whose preview first says that run
+// refuses the plan file, and why.
 func TestPreviewOfPlanFile(t *testing.T) {
 	for name, g := range goldens(t) {
 		t.Run(name, func(t *testing.T) {
@@ -38,6 +47,19 @@ func TestPreviewOfPlanFile(t *testing.T) {
 			i := strings.Index(g.preview, "Configuration: ")
 			if i < 0 {
 				t.Fatal("the golden preview has no Configuration line")
+			}
+			const head = "vaultproxy run refuses this configuration:\n"
+			refused := compile.RunRefusals(p)
+			if want, ok := refusedFromPlanFile[name]; ok != (len(refused) > 0) || ok && !strings.HasPrefix(refused[0], want) {
+				t.Fatalf("RunRefusals of the plan file = %q, want one starting %q", refused, want)
+			}
+			if len(refused) > 0 {
+				start := strings.Index(got, head)
+				end := strings.Index(got, "\nVault ")
+				if start < 0 || end < start {
+					t.Fatalf("the preview does not say run refuses the plan file:\n%s", got)
+				}
+				got = got[:start] + got[end+1:]
 			}
 			if d := cmp.Diff(g.preview[i:], got); d != "" {
 				t.Errorf("preview of the decoded plan (-golden +got):\n%s", d)
