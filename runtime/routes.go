@@ -41,8 +41,12 @@ func (h *listenerHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	sw := statusWriters.Get().(*statusWriter)
 	*sw = statusWriter{ResponseWriter: w}
 	// The body is to be read within bodyTimeout of the headers (Vault Proxy's server ReadTimeout,
-	// which also bounds the headers). The proxy clears it once the body is read.
-	reqbody.SetDeadline(w, time.Now().Add(h.bodyTimeout))
+	// which also bounds the headers); reqbody.Read lifts it once the body is read. A request without
+	// a body has nothing to read: it sets no deadline (net/http's own, ReadHeaderTimeout, ended with
+	// the headers).
+	if r.Body != nil && r.Body != http.NoBody {
+		reqbody.SetDeadline(w, time.Now().Add(h.bodyTimeout))
+	}
 	defer h.countAborted(sw, r)
 	h.serve(sw, r)
 	if sw.status == 0 {
