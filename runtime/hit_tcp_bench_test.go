@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 )
 
@@ -85,7 +86,7 @@ func BenchmarkHitTCP(b *testing.B) {
 			var wg sync.WaitGroup
 			var failed atomic.Value
 			b.ResetTimer()
-			cpu := processCPU()
+			cpu, sw := processCPU(), contextSwitches()
 			for _, cl := range clients {
 				wg.Go(func() {
 					for left.Add(-1) >= 0 {
@@ -99,6 +100,7 @@ func BenchmarkHitTCP(b *testing.B) {
 			wg.Wait()
 			b.StopTimer()
 			cpuOp := float64(processCPU()-cpu) / float64(b.N)
+			swOp := float64(contextSwitches()-sw) / float64(b.N)
 			if err, _ := failed.Load().(error); err != nil {
 				b.Fatal(err)
 			}
@@ -109,6 +111,7 @@ func BenchmarkHitTCP(b *testing.B) {
 			}
 			nsOp := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
 			b.ReportMetric(cpuOp, "cpu-ns/op")
+			b.ReportMetric(swOp, "ctxsw/op")
 			if c.name == "ceiling" {
 				ceilingNs, ceilingCPU = nsOp, cpuOp
 			} else if ceilingNs > 0 {
@@ -117,6 +120,17 @@ func BenchmarkHitTCP(b *testing.B) {
 			}
 		})
 	}
+}
+
+// contextSwitches is the count of the process's threads' context switches, voluntary (a thread
+// that blocked: a parked goroutine's M going to sleep, a futex wait) and not: the wakeups and
+// handoffs a request costs beyond its system calls.
+func contextSwitches() int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return ru.Nvcsw + ru.Nivcsw
 }
 
 // tcpClient sends one fixed request at a time on a keep-alive connection and reads each answer
