@@ -46,7 +46,8 @@ const wrapTTLKey = "X-Vault-Wrap-Ttl"
 //     token, the response wrapping refused on the auto-auth token (400), the consistency headers,
 //     the cache and the retries.
 func Decide(p *compile.Plan, l compile.Listener, r Request) Decision {
-	return decide(p, l, r, true)
+	ru := rulesOf(p, &l)
+	return decide(&ru, r, true)
 }
 
 // DecideQuiet is Decide for the proxy's request path, which never shows a forwarded request's
@@ -55,12 +56,13 @@ func Decide(p *compile.Plan, l compile.Listener, r Request) Decision {
 // A refusal or an endpoint keeps its Reason (the proxy logs it). Headers.Set may be shared between
 // decisions: it is read-only.
 func DecideQuiet(p *compile.Plan, l compile.Listener, r Request) Decision {
-	return decide(p, l, r, false)
+	ru := rulesOf(p, &l)
+	return decide(&ru, r, false)
 }
 
-func decide(p *compile.Plan, l compile.Listener, r Request, withReasons bool) Decision {
+func decide(ru *Rules, r Request, withReasons bool) Decision {
 	d := Decision{
-		Listener: l.Address().Get(),
+		Listener: ru.listener,
 		Token:    TokenNone,
 		Cache:    CacheNone,
 		Headers:  Headers{Remove: []string{}},
@@ -74,16 +76,16 @@ func decide(p *compile.Plan, l compile.Listener, r Request, withReasons bool) De
 	}
 	switch {
 	case refuseShape(&d, r):
-	case l.RequireRequestHeader().Get() && !HasRequestHeader(r.Header):
+	case ru.requireRequestHeader && !HasRequestHeader(r.Header):
 		d.refuse(http.StatusPreconditionFailed, `missing "X-Vault-Request" header`)
 		d.Reason = "require_request_header is on: every request needs exactly one `X-Vault-Request: true` header."
-	case endpoint(&d, p, l, r):
+	case endpoint(&d, ru, r):
 	default:
 		why := reasons{on: withReasons}
 		if withReasons {
 			why.list = make([]string, 0, 6)
 		}
-		forward(&d, p, r, &why)
+		forward(&d, ru, r, &why)
 	}
 	slices.Sort(d.Headers.Remove)
 	return d

@@ -3,8 +3,6 @@ package request
 import (
 	"fmt"
 	"net/http"
-
-	"github.com/vaultproxy/vaultproxy/compile"
 )
 
 // endpoint decides, and returns true for, a request to one of the proxy's own endpoints, as Vault
@@ -12,7 +10,7 @@ import (
 // every listener; on default-role listeners also quit (when enable_quit) and cache-clear; a
 // metrics_only listener answers 404 to everything else. A refusal with no Errors has no JSON body
 // (a 404 is net/http's, as Vault Proxy's mux answers).
-func endpoint(d *Decision, p *compile.Plan, l compile.Listener, r Request) bool {
+func endpoint(d *Decision, ru *Rules, r Request) bool {
 	get := r.Method == http.MethodGet || r.Method == http.MethodHead
 	switch path := r.URL.Path; {
 	case path == MetricsPath:
@@ -33,12 +31,12 @@ func endpoint(d *Decision, p *compile.Plan, l compile.Listener, r Request) bool 
 			return true
 		}
 		d.Status, d.Reason = http.StatusOK, "The proxy answers its readiness itself: 200 when ready, else 503."
-	case l.Role().Get() == compile.RoleMetricsOnly:
+	case ru.metricsOnly:
 		d.Status = http.StatusNotFound
 		d.Reason = "A metrics_only listener serves /proxy/v1/metrics and /proxy/v1/ready only."
 	case path == QuitPath:
 		switch {
-		case !l.EnableQuit().Get():
+		case !ru.enableQuit:
 			d.Status, d.Reason = http.StatusNotFound, "enable_quit is off on this listener: /proxy/v1/quit is not served."
 		case r.Method != http.MethodPost:
 			d.Endpoint, d.Status, d.Allow = EndpointQuit, http.StatusMethodNotAllowed, "POST"
@@ -48,7 +46,7 @@ func endpoint(d *Decision, p *compile.Plan, l compile.Listener, r Request) bool 
 		}
 	case path == CacheClearPath:
 		d.Endpoint = EndpointCacheClear
-		if _, ok := p.Cache(); !ok {
+		if !ru.hasCache {
 			// Vault Proxy answers 200 with an empty body and does nothing; so do we.
 			d.Status, d.Reason = http.StatusOK, "There is no cache block: the proxy answers 200 and clears nothing."
 			return true

@@ -10,20 +10,20 @@ import (
 
 // forward decides a request that goes to Vault, or is refused on its way there (namespace escape,
 // wrapping with the auto-auth token).
-func forward(d *Decision, p *compile.Plan, r Request, why *reasons) {
-	if !namespace(d, p, r, why) {
+func forward(d *Decision, ru *Rules, r Request, why *reasons) {
+	if !namespace(d, ru, r, why) {
 		return
 	}
-	if !token(d, p, r, why) {
+	if !token(d, ru, r, why) {
 		return
 	}
-	consistency(d, p, r, why)
+	consistency(d, ru, r, why)
 	// The body is read whole before Vault sees it, so Vault is not asked to confirm it again.
 	if len(r.Header["Expect"]) > 0 {
 		d.Headers.Remove = append(d.Headers.Remove, "Expect")
 	}
-	cache(d, p, r, why)
-	retries(d, p, r, why)
+	cache(d, ru, r, why)
+	retries(d, ru, r, why)
 	if why.on {
 		d.Reason = strings.Join(why.list, " ")
 	}
@@ -31,9 +31,9 @@ func forward(d *Decision, p *compile.Plan, r Request, why *reasons) {
 
 // namespace decides the X-Vault-Namespace Vault receives. Without prepending, or with nothing
 // configured, the request's own header passes as it came. It returns false for a refusal.
-func namespace(d *Decision, p *compile.Plan, r Request, why *reasons) bool {
-	configured := p.ProxyNamespace().Get()
-	if !p.APIProxy().PrependConfiguredNamespace().Get() || configured == "" {
+func namespace(d *Decision, ru *Rules, r Request, why *reasons) bool {
+	configured := ru.proxyNamespace
+	if !ru.prependNamespace || configured == "" {
 		d.Namespace = compile.CanonicalNamespace(first(r.Header, HeaderNamespace))
 		if d.Namespace == "" {
 			why.add("Namespace: the root namespace (none sent, none prepended).")
@@ -61,9 +61,8 @@ func namespace(d *Decision, p *compile.Plan, r Request, why *reasons) bool {
 // true the auto-auth token only when the request carries no X-Vault-Token (an empty header counts
 // as none); with false, or without an auto_auth block, the request's token as it came. It returns
 // false when wrapping is refused for a request made with the auto-auth token.
-func token(d *Decision, p *compile.Plan, r Request, why *reasons) bool {
-	mode := p.APIProxy().UseAutoAuthToken().Get()
-	_, hasAuth := p.AutoAuth()
+func token(d *Decision, ru *Rules, r Request, why *reasons) bool {
+	mode, hasAuth := ru.tokenMode, ru.hasAuth
 	auto := hasAuth && (mode == compile.TokenModeForce || mode == compile.TokenModeAutoAuth && first(r.Header, HeaderToken) == "")
 	if !auto {
 		d.Token = TokenClient
@@ -116,9 +115,8 @@ func token(d *Decision, p *compile.Plan, r Request, why *reasons) bool {
 
 // consistency adds the headers of enforce_consistency = "always" (hashicorp/vault
 // command/agentproxyshared/cache/api_proxy.go) to a request that carries none of its own.
-func consistency(d *Decision, p *compile.Plan, r Request, why *reasons) {
-	a := p.APIProxy()
-	if a.EnforceConsistency().Get() != compile.ConsistencyAlways {
+func consistency(d *Decision, ru *Rules, r Request, why *reasons) {
+	if ru.enforceConsistency != compile.ConsistencyAlways {
 		return
 	}
 	if CarriesConsistency(r.Header) {
@@ -126,7 +124,7 @@ func consistency(d *Decision, p *compile.Plan, r Request, why *reasons) {
 		return
 	}
 	d.setHeader(HeaderIndex, IndexStatesValue)
-	switch a.WhenInconsistent().Get() {
+	switch ru.whenInconsistent {
 	case compile.WhenInconsistentForward:
 		d.setHeader(HeaderInconsistent, "forward-active-node")
 		why.add("Consistency: the X-Vault-Index states seen are added, and a node behind them forwards to the active node.")
@@ -138,9 +136,8 @@ func consistency(d *Decision, p *compile.Plan, r Request, why *reasons) {
 }
 
 // cache decides whether the answer may come from or go into the cache (runtime/cache).
-func cache(d *Decision, p *compile.Plan, r Request, why *reasons) {
-	c, ok := p.Cache()
-	if !ok {
+func cache(d *Decision, ru *Rules, r Request, why *reasons) {
+	if !ru.hasCache {
 		return
 	}
 	op := ClassifyPath(r.URL.Path)
@@ -159,8 +156,8 @@ func cache(d *Decision, p *compile.Plan, r Request, why *reasons) {
 	if d.Token == TokenAutoAuth {
 		tok = AutoAuthTokenValue
 	}
-	dynamic := !c.DisableCachingDynamicSecrets().Get()
-	if _, _, static := StaticRead(r.Method, r.URL, tok); static && c.CacheStaticSecrets().Get() {
+	dynamic := ru.cacheDynamic
+	if _, _, static := StaticRead(r.Method, r.URL, tok); static && ru.cacheStatic {
 		d.Cache = CacheStatic
 		why.add("Cache: a KV read is served from the static secret cache to every token Vault let read it.")
 		if dynamic {
@@ -182,8 +179,8 @@ func cache(d *Decision, p *compile.Plan, r Request, why *reasons) {
 }
 
 // retries decides whether a failure is retried: idempotent requests only, num_retries times.
-func retries(d *Decision, p *compile.Plan, r Request, why *reasons) {
-	n := p.Vault().NumRetries().Get()
+func retries(d *Decision, ru *Rules, r Request, why *reasons) {
+	n := ru.numRetries
 	switch {
 	case n <= 0:
 		why.add("Retries: none (num_retries).")

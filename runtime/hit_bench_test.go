@@ -126,7 +126,10 @@ func (b *benchBody) Close() error { return nil }
 
 // hitBench is a running runtime serving hitBenchHCL and its first listener's handler.
 type hitBench struct {
-	h    http.Handler
+	h http.Handler
+	// addr is the listener's address on loopback, served by its whole stack (connection limits,
+	// JSON errors, net/http).
+	addr string
 	stop func()
 }
 
@@ -160,6 +163,7 @@ func startHitBench(tb testing.TB) *hitBench {
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	var h http.Handler
+	var addr string
 	for h == nil {
 		if time.Now().After(deadline) {
 			stop()
@@ -172,11 +176,11 @@ func startHitBench(tb testing.TB) *hitBench {
 		}
 		rt.mu.Lock()
 		for _, l := range rt.listeners {
-			h = l.handler
+			h, addr = l.handler, l.raw.Addr().String()
 		}
 		rt.mu.Unlock()
 	}
-	return &hitBench{h: h, stop: stop}
+	return &hitBench{h: h, addr: addr, stop: stop}
 }
 
 // hitRequest is the benchmarked request, reused: POST /v1/auth/token/create with a small body, as

@@ -126,12 +126,12 @@ func newProxy(p *compile.Plan, up *upstream, tokens tokenSource, proxier Proxier
 // errVaultTimeout ends a request that waited its listener's max_request_duration for Vault's answer.
 var errVaultTimeout = errors.New("timed out waiting for Vault's answer")
 
-// serve forwards one request to Vault, as request.Decide decided (d) for listener l. The body is
+// serve forwards one request to Vault, as request.Decide decided (d) for listener l, by rules. The body is
 // read whole first, within the body read deadline the listener set and its max_request_size, so
 // that a truncated, too slow or too large body is answered here (400, 408, 413) and nothing of it
 // reaches Vault, a slow upload holds no connection to Vault, and the body can be sent again
 // (retries, a new auto-auth token).
-func (px *proxy) serve(w http.ResponseWriter, r *http.Request, l compile.Listener, d request.Decision) {
+func (px *proxy) serve(w http.ResponseWriter, r *http.Request, l *compile.Listener, rules *request.Rules, d request.Decision) {
 	body, err := reqbody.Read(w, r, px.sizeLimit(l))
 	if err != nil {
 		px.bodyFailed(w, r, err.(*reqbody.Error))
@@ -149,7 +149,7 @@ func (px *proxy) serve(w http.ResponseWriter, r *http.Request, l compile.Listene
 			// The decision on a token lookup or renewal depends on its body and the token.
 			in := request.FromHTTP(r)
 			in.Body, in.BodyUnread, in.AutoAuthToken = body, false, tok
-			if d = request.Decide(px.plan, l, in); !d.Forwarded() {
+			if d = rules.Decide(in); !d.Forwarded() {
 				px.log.Warn("request refused", "method", r.Method, "path", r.URL.Path, "status", d.Status, "reason", d.Reason)
 				writeDecision(w, d)
 				return
@@ -292,7 +292,7 @@ func (px *proxy) clientGone(w http.ResponseWriter, r *http.Request, while string
 
 // sizeLimit is the largest body a request on l may carry: its max_request_size (no limit when
 // negative, as in Vault's server), unless Limits.MaxRequestSize replaces it.
-func (px *proxy) sizeLimit(l compile.Listener) int64 {
+func (px *proxy) sizeLimit(l *compile.Listener) int64 {
 	n := l.RequestSizeLimit()
 	if px.limits.MaxRequestSize > 0 {
 		n = px.limits.MaxRequestSize
@@ -305,7 +305,7 @@ func (px *proxy) sizeLimit(l compile.Listener) int64 {
 
 // durationLimit is how long a request on l may wait for Vault: its max_request_duration, unless
 // Limits.VaultTimeout replaces it.
-func (px *proxy) durationLimit(l compile.Listener) time.Duration {
+func (px *proxy) durationLimit(l *compile.Listener) time.Duration {
 	if px.limits.VaultTimeout > 0 {
 		return px.limits.VaultTimeout
 	}

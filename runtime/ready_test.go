@@ -261,7 +261,7 @@ func BenchmarkReady(b *testing.B) {
 	rt.vault.record("http://127.0.0.1:1", true, "")
 	defer rt.vault.stop()
 	h := &listenerHandler{rt: rt, counters: rt.metrics.forListener("bench")}
-	h.cfg.Store(listenerConfigOf(p.Listeners()[0]))
+	h.cfg.Store(listenerConfigOf(p, p.Listeners()[0]))
 	req := httptest.NewRequest("GET", readyPath, nil)
 	b.ReportAllocs()
 	for b.Loop() {

@@ -18,13 +18,29 @@ const (
 	cacheClearPath = request.CacheClearPath
 )
 
-// listenerConfig is what a listener's handler reads per request; a swap replaces it whole.
+// listenerConfig is what a listener's handler reads per request; a swap replaces it whole. The
+// handler reads the listener through a pointer, and decides with rules, what request.Decide reads
+// of plan and listener taken once: compile.Listener is a struct of about 3 KB that its accessors,
+// and a copy per call, would otherwise copy for every request.
 type listenerConfig struct {
 	listener compile.Listener
+	plan     *compile.Plan
+	rules    *request.Rules
 }
 
-func listenerConfigOf(l compile.Listener) *listenerConfig {
-	return &listenerConfig{listener: l}
+func listenerConfigOf(p *compile.Plan, l compile.Listener) *listenerConfig {
+	c := &listenerConfig{listener: l, plan: p}
+	c.rules = request.RulesOf(p, &c.listener)
+	return c
+}
+
+// rulesFor is c's rules for a request served on plan p: taken again when a swap has put p in force
+// and not yet c (both are replaced, not at the same instant).
+func (c *listenerConfig) rulesFor(p *compile.Plan) *request.Rules {
+	if p == c.plan {
+		return c.rules
+	}
+	return request.RulesOf(p, &c.listener)
 }
 
 // listenerHandler routes one listener's requests as request.Decide says (the proxy's endpoints,
@@ -41,8 +57,12 @@ func (h *listenerHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	sw := statusWriters.Get().(*statusWriter)
 	*sw = statusWriter{ResponseWriter: w}
 	// The body is to be read within bodyTimeout of the headers (Vault Proxy's server ReadTimeout,
-	// which also bounds the headers). The proxy clears it once the body is read.
-	reqbody.SetDeadline(w, time.Now().Add(h.bodyTimeout))
+	// which also bounds the headers); reqbody.Read lifts it once the body is read. A request without
+	// a body has nothing to read: it sets no deadline (net/http's own, ReadHeaderTimeout, ended with
+	// the headers).
+	if r.Body != nil && r.Body != http.NoBody {
+		reqbody.SetDeadline(w, time.Now().Add(h.bodyTimeout))
+	}
 	defer h.countAborted(sw, r)
 	h.serve(sw, r)
 	if sw.status == 0 {
@@ -77,11 +97,12 @@ var statusWriters = sync.Pool{New: func() any { return new(statusWriter) }}
 func (h *listenerHandler) serve(w http.ResponseWriter, r *http.Request) {
 	closeUnframed(w, r)
 	st := h.rt.current()
-	l := h.cfg.Load().listener
-	d := request.DecideQuiet(st.plan, l, request.FromHTTP(r))
+	cfg := h.cfg.Load()
+	rules := cfg.rulesFor(st.plan)
+	d := rules.DecideQuiet(request.FromHTTP(r))
 	switch {
 	case d.Forwarded():
-		st.proxy.serve(w, r, l, d)
+		st.proxy.serve(w, r, &cfg.listener, rules, d)
 	case d.Endpoint != "" && d.Status == http.StatusOK:
 		h.serveEndpoint(w, r, st, d.Endpoint)
 	default:

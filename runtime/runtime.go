@@ -348,7 +348,7 @@ func (rt *Runtime) bindAll(st *state, keep map[string]*listener) (map[string]*li
 			lst.unix = l.Address().Get()
 		}
 		lst.handler = &listenerHandler{rt: rt, counters: rt.metrics.forListener(listenerLabel(l.Address().Get())), bodyTimeout: lim.BodyReadTimeout}
-		lst.handler.cfg.Store(listenerConfigOf(l))
+		lst.handler.cfg.Store(listenerConfigOf(st.plan, l))
 		if tc := st.tls[key]; tc.on {
 			lst.tls = &tlsSwitch{}
 			lst.tls.cur.Store(tc.conf)

@@ -167,7 +167,7 @@ func (rt *Runtime) swapListeners(st *state, newKeys map[string]compile.Listener,
 			}()
 			continue
 		}
-		l.handler.cfg.Store(listenerConfigOf(nl))
+		l.handler.cfg.Store(listenerConfigOf(st.plan, nl))
 		if l.tls != nil {
 			l.tls.cur.Store(st.tls[k].conf)
 		}

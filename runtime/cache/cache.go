@@ -109,7 +109,7 @@ type Cache struct {
 
 	static *staticCache // nil without Options.StaticSecrets
 
-	mu       sync.Mutex
+	mu       sync.RWMutex // read-locked by Lookup only
 	closed   bool
 	idx      indexes              // how entries are found (index.go)
 	lru      lru                  // the size bound: every entry by recent use (lru.go)

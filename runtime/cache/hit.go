@@ -76,7 +76,10 @@ func (c *Cache) Lookup(hr *HitRequest) *Hit {
 	src := keySource{method: hr.Method, escapedPath: hr.EscapedPath, rawQuery: hr.RawQuery,
 		namespace: hr.Namespace, token: hr.Token, header: hr.Header, drop: hr.Drop, body: hr.Body}
 	key := src.sum()
-	c.mu.Lock()
+	// Read-locked: hits run side by side, and none waits on another (under an exclusive lock,
+	// concurrent hits of a busy proxy parked each other, a goroutine handoff per collision). Only a
+	// hit whose entry is not already the most recently used takes the lock to move it.
+	c.mu.RLock()
 	now := c.now() // under the lock, as in hit: never before a renewal's new expiry was counted
 	e := c.idx.byKey[key]
 	var left int64
@@ -84,11 +87,18 @@ func (c *Cache) Lookup(hr *HitRequest) *Hit {
 		left = secondsLeft(now, e.expires)
 	}
 	if c.closed || e == nil || e.unverified != nil || left < 1 {
-		c.mu.Unlock()
+		c.mu.RUnlock()
 		return nil
 	}
-	c.lru.list.MoveToFront(e.elem)
-	c.mu.Unlock()
+	front := c.lru.list.Front() == e.elem
+	c.mu.RUnlock()
+	if !front {
+		c.mu.Lock()
+		// A no-op when e was evicted since (list.List.MoveToFront of an element it no longer
+		// holds); the answer is still the one found above, as a hit served after an eviction is.
+		c.lru.list.MoveToFront(e.elem)
+		c.mu.Unlock()
+	}
 	c.m.hits.Inc()
 	return e.hitAt(int64(max(now.Sub(e.stored), 0)/time.Second), left)
 }

@@ -291,3 +291,21 @@ func TestLookupConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestLookupHitIsRecentlyUsed: a hit answered by Lookup makes its entry the most recently used, as
+// RoundTrip's does (TestLRUEviction): the entry not used since is the one evicted.
+func TestLookupHitIsRecentlyUsed(t *testing.T) {
+	h := newHarness(t, func(o *Options) { o.MaxEntries = 2 })
+	h.do("GET", "/v1/database/creds/a", fakeRoot, "")
+	h.do("GET", "/v1/database/creds/b", fakeRoot, "")
+	if hit := h.cache.Lookup(lookupOf("GET", "/v1/database/creds/a", fakeRoot, "")); hit == nil {
+		t.Fatal("no hit for a")
+	}
+	h.do("GET", "/v1/database/creds/c", fakeRoot, "")
+	if hit := h.cache.Lookup(lookupOf("GET", "/v1/database/creds/a", fakeRoot, "")); hit == nil {
+		t.Error("the entry Lookup used last was evicted")
+	}
+	if hit := h.cache.Lookup(lookupOf("GET", "/v1/database/creds/b", fakeRoot, "")); hit != nil {
+		t.Error("the least recently used entry was kept")
+	}
+}

@@ -3,7 +3,6 @@ package reqbody
 import (
 	"io"
 	"net/http"
-	"time"
 )
 
 // readKnown is Read of a body whose declared length is within the limit and prealloc (the common
@@ -19,6 +18,6 @@ func readKnown(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, err
 		}
 		return nil, classify(err, r, limit)
 	}
-	SetDeadline(w, time.Time{})
+	lift(w, r)
 	return buf, nil
 }
