@@ -104,25 +104,7 @@ func (m *alicloudMethod) login(ctx context.Context, c *api.Client) (*api.Secret,
 // newCredentials reads the chain every credential_poll_interval and signals credentials that
 // differ from those in use; a chain that fails keeps the credentials in use.
 func (m *alicloudMethod) newCredentials(ctx context.Context) <-chan struct{} {
-	ch := make(chan struct{}, 1)
-	go func() {
-		t := time.NewTicker(m.poll)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-			if m.check() {
-				select {
-				case ch <- struct{}{}:
-				default:
-				}
-			}
-		}
-	}()
-	return ch
+	return pollCredentials(ctx, nil, m.poll, m.check)
 }
 
 // check reads the chain once and reports whether its credentials replaced those in use.

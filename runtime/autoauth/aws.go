@@ -309,28 +309,10 @@ func stsEndpoint(region, regionalSetting string) string {
 // credentials that differ from those in use, or replace expired ones; a chain that fails keeps the
 // credentials in use.
 func (m *awsMethod) newCredentials(ctx context.Context) <-chan struct{} {
-	ch := make(chan struct{}, 1)
 	if m.typ != "iam" {
-		return ch // ec2 has no credentials to watch
+		return make(chan struct{}) // ec2 has no credentials to watch
 	}
-	go func() {
-		t := time.NewTicker(m.poll)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-			if m.check(ctx) {
-				select {
-				case ch <- struct{}{}:
-				default:
-				}
-			}
-		}
-	}()
-	return ch
+	return pollCredentials(ctx, nil, m.poll, func() bool { return m.check(ctx) })
 }
 
 // check reads the chain once and reports whether its credentials replaced those in use.

@@ -112,32 +112,14 @@ func (m *ldapMethod) ingest() string {
 // newCredentials waits for the first successful login, then reads the password file every
 // password_read_period and signals a password that differs from the last one.
 func (m *ldapMethod) newCredentials(ctx context.Context) <-chan struct{} {
-	ch := make(chan struct{}, 1)
-	go func() {
-		select {
-		case <-ctx.Done():
-			return
-		case <-m.succeeded:
+	return pollCredentials(ctx, m.succeeded, m.period, func() bool {
+		m.mu.Lock()
+		before := m.latest
+		m.mu.Unlock()
+		if m.ingest() == before {
+			return false
 		}
-		t := time.NewTicker(m.period)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-			m.mu.Lock()
-			before := m.latest
-			m.mu.Unlock()
-			if m.ingest() != before {
-				m.log.Debug("ldap: new password file found")
-				select {
-				case ch <- struct{}{}:
-				default:
-				}
-			}
-		}
-	}()
-	return ch
+		m.log.Debug("ldap: new password file found")
+		return true
+	})
 }

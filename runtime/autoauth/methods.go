@@ -273,28 +273,13 @@ func (m *jwtMethod) login(ctx context.Context, c *api.Client) (*api.Secret, erro
 // newCredentials polls the JWT file every jwt_read_period and signals a JWT that differs from the
 // one last used.
 func (m *jwtMethod) newCredentials(ctx context.Context) <-chan struct{} {
-	ch := make(chan struct{}, 1)
-	go func() {
-		t := time.NewTicker(m.period)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-			if _, err := os.Stat(m.path); err != nil {
-				continue
-			}
-			if _, changed, err := m.read(); err == nil && changed {
-				select {
-				case ch <- struct{}{}:
-				default:
-				}
-			}
+	return pollCredentials(ctx, nil, m.period, func() bool {
+		if _, err := os.Stat(m.path); err != nil {
+			return false
 		}
-	}()
-	return ch
+		_, changed, err := m.read()
+		return err == nil && changed
+	})
 }
 
 // kubernetes logs in with the service account token, re-read at each login.
@@ -376,40 +361,27 @@ func (m *certMethod) filesSum() (string, error) {
 // so records them); a check that fails is logged and skipped, as cert.go's watcher does. Without
 // reload, or without a certificate of its own, nothing is watched.
 func (m *certMethod) newCredentials(ctx context.Context) <-chan struct{} {
-	ch := make(chan struct{}, 1)
 	if m.period <= 0 {
-		return ch
+		return make(chan struct{})
 	}
-	go func() {
-		t := time.NewTicker(m.period)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-			m.mu.Lock()
-			last := m.sum
-			m.mu.Unlock()
-			if last == "" {
-				continue // no login yet
-			}
-			sum, err := m.filesSum()
-			if err != nil {
-				m.log.Warn("cert: reading the certificate files failed", "err", err)
-				continue
-			}
-			if sum != last {
-				m.log.Info("cert: the certificate files changed")
-				select {
-				case ch <- struct{}{}:
-				default:
-				}
-			}
+	return pollCredentials(ctx, nil, m.period, func() bool {
+		m.mu.Lock()
+		last := m.sum
+		m.mu.Unlock()
+		if last == "" {
+			return false // no login yet
 		}
-	}()
-	return ch
+		sum, err := m.filesSum()
+		if err != nil {
+			m.log.Warn("cert: reading the certificate files failed", "err", err)
+			return false
+		}
+		if sum == last {
+			return false
+		}
+		m.log.Info("cert: the certificate files changed")
+		return true
+	})
 }
 
 func (m *certMethod) ownClient() (*http.Client, error) {

@@ -160,25 +160,7 @@ func (m *ociMethod) signedHeaders(now time.Time) (http.Header, error) {
 // newCredentials reads the key ID every credential_poll_interval and signals one that differs
 // from the last; a provider that fails keeps the last.
 func (m *ociMethod) newCredentials(ctx context.Context) <-chan struct{} {
-	ch := make(chan struct{}, 1)
-	go func() {
-		t := time.NewTicker(m.poll)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-			if m.check() {
-				select {
-				case ch <- struct{}{}:
-				default:
-				}
-			}
-		}
-	}()
-	return ch
+	return pollCredentials(ctx, nil, m.poll, m.check)
 }
 
 // check reads the key ID once and reports whether it replaced the last one.
