@@ -63,9 +63,9 @@ func own(paths []string) []string {
 // only by tests.
 func TestLayout(t *testing.T) {
 	pkgs := listPackages(t)
-	// The test servers may use each other and the fixtures; nothing else may use either outside
-	// its _test.go files.
-	servers := map[string]bool{"internal/vaulttest": true, "internal/pgtest": true, "internal/ldaptest": true, "internal/krb5test": true}
+	// The test servers (and testproc, what they share) may use each other and the fixtures; nothing
+	// else may use either outside its _test.go files.
+	servers := map[string]bool{"internal/vaulttest": true, "internal/pgtest": true, "internal/ldaptest": true, "internal/krb5test": true, "internal/testproc": true}
 	for name, p := range pkgs {
 		for _, imp := range own(p.Imports) {
 			if servers[imp] && !servers[name] || imp == "fixtures" && !servers[name] {

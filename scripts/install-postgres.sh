@@ -9,6 +9,8 @@
 #
 # Usage: scripts/install-postgres.sh
 set -euo pipefail
+# shellcheck source=scripts/lib/apt-install.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/lib/apt-install.sh"
 
 want=${VAULTPROXY_PG_BIN:-/usr/lib/postgresql/15/bin}
 log() { printf 'install-postgres: %s\n' "$*" >&2; }
@@ -23,24 +25,15 @@ if [[ -n ${VAULTPROXY_PG_BIN:-} ]]; then
 	exit 1
 fi
 
-as_root=()
-if [[ $(id -u) -ne 0 ]]; then
-	command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null ||
-		{ log "PostgreSQL 15 is not installed and installing it needs root: apt-get install postgresql-15"; exit 1; }
-	as_root=(sudo -n)
-fi
-command -v apt-get >/dev/null 2>&1 || { log "PostgreSQL 15 is not installed and apt-get is not available"; exit 1; }
-
-start=$(date +%s)
-log "installing Debian's postgresql-15 (no default cluster)"
 # postgresql-common's createcluster.conf includes createcluster.d/, read before the server package's
 # post-install creates the "main" cluster (a file of our own there: createcluster.conf itself is a
-# conffile of the package).
-"${as_root[@]}" mkdir -p /etc/postgresql-common/createcluster.d
-printf 'create_main_cluster = false\n' | "${as_root[@]}" tee /etc/postgresql-common/createcluster.d/vaultproxy-tests.conf >/dev/null
-export DEBIAN_FRONTEND=noninteractive
-"${as_root[@]}" apt-get update -qq >&2
-"${as_root[@]}" apt-get install -y -qq --no-install-recommends -o Dpkg::Options::=--force-confold postgresql-15 >&2
-[[ -x "$want/initdb" ]] || { log "postgresql-15 installed, but $want/initdb is missing"; exit 1; }
-log "installed in $(($(date +%s) - start))s"
+# conffile of the package). Its arguments are the root prefix: `sudo -n`, or nothing.
+no_main_cluster() {
+	"$@" mkdir -p /etc/postgresql-common/createcluster.d
+	printf 'create_main_cluster = false\n' | "$@" tee /etc/postgresql-common/createcluster.d/vaultproxy-tests.conf >/dev/null
+}
+has_initdb() { [[ -x "$want/initdb" ]]; }
+# No policy-rc.d (as before): with no cluster, the package's own service start has nothing to start.
+apt_install --no-policy-rc --prepare no_main_cluster --note "(no default cluster)" \
+	install-postgres "PostgreSQL 15" has_initdb "$want/initdb is missing" postgresql-15
 printf '%s\n' "$want"

@@ -10,11 +10,14 @@
 #
 # Usage: scripts/install-slapd.sh
 set -euo pipefail
+# shellcheck source=scripts/lib/apt-install.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/lib/apt-install.sh"
 
 want=${VAULTPROXY_SLAPD_BIN:-/usr/sbin/slapd}
 log() { printf 'install-slapd: %s\n' "$*" >&2; }
+have() { [[ -x "$want" ]]; }
 
-if [[ -x "$want" ]]; then
+if have; then
 	log "using $want"
 	printf '%s\n' "$want"
 	exit 0
@@ -24,30 +27,8 @@ if [[ -n ${VAULTPROXY_SLAPD_BIN:-} ]]; then
 	exit 1
 fi
 
-as_root=()
-if [[ $(id -u) -ne 0 ]]; then
-	command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null ||
-		{ log "slapd is not installed and installing it needs root: apt-get install slapd ldap-utils"; exit 1; }
-	as_root=(sudo -n)
-fi
-command -v apt-get >/dev/null 2>&1 || { log "slapd is not installed and apt-get is not available"; exit 1; }
-
-start=$(date +%s)
-log "installing Debian's slapd and ldap-utils"
-export DEBIAN_FRONTEND=noninteractive
 # slapd's debconf questions (domain, admin password) take their defaults; the tests never use the
-# database the package creates. policy-rc.d refuses the package's own start of the service (exit
-# 101: "action forbidden"), so no slapd is left listening on 389.
-policy=/usr/sbin/policy-rc.d
-had_policy=0
-[[ -e $policy ]] && had_policy=1
-if [[ $had_policy -eq 0 ]]; then
-	printf '#!/bin/sh\nexit 101\n' | "${as_root[@]}" tee "$policy" >/dev/null
-	"${as_root[@]}" chmod 755 "$policy"
-	trap '"${as_root[@]}" rm -f "$policy"' EXIT
-fi
-"${as_root[@]}" apt-get update -qq >&2
-"${as_root[@]}" apt-get install -y -qq --no-install-recommends -o Dpkg::Options::=--force-confold slapd ldap-utils >&2
-[[ -x "$want" ]] || { log "slapd installed, but $want is missing"; exit 1; }
-log "installed in $(($(date +%s) - start))s"
+# database the package creates. apt_install's policy-rc.d refuses the package's own start of the
+# service, so no slapd is left listening on 389.
+apt_install install-slapd slapd have "$want is missing" slapd ldap-utils
 printf '%s\n' "$want"

@@ -2,8 +2,7 @@ package krb5test
 
 import (
 	"bytes"
-	"crypto/rand"
-	"encoding/hex"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -14,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/vaultproxy/vaultproxy/internal/testproc"
 )
 
 const (
@@ -39,8 +40,7 @@ type KDC struct {
 	krb5Conf, kdcConf string
 	logPath, outPath  string
 	port              int
-	cmd               *exec.Cmd
-	done              chan struct{}
+	proc              *testproc.Process
 }
 
 // Bin returns the directory holding krb5kdc, kdb5_util and kadmin.local, skipping the test when
@@ -54,10 +54,7 @@ func Bin(t testing.TB) string {
 	for _, tool := range tools {
 		if _, err := os.Stat(filepath.Join(dir, tool)); err != nil {
 			msg := fmt.Sprintf("%s not found in %s (run scripts/install-krb5.sh, or set %s to the directory holding krb5kdc, kdb5_util and kadmin.local)", tool, dir, EnvBin)
-			if os.Getenv("CI") != "" {
-				t.Fatalf("krb5test: %s; CI is set, so tests that need a KDC fail instead of skipping", msg)
-			}
-			t.Skip(msg)
+			testproc.Unavailable(t, "krb5test", "a KDC", msg)
 		}
 	}
 	return dir
@@ -117,7 +114,7 @@ func (k *KDC) Env() []string {
 // exported earlier for the same principal no longer matches the KDC's keys.
 func (k *KDC) Keytab(t testing.TB, principal string) string {
 	t.Helper()
-	path := filepath.Join(k.dir, strings.NewReplacer("/", "_", "@", "_").Replace(principal)+"-"+randomHex(t, 4)+".keytab")
+	path := filepath.Join(k.dir, strings.NewReplacer("/", "_", "@", "_").Replace(principal)+"-"+testproc.RandomHex(4)+".keytab")
 	if out, err := k.kadmin("ktadd -k "+path+" "+principal, "added to keytab"); err != nil {
 		t.Fatalf("krb5test: exporting %s's keytab: %v\n%s", principal, err, out)
 	}
@@ -170,7 +167,7 @@ func (k *KDC) start(t testing.TB, attempt int, principals []string) error {
 	}
 	if _, err := os.Stat(filepath.Join(k.dir, "principal")); os.IsNotExist(err) {
 		// -s writes the stash file, from which krb5kdc and kadmin.local read the master key.
-		cmd := exec.Command(filepath.Join(k.bin, "kdb5_util"), "-r", Realm, "create", "-s", "-P", randomHex(t, 16))
+		cmd := exec.Command(filepath.Join(k.bin, "kdb5_util"), "-r", Realm, "create", "-s", "-P", testproc.RandomHex(16))
 		cmd.Env = k.env()
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("krb5test: kdb5_util create: %v\n%s", err, out)
@@ -185,28 +182,19 @@ func (k *KDC) start(t testing.TB, attempt int, principals []string) error {
 	}
 	defer outf.Close()
 	// -n keeps krb5kdc in the foreground, as this process's child.
-	k.cmd = exec.Command(filepath.Join(k.bin, "krb5kdc"), "-n", "-r", Realm, "-P", filepath.Join(k.dir, "krb5kdc.pid"))
-	k.cmd.Env = k.env()
-	k.cmd.Stdout, k.cmd.Stderr = outf, outf
-	if err := k.cmd.Start(); err != nil {
+	cmd := exec.Command(filepath.Join(k.bin, "krb5kdc"), "-n", "-r", Realm, "-P", filepath.Join(k.dir, "krb5kdc.pid"))
+	cmd.Env = k.env()
+	cmd.Stdout, cmd.Stderr = outf, outf
+	if k.proc, err = testproc.Start(cmd); err != nil {
 		return err
 	}
-	k.done = make(chan struct{})
-	go func() { _ = k.cmd.Wait(); close(k.done) }()
-	deadline := time.Now().Add(startTimeout)
-	for time.Now().Before(deadline) {
-		select {
-		case <-k.done:
-			return fmt.Errorf("krb5kdc exited at start:\n%s", k.log())
-		default:
-		}
-		if c, err := net.DialTimeout("tcp", k.Addr(), time.Second); err == nil {
-			c.Close()
-			return nil
-		}
-		time.Sleep(20 * time.Millisecond)
+	switch err := k.proc.WaitDial(k.Addr(), startTimeout, 20*time.Millisecond); {
+	case err == nil:
+		return nil
+	case errors.Is(err, testproc.ErrExited):
+		return fmt.Errorf("krb5kdc exited at start:\n%s", k.log())
 	}
-	k.stop()
+	k.proc.Stop(syscall.SIGTERM, stopTimeout)
 	return fmt.Errorf("krb5kdc not listening on %s after %s:\n%s", k.Addr(), startTimeout, k.log())
 }
 
@@ -280,34 +268,8 @@ func (k *KDC) log() string {
 }
 
 func (k *KDC) cleanup(t testing.TB) {
-	k.stop()
+	k.proc.Stop(syscall.SIGTERM, stopTimeout)
 	if t.Failed() {
 		t.Logf("krb5test: krb5kdc log (%s):\n%s", k.logPath, k.log())
 	}
-}
-
-// stop sends SIGTERM, waits up to stopTimeout, then kills krb5kdc.
-func (k *KDC) stop() {
-	select {
-	case <-k.done:
-		return
-	default:
-	}
-	_ = k.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-k.done:
-		return
-	case <-time.After(stopTimeout):
-	}
-	_ = k.cmd.Process.Kill()
-	<-k.done
-}
-
-func randomHex(t testing.TB, n int) string {
-	t.Helper()
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatalf("krb5test: %v", err)
-	}
-	return hex.EncodeToString(b)
 }

@@ -2,8 +2,7 @@ package ldaptest
 
 import (
 	"bytes"
-	"crypto/rand"
-	"encoding/hex"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -15,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/vaultproxy/vaultproxy/internal/testproc"
 )
 
 const (
@@ -38,8 +39,7 @@ type Server struct {
 	bin, dir, conf, logPath string
 	port                    int
 	adminPassword           string
-	cmd                     *exec.Cmd
-	done                    chan struct{}
+	proc                    *testproc.Process
 }
 
 // Bin returns slapd's path, skipping the test when there is none (failing it when CI is set).
@@ -51,10 +51,7 @@ func Bin(t testing.TB) string {
 	}
 	if _, err := os.Stat(bin); err != nil {
 		msg := fmt.Sprintf("slapd not found at %s (run scripts/install-slapd.sh, or set %s)", bin, EnvBin)
-		if os.Getenv("CI") != "" {
-			t.Fatalf("ldaptest: %s; CI is set, so tests that need slapd fail instead of skipping", msg)
-		}
-		t.Skip(msg)
+		testproc.Unavailable(t, "ldaptest", "slapd", msg)
 	}
 	return bin
 }
@@ -64,7 +61,7 @@ func Bin(t testing.TB) string {
 // when the test failed.
 func Start(t testing.TB, users map[string]string) *Server {
 	t.Helper()
-	s := &Server{bin: Bin(t), dir: t.TempDir(), adminPassword: randomHex(t, 12)}
+	s := &Server{bin: Bin(t), dir: t.TempDir(), adminPassword: testproc.RandomHex(12)}
 	data := filepath.Join(s.dir, "data")
 	if err := os.Mkdir(data, 0o700); err != nil {
 		t.Fatalf("ldaptest: %v", err)
@@ -160,12 +157,11 @@ func entries(users map[string]string) string {
 
 // start makes one attempt on a free port; it fails when another process took the port first.
 func (s *Server) start(attempt int) error {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := testproc.FreePort()
 	if err != nil {
 		return err
 	}
-	s.port = l.Addr().(*net.TCPAddr).Port
-	l.Close()
+	s.port = port
 	s.logPath = filepath.Join(s.dir, fmt.Sprintf("slapd-%d.log", attempt))
 	logf, err := os.Create(s.logPath)
 	if err != nil {
@@ -174,27 +170,18 @@ func (s *Server) start(attempt int) error {
 	defer logf.Close()
 	// -d keeps slapd in the foreground, as this process's child; level 256 ("stats") logs each
 	// connection and bind, which the log of a failed test then shows.
-	s.cmd = exec.Command(s.bin, "-f", s.conf, "-h", s.URL()+"/", "-d", "256")
-	s.cmd.Stdout, s.cmd.Stderr = logf, logf
-	if err := s.cmd.Start(); err != nil {
+	cmd := exec.Command(s.bin, "-f", s.conf, "-h", s.URL()+"/", "-d", "256")
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if s.proc, err = testproc.Start(cmd); err != nil {
 		return err
 	}
-	s.done = make(chan struct{})
-	go func() { _ = s.cmd.Wait(); close(s.done) }()
-	deadline := time.Now().Add(startTimeout)
-	for time.Now().Before(deadline) {
-		select {
-		case <-s.done:
-			return fmt.Errorf("slapd exited at start:\n%s", s.log())
-		default:
-		}
-		if c, err := net.DialTimeout("tcp", s.URL()[len("ldap://"):], time.Second); err == nil {
-			c.Close()
-			return nil
-		}
-		time.Sleep(50 * time.Millisecond)
+	switch err := s.proc.WaitDial(s.URL()[len("ldap://"):], startTimeout, 50*time.Millisecond); {
+	case err == nil:
+		return nil
+	case errors.Is(err, testproc.ErrExited):
+		return fmt.Errorf("slapd exited at start:\n%s", s.log())
 	}
-	s.stop()
+	s.proc.Stop(syscall.SIGTERM, stopTimeout)
 	return fmt.Errorf("slapd not listening on %s after %s:\n%s", s.URL(), startTimeout, s.log())
 }
 
@@ -204,27 +191,10 @@ func (s *Server) log() string {
 }
 
 func (s *Server) cleanup(t testing.TB) {
-	s.stop()
+	s.proc.Stop(syscall.SIGTERM, stopTimeout)
 	if t.Failed() {
 		t.Logf("ldaptest: slapd log (%s):\n%s", s.logPath, s.log())
 	}
-}
-
-// stop sends SIGTERM, waits up to stopTimeout, then kills slapd.
-func (s *Server) stop() {
-	select {
-	case <-s.done:
-		return
-	default:
-	}
-	_ = s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.done:
-		return
-	case <-time.After(stopTimeout):
-	}
-	_ = s.cmd.Process.Kill()
-	<-s.done
 }
 
 func (s *Server) write(t testing.TB, path, content string) {
@@ -232,13 +202,4 @@ func (s *Server) write(t testing.TB, path, content string) {
 	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
 		t.Fatalf("ldaptest: %v", err)
 	}
-}
-
-func randomHex(t testing.TB, n int) string {
-	t.Helper()
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatalf("ldaptest: %v", err)
-	}
-	return hex.EncodeToString(b)
 }

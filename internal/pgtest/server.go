@@ -2,8 +2,6 @@ package pgtest
 
 import (
 	"bytes"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -16,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/vaultproxy/vaultproxy/internal/testproc"
 )
 
 const (
@@ -37,8 +37,7 @@ type Server struct {
 	port     int
 	password string
 	cred     *syscall.Credential // nil: run as the current user
-	cmd      *exec.Cmd
-	done     chan struct{}
+	proc     *testproc.Process
 	logPath  string
 }
 
@@ -48,7 +47,7 @@ type Server struct {
 func Start(t testing.TB) *Server {
 	t.Helper()
 	bin := Bin(t)
-	s := &Server{bin: bin, password: randomHex(t, 16)}
+	s := &Server{bin: bin, password: testproc.RandomHex(16)}
 	if os.Geteuid() == 0 {
 		cred, err := postgresCredential()
 		if err != nil {
@@ -108,10 +107,7 @@ func Bin(t testing.TB) string {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "initdb")); err != nil {
 		msg := fmt.Sprintf("PostgreSQL binaries not found in %s (run scripts/install-postgres.sh, or set %s)", dir, EnvBin)
-		if os.Getenv("CI") != "" {
-			t.Fatalf("pgtest: %s; CI is set, so tests that need PostgreSQL fail instead of skipping", msg)
-		}
-		t.Skip(msg)
+		testproc.Unavailable(t, "pgtest", "PostgreSQL", msg)
 	}
 	return dir
 }
@@ -119,7 +115,7 @@ func Bin(t testing.TB) string {
 // start makes one attempt at starting the server on a free port; it fails when another process
 // took the port first.
 func (s *Server) start(data string, attempt int) error {
-	port, err := freePort()
+	port, err := testproc.FreePort()
 	if err != nil {
 		return err
 	}
@@ -131,18 +127,16 @@ func (s *Server) start(data string, attempt int) error {
 	}
 	defer logf.Close()
 	// -k: the Unix socket goes into the private directory, not /var/run/postgresql.
-	s.cmd = s.command(filepath.Join(s.bin, "postgres"), "-D", data, "-p", strconv.Itoa(port),
+	cmd := s.command(filepath.Join(s.bin, "postgres"), "-D", data, "-p", strconv.Itoa(port),
 		"-c", "listen_addresses=127.0.0.1", "-k", s.dir, "-c", "fsync=off", "-c", "max_connections=50")
-	s.cmd.Stdout, s.cmd.Stderr = logf, logf
-	if err := s.cmd.Start(); err != nil {
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if s.proc, err = testproc.Start(cmd); err != nil {
 		return err
 	}
-	s.done = make(chan struct{})
-	go func() { s.cmd.Wait(); close(s.done) }()
 	deadline := time.Now().Add(startTimeout)
 	for time.Now().Before(deadline) {
 		select {
-		case <-s.done:
+		case <-s.proc.Done():
 			return fmt.Errorf("postgres exited at start:\n%s", s.Log())
 		case <-time.After(100 * time.Millisecond):
 		}
@@ -150,7 +144,7 @@ func (s *Server) start(data string, attempt int) error {
 			return nil
 		}
 	}
-	s.kill()
+	s.proc.Kill()
 	return fmt.Errorf("postgres not ready after %v:\n%s", startTimeout, s.Log())
 }
 
@@ -186,24 +180,13 @@ func (s *Server) Log() string {
 	return string(b)
 }
 
+// stop sends SIGINT (PostgreSQL's fast shutdown), kills the server after stopTimeout, and logs
+// its output when the test failed.
 func (s *Server) stop(t testing.TB) {
-	if s.cmd == nil || s.cmd.Process == nil {
-		return
-	}
-	s.cmd.Process.Signal(os.Interrupt)
-	select {
-	case <-s.done:
-	case <-time.After(stopTimeout):
-		s.kill()
-	}
+	s.proc.Stop(os.Interrupt, stopTimeout)
 	if t.Failed() {
 		t.Logf("pgtest: postgres log:\n%s", s.Log())
 	}
-}
-
-func (s *Server) kill() {
-	s.cmd.Process.Kill()
-	<-s.done
 }
 
 // command returns cmd run in the server's directory with a clean environment, as the server's user.
@@ -231,21 +214,4 @@ func postgresCredential() (*syscall.Credential, error) {
 		return nil, err
 	}
 	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
-}
-
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
-
-func randomHex(t testing.TB, n int) string {
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatalf("pgtest: %v", err)
-	}
-	return hex.EncodeToString(b)
 }

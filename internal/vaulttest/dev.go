@@ -1,8 +1,6 @@
 package vaulttest
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -17,6 +15,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/vault/api"
+
+	"github.com/vaultproxy/vaultproxy/internal/testproc"
 )
 
 const (
@@ -38,9 +38,7 @@ type Dev struct {
 	addr    string
 	token   string
 	logPath string
-	cmd     *exec.Cmd
-	done    chan struct{} // closed when the process has exited
-	waitErr error         // set before done is closed
+	proc    *testproc.Process
 
 	// What Restart starts again.
 	bin, dir, home string
@@ -70,7 +68,7 @@ func StartDevConfig(t testing.TB, hcl string) *Dev {
 	if err := os.Mkdir(home, 0o700); err != nil {
 		t.Fatalf("vaulttest: %v", err)
 	}
-	token := "root-" + randomHex(t, 16)
+	token := "root-" + testproc.RandomHex(16)
 	var extra []string
 	if hcl != "" {
 		cfg := filepath.Join(dir, "extra.hcl")
@@ -166,15 +164,11 @@ func (d *Dev) start() (retry bool, err error) {
 	cmd.Stdin = nil
 	cmd.Stdout = logFile
 	cmd.Stderr = logFile
-	if err := cmd.Start(); err != nil {
+	proc, err := testproc.Start(cmd)
+	if err != nil {
 		return false, err
 	}
-	done := make(chan struct{})
-	d.addr, d.logPath, d.cmd, d.done, d.waitErr = "http://"+listen, logPath, cmd, done, nil
-	go func() {
-		d.waitErr = cmd.Wait()
-		close(done)
-	}()
+	d.addr, d.logPath, d.proc = "http://"+listen, logPath, proc
 
 	if err := d.waitHealthy(devStartTimeout); err != nil {
 		d.stop()
@@ -207,8 +201,8 @@ func (d *Dev) waitHealthy(timeout time.Duration) error {
 			last = err.Error()
 		}
 		select {
-		case <-d.done:
-			return fmt.Errorf("vault server exited before it was ready: %v", d.waitErr)
+		case <-d.proc.Done():
+			return fmt.Errorf("vault server exited before it was ready: %v", d.proc.Err())
 		case <-time.After(100 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
@@ -229,15 +223,10 @@ func (d *Dev) Log() string {
 // cleanup stops the server at the end of the test and logs its output when
 // the test failed or the server died early.
 func (d *Dev) cleanup(t testing.TB) {
-	exitedEarly := false
-	select {
-	case <-d.done:
-		exitedEarly = true
-	default:
-	}
+	exitedEarly := d.proc.Exited()
 	d.stop()
 	if exitedEarly {
-		t.Logf("vaulttest: vault dev server at %s exited before the end of the test: %v", d.addr, d.waitErr)
+		t.Logf("vaulttest: vault dev server at %s exited before the end of the test: %v", d.addr, d.proc.Err())
 	}
 	if t.Failed() || exitedEarly {
 		t.Logf("vaulttest: vault dev server log (%s):\n%s", d.logPath, d.Log())
@@ -250,15 +239,7 @@ func (d *Dev) Stop() { d.stop() }
 
 // Kill ends the server at once with SIGKILL, as a crash or an OOM kill would: no graceful
 // shutdown, connections reset.
-func (d *Dev) Kill() {
-	select {
-	case <-d.done:
-		return
-	default:
-	}
-	_ = d.cmd.Process.Kill()
-	<-d.done
-}
+func (d *Dev) Kill() { d.proc.Kill() }
 
 // Restart starts the server again, once stopped (Stop, Kill), at the same address with the same
 // root token, and waits until it is healthy. It is a new dev server: its storage was in memory, so
@@ -284,21 +265,7 @@ func (d *Dev) Restart(t testing.TB) {
 }
 
 // stop sends SIGTERM, waits up to devStopTimeout, then kills the process.
-func (d *Dev) stop() {
-	select {
-	case <-d.done:
-		return
-	default:
-	}
-	_ = d.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-d.done:
-		return
-	case <-time.After(devStopTimeout):
-	}
-	_ = d.cmd.Process.Kill()
-	<-d.done
-}
+func (d *Dev) stop() { d.proc.Stop(syscall.SIGTERM, devStopTimeout) }
 
 // freePortPair returns a port P on 127.0.0.1 such that P and P+1 are both
 // free right now: the dev server also binds its cluster listener on P+1.
@@ -331,13 +298,4 @@ func freePortPair() (int, error) {
 // is never read or written.
 func cleanEnv(home string) []string {
 	return []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home}
-}
-
-func randomHex(t testing.TB, n int) string {
-	t.Helper()
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatalf("vaulttest: random token: %v", err)
-	}
-	return hex.EncodeToString(b)
 }
