@@ -78,10 +78,11 @@ func newAliCloud(cfg Config, log *slog.Logger) (*alicloudMethod, error) {
 		providers.NewConfigurationCredentialProvider(conf),
 		&ecsRAMRoleProvider{},
 	})
-	// Vault Proxy's chain skips an access_key without access_secret, and so does this one; a plan
-	// file never holds access_secret, so say why the key goes unused.
+	// Vault Proxy's chain skips an access_key without access_secret, and so does this one: say why
+	// the key goes unused. (A plan file, which never holds access_secret, is refused before this:
+	// compile.RunRefusals.)
 	if conf.AccessKeyID != "" && conf.AccessKeySecret == "" {
-		log.Warn("alicloud: access_key is set without access_secret, so the credential chain skips it (a plan file never holds access_secret: run the configuration from its files to use it)")
+		log.Warn("alicloud: access_key is set without access_secret, so the credential chain skips it")
 	}
 	creds, err := m.chain.Retrieve()
 	if err != nil {

@@ -78,10 +78,10 @@ func newAWS(cfg Config, log *slog.Logger) (*awsMethod, error) {
 		return nil, fmt.Errorf(`aws: type %q is invalid (iam or ec2)`, s("type"))
 	}
 	access, secret, session := s("access_key"), s("secret_key"), s("session_token")
-	// As awsutil's GenerateCredentialChain: one of the two alone is an error. A plan file never holds
-	// secret_key, so a plan run from it has the access key alone.
+	// As awsutil's GenerateCredentialChain: one of the two alone is an error. (A plan file, which
+	// never holds secret_key, is refused before this: compile.RunRefusals.)
 	if (access == "") != (secret == "") {
-		return nil, errors.New("aws: access_key and secret_key must be set together (a plan file never holds secret_key: run the configuration from its files, or leave both to the AWS credential chain)")
+		return nil, errors.New("aws: static AWS client credentials haven't been properly configured (the access key or secret key were provided but not both)")
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)

@@ -90,8 +90,8 @@ func TestNewAWSRefusals(t *testing.T) {
 		{map[string]string{"type": "iam"}, "role is required"},
 		{map[string]string{"type": "ec2"}, "role is required"},
 		{map[string]string{"type": "pkcs7", "role": "app"}, `type "pkcs7" is invalid`},
-		{map[string]string{"type": "iam", "role": "app", "access_key": "AKID"}, "access_key and secret_key must be set together"},
-		{map[string]string{"type": "iam", "role": "app", "secret_key": "s"}, "access_key and secret_key must be set together"},
+		{map[string]string{"type": "iam", "role": "app", "access_key": "AKID"}, "the access key or secret key were provided but not both"},
+		{map[string]string{"type": "iam", "role": "app", "secret_key": "s"}, "the access key or secret key were provided but not both"},
 	}
 	for _, tt := range tests {
 		if _, err := newAWS(Config{Method: "aws", MountPath: "auth/aws", Strings: tt.strings}, nil); err == nil || !strings.Contains(err.Error(), tt.want) {
