@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"reflect"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -180,13 +181,33 @@ func (p *ecsRAMRoleProvider) Retrieve() (aliauth.Credential, error) {
 	if err := json.Unmarshal([]byte(body), &d); err != nil {
 		return nil, fmt.Errorf("refresh metadata err, json.Unmarshal fail: %w", err)
 	}
+	// The SDK's provider puts the whole response in these errors, AccessKeySecret and SecurityToken
+	// included, and the chain's error is logged at the start and at every poll: these say what is
+	// wrong with the response without its values (ecsRAMRoleSummary).
 	if d.AccessKeyID == nil || d.AccessKeySecret == nil || d.SecurityToken == nil {
-		return nil, fmt.Errorf("refresh metadata err, fail to get credentials, response: %s", body)
+		return nil, fmt.Errorf("refresh metadata err, fail to get credentials, response %s", ecsRAMRoleSummary(body, d))
 	}
 	if d.Code == nil || *d.Code != "Success" {
-		return nil, fmt.Errorf("refresh metadata err, Code is not Success, response: %s", body)
+		return nil, fmt.Errorf("refresh metadata err, Code is not Success, response %s", ecsRAMRoleSummary(body, d))
 	}
 	return credentials.NewStsTokenCredential(*d.AccessKeyID, *d.AccessKeySecret, *d.SecurityToken), nil
+}
+
+// ecsRAMRoleSummary describes a security-credentials response that is not a success without the
+// values it holds: its Code (not a secret: "Success" or an error code) and the names of its fields.
+func ecsRAMRoleSummary(body string, d ecsRAMRoleCredentials) string {
+	code := "none"
+	if d.Code != nil {
+		code = strconv.Quote(*d.Code)
+	}
+	var fields map[string]json.RawMessage
+	_ = json.Unmarshal([]byte(body), &fields) // body already parsed as an object
+	keys := make([]string, 0, len(fields))
+	for k := range fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return fmt.Sprintf("with Code %s and the fields [%s] (values not shown)", code, strings.Join(keys, " "))
 }
 
 // metadataGet GETs path from the metadata service with a new metadata token when one is given.
