@@ -50,10 +50,10 @@ const alicloudDefaultPoll = 60 * time.Second
 
 func newAliCloud(cfg Config, log *slog.Logger) (*alicloudMethod, error) {
 	s := func(k string) string { return cfg.Strings[k] }
-	// The compiler requires both; checked before the credential chain, as alicloud.go does.
-	if s("role") == "" || s("region") == "" {
-		return nil, errors.New("alicloud: role and region are required")
-	}
+	// role and region are required by the compiler, as by Vault Proxy's alicloud.go, which checks
+	// only that they are present: either may be "", and the method starts. With role "" the login
+	// is sent and Vault refuses it (hashicorp/vault-plugin-auth-alicloud path_login.go: "entry for
+	// role  not found"); with region "" no login can be made (login).
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -93,7 +93,14 @@ func newAliCloud(cfg Config, log *slog.Logger) (*alicloudMethod, error) {
 	return m, nil
 }
 
+// errAliCloudNoRegion is each login's error with region "": the SDK has no STS endpoint to sign the
+// request for, and Vault Proxy's logins fail there too (GenerateLoginData: "no request captured").
+var errAliCloudNoRegion = errors.New(`alicloud: region is "", so no GetCallerIdentity request can be signed (the STS endpoint is the region's): write the region in the method's config`)
+
 func (m *alicloudMethod) login(ctx context.Context, c *api.Client) (*api.Secret, error) {
+	if m.region == "" {
+		return nil, errAliCloudNoRegion
+	}
 	m.mu.Lock()
 	data, err := tools.GenerateLoginData(m.role, m.last, m.region)
 	m.mu.Unlock()

@@ -6,6 +6,7 @@ import (
 	"crypto/sha1"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -483,5 +484,37 @@ func TestAliCloudMetadataErrorHidesSecrets(t *testing.T) {
 	const wantLog = `fail to get credentials, response with Code \"Success\" and the fields [AccessKeyId AccessKeySecret Code] (values not shown)`
 	if log := out.String(); strings.Contains(log, "leaked") || !strings.Contains(log, wantLog) {
 		t.Errorf("poll log: %s\nwant it to contain %s and no secret", log, wantLog)
+	}
+}
+
+// role and region written "" start the method, as in Vault Proxy, which only checks that they are
+// present: role "" is sent to Vault as it is; region "" fails each login with an error that says why.
+func TestAliCloudEmptyRoleAndRegion(t *testing.T) {
+	aliEnv(t)
+	cfg := func(role, region string) Config {
+		return Config{Method: "alicloud", MountPath: "auth/alicloud",
+			Strings: map[string]string{"role": role, "region": region, "access_key": "LTAIconfig", "access_secret": "config-secret"}}
+	}
+	m, err := newAliCloud(cfg("", "cn-hangzhou"), nil)
+	if err != nil {
+		t.Fatalf("role \"\": %v", err)
+	}
+	checkAliLogin(t, aliLoginOnce(t, m), "", "cn-hangzhou", "LTAIconfig", "config-secret", "")
+
+	if m, err = newAliCloud(cfg("dev", ""), nil); err != nil {
+		t.Fatalf("region \"\": %v", err)
+	}
+	rec := &loginRecorder{}
+	srv := httptest.NewServer(rec)
+	defer srv.Close()
+	c, err := newAPIClient(srv.URL, srv.Client(), "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.login(context.Background(), c); !errors.Is(err, errAliCloudNoRegion) {
+		t.Errorf("login with region \"\": %v, want %v", err, errAliCloudNoRegion)
+	}
+	if n := len(rec.requests()); n != 0 {
+		t.Errorf("%d requests to Vault", n)
 	}
 }
