@@ -2,7 +2,10 @@ package compile
 
 import (
 	"fmt"
+	"strings"
 	"time"
+
+	"github.com/vaultproxy/vaultproxy/schema"
 )
 
 // What `vaultproxy run` implements, and the fixed timings it uses that no setting changes. They are
@@ -63,10 +66,7 @@ func RunRefusals(p *Plan) []string {
 	if !ok {
 		return nil
 	}
-	var out []string
-	if msg := redactedGCPCredentials(aa.Method()); msg != "" {
-		out = append(out, msg)
-	}
+	out := redactedMethodSecrets(aa.Method())
 	for _, s := range aa.Sinks() {
 		if msg := redactedAAD(s); msg != "" {
 			out = append(out, msg)
@@ -75,15 +75,76 @@ func RunRefusals(p *Plan) []string {
 	return out
 }
 
-// redactedGCPCredentials refuses a gcp method whose credentials were written in the configuration
-// when p comes from a plan file: without them the method would go on to GOOGLE_CREDENTIALS and the
-// other sources, and log in as whoever those name. The compiler reads credentials = "" as unset, so
-// credentials that are set and empty were redacted.
-func redactedGCPCredentials(m Method) string {
-	if v := m.Config().String("credentials"); m.Type().Get() == "gcp" && v.IsSet() && v.Get() == "" {
-		return `auto_auth method "gcp": its credentials are not in the plan file, which never holds a secret; run the configuration from its files, or give the credentials with GOOGLE_CREDENTIALS or GOOGLE_APPLICATION_CREDENTIALS and leave credentials out`
+// redactedMethodSecrets refuses each sensitive config key of the method that was written in the
+// configuration when p comes from a plan file, one message per key, in key order. The compiler reads
+// a sensitive key written "" as unset (none is required, and none reads "" otherwise), so a sensitive
+// key that is set and empty was redacted. A key the method does not read under its type
+// (schema.Attribute.UsedOnlyWithType) is not refused: the method goes on without it in any case.
+func redactedMethodSecrets(m Method) []string {
+	typ := m.Type().Get()
+	c := m.Config()
+	var out []string
+	for _, k := range c.Keys() {
+		if !m.ConfigSensitive(k) || c.Kind(k) != "string" {
+			continue
+		}
+		if v := c.String(k); !v.IsSet() || v.Get() != "" {
+			continue
+		}
+		if a := schema.MethodConfig(typ).Attribute(k); a != nil && a.UsedOnlyWithType != "" && a.UsedOnlyWithType != c.String("type").Get() {
+			continue
+		}
+		out = append(out, redactedMethodSecretMessage(typ, k))
 	}
-	return ""
+	return out
+}
+
+// withoutMethodSecret says, for each sensitive method config key, what the method would do without
+// it, and where else the secret can be given (an environment variable the method reads in its
+// place), if anywhere.
+var withoutMethodSecret = map[string]struct{ without, instead string }{
+	// awsutil.GenerateCredentialChain refuses an access key without its secret key, and a session
+	// token without its own would be refused by STS (hashicorp/go-secure-stdlib/awsutil v0.3.0
+	// generate_credentials.go); its environment provider reads the AWS_* variables.
+	"aws.secret_key": {"Vault Proxy refuses access_key without it",
+		"give the credentials with AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN and leave access_key, secret_key and session_token out"},
+	"aws.session_token": {"without it the temporary credentials it belongs to are refused by AWS",
+		"give the credentials with AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN and leave access_key, secret_key and session_token out"},
+	// Vault binds an ec2 instance to the nonce of its first login and refuses another
+	// (hashicorp/vault builtin/credential/aws/path_login.go), and a random one is what the method
+	// would send without it (command/agentproxyshared/auth/aws/aws.go).
+	"aws.nonce": {"without it a new random nonce is sent, which Vault refuses for an instance already bound to this one", ""},
+	// gcputil.FindCredentials goes on to GOOGLE_CREDENTIALS, then Application Default Credentials
+	// (hashicorp/vault command/agentproxyshared/auth/gcp/gcp.go).
+	"gcp.credentials": {"without them the method would log in as whoever GOOGLE_CREDENTIALS or Application Default Credentials name",
+		"give the credentials with GOOGLE_CREDENTIALS or GOOGLE_APPLICATION_CREDENTIALS and leave credentials out"},
+	// The Alibaba Cloud SDK's configuration provider skips a credential whose secret is missing and
+	// the chain goes on to the ECS instance's RAM role (alibaba-cloud-sdk-go
+	// sdk/auth/credentials/providers/configuration.go); its environment provider reads ALICLOUD_*
+	// (env.go), before the configuration.
+	"alicloud.access_secret": {"without it the credential chain skips access_key and logs in with the next credentials it finds, another identity",
+		"give the key with ALICLOUD_ACCESS_KEY and ALICLOUD_SECRET_KEY (and ALICLOUD_ACCESS_KEY_STS_TOKEN) and leave access_key, access_secret and access_token out"},
+	"alicloud.access_token": {"without it the access key's temporary credentials are refused by Alibaba Cloud",
+		"give the key with ALICLOUD_ACCESS_KEY, ALICLOUD_SECRET_KEY and ALICLOUD_ACCESS_KEY_STS_TOKEN and leave access_key, access_secret and access_token out"},
+	"alicloud.private_key": {"without it the credential chain skips the key pair and logs in with the next credentials it finds, another identity",
+		"give the key pair with ALICLOUD_PUBLIC_KEY_ID and ALICLOUD_PRIVATE_KEY (and ALICLOUD_SESSION_EXPIRATION) and leave public_key_id, private_key and session_expiration out"},
+}
+
+// redactedMethodSecretMessage is RunRefusals's message for the method's sensitive key k.
+func redactedMethodSecretMessage(typ, k string) string {
+	verb := "is"
+	if strings.HasSuffix(k, "s") {
+		verb = "are" // credentials
+	}
+	w, ok := withoutMethodSecret[typ+"."+k]
+	if !ok {
+		w.without = "the method would go on without it"
+	}
+	msg := fmt.Sprintf("auto_auth method %q: its %s %s not in the plan file, which never holds a secret (%s); run the configuration from its files", typ, k, verb, w.without)
+	if w.instead != "" {
+		msg += ", or " + w.instead
+	}
+	return msg
 }
 
 // redactedAAD refuses a DH sink whose aad was written in the configuration when p comes from a plan

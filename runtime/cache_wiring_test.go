@@ -240,8 +240,9 @@ func TestCacheSwap(t *testing.T) {
 }
 
 // TestUnsupported: what the preview lists as refused (compile.RunRefusals) is what New refuses, in
-// the same words: a plan file without a secret its configuration wrote (gcp credentials, a DH
-// sink's aad). From the configuration itself nothing is refused: every method, sink and cache
+// the same words: a plan file without a secret its configuration wrote (a method's sensitive config
+// keys, here gcp credentials, a DH sink's aad; compile's TestRunRefusalsMethodSecrets has every
+// method's). From the configuration itself nothing is refused: every method, sink and cache
 // setting runs.
 func TestUnsupported(t *testing.T) {
 	p, diags := compile.Compile([]compile.Source{{Name: "test.hcl", Bytes: []byte(`
@@ -279,7 +280,7 @@ listener "tcp" {
 	}
 	fromFile := viaPlanFile(t, p)
 	got := compile.RunRefusals(fromFile)
-	want := []string{`auto_auth method "gcp": its credentials are not in the plan file`, `sink 1 (/run/token): its aad is not in the plan file`}
+	want := []string{`auto_auth method "gcp": its credentials are not in the plan file, which never holds a secret`, `sink 1 (/run/token): its aad is not in the plan file`}
 	if len(got) != len(want) {
 		t.Fatalf("from the plan file: RunRefusals = %q, want %d messages", got, len(want))
 	}

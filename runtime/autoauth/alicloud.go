@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"reflect"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -49,10 +50,10 @@ const alicloudDefaultPoll = 60 * time.Second
 
 func newAliCloud(cfg Config, log *slog.Logger) (*alicloudMethod, error) {
 	s := func(k string) string { return cfg.Strings[k] }
-	// The compiler requires both; checked before the credential chain, as alicloud.go does.
-	if s("role") == "" || s("region") == "" {
-		return nil, errors.New("alicloud: role and region are required")
-	}
+	// role and region are required by the compiler, as by Vault Proxy's alicloud.go, which checks
+	// only that they are present: either may be "", and the method starts. With role "" the login
+	// is sent and Vault refuses it (hashicorp/vault-plugin-auth-alicloud path_login.go: "entry for
+	// role  not found"); with region "" no login can be made (login).
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -78,10 +79,11 @@ func newAliCloud(cfg Config, log *slog.Logger) (*alicloudMethod, error) {
 		providers.NewConfigurationCredentialProvider(conf),
 		&ecsRAMRoleProvider{},
 	})
-	// Vault Proxy's chain skips an access_key without access_secret, and so does this one; a plan
-	// file never holds access_secret, so say why the key goes unused.
+	// Vault Proxy's chain skips an access_key without access_secret, and so does this one: say why
+	// the key goes unused. (A plan file, which never holds access_secret, is refused before this:
+	// compile.RunRefusals.)
 	if conf.AccessKeyID != "" && conf.AccessKeySecret == "" {
-		log.Warn("alicloud: access_key is set without access_secret, so the credential chain skips it (a plan file never holds access_secret: run the configuration from its files to use it)")
+		log.Warn("alicloud: access_key is set without access_secret, so the credential chain skips it")
 	}
 	creds, err := m.chain.Retrieve()
 	if err != nil {
@@ -91,7 +93,14 @@ func newAliCloud(cfg Config, log *slog.Logger) (*alicloudMethod, error) {
 	return m, nil
 }
 
+// errAliCloudNoRegion is each login's error with region "": the SDK has no STS endpoint to sign the
+// request for, and Vault Proxy's logins fail there too (GenerateLoginData: "no request captured").
+var errAliCloudNoRegion = errors.New(`alicloud: region is "", so no GetCallerIdentity request can be signed (the STS endpoint is the region's): write the region in the method's config`)
+
 func (m *alicloudMethod) login(ctx context.Context, c *api.Client) (*api.Secret, error) {
+	if m.region == "" {
+		return nil, errAliCloudNoRegion
+	}
 	m.mu.Lock()
 	data, err := tools.GenerateLoginData(m.role, m.last, m.region)
 	m.mu.Unlock()
@@ -179,13 +188,33 @@ func (p *ecsRAMRoleProvider) Retrieve() (aliauth.Credential, error) {
 	if err := json.Unmarshal([]byte(body), &d); err != nil {
 		return nil, fmt.Errorf("refresh metadata err, json.Unmarshal fail: %w", err)
 	}
+	// The SDK's provider puts the whole response in these errors, AccessKeySecret and SecurityToken
+	// included, and the chain's error is logged at the start and at every poll: these say what is
+	// wrong with the response without its values (ecsRAMRoleSummary).
 	if d.AccessKeyID == nil || d.AccessKeySecret == nil || d.SecurityToken == nil {
-		return nil, fmt.Errorf("refresh metadata err, fail to get credentials, response: %s", body)
+		return nil, fmt.Errorf("refresh metadata err, fail to get credentials, response %s", ecsRAMRoleSummary(body, d))
 	}
 	if d.Code == nil || *d.Code != "Success" {
-		return nil, fmt.Errorf("refresh metadata err, Code is not Success, response: %s", body)
+		return nil, fmt.Errorf("refresh metadata err, Code is not Success, response %s", ecsRAMRoleSummary(body, d))
 	}
 	return credentials.NewStsTokenCredential(*d.AccessKeyID, *d.AccessKeySecret, *d.SecurityToken), nil
+}
+
+// ecsRAMRoleSummary describes a security-credentials response that is not a success without the
+// values it holds: its Code (not a secret: "Success" or an error code) and the names of its fields.
+func ecsRAMRoleSummary(body string, d ecsRAMRoleCredentials) string {
+	code := "none"
+	if d.Code != nil {
+		code = strconv.Quote(*d.Code)
+	}
+	var fields map[string]json.RawMessage
+	_ = json.Unmarshal([]byte(body), &fields) // body already parsed as an object
+	keys := make([]string, 0, len(fields))
+	for k := range fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return fmt.Sprintf("with Code %s and the fields [%s] (values not shown)", code, strings.Join(keys, " "))
 }
 
 // metadataGet GETs path from the metadata service with a new metadata token when one is given.

@@ -6,6 +6,7 @@ import (
 	"crypto/sha1"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -434,5 +435,86 @@ func TestAliCloudAccessKeyWithoutSecretWarns(t *testing.T) {
 	checkAliLogin(t, aliLoginOnce(t, m), "dev", "cn-hangzhou", "LTAIenv", "env-secret", "")
 	if !strings.Contains(out.String(), "access_key is set without access_secret") {
 		t.Errorf("log: %s", out.String())
+	}
+}
+
+// A security-credentials response that is not a success is told by its Code and field names, never
+// its values: the chain's error is returned at the start and logged at every poll, and the SDK's
+// provider would put AccessKeySecret and SecurityToken in it.
+func TestAliCloudMetadataErrorHidesSecrets(t *testing.T) {
+	aliEnv(t)
+	var mu sync.Mutex
+	body := `{"AccessKeyId":"STS.key","AccessKeySecret":"leaked-secret","SecurityToken":"leaked-token","Code":"Failed"}`
+	mdSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch r.URL.Path {
+		case "/latest/meta-data/ram/security-credentials/":
+			fmt.Fprint(w, "vault-role")
+		case "/latest/meta-data/ram/security-credentials/vault-role":
+			fmt.Fprint(w, body)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer mdSrv.Close()
+	old := alicloudMetadataURL
+	alicloudMetadataURL = mdSrv.URL
+	defer func() { alicloudMetadataURL = old }()
+	cfg := Config{Method: "alicloud", MountPath: "auth/alicloud", Strings: map[string]string{"role": "dev", "region": "cn-hangzhou"}}
+
+	_, err := newAliCloud(cfg, nil)
+	if err == nil {
+		t.Fatal("newAliCloud: no error with Code Failed")
+	}
+	const want = `refresh metadata err, Code is not Success, response with Code "Failed" and the fields [AccessKeyId AccessKeySecret Code SecurityToken] (values not shown)`
+	if msg := err.Error(); strings.Contains(msg, "leaked") || !strings.Contains(msg, want) {
+		t.Errorf("start: %v, want it to contain %q and no secret", err, want)
+	}
+
+	// At a poll, with a response that lacks the token: logged without the secret.
+	mu.Lock()
+	body = `{"AccessKeyId":"STS.key","AccessKeySecret":"leaked-secret","Code":"Success"}`
+	mu.Unlock()
+	var out strings.Builder
+	m := &alicloudMethod{chain: &ecsRAMRoleProvider{}, log: slog.New(slog.NewTextHandler(&out, nil))}
+	if m.check() {
+		t.Fatal("check: new credentials from a failed read")
+	}
+	const wantLog = `fail to get credentials, response with Code \"Success\" and the fields [AccessKeyId AccessKeySecret Code] (values not shown)`
+	if log := out.String(); strings.Contains(log, "leaked") || !strings.Contains(log, wantLog) {
+		t.Errorf("poll log: %s\nwant it to contain %s and no secret", log, wantLog)
+	}
+}
+
+// role and region written "" start the method, as in Vault Proxy, which only checks that they are
+// present: role "" is sent to Vault as it is; region "" fails each login with an error that says why.
+func TestAliCloudEmptyRoleAndRegion(t *testing.T) {
+	aliEnv(t)
+	cfg := func(role, region string) Config {
+		return Config{Method: "alicloud", MountPath: "auth/alicloud",
+			Strings: map[string]string{"role": role, "region": region, "access_key": "LTAIconfig", "access_secret": "config-secret"}}
+	}
+	m, err := newAliCloud(cfg("", "cn-hangzhou"), nil)
+	if err != nil {
+		t.Fatalf("role \"\": %v", err)
+	}
+	checkAliLogin(t, aliLoginOnce(t, m), "", "cn-hangzhou", "LTAIconfig", "config-secret", "")
+
+	if m, err = newAliCloud(cfg("dev", ""), nil); err != nil {
+		t.Fatalf("region \"\": %v", err)
+	}
+	rec := &loginRecorder{}
+	srv := httptest.NewServer(rec)
+	defer srv.Close()
+	c, err := newAPIClient(srv.URL, srv.Client(), "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.login(context.Background(), c); !errors.Is(err, errAliCloudNoRegion) {
+		t.Errorf("login with region \"\": %v, want %v", err, errAliCloudNoRegion)
+	}
+	if n := len(rec.requests()); n != 0 {
+		t.Errorf("%d requests to Vault", n)
 	}
 }

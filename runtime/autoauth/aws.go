@@ -78,10 +78,10 @@ func newAWS(cfg Config, log *slog.Logger) (*awsMethod, error) {
 		return nil, fmt.Errorf(`aws: type %q is invalid (iam or ec2)`, s("type"))
 	}
 	access, secret, session := s("access_key"), s("secret_key"), s("session_token")
-	// As awsutil's GenerateCredentialChain: one of the two alone is an error. A plan file never holds
-	// secret_key, so a plan run from it has the access key alone.
+	// As awsutil's GenerateCredentialChain: one of the two alone is an error. (A plan file, which
+	// never holds secret_key, is refused before this: compile.RunRefusals.)
 	if (access == "") != (secret == "") {
-		return nil, errors.New("aws: access_key and secret_key must be set together (a plan file never holds secret_key: run the configuration from its files, or leave both to the AWS credential chain)")
+		return nil, errors.New("aws: static AWS client credentials haven't been properly configured (the access key or secret key were provided but not both)")
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -96,6 +96,9 @@ func newAWS(cfg Config, log *slog.Logger) (*awsMethod, error) {
 		m.load = func(context.Context) (aws.CredentialsProvider, error) { return static, nil }
 	} else {
 		m.load = func(ctx context.Context) (aws.CredentialsProvider, error) {
+			if p := awsEnvCredentials(); p != nil {
+				return p, nil
+			}
 			c, err := config.LoadDefaultConfig(ctx)
 			if err != nil {
 				return nil, err
@@ -114,6 +117,29 @@ func newAWS(cfg Config, log *slog.Logger) (*awsMethod, error) {
 	}
 	m.provider, m.last = p, creds
 	return m, nil
+}
+
+// awsEnvCredentials is the first provider of Vault Proxy's chain after the config's keys, the AWS
+// SDK v1's EnvProvider (hashicorp/go-secure-stdlib/awsutil v0.3.0 generate_credentials.go,
+// GenerateCredentialChain): AWS_ACCESS_KEY_ID (or AWS_ACCESS_KEY) with AWS_SECRET_ACCESS_KEY (or
+// AWS_SECRET_KEY) and AWS_SESSION_TOKEN; nil without both. It comes before the shared configuration
+// is loaded, so that, as in Vault Proxy, credentials in the environment log in even when AWS_PROFILE
+// names a profile the shared files do not have (the SDK v2's LoadDefaultConfig fails then, v1's
+// chain never reads the profile).
+func awsEnvCredentials() aws.CredentialsProvider {
+	first := func(names ...string) string {
+		for _, n := range names {
+			if v := os.Getenv(n); v != "" {
+				return v
+			}
+		}
+		return ""
+	}
+	id, secret := first("AWS_ACCESS_KEY_ID", "AWS_ACCESS_KEY"), first("AWS_SECRET_ACCESS_KEY", "AWS_SECRET_KEY")
+	if id == "" || secret == "" {
+		return nil
+	}
+	return credentials.NewStaticCredentialsProvider(id, secret, os.Getenv("AWS_SESSION_TOKEN"))
 }
 
 // awsIMDSTimeout bounds each request to the instance metadata service for the region, as
@@ -143,9 +169,20 @@ func (m *awsMethod) loginRegion(ctx context.Context) string {
 // region of the EC2 instance identity document when the instance metadata service answers for the
 // instance ID (IMDSv2 through the AWS SDK's client: AWS_EC2_METADATA_SERVICE_ENDPOINT and
 // AWS_EC2_METADATA_DISABLED apply), else us-east-1. It fails when the configuration does not load,
-// or when the service answers but gives no region.
+// or when the service answers but gives no region. A profile that AWS_PROFILE names and the shared
+// files do not have is not a failure: the SDK v1's session, which awsutil.GetRegion creates, goes on
+// without it (aws-sdk-go v1.55.8 aws/session/session.go ignores SharedConfigProfileNotExistError),
+// and so does this, with the environment's settings alone.
 func regionFromEnvironment(ctx context.Context) (string, error) {
 	cfg, err := config.LoadDefaultConfig(ctx)
+	var noProfile config.SharedConfigProfileNotExistError
+	if errors.As(err, &noProfile) {
+		env, eerr := config.NewEnvConfig()
+		if eerr != nil {
+			return "", fmt.Errorf("loading the AWS environment: %w", eerr)
+		}
+		cfg, err = aws.Config{Region: env.Region, ConfigSources: []any{env}}, nil
+	}
 	if err != nil {
 		return "", fmt.Errorf("loading the AWS configuration: %w", err)
 	}

@@ -90,8 +90,8 @@ func TestNewAWSRefusals(t *testing.T) {
 		{map[string]string{"type": "iam"}, "role is required"},
 		{map[string]string{"type": "ec2"}, "role is required"},
 		{map[string]string{"type": "pkcs7", "role": "app"}, `type "pkcs7" is invalid`},
-		{map[string]string{"type": "iam", "role": "app", "access_key": "AKID"}, "access_key and secret_key must be set together"},
-		{map[string]string{"type": "iam", "role": "app", "secret_key": "s"}, "access_key and secret_key must be set together"},
+		{map[string]string{"type": "iam", "role": "app", "access_key": "AKID"}, "the access key or secret key were provided but not both"},
+		{map[string]string{"type": "iam", "role": "app", "secret_key": "s"}, "the access key or secret key were provided but not both"},
 	}
 	for _, tt := range tests {
 		if _, err := newAWS(Config{Method: "aws", MountPath: "auth/aws", Strings: tt.strings}, nil); err == nil || !strings.Contains(err.Error(), tt.want) {
@@ -197,9 +197,15 @@ func TestRegionFromEnvironment(t *testing.T) {
 		t.Fatal(err)
 	}
 	tests := []struct {
-		name, region, defaultRegion, configFile, imds, disabled string
-		want, wantErr                                           string
+		name, region, defaultRegion, configFile, imds, disabled, profile string
+		want, wantErr                                                    string
 	}{
+		// AWS_PROFILE naming a profile the files do not have: the SDK v1's session goes on without it.
+		{name: "missing profile: AWS_REGION", region: "ca-west-1", configFile: profile, profile: "absent", imds: withRegion.URL, want: "ca-west-1"},
+		{name: "missing profile: AWS_DEFAULT_REGION", defaultRegion: "eu-west-3", configFile: profile, profile: "absent", imds: withRegion.URL, want: "eu-west-3"},
+		{name: "missing profile: instance metadata", configFile: profile, profile: "absent", imds: withRegion.URL, want: "eu-south-1"},
+		{name: "missing profile: no metadata service", configFile: profile, profile: "absent", imds: closed.URL, want: "us-east-1"},
+		{name: "missing profile: metadata service disabled", configFile: profile, profile: "absent", imds: withRegion.URL, disabled: "true", want: "us-east-1"},
 		{name: "AWS_REGION first", region: "ca-west-1", defaultRegion: "eu-west-3", configFile: profile, imds: withRegion.URL, want: "ca-west-1"},
 		{name: "AWS_DEFAULT_REGION", defaultRegion: "eu-west-3", configFile: profile, imds: withRegion.URL, want: "eu-west-3"},
 		{name: "the shared config file", configFile: profile, imds: withRegion.URL, want: "sa-east-1"},
@@ -213,7 +219,7 @@ func TestRegionFromEnvironment(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Setenv("AWS_REGION", tt.region)
 			t.Setenv("AWS_DEFAULT_REGION", tt.defaultRegion)
-			t.Setenv("AWS_PROFILE", "")
+			t.Setenv("AWS_PROFILE", tt.profile)
 			t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "absent"))
 			if tt.configFile != "" {
 				t.Setenv("AWS_CONFIG_FILE", tt.configFile)
@@ -301,5 +307,64 @@ func TestAWSIAMLoginRegion(t *testing.T) {
 	doc = `{"instanceId":"i-1"}`
 	if got := signedFor(empty); got != "us-east-1" || !strings.Contains(logs.String(), `aws: defaulting region to \"us-east-1\"`) {
 		t.Errorf("a failed lookup signed for %q, logging %q; want us-east-1 and a warning", got, logs.String())
+	}
+}
+
+// Credentials in the environment come first, as in Vault Proxy's chain (the SDK v1's EnvProvider,
+// after the config's keys): they log in even when AWS_PROFILE names a profile the shared files do
+// not have, which the SDK v2 refuses to load; and the login's region lookup goes on without that
+// profile. Each poll reads the environment again.
+func TestAWSEnvCredentialsWithMissingProfile(t *testing.T) {
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+	dir := t.TempDir()
+	cfgFile := filepath.Join(dir, "config")
+	if err := os.WriteFile(cfgFile, []byte("[default]\nregion = sa-east-1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_EC2_METADATA_DISABLED", "AWS_SESSION_TOKEN",
+		"AWS_ACCESS_KEY", "AWS_SECRET_KEY", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"} {
+		t.Setenv(k, "")
+	}
+	t.Setenv("AWS_CONFIG_FILE", cfgFile)
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "absent"))
+	t.Setenv("AWS_PROFILE", "no-such-profile")
+	t.Setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", closed.URL)
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDENV")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "env-secret")
+
+	var logs strings.Builder
+	m, err := newAWS(Config{Method: "aws", MountPath: "auth/aws", Strings: map[string]string{"type": "iam", "role": "app", "region": ""}},
+		slog.New(slog.NewTextHandler(&logs, nil)))
+	if err != nil {
+		t.Fatalf("newAWS with credentials in the environment and a missing profile: %v", err)
+	}
+	if m.last.AccessKeyID != "AKIDENV" || m.last.SecretAccessKey != "env-secret" {
+		t.Errorf("credentials %+v, want the environment's", m.last)
+	}
+	if got := m.loginRegion(context.Background()); got != "us-east-1" || strings.Contains(logs.String(), "defaulting region") {
+		t.Errorf("region %q (log %q), want us-east-1 without a warning: the missing profile is skipped, no metadata service", got, logs.String())
+	}
+	t.Setenv("AWS_REGION", "eu-north-1")
+	if got := m.loginRegion(context.Background()); got != "eu-north-1" {
+		t.Errorf("region %q, want AWS_REGION's eu-north-1", got)
+	}
+
+	// The SDK v1's other names, and a poll that reads them again.
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	t.Setenv("AWS_ACCESS_KEY", "AKIDOLD")
+	t.Setenv("AWS_SECRET_KEY", "old-secret")
+	t.Setenv("AWS_SESSION_TOKEN", "tok")
+	if !m.check(context.Background()) || m.last.AccessKeyID != "AKIDOLD" || m.last.SecretAccessKey != "old-secret" || m.last.SessionToken != "tok" {
+		t.Errorf("after a poll: %+v, want AWS_ACCESS_KEY's", m.last)
+	}
+
+	// Without credentials in the environment the SDK v2 loads the shared configuration, which fails
+	// on the missing profile.
+	t.Setenv("AWS_ACCESS_KEY", "")
+	if _, err := newAWS(Config{Method: "aws", MountPath: "auth/aws", Strings: map[string]string{"type": "iam", "role": "app"}}, nil); err == nil ||
+		!strings.Contains(err.Error(), "no-such-profile") {
+		t.Errorf("without credentials in the environment: %v, want the missing profile's error", err)
 	}
 }

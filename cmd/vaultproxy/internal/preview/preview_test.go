@@ -30,6 +30,8 @@ func goldens(t *testing.T) map[string]golden {
 var refusedFromPlanFile = map[string]string{
 	"sinks-encrypted": "sink 1 (/run/vproxy/token-1): its aad is not in the plan file",
 	"method-gcp-iam":  `auto_auth method "gcp": its credentials are not in the plan file`,
+	"method-aws":      `auto_auth method "aws": its secret_key is not in the plan file`,
+	"method-alicloud": `auto_auth method "alicloud": its access_secret is not in the plan file`,
 }
 
 // TestPreviewOfPlanFile renders each golden JSON plan after decoding it: the preview must be the one
