@@ -476,7 +476,7 @@ func (w *printer) autoAuth(p *compile.Plan) {
 	if m.Type().Get() == "token_file" {
 		w.note(2, "login", "GET "+m.LoginPath()+": no login; the token read from token_file_path is checked, then renewed while it is renewable")
 	} else {
-		login := "POST " + m.LoginPath()
+		login := "PUT " + m.LoginPath() // vault/api Logical().Write sends PUT
 		switch key, role := m.LoginRole(); {
 		case role.Get() == "" || key == schema.MethodLogins[m.Type().Get()].PathKey:
 			// no role, or the path already ends with it
