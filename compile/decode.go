@@ -213,6 +213,9 @@ func (d *decoder) decodeAttributes(c *body, out *decodedBody) (map[string]*attri
 			if w := d.unusedUnderType(c, sch, as, a); w != nil {
 				diags = append(diags, w)
 			}
+			if w := d.unusedUnless(c, sch, as, a); w != nil {
+				diags = append(diags, w)
+			}
 		}
 	}
 	return seen, nested, diags
@@ -271,6 +274,10 @@ func (d *decoder) evalCondition(c *body, sch *schema.Block, cond *schema.Conditi
 		return false, false, ""
 	}
 	switch {
+	case cond.Written && written:
+		return true, true, ""
+	case cond.Written:
+		return false, true, cond.Attr + " is not written"
 	case cond.Set && v != "":
 		return true, true, ""
 	case cond.Set && written:
@@ -303,6 +310,23 @@ func (d *decoder) conditionValue(c *body, sch *schema.Block, name string) (v str
 		return as.Default, true, true
 	}
 	return dv.s, true, true
+}
+
+// unusedUnless is the warning for an attribute that Vault Proxy reads, and so checks, but uses
+// only when its UsedOnlyWhen holds, when it does not (alicloud's role_arn without
+// role_session_expiration: the Alibaba Cloud SDK then uses the access key as it is), or nil. When
+// the condition cannot be told (a value it reads is one Vault Proxy cannot read, its own error), or
+// in a plan file, which writes what it read, there is none.
+func (d *decoder) unusedUnless(c *body, sch *schema.Block, as *schema.Attribute, a *attribute) *hcl.Diagnostic {
+	if as.UsedOnlyWhen == nil || d.plan {
+		return nil
+	}
+	holds, known, here := d.evalCondition(c, sch, as.UsedOnlyWhen)
+	if holds || !known {
+		return nil
+	}
+	return noEffect(a, fmt.Sprintf("%s has no effect here (%s): Vault Proxy uses it only when %s, and ignores it otherwise.",
+		a.name, here, as.UsedOnlyWhen))
 }
 
 // unusedUnderType is the warning for an attribute that the method reads, and so checks, whatever

@@ -72,6 +72,9 @@ type Attribute struct {
 	// looked up in the environment and the instance metadata). "" is then kept as written, with no
 	// warning, and plans show this text for it.
 	EmptyMeans string
+	// UnsetMeans, when set, says what Vault Proxy does when an attribute without a Default is not
+	// written (alicloud's role_session_expiration: role_arn is then not assumed); plans show it.
+	UnsetMeans string
 	// Strict says Vault Proxy reads only the canonical form: it decodes the value into a typed field
 	// with HCL 1 (a Bool must be true or false, not "true"; a StringList a list, not a string), or
 	// takes it as it is from a map (a file sink's owner and group must be numbers, not "1000").
@@ -98,6 +101,11 @@ type Attribute struct {
 	// when a value it reads is one Vault Proxy cannot read (that value's own error), the attribute is
 	// checked as usual.
 	ReadOnlyWhen *Condition
+	// UsedOnlyWhen, when set, is the condition under which Vault Proxy uses the attribute, which it
+	// reads (and so checks) whatever the condition: when it does not hold, the value is accepted with
+	// a warning that it has no effect and why (alicloud's role_arn is assumed only with an access key
+	// pair, role_session_name and role_session_expiration).
+	UsedOnlyWhen *Condition
 	// UsedOnlyWithType, when set, is the type under which the method uses the attribute, which it
 	// reads (and so checks) whatever the type: under another it is accepted with a warning that it
 	// has no effect.

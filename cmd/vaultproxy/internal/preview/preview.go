@@ -517,8 +517,13 @@ func (w *printer) autoAuth(p *compile.Plan) {
 			val, o = boolean(cfg.Bool(k)), cfg.Bool(k).Origin()
 		case "number":
 			val, o = strconv.Itoa(cfg.Int(k).Get()), cfg.Int(k).Origin()
-			if !cfg.Int(k).IsSet() && schema.MethodConfig(m.Type().Get()).Attribute(k).Default == "" {
-				val = "none: the SDK's default"
+			if a := schema.MethodConfig(m.Type().Get()).Attribute(k); !cfg.Int(k).IsSet() && a.Default == "" {
+				// Not written, and no default: say what Vault Proxy does without it.
+				w.row(4, k, "none", o)
+				if a.UnsetMeans != "" {
+					w.note(4, "", a.UnsetMeans)
+				}
+				continue
 			}
 		case "duration":
 			val, o = dur(cfg.Duration(k)), cfg.Duration(k).Origin()
