@@ -212,6 +212,8 @@ func (d *decoder) decodeAttributes(c *body, out *decodedBody) (map[string]*attri
 			out.vals[a.name] = v
 			if w := d.unusedUnderType(c, sch, as, a); w != nil {
 				diags = append(diags, w)
+			} else if w := d.negativeValue(as, a, v); w != nil {
+				diags = append(diags, w)
 			}
 			if w := d.unusedUnless(c, sch, as, a); w != nil {
 				diags = append(diags, w)
@@ -327,6 +329,27 @@ func (d *decoder) unusedUnless(c *body, sch *schema.Block, as *schema.Attribute,
 	}
 	return noEffect(a, fmt.Sprintf("%s has no effect here (%s): Vault Proxy uses it only when %s, and ignores it otherwise.",
 		a.name, here, as.UsedOnlyWhen))
+}
+
+var codeNegativeValue = diagcode.New("negative_value",
+	"A number below 0 that Vault Proxy accepts but cannot use as meant: gcp's jwt_exp makes a JWT that has expired before it is sent.",
+	"auto_auth {\n  method \"gcp\" {\n    config = {\n      type    = \"iam\"\n      role    = \"app\"\n      jwt_exp = -5\n    }\n  }\n}")
+
+// negativeValue is the warning for a value below 0 of an attribute whose NegativeMeans says what
+// Vault Proxy does with it, or nil. A plan file writes what it read.
+func (d *decoder) negativeValue(as *schema.Attribute, a *attribute, v *decodedValue) *hcl.Diagnostic {
+	if as.NegativeMeans == "" || d.plan || v.i >= 0 {
+		return nil
+	}
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagWarning,
+		Summary:  "Negative " + a.name,
+		Detail: fmt.Sprintf("%s = %d is below 0: %s. Give it a positive value, or 0 for the default (%s).",
+			a.name, v.i, as.NegativeMeans, as.Default),
+		Subject: a.expr.Range().Ptr(),
+		Context: a.rng.Ptr(),
+		Extra:   codeNegativeValue,
+	}
 }
 
 // unusedUnderType is the warning for an attribute that the method reads, and so checks, whatever

@@ -422,6 +422,9 @@ func describe(a *schema.Attribute) string {
 	if a.EmptyMeans != "" {
 		parts = append(parts, "**Written empty:** "+cell(a.EmptyMeans)+".")
 	}
+	if a.NegativeMeans != "" {
+		parts = append(parts, "**Below 0:** accepted, as Vault Proxy accepts it, with a warning: "+cell(a.NegativeMeans)+".")
+	}
 	if a.UnsetMeans != "" {
 		parts = append(parts, "**Not written:** "+cell(a.UnsetMeans)+".")
 	}

@@ -112,8 +112,15 @@ var GCPConfig = methodConfig("gcp",
 	&Attribute{Name: "credentials", Kind: String, UsedOnlyWithType: "iam", NotAString: valueIntoString("credentials"), Sensitive: true, Doc: "Service account key, its JSON itself, for iam; default GOOGLE_CREDENTIALS, then Application Default Credentials."},
 	&Attribute{Name: "service_account", Kind: String, NotAString: valueIntoString("service_account"), Default: "default", EmptyMeans: "with iam, the client_email of the credentials; with gce, an empty name in the metadata path (service-accounts//identity), as Vault Proxy asks it", Doc: "Service account whose identity is used; with iam and \"\", the one of credentials."},
 	&Attribute{Name: "project", Kind: String, NotAString: valueIntoString("project"), Ignored: "Vault Proxy 1.21's gcp method reads it and never uses it", Doc: "Project of the service account; unused."},
-	&Attribute{Name: "jwt_exp", Kind: Int, UsedOnlyWithType: "iam", ParseInt: true, Default: "15", Doc: "Minutes until the iam JWT expires; 0 means the default."},
+	&Attribute{Name: "jwt_exp", Kind: Int, UsedOnlyWithType: "iam", ParseInt: true, Default: "15", NegativeMeans: gcpJWTExpNegative, Doc: "Minutes until the iam JWT expires; 0 means the default."},
 )
+
+// gcpJWTExpNegative is what a negative jwt_exp does: Vault Proxy's iam login uses any jwt_exp but
+// 0 as the JWT's lifetime in minutes, so exp is that many minutes before the JWT is made
+// (hashicorp/vault command/agentproxyshared/auth/gcp/gcp.go), and Vault's gcp method refuses a JWT
+// that expired more than 60 seconds before it checks it (vault-plugin-auth-gcp plugin/path_login.go,
+// validateBaseJWTClaims): every iam login fails, unless Vault's clock lags the proxy's.
+const gcpJWTExpNegative = "Vault Proxy makes each iam JWT expire that many minutes before it is made, and Vault's gcp method refuses a JWT that expired more than 60 seconds ago (\"JWT is expired\"), so every login fails unless Vault's clock is behind the proxy's"
 
 // KerberosConfig is the config of method "kerberos" (kerberos/kerberos.go): the five strings are
 // required (`"username" is required`), but none is refused empty.

@@ -86,6 +86,11 @@ type Attribute struct {
 	// attribute, and says why: what Vault Proxy does with it (an auth method's constructor refuses it,
 	// or a ticker of that period panics).
 	Positive string
+	// NegativeMeans, when set, says what Vault Proxy does with a number below 0 of an Int, which it
+	// accepts but cannot use as meant (gcp's jwt_exp: each iam JWT has expired before it is sent).
+	// Such a value is accepted with a warning that quotes this text, unless the attribute is unused
+	// under the config's type (UsedOnlyWithType), which has its own warning.
+	NegativeMeans string
 	// NotAString, for a Strict String, is the error Vault Proxy gives for a value that is not a
 	// string, when it is not the usual "could not convert '<name>' config value to string" (kerberos:
 	// "\"username\" must be a string"; aws: "could not convert 'region' value into string").
