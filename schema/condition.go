@@ -10,7 +10,8 @@ import (
 // Attribute's ReadOnlyWhen or UsedOnlyWhen. It is data, which the compiler evaluates and the
 // reference describes. Exactly one of Attr, All and Any is set.
 type Condition struct {
-	// Attr names another attribute of the block, a String or a Bool: the condition holds when its
+	// Attr names another attribute of the block (a UsedOnlyWhen may name its own: alicloud's
+	// role_arn is used only when it is not empty), a String or a Bool: the condition holds when its
 	// value is Equals ("iam"; a Bool's is "true" or "false"), or, with Set, when it is not empty.
 	// With Written, Attr may be of any kind, and the condition holds when it is written at all,
 	// whatever its value (alicloud's role_session_expiration, which the Alibaba Cloud SDK tests
