@@ -212,6 +212,11 @@ func (d *decoder) decodeAttributes(c *body, out *decodedBody) (map[string]*attri
 			out.vals[a.name] = v
 			if w := d.unusedUnderType(c, sch, as, a); w != nil {
 				diags = append(diags, w)
+			} else if w := d.negativeValue(as, a, v); w != nil {
+				diags = append(diags, w)
+			}
+			if w := d.unusedUnless(c, sch, as, a); w != nil {
+				diags = append(diags, w)
 			}
 		}
 	}
@@ -271,6 +276,10 @@ func (d *decoder) evalCondition(c *body, sch *schema.Block, cond *schema.Conditi
 		return false, false, ""
 	}
 	switch {
+	case cond.Written && written:
+		return true, true, ""
+	case cond.Written:
+		return false, true, cond.Attr + " is not written"
 	case cond.Set && v != "":
 		return true, true, ""
 	case cond.Set && written:
@@ -303,6 +312,44 @@ func (d *decoder) conditionValue(c *body, sch *schema.Block, name string) (v str
 		return as.Default, true, true
 	}
 	return dv.s, true, true
+}
+
+// unusedUnless is the warning for an attribute that Vault Proxy reads, and so checks, but uses
+// only when its UsedOnlyWhen holds, when it does not (alicloud's role_arn without
+// role_session_expiration: the Alibaba Cloud SDK then uses the access key as it is), or nil. When
+// the condition cannot be told (a value it reads is one Vault Proxy cannot read, its own error), or
+// in a plan file, which writes what it read, there is none.
+func (d *decoder) unusedUnless(c *body, sch *schema.Block, as *schema.Attribute, a *attribute) *hcl.Diagnostic {
+	if as.UsedOnlyWhen == nil || d.plan {
+		return nil
+	}
+	holds, known, here := d.evalCondition(c, sch, as.UsedOnlyWhen)
+	if holds || !known {
+		return nil
+	}
+	return noEffect(a, fmt.Sprintf("%s has no effect here (%s): Vault Proxy uses it only when %s, and ignores it otherwise.",
+		a.name, here, as.UsedOnlyWhen))
+}
+
+var codeNegativeValue = diagcode.New("negative_value",
+	"A number below 0 that Vault Proxy accepts but cannot use as meant: gcp's jwt_exp makes a JWT that has expired before it is sent.",
+	"auto_auth {\n  method \"gcp\" {\n    config = {\n      type    = \"iam\"\n      role    = \"app\"\n      jwt_exp = -5\n    }\n  }\n}")
+
+// negativeValue is the warning for a value below 0 of an attribute whose NegativeMeans says what
+// Vault Proxy does with it, or nil. A plan file writes what it read.
+func (d *decoder) negativeValue(as *schema.Attribute, a *attribute, v *decodedValue) *hcl.Diagnostic {
+	if as.NegativeMeans == "" || d.plan || v.i >= 0 {
+		return nil
+	}
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagWarning,
+		Summary:  "Negative " + a.name,
+		Detail: fmt.Sprintf("%s = %d is below 0: %s. Give it a positive value, or 0 for the default (%s).",
+			a.name, v.i, as.NegativeMeans, as.Default),
+		Subject: a.expr.Range().Ptr(),
+		Context: a.rng.Ptr(),
+		Extra:   codeNegativeValue,
+	}
 }
 
 // unusedUnderType is the warning for an attribute that the method reads, and so checks, whatever

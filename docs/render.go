@@ -416,8 +416,17 @@ func describe(a *schema.Attribute) string {
 	if a.ReadOnlyWhen != nil {
 		parts = append(parts, "**Read only when** "+cell(a.ReadOnlyWhen.String())+"; otherwise Vault Proxy ignores it, and it is accepted whatever its value, with a warning.")
 	}
+	if a.UsedOnlyWhen != nil {
+		parts = append(parts, "**Used only when** "+cell(a.UsedOnlyWhen.String())+"; otherwise Vault Proxy reads it but ignores it, and it is accepted with a warning.")
+	}
 	if a.EmptyMeans != "" {
 		parts = append(parts, "**Written empty:** "+cell(a.EmptyMeans)+".")
+	}
+	if a.NegativeMeans != "" {
+		parts = append(parts, "**Below 0:** accepted, as Vault Proxy accepts it, with a warning: "+cell(a.NegativeMeans)+".")
+	}
+	if a.UnsetMeans != "" {
+		parts = append(parts, "**Not written:** "+cell(a.UnsetMeans)+".")
 	}
 	if a.Deprecated != "" {
 		parts = append(parts, "**Deprecated:** "+cell(a.Deprecated)+".")

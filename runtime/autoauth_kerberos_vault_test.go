@@ -145,10 +145,12 @@ listener "tcp" {
 }
 
 // loginRecorder passes requests on to Vault and records each login: its method, path, body,
-// Authorization headers and Vault's status.
+// Authorization headers and Vault's status. The first refuse logins are answered 500 by the
+// recorder itself, without reaching Vault.
 type loginRecorder struct {
 	mu     sync.Mutex
 	logins []recordedLogin
+	refuse int
 }
 
 type recordedLogin struct {
@@ -172,6 +174,15 @@ func startLoginRecorder(t *testing.T, vault string) (*loginRecorder, string) {
 		}
 		body, _ := io.ReadAll(r.Body)
 		r.Body = io.NopCloser(strings.NewReader(string(body)))
+		rec.mu.Lock()
+		if rec.refuse > 0 {
+			rec.refuse--
+			rec.logins = append(rec.logins, recordedLogin{r.Method, r.URL.Path, string(body), r.Header.Values("Authorization"), 500})
+			rec.mu.Unlock()
+			http.Error(w, `{"errors":["refused by the test's recorder"]}`, 500)
+			return
+		}
+		rec.mu.Unlock()
 		sw := &loginStatusWriter{ResponseWriter: w, status: 200}
 		rp.ServeHTTP(sw, r)
 		rec.mu.Lock()
@@ -311,6 +322,62 @@ listener "tcp" {
 	for _, line := range strings.Split(string(log), "\n") {
 		if strings.Contains(line, "SPNEGO") {
 			t.Logf("Vault: %s", line)
+		}
+	}
+}
+
+// With the method's wrap_ttl, Vault Proxy 1.21 adds the kerberos header to a copy of its client
+// made for each attempt (auth.go: CloneWithHeaders, then AddHeader on the copy), so there is no
+// pile-up: after a first attempt that fails (the recorder answers 500 without reaching Vault), the
+// retry carries one Authorization header, its own new token, and Vault accepts it. vaultproxy does
+// the same. docs/differences-runtime.md says so.
+func TestKerberosWrapTTLOneHeaderPerAttempt(t *testing.T) {
+	kv := startKerberosVault(t, "")
+	theirRec, theirVault := startLoginRecorder(t, kv.dev.Addr())
+	ourRec, ourVault := startLoginRecorder(t, kv.dev.Addr())
+	theirRec.refuse, ourRec.refuse = 1, 1
+	dir := t.TempDir()
+	theirSink, ourSink := filepath.Join(dir, "their-sink"), filepath.Join(dir, "our-sink")
+	config := func(vault, sink string) string {
+		method := strings.Replace(kv.methodHCL(), "    config = {", "    wrap_ttl = \"5m\"\n    config = {", 1)
+		return fmt.Sprintf(`
+vault { address = %q }
+auto_auth {
+%s
+  sink "file" {
+    config = { path = %q }
+  }
+}
+listener "tcp" {
+  address     = "127.0.0.1:0"
+  tls_disable = true
+}
+`, vault, method, sink)
+	}
+	startVaultProxy(t, config(theirVault, theirSink))
+	startPlan(t, planFrom(t, config(ourVault, ourSink), ""))
+
+	for _, c := range []struct {
+		who  string
+		rec  *loginRecorder
+		sink string
+	}{{"Vault Proxy", theirRec, theirSink}, {"vaultproxy", ourRec, ourSink}} {
+		ls := waitLogins(t, c.rec, 2, c.who)
+		t.Logf("%s's logins: %s", c.who, describeLogins(ls))
+		if ls[0].status != 500 || len(ls[0].authorization) != 1 {
+			t.Errorf("%s's first attempt: %s", c.who, describeLogins(ls[:1]))
+		}
+		if l := ls[1]; l.status != 200 || len(l.authorization) != 1 || l.authorization[0] == ls[0].authorization[0] ||
+			!strings.HasPrefix(l.authorization[0], "Negotiate ") {
+			t.Errorf("%s's retry with wrap_ttl does not carry one new Authorization header (docs/differences-runtime.md says it does): %s",
+				c.who, describeLogins(ls[1:2]))
+		}
+		var wrap struct {
+			Token string `json:"token"`
+			TTL   int    `json:"ttl"`
+		}
+		if err := json.Unmarshal([]byte(waitSink(t, c.sink, "")), &wrap); err != nil || wrap.Token == "" || wrap.TTL != 300 {
+			t.Errorf("%s's sink: %+v, %v; want the wrapping information of a 5m wrap", c.who, wrap, err)
 		}
 	}
 }

@@ -28,7 +28,7 @@ const tickerPanics = "Vault Proxy passes it unchecked to time.NewTicker, which p
 // AliCloudConfig is the config of method "alicloud" (alicloud/alicloud.go). Only role and region
 // are required, and neither is refused empty. The credential keys feed the Alibaba Cloud SDK's
 // configuration provider, which comes after the ALICLOUD_* variables and before the instance
-// metadata in its chain.
+// metadata in its chain, and uses only some of them (aliCloudRoleArn, aliCloudKeyPair).
 var AliCloudConfig = methodConfig("alicloud",
 	&Attribute{Name: "role", Kind: String, Required: true, Doc: "Role to log in as."},
 	&Attribute{Name: "region", Kind: String, Required: true, Doc: "Region of the STS endpoint the signed GetCallerIdentity request is for."},
@@ -36,14 +36,37 @@ var AliCloudConfig = methodConfig("alicloud",
 	&Attribute{Name: "access_key", Kind: String, Doc: "Access key ID (after ALICLOUD_ACCESS_KEY)."},
 	&Attribute{Name: "access_secret", Kind: String, Sensitive: true, Doc: "Access key secret (after ALICLOUD_SECRET_KEY)."},
 	&Attribute{Name: "access_token", Kind: String, Sensitive: true, Doc: "STS security token (after ALICLOUD_ACCESS_KEY_STS_TOKEN)."},
-	&Attribute{Name: "role_arn", Kind: String, Doc: "RAM role to assume with the access key."},
-	&Attribute{Name: "role_session_name", Kind: String, Doc: "Session name when assuming role_arn."},
-	&Attribute{Name: "role_session_expiration", Kind: Int, Strict: true, Doc: "Seconds the assumed role's session lasts, a whole number."},
-	&Attribute{Name: "private_key", Kind: String, Sensitive: true, Doc: "RSA private key of a key pair credential."},
-	&Attribute{Name: "public_key_id", Kind: String, Doc: "ID of the key pair's public key."},
-	&Attribute{Name: "session_expiration", Kind: Int, Strict: true, Doc: "Seconds the key pair's session lasts, a whole number."},
+	&Attribute{Name: "role_arn", Kind: String, UsedOnlyWhen: aliCloudRoleArn, Doc: "RAM role to assume with the access key."},
+	&Attribute{Name: "role_session_name", Kind: String, UsedOnlyWhen: aliCloudRoleArn, Doc: "Session name when assuming role_arn."},
+	&Attribute{Name: "role_session_expiration", Kind: Int, Strict: true, UsedOnlyWhen: aliCloudRoleArn, UnsetMeans: "role_arn is not assumed: the SDK takes it only with role_session_expiration written, and uses the access key as it is", Doc: "Seconds the assumed role's session lasts, a whole number."},
+	&Attribute{Name: "private_key", Kind: String, Sensitive: true, UsedOnlyWhen: aliCloudKeyPair, Doc: "RSA private key of a key pair credential, which the SDK tries last: not with an access key pair or role_name."},
+	&Attribute{Name: "public_key_id", Kind: String, UsedOnlyWhen: aliCloudKeyPair, Doc: "ID of the key pair's public key."},
+	&Attribute{Name: "session_expiration", Kind: Int, Strict: true, UsedOnlyWhen: aliCloudKeyPair, UnsetMeans: "no key pair is used: the SDK takes private_key and public_key_id only with session_expiration written", Doc: "Seconds the key pair's session lasts, a whole number."},
 	&Attribute{Name: "role_name", Kind: String, Doc: "RAM role of the ECS instance to take credentials from the instance metadata for."},
 )
+
+// aliCloudRoleArn is when the Alibaba Cloud SDK assumes role_arn, and so uses the keys that name
+// the role: its ConfigurationProvider.Retrieve (aliyun/alibaba-cloud-sdk-go
+// sdk/auth/credentials/providers/configuration.go, v1.63.107 as Vault 1.21 uses) takes the
+// RamRoleArn credential only with access_key, access_secret, role_arn and role_session_name not
+// empty and role_session_expiration written (not nil, whatever its value); otherwise it uses the
+// access key as it is (with access_token, if any), and the role's keys are ignored.
+var aliCloudRoleArn = &Condition{All: []*Condition{
+	{Attr: "access_key", Set: true},
+	{Attr: "access_secret", Set: true},
+	{Attr: "role_arn", Set: true},
+	{Attr: "role_session_name", Set: true},
+	{Attr: "role_session_expiration", Written: true},
+}, Says: "access_key, access_secret, role_arn and role_session_name are set and role_session_expiration is written"}
+
+// aliCloudKeyPair is when the same Retrieve can use the RSA key pair: private_key and public_key_id
+// not empty and session_expiration written. It is its last choice, after an access key pair and
+// role_name, which private_key's documentation says.
+var aliCloudKeyPair = &Condition{All: []*Condition{
+	{Attr: "private_key", Set: true},
+	{Attr: "public_key_id", Set: true},
+	{Attr: "session_expiration", Written: true},
+}, Says: "private_key and public_key_id are set and session_expiration is written"}
 
 // AWSConfig is the config of method "aws" (aws/aws.go). access_key, secret_key and session_token
 // come first in awsutil.RetrieveCreds's chain when set; credential_poll_interval is read only by the
@@ -89,8 +112,15 @@ var GCPConfig = methodConfig("gcp",
 	&Attribute{Name: "credentials", Kind: String, UsedOnlyWithType: "iam", NotAString: valueIntoString("credentials"), Sensitive: true, Doc: "Service account key, its JSON itself, for iam; default GOOGLE_CREDENTIALS, then Application Default Credentials."},
 	&Attribute{Name: "service_account", Kind: String, NotAString: valueIntoString("service_account"), Default: "default", EmptyMeans: "with iam, the client_email of the credentials; with gce, an empty name in the metadata path (service-accounts//identity), as Vault Proxy asks it", Doc: "Service account whose identity is used; with iam and \"\", the one of credentials."},
 	&Attribute{Name: "project", Kind: String, NotAString: valueIntoString("project"), Ignored: "Vault Proxy 1.21's gcp method reads it and never uses it", Doc: "Project of the service account; unused."},
-	&Attribute{Name: "jwt_exp", Kind: Int, UsedOnlyWithType: "iam", ParseInt: true, Default: "15", Doc: "Minutes until the iam JWT expires; 0 means the default."},
+	&Attribute{Name: "jwt_exp", Kind: Int, UsedOnlyWithType: "iam", ParseInt: true, Default: "15", NegativeMeans: gcpJWTExpNegative, Doc: "Minutes until the iam JWT expires; 0 means the default."},
 )
+
+// gcpJWTExpNegative is what a negative jwt_exp does: Vault Proxy's iam login uses any jwt_exp but
+// 0 as the JWT's lifetime in minutes, so exp is that many minutes before the JWT is made
+// (hashicorp/vault command/agentproxyshared/auth/gcp/gcp.go), and Vault's gcp method refuses a JWT
+// that expired more than 60 seconds before it checks it (vault-plugin-auth-gcp plugin/path_login.go,
+// validateBaseJWTClaims): every iam login fails, unless Vault's clock lags the proxy's.
+const gcpJWTExpNegative = "Vault Proxy makes each iam JWT expire that many minutes before it is made, and Vault's gcp method refuses a JWT that expired more than 60 seconds ago (\"JWT is expired\"), so every login fails unless Vault's clock is behind the proxy's"
 
 // KerberosConfig is the config of method "kerberos" (kerberos/kerberos.go): the five strings are
 // required (`"username" is required`), but none is refused empty.

@@ -7,14 +7,19 @@ import (
 
 // Condition is a test of the other attributes of a block, on their values as Vault Proxy reads them
 // (an attribute that is not written, or that Vault Proxy reads as unset, has its default): an
-// Attribute's ReadOnlyWhen. It is data, which the compiler evaluates and the reference describes.
-// Exactly one of Attr, All and Any is set.
+// Attribute's ReadOnlyWhen or UsedOnlyWhen. It is data, which the compiler evaluates and the
+// reference describes. Exactly one of Attr, All and Any is set.
 type Condition struct {
-	// Attr names another attribute of the block, a String or a Bool: the condition holds when its
+	// Attr names another attribute of the block (a UsedOnlyWhen may name its own: alicloud's
+	// role_arn is used only when it is not empty), a String or a Bool: the condition holds when its
 	// value is Equals ("iam"; a Bool's is "true" or "false"), or, with Set, when it is not empty.
-	Attr   string
-	Equals string
-	Set    bool
+	// With Written, Attr may be of any kind, and the condition holds when it is written at all,
+	// whatever its value (alicloud's role_session_expiration, which the Alibaba Cloud SDK tests
+	// for nil, not for 0).
+	Attr    string
+	Equals  string
+	Set     bool
+	Written bool
 	// All holds when each of its conditions holds, Any when one of them does.
 	All, Any []*Condition
 	// Says, when set, is how messages and the reference name the condition; otherwise it is made
@@ -44,6 +49,8 @@ func (c *Condition) String() string {
 		return join(c.Any, " or ")
 	case c.Set:
 		return c.Attr + " is set"
+	case c.Written:
+		return c.Attr + " is written"
 	}
 	return c.Attr + " is " + c.Equals
 }

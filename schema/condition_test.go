@@ -18,6 +18,7 @@ func TestConditionString(t *testing.T) {
 		{&Condition{All: []*Condition{{Attr: "reload", Equals: "true"}, {Any: []*Condition{{Attr: "a", Set: true}, {Attr: "reload", Equals: "false"}}}}},
 			"reload is true and a is set or reload is false", []string{"reload", "a"}},
 		{&Condition{Attr: "x", Equals: "y", Says: "x is y, as it says"}, "x is y, as it says", []string{"x"}},
+		{&Condition{Attr: "n", Written: true}, "n is written", []string{"n"}},
 	}
 	for _, tt := range tests {
 		if got := tt.c.String(); got != tt.want {
@@ -29,43 +30,25 @@ func TestConditionString(t *testing.T) {
 	}
 }
 
-// Every ReadOnlyWhen reads attributes its block declares, Strings or Bools, and compares an enum or
-// a Bool only with a value it can have: a condition that can never hold would silently turn the
-// attribute into one that is never checked.
+// Every ReadOnlyWhen and UsedOnlyWhen reads attributes its block declares, Strings or Bools (any
+// kind when it tests only that one is written), and compares an enum or a Bool only with a value it
+// can have: a condition that can never hold would silently turn the attribute into one that is
+// never checked, or always warned about.
 func TestReadOnlyWhenDeclared(t *testing.T) {
-	n := 0
+	n, used := 0, 0
 	var walk func(b *Block)
 	walk = func(b *Block) {
 		for _, a := range b.Attributes {
-			if a.ReadOnlyWhen == nil {
-				continue
+			if a.UsedOnlyWhen != nil {
+				used++
 			}
-			n++
-			var check func(c *Condition)
-			check = func(c *Condition) {
-				for _, p := range append(slices.Clone(c.All), c.Any...) {
-					check(p)
+			for _, cond := range []*Condition{a.ReadOnlyWhen, a.UsedOnlyWhen} {
+				if cond == nil {
+					continue
 				}
-				if c.Attr == "" {
-					if len(c.All)+len(c.Any) == 0 {
-						t.Errorf("%s.%s: a condition with no attribute and no parts", b.Type, a.Name)
-					}
-					return
-				}
-				ca := b.Attribute(c.Attr)
-				switch {
-				case ca == nil:
-					t.Errorf("%s.%s: the condition reads %q, which the block does not declare", b.Type, a.Name, c.Attr)
-				case ca.Kind != String && ca.Kind != Bool:
-					t.Errorf("%s.%s: the condition reads %q, a %s", b.Type, a.Name, c.Attr, ca.Kind)
-				case c.Set:
-				case ca.Kind == Bool && c.Equals != "true" && c.Equals != "false":
-					t.Errorf("%s.%s: %q compared with %q", b.Type, a.Name, c.Attr, c.Equals)
-				case len(ca.Enum) > 0 && !slices.Contains(ca.Enum, c.Equals):
-					t.Errorf("%s.%s: %q compared with %q, not one of %v", b.Type, a.Name, c.Attr, c.Equals, ca.Enum)
-				}
+				n++
+				checkCondition(t, b, a, cond)
 			}
-			check(a.ReadOnlyWhen)
 		}
 		for _, nb := range b.Blocks {
 			walk(nb)
@@ -77,7 +60,35 @@ func TestReadOnlyWhenDeclared(t *testing.T) {
 		}
 	}
 	walk(Root)
-	if n < 2 {
-		t.Errorf("%d attributes with ReadOnlyWhen found, want aws's credential_poll_interval and cert's reload_period at least", n)
+	if n < 2 || used < 6 {
+		t.Errorf("%d attributes with ReadOnlyWhen or UsedOnlyWhen found, %d UsedOnlyWhen; want aws's credential_poll_interval, cert's reload_period and alicloud's six role and key pair keys at least", n, used)
+	}
+}
+
+// checkCondition reports a condition of a's that reads what b does not declare, or compares a value
+// it cannot have.
+func checkCondition(t *testing.T, b *Block, a *Attribute, cond *Condition) {
+	t.Helper()
+	for _, p := range append(slices.Clone(cond.All), cond.Any...) {
+		checkCondition(t, b, a, p)
+	}
+	if cond.Attr == "" {
+		if len(cond.All)+len(cond.Any) == 0 {
+			t.Errorf("%s.%s: a condition with no attribute and no parts", b.Type, a.Name)
+		}
+		return
+	}
+	ca := b.Attribute(cond.Attr)
+	switch {
+	case ca == nil:
+		t.Errorf("%s.%s: the condition reads %q, which the block does not declare", b.Type, a.Name, cond.Attr)
+	case cond.Written:
+	case ca.Kind != String && ca.Kind != Bool:
+		t.Errorf("%s.%s: the condition reads %q, a %s", b.Type, a.Name, cond.Attr, ca.Kind)
+	case cond.Set:
+	case ca.Kind == Bool && cond.Equals != "true" && cond.Equals != "false":
+		t.Errorf("%s.%s: %q compared with %q", b.Type, a.Name, cond.Attr, cond.Equals)
+	case len(ca.Enum) > 0 && !slices.Contains(ca.Enum, cond.Equals):
+		t.Errorf("%s.%s: %q compared with %q, not one of %v", b.Type, a.Name, cond.Attr, cond.Equals, ca.Enum)
 	}
 }

@@ -72,6 +72,9 @@ type Attribute struct {
 	// looked up in the environment and the instance metadata). "" is then kept as written, with no
 	// warning, and plans show this text for it.
 	EmptyMeans string
+	// UnsetMeans, when set, says what Vault Proxy does when an attribute without a Default is not
+	// written (alicloud's role_session_expiration: role_arn is then not assumed); plans show it.
+	UnsetMeans string
 	// Strict says Vault Proxy reads only the canonical form: it decodes the value into a typed field
 	// with HCL 1 (a Bool must be true or false, not "true"; a StringList a list, not a string), or
 	// takes it as it is from a map (a file sink's owner and group must be numbers, not "1000").
@@ -83,6 +86,11 @@ type Attribute struct {
 	// attribute, and says why: what Vault Proxy does with it (an auth method's constructor refuses it,
 	// or a ticker of that period panics).
 	Positive string
+	// NegativeMeans, when set, says what Vault Proxy does with a number below 0 of an Int, which it
+	// accepts but cannot use as meant (gcp's jwt_exp: each iam JWT has expired before it is sent).
+	// Such a value is accepted with a warning that quotes this text, unless the attribute is unused
+	// under the config's type (UsedOnlyWithType), which has its own warning.
+	NegativeMeans string
 	// NotAString, for a Strict String, is the error Vault Proxy gives for a value that is not a
 	// string, when it is not the usual "could not convert '<name>' config value to string" (kerberos:
 	// "\"username\" must be a string"; aws: "could not convert 'region' value into string").
@@ -98,6 +106,11 @@ type Attribute struct {
 	// when a value it reads is one Vault Proxy cannot read (that value's own error), the attribute is
 	// checked as usual.
 	ReadOnlyWhen *Condition
+	// UsedOnlyWhen, when set, is the condition under which Vault Proxy uses the attribute, which it
+	// reads (and so checks) whatever the condition: when it does not hold, the value is accepted with
+	// a warning that it has no effect and why (alicloud's role_arn is assumed only with an access key
+	// pair, role_session_name and role_session_expiration).
+	UsedOnlyWhen *Condition
 	// UsedOnlyWithType, when set, is the type under which the method uses the attribute, which it
 	// reads (and so checks) whatever the type: under another it is accepted with a warning that it
 	// has no effect.

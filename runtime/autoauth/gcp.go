@@ -21,7 +21,7 @@ import (
 )
 
 // gcpMethod logs in to Vault's gcp auth method as Vault Proxy's gcp method does
-// (hashicorp/vault command/agentproxyshared/auth/gcp/gcp.go): POST <mount>/login with the role and
+// (hashicorp/vault command/agentproxyshared/auth/gcp/gcp.go): PUT <mount>/login with the role and
 // a JWT, made anew at each login.
 //
 // With type gce the JWT is the instance's identity token for service_account, asked of the GCE

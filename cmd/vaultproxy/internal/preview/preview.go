@@ -476,7 +476,7 @@ func (w *printer) autoAuth(p *compile.Plan) {
 	if m.Type().Get() == "token_file" {
 		w.note(2, "login", "GET "+m.LoginPath()+": no login; the token read from token_file_path is checked, then renewed while it is renewable")
 	} else {
-		login := "POST " + m.LoginPath()
+		login := "PUT " + m.LoginPath() // vault/api Logical().Write sends PUT
 		switch key, role := m.LoginRole(); {
 		case role.Get() == "" || key == schema.MethodLogins[m.Type().Get()].PathKey:
 			// no role, or the path already ends with it
@@ -517,8 +517,13 @@ func (w *printer) autoAuth(p *compile.Plan) {
 			val, o = boolean(cfg.Bool(k)), cfg.Bool(k).Origin()
 		case "number":
 			val, o = strconv.Itoa(cfg.Int(k).Get()), cfg.Int(k).Origin()
-			if !cfg.Int(k).IsSet() && schema.MethodConfig(m.Type().Get()).Attribute(k).Default == "" {
-				val = "none: the SDK's default"
+			if a := schema.MethodConfig(m.Type().Get()).Attribute(k); !cfg.Int(k).IsSet() && a.Default == "" {
+				// Not written, and no default: say what Vault Proxy does without it.
+				w.row(4, k, "none", o)
+				if a.UnsetMeans != "" {
+					w.note(4, "", a.UnsetMeans)
+				}
+				continue
 			}
 		case "duration":
 			val, o = dur(cfg.Duration(k)), cfg.Duration(k).Origin()
