@@ -59,6 +59,13 @@ type Runtime struct {
 	quitOnce sync.Once
 	fatal    chan error
 
+	// stop ends when shutdown begins: a Swap building a new state stops waiting for it (swap.go).
+	stop       context.Context
+	stopCancel context.CancelFunc
+	// swapMu keeps Swaps one at a time; a Swap builds its state holding swapMu but not mu, so that
+	// shutdown never waits for an auto-auth method being built.
+	swapMu sync.Mutex
+
 	mu        sync.Mutex
 	running   bool
 	stopped   bool
@@ -130,10 +137,22 @@ type authRun struct {
 	done   chan struct{}
 }
 
+// ErrStartStopped is NewContext's error when its context ended before the Runtime was built.
+var ErrStartStopped = errors.New("runtime: stopped while starting")
+
 // New prepares a Runtime for a validated plan: transports to Vault, the request path, auto-auth,
 // listener TLS configurations (certificate files are read here). It opens no socket and sends no
-// request. It fails on what the plan asks and run cannot do (see docs/runtime.md).
+// request to Vault. It fails on what the plan asks and run cannot do (see docs/runtime.md).
 func New(p *compile.Plan, opts Options) (*Runtime, error) {
+	return NewContext(context.Background(), p, opts)
+}
+
+// NewContext is New that gives up when ctx ends first (SIGINT or SIGTERM while starting): building
+// an auto-auth method may wait on a cloud metadata service without a deadline of its own (alicloud,
+// oci's instance principal, aws), and nothing serves yet, so there is nothing to wait for. It then
+// logs the line a shutdown logs, calls OnStopping and returns ErrStartStopped; the abandoned build
+// is discarded whenever it finishes.
+func NewContext(ctx context.Context, p *compile.Plan, opts Options) (*Runtime, error) {
 	if p == nil {
 		return nil, errors.New("runtime: nil plan")
 	}
@@ -146,6 +165,7 @@ func New(p *compile.Plan, opts Options) (*Runtime, error) {
 	}
 	opts.Limits = opts.Limits.withDefaults()
 	rt := &Runtime{opts: opts, moves: moves, quit: make(chan struct{}), fatal: make(chan error, 4), listeners: map[string]*listener{}}
+	rt.stop, rt.stopCancel = context.WithCancel(context.Background())
 	rt.vault = newVaultWatch(func() *upstream { return rt.current().up }, rt.readyChanged.notify)
 	if opts.Logger != nil {
 		rt.log = opts.Logger
@@ -165,7 +185,16 @@ func New(p *compile.Plan, opts Options) (*Runtime, error) {
 		}
 	}
 	rt.metrics = newMetrics(p.MetricNamePrefix())
-	st, err := rt.build(p, nil)
+	st, err := rt.buildContext(ctx, p, nil)
+	if ctx.Err() != nil && st == nil {
+		rt.log.Info("shutting down", "reason", "signal")
+		rt.stopCancel()
+		rt.stopping()
+		if rt.logs != nil && rt.logs.file != nil {
+			rt.logs.file.Close()
+		}
+		return nil, ErrStartStopped
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -253,6 +282,32 @@ func (rt *Runtime) build(p *compile.Plan, prev *state) (*state, error) {
 		st.proxy.staleOnly = cr.c.StaleOnly
 	}
 	return st, nil
+}
+
+// buildContext is build in a goroutine of its own, waited for until ctx ends. A build given up on
+// is left to finish (an auto-auth method's constructor cannot be interrupted) and its state is then
+// discarded: its auto-auth manager was never started, and a lease cache it made alone is closed.
+func (rt *Runtime) buildContext(ctx context.Context, p *compile.Plan, prev *state) (*state, error) {
+	type built struct {
+		st  *state
+		err error
+	}
+	ch := make(chan built, 1)
+	go func() {
+		st, err := rt.build(p, prev)
+		ch <- built{st, err}
+	}()
+	select {
+	case b := <-ch:
+		return b.st, b.err
+	case <-ctx.Done():
+		go func() {
+			if b := <-ch; b.st != nil {
+				b.st.discard(prev)
+			}
+		}()
+		return nil, ctx.Err()
+	}
 }
 
 // Run binds the listeners, writes the pid file, starts auto-auth and serves until ctx ends, a quit
@@ -428,6 +483,7 @@ func (a *authRun) stop() {
 
 // shutdown stops every listener gracefully, stops auto-auth, removes the pid file.
 func (rt *Runtime) shutdown() {
+	rt.stopCancel() // before taking mu: a Swap still building its state gives up
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
 	if rt.stopped {

@@ -23,17 +23,38 @@ import (
 // closed and a new, empty one serves); it forwards through the new plan's chain either way. Log
 // settings and the pid file follow the new plan. Changing a kept listener between TLS and plain HTTP
 // is refused.
+//
+// The new state is built without holding mu, which is taken only to install it: building an
+// auto-auth method may wait on a cloud metadata service with no deadline, and shutdown, which needs
+// mu, must not wait for it. Shutdown makes a Swap still building give up (ErrStopped); the state
+// its build returns later is discarded and never installed or started.
 func (rt *Runtime) Swap(p *compile.Plan) error {
+	rt.swapMu.Lock()
+	defer rt.swapMu.Unlock()
 	rt.mu.Lock()
-	defer rt.mu.Unlock()
-	if rt.stopped {
-		return errors.New("runtime stopped")
-	}
+	stopped := rt.stopped
 	old := rt.current()
-	st, err := rt.build(p, old)
+	rt.mu.Unlock()
+	if stopped {
+		return ErrStopped
+	}
+	st, err := rt.buildContext(rt.stop, p, old)
+	if rt.stop.Err() != nil {
+		if st != nil {
+			st.discard(old)
+		}
+		return ErrStopped
+	}
 	if err != nil {
 		return err
 	}
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	if rt.stopped {
+		st.discard(old)
+		return ErrStopped
+	}
+	// old is still the current state: only Swap replaces it, one at a time (swapMu).
 	newKeys, err := rt.matchListeners(p, st)
 	if err != nil {
 		st.discard(old)
@@ -50,6 +71,9 @@ func (rt *Runtime) Swap(p *compile.Plan) error {
 	rt.commitSwap(p, st, old, newKeys, bound)
 	return nil
 }
+
+// ErrStopped is Swap's error once shutdown has begun, the reload then being abandoned.
+var ErrStopped = errors.New("runtime stopped")
 
 // matchListeners returns the new plan's listeners by key, and refuses to switch a listener that
 // stays between TLS and plain HTTP.

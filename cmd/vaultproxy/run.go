@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -51,17 +52,37 @@ func cmdRun(args []string, io *stdio, env func(string) (string, bool)) int {
 		// Only then: OnReady makes the runtime check Vault in the background from the start.
 		opts.OnReady, opts.OnWaiting, opts.OnStopping = sd.ready, sd.waiting, sd.stopping
 	}
-	rt, err := runtime.New(plan, opts)
-	if err != nil {
-		fmt.Fprintln(io.err, "vaultproxy run:", err)
-		return exitError
-	}
-
+	// The signals are registered before the runtime is built, as Vault Proxy registers its channels
+	// when the command is made (hashicorp/vault command/commands.go MakeShutdownCh, MakeSighupCh),
+	// before it builds the auto-auth method (command/proxy.go): building one may wait a long while
+	// on a cloud metadata service, and until Notify a SIGHUP would kill the process (the default
+	// action) and a SIGTERM would end it without a word. SIGINT or SIGTERM while starting ends the
+	// process as a shutdown does (nothing serves yet); a SIGHUP while starting is kept (hup holds
+	// one) and applied once started, as Vault Proxy's reload loop, which starts after the method is
+	// built, receives the SIGHUP that its signal goroutine holds until then.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
+	rt, err := runtime.NewContext(ctx, plan, opts)
+	if errors.Is(err, runtime.ErrStartStopped) {
+		return exitOK
+	}
+	if err != nil {
+		fmt.Fprintln(io.err, "vaultproxy run:", err)
+		return exitError
+	}
+
+	select {
+	case s := <-hup:
+		rt.Logger().Info("SIGHUP received while starting: the configuration is read again now that the proxy has started")
+		select {
+		case hup <- s: // for the loop below; when full, another SIGHUP already waits there
+		default:
+		}
+	default:
+	}
 	done := make(chan struct{})
 	defer close(done)
 	go func() {
@@ -120,7 +141,12 @@ func reload(rt *runtime.Runtime, paths []string, io *stdio, overrides map[string
 		log.Error("reload failed: the configuration is invalid; the running configuration keeps serving")
 		return false
 	}
-	if err := rt.Swap(l.plan); err != nil {
+	err := rt.Swap(l.plan)
+	if errors.Is(err, runtime.ErrStopped) {
+		log.Info("reload abandoned: shutting down")
+		return false
+	}
+	if err != nil {
 		log.Error("reload failed; the running configuration keeps serving", "error", err)
 		return false
 	}
