@@ -255,6 +255,7 @@ func summarize(r io.Reader, w io.Writer) {
 	// every measured answer was a hit, which the hits column shows.
 	ratio("vaultproxy (cache hit)", "vault proxy (cache hit)")
 	ratio("vaultproxy (cache hit)", "net/http ceiling")
+	ratio("vaultproxy (cache hit)", "ceiling, body read")
 	fmt.Fprintln(w)
 	for _, a := range aims {
 		v, ok := by[a.name]
