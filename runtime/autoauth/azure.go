@@ -30,7 +30,9 @@ type azureMethod struct {
 }
 
 // azureIMDS is the Instance Metadata Service's address, which Vault Proxy hard-codes
-// (instanceEndpoint and identityEndpoint in azure.go); tests point it at a stand-in.
+// (instanceEndpoint and identityEndpoint in azure.go). Both send to it with clients that honour
+// HTTP_PROXY, which cmd/vaultproxy/run_azure_test.go uses to compare the two; the tests here point
+// it at a stand-in directly.
 var azureIMDS = "http://169.254.169.254"
 
 // azureCredentialOptions are the options of the DefaultAzureCredential; nil, as Vault Proxy's,

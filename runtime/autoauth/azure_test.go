@@ -77,6 +77,8 @@ func (s *azureIMDSStandIn) seen() (paths, refused []string) {
 	return append([]string(nil), s.paths...), append([]string(nil), s.refused...)
 }
 
+// useAzureIMDS points the method's metadata requests at h for the test. (TestRunAzureDifferential in
+// cmd/vaultproxy compares the method with Vault Proxy without it, through HTTP_PROXY.)
 func useAzureIMDS(t *testing.T, h http.Handler) {
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)

@@ -13,10 +13,14 @@ import (
 	"encoding/pem"
 	"fmt"
 	"io"
+	"maps"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -42,6 +46,8 @@ type ociInstanceStandIn struct {
 	refused    []string
 	sessionKey *rsa.PublicKey
 	token      string
+	sessions   map[string]*rsa.PublicKey // every token given, to its session key
+	metadata   []string                  // "GET <Host><path>" of each metadata request
 }
 
 func selfSigned(t *testing.T, key *rsa.PrivateKey, subject pkix.Name) ([]byte, *x509.Certificate) {
@@ -80,6 +86,9 @@ func (s *ociInstanceStandIn) refuse(w http.ResponseWriter, why string) {
 
 func (s *ociInstanceStandIn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, "/opc/") {
+		s.mu.Lock()
+		s.metadata = append(s.metadata, r.Method+" "+r.Host+r.URL.Path)
+		s.mu.Unlock()
 		if r.Method != http.MethodGet || r.Header.Get("Authorization") != "Bearer Oracle" {
 			s.refuse(w, "metadata request without Authorization: Bearer Oracle")
 			return
@@ -131,10 +140,14 @@ func (s *ociInstanceStandIn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	b64 := base64.RawURLEncoding.EncodeToString
 	token := b64([]byte(`{"alg":"RS256","kid":"asw","typ":"JWT"}`)) + "." +
-		b64(fmt.Appendf(nil, `{"sub":"ocid1.instance.oc1.iad.test","iss":"authService.oracle.com","ptype":"instance","tenant":%q,"exp":%d}`,
-			s.tenancy, time.Now().Add(time.Hour).Unix())) + "." + b64([]byte("not-checked-by-the-sdk"))
+		b64(fmt.Appendf(nil, `{"sub":"ocid1.instance.oc1.iad.test","iss":"authService.oracle.com","ptype":"instance","tenant":%q,"exp":%d,"jti":"%d"}`,
+			s.tenancy, time.Now().Add(time.Hour).Unix(), time.Now().UnixNano())) + "." + b64([]byte("not-checked-by-the-sdk"))
 	s.mu.Lock()
 	s.sessionKey, s.token = rsaPub, token
+	if s.sessions == nil {
+		s.sessions = map[string]*rsa.PublicKey{}
+	}
+	s.sessions[token] = rsaPub
 	s.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 	fmt.Fprintf(w, `{"token":%q}`, token)
@@ -196,4 +209,101 @@ func TestOCIInstanceLogin(t *testing.T) {
 		t.Fatalf("stand-in refused %v", refused)
 	}
 	checkOCILogin(t, fv.paths[0], fv.logins[0], vault.URL, "auth/oci", "inst-role", ociKey{pub: sessionKey}, "ST$"+token)
+}
+
+// Differential: the real `vault proxy` with an oci method of type instance, given HTTP_PROXY naming
+// the stand-in (the SDK's metadata client is Go's default, which honours it for 169.254.169.254)
+// and OCI_SDK_AUTH_CLIENT_REGION_URL naming it too (the federation client goes there, on loopback,
+// instead of https://auth.<region>.oraclecloud.com), makes the same metadata requests as vaultproxy
+// and sends the same scripted Vault a login of the same form: same path, request_headers with the
+// same keys, keyId ST$<a token the stand-in gave>, signed with that token's session key. The
+// stand-in checks each federation request's signature by the instance certificate's key.
+// vaultproxy is run in-process as in TestOCIInstanceLogin, with its metadata requests redirected
+// (their Host header stays 169.254.169.254).
+func TestOCIInstanceDifferential(t *testing.T) {
+	const tenancy = "ocid1.tenancy.oc1..instancetenancy"
+	standIn := newOCIInstanceStandIn(t, tenancy)
+	srv := httptest.NewServer(standIn)
+	defer srv.Close()
+	fv := &fakeVault{}
+	vault := httptest.NewServer(http.HandlerFunc(fv.handler))
+	defer vault.Close()
+
+	startVaultProxy(t, fmt.Sprintf(`
+vault { address = %q }
+auto_auth {
+  method "oci" {
+    mount_path = "auth/oci-prod"
+    config = {
+      type = "instance"
+      role = "inst-role"
+    }
+  }
+  sink "file" {
+    config = { path = %q }
+  }
+}`, vault.URL, filepath.Join(t.TempDir(), "sink")), "HTTP_PROXY="+srv.URL, "OCI_SDK_AUTH_CLIENT_REGION_URL="+srv.URL)
+	waitFor(t, "login from vault proxy", func() bool { return fv.loginCount() > 0 })
+	standIn.mu.Lock()
+	theirMetadata := slices.Clone(standIn.metadata)
+	standIn.mu.Unlock()
+
+	to, _ := url.Parse(srv.URL)
+	t.Setenv("OCI_SDK_AUTH_CLIENT_REGION_URL", srv.URL)
+	old := ociInstanceProvider
+	ociInstanceProvider = func() (common.ConfigurationProvider, error) {
+		return ociauth.InstancePrincipalConfigurationProviderWithCustomClient(func(d common.HTTPRequestDispatcher) (common.HTTPRequestDispatcher, error) {
+			return metadataRedirect{next: d, to: to}, nil
+		})
+	}
+	defer func() { ociInstanceProvider = old }()
+	m, err := newOCI(Config{Method: "oci", MountPath: "auth/oci-prod", Strings: map[string]string{"type": "instance", "role": "inst-role"}}, vault.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := newAPIClient(vault.URL, vault.Client(), "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.login(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+
+	standIn.mu.Lock()
+	refused, sessions := standIn.refused, maps.Clone(standIn.sessions)
+	ourMetadata := slices.Clone(standIn.metadata[len(theirMetadata):])
+	standIn.mu.Unlock()
+	if len(refused) > 0 {
+		t.Errorf("stand-in refused %v", refused)
+	}
+	t.Logf("metadata requests of each: %q", ourMetadata)
+	if !slices.Equal(theirMetadata, ourMetadata) || !slices.Contains(ourMetadata, "GET 169.254.169.254/opc/v2/identity/cert.pem") {
+		t.Errorf("metadata requests differ:\nvault proxy: %q\nvaultproxy:  %q", theirMetadata, ourMetadata)
+	}
+	fv.mu.Lock()
+	var paths []string
+	for _, p := range fv.paths {
+		if strings.Contains(p, "/login") {
+			paths = append(paths, p)
+		}
+	}
+	logins := slices.Clone(fv.logins)
+	fv.mu.Unlock()
+	keyIDPattern := regexp.MustCompile(`keyId="(ST\$[^"]+)"`)
+	check := func(name, path string, body map[string]any) {
+		t.Run(name, func(t *testing.T) {
+			h := requestHeaders(t, body)
+			match := keyIDPattern.FindStringSubmatch(strings.Join(h["Authorization"], ""))
+			if match == nil {
+				t.Fatalf("Authorization %q", h["Authorization"])
+			}
+			key := sessions[strings.TrimPrefix(match[1], "ST$")]
+			if key == nil {
+				t.Fatalf("keyId %q names no token the stand-in gave", match[1])
+			}
+			checkOCILogin(t, path, body, vault.URL, "auth/oci-prod", "inst-role", ociKey{pub: key}, match[1])
+		})
+	}
+	check("Vault Proxy", paths[0], logins[0])
+	check("vaultproxy", paths[len(paths)-1], logins[len(logins)-1])
 }
