@@ -63,9 +63,12 @@ func cmdRun(args []string, io *stdio, env func(string) (string, bool)) int {
 	// built, receives the SIGHUP that its signal goroutine holds until then.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// hup stays registered until the process exits, as Vault Proxy's does (hashicorp/vault
+	// command/commands.go MakeSighupCh never stops its channel): a SIGHUP that arrives
+	// while the process exits after a shutdown (a reload racing a stop) would otherwise kill it by
+	// the default action, and systemd would see the service killed by SIGHUP instead of exit status 0.
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
 	rt, err := runtime.NewContext(ctx, plan, opts)
 	if errors.Is(err, runtime.ErrStartStopped) {
 		return exitOK
