@@ -53,6 +53,14 @@ const (
 	RunDialRetryBudget = 2 * time.Second
 	// RunWriteStallTimeout bounds each write of an answer to a client that does not read it.
 	RunWriteStallTimeout = 30 * time.Second
+	// RunReloadBuildTimeout bounds how long a reload (SIGHUP) may take to build its new state, which
+	// for an auto-auth method may wait on a cloud metadata service (alicloud makes two requests of up
+	// to 30 s each; oci's instance principal client has no timeout at all). Beyond it that reload
+	// fails, the running plan keeps serving and a reload queued behind it proceeds; the late build's
+	// result is discarded. Vault Proxy has no such bound: its reload re-reads only the log level and
+	// the listeners' certificates and never rebuilds the auto-auth method (hashicorp/vault
+	// command/proxy.go, reloadConfig).
+	RunReloadBuildTimeout = 2 * time.Minute
 )
 
 // RunRefusals returns what in p vaultproxy run refuses, one message each, worded as runtime.New's

@@ -28,6 +28,10 @@ import (
 // auto-auth method may wait on a cloud metadata service with no deadline, and shutdown, which needs
 // mu, must not wait for it. Shutdown makes a Swap still building give up (ErrStopped); the state
 // its build returns later is discarded and never installed or started.
+//
+// The build is bounded by reloadBuildTimeout (compile.RunReloadBuildTimeout): beyond it the Swap
+// fails with an error wrapping ErrReloadBuildTimeout, the old plan keeps serving, the next Swap may
+// proceed, and the late state is discarded as at shutdown.
 func (rt *Runtime) Swap(p *compile.Plan) error {
 	rt.swapMu.Lock()
 	defer rt.swapMu.Unlock()
@@ -38,12 +42,18 @@ func (rt *Runtime) Swap(p *compile.Plan) error {
 	if stopped {
 		return ErrStopped
 	}
-	st, err := rt.buildContext(rt.stop, p, old)
+	bctx, cancel := context.WithTimeout(rt.stop, reloadBuildTimeout)
+	defer cancel()
+	st, err := rt.buildContext(bctx, p, old)
 	if rt.stop.Err() != nil {
 		if st != nil {
 			st.discard(old)
 		}
 		return ErrStopped
+	}
+	if st == nil && bctx.Err() != nil {
+		// buildContext gave up on the build (it discards the state when the build ends).
+		return fmt.Errorf("%w %v", ErrReloadBuildTimeout, reloadBuildTimeout)
 	}
 	if err != nil {
 		return err
@@ -61,8 +71,7 @@ func (rt *Runtime) Swap(p *compile.Plan) error {
 		return err
 	}
 	if !rt.running {
-		rt.swapBeforeRun(p, st, old)
-		return nil
+		return rt.swapBeforeRun(p, st, old)
 	}
 	bound, err := rt.prepareSwap(p, st, old)
 	if err != nil {
@@ -74,6 +83,13 @@ func (rt *Runtime) Swap(p *compile.Plan) error {
 
 // ErrStopped is Swap's error once shutdown has begun, the reload then being abandoned.
 var ErrStopped = errors.New("runtime stopped")
+
+// ErrReloadBuildTimeout is wrapped by Swap's error when building the new state took longer than
+// reloadBuildTimeout; the error's text goes on with that bound.
+var ErrReloadBuildTimeout = errors.New("building auto-auth took longer than")
+
+// reloadBuildTimeout bounds a Swap's build; a test-hook build (testhooks.go) may shorten it.
+var reloadBuildTimeout = compile.RunReloadBuildTimeout
 
 // matchListeners returns the new plan's listeners by key, and refuses to switch a listener that
 // stays between TLS and plain HTTP.
@@ -89,8 +105,14 @@ func (rt *Runtime) matchListeners(p *compile.Plan, st *state) (map[string]compil
 	return newKeys, nil
 }
 
-// swapBeforeRun replaces the plan of a Runtime that does not serve yet: Run will start st.
-func (rt *Runtime) swapBeforeRun(p *compile.Plan, st, old *state) {
+// swapBeforeRun replaces the plan of a Runtime that does not serve yet: Run will start st (bind its
+// listeners, write its pid file). The new log settings apply now, as in a Swap while running; when
+// they cannot (a log_file that does not open) st is discarded and the old plan stays.
+func (rt *Runtime) swapBeforeRun(p *compile.Plan, st, old *state) error {
+	if err := rt.applyLogs(p); err != nil {
+		st.discard(old)
+		return err
+	}
 	st.use()
 	rt.plan, rt.pending = p, st
 	rt.cur.Store(st)
@@ -100,6 +122,23 @@ func (rt *Runtime) swapBeforeRun(p *compile.Plan, st, old *state) {
 	if old.cache != st.cache {
 		old.cache.close()
 	}
+	rt.log.Info("configuration reloaded", "vault", st.up.addr, "listeners", len(p.Listeners()), "serving", false)
+	return nil
+}
+
+// applyLogs applies p's log settings (unless Options.Logger replaced them) and logs their notes.
+func (rt *Runtime) applyLogs(p *compile.Plan) error {
+	if rt.logs == nil {
+		return nil
+	}
+	notes, err := rt.logs.apply(p)
+	if err != nil {
+		return err
+	}
+	for _, n := range notes {
+		rt.log.Warn(n)
+	}
+	return nil
 }
 
 // prepareSwap does what can still fail before the switch: it opens the new listeners and applies
@@ -110,16 +149,10 @@ func (rt *Runtime) prepareSwap(p *compile.Plan, st, old *state) (map[string]*lis
 		st.discard(old)
 		return nil, err
 	}
-	if rt.logs != nil {
-		notes, err := rt.logs.apply(p)
-		if err != nil {
-			unbind(bound)
-			st.discard(old)
-			return nil, err
-		}
-		for _, n := range notes {
-			rt.log.Warn(n)
-		}
+	if err := rt.applyLogs(p); err != nil {
+		unbind(bound)
+		st.discard(old)
+		return nil, err
 	}
 	return bound, nil
 }

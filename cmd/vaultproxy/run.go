@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/hashicorp/hcl/v2"
@@ -62,9 +63,12 @@ func cmdRun(args []string, io *stdio, env func(string) (string, bool)) int {
 	// built, receives the SIGHUP that its signal goroutine holds until then.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// hup stays registered until the process exits, as Vault Proxy's does (hashicorp/vault
+	// command/commands.go MakeSighupCh never stops its channel): a SIGHUP that arrives
+	// while the process exits after a shutdown (a reload racing a stop) would otherwise kill it by
+	// the default action, and systemd would see the service killed by SIGHUP instead of exit status 0.
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
 	rt, err := runtime.NewContext(ctx, plan, opts)
 	if errors.Is(err, runtime.ErrStartStopped) {
 		return exitOK
@@ -85,6 +89,11 @@ func cmdRun(args []string, io *stdio, env func(string) (string, bool)) int {
 	}
 	done := make(chan struct{})
 	defer close(done)
+	// SIGHUPs are taken as they come, so that one arriving while a reload is under way (its build
+	// may wait on a cloud metadata service, up to compile.RunReloadBuildTimeout) is logged at once;
+	// the reloads themselves run one at a time, and SIGHUPs while one runs make one more.
+	queued := make(chan struct{}, 1)
+	var reloading atomic.Bool
 	go func() {
 		for {
 			select {
@@ -92,12 +101,25 @@ func cmdRun(args []string, io *stdio, env func(string) (string, bool)) int {
 				return
 			case <-hup:
 			}
-			if containsStdin(paths) {
-				fmt.Fprintln(io.err, "vaultproxy run: SIGHUP ignored: the configuration was read from standard input and cannot be read again")
-				continue
+			if reloading.Load() {
+				rt.Logger().Info("reload waiting: the previous reload is still building auto-auth")
 			}
-			sd.reloading()
-			sd.reloaded(reload(rt, paths, io, cf.overrides, env))
+			select {
+			case queued <- struct{}{}:
+			default: // one is queued already
+			}
+		}
+	}()
+	go func() {
+		for {
+			select {
+			case <-done:
+				return
+			case <-queued:
+			}
+			reloading.Store(true)
+			reloadOnce(ctx, rt, sd, paths, io, cf.overrides, env)
+			reloading.Store(false)
 		}
 	}()
 	if err := rt.Run(ctx); err != nil {
@@ -105,6 +127,26 @@ func cmdRun(args []string, io *stdio, env func(string) (string, bool)) int {
 		return exitError
 	}
 	return exitOK
+}
+
+// reloadOnce is one SIGHUP's reload, announced to systemd; nothing once shutdown has begun.
+func reloadOnce(ctx context.Context, rt *runtime.Runtime, sd *systemd, paths []string, io *stdio, overrides map[string]string, env func(string) (string, bool)) {
+	if containsStdin(paths) {
+		fmt.Fprintln(io.err, "vaultproxy run: SIGHUP ignored: the configuration was read from standard input and cannot be read again")
+		return
+	}
+	if ctx.Err() != nil {
+		// SIGINT or SIGTERM came first: shutting down, so no reload and nothing to systemd after
+		// its STOPPING=1.
+		rt.Logger().Info("SIGHUP ignored: shutting down")
+		return
+	}
+	sd.reloading()
+	res := reload(rt, paths, io, overrides, env)
+	if ctx.Err() != nil {
+		res = reloadAbandoned // shutdown began meanwhile: STOPPING=1 follows, not READY=1
+	}
+	sd.reloaded(res)
 }
 
 func containsStdin(paths []string) bool {
@@ -116,15 +158,24 @@ func containsStdin(paths []string) bool {
 	return false
 }
 
+// reloadResult is how a reload ended, which systemd is told (systemd.reloaded).
+type reloadResult int
+
+const (
+	reloadOK        reloadResult = iota
+	reloadFailed                 // the running configuration keeps serving
+	reloadAbandoned              // shutdown began while it was under way
+)
+
 // reload reads the configuration again and swaps it in. Its diagnostics and a failure go to the
 // runtime's log, in its format and to its file, as everything else the running proxy reports: a
 // log collector that parses JSON lines sees why a reload failed.
-func reload(rt *runtime.Runtime, paths []string, io *stdio, overrides map[string]string, env func(string) (string, bool)) bool {
+func reload(rt *runtime.Runtime, paths []string, io *stdio, overrides map[string]string, env func(string) (string, bool)) reloadResult {
 	log := rt.Logger()
 	l := loadPaths(paths, io.in, overrides, env)
 	if l.usage != "" {
 		log.Error("reload failed; the running configuration keeps serving", "error", l.usage)
-		return false
+		return reloadFailed
 	}
 	for _, d := range l.diags {
 		attrs := []any{"detail", d.Detail}
@@ -139,16 +190,20 @@ func reload(rt *runtime.Runtime, paths []string, io *stdio, overrides map[string
 	}
 	if l.diags.HasErrors() {
 		log.Error("reload failed: the configuration is invalid; the running configuration keeps serving")
-		return false
+		return reloadFailed
 	}
 	err := rt.Swap(l.plan)
 	if errors.Is(err, runtime.ErrStopped) {
 		log.Info("reload abandoned: shutting down")
-		return false
+		return reloadAbandoned
+	}
+	if errors.Is(err, runtime.ErrReloadBuildTimeout) {
+		log.Error("reload failed: " + err.Error() + "; the previous configuration keeps serving")
+		return reloadFailed
 	}
 	if err != nil {
 		log.Error("reload failed; the running configuration keeps serving", "error", err)
-		return false
+		return reloadFailed
 	}
-	return true
+	return reloadOK
 }

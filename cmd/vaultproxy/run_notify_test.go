@@ -184,3 +184,98 @@ listener "tcp" {
 		t.Errorf("after STOPPING=1: %q", msg)
 	}
 }
+
+// testSystemdNotifyShutdownDuringReload: once shutdown begins systemd gets STOPPING=1 and nothing
+// else: a reload still building (the alicloud method waiting on its metadata service, through the
+// test-hook binary) sends no READY=1 and no "keeps serving" STATUS, and a SIGHUP right after SIGTERM
+// sends no RELOADING=1 after STOPPING=1.
+func testSystemdNotifyShutdownDuringReload(t *testing.T, f *runFixture) {
+	start := func(t *testing.T) (*proc, *notifySocket, func(), string) {
+		sock := newNotifySocket(t)
+		md := newStalledMetadata(t)
+		addr := freeAddr(t)
+		dir := t.TempDir()
+		pid := filepath.Join(dir, "pid")
+		vaultAddr := strings.TrimPrefix(f.dev.Addr(), "http://")
+		path := runWriteFile(t, dir, "proxy.hcl", signalTestConfig(vaultAddr, addr, pid, ""), 0o600)
+		p := startProcessEnv(t, exec.Command(testhooksBinary(t), "run", path), path, f.secrets,
+			[]string{"NOTIFY_SOCKET=" + sock.path, "VAULTPROXY_TESTHOOK_ALICLOUD_METADATA_URL=" + md.srv.URL}, addr)
+		msg := sock.next(t, 30*time.Second)
+		for strings.HasPrefix(msg, "STATUS=not ready: ") {
+			msg = sock.next(t, 30*time.Second)
+		}
+		if msg != "READY=1\nSTATUS=listening and ready" {
+			t.Fatalf("at start: %q, want READY=1", msg)
+		}
+		withAuth := func() {
+			runWriteFile(t, dir, "proxy.hcl", signalTestConfig(vaultAddr, addr, pid, alicloudAutoAuth), 0o600)
+			p.signal(syscall.SIGHUP)
+			md.waitArrived(t, p)
+		}
+		return p, sock, withAuth, addr
+	}
+	// rest returns every message until the process has exited and 200ms more have passed.
+	rest := func(t *testing.T, p *proc, sock *notifySocket) []string {
+		var msgs []string
+		for {
+			exited := false
+			select {
+			case <-p.done:
+				exited = true
+			default:
+			}
+			msg := sock.next(t, 200*time.Millisecond)
+			if msg != "" {
+				msgs = append(msgs, msg)
+			} else if exited {
+				return msgs
+			}
+		}
+	}
+
+	t.Run("SIGTERM while a reload builds", func(t *testing.T) {
+		p, sock, reloadWithAuth, addr := start(t)
+		reloadWithAuth()
+		if msg := sock.next(t, 5*time.Second); !strings.HasPrefix(msg, "RELOADING=1\n") {
+			t.Fatalf("after SIGHUP: %q, want RELOADING=1", msg)
+		}
+		// A request whose body is still coming holds the shutdown (it waits for requests in
+		// flight) after STOPPING=1, so that whatever the abandoned reload would send comes before
+		// the process exits.
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if _, err := io.WriteString(c, "PUT /v1/secret/data/x HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nab"); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(200 * time.Millisecond) // the request is read up to its body
+		p.signal(syscall.SIGTERM)
+		if msg := sock.next(t, 5*time.Second); msg != "STOPPING=1" {
+			t.Fatalf("at SIGTERM: %q, want STOPPING=1", msg)
+		}
+		p.waitLog(t, "reload abandoned: shutting down")
+		if msg := sock.next(t, time.Second); msg != "" {
+			t.Errorf("after STOPPING=1, the abandoned reload sent %q", msg)
+		}
+		c.Close()
+		p.exitedCleanly(t, 5*time.Second)
+		if msgs := rest(t, p, sock); len(msgs) != 0 {
+			t.Errorf("after STOPPING=1: %q", msgs)
+		}
+	})
+	t.Run("SIGHUP right after SIGTERM", func(t *testing.T) {
+		p, sock, _, _ := start(t)
+		p.signal(syscall.SIGTERM)
+		p.signal(syscall.SIGHUP)
+		p.exitedCleanly(t, 5*time.Second)
+		msgs := rest(t, p, sock)
+		// The SIGHUP may still be taken for a reload before the shutdown is seen (then RELOADING=1,
+		// and READY=1 when that reload ends before the shutdown begins, come first); nothing
+		// follows STOPPING=1.
+		if len(msgs) == 0 || msgs[len(msgs)-1] != "STOPPING=1" || strings.Count(strings.Join(msgs, "\n"), "STOPPING=1") != 1 {
+			t.Errorf("after SIGTERM and SIGHUP: %q, want STOPPING=1 once and last", msgs)
+		}
+	})
+}

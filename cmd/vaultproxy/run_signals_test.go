@@ -220,3 +220,46 @@ func TestRunSIGTERMDuringReloadBuild(t *testing.T) {
 		t.Errorf("pid file after exit: %v", err)
 	}
 }
+
+// A reload whose build waits on a metadata service gives up after the reload build bound (shortened
+// to a second through the test hook), with a clear error, and the old plan keeps serving; a SIGHUP
+// meanwhile says in the log that it waits, and its reload proceeds once the first gave up.
+func TestRunReloadBuildTimeout(t *testing.T) {
+	md := newStalledMetadata(t)
+	addr := freeAddr(t)
+	dir := t.TempDir()
+	pid := filepath.Join(dir, "pid")
+	vaultAddr := freeAddr(t)
+	path := runWriteFile(t, dir, "proxy.hcl", signalTestConfig(vaultAddr, addr, pid, ""), 0o600)
+	p := startProcessEnv(t, exec.Command(testhooksBinary(t), "run", path), path, nil,
+		[]string{"VAULTPROXY_TESTHOOK_ALICLOUD_METADATA_URL=" + md.srv.URL, "VAULTPROXY_TESTHOOK_RELOAD_BUILD_TIMEOUT=1s"}, addr)
+	p.waitLog(t, "vaultproxy running")
+	runWriteFile(t, dir, "proxy.hcl", signalTestConfig(vaultAddr, addr, pid, alicloudAutoAuth), 0o600)
+	start := time.Now()
+	p.signal(syscall.SIGHUP)
+	md.waitArrived(t, p)
+	p.signal(syscall.SIGHUP)
+	p.waitLog(t, "reload waiting: the previous reload is still building auto-auth")
+	p.waitLog(t, `reload failed: building auto-auth took longer than 1s; the previous configuration keeps serving`)
+	if d := time.Since(start); d < time.Second || d > 5*time.Second {
+		t.Errorf("the first reload failed %v after SIGHUP, want about 1s", d)
+	}
+	if strings.Contains(p.stderr.String(), "configuration reloaded") {
+		t.Fatalf("a reload was installed while the metadata service held it:\n%s", p.stderr)
+	}
+	// The queued reload builds in turn (asking the metadata service again) and, answered, is installed
+	// once; the first build, answered too, is discarded.
+	md.waitArrived(t, p)
+	md.free()
+	p.waitLog(t, "configuration reloaded")
+	time.Sleep(500 * time.Millisecond)
+	if n := strings.Count(p.stderr.String(), "configuration reloaded"); n != 1 {
+		t.Errorf("configuration reloaded %d times, want 1:\n%s", n, p.stderr)
+	}
+	// Still serving: not ready, Vault being absent.
+	if status, body := rawDo(t, nil, "GET", "http://"+addr+"/proxy/v1/ready", nil, ""); status != 503 {
+		t.Errorf("ready after the reloads: %d %s, want 503 (Vault absent)", status, body)
+	}
+	p.signal(syscall.SIGTERM)
+	p.exitedCleanly(t, 5*time.Second)
+}

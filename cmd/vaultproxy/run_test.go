@@ -129,6 +129,7 @@ func TestRun(t *testing.T) {
 	t.Run("ReloadUnderLoad", func(t *testing.T) { testReloadUnderLoad(t, f) })
 	t.Run("ReloadJSONLog", func(t *testing.T) { testReloadJSONLog(t, f) })
 	t.Run("SystemdNotify", func(t *testing.T) { testSystemdNotify(t, f) })
+	t.Run("SystemdNotifyShutdownDuringReload", func(t *testing.T) { testSystemdNotifyShutdownDuringReload(t, f) })
 	t.Run("VaultDown", func(t *testing.T) { testVaultDown(t, f) })
 	t.Run("InvalidConfigNeverStarts", func(t *testing.T) { testInvalidConfig(t, f) })
 	t.Run("ExitAfterAuthWrappedSinkJSONLogs", func(t *testing.T) { testExitAfterAuth(t, f) })

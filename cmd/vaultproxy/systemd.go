@@ -10,14 +10,16 @@ import (
 
 // systemd sends `vaultproxy run`'s state to systemd when $NOTIFY_SOCKET is set (a unit of
 // Type=notify); without it every method does nothing. A reload is announced only once READY=1 was
-// sent: before that, systemd is still waiting for the start to finish.
+// sent: before that, systemd is still waiting for the start to finish; and never after STOPPING=1:
+// systemd then waits for the process to exit, and a READY=1 would tell it the service runs again.
 type systemd struct {
 	n   *sdnotify.Notifier
 	out *stdio
 
-	mu        sync.Mutex
-	readySent bool
-	failed    bool // a send failed; said once
+	mu           sync.Mutex
+	readySent    bool
+	stoppingSent bool
+	failed       bool // a send failed; said once
 }
 
 func newSystemd(io *stdio, env func(string) (string, bool)) *systemd {
@@ -56,21 +58,22 @@ func (s *systemd) waiting(missing []string) {
 func (s *systemd) reloading() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.readySent {
+	if s.readySent && !s.stoppingSent {
 		s.send(sdnotify.Reloading())
 	}
 }
 
 // reloaded ends a reload: READY=1 whether or not the new configuration was taken, since the process
-// serves either way; STATUS says which.
-func (s *systemd) reloaded(ok bool) {
+// serves either way; STATUS says which. A reload abandoned at shutdown sends nothing: STOPPING=1
+// comes (or came) instead.
+func (s *systemd) reloaded(r reloadResult) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.readySent {
+	if !s.readySent || s.stoppingSent || r == reloadAbandoned {
 		return
 	}
 	status := "reloaded"
-	if !ok {
+	if r != reloadOK {
 		status = "reload failed; the previous configuration keeps serving (see the log)"
 	}
 	s.send(sdnotify.Ready + "\n" + sdnotify.Status(status))
@@ -79,5 +82,6 @@ func (s *systemd) reloaded(ok bool) {
 func (s *systemd) stopping() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.stoppingSent = true
 	s.send(sdnotify.Stopping)
 }
