@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"path"
 	"strings"
+	"unicode/utf8"
 )
 
 // TokenPath classifies a request path for the sanitiser of the auto-auth token.
@@ -30,6 +31,9 @@ const (
 // past: Vault answers some of them itself and redirects the others to the clean path, and treating
 // one too many as a token path only costs a buffered answer.
 func TokenPathOf(urlPath string) TokenPath {
+	if !mayNameTokenOp(urlPath) {
+		return NotTokenPath
+	}
 	p := urlPath
 	if !strings.HasPrefix(p, "/") {
 		p = "/" + p
@@ -54,6 +58,24 @@ func TokenPathOf(urlPath string) TokenPath {
 		}
 	}
 	return NotTokenPath
+}
+
+// mayNameTokenOp is TokenPathOf's quick test, for the common request that is no token lookup or
+// renew (auth/token/create, a secret read): a path that cleans to one of the four token paths has
+// "lookup" or "renew" in some spelling of its case, since path.Clean keeps the segments it does not
+// drop as they are. A path with a byte outside ASCII always takes the full test: strings.ToLower
+// maps some other runes to ASCII letters (the Kelvin sign to k).
+func mayNameTokenOp(p string) bool {
+	for i := 0; i < len(p); i++ {
+		switch c := p[i]; {
+		case c >= utf8.RuneSelf:
+			return true
+		case c|0x20 == 'l' && len(p)-i >= len("lookup") && strings.EqualFold(p[i:i+len("lookup")], "lookup"),
+			c|0x20 == 'r' && len(p)-i >= len("renew") && strings.EqualFold(p[i:i+len("renew")], "renew"):
+			return true
+		}
+	}
+	return false
 }
 
 // maxTokenParamBody bounds how much of a lookup or renew body is read to find the token it names.

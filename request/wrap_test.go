@@ -89,6 +89,11 @@ func TestTokenPathOf(t *testing.T) {
 		"/v1/sys/health":                    NotTokenPath,
 		"/v2/auth/token/lookup-self":        NotTokenPath,
 		"/v1/../auth/token/lookup-self":     NotTokenPath, // cleans to /auth/...: not an API path
+		"/v1/auth/token/create":             NotTokenPath,
+		"/v1/auth/token/lookup/../create":   NotTokenPath,
+		"/v1/auth/token/renew-SELF":         SelfTokenPath,
+		"/v1/auth/token/loo\u212aup":        OtherTokenPath, // the Kelvin sign lower-cases to k
+		"/v1/auth/token/re\u212anew":        NotTokenPath,
 	} {
 		if got := TokenPathOf(path); got != want {
 			t.Errorf("TokenPathOf(%q) = %v, want %v", path, got, want)
