@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/vaultproxy/vaultproxy/internal/testproc"
 )
 
 // scriptedVault is an injected fault: a listener that reads each request's headers and then hands
@@ -197,20 +199,5 @@ func TestQueryForwardedAsSent(t *testing.T) {
 	}
 }
 
-// syncBuffer is a log destination safe for concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer collects output that a process or logger writes while the test reads it.
+type syncBuffer = testproc.Buffer

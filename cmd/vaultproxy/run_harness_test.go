@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -20,6 +19,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/vault/api"
+	"github.com/vaultproxy/vaultproxy/internal/testproc"
 )
 
 // vaultproxyBin is the vaultproxy binary the run tests start, built by TestMain.
@@ -45,23 +45,8 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// syncBuffer is a bytes.Buffer safe for a process writing while the test reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer collects output that a process or logger writes while the test reads it.
+type syncBuffer = testproc.Buffer
 
 // proc is a running `vaultproxy run` (or `vault proxy`) process.
 type proc struct {

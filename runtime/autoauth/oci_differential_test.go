@@ -1,7 +1,6 @@
 package autoauth
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net/http"
@@ -10,31 +9,16 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/vaultproxy/vaultproxy/internal/testproc"
 	"github.com/vaultproxy/vaultproxy/internal/vaulttest"
 )
 
-// lockedBuffer collects a process's output while the test reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+// lockedBuffer collects output that a process or logger writes while the test reads it.
+type lockedBuffer = testproc.Buffer
 
 // startVaultProxyOCI runs the real `vault proxy` with an oci apikey method against vaultURL, in
 // env, and returns its output; the process is killed at cleanup.

@@ -1,34 +1,18 @@
 package autoauth
 
 import (
-	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/vaultproxy/vaultproxy/internal/testproc"
 	"github.com/vaultproxy/vaultproxy/internal/vaulttest"
 )
 
-// proxyOutput collects a process's output.
-type proxyOutput struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *proxyOutput) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *proxyOutput) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+// proxyOutput collects output that a process or logger writes while the test reads it.
+type proxyOutput = testproc.Buffer
 
 // startVaultProxy runs the real `vault proxy` (skipped without the binary) on the HCL config, with
 // only PATH, a fresh HOME and env in its environment; it is killed when the test ends, and its

@@ -1,7 +1,6 @@
 package cache
 
 import (
-	"bytes"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/vaultproxy/vaultproxy/internal/testproc"
 )
 
 // countingRT counts the requests it forwards, by "METHOD /path".
@@ -41,23 +41,8 @@ func (c *countingRT) count(methodPath string) int {
 	return c.calls[methodPath]
 }
 
-// syncBuffer is a goroutine-safe log sink.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer collects output that a process or logger writes while the test reads it.
+type syncBuffer = testproc.Buffer
 
 // harness is a Cache in front of a fakeVault, called directly as a RoundTripper.
 type harness struct {
