@@ -9,7 +9,6 @@ import (
 	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"io"
@@ -232,20 +231,7 @@ listener "tcp" {
 // checkAWSToken looks tok up: it must be a login of role app by awsTestARN through iam.
 func checkAWSToken(t *testing.T, root *api.Client, tok string) {
 	t.Helper()
-	info, err := root.Auth().Token().Lookup(tok)
-	if err != nil {
-		t.Fatalf("looking up the sink's token: %v", err)
-	}
-	b, _ := json.Marshal(info.Data)
-	var d struct {
-		Path        string            `json:"path"`
-		DisplayName string            `json:"display_name"`
-		Meta        map[string]string `json:"meta"`
-		Policies    []string          `json:"policies"`
-	}
-	if err := json.Unmarshal(b, &d); err != nil {
-		t.Fatal(err)
-	}
+	d := lookupToken(t, root, tok)
 	if d.Path != "auth/aws/login" || d.Meta["auth_type"] != "iam" || d.Meta["account_id"] != "123456789012" ||
 		d.DisplayName != "aws-vaultproxy-test" || !slices.Contains(d.Policies, "app") {
 		t.Errorf("the sink's token: path %q, display_name %q, meta %v, policies %v", d.Path, d.DisplayName, d.Meta, d.Policies)
@@ -566,20 +552,7 @@ listener "tcp" {
 // bound the instance to.
 func checkEC2Token(t *testing.T, root *api.Client, tok, instance string) string {
 	t.Helper()
-	info, err := root.Auth().Token().Lookup(tok)
-	if err != nil {
-		t.Fatalf("looking up the sink's token: %v", err)
-	}
-	b, _ := json.Marshal(info.Data)
-	var d struct {
-		Path        string            `json:"path"`
-		DisplayName string            `json:"display_name"`
-		Meta        map[string]string `json:"meta"`
-		Policies    []string          `json:"policies"`
-	}
-	if err := json.Unmarshal(b, &d); err != nil {
-		t.Fatal(err)
-	}
+	d := lookupToken(t, root, tok)
 	if d.Path != "auth/aws/login" || d.Meta["auth_type"] != "ec2" || d.Meta["role"] != "app" ||
 		d.Meta["account_id"] != "123456789012" || !slices.Contains(d.Policies, "app") {
 		t.Errorf("the sink's token: path %q, meta %v, policies %v", d.Path, d.Meta, d.Policies)

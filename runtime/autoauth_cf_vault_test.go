@@ -1,7 +1,6 @@
 package runtime
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -58,19 +57,7 @@ func cfVault(t *testing.T, ca *cftest.CA, cfAPI *cftest.API, ttl string) (*vault
 // checkCFToken looks tok up: a cf login of role app by instance.
 func checkCFToken(t *testing.T, root *api.Client, tok, instance string) {
 	t.Helper()
-	info, err := root.Auth().Token().Lookup(tok)
-	if err != nil {
-		t.Fatalf("looking up the sink's token: %v", err)
-	}
-	b, _ := json.Marshal(info.Data)
-	var d struct {
-		Path        string   `json:"path"`
-		DisplayName string   `json:"display_name"`
-		Policies    []string `json:"policies"`
-	}
-	if err := json.Unmarshal(b, &d); err != nil {
-		t.Fatal(err)
-	}
+	d := lookupToken(t, root, tok)
 	if d.Path != "auth/cf/login" || d.DisplayName != "cf-"+instance || !slices.Contains(d.Policies, "app") {
 		t.Errorf("the sink's token: path %q, display_name %q, policies %v; want a login by %s", d.Path, d.DisplayName, d.Policies, instance)
 	}

@@ -90,19 +90,7 @@ func (kv *kerberosVault) methodHCL() string {
 // alice@EXAMPLE.ORG, with policy app from the LDAP config.
 func checkKerberosToken(t *testing.T, root *api.Client, tok string) {
 	t.Helper()
-	info, err := root.Auth().Token().Lookup(tok)
-	if err != nil {
-		t.Fatalf("looking up the sink's token: %v", err)
-	}
-	b, _ := json.Marshal(info.Data)
-	var d struct {
-		Path     string            `json:"path"`
-		Meta     map[string]string `json:"meta"`
-		Policies []string          `json:"policies"`
-	}
-	if err := json.Unmarshal(b, &d); err != nil {
-		t.Fatal(err)
-	}
+	d := lookupToken(t, root, tok)
 	if d.Path != "auth/kerberos/login" || d.Meta["user"] != "alice" || d.Meta["domain"] != krb5test.Realm || !slices.Contains(d.Policies, "app") {
 		t.Errorf("the sink's token: path %q, meta %v, policies %v", d.Path, d.Meta, d.Policies)
 	}

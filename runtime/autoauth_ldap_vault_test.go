@@ -1,7 +1,6 @@
 package runtime
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -112,20 +111,7 @@ func waitSink(t *testing.T, sink, old string) string {
 // with the app policy the user was given.
 func checkLDAPToken(t *testing.T, root *api.Client, tok, path string) {
 	t.Helper()
-	info, err := root.Auth().Token().Lookup(tok)
-	if err != nil {
-		t.Fatalf("looking up the sink's token: %v", err)
-	}
-	b, _ := json.Marshal(info.Data)
-	var d struct {
-		Path        string            `json:"path"`
-		DisplayName string            `json:"display_name"`
-		Meta        map[string]string `json:"meta"`
-		Policies    []string          `json:"policies"`
-	}
-	if err := json.Unmarshal(b, &d); err != nil {
-		t.Fatal(err)
-	}
+	d := lookupToken(t, root, tok)
 	if d.Path != path || d.Meta["username"] != "alice" || d.DisplayName != "ldap-corp-alice" || !slices.Contains(d.Policies, "app") {
 		t.Errorf("the sink's token: path %q, display_name %q, meta %v, policies %v", d.Path, d.DisplayName, d.Meta, d.Policies)
 	}
