@@ -370,16 +370,7 @@ auto_auth {
     config = { path = %q }
   }
 }`, srv.URL, filepath.Join(t.TempDir(), "sink")), tc.env...)
-			var their recordedRequest
-			waitFor(t, "login from vault proxy", func() bool {
-				for _, r := range theirs.requests() {
-					if strings.HasSuffix(r.path, "/login") {
-						their = r
-						return true
-					}
-				}
-				return false
-			})
+			their := theirs.waitLogin(t, "vault proxy")
 
 			aliEnv(t)
 			for _, e := range tc.env {

@@ -56,6 +56,23 @@ func (l *loginRecorder) requests() []recordedRequest {
 	return slices.Clone(l.reqs)
 }
 
+// waitLogin waits for the first login l records (Vault Proxy asks other paths first, such as
+// sys/health) and returns it.
+func (l *loginRecorder) waitLogin(t *testing.T, who string) recordedRequest {
+	t.Helper()
+	var login recordedRequest
+	waitFor(t, "login from "+who, func() bool {
+		for _, r := range l.requests() {
+			if strings.HasSuffix(r.path, "/login") {
+				login = r
+				return true
+			}
+		}
+		return false
+	})
+	return login
+}
+
 // verifyCFSignature checks a cf login body's signature independently of the plugin's library:
 // "v1:" and base64 of an RSA-PSS (SHA-256) signature, by the key of the identity certificate (the
 // first PEM block of cf_instance_cert), of SHA-256 over signing_time, cf_instance_cert and role
@@ -214,16 +231,7 @@ auto_auth {
     config = { path = %q }
   }
 }`, srv.URL, filepath.Join(t.TempDir(), "sink")), "CF_INSTANCE_CERT="+certPath, "CF_INSTANCE_KEY="+keyPath)
-	var theirLogin recordedRequest
-	waitFor(t, "login from vault proxy", func() bool {
-		for _, r := range theirs.requests() {
-			if strings.HasSuffix(r.path, "/login") {
-				theirLogin = r
-				return true
-			}
-		}
-		return false
-	})
+	theirLogin := theirs.waitLogin(t, "vault proxy")
 
 	t.Setenv("CF_INSTANCE_CERT", certPath)
 	t.Setenv("CF_INSTANCE_KEY", keyPath)
