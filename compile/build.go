@@ -227,7 +227,7 @@ func (b *builder) enumOverride(v Value[string], a *schema.Attribute) Value[strin
 			if o.origin.kind == OriginFlag {
 				summary, name = "Invalid flag value", "-"+name
 			}
-			b.fail(codeUnsupportedValue, summary, fmt.Sprintf("%s=%q is not one of %s.", name, o.v, joinOr(quoteAll(enum))), nil)
+			b.fail(codeUnsupportedValue, summary, fmt.Sprintf("%s=%q is not one of %s.", name, o.v, joinAnd(quoteAll(enum))), nil)
 			return v
 		}
 		o.v = lower

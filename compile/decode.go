@@ -622,7 +622,7 @@ func checkLabel(b *block, nb *schema.Block, out *decodedBlock, typeUnread bool) 
 			Extra:    codeRejectedLabel,
 		})
 	} else if nb.Label != "" && out.label != "" && len(nb.LabelValues) > 0 && !contains(nb.LabelValues, out.label) {
-		detail := fmt.Sprintf("%q is not %s %s. Allowed values are %s.", out.label, withArticle(b.typ), nb.Label, joinOr(quoteAll(nb.LabelValues)))
+		detail := fmt.Sprintf("%q is not %s %s. Allowed values are %s.", out.label, withArticle(b.typ), nb.Label, joinAnd(quoteAll(nb.LabelValues)))
 		if s := Suggest(out.label, nb.LabelValues); s != "" {
 			detail += fmt.Sprintf(" Did you mean %q?", s)
 		}

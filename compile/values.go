@@ -859,9 +859,9 @@ func (d *decoder) enumError(a *attribute, sch *schema.Attribute, got string) *hc
 			}
 		}
 	}
-	detail := fmt.Sprintf("%q is not a valid value for %s. Allowed values are %s.", got, sch.Name, joinOr(allowed))
+	detail := fmt.Sprintf("%q is not a valid value for %s. Allowed values are %s.", got, sch.Name, joinAnd(allowed))
 	if sch.Kind == schema.TokenMode {
-		detail = fmt.Sprintf("%q is not a valid value for %s. Allowed values are %s (case-insensitive).", got, sch.Name, joinOr(allowed))
+		detail = fmt.Sprintf("%q is not a valid value for %s. Allowed values are %s (case-insensitive).", got, sch.Name, joinAnd(allowed))
 	}
 	if s := Suggest(got, sch.Enum); s != "" {
 		detail += fmt.Sprintf(" Did you mean %q?", s)
@@ -879,16 +879,6 @@ func matchEnum(sch *schema.Attribute, value string) (string, bool) {
 		value = strings.ToLower(value)
 	}
 	return value, contains(sch.Enum, value)
-}
-
-func joinOr(items []string) string {
-	switch len(items) {
-	case 0:
-		return ""
-	case 1:
-		return items[0]
-	}
-	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
 }
 
 func quoteList(items []string) string {
