@@ -394,6 +394,26 @@ func (m *certMethod) ownClient() (*http.Client, error) {
 	if m.base != nil {
 		conf = m.base.Clone()
 	}
+	// The watcher's sum is taken of the same bytes the client is built from, so that a file
+	// replaced between the two reads cannot go unnoticed (filesSum's layout: the pair, then ca_cert).
+	h := sha256.New()
+	if m.clientCert != "" || m.clientKey != "" {
+		c, err := os.ReadFile(m.clientCert)
+		if err != nil {
+			return nil, fmt.Errorf("cert: client certificate: %w", err)
+		}
+		k, err := os.ReadFile(m.clientKey)
+		if err != nil {
+			return nil, fmt.Errorf("cert: client certificate: %w", err)
+		}
+		pair, err := tls.X509KeyPair(c, k)
+		if err != nil {
+			return nil, fmt.Errorf("cert: client certificate: %w", err)
+		}
+		conf.Certificates = []tls.Certificate{pair}
+		h.Write(c)
+		h.Write(k)
+	}
 	if m.caCert != "" {
 		b, err := os.ReadFile(m.caCert)
 		if err != nil {
@@ -404,13 +424,7 @@ func (m *certMethod) ownClient() (*http.Client, error) {
 			return nil, fmt.Errorf("cert: %s holds no PEM certificate", m.caCert)
 		}
 		conf.RootCAs = pool
-	}
-	if m.clientCert != "" || m.clientKey != "" {
-		pair, err := tls.LoadX509KeyPair(m.clientCert, m.clientKey)
-		if err != nil {
-			return nil, fmt.Errorf("cert: client certificate: %w", err)
-		}
-		conf.Certificates = []tls.Certificate{pair}
+		h.Write(b)
 	}
 	var t *http.Transport
 	if bt, ok := m.transport.(*http.Transport); ok {
@@ -421,11 +435,7 @@ func (m *certMethod) ownClient() (*http.Client, error) {
 	t.TLSClientConfig = conf
 	m.client = &http.Client{Transport: t}
 	if m.period > 0 {
-		// What the watcher compares with. A file that changed since it was loaded just above
-		// is caught at the next check.
-		if sum, err := m.filesSum(); err == nil {
-			m.sum = sum
-		}
+		m.sum = hex.EncodeToString(h.Sum(nil)) // what the watcher compares with
 	}
 	return m.client, nil
 }
