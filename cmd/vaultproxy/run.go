@@ -12,6 +12,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/vaultproxy/vaultproxy/runtime"
+	"github.com/vaultproxy/vaultproxy/runtime/gcfloor"
 )
 
 // cmdRun is `vaultproxy run [flags] PATH...`: compile and validate as validate does (an invalid
@@ -47,6 +48,8 @@ func cmdRun(args []string, io *stdio, env func(string) (string, bool)) int {
 		return exitError
 	}
 	plan := l.plan
+	// A floor for the collector's heap goal (runtime/gcfloor: issue 12), unless GOGC is set.
+	gcfloor.Start(gcfloor.Default, env)
 	sd := newSystemd(io, env)
 	opts := runtime.Options{LogOutput: io.err}
 	if sd.on() {

@@ -1,0 +1,82 @@
+package gcfloor
+
+import (
+	"runtime"
+	"runtime/metrics"
+	"testing"
+	"time"
+)
+
+func TestPercent(t *testing.T) {
+	const mb = 1 << 20
+	for _, c := range []struct {
+		name              string
+		floor, live, root uint64
+		want              int
+	}{
+		// (16-2)/(2+0.5) = 5.6: the goal 2 + 2.5*5.6 = 16 MB.
+		{"small heap", 16 * mb, 2 * mb, mb / 2, 560},
+		{"goal just the floor at 100", 8 * mb, 4 * mb, 0, 100},
+		{"past half the floor", 8 * mb, 5 * mb, 0, 100},
+		{"past the floor", 8 * mb, 200 * mb, mb, 100},
+		{"nearly nothing live", 8 * mb, 1024, 0, maxPercent},
+		{"nothing at all", 8 * mb, 0, 0, maxPercent},
+	} {
+		if got := Percent(c.floor, c.live, c.root); got != c.want {
+			t.Errorf("%s: Percent(%d, %d, %d) = %d, want %d", c.name, c.floor, c.live, c.root, got, c.want)
+		}
+	}
+}
+
+func TestStartRespectsGOGC(t *testing.T) {
+	env := func(k string) (string, bool) { return "200", k == "GOGC" }
+	if Start(Default, env) {
+		t.Fatal("Start with GOGC in the environment started")
+	}
+	if got := gogc(); got != 100 {
+		t.Fatalf("GC percentage %d after a refused Start, want the test's 100", got)
+	}
+}
+
+// TestStartFollowsLiveHeap runs the tuner in this process: the percentage rises above 100 after a
+// collection with a small live heap, falls back to 100 while a live heap larger than the floor is
+// held, and rises again once it is dropped.
+func TestStartFollowsLiveHeap(t *testing.T) {
+	none := func(string) (string, bool) { return "", false }
+	const floor = 32 << 20
+	if !Start(floor, none) {
+		t.Fatal("Start did not start")
+	}
+	if Start(floor, none) {
+		t.Fatal("a second Start started again")
+	}
+	waitPercent(t, "small live heap", func(p int) bool { return p > 100 })
+	held := make([]*[1 << 20]byte, 48) // 48 MB live, past the floor
+	for i := range held {
+		held[i] = new([1 << 20]byte)
+	}
+	waitPercent(t, "48 MB live", func(p int) bool { return p == 100 })
+	runtime.KeepAlive(held)
+	held = nil
+	waitPercent(t, "dropped", func(p int) bool { return p > 100 })
+}
+
+// waitPercent collects until the GC percentage satisfies ok (the tuner adjusts it in the finalizer
+// goroutine after a collection), for at most 10 s.
+func waitPercent(t *testing.T, when string, ok func(int) bool) {
+	t.Helper()
+	var p int
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		runtime.GC()
+		if p = gogc(); ok(p) {
+			return
+		}
+	}
+	t.Fatalf("%s: GC percentage still %d", when, p)
+}
+
+func gogc() int {
+	s := []metrics.Sample{{Name: "/gc/gogc:percent"}}
+	metrics.Read(s)
+	return int(s[0].Value.Uint64())
+}
