@@ -106,10 +106,10 @@ listener "tcp" {
 	}
 	for _, c := range cases {
 		px := &proxy{limits: c.limits}
-		if got := px.sizeLimit(&ls[c.l]); got != c.size {
+		if got := px.sizeLimit(limitsOf(ls[c.l])); got != c.size {
 			t.Errorf("%s: size limit %d, want %d", c.name, got, c.size)
 		}
-		if got := px.durationLimit(&ls[c.l]); got != c.dur {
+		if got := px.durationLimit(limitsOf(ls[c.l])); got != c.dur {
 			t.Errorf("%s: duration limit %s, want %s", c.name, got, c.dur)
 		}
 	}

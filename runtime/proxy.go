@@ -131,7 +131,7 @@ var errVaultTimeout = errors.New("timed out waiting for Vault's answer")
 // that a truncated, too slow or too large body is answered here (400, 408, 413) and nothing of it
 // reaches Vault, a slow upload holds no connection to Vault, and the body can be sent again
 // (retries, a new auto-auth token).
-func (px *proxy) serve(w http.ResponseWriter, r *http.Request, l *compile.Listener, rules *request.Rules, d request.Decision) {
+func (px *proxy) serve(w http.ResponseWriter, r *http.Request, l listenerLimits, rules *request.Rules, d request.Decision) {
 	body, err := reqbody.Read(w, r, px.sizeLimit(l))
 	if err != nil {
 		px.bodyFailed(w, r, err.(*reqbody.Error))
@@ -290,10 +290,21 @@ func (px *proxy) clientGone(w http.ResponseWriter, r *http.Request, while string
 	writeErrors(w, reqbody.StatusClientClosed, "the client closed the connection while "+while)
 }
 
+// listenerLimits is what the proxy reads of a listener for each request, taken once
+// (listenerConfigOf): compile.Listener's accessors copy the whole listener.
+type listenerLimits struct {
+	size     int64         // compile.Listener.RequestSizeLimit
+	duration time.Duration // compile.Listener.RequestDurationLimit
+}
+
+func limitsOf(l compile.Listener) listenerLimits {
+	return listenerLimits{size: l.RequestSizeLimit(), duration: l.RequestDurationLimit()}
+}
+
 // sizeLimit is the largest body a request on l may carry: its max_request_size (no limit when
 // negative, as in Vault's server), unless Limits.MaxRequestSize replaces it.
-func (px *proxy) sizeLimit(l *compile.Listener) int64 {
-	n := l.RequestSizeLimit()
+func (px *proxy) sizeLimit(l listenerLimits) int64 {
+	n := l.size
 	if px.limits.MaxRequestSize > 0 {
 		n = px.limits.MaxRequestSize
 	}
@@ -305,11 +316,11 @@ func (px *proxy) sizeLimit(l *compile.Listener) int64 {
 
 // durationLimit is how long a request on l may wait for Vault: its max_request_duration, unless
 // Limits.VaultTimeout replaces it.
-func (px *proxy) durationLimit(l *compile.Listener) time.Duration {
+func (px *proxy) durationLimit(l listenerLimits) time.Duration {
 	if px.limits.VaultTimeout > 0 {
 		return px.limits.VaultTimeout
 	}
-	return l.RequestDurationLimit()
+	return l.duration
 }
 
 // roundTrip sends the prepared request through the Proxier chain, bounded by the listener's max_request_duration

@@ -26,10 +26,11 @@ type listenerConfig struct {
 	listener compile.Listener
 	plan     *compile.Plan
 	rules    *request.Rules
+	limits   listenerLimits
 }
 
 func listenerConfigOf(p *compile.Plan, l compile.Listener) *listenerConfig {
-	c := &listenerConfig{listener: l, plan: p}
+	c := &listenerConfig{listener: l, plan: p, limits: limitsOf(l)}
 	c.rules = request.RulesOf(p, &c.listener)
 	return c
 }
@@ -102,7 +103,7 @@ func (h *listenerHandler) serve(w http.ResponseWriter, r *http.Request) {
 	d := rules.DecideQuiet(request.FromHTTP(r))
 	switch {
 	case d.Forwarded():
-		st.proxy.serve(w, r, &cfg.listener, rules, d)
+		st.proxy.serve(w, r, cfg.limits, rules, d)
 	case d.Endpoint != "" && d.Status == http.StatusOK:
 		h.serveEndpoint(w, r, st, d.Endpoint)
 	default:
