@@ -8,7 +8,6 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/vaultproxy/vaultproxy/diagcode"
 	"github.com/vaultproxy/vaultproxy/schema"
-	"github.com/zclconf/go-cty/cty"
 )
 
 // decoder reads bodies against the schema. It keeps every file's source for the diagnostics that quote
@@ -210,12 +209,11 @@ func (d *decoder) decodeAttributes(c *body, out *decodedBody) (map[string]*attri
 		diags = append(diags, vdiags...)
 		if v != nil {
 			out.vals[a.name] = v
-			if w := d.unusedUnderType(c, sch, as, a); w != nil {
+			// A value with no effect is not warned about for what it would do (jwt_exp below 0
+			// with type gce).
+			if w := d.unusedUnless(c, sch, as, a); w != nil {
 				diags = append(diags, w)
 			} else if w := d.negativeValue(as, a, v); w != nil {
-				diags = append(diags, w)
-			}
-			if w := d.unusedUnless(c, sch, as, a); w != nil {
 				diags = append(diags, w)
 			}
 		}
@@ -242,83 +240,41 @@ func (d *decoder) unread(c *body, sch *schema.Block, as *schema.Attribute, a *at
 		a.name, here, as.ReadOnlyWhen))
 }
 
-// evalCondition evaluates cond on the attributes of c as Vault Proxy reads them: whether it holds,
-// whether that can be told (every value it needs is one Vault Proxy reads), and, when it does not
-// hold, what here makes it fail ("reload is not set").
+// evalCondition evaluates cond on the attributes of c as Vault Proxy reads them (schema.Condition.Eval):
+// whether it holds, whether that can be told (every value it needs is one Vault Proxy reads), and,
+// when it does not hold, what here makes it fail ("reload is not set").
 func (d *decoder) evalCondition(c *body, sch *schema.Block, cond *schema.Condition) (holds, known bool, here string) {
-	switch {
-	case len(cond.All) > 0:
-		// False when one part is, unknown when none is but one cannot be told.
-		known = true
-		for _, p := range cond.All {
-			h, k, why := d.evalCondition(c, sch, p)
-			if k && !h {
-				return false, true, why
-			}
-			known = known && k
-		}
-		return known, known, ""
-	case len(cond.Any) > 0:
-		var whys []string
-		known = true
-		for _, p := range cond.Any {
-			h, k, why := d.evalCondition(c, sch, p)
-			if k && h {
-				return true, true, ""
-			}
-			known = known && k
-			whys = append(whys, why)
-		}
-		return false, known, strings.Join(whys, " and ")
-	}
-	v, written, ok := d.conditionValue(c, sch, cond.Attr)
-	if !ok {
-		return false, false, ""
-	}
-	switch {
-	case cond.Written && written:
-		return true, true, ""
-	case cond.Written:
-		return false, true, cond.Attr + " is not written"
-	case cond.Set && v != "":
-		return true, true, ""
-	case cond.Set && written:
-		return false, true, cond.Attr + " is empty"
-	case !cond.Set && v == cond.Equals:
-		return true, true, ""
-	case !written:
-		return false, true, cond.Attr + " is not set"
-	}
-	return false, true, fmt.Sprintf("%s is %s", cond.Attr, v)
+	return cond.Eval(func(name string) schema.Reading { return d.conditionValue(c, sch, name) })
 }
 
 // conditionValue is the value of the attribute name of c as Vault Proxy reads it, as text (a Bool's
 // is "true" or "false"), its default when it is not written or read as unset, and whether it was
-// written; ok is false when Vault Proxy cannot read it (its own diagnostic says why).
-func (d *decoder) conditionValue(c *body, sch *schema.Block, name string) (v string, written, ok bool) {
+// written. It is not Known when Vault Proxy cannot read it (its own diagnostic says why).
+func (d *decoder) conditionValue(c *body, sch *schema.Block, name string) schema.Reading {
 	as := sch.Attribute(name)
 	if as == nil {
 		panic(fmt.Sprintf("compile: a condition reads %q, which block %q does not declare", name, sch.Type))
 	}
 	i := slices.IndexFunc(c.attrs, func(a *attribute) bool { return a.name == name })
 	if i < 0 {
-		return as.Default, false, true
+		return schema.Reading{Value: as.Default, Known: true}
 	}
 	dv, diags := d.convert(c.attrs[i], as)
 	switch {
 	case diags.HasErrors():
-		return "", true, false
+		return schema.Reading{Written: true}
 	case dv == nil:
-		return as.Default, true, true
+		return schema.Reading{Value: as.Default, Written: true, Known: true}
 	}
-	return dv.s, true, true
+	return schema.Reading{Value: dv.s, Written: true, Known: true}
 }
 
 // unusedUnless is the warning for an attribute that Vault Proxy reads, and so checks, but uses
 // only when its UsedOnlyWhen holds, when it does not (alicloud's role_arn without
-// role_session_expiration: the Alibaba Cloud SDK then uses the access key as it is), or nil. When
-// the condition cannot be told (a value it reads is one Vault Proxy cannot read, its own error), or
-// in a plan file, which writes what it read, there is none.
+// role_session_expiration: the Alibaba Cloud SDK then uses the access key as it is; aws's region
+// with type ec2), or nil. When the condition cannot be told (a value it reads is one Vault Proxy
+// cannot read, its own error), or in a plan file, which writes what it read, there is none. A bare
+// type test (schema.TypeIs) is worded with the type, as the methods' documentation words it.
 func (d *decoder) unusedUnless(c *body, sch *schema.Block, as *schema.Attribute, a *attribute) *hcl.Diagnostic {
 	if as.UsedOnlyWhen == nil || d.plan {
 		return nil
@@ -326,6 +282,16 @@ func (d *decoder) unusedUnless(c *body, sch *schema.Block, as *schema.Attribute,
 	holds, known, here := d.evalCondition(c, sch, as.UsedOnlyWhen)
 	if holds || !known {
 		return nil
+	}
+	if typ, ok := as.UsedOnlyWhen.TypeTest(); ok {
+		// Without a type there is none to name, and the missing type is the error to fix
+		// (Vault Proxy refuses the method: "missing 'type' value").
+		got := d.conditionValue(c, sch, "type")
+		if !got.Written {
+			return nil
+		}
+		return noEffect(a, fmt.Sprintf("%s has no effect with type %s: Vault Proxy uses it only with type %s.",
+			a.name, got.Value, typ))
 	}
 	return noEffect(a, fmt.Sprintf("%s has no effect here (%s): Vault Proxy uses it only when %s, and ignores it otherwise.",
 		a.name, here, as.UsedOnlyWhen))
@@ -350,35 +316,6 @@ func (d *decoder) negativeValue(as *schema.Attribute, a *attribute, v *decodedVa
 		Context: a.rng.Ptr(),
 		Extra:   codeNegativeValue,
 	}
-}
-
-// unusedUnderType is the warning for an attribute that the method reads, and so checks, whatever
-// the type, but uses only under one (aws's region only for iam, nonce only for ec2), or nil.
-func (d *decoder) unusedUnderType(c *body, sch *schema.Block, as *schema.Attribute, a *attribute) *hcl.Diagnostic {
-	typ, other := d.otherType(c, sch, as.UsedOnlyWithType)
-	if !other {
-		return nil
-	}
-	return noEffect(a, fmt.Sprintf("%s has no effect with type %s: Vault Proxy uses it only with type %s.",
-		a.name, typ, as.UsedOnlyWithType))
-}
-
-// otherType returns the config's type when it is one of the method's types but not want.
-func (d *decoder) otherType(c *body, sch *schema.Block, want string) (string, bool) {
-	ts := sch.Attribute("type")
-	if want == "" || ts == nil || d.plan { // a plan file writes what it read
-		return "", false
-	}
-	i := slices.IndexFunc(c.attrs, func(t *attribute) bool { return t.name == "type" })
-	if i < 0 {
-		return "", false
-	}
-	v, vdiags := c.attrs[i].expr.Value(nil)
-	if vdiags.HasErrors() || !v.IsWhollyKnown() || v.IsNull() || v.Type() != cty.String {
-		return "", false
-	}
-	typ := v.AsString()
-	return typ, typ != want && slices.Contains(ts.Enum, typ)
 }
 
 func noEffect(a *attribute, detail string) *hcl.Diagnostic {

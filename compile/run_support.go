@@ -2,6 +2,7 @@ package compile
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -86,11 +87,15 @@ func RunRefusals(p *Plan) []string {
 // redactedMethodSecrets refuses each sensitive config key of the method that was written in the
 // configuration when p comes from a plan file, one message per key, in key order. The compiler reads
 // a sensitive key written "" as unset (none is required, and none reads "" otherwise), so a sensitive
-// key that is set and empty was redacted. A key the method does not read under its type
-// (schema.Attribute.UsedOnlyWithType) is not refused: the method goes on without it in any case.
+// key that is set and empty was redacted. A key that has no effect on the plan's other values is not
+// refused, since the method goes on without it in any case: one whose ReadOnlyWhen or UsedOnlyWhen
+// is known not to hold (aws's nonce with type iam; alicloud's private_key without
+// session_expiration), evaluated as the compiler's warnings evaluate it (schema.Condition.Eval).
 func redactedMethodSecrets(m Method) []string {
 	typ := m.Type().Get()
+	sch := schema.MethodConfig(typ)
 	c := m.Config()
+	value := func(name string) schema.Reading { return c.reading(m, sch, name) }
 	var out []string
 	for _, k := range c.Keys() {
 		if !m.ConfigSensitive(k) || c.Kind(k) != "string" {
@@ -99,12 +104,54 @@ func redactedMethodSecrets(m Method) []string {
 		if v := c.String(k); !v.IsSet() || v.Get() != "" {
 			continue
 		}
-		if a := schema.MethodConfig(typ).Attribute(k); a != nil && a.UsedOnlyWithType != "" && a.UsedOnlyWithType != c.String("type").Get() {
+		if a := sch.Attribute(k); a != nil && (knownFalse(a.ReadOnlyWhen, value) || knownFalse(a.UsedOnlyWhen, value)) {
 			continue
 		}
 		out = append(out, redactedMethodSecretMessage(typ, k))
 	}
 	return out
+}
+
+// knownFalse says cond is set and known not to hold: one that cannot be told (it reads a redacted
+// secret whose value it needs) may hold.
+func knownFalse(cond *schema.Condition, value func(string) schema.Reading) bool {
+	if cond == nil {
+		return false
+	}
+	holds, known, _ := cond.Eval(value)
+	return known && !holds
+}
+
+// reading is the config's value of the key name of the method m, whose config schema is sch, as a
+// condition reads it: the compiler's (decoder.conditionValue) as the plan keeps it, written when
+// anything but the default decided it. A redacted secret (a sensitive string set and empty) was
+// written and not empty, but its value is not at hand: it is not Known.
+func (c MethodConfig) reading(m Method, sch *schema.Block, name string) schema.Reading {
+	var def string
+	if a := sch.Attribute(name); a != nil {
+		def = a.Default
+	}
+	switch c.Kind(name) {
+	case "string":
+		v := c.String(name)
+		switch {
+		case !v.IsSet():
+			return schema.Reading{Value: v.Get(), Known: true}
+		case v.Get() == "" && m.ConfigSensitive(name):
+			return schema.Reading{Written: true}
+		}
+		return schema.Reading{Value: v.Get(), Written: true, Known: true}
+	case "bool":
+		v := c.Bool(name)
+		return schema.Reading{Value: strconv.FormatBool(v.Get()), Written: v.IsSet(), Known: true}
+	case "number":
+		v := c.Int(name)
+		return schema.Reading{Value: strconv.Itoa(v.Get()), Written: v.IsSet(), Known: true}
+	case "duration":
+		v := c.Duration(name)
+		return schema.Reading{Value: FormatDuration(v.Get()), Written: v.IsSet(), Known: true}
+	}
+	return schema.Reading{Value: def, Known: true}
 }
 
 // withoutMethodSecret says, for each sensitive method config key, what the method would do without

@@ -32,7 +32,17 @@ func TestRunRefusalsMethodSecrets(t *testing.T) {
 		{"gcp iam credentials", `type = "iam"
       role = "app"
       credentials = "{\"client_email\": \"a@b\"}"`, []string{`auto_auth method "gcp": its credentials are not in the plan file, which never holds a secret (without them the method would log in as whoever GOOGLE_CREDENTIALS or Application Default Credentials name); run the configuration from its files, or give the credentials with GOOGLE_CREDENTIALS or GOOGLE_APPLICATION_CREDENTIALS and leave credentials out`}},
-		// gce does not read credentials (UsedOnlyWithType iam): without them it does the same.
+		// ec2 does not use the iam keys, nor iam the nonce (UsedOnlyWhen TypeIs): without them
+		// the method does the same.
+		{"aws ec2 iam keys unused", `type = "ec2"
+      role = "app"
+      access_key = "AKID"
+      secret_key = "s3cret"
+      session_token = "tok"`, nil},
+		{"aws iam nonce unused", `type = "iam"
+      role = "app"
+      nonce = "5defbf9e-a8f9-3063-bdfc-54b7a42a1f95"`, nil},
+		// gce does not use credentials (UsedOnlyWhen TypeIs iam): without them it does the same.
 		{"gcp gce credentials unused", `type = "gce"
       role = "app"
       credentials = "{}"`, nil},
@@ -50,6 +60,26 @@ func TestRunRefusalsMethodSecrets(t *testing.T) {
       public_key_id = "pk"
       private_key = "-----BEGIN RSA PRIVATE KEY-----"
       session_expiration = 3600`, []string{`auto_auth method "alicloud": its private_key is not in the plan file, which never holds a secret (without it the credential chain skips the key pair`}},
+		// Without session_expiration the SDK never takes the key pair (schema's aliCloudKeyPair):
+		// private_key has no effect, and run does the same without it.
+		{"alicloud key pair without session_expiration", `role = "dev"
+      region = "cn-hangzhou"
+      public_key_id = "pk"
+      private_key = "-----BEGIN RSA PRIVATE KEY-----"`, nil},
+		{"alicloud private_key without public_key_id", `role = "dev"
+      region = "cn-hangzhou"
+      private_key = "-----BEGIN RSA PRIVATE KEY-----"
+      session_expiration = 3600`, nil},
+		// With an access key too, the key pair's condition holds: it does not say that the SDK
+		// takes the access key first, so private_key is refused as well, which errs on the side of
+		// refusing.
+		{"alicloud access key and key pair", `role = "dev"
+      region = "cn-hangzhou"
+      access_key = "LTAI"
+      access_secret = "s3cret"
+      public_key_id = "pk"
+      private_key = "-----BEGIN RSA PRIVATE KEY-----"
+      session_expiration = 3600`, []string{`auto_auth method "alicloud": its access_secret is not`, `auto_auth method "alicloud": its private_key is not`}},
 		{"alicloud ram role", `role = "dev"
       region = "cn-hangzhou"
       role_name = "ecs-role"`, nil},

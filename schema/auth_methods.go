@@ -74,12 +74,12 @@ var aliCloudKeyPair = &Condition{All: []*Condition{
 var AWSConfig = methodConfig("aws",
 	&Attribute{Name: "type", Kind: String, Required: true, NonEmpty: refusedEmpty("type"), Enum: []string{"iam", "ec2"}, Doc: "How to prove the identity: iam signs sts:GetCallerIdentity, ec2 sends the instance identity document."},
 	&Attribute{Name: "role", Kind: String, Required: true, NonEmpty: refusedEmpty("role"), Doc: "Role to log in as."},
-	&Attribute{Name: "access_key", Kind: String, UsedOnlyWithType: "iam", NotAString: valueIntoString("access_key"), Doc: "Access key ID for iam; default from the AWS credential chain."},
-	&Attribute{Name: "secret_key", Kind: String, UsedOnlyWithType: "iam", NotAString: valueIntoString("secret_key"), Sensitive: true, Doc: "Secret access key for iam."},
-	&Attribute{Name: "session_token", Kind: String, UsedOnlyWithType: "iam", NotAString: valueIntoString("session_token"), Sensitive: true, Doc: "Session token of temporary credentials for iam."},
-	&Attribute{Name: "header_value", Kind: String, UsedOnlyWithType: "iam", NotAString: valueIntoString("header_value"), Doc: "Value of the X-Vault-AWS-IAM-Server-ID header signed into the iam request."},
-	&Attribute{Name: "nonce", Kind: String, UsedOnlyWithType: "ec2", NotAString: valueIntoString("nonce"), Sensitive: true, Doc: "Reauthentication nonce for ec2; default a random UUID, kept for the process's life."},
-	&Attribute{Name: "region", Kind: String, UsedOnlyWithType: "iam", NotAString: valueIntoString("region"), Default: "us-east-1", EmptyMeans: awsRegionLookup, Doc: "Region of the STS endpoint the iam request is signed for."},
+	&Attribute{Name: "access_key", Kind: String, UsedOnlyWhen: TypeIs("iam"), NotAString: valueIntoString("access_key"), Doc: "Access key ID for iam; default from the AWS credential chain."},
+	&Attribute{Name: "secret_key", Kind: String, UsedOnlyWhen: TypeIs("iam"), NotAString: valueIntoString("secret_key"), Sensitive: true, Doc: "Secret access key for iam."},
+	&Attribute{Name: "session_token", Kind: String, UsedOnlyWhen: TypeIs("iam"), NotAString: valueIntoString("session_token"), Sensitive: true, Doc: "Session token of temporary credentials for iam."},
+	&Attribute{Name: "header_value", Kind: String, UsedOnlyWhen: TypeIs("iam"), NotAString: valueIntoString("header_value"), Doc: "Value of the X-Vault-AWS-IAM-Server-ID header signed into the iam request."},
+	&Attribute{Name: "nonce", Kind: String, UsedOnlyWhen: TypeIs("ec2"), NotAString: valueIntoString("nonce"), Sensitive: true, Doc: "Reauthentication nonce for ec2; default a random UUID, kept for the process's life."},
+	&Attribute{Name: "region", Kind: String, UsedOnlyWhen: TypeIs("iam"), NotAString: valueIntoString("region"), Default: "us-east-1", EmptyMeans: awsRegionLookup, Doc: "Region of the STS endpoint the iam request is signed for."},
 	&Attribute{Name: "credential_poll_interval", Kind: Int, Strict: true, Default: "60", Positive: positiveInt("credential_poll_interval"), ReadOnlyWhen: TypeIs("iam"), Doc: "Seconds between checks for new iam credentials, a whole number; ec2 does not read it."},
 )
 
@@ -109,10 +109,10 @@ var CFConfig = methodConfig("cf",
 var GCPConfig = methodConfig("gcp",
 	&Attribute{Name: "type", Kind: String, Required: true, NonEmpty: refusedEmpty("type"), Enum: []string{"gce", "iam"}, Doc: "How to prove the identity: gce asks the metadata server for an identity token, iam has a service account's JWT signed."},
 	&Attribute{Name: "role", Kind: String, Required: true, NonEmpty: refusedEmpty("role"), Doc: "Role to log in as."},
-	&Attribute{Name: "credentials", Kind: String, UsedOnlyWithType: "iam", NotAString: valueIntoString("credentials"), Sensitive: true, Doc: "Service account key, its JSON itself, for iam; default GOOGLE_CREDENTIALS, then Application Default Credentials."},
+	&Attribute{Name: "credentials", Kind: String, UsedOnlyWhen: TypeIs("iam"), NotAString: valueIntoString("credentials"), Sensitive: true, Doc: "Service account key, its JSON itself, for iam; default GOOGLE_CREDENTIALS, then Application Default Credentials."},
 	&Attribute{Name: "service_account", Kind: String, NotAString: valueIntoString("service_account"), Default: "default", EmptyMeans: "with iam, the client_email of the credentials; with gce, an empty name in the metadata path (service-accounts//identity), as Vault Proxy asks it", Doc: "Service account whose identity is used; with iam and \"\", the one of credentials."},
 	&Attribute{Name: "project", Kind: String, NotAString: valueIntoString("project"), Ignored: "Vault Proxy 1.21's gcp method reads it and never uses it", Doc: "Project of the service account; unused."},
-	&Attribute{Name: "jwt_exp", Kind: Int, UsedOnlyWithType: "iam", ParseInt: true, Default: "15", NegativeMeans: gcpJWTExpNegative, Doc: "Minutes until the iam JWT expires; 0 means the default."},
+	&Attribute{Name: "jwt_exp", Kind: Int, UsedOnlyWhen: TypeIs("iam"), ParseInt: true, Default: "15", NegativeMeans: gcpJWTExpNegative, Doc: "Minutes until the iam JWT expires; 0 means the default."},
 )
 
 // gcpJWTExpNegative is what a negative jwt_exp does: Vault Proxy's iam login uses any jwt_exp but

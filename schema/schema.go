@@ -88,8 +88,8 @@ type Attribute struct {
 	Positive string
 	// NegativeMeans, when set, says what Vault Proxy does with a number below 0 of an Int, which it
 	// accepts but cannot use as meant (gcp's jwt_exp: each iam JWT has expired before it is sent).
-	// Such a value is accepted with a warning that quotes this text, unless the attribute is unused
-	// under the config's type (UsedOnlyWithType), which has its own warning.
+	// Such a value is accepted with a warning that quotes this text, unless the attribute has no
+	// effect here (its UsedOnlyWhen does not hold: jwt_exp with type gce), which has its own warning.
 	NegativeMeans string
 	// NotAString, for a Strict String, is the error Vault Proxy gives for a value that is not a
 	// string, when it is not the usual "could not convert '<name>' config value to string" (kerberos:
@@ -109,12 +109,10 @@ type Attribute struct {
 	// UsedOnlyWhen, when set, is the condition under which Vault Proxy uses the attribute, which it
 	// reads (and so checks) whatever the condition: when it does not hold, the value is accepted with
 	// a warning that it has no effect and why (alicloud's role_arn is assumed only with an access key
-	// pair, role_session_name and role_session_expiration).
+	// pair, role_session_name and role_session_expiration; aws's secret_key only with type iam,
+	// TypeIs("iam")). A plan file may lack such a sensitive attribute's value when the condition does
+	// not hold, since the method goes on without it in any case (compile.RunRefusals).
 	UsedOnlyWhen *Condition
-	// UsedOnlyWithType, when set, is the type under which the method uses the attribute, which it
-	// reads (and so checks) whatever the type: under another it is accepted with a warning that it
-	// has no effect.
-	UsedOnlyWithType string
 	// Ignored, when set, says why the attribute has no effect in Vault Proxy: it is accepted with a
 	// warning that quotes this text.
 	Ignored string
