@@ -154,25 +154,25 @@ const maxSortedHeaders = 32
 // appendHeaders appends the keyed headers (not excluded, not dropped) in name order: their count,
 // then each canonical name, its number of values and the values; one empty field when none.
 func appendHeaders(b []byte, hdr http.Header, drop []string) []byte {
-	var arr [maxSortedHeaders]string
+	// Sorted by the map's own names, each written in canonical form: names come canonical from the
+	// wire, and the order is that of the key bytes persisted entries were stored under.
+	type keyed struct{ name, canon string }
+	var arr [maxSortedHeaders]keyed
 	names := arr[:0]
 	for name := range hdr {
-		if keyExcludedHeaders[name] { // most names come canonical: no need to canonicalise them
-			continue
-		}
-		canon := http.CanonicalHeaderKey(name)
+		canon := http.CanonicalHeaderKey(name) // name itself, without a copy, when canonical
 		if !keyExcludedHeaders[canon] && !slices.Contains(drop, canon) {
-			names = append(names, name)
+			names = append(names, keyed{name, canon})
 		}
 	}
 	if len(names) == 0 {
 		return appendField(b, "")
 	}
-	slices.Sort(names)
+	slices.SortFunc(names, func(x, y keyed) int { return strings.Compare(x.name, y.name) })
 	b = appendCountField(b, len(names))
-	for _, name := range names {
-		b = appendField(b, http.CanonicalHeaderKey(name))
-		vals := hdr[name]
+	for _, n := range names {
+		b = appendField(b, n.canon)
+		vals := hdr[n.name]
 		b = appendCountField(b, len(vals))
 		for _, v := range vals {
 			b = appendField(b, v)
