@@ -509,3 +509,31 @@ func TestAliCloudEmptyRoleAndRegion(t *testing.T) {
 		t.Errorf("%d requests to Vault", n)
 	}
 }
+
+// An ECS metadata service that accepts and never answers fails reading the chain at
+// metadataTimeout, with an error naming the URL and the bound (building the method fails); once it
+// answers, the method is built with its credentials and logs in.
+func TestAliCloudMetadataTimeout(t *testing.T) {
+	shortMetadataTimeout(t)
+	aliEnv(t)
+	md := &ecsMetadata{}
+	md.set("STS.ecs-key", "ecs-secret", "ecs-token")
+	stalled := stall(md)
+	mdSrv := httptest.NewServer(stalled)
+	defer mdSrv.Close()
+	old := alicloudMetadataURL
+	alicloudMetadataURL = mdSrv.URL
+	defer func() { alicloudMetadataURL = old }()
+	cfg := Config{Method: "alicloud", MountPath: "auth/alicloud", Strings: map[string]string{"role": "dev", "region": "cn-hangzhou"},
+		Ints: map[string]int{"credential_poll_interval": 60}}
+
+	_, err := within(t, stalled, "building the alicloud method", func() (*alicloudMethod, error) { return newAliCloud(cfg, nil) })
+	wantMetadataTimeout(t, err, mdSrv.URL+"/latest/meta-data/ram/security-credentials/")
+
+	stalled.answer()
+	m, err := within(t, stalled, "building the alicloud method", func() (*alicloudMethod, error) { return newAliCloud(cfg, nil) })
+	if err != nil {
+		t.Fatalf("once the metadata service answers: %v", err)
+	}
+	checkAliLogin(t, aliLoginOnce(t, m), "dev", "cn-hangzhou", "STS.ecs-key", "ecs-secret", "ecs-token")
+}

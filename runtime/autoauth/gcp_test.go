@@ -422,3 +422,42 @@ func TestNewGCPRefusals(t *testing.T) {
 		t.Error("the gcp method watches credentials")
 	}
 }
+
+// With type gce, a metadata server that accepts and never answers fails the login at
+// metadataTimeout, with an error naming the identity URL and the bound, instead of holding it
+// forever (Vault Proxy's request has no timeout); the next login, once it answers, succeeds.
+func TestGCPGCEMetadataTimeout(t *testing.T) {
+	shortMetadataTimeout(t)
+	md := &metadataStandIn{token: "eyJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJ4In0.c2lnbmF0dXJl"}
+	stalled := stall(md)
+	mdSrv := httptest.NewServer(stalled)
+	defer mdSrv.Close()
+	old := gcpIdentityEndpoint
+	defer func() { gcpIdentityEndpoint = old }()
+	gcpIdentityEndpoint = mdSrv.URL + "/computeMetadata/v1/instance/service-accounts/%s/identity"
+	m, err := newMethod(Config{Method: "gcp", MountPath: "auth/gce", Strings: map[string]string{"type": "gce", "role": "vm-role", "service_account": "default"}}, Deps{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fv := &fakeVault{}
+	vault := httptest.NewServer(http.HandlerFunc(fv.handler))
+	defer vault.Close()
+	c, err := newAPIClient(vault.URL, vault.Client(), "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	login := func() (any, error) { return m.login(context.Background(), c) }
+	_, err = within(t, stalled, "the gce login", login)
+	wantMetadataTimeout(t, err, mdSrv.URL+"/computeMetadata/v1/instance/service-accounts/default/identity")
+	if stalled.held() != 1 || len(fv.logins) != 0 {
+		t.Errorf("%d metadata requests held, logins %v", stalled.held(), fv.logins)
+	}
+
+	stalled.answer()
+	if _, err := within(t, stalled, "the gce login", login); err != nil {
+		t.Fatalf("login once the metadata server answers: %v", err)
+	}
+	if len(fv.logins) != 1 || fv.logins[0]["jwt"] != md.token {
+		t.Errorf("logins %v", fv.logins)
+	}
+}
