@@ -54,9 +54,6 @@ func newAliCloud(cfg Config, log *slog.Logger) (*alicloudMethod, error) {
 	// only that they are present: either may be "", and the method starts. With role "" the login
 	// is sent and Vault refuses it (hashicorp/vault-plugin-auth-alicloud path_login.go: "entry for
 	// role  not found"); with region "" no login can be made (login).
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
 	m := &alicloudMethod{mount: cfg.MountPath, role: s("role"), region: s("region"), log: log,
 		poll: time.Duration(cfg.Ints["credential_poll_interval"]) * time.Second}
 	if m.poll <= 0 {

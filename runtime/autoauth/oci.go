@@ -111,9 +111,6 @@ func newOCI(cfg Config, vaultAddr string, log *slog.Logger) (*ociMethod, error) 
 	if s("role") == "" {
 		return nil, errors.New("oci: role is required")
 	}
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
 	m := &ociMethod{mount: cfg.MountPath, role: s("role"), vaultAddr: vaultAddr, log: log,
 		poll: cfg.Durations["credential_poll_interval"]}
 	if m.poll <= 0 {

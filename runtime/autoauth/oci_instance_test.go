@@ -201,7 +201,7 @@ func TestOCIInstanceLogin(t *testing.T) {
 	fv := &fakeVault{}
 	vault := httptest.NewServer(http.HandlerFunc(fv.handler))
 	defer vault.Close()
-	m, err := newOCI(Config{Method: "oci", MountPath: "auth/oci", Strings: map[string]string{"type": "instance", "role": "inst-role"}}, vault.URL, nil)
+	m, err := newOCI(Config{Method: "oci", MountPath: "auth/oci", Strings: map[string]string{"type": "instance", "role": "inst-role"}}, vault.URL, testLog)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,7 +259,7 @@ auto_auth {
 	standIn.mu.Unlock()
 
 	useOCIInstanceStandIn(t, srv.URL)
-	m, err := newOCI(Config{Method: "oci", MountPath: "auth/oci-prod", Strings: map[string]string{"type": "instance", "role": "inst-role"}}, vault.URL, nil)
+	m, err := newOCI(Config{Method: "oci", MountPath: "auth/oci-prod", Strings: map[string]string{"type": "instance", "role": "inst-role"}}, vault.URL, testLog)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -328,7 +328,7 @@ func TestOCIInstanceMetadataTimeout(t *testing.T) {
 	vault := httptest.NewServer(http.HandlerFunc(fv.handler))
 	defer vault.Close()
 	build := func() (*ociMethod, error) {
-		return newOCI(Config{Method: "oci", MountPath: "auth/oci", Strings: map[string]string{"type": "instance", "role": "inst-role"}}, vault.URL, nil)
+		return newOCI(Config{Method: "oci", MountPath: "auth/oci", Strings: map[string]string{"type": "instance", "role": "inst-role"}}, vault.URL, testLog)
 	}
 	_, err := within(t, stalled, "building the oci method", build)
 	wantMetadataTimeout(t, err, "http://169.254.169.254/opc/v2/instance/region")
