@@ -54,9 +54,6 @@ func newAliCloud(cfg Config, log *slog.Logger) (*alicloudMethod, error) {
 	// only that they are present: either may be "", and the method starts. With role "" the login
 	// is sent and Vault refuses it (hashicorp/vault-plugin-auth-alicloud path_login.go: "entry for
 	// role  not found"); with region "" no login can be made (login).
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
 	m := &alicloudMethod{mount: cfg.MountPath, role: s("role"), region: s("region"), log: log,
 		poll: time.Duration(cfg.Ints["credential_poll_interval"]) * time.Second}
 	if m.poll <= 0 {
@@ -139,10 +136,6 @@ func (m *alicloudMethod) check() bool {
 // so that tests can point it at a stand-in.
 var alicloudMetadataURL = "http://100.100.100.200"
 
-// alicloudMetadataTimeout bounds each request to the metadata service, which off ECS may not
-// answer at all (the SDK's own client has no timeout).
-const alicloudMetadataTimeout = 30 * time.Second
-
 // ecsRAMRoleProvider is the SDK's InstanceMetadataProvider (v1.63.107, the version Vault 1.21
 // uses), whose address cannot be changed: it asks for a metadata token (IMDSv2; without one it
 // goes on without, IMDSv1), learns the instance's RAM role name once and keeps it, then reads that
@@ -217,9 +210,11 @@ func ecsRAMRoleSummary(body string, d ecsRAMRoleCredentials) string {
 	return fmt.Sprintf("with Code %s and the fields [%s] (values not shown)", code, strings.Join(keys, " "))
 }
 
-// metadataGet GETs path from the metadata service with a new metadata token when one is given.
+// metadataGet GETs path from the metadata service with a new metadata token when one is given. Each
+// request is bounded by metadataTimeout: off ECS the service may not answer at all, and the SDK's
+// own client has no timeout.
 func metadataGet(path string) (int, string, error) {
-	client := &http.Client{Timeout: alicloudMetadataTimeout}
+	client := newMetadataClient(nil)
 	req, err := http.NewRequest(http.MethodGet, alicloudMetadataURL+path, nil)
 	if err != nil {
 		return 0, "", err
@@ -237,7 +232,7 @@ func metadataGet(path string) (int, string, error) {
 }
 
 // metadataToken asks for a metadata token valid 6 hours; "" when none is given.
-func metadataToken(client *http.Client) string {
+func metadataToken(client metadataClient) string {
 	req, err := http.NewRequest(http.MethodPut, alicloudMetadataURL+"/latest/api/token", nil)
 	if err != nil {
 		return ""

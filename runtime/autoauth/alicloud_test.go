@@ -216,7 +216,7 @@ func TestAliCloudLoginCredentialChain(t *testing.T) {
 	}
 	t.Run("config access key", func(t *testing.T) {
 		aliEnv(t)
-		m, err := newAliCloud(cfg("access_key", "LTAIconfig", "access_secret", "config-secret"), nil)
+		m, err := newAliCloud(cfg("access_key", "LTAIconfig", "access_secret", "config-secret"), testLog)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -224,7 +224,7 @@ func TestAliCloudLoginCredentialChain(t *testing.T) {
 	})
 	t.Run("config STS token", func(t *testing.T) {
 		aliEnv(t)
-		m, err := newAliCloud(cfg("access_key", "STS.config", "access_secret", "config-secret", "access_token", "config-token"), nil)
+		m, err := newAliCloud(cfg("access_key", "STS.config", "access_secret", "config-secret", "access_token", "config-token"), testLog)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -234,7 +234,7 @@ func TestAliCloudLoginCredentialChain(t *testing.T) {
 		aliEnv(t)
 		t.Setenv("ALICLOUD_ACCESS_KEY", "LTAIenv")
 		t.Setenv("ALICLOUD_SECRET_KEY", "env-secret")
-		m, err := newAliCloud(cfg("access_key", "LTAIconfig", "access_secret", "config-secret"), nil)
+		m, err := newAliCloud(cfg("access_key", "LTAIconfig", "access_secret", "config-secret"), testLog)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -244,7 +244,7 @@ func TestAliCloudLoginCredentialChain(t *testing.T) {
 		aliEnv(t)
 		c := cfg()
 		c.Strings["region"] = "eu-central-1"
-		m, err := newAliCloud(c, nil)
+		m, err := newAliCloud(c, testLog)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -259,7 +259,7 @@ func TestAliCloudLoginCredentialChain(t *testing.T) {
 		aliEnv(t)
 		alicloudMetadataURL = "http://127.0.0.1:1" // nothing listens
 		defer func() { alicloudMetadataURL = mdSrv.URL }()
-		if _, err := newAliCloud(cfg(), nil); err == nil || !strings.HasPrefix(err.Error(), "alicloud: no credentials") {
+		if _, err := newAliCloud(cfg(), testLog); err == nil || !strings.HasPrefix(err.Error(), "alicloud: no credentials") {
 			t.Errorf("without credentials: %v", err)
 		}
 	})
@@ -273,7 +273,7 @@ func TestAliCloudRoleARNNeedsExpiration(t *testing.T) {
 	base := Config{Method: "alicloud", MountPath: "auth/alicloud", Strings: map[string]string{"role": "dev", "region": "cn-hangzhou",
 		"access_key": "LTAIconfig", "access_secret": "config-secret", "role_arn": "acs:ram::5138828231865461:role/vault", "role_session_name": "vp"},
 		Ints: map[string]int{"credential_poll_interval": 60}}
-	m, err := newAliCloud(base, nil)
+	m, err := newAliCloud(base, testLog)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,7 +281,7 @@ func TestAliCloudRoleARNNeedsExpiration(t *testing.T) {
 		t.Errorf("without role_session_expiration: %s", got)
 	}
 	base.Ints["role_session_expiration"] = 0
-	if m, err = newAliCloud(base, nil); err != nil {
+	if m, err = newAliCloud(base, testLog); err != nil {
 		t.Fatal(err)
 	}
 	if got := fmt.Sprintf("%T", m.last); got != "*credentials.RamRoleArnCredential" {
@@ -382,7 +382,7 @@ auto_auth {
 			alicloudMetadataURL = mdSrv.URL
 			defer func() { alicloudMetadataURL = old }()
 			m, err := newAliCloud(Config{Method: "alicloud", MountPath: "auth/ali",
-				Strings: map[string]string{"role": "dev", "region": "cn-hangzhou"}, Ints: map[string]int{"credential_poll_interval": 60}}, nil)
+				Strings: map[string]string{"role": "dev", "region": "cn-hangzhou"}, Ints: map[string]int{"credential_poll_interval": 60}}, testLog)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -454,7 +454,7 @@ func TestAliCloudMetadataErrorHidesSecrets(t *testing.T) {
 	defer func() { alicloudMetadataURL = old }()
 	cfg := Config{Method: "alicloud", MountPath: "auth/alicloud", Strings: map[string]string{"role": "dev", "region": "cn-hangzhou"}}
 
-	_, err := newAliCloud(cfg, nil)
+	_, err := newAliCloud(cfg, testLog)
 	if err == nil {
 		t.Fatal("newAliCloud: no error with Code Failed")
 	}
@@ -486,13 +486,13 @@ func TestAliCloudEmptyRoleAndRegion(t *testing.T) {
 		return Config{Method: "alicloud", MountPath: "auth/alicloud",
 			Strings: map[string]string{"role": role, "region": region, "access_key": "LTAIconfig", "access_secret": "config-secret"}}
 	}
-	m, err := newAliCloud(cfg("", "cn-hangzhou"), nil)
+	m, err := newAliCloud(cfg("", "cn-hangzhou"), testLog)
 	if err != nil {
 		t.Fatalf("role \"\": %v", err)
 	}
 	checkAliLogin(t, aliLoginOnce(t, m), "", "cn-hangzhou", "LTAIconfig", "config-secret", "")
 
-	if m, err = newAliCloud(cfg("dev", ""), nil); err != nil {
+	if m, err = newAliCloud(cfg("dev", ""), testLog); err != nil {
 		t.Fatalf("region \"\": %v", err)
 	}
 	rec := &loginRecorder{}
@@ -508,4 +508,32 @@ func TestAliCloudEmptyRoleAndRegion(t *testing.T) {
 	if n := len(rec.requests()); n != 0 {
 		t.Errorf("%d requests to Vault", n)
 	}
+}
+
+// An ECS metadata service that accepts and never answers fails reading the chain at
+// metadataTimeout, with an error naming the URL and the bound (building the method fails); once it
+// answers, the method is built with its credentials and logs in.
+func TestAliCloudMetadataTimeout(t *testing.T) {
+	shortMetadataTimeout(t)
+	aliEnv(t)
+	md := &ecsMetadata{}
+	md.set("STS.ecs-key", "ecs-secret", "ecs-token")
+	stalled := stall(md)
+	mdSrv := httptest.NewServer(stalled)
+	defer mdSrv.Close()
+	old := alicloudMetadataURL
+	alicloudMetadataURL = mdSrv.URL
+	defer func() { alicloudMetadataURL = old }()
+	cfg := Config{Method: "alicloud", MountPath: "auth/alicloud", Strings: map[string]string{"role": "dev", "region": "cn-hangzhou"},
+		Ints: map[string]int{"credential_poll_interval": 60}}
+
+	_, err := within(t, stalled, "building the alicloud method", func() (*alicloudMethod, error) { return newAliCloud(cfg, testLog) })
+	wantMetadataTimeout(t, err, mdSrv.URL+"/latest/meta-data/ram/security-credentials/")
+
+	stalled.answer()
+	m, err := within(t, stalled, "building the alicloud method", func() (*alicloudMethod, error) { return newAliCloud(cfg, testLog) })
+	if err != nil {
+		t.Fatalf("once the metadata service answers: %v", err)
+	}
+	checkAliLogin(t, aliLoginOnce(t, m), "dev", "cn-hangzhou", "STS.ecs-key", "ecs-secret", "ecs-token")
 }

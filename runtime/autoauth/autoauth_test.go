@@ -273,7 +273,7 @@ func TestEveryMethodImplemented(t *testing.T) {
 	alicloudMetadataURL = "http://127.0.0.1:1"
 	defer func() { alicloudMetadataURL = old }()
 	for _, typ := range schema.MethodTypes {
-		if _, err := newMethod(Config{Method: typ}, Deps{}); err != nil && strings.Contains(err.Error(), "not supported") {
+		if _, err := newMethod(Config{Method: typ}, Deps{Logger: testLog}); err != nil && strings.Contains(err.Error(), "not supported") {
 			t.Errorf("schema.MethodTypes lists %q, but newMethod: %v", typ, err)
 		}
 	}

@@ -83,9 +83,6 @@ func newAWS(cfg Config, log *slog.Logger) (*awsMethod, error) {
 	if (access == "") != (secret == "") {
 		return nil, errors.New("aws: static AWS client credentials haven't been properly configured (the access key or secret key were provided but not both)")
 	}
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
 	m := &awsMethod{typ: "iam", mount: cfg.MountPath, role: s("role"), headerValue: s("header_value"), region: s("region"), log: log,
 		poll: time.Duration(cfg.Ints["credential_poll_interval"]) * time.Second}
 	if m.poll <= 0 {

@@ -94,7 +94,7 @@ func TestNewAWSRefusals(t *testing.T) {
 		{map[string]string{"type": "iam", "role": "app", "secret_key": "s"}, "the access key or secret key were provided but not both"},
 	}
 	for _, tt := range tests {
-		if _, err := newAWS(Config{Method: "aws", MountPath: "auth/aws", Strings: tt.strings}, nil); err == nil || !strings.Contains(err.Error(), tt.want) {
+		if _, err := newAWS(Config{Method: "aws", MountPath: "auth/aws", Strings: tt.strings}, testLog); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("newAWS(%v) = %v, want %q", tt.strings, err, tt.want)
 		}
 	}
@@ -133,7 +133,7 @@ func TestAWSEC2Login(t *testing.T) {
 		fv := &fakeVault{}
 		srv := httptest.NewServer(http.HandlerFunc(fv.handler))
 		m, err := newAWS(Config{Method: "aws", MountPath: "auth/aws-ec2",
-			Strings: map[string]string{"type": "ec2", "role": "web", "nonce": nonce}}, nil)
+			Strings: map[string]string{"type": "ec2", "role": "web", "nonce": nonce}}, testLog)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -363,7 +363,7 @@ func TestAWSEnvCredentialsWithMissingProfile(t *testing.T) {
 	// Without credentials in the environment the SDK v2 loads the shared configuration, which fails
 	// on the missing profile.
 	t.Setenv("AWS_ACCESS_KEY", "")
-	if _, err := newAWS(Config{Method: "aws", MountPath: "auth/aws", Strings: map[string]string{"type": "iam", "role": "app"}}, nil); err == nil ||
+	if _, err := newAWS(Config{Method: "aws", MountPath: "auth/aws", Strings: map[string]string{"type": "iam", "role": "app"}}, testLog); err == nil ||
 		!strings.Contains(err.Error(), "no-such-profile") {
 		t.Errorf("without credentials in the environment: %v, want the missing profile's error", err)
 	}

@@ -133,7 +133,9 @@ func azureTokenFromEnvironment(ctx context.Context, scope string) (string, error
 }
 
 // azureMetadata GETs path from the metadata service with api-version and q, and the Metadata
-// header it requires; anything but 200 is an error carrying the answer.
+// header it requires; anything but 200 is an error carrying the answer. Vault Proxy's client
+// (go-cleanhttp's DefaultClient) has no timeout; this one, through http.DefaultTransport, is
+// bounded by metadataTimeout.
 func azureMetadata(ctx context.Context, path string, q url.Values) ([]byte, error) {
 	endpoint := azureIMDS + path
 	if q == nil {
@@ -145,7 +147,7 @@ func azureMetadata(ctx context.Context, path string, q url.Values) ([]byte, erro
 		return nil, err
 	}
 	req.Header.Set("Metadata", "true")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := newMetadataClient(nil).Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("azure: error fetching metadata from %s: %w", endpoint, err)
 	}

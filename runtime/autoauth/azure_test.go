@@ -348,3 +348,72 @@ func TestAzureLoginFromEnvironmentClientSecret(t *testing.T) {
 		t.Errorf("token requests %v", tokenForms)
 	}
 }
+
+// A metadata service that accepts and never answers fails the login at metadataTimeout, with an
+// error naming the URL and the bound, instead of holding it forever (Vault Proxy's request has no
+// timeout); the next login, once the service answers, succeeds.
+func TestAzureMetadataTimeout(t *testing.T) {
+	shortMetadataTimeout(t)
+	imds := &azureIMDSStandIn{compute: fmt.Sprintf(azureTestCompute, ""), token: "eyJ.mi",
+		wantToken: url.Values{"api-version": {"2018-02-01"}, "resource": {"https://vault.example"}}}
+	stalled := stall(imds)
+	useAzureIMDS(t, stalled)
+	m, err := newAzure(Config{Method: "azure", MountPath: "auth/azure", Strings: map[string]string{"role": "web", "resource": "https://vault.example"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fv := &fakeVault{}
+	srv := httptest.NewServer(http.HandlerFunc(fv.handler))
+	defer srv.Close()
+	c, err := newAPIClient(srv.URL, srv.Client(), "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	login := func() (any, error) { return m.login(context.Background(), c) }
+	_, err = within(t, stalled, "the azure login", login)
+	wantMetadataTimeout(t, err, azureIMDS+"/metadata/instance")
+	if stalled.held() != 1 || len(fv.logins) != 0 {
+		t.Errorf("%d metadata requests held, logins %v", stalled.held(), fv.logins)
+	}
+
+	stalled.answer()
+	if _, err := within(t, stalled, "the azure login", login); err != nil {
+		t.Fatalf("login once the metadata service answers: %v", err)
+	}
+	if len(fv.logins) != 1 || fv.logins[0]["jwt"] != "eyJ.mi" {
+		t.Errorf("logins %v", fv.logins)
+	}
+}
+
+// The manager retries a login that the bound failed, after its back-off, and gets a token once the
+// metadata service answers.
+func TestAzureManagerRetriesStalledMetadata(t *testing.T) {
+	shortMetadataTimeout(t)
+	imds := &azureIMDSStandIn{compute: fmt.Sprintf(azureTestCompute, ""), token: "eyJ.mi",
+		wantToken: url.Values{"api-version": {"2018-02-01"}, "resource": {"https://vault.example"}}}
+	stalled := stall(imds)
+	useAzureIMDS(t, stalled)
+	fv := &fakeVault{}
+	srv := httptest.NewServer(http.HandlerFunc(fv.handler))
+	defer srv.Close()
+	m, _ := startManager(t, Config{Method: "azure", MountPath: "auth/azure",
+		Strings: map[string]string{"role": "web", "resource": "https://vault.example"}}, srv)
+	_, err := within(t, stalled, "Token", func() (string, error) {
+		for {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			tok, err := m.Token(ctx)
+			cancel()
+			if err == nil || strings.Contains(err.Error(), "the last auto-auth login failed") {
+				return tok, err
+			}
+		}
+	})
+	wantMetadataTimeout(t, err, azureIMDS+"/metadata/instance")
+	stalled.answer()
+	if tok := waitToken(t, m); tok != "tok-1" {
+		t.Errorf("token %q", tok)
+	}
+	if stalled.held() < 1 {
+		t.Error("no metadata request was held")
+	}
+}

@@ -69,7 +69,7 @@ func TestCertWatchPeriod(t *testing.T) {
 	}
 	for _, tt := range tests {
 		m, err := newMethod(Config{Method: "cert", MountPath: "auth/cert", Strings: tt.strings,
-			Bools: map[string]bool{"reload": tt.reload}, Durations: map[string]time.Duration{"reload_period": tt.period}}, Deps{})
+			Bools: map[string]bool{"reload": tt.reload}, Durations: map[string]time.Duration{"reload_period": tt.period}}, Deps{Logger: testLog})
 		if err != nil {
 			t.Fatal(err)
 		}

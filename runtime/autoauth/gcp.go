@@ -97,6 +97,7 @@ func (m *gcpMethod) login(ctx context.Context, c *api.Client) (*api.Secret, erro
 // account, with the audience Vault Proxy uses: the Vault address it logs in to, then /vault/<role>.
 // The token is the body as served. Vault Proxy sends whatever body comes back, an error page
 // included; this refuses a status other than 200 instead, and says what the server answered.
+// Vault Proxy's request has no timeout; this one is bounded by metadataTimeout.
 func (m *gcpMethod) identityToken(ctx context.Context, vaultAddress string) (string, error) {
 	q := url.Values{}
 	q.Set("audience", vaultAddress+"/vault/"+m.role)
@@ -106,7 +107,7 @@ func (m *gcpMethod) identityToken(ctx context.Context, vaultAddress string) (str
 		return "", fmt.Errorf("gcp: creating the metadata request: %w", err)
 	}
 	req.Header.Set("Metadata-Flavor", "Google")
-	resp, err := gcpHTTPClient().Do(req)
+	resp, err := newMetadataClient(gcpHTTPClient().Transport).Do(req)
 	if err != nil {
 		return "", fmt.Errorf("gcp: error fetching instance token: %w", err)
 	}

@@ -252,7 +252,7 @@ func TestGCPIAMLogin(t *testing.T) {
 			if tc.sa != nil {
 				strs["service_account"] = *tc.sa
 			}
-			m, err := newMethod(Config{Method: "gcp", MountPath: "auth/gcp-x", Strings: strs, Ints: map[string]int{"jwt_exp": tc.jwtExp}}, Deps{})
+			m, err := newMethod(Config{Method: "gcp", MountPath: "auth/gcp-x", Strings: strs, Ints: map[string]int{"jwt_exp": tc.jwtExp}}, Deps{Logger: testLog})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -359,7 +359,7 @@ func TestGCPGCELogin(t *testing.T) {
 		if tc.sa != nil {
 			strs["service_account"] = *tc.sa
 		}
-		m, err := newMethod(Config{Method: "gcp", MountPath: "auth/gce", Strings: strs}, Deps{})
+		m, err := newMethod(Config{Method: "gcp", MountPath: "auth/gce", Strings: strs}, Deps{Logger: testLog})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -390,7 +390,7 @@ func TestGCPGCELogin(t *testing.T) {
 
 	// A metadata server that refuses gives an error, and no login.
 	gcpIdentityEndpoint = mdSrv.URL + "/elsewhere/%s"
-	m, _ := newMethod(Config{Method: "gcp", MountPath: "auth/gce", Strings: map[string]string{"type": "gce", "role": "r", "service_account": "default"}}, Deps{})
+	m, _ := newMethod(Config{Method: "gcp", MountPath: "auth/gce", Strings: map[string]string{"type": "gce", "role": "r", "service_account": "default"}}, Deps{Logger: testLog})
 	fv := &fakeVault{}
 	vault := httptest.NewServer(http.HandlerFunc(fv.handler))
 	defer vault.Close()
@@ -409,16 +409,55 @@ func TestNewGCPRefusals(t *testing.T) {
 		{map[string]string{"role": "r"}, "'type' value is empty"},
 		{map[string]string{"role": "r", "type": "gke"}, "'type' value \"gke\" is invalid"},
 	} {
-		if _, err := newMethod(Config{Method: "gcp", Strings: tc.strs}, Deps{}); err == nil || !strings.Contains(err.Error(), tc.want) {
+		if _, err := newMethod(Config{Method: "gcp", Strings: tc.strs}, Deps{Logger: testLog}); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: %v, want %q", tc.strs, err, tc.want)
 		}
 	}
 	// The gcp method has no credentials to watch, as Vault Proxy's (NewCreds returns nil).
-	m, err := newMethod(Config{Method: "gcp", Strings: map[string]string{"role": "r", "type": "iam"}}, Deps{})
+	m, err := newMethod(Config{Method: "gcp", Strings: map[string]string{"role": "r", "type": "iam"}}, Deps{Logger: testLog})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := m.(credWatcher); ok {
 		t.Error("the gcp method watches credentials")
+	}
+}
+
+// With type gce, a metadata server that accepts and never answers fails the login at
+// metadataTimeout, with an error naming the identity URL and the bound, instead of holding it
+// forever (Vault Proxy's request has no timeout); the next login, once it answers, succeeds.
+func TestGCPGCEMetadataTimeout(t *testing.T) {
+	shortMetadataTimeout(t)
+	md := &metadataStandIn{token: "eyJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJ4In0.c2lnbmF0dXJl"}
+	stalled := stall(md)
+	mdSrv := httptest.NewServer(stalled)
+	defer mdSrv.Close()
+	old := gcpIdentityEndpoint
+	defer func() { gcpIdentityEndpoint = old }()
+	gcpIdentityEndpoint = mdSrv.URL + "/computeMetadata/v1/instance/service-accounts/%s/identity"
+	m, err := newMethod(Config{Method: "gcp", MountPath: "auth/gce", Strings: map[string]string{"type": "gce", "role": "vm-role", "service_account": "default"}}, Deps{Logger: testLog})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fv := &fakeVault{}
+	vault := httptest.NewServer(http.HandlerFunc(fv.handler))
+	defer vault.Close()
+	c, err := newAPIClient(vault.URL, vault.Client(), "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	login := func() (any, error) { return m.login(context.Background(), c) }
+	_, err = within(t, stalled, "the gce login", login)
+	wantMetadataTimeout(t, err, mdSrv.URL+"/computeMetadata/v1/instance/service-accounts/default/identity")
+	if stalled.held() != 1 || len(fv.logins) != 0 {
+		t.Errorf("%d metadata requests held, logins %v", stalled.held(), fv.logins)
+	}
+
+	stalled.answer()
+	if _, err := within(t, stalled, "the gce login", login); err != nil {
+		t.Fatalf("login once the metadata server answers: %v", err)
+	}
+	if len(fv.logins) != 1 || fv.logins[0]["jwt"] != md.token {
+		t.Errorf("logins %v", fv.logins)
 	}
 }

@@ -41,9 +41,6 @@ type ldapMethod struct {
 }
 
 func newLDAP(mount, username, path string, remove, followSymlinks bool, period time.Duration, log *slog.Logger) *ldapMethod {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
 	return &ldapMethod{mount: mount, username: username, path: path, remove: remove, followSymlinks: followSymlinks,
 		period: period, log: log, succeeded: make(chan struct{})}
 }

@@ -52,7 +52,7 @@ func TestLDAPIngest(t *testing.T) {
 			case tt.content != nil:
 				file(t, d, "password", *tt.content)
 			}
-			m := newLDAP("auth/ldap", "alice", path, tt.remove, tt.followSymlinks, time.Second, nil)
+			m := newLDAP("auth/ldap", "alice", path, tt.remove, tt.followSymlinks, time.Second, testLog)
 			m.latest = "last"
 			got := result{pass: m.ingest()}
 			_, err := os.Lstat(path)
@@ -76,7 +76,7 @@ func TestLDAPLoginAndNewCredentials(t *testing.T) {
 	defer srv.Close()
 	d := t.TempDir()
 	path := filepath.Join(d, "password")
-	m := newLDAP("auth/ldap-corp", "alice", path, true, false, 20*time.Millisecond, nil)
+	m := newLDAP("auth/ldap-corp", "alice", path, true, false, 20*time.Millisecond, testLog)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	ch := m.newCredentials(ctx)
@@ -122,7 +122,7 @@ func TestLDAPLoginWithoutPassword(t *testing.T) {
 	fv := &fakeVault{}
 	srv := httptest.NewServer(http.HandlerFunc(fv.handler))
 	defer srv.Close()
-	m := newLDAP("auth/ldap", "alice", filepath.Join(t.TempDir(), "absent"), true, false, time.Second, nil)
+	m := newLDAP("auth/ldap", "alice", filepath.Join(t.TempDir(), "absent"), true, false, time.Second, testLog)
 	c, err := newAPIClient(srv.URL, srv.Client(), "", 0)
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,7 @@
 package autoauth
 
 import (
+	"log/slog"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -13,3 +14,7 @@ import (
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m, goleak.IgnoreAnyFunction("github.com/jcmturner/gokrb5/v8/service.GetReplayCache.func1.1"))
 }
+
+// testLog is the logger the tests give the methods they build themselves: NewManager gives them
+// its own, and the methods do not default one.
+var testLog = slog.New(slog.DiscardHandler)

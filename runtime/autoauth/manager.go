@@ -61,11 +61,12 @@ type Manager struct {
 // NewManager checks the configuration and prepares the method and sinks. It refuses a method or
 // sink it cannot serve, and checks now that each sink's directory can be written.
 func NewManager(cfg Config, deps Deps) (*Manager, error) {
+	// The one default of the logger: the method is built with deps, and logs with this one too.
+	if deps.Logger == nil {
+		deps.Logger = slog.New(slog.DiscardHandler)
+	}
 	m := &Manager{cfg: cfg, deps: deps, log: deps.Logger, obs: deps.Observer, changed: make(chan struct{}), reauth: make(chan string, 1),
 		relogin: make(chan struct{}, 1), transport: newSwitchTransport(deps.Transport)}
-	if m.log == nil {
-		m.log = slog.New(slog.DiscardHandler)
-	}
 	if m.obs == nil {
 		m.obs = nopObserver{}
 	}

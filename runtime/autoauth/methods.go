@@ -32,6 +32,7 @@ type credWatcher interface {
 }
 
 // newMethod builds the method of cfg: every auth method type the language has (schema.AutoAuth).
+// deps.Logger must not be nil (NewManager sees to it).
 func newMethod(cfg Config, deps Deps) (method, error) {
 	s := func(k string) string { return cfg.Strings[k] }
 	switch cfg.Method {
@@ -69,9 +70,6 @@ func newMethod(cfg Config, deps Deps) (method, error) {
 		m := &certMethod{mount: cfg.MountPath, name: s("name"), caCert: s("ca_cert"), clientCert: s("client_cert"),
 			clientKey: s("client_key"), reload: cfg.Bools["reload"], wrapTTL: cfg.WrapTTL, base: deps.TLSConfig, transport: deps.Transport,
 			log: deps.Logger}
-		if m.log == nil {
-			m.log = slog.New(slog.DiscardHandler)
-		}
 		// As cert.go, reload_period is read only with reload and a certificate of its own (the
 		// schema's ReadOnlyWhen); the plan holds its default, 1m, when it was not written.
 		if m.reload && m.configured() {

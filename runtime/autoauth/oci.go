@@ -85,18 +85,31 @@ func ociAPIKeyProvider() (common.ConfigurationProvider, error) {
 }
 
 // ociInstanceProvider is the instance principal provider, from the instance metadata service at
-// 169.254.169.254, which the SDK hard-codes (common/auth/instance_principal_key_provider.go), as
-// Vault Proxy calls it. Tests replace it with the SDK's custom-client variant, whose dispatcher
-// sends the metadata requests to a stand-in.
-var ociInstanceProvider = ociauth.InstancePrincipalConfigurationProvider
+// 169.254.169.254, which the SDK hard-codes (common/auth/instance_principal_key_provider.go). Vault
+// Proxy calls InstancePrincipalConfigurationProvider, whose metadata client is a bare http.Client{}
+// with no timeout, used when the provider is made and whenever the security token is refreshed
+// (KeyID, at each login and credential poll). This is the same provider, sent through the SDK's own
+// modifier hook with that client bounded (ociBoundMetadata); what is sent does not change. Tests
+// replace it to add a dispatcher that sends the metadata requests to a stand-in.
+var ociInstanceProvider = func() (common.ConfigurationProvider, error) {
+	return ociauth.InstancePrincipalConfigurationProviderWithCustomClient(ociBoundMetadata)
+}
+
+// ociBoundMetadata is the modifier the SDK applies to each of its dispatchers: the metadata
+// client, an *http.Client without a timeout, becomes a metadataClient with the same transport,
+// bounded by metadataTimeout; the federation endpoint's client, which has the SDK's 60 s timeout
+// (common/client.go, defaultTimeout), is left as it is.
+func ociBoundMetadata(d common.HTTPRequestDispatcher) (common.HTTPRequestDispatcher, error) {
+	if c, ok := d.(*http.Client); ok && c.Timeout == 0 {
+		return newMetadataClient(c.Transport), nil
+	}
+	return d, nil
+}
 
 func newOCI(cfg Config, vaultAddr string, log *slog.Logger) (*ociMethod, error) {
 	s := func(k string) string { return cfg.Strings[k] }
 	if s("role") == "" {
 		return nil, errors.New("oci: role is required")
-	}
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
 	}
 	m := &ociMethod{mount: cfg.MountPath, role: s("role"), vaultAddr: vaultAddr, log: log,
 		poll: cfg.Durations["credential_poll_interval"]}

@@ -100,7 +100,7 @@ func TestOCIAPIKeyDifferential(t *testing.T) {
 		t.Fatalf("Vault Proxy sent no login; its output:\n%s", out)
 	}
 
-	m, err := newOCI(Config{Method: "oci", MountPath: "auth/oci-prod", Strings: map[string]string{"type": "apikey", "role": "dev-role"}}, srv.URL, nil)
+	m, err := newOCI(Config{Method: "oci", MountPath: "auth/oci-prod", Strings: map[string]string{"type": "apikey", "role": "dev-role"}}, srv.URL, testLog)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +160,7 @@ func TestOCIHomeVariableNotRead(t *testing.T) {
 	if !strings.Contains(out.String(), refusal) || fv.loginCount() != 0 {
 		t.Errorf("Vault Proxy: %d logins; output:\n%s", fv.loginCount(), out)
 	}
-	_, err := newOCI(Config{Method: "oci", MountPath: "auth/oci", Strings: map[string]string{"type": "apikey", "role": "r"}}, srv.URL, nil)
+	_, err := newOCI(Config{Method: "oci", MountPath: "auth/oci", Strings: map[string]string{"type": "apikey", "role": "r"}}, srv.URL, testLog)
 	if err == nil || !strings.Contains(err.Error(), refusal) {
 		t.Errorf("vaultproxy: %v", err)
 	}

@@ -167,31 +167,41 @@ func (d metadataRedirect) Do(r *http.Request) (*http.Response, error) {
 	return d.next.Do(r)
 }
 
+// useOCIInstanceStandIn points the instance principal provider at the stand-in at standIn for the
+// test: the SDK's metadata requests, bounded as ociInstanceProvider bounds them, are redirected
+// there from 169.254.169.254 (a dispatcher added through the SDK's own modifier hook), and
+// OCI_SDK_AUTH_CLIENT_REGION_URL, which the SDK honours, points the federation client there too.
+func useOCIInstanceStandIn(t *testing.T, standIn string) {
+	to, err := url.Parse(standIn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("OCI_SDK_AUTH_CLIENT_REGION_URL", standIn)
+	old := ociInstanceProvider
+	ociInstanceProvider = func() (common.ConfigurationProvider, error) {
+		return ociauth.InstancePrincipalConfigurationProviderWithCustomClient(func(d common.HTTPRequestDispatcher) (common.HTTPRequestDispatcher, error) {
+			d, err := ociBoundMetadata(d)
+			return metadataRedirect{next: d, to: to}, err
+		})
+	}
+	t.Cleanup(func() { ociInstanceProvider = old })
+}
+
 // With type instance, the login is signed with the instance principal's session key, keyId
 // ST$<security token>, the token the federation endpoint gave for that key's public half. The
-// SDK is reached through InstancePrincipalConfigurationProviderWithCustomClient instead of
-// InstancePrincipalConfigurationProvider (what vaultproxy and Vault Proxy call), only to redirect
-// 169.254.169.254; OCI_SDK_AUTH_CLIENT_REGION_URL, which the SDK honours, points the federation
-// client at the stand-in.
+// provider is vaultproxy's, with the metadata requests redirected to the stand-in
+// (useOCIInstanceStandIn).
 func TestOCIInstanceLogin(t *testing.T) {
 	const tenancy = "ocid1.tenancy.oc1..instancetenancy"
 	standIn := newOCIInstanceStandIn(t, tenancy)
 	srv := httptest.NewServer(standIn)
 	defer srv.Close()
-	to, _ := url.Parse(srv.URL)
-	t.Setenv("OCI_SDK_AUTH_CLIENT_REGION_URL", srv.URL)
-	old := ociInstanceProvider
-	ociInstanceProvider = func() (common.ConfigurationProvider, error) {
-		return ociauth.InstancePrincipalConfigurationProviderWithCustomClient(func(d common.HTTPRequestDispatcher) (common.HTTPRequestDispatcher, error) {
-			return metadataRedirect{next: d, to: to}, nil
-		})
-	}
-	defer func() { ociInstanceProvider = old }()
+	useOCIInstanceStandIn(t, srv.URL)
 
 	fv := &fakeVault{}
 	vault := httptest.NewServer(http.HandlerFunc(fv.handler))
 	defer vault.Close()
-	m, err := newOCI(Config{Method: "oci", MountPath: "auth/oci", Strings: map[string]string{"type": "instance", "role": "inst-role"}}, vault.URL, nil)
+	m, err := newOCI(Config{Method: "oci", MountPath: "auth/oci", Strings: map[string]string{"type": "instance", "role": "inst-role"}}, vault.URL, testLog)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,16 +258,8 @@ auto_auth {
 	theirMetadata := slices.Clone(standIn.metadata)
 	standIn.mu.Unlock()
 
-	to, _ := url.Parse(srv.URL)
-	t.Setenv("OCI_SDK_AUTH_CLIENT_REGION_URL", srv.URL)
-	old := ociInstanceProvider
-	ociInstanceProvider = func() (common.ConfigurationProvider, error) {
-		return ociauth.InstancePrincipalConfigurationProviderWithCustomClient(func(d common.HTTPRequestDispatcher) (common.HTTPRequestDispatcher, error) {
-			return metadataRedirect{next: d, to: to}, nil
-		})
-	}
-	defer func() { ociInstanceProvider = old }()
-	m, err := newOCI(Config{Method: "oci", MountPath: "auth/oci-prod", Strings: map[string]string{"type": "instance", "role": "inst-role"}}, vault.URL, nil)
+	useOCIInstanceStandIn(t, srv.URL)
+	m, err := newOCI(Config{Method: "oci", MountPath: "auth/oci-prod", Strings: map[string]string{"type": "instance", "role": "inst-role"}}, vault.URL, testLog)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -306,4 +308,47 @@ auto_auth {
 	}
 	check("Vault Proxy", paths[0], logins[0])
 	check("vaultproxy", paths[len(paths)-1], logins[len(logins)-1])
+}
+
+// An instance metadata service that accepts and never answers fails building the instance
+// principal provider at metadataTimeout, with an error naming the URL and the bound, instead of
+// holding it forever (the SDK's metadata client, which Vault Proxy uses as it is, has no timeout);
+// once the service answers, the method is built and logs in. The federation endpoint's client,
+// which has the SDK's own 60 s timeout, is left alone.
+func TestOCIInstanceMetadataTimeout(t *testing.T) {
+	shortMetadataTimeout(t)
+	const tenancy = "ocid1.tenancy.oc1..instancetenancy"
+	standIn := newOCIInstanceStandIn(t, tenancy)
+	stalled := stall(standIn)
+	srv := httptest.NewServer(stalled)
+	defer srv.Close()
+	useOCIInstanceStandIn(t, srv.URL)
+
+	fv := &fakeVault{}
+	vault := httptest.NewServer(http.HandlerFunc(fv.handler))
+	defer vault.Close()
+	build := func() (*ociMethod, error) {
+		return newOCI(Config{Method: "oci", MountPath: "auth/oci", Strings: map[string]string{"type": "instance", "role": "inst-role"}}, vault.URL, testLog)
+	}
+	_, err := within(t, stalled, "building the oci method", build)
+	wantMetadataTimeout(t, err, "http://169.254.169.254/opc/v2/instance/region")
+
+	stalled.answer()
+	m, err := within(t, stalled, "building the oci method", build)
+	if err != nil {
+		t.Fatalf("once the metadata service answers: %v", err)
+	}
+	c, err := newAPIClient(vault.URL, vault.Client(), "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.login(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+	standIn.mu.Lock()
+	refused, token := standIn.refused, standIn.token
+	standIn.mu.Unlock()
+	if len(refused) > 0 || token == "" || len(fv.logins) != 1 {
+		t.Fatalf("stand-in refused %v, logins %v", refused, fv.logins)
+	}
 }

@@ -193,7 +193,7 @@ func TestOCIAPIKeyLogin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := newOCI(Config{Method: "oci", MountPath: "auth/oci-prod", Strings: map[string]string{"type": "apikey", "role": "dev-role"}}, srv.URL, nil)
+	m, err := newOCI(Config{Method: "oci", MountPath: "auth/oci-prod", Strings: map[string]string{"type": "apikey", "role": "dev-role"}}, srv.URL, testLog)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,11 +218,11 @@ func TestOCIAPIKeyLogin(t *testing.T) {
 func TestOCIWithoutKey(t *testing.T) {
 	dir := t.TempDir()
 	ociEnv(t, filepath.Join(dir, "absent"))
-	_, err := newOCI(Config{Method: "oci", MountPath: "auth/oci", Strings: map[string]string{"type": "apikey", "role": "r"}}, "http://127.0.0.1:8200", nil)
+	_, err := newOCI(Config{Method: "oci", MountPath: "auth/oci", Strings: map[string]string{"type": "apikey", "role": "r"}}, "http://127.0.0.1:8200", testLog)
 	if err == nil || !strings.Contains(err.Error(), "did not find a proper configuration for key id") {
 		t.Errorf("error %v", err)
 	}
-	if _, err := newOCI(Config{Method: "oci", Strings: map[string]string{"type": "other", "role": "r"}}, "", nil); err == nil {
+	if _, err := newOCI(Config{Method: "oci", Strings: map[string]string{"type": "other", "role": "r"}}, "", testLog); err == nil {
 		t.Error("type other: no error")
 	}
 }
@@ -269,7 +269,7 @@ func TestVerifyOCISignatureRefuses(t *testing.T) {
 	cfgFile := filepath.Join(dir, "config")
 	writeOCIConfig(t, cfgFile, ociTenancy, ociUser, ociFinger, key.path)
 	ociEnv(t, cfgFile)
-	m, err := newOCI(Config{Method: "oci", MountPath: "auth/oci", Strings: map[string]string{"type": "apikey", "role": "r"}}, "http://127.0.0.1:8200", nil)
+	m, err := newOCI(Config{Method: "oci", MountPath: "auth/oci", Strings: map[string]string{"type": "apikey", "role": "r"}}, "http://127.0.0.1:8200", testLog)
 	if err != nil {
 		t.Fatal(err)
 	}
