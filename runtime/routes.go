@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/vaultproxy/vaultproxy/compile"
 	"github.com/vaultproxy/vaultproxy/request"
@@ -47,23 +46,15 @@ func (c *listenerConfig) rulesFor(p *compile.Plan) *request.Rules {
 // listenerHandler routes one listener's requests as request.Decide says (the proxy's endpoints,
 // refusals, or the proxy to Vault).
 type listenerHandler struct {
-	rt          *Runtime
-	cfg         atomic.Pointer[listenerConfig]
-	counters    *listenerCounters
-	bodyTimeout time.Duration // Limits.BodyReadTimeout
+	rt       *Runtime
+	cfg      atomic.Pointer[listenerConfig]
+	counters *listenerCounters
 }
 
 func (h *listenerHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	handlingOn(r)
 	sw := statusWriters.Get().(*statusWriter)
 	*sw = statusWriter{ResponseWriter: w}
-	// The body is to be read within bodyTimeout of the headers (Vault Proxy's server ReadTimeout,
-	// which also bounds the headers); reqbody.Read lifts it once the body is read. A request without
-	// a body has nothing to read: it sets no deadline (net/http's own, ReadHeaderTimeout, ended with
-	// the headers).
-	if r.Body != nil && r.Body != http.NoBody {
-		reqbody.SetDeadline(w, time.Now().Add(h.bodyTimeout))
-	}
 	defer h.countAborted(sw, r)
 	h.serve(sw, r)
 	if sw.status == 0 {

@@ -402,7 +402,7 @@ func (rt *Runtime) bindAll(st *state, keep map[string]*listener) (map[string]*li
 		if l.Type().Get() == compile.ListenerUnix {
 			lst.unix = l.Address().Get()
 		}
-		lst.handler = &listenerHandler{rt: rt, counters: rt.metrics.forListener(listenerLabel(l.Address().Get())), bodyTimeout: lim.BodyReadTimeout}
+		lst.handler = &listenerHandler{rt: rt, counters: rt.metrics.forListener(listenerLabel(l.Address().Get()))}
 		lst.handler.cfg.Store(listenerConfigOf(st.plan, l))
 		if tc := st.tls[key]; tc.on {
 			lst.tls = &tlsSwitch{}
@@ -411,12 +411,16 @@ func (rt *Runtime) bindAll(st *state, keep map[string]*listener) (map[string]*li
 		} else {
 			lst.ln = jsonErrorsFor(lst.ln)
 		}
-		// No ReadTimeout: the body's read deadline is set per request by the handler and cleared
-		// once the body is read (reqbody), so that a request waiting for Vault is not cancelled by
-		// a deadline meant for the client's upload.
+		// ReadTimeout bounds the request's headers and body from its first byte, as Vault Proxy's
+		// server's does (hashicorp/vault command/proxy.go). It does not reach a request waiting for
+		// Vault: net/http lifts an HTTP/1 connection's read deadline once the body is read to its
+		// end (or at once without a body), as it starts the connection's background read
+		// (go/src/net/http/server.go, connReader.startBackgroundRead), and reqbody lifts an HTTP/2
+		// stream's. TestSlowVaultOutlivesBodyTimeout fails if it did.
 		lst.srv = &http.Server{
 			Handler:           lst.handler,
 			ReadHeaderTimeout: lim.ReadHeaderTimeout,
+			ReadTimeout:       lim.BodyReadTimeout,
 			IdleTimeout:       lim.IdleTimeout,
 			MaxHeaderBytes:    lim.MaxHeaderBytes,
 			ConnContext:       connContext,

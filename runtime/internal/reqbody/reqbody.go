@@ -36,12 +36,13 @@ func (e *Error) ClientGone() bool { return e.Status == StatusClientClosed }
 
 // SetDeadline sets the read deadline of r's connection (HTTP/1) or stream (HTTP/2), through
 // http.ResponseController; a ResponseWriter that cannot (a test's recorder) leaves reads unbounded.
+// The deadline a body is read within is the server's ReadTimeout (runtime's listeners).
 func SetDeadline(w http.ResponseWriter, deadline time.Time) {
 	_ = http.NewResponseController(w).SetReadDeadline(deadline)
 }
 
-// Read reads r's body whole, at most limit bytes, within the read deadline set by SetDeadline, then
-// lifts that deadline (lift): the request then waits for Vault without one (net/http cancels a
+// Read reads r's body whole, at most limit bytes, within the read deadline the server's ReadTimeout
+// set, then lifts that deadline (lift): the request then waits for Vault without one (net/http cancels a
 // request's context when a read deadline passes while it waits for the next request's first byte).
 // A body over limit is refused as soon as its declared length or its bytes pass limit. It returns
 // nil for a request without a body, for which no deadline is to be set. The error, when not nil, is
