@@ -105,7 +105,7 @@ func cmdRun(args []string, io *stdio, env func(string) (string, bool)) int {
 			case <-hup:
 			}
 			if reloading.Load() {
-				rt.Logger().Info("reload waiting: the previous reload is still building auto-auth")
+				rt.Logger().Info("reload waiting: the previous reload is still in progress")
 			}
 			select {
 			case queued <- struct{}{}:

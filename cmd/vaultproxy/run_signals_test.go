@@ -239,7 +239,7 @@ func TestRunReloadBuildTimeout(t *testing.T) {
 	p.signal(syscall.SIGHUP)
 	md.waitArrived(t, p)
 	p.signal(syscall.SIGHUP)
-	p.waitLog(t, "reload waiting: the previous reload is still building auto-auth")
+	p.waitLog(t, "reload waiting: the previous reload is still in progress")
 	p.waitLog(t, `reload failed: building auto-auth took longer than 1s; the previous configuration keeps serving`)
 	if d := time.Since(start); d < time.Second || d > 5*time.Second {
 		t.Errorf("the first reload failed %v after SIGHUP, want about 1s", d)
