@@ -12,8 +12,10 @@ import (
 // set of a proxy serving cache hits under 45 MB (issue 12's aim; scripts/bench/run.sh prints it).
 const Default = 8 << 20
 
-// maxPercent bounds the percentage Start sets, should the runtime report a live heap of nearly nothing.
-const maxPercent = 1000
+// heapMinimum is the Go runtime's smallest heap goal at GOGC=100 (defaultHeapMinimum in its
+// mgcpacer.go): the runtime scales it with the percentage, so that the goal is never under
+// heapMinimum * percent/100 (4 MiB at 100, 8 MiB at 200).
+const heapMinimum = 4 << 20
 
 // samples are the runtime/metrics the percentage is computed from. The heap goal is
 // live + (live + stacks + globals) * GOGC/100 (the Go runtime's mgcpacer.go, since Go 1.18).
@@ -72,15 +74,18 @@ func (t *tuner) adjust() {
 }
 
 // Percent is the GC percentage whose heap goal is floor for a live heap of live bytes and roots
-// (stacks and globals) of roots bytes, never under 100 (Go's default) nor over maxPercent.
+// (stacks and globals) of roots bytes, never under 100 (Go's default). It is at most the
+// percentage whose scaled heapMinimum is the floor: above it, that minimum would set a goal past the
+// floor (the runtime's goal is the larger of the two), and before the first collection, when the
+// runtime reports no live heap yet, the floor is where the first collection starts.
 func Percent(floor, live, roots uint64) int {
 	if live >= floor {
 		return 100
 	}
-	base := live + roots
-	if base == 0 {
-		return maxPercent
+	most := float64(floor) * 100 / heapMinimum
+	p := most
+	if base := live + roots; base > 0 {
+		p = min(math.Ceil(float64(floor-live)*100/float64(base)), most)
 	}
-	p := math.Ceil(float64(floor-live) * 100 / float64(base))
-	return int(min(max(p, 100), maxPercent))
+	return int(max(p, 100))
 }

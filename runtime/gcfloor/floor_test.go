@@ -14,13 +14,16 @@ func TestPercent(t *testing.T) {
 		floor, live, root uint64
 		want              int
 	}{
-		// (16-2)/(2+0.5) = 5.6: the goal 2 + 2.5*5.6 = 16 MB.
-		{"small heap", 16 * mb, 2 * mb, mb / 2, 560},
+		// (16-3)/(3+1) = 3.25: the goal 3 + 4*3.25 = 16 MB, and heapMinimum*3.25 = 13 MB under it.
+		{"small heap", 16 * mb, 3 * mb, mb, 325},
+		// (8-2)/2.5 = 2.4 would put heapMinimum's goal at 9.6 MB: 200 puts it at the floor.
+		{"heapMinimum's bound", 8 * mb, 2 * mb, mb / 2, 200},
 		{"goal just the floor at 100", 8 * mb, 4 * mb, 0, 100},
 		{"past half the floor", 8 * mb, 5 * mb, 0, 100},
 		{"past the floor", 8 * mb, 200 * mb, mb, 100},
-		{"nearly nothing live", 8 * mb, 1024, 0, maxPercent},
-		{"nothing at all", 8 * mb, 0, 0, maxPercent},
+		{"nearly nothing live", 8 * mb, 1024, 0, 200},
+		{"nothing at all: before the first collection", 8 * mb, 0, 0, 200},
+		{"a floor under heapMinimum", 2 * mb, 0, 0, 100},
 	} {
 		if got := Percent(c.floor, c.live, c.root); got != c.want {
 			t.Errorf("%s: Percent(%d, %d, %d) = %d, want %d", c.name, c.floor, c.live, c.root, got, c.want)
@@ -51,6 +54,10 @@ func TestStartFollowsLiveHeap(t *testing.T) {
 		t.Fatal("a second Start started again")
 	}
 	waitPercent(t, "small live heap", func(p int) bool { return p > 100 })
+	// The runtime's goal is the floor: not past it by heapMinimum scaled with the percentage.
+	if goal := heapGoal(); goal < floor || goal > floor+floor/20 {
+		t.Errorf("heap goal %d with a small live heap, want the floor %d", goal, floor)
+	}
 	held := make([]*[1 << 20]byte, 48) // 48 MB live, past the floor
 	for i := range held {
 		held[i] = new([1 << 20]byte)
@@ -73,6 +80,12 @@ func waitPercent(t *testing.T, when string, ok func(int) bool) {
 		}
 	}
 	t.Fatalf("%s: GC percentage still %d", when, p)
+}
+
+func heapGoal() uint64 {
+	s := []metrics.Sample{{Name: "/gc/heap/goal:bytes"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
 }
 
 func gogc() int {
