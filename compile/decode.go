@@ -210,10 +210,12 @@ func (d *decoder) decodeAttributes(c *body, out *decodedBody) (map[string]*attri
 		if v != nil {
 			out.vals[a.name] = v
 			// A value with no effect is not warned about for what it would do (jwt_exp below 0
-			// with type gce).
+			// or above 60 with type gce).
 			if w := d.unusedUnless(c, sch, as, a); w != nil {
 				diags = append(diags, w)
 			} else if w := d.negativeValue(as, a, v); w != nil {
+				diags = append(diags, w)
+			} else if w := d.aboveLimit(as, a, v); w != nil {
 				diags = append(diags, w)
 			}
 		}
@@ -315,6 +317,27 @@ func (d *decoder) negativeValue(as *schema.Attribute, a *attribute, v *decodedVa
 		Subject: a.expr.Range().Ptr(),
 		Context: a.rng.Ptr(),
 		Extra:   codeNegativeValue,
+	}
+}
+
+var codeValueAboveLimit = diagcode.New("value_above_limit",
+	"A number above a bound that Vault Proxy accepts but that cannot work: gcp's jwt_exp above 60 makes a JWT that Vault's gcp method refuses, whatever the role.",
+	"auto_auth {\n  method \"gcp\" {\n    config = {\n      type    = \"iam\"\n      role    = \"app\"\n      jwt_exp = 90\n    }\n  }\n}")
+
+// aboveLimit is the warning for a value above the Limit of an attribute whose Above says what
+// Vault Proxy's value does there, or nil. A plan file writes what it read.
+func (d *decoder) aboveLimit(as *schema.Attribute, a *attribute, v *decodedValue) *hcl.Diagnostic {
+	if as.Above == nil || d.plan || v.i <= as.Above.Bound {
+		return nil
+	}
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagWarning,
+		Summary:  fmt.Sprintf("Value above %d for %s", as.Above.Bound, a.name),
+		Detail: fmt.Sprintf("%s = %d is above %d: %s. Give it %d or less (the default is %s).",
+			a.name, v.i, as.Above.Bound, as.Above.Means, as.Above.Bound, as.Default),
+		Subject: a.expr.Range().Ptr(),
+		Context: a.rng.Ptr(),
+		Extra:   codeValueAboveLimit,
 	}
 }
 

@@ -425,6 +425,9 @@ func describe(a *schema.Attribute) string {
 	if a.NegativeMeans != "" {
 		parts = append(parts, "**Below 0:** accepted, as Vault Proxy accepts it, with a warning: "+cell(a.NegativeMeans)+".")
 	}
+	if a.Above != nil {
+		parts = append(parts, fmt.Sprintf("**Above %d:** accepted, as Vault Proxy accepts it, with a warning: %s.", a.Above.Bound, cell(a.Above.Means)))
+	}
 	if a.UnsetMeans != "" {
 		parts = append(parts, "**Not written:** "+cell(a.UnsetMeans)+".")
 	}

@@ -167,7 +167,10 @@ func TestSchemaReasons(t *testing.T) {
 	for _, e := range entries() {
 		var reasons map[string]string
 		if e.attr != nil {
-			reasons = map[string]string{"Ignored": e.attr.Ignored, "Deprecated": e.attr.Deprecated, "Differs": e.attr.Differs}
+			reasons = map[string]string{"Ignored": e.attr.Ignored, "Deprecated": e.attr.Deprecated, "Differs": e.attr.Differs, "NegativeMeans": e.attr.NegativeMeans}
+			if e.attr.Above != nil {
+				reasons["Above"] = e.attr.Above.Means
+			}
 		} else {
 			reasons = map[string]string{"Ignored": e.block.Ignored, "Rejected": e.block.Rejected, "Differs": e.block.Differs}
 		}
@@ -193,6 +196,9 @@ func TestSchemaKinds(t *testing.T) {
 		}
 		if len(a.Enum) > 0 && a.Kind != schema.String && a.Kind != schema.StringList {
 			t.Errorf("%s: Enum is only checked for string and list of string, not %s", e.where, a.Kind)
+		}
+		if a.Above != nil && a.Kind != schema.Int {
+			t.Errorf("%s: Above is only checked for a number, not %s", e.where, a.Kind)
 		}
 	}
 }
@@ -251,6 +257,10 @@ func TestSchemaDefaults(t *testing.T) {
 		}
 		if a.Required {
 			t.Errorf("%s: a required attribute has no use for Default %q", e.where, a.Default)
+		}
+		// The default is what Vault Proxy uses when nothing is written: it must be a value that works.
+		if n, err := strconv.ParseInt(a.Default, 10, 64); err == nil && a.Kind == schema.Int && a.Above != nil && n > a.Above.Bound {
+			t.Errorf("%s: Default %q is above the bound of Above, %d", e.where, a.Default, a.Above.Bound)
 		}
 	}
 }

@@ -112,7 +112,7 @@ var GCPConfig = methodConfig("gcp",
 	&Attribute{Name: "credentials", Kind: String, UsedOnlyWhen: TypeIs("iam"), NotAString: valueIntoString("credentials"), Sensitive: true, Doc: "Service account key, its JSON itself, for iam; default GOOGLE_CREDENTIALS, then Application Default Credentials."},
 	&Attribute{Name: "service_account", Kind: String, NotAString: valueIntoString("service_account"), Default: "default", EmptyMeans: "with iam, the client_email of the credentials; with gce, an empty name in the metadata path (service-accounts//identity), as Vault Proxy asks it", Doc: "Service account whose identity is used; with iam and \"\", the one of credentials."},
 	&Attribute{Name: "project", Kind: String, NotAString: valueIntoString("project"), Ignored: "Vault Proxy 1.21's gcp method reads it and never uses it", Doc: "Project of the service account; unused."},
-	&Attribute{Name: "jwt_exp", Kind: Int, UsedOnlyWhen: TypeIs("iam"), ParseInt: true, Default: "15", NegativeMeans: gcpJWTExpNegative, Doc: "Minutes until the iam JWT expires; 0 means the default."},
+	&Attribute{Name: "jwt_exp", Kind: Int, UsedOnlyWhen: TypeIs("iam"), ParseInt: true, Default: "15", NegativeMeans: gcpJWTExpNegative, Above: gcpJWTExpAbove, Doc: gcpJWTExpDoc},
 )
 
 // gcpJWTExpNegative is what a negative jwt_exp does: Vault Proxy's iam login uses any jwt_exp but
@@ -121,6 +121,26 @@ var GCPConfig = methodConfig("gcp",
 // that expired more than 60 seconds before it checks it (vault-plugin-auth-gcp plugin/path_login.go,
 // validateBaseJWTClaims): every iam login fails, unless Vault's clock lags the proxy's.
 const gcpJWTExpNegative = "Vault Proxy makes each iam JWT expire that many minutes before it is made, and Vault's gcp method refuses a JWT that expired more than 60 seconds ago (\"JWT is expired\"), so every login fails unless Vault's clock is behind the proxy's"
+
+// gcpJWTExpAbove is what a jwt_exp above 60 does. Vault's gcp method refuses an iam JWT that
+// expires later than the role's max_jwt_exp after it checks the login (vault-plugin-auth-gcp
+// plugin/path_login.go, pathIamLogin: "role requires that service account JWTs expire within %d
+// seconds"), and a role's max_jwt_exp is at most 60 minutes (plugin/path_role.go,
+// maxJwtExpMaxMinutes = 60; plugin/gcp_role.go, validateForIAM: "max_jwt_exp cannot be more than
+// %d minutes"). Whatever the role, it also refuses one that expires more than 60 minutes plus its
+// 60-second tolerance, jwtExpToleranceSec, after the check (path_login.go, validateBaseJWTClaims:
+// "JWT must expire in %d minutes"). Vault Proxy makes exp jwt_exp minutes after it makes the JWT
+// (hashicorp/vault command/agentproxyshared/auth/gcp/gcp.go), so above 60 every iam login fails,
+// unless Vault's clock is ahead of the proxy's by the excess.
+var gcpJWTExpAbove = &Limit{Bound: 60, Means: "Vault's gcp method refuses an iam JWT that expires more than 60 minutes after it checks the login, since a role's max_jwt_exp is at most 60 minutes (\"role requires that service account JWTs expire within ... seconds\"; past 61 minutes, whatever the role, \"JWT must expire in 60 minutes\"), so every iam login fails unless Vault's clock is ahead of the proxy's"}
+
+// gcpJWTExpDoc says what jwt_exp needs of the role between 16 and 60, where whether it works
+// depends on the role, which vaultproxy does not see, and so gets no warning: Vault Proxy's default
+// is 15 minutes (hashicorp/vault command/agentproxyshared/auth/gcp/gcp.go,
+// defaultIamMaxJwtExpMinutes), as is a role's max_jwt_exp unless it is set (vault-plugin-auth-gcp
+// plugin/path_role.go, defaultIamMaxJwtExpMinutes), and Vault refuses a JWT that expires later than
+// the role's max_jwt_exp (plugin/path_login.go, pathIamLogin).
+const gcpJWTExpDoc = "Minutes until the iam JWT expires; 0 means the default. Above 15, Vault refuses every login unless the role's max_jwt_exp (15 minutes unless set, at most 60) was raised to match."
 
 // KerberosConfig is the config of method "kerberos" (kerberos/kerberos.go): the five strings are
 // required (`"username" is required`), but none is refused empty.

@@ -91,6 +91,11 @@ type Attribute struct {
 	// Such a value is accepted with a warning that quotes this text, unless the attribute has no
 	// effect here (its UsedOnlyWhen does not hold: jwt_exp with type gce), which has its own warning.
 	NegativeMeans string
+	// Above, when set, is a bound above which a number of an Int, which Vault Proxy accepts, cannot
+	// work as meant, and what such a number does (gcp's jwt_exp above 60: Vault's gcp method refuses
+	// every iam JWT). Such a value is accepted with a warning that quotes the Limit's text, unless
+	// the attribute has no effect here (its UsedOnlyWhen does not hold), which has its own warning.
+	Above *Limit
 	// NotAString, for a Strict String, is the error Vault Proxy gives for a value that is not a
 	// string, when it is not the usual "could not convert '<name>' config value to string" (kerberos:
 	// "\"username\" must be a string"; aws: "could not convert 'region' value into string").
@@ -124,6 +129,15 @@ type Attribute struct {
 	// it is accepted with a warning that quotes this text, and docs/differences.md explains it.
 	Extension string
 	Doc       string
+}
+
+// Limit is a bound on an Int that Vault Proxy accepts whatever it is, and what a number beyond it
+// does: a fact of the server or of Vault Proxy that makes such a number useless (Attribute.Above).
+type Limit struct {
+	// Bound is the last number that can work; Means says what a number beyond it does, quoted
+	// inside a sentence (no final period).
+	Bound int64
+	Means string
 }
 
 // Block declares one block type: its label, how often it may appear, and its body.
