@@ -31,8 +31,9 @@ const (
 const (
 	// RunReadHeaderTimeout bounds the reading of a request's headers.
 	RunReadHeaderTimeout = 10 * time.Second
-	// RunBodyReadTimeout bounds the reading of a request, headers and body, from its first byte
-	// (408 for a body not read in time): Vault Proxy's server's ReadTimeout.
+	// RunBodyReadTimeout bounds the reading of a request, headers and body, from its start: its
+	// first byte, or for a connection's first request the connection's start (408 for a body not
+	// read in time). It is Vault Proxy's server's ReadTimeout.
 	RunBodyReadTimeout = 30 * time.Second
 	// RunIdleTimeout closes a keep-alive connection idle this long.
 	RunIdleTimeout = 5 * time.Minute

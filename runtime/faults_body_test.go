@@ -97,11 +97,12 @@ func TestBodyFailuresAnswered(t *testing.T) {
 	}
 }
 
-// A body read deadline ends with the body: a request whose body arrived in time then waits for
-// Vault's answer longer than the body timeout and still gets it (net/http's ReadTimeout, which the
-// server used to set, cancelled the request to Vault when it passed during the wait). A request
-// without a body, which sets no deadline, waits as long. (On HTTP/1 it is net/http that lifts the
-// deadline once the body is read whole: reqbody.lift.)
+// The body's read deadline ends with the body: a request whose body arrived in time then waits for
+// Vault's answer longer than the body timeout and still gets it. The deadline is the server's
+// ReadTimeout, which net/http lifts once the body is read whole, or at once without a body; were it
+// not lifted, it would cancel the request to Vault when it passed during the wait (net/http cancels
+// a request's context when its background read of the connection fails). TestBodyDeadlinesOverHTTP2
+// is the same over HTTP/2.
 func TestSlowVaultOutlivesBodyTimeout(t *testing.T) {
 	rec := newRecorder(t, func(n int, w http.ResponseWriter, r *http.Request) {
 		time.Sleep(800 * time.Millisecond)
@@ -113,6 +114,51 @@ func TestSlowVaultOutlivesBodyTimeout(t *testing.T) {
 		if resp.StatusCode != 200 || body != `{"data":{"ok":true}}` {
 			t.Errorf("%s: status %d body %q, want Vault's 200", c.method, resp.StatusCode, body)
 		}
+	}
+}
+
+// The body's read timeout counts as Vault Proxy's server's (net/http's ReadTimeout): for the first
+// request of a connection from when the connection is served, so that a client's wait between
+// connecting and sending is counted; for a later request of a keep-alive connection from its first
+// byte, not from the end of the answer before it.
+func TestBodyTimeoutCountsFromRequestStart(t *testing.T) {
+	rec := newRecorder(t, nil)
+	s := startPlan(t, planFrom(t, plainListener, rec.srv.URL),
+		withLimits(Limits{ReadHeaderTimeout: 5 * time.Second, BodyReadTimeout: time.Second}))
+	const put = "PUT /v1/secret/data/app HTTP/1.1\r\nHost: proxy\r\nContent-Length: 20\r\n\r\n{\"data\":{\"a\":"
+	send := func(c net.Conn, wait time.Duration) int {
+		t.Helper()
+		time.Sleep(wait)
+		io.WriteString(c, put)
+		time.Sleep(500 * time.Millisecond) // the body ends 500 ms after the request's first byte
+		io.WriteString(c, "\"b\"}}  ")
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	first, err := net.Dial("tcp", s.addrs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	if status := send(first, 700*time.Millisecond); status != http.StatusRequestTimeout {
+		t.Errorf("first request, sent 700 ms after connecting, its body 500 ms later: %d, want 408", status)
+	}
+	later, err := net.Dial("tcp", s.addrs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer later.Close()
+	if status := send(later, 0); status != http.StatusOK {
+		t.Fatalf("a connection's first request, sent at once: %d, want 200", status)
+	}
+	if status := send(later, 700*time.Millisecond); status != http.StatusOK {
+		t.Errorf("second request, sent 700 ms after the first's answer, its body 500 ms later: %d, want 200", status)
 	}
 }
 

@@ -26,8 +26,9 @@ const (
 type Limits struct {
 	// ReadHeaderTimeout bounds the reading of a request's headers.
 	ReadHeaderTimeout time.Duration
-	// BodyReadTimeout bounds the reading of a request, headers and body, from its first byte
-	// (http.Server.ReadTimeout, as in Vault Proxy). The
+	// BodyReadTimeout bounds the reading of a request, headers and body, from its start: its first
+	// byte, or for a connection's first request the connection's start (http.Server.ReadTimeout,
+	// as in Vault Proxy). The
 	// body is read whole before anything is sent to Vault; a body that takes longer gets 408.
 	BodyReadTimeout time.Duration
 	// IdleTimeout closes a keep-alive connection that has been idle this long.

@@ -1,8 +1,12 @@
 package gcfloor
 
 import (
+	"os"
+	"os/exec"
 	"runtime"
 	"runtime/metrics"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -32,19 +36,24 @@ func TestPercent(t *testing.T) {
 }
 
 func TestStartRespectsGOGC(t *testing.T) {
+	before := gogc()
 	env := func(k string) (string, bool) { return "200", k == "GOGC" }
 	if Start(Default, env) {
 		t.Fatal("Start with GOGC in the environment started")
 	}
-	if got := gogc(); got != 100 {
-		t.Fatalf("GC percentage %d after a refused Start, want the test's 100", got)
+	if got := gogc(); got != before {
+		t.Fatalf("GC percentage %d after a refused Start, want %d as before it", got, before)
 	}
 }
 
-// TestStartFollowsLiveHeap runs the tuner in this process: the percentage rises above 100 after a
-// collection with a small live heap, falls back to 100 while a live heap larger than the floor is
-// held, and rises again once it is dropped.
+// TestStartFollowsLiveHeap runs the tuner in a process of its own (Start is once per process): the
+// percentage rises above 100 after a collection with a small live heap, with the runtime's heap
+// goal at the floor, falls back to 100 while a live heap larger than the floor is held, and rises
+// again once it is dropped.
 func TestStartFollowsLiveHeap(t *testing.T) {
+	if !inChild(t) {
+		return
+	}
 	none := func(string) (string, bool) { return "", false }
 	const floor = 32 << 20
 	if !Start(floor, none) {
@@ -66,6 +75,35 @@ func TestStartFollowsLiveHeap(t *testing.T) {
 	runtime.KeepAlive(held)
 	held = nil
 	waitPercent(t, "dropped", func(p int) bool { return p > 100 })
+}
+
+// TestDefaultGoal is `vaultproxy run`'s floor in a process of its own: the heap goal is Default
+// once the process has collected with its small live heap.
+func TestDefaultGoal(t *testing.T) {
+	if !inChild(t) {
+		return
+	}
+	Start(Default, func(string) (string, bool) { return "", false })
+	waitPercent(t, "small live heap", func(p int) bool { return p > 100 })
+	if goal := heapGoal(); goal < Default || goal > Default+Default/20 {
+		t.Errorf("heap goal %d, want Default, %d", goal, Default)
+	}
+}
+
+// inChild reports whether the test runs in the child process it is meant for; otherwise it runs
+// itself in a new process of this test binary, fails if that one failed, and reports false.
+func inChild(t *testing.T) bool {
+	t.Helper()
+	if os.Getenv("GCFLOOR_CHILD") == t.Name() {
+		return true
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^"+t.Name()+"$", "-test.count=1", "-test.v")
+	env := slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, "GOGC=") })
+	cmd.Env = append(env, "GCFLOOR_CHILD="+t.Name())
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%s in its own process: %v\n%s", t.Name(), err, out)
+	}
+	return false
 }
 
 // waitPercent collects until the GC percentage satisfies ok (the tuner adjusts it in the finalizer

@@ -18,6 +18,5 @@ func readKnown(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, err
 		}
 		return nil, classify(err, r, limit)
 	}
-	lift(w, r)
 	return buf, nil
 }

@@ -42,8 +42,15 @@ func SetDeadline(w http.ResponseWriter, deadline time.Time) {
 }
 
 // Read reads r's body whole, at most limit bytes, within the read deadline the server's ReadTimeout
-// set, then lifts that deadline (lift): the request then waits for Vault without one (net/http cancels a
-// request's context when a read deadline passes while it waits for the next request's first byte).
+// set. Nothing lifts that deadline here, as the request then waits for Vault without one: net/http
+// clears an HTTP/1 connection's read deadline itself when a handler reads a body to its end, as it
+// starts the connection's background read (go/src/net/http/server.go: conn.serve registers
+// connReader.startBackgroundRead with registerOnHitEOF, and startBackgroundRead sets a zero read
+// deadline before it reads; a deadline passing during that read would cancel the request's
+// context), and an HTTP/2 stream's ReadTimeout only closes its body with an error, which does
+// nothing to a body already read to its end (net/http h2_bundle.go, http2stream.onReadTimeout, and
+// http2pipe.closeWithError, which keeps the first error: io.EOF). TestSlowVaultOutlivesBodyTimeout
+// and TestBodyDeadlinesOverHTTP2 (in runtime) fail if either changes.
 // A body over limit is refused as soon as its declared length or its bytes pass limit. It returns
 // nil for a request without a body, for which no deadline is to be set. The error, when not nil, is
 // an *Error, and the connection is to be closed after the answer (see abandon).
@@ -67,21 +74,7 @@ func Read(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
 		abandon(w)
 		return nil, classify(err, r, limit)
 	}
-	lift(w, r)
 	return buf.Bytes(), nil
-}
-
-// lift clears the read deadline of a body read whole. HTTP/1 needs no call of its own: net/http
-// clears the connection's read deadline itself when a handler reads a body to its end, as it starts
-// the connection's background read (go/src/net/http/server.go: conn.serve registers
-// connReader.startBackgroundRead with registerOnHitEOF, and startBackgroundRead sets a zero read
-// deadline before it reads), so a second clear would only cost a timer update per request. An
-// HTTP/2 stream's deadline is its own, and is cleared here. TestSlowVaultOutlivesBodyTimeout (in
-// runtime) fails if net/http stops clearing it.
-func lift(w http.ResponseWriter, r *http.Request) {
-	if r.ProtoMajor != 1 {
-		SetDeadline(w, time.Time{})
-	}
 }
 
 // abandon gives up on the rest of a body: the answer closes the connection (what follows on the

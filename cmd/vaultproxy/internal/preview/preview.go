@@ -278,7 +278,7 @@ func (w *printer) listener(p *compile.Plan, l compile.Listener) {
 	}
 	w.row(2, "max_request_size", size, l.MaxRequestSize().Origin())
 	w.row(2, "max_request_duration", compile.FormatDuration(l.RequestDurationLimit())+" (504 beyond)", l.MaxRequestDuration().Origin())
-	w.note(2, "limits", fmt.Sprintf("%d connections at once, %d of them from one client address; headers of at most %d KiB within %s (431); headers and body within %s of the request's first byte (408), read whole before Vault sees it; idle connections closed after %s",
+	w.note(2, "limits", fmt.Sprintf("%d connections at once, %d of them from one client address; headers of at most %d KiB within %s (431); headers and body within %s of the request's start (408), read whole before Vault sees it; idle connections closed after %s",
 		compile.RunMaxConnections, compile.RunMaxConnectionsPerClient, compile.RunMaxHeaderBytes>>10, compile.FormatDuration(compile.RunReadHeaderTimeout),
 		compile.FormatDuration(compile.RunBodyReadTimeout), compile.FormatDuration(compile.RunIdleTimeout)))
 }
