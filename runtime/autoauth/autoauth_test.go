@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/vault/api"
+
 	"github.com/vaultproxy/vaultproxy/schema"
 )
 
@@ -387,4 +389,18 @@ func TestMethodWrapTTL(t *testing.T) {
 	if _, ok := m.Current(); ok {
 		t.Error("a wrapped login left a usable token")
 	}
+}
+
+// fakeVaultClient starts a fakeVault, closed when the test ends, and returns it with an API
+// client of its address.
+func fakeVaultClient(t *testing.T) (*fakeVault, *api.Client) {
+	t.Helper()
+	fv := &fakeVault{}
+	srv := httptest.NewServer(http.HandlerFunc(fv.handler))
+	t.Cleanup(srv.Close)
+	c, err := newAPIClient(srv.URL, srv.Client(), "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fv, c
 }

@@ -263,13 +263,7 @@ func TestAWSIAMLoginRegion(t *testing.T) {
 		}
 		return m
 	}
-	fv := &fakeVault{}
-	srv := httptest.NewServer(http.HandlerFunc(fv.handler))
-	defer srv.Close()
-	c, err := newAPIClient(srv.URL, srv.Client(), "", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	fv, c := fakeVaultClient(t)
 	scope := regexp.MustCompile(`Credential=AKIDEXAMPLE/\d{8}/([^/]+)/sts/`)
 	signedFor := func(m *awsMethod) string {
 		t.Helper()

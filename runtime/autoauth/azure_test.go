@@ -122,13 +122,7 @@ func TestAzureLogin(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			fv := &fakeVault{}
-			srv := httptest.NewServer(http.HandlerFunc(fv.handler))
-			defer srv.Close()
-			c, err := newAPIClient(srv.URL, srv.Client(), "", 0)
-			if err != nil {
-				t.Fatal(err)
-			}
+			fv, c := fakeVaultClient(t)
 			s, err := m.login(context.Background(), c)
 			if err != nil {
 				t.Fatal(err)
@@ -327,13 +321,7 @@ func TestAzureLoginFromEnvironmentClientSecret(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fv := &fakeVault{}
-	srv := httptest.NewServer(http.HandlerFunc(fv.handler))
-	defer srv.Close()
-	c, err := newAPIClient(srv.URL, srv.Client(), "", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	fv, c := fakeVaultClient(t)
 	if _, err := m.login(context.Background(), c); err != nil {
 		t.Fatal(err)
 	}
@@ -362,13 +350,7 @@ func TestAzureMetadataTimeout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fv := &fakeVault{}
-	srv := httptest.NewServer(http.HandlerFunc(fv.handler))
-	defer srv.Close()
-	c, err := newAPIClient(srv.URL, srv.Client(), "", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	fv, c := fakeVaultClient(t)
 	login := func() (any, error) { return m.login(context.Background(), c) }
 	_, err = within(t, stalled, "the azure login", login)
 	wantMetadataTimeout(t, err, azureIMDS+"/metadata/instance")

@@ -256,13 +256,7 @@ func TestGCPIAMLogin(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			fv := &fakeVault{}
-			vault := httptest.NewServer(http.HandlerFunc(fv.handler))
-			defer vault.Close()
-			c, err := newAPIClient(vault.URL, vault.Client(), "", 0)
-			if err != nil {
-				t.Fatal(err)
-			}
+			fv, c := fakeVaultClient(t)
 			before := time.Now()
 			_, err = m.login(context.Background(), c)
 			after := time.Now()
@@ -439,13 +433,7 @@ func TestGCPGCEMetadataTimeout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fv := &fakeVault{}
-	vault := httptest.NewServer(http.HandlerFunc(fv.handler))
-	defer vault.Close()
-	c, err := newAPIClient(vault.URL, vault.Client(), "", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	fv, c := fakeVaultClient(t)
 	login := func() (any, error) { return m.login(context.Background(), c) }
 	_, err = within(t, stalled, "the gce login", login)
 	wantMetadataTimeout(t, err, mdSrv.URL+"/computeMetadata/v1/instance/service-accounts/default/identity")
