@@ -93,7 +93,8 @@ func (s *stsStandIn) verify(r *http.Request, body []byte) error {
 	authz := r.Header.Get("Authorization")
 	m := authzRE.FindStringSubmatch(authz)
 	if m == nil {
-		return fmt.Errorf("authorization header %q", authz)
+		// Who sent it, for a failure's message: Vault's own client or a login's signed request.
+		return fmt.Errorf("authorization header %q on %s %s (User-Agent %q, body %q)", authz, r.Method, r.URL, r.UserAgent(), body)
 	}
 	key, region, service, signed := m[1], m[3], m[4], strings.Split(m[5], ";")
 	form, _ := url.ParseQuery(string(body))
