@@ -12,7 +12,8 @@
 //
 // Go has no setting for this (GOGC scales with the live heap, GOMEMLIMIT only lowers the goal).
 // Start adjusts the GC percentage after each collection, from the live heap the runtime reports
-// (runtime/metrics), as https://github.com/golang/go/issues/42430 and the "GC tuner" of
-// https://www.uber.com/blog/how-we-saved-70k-cores-across-30-mission-critical-services/ describe.
+// (runtime/metrics), by the heap goal's formula in the Go GC guide (https://go.dev/doc/gc-guide),
+// as the "GC tuner" of https://www.uber.com/blog/how-we-saved-70k-cores-across-30-mission-critical-services/
+// does.
 // A GOGC set in the environment is the operator's choice, and Start then leaves the collector alone.
 package gcfloor
