@@ -395,6 +395,14 @@ func TestMethodWrapTTL(t *testing.T) {
 // client of its address.
 func fakeVaultClient(t *testing.T) (*fakeVault, *api.Client) {
 	t.Helper()
+	fv, _, c := fakeVaultServer(t)
+	return fv, c
+}
+
+// fakeVaultServer is fakeVaultClient with the server, whose address a method may need (oci's
+// login signs it).
+func fakeVaultServer(t *testing.T) (*fakeVault, *httptest.Server, *api.Client) {
+	t.Helper()
 	fv := &fakeVault{}
 	srv := httptest.NewServer(http.HandlerFunc(fv.handler))
 	t.Cleanup(srv.Close)
@@ -402,5 +410,5 @@ func fakeVaultClient(t *testing.T) (*fakeVault, *api.Client) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return fv, c
+	return fv, srv, c
 }

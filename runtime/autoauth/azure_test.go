@@ -341,11 +341,7 @@ func TestAzureLoginFromEnvironmentClientSecret(t *testing.T) {
 // error naming the URL and the bound, instead of holding it forever (Vault Proxy's request has no
 // timeout); the next login, once the service answers, succeeds.
 func TestAzureMetadataTimeout(t *testing.T) {
-	shortMetadataTimeout(t)
-	imds := &azureIMDSStandIn{compute: fmt.Sprintf(azureTestCompute, ""), token: "eyJ.mi",
-		wantToken: url.Values{"api-version": {"2018-02-01"}, "resource": {"https://vault.example"}}}
-	stalled := stall(imds)
-	useAzureIMDS(t, stalled)
+	stalled := stalledAzureIMDS(t)
 	m, err := newAzure(Config{Method: "azure", MountPath: "auth/azure", Strings: map[string]string{"role": "web", "resource": "https://vault.example"}})
 	if err != nil {
 		t.Fatal(err)
@@ -367,14 +363,20 @@ func TestAzureMetadataTimeout(t *testing.T) {
 	}
 }
 
+// stalledAzureIMDS puts in use, with a short metadataTimeout, an IMDS stand-in that holds every
+// request until answered: the managed identity's token for https://vault.example is "eyJ.mi".
+func stalledAzureIMDS(t *testing.T) *stalling {
+	shortMetadataTimeout(t)
+	stalled := stall(&azureIMDSStandIn{compute: fmt.Sprintf(azureTestCompute, ""), token: "eyJ.mi",
+		wantToken: url.Values{"api-version": {"2018-02-01"}, "resource": {"https://vault.example"}}})
+	useAzureIMDS(t, stalled)
+	return stalled
+}
+
 // The manager retries a login that the bound failed, after its back-off, and gets a token once the
 // metadata service answers.
 func TestAzureManagerRetriesStalledMetadata(t *testing.T) {
-	shortMetadataTimeout(t)
-	imds := &azureIMDSStandIn{compute: fmt.Sprintf(azureTestCompute, ""), token: "eyJ.mi",
-		wantToken: url.Values{"api-version": {"2018-02-01"}, "resource": {"https://vault.example"}}}
-	stalled := stall(imds)
-	useAzureIMDS(t, stalled)
+	stalled := stalledAzureIMDS(t)
 	fv := &fakeVault{}
 	srv := httptest.NewServer(http.HandlerFunc(fv.handler))
 	defer srv.Close()

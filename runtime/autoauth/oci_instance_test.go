@@ -198,14 +198,8 @@ func TestOCIInstanceLogin(t *testing.T) {
 	defer srv.Close()
 	useOCIInstanceStandIn(t, srv.URL)
 
-	fv := &fakeVault{}
-	vault := httptest.NewServer(http.HandlerFunc(fv.handler))
-	defer vault.Close()
+	fv, vault, c := fakeVaultServer(t)
 	m, err := newOCI(Config{Method: "oci", MountPath: "auth/oci", Strings: map[string]string{"type": "instance", "role": "inst-role"}}, vault.URL, testLog)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := newAPIClient(vault.URL, vault.Client(), "", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -324,9 +318,7 @@ func TestOCIInstanceMetadataTimeout(t *testing.T) {
 	defer srv.Close()
 	useOCIInstanceStandIn(t, srv.URL)
 
-	fv := &fakeVault{}
-	vault := httptest.NewServer(http.HandlerFunc(fv.handler))
-	defer vault.Close()
+	fv, vault, c := fakeVaultServer(t)
 	build := func() (*ociMethod, error) {
 		return newOCI(Config{Method: "oci", MountPath: "auth/oci", Strings: map[string]string{"type": "instance", "role": "inst-role"}}, vault.URL, testLog)
 	}
@@ -337,10 +329,6 @@ func TestOCIInstanceMetadataTimeout(t *testing.T) {
 	m, err := within(t, stalled, "building the oci method", build)
 	if err != nil {
 		t.Fatalf("once the metadata service answers: %v", err)
-	}
-	c, err := newAPIClient(vault.URL, vault.Client(), "", 0)
-	if err != nil {
-		t.Fatal(err)
 	}
 	if _, err := m.login(context.Background(), c); err != nil {
 		t.Fatal(err)

@@ -186,13 +186,7 @@ func TestOCIAPIKeyLogin(t *testing.T) {
 	writeOCIConfig(t, cfgFile, ociTenancy, ociUser, ociFinger, key.path)
 	ociEnv(t, cfgFile)
 
-	fv := &fakeVault{}
-	srv := httptest.NewServer(http.HandlerFunc(fv.handler))
-	defer srv.Close()
-	c, err := newAPIClient(srv.URL, srv.Client(), "", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	fv, srv, c := fakeVaultServer(t)
 	m, err := newOCI(Config{Method: "oci", MountPath: "auth/oci-prod", Strings: map[string]string{"type": "apikey", "role": "dev-role"}}, srv.URL, testLog)
 	if err != nil {
 		t.Fatal(err)
