@@ -213,9 +213,7 @@ func (d *decoder) decodeAttributes(c *body, out *decodedBody) (map[string]*attri
 			// or above 60 with type gce).
 			if w := d.unusedUnless(c, sch, as, a); w != nil {
 				diags = append(diags, w)
-			} else if w := d.negativeValue(as, a, v); w != nil {
-				diags = append(diags, w)
-			} else if w := d.aboveLimit(as, a, v); w != nil {
+			} else if w := d.unusable(as, a, v); w != nil {
 				diags = append(diags, w)
 			}
 		}
@@ -303,41 +301,37 @@ var codeNegativeValue = diagcode.New("negative_value",
 	"A number below 0 that Vault Proxy accepts but cannot use as meant: gcp's jwt_exp makes a JWT that has expired before it is sent.",
 	"auto_auth {\n  method \"gcp\" {\n    config = {\n      type    = \"iam\"\n      role    = \"app\"\n      jwt_exp = -5\n    }\n  }\n}")
 
-// negativeValue is the warning for a value below 0 of an attribute whose NegativeMeans says what
-// Vault Proxy does with it, or nil. A plan file writes what it read.
-func (d *decoder) negativeValue(as *schema.Attribute, a *attribute, v *decodedValue) *hcl.Diagnostic {
-	if as.NegativeMeans == "" || d.plan || v.i >= 0 {
-		return nil
-	}
-	return &hcl.Diagnostic{
-		Severity: hcl.DiagWarning,
-		Summary:  "Negative " + a.name,
-		Detail: fmt.Sprintf("%s = %d is below 0: %s. Give it a positive value, or 0 for the default (%s).",
-			a.name, v.i, as.NegativeMeans, as.Default),
-		Subject: a.expr.Range().Ptr(),
-		Context: a.rng.Ptr(),
-		Extra:   codeNegativeValue,
-	}
-}
-
 var codeValueAboveLimit = diagcode.New("value_above_limit",
 	"A number above a bound that Vault Proxy accepts but that cannot work: gcp's jwt_exp above 60 makes a JWT that Vault's gcp method refuses, whatever the role.",
 	"auto_auth {\n  method \"gcp\" {\n    config = {\n      type    = \"iam\"\n      role    = \"app\"\n      jwt_exp = 90\n    }\n  }\n}")
 
-// aboveLimit is the warning for a value above the Limit of an attribute whose Above says what
-// Vault Proxy's value does there, or nil. A plan file writes what it read.
-func (d *decoder) aboveLimit(as *schema.Attribute, a *attribute, v *decodedValue) *hcl.Diagnostic {
-	if as.Above == nil || d.plan || v.i <= as.Above.Bound {
+// unusable is the warning for a number that Vault Proxy accepts but cannot use as meant, or nil:
+// below 0 for an attribute whose NegativeMeans says what it does, above the bound of one whose Above
+// does. A plan file writes what it read.
+func (d *decoder) unusable(as *schema.Attribute, a *attribute, v *decodedValue) *hcl.Diagnostic {
+	var summary, detail string
+	var code *diagcode.Code
+	switch {
+	case d.plan:
+		return nil
+	case as.NegativeMeans != "" && v.i < 0:
+		summary, code = "Negative "+a.name, codeNegativeValue
+		detail = fmt.Sprintf("%s = %d is below 0: %s. Give it a positive value, or 0 for the default (%s).",
+			a.name, v.i, as.NegativeMeans, as.Default)
+	case as.Above != nil && v.i > as.Above.Bound:
+		summary, code = fmt.Sprintf("Value above %d for %s", as.Above.Bound, a.name), codeValueAboveLimit
+		detail = fmt.Sprintf("%s = %d is above %d: %s. Give it %d or less (the default is %s).",
+			a.name, v.i, as.Above.Bound, as.Above.Means, as.Above.Bound, as.Default)
+	default:
 		return nil
 	}
 	return &hcl.Diagnostic{
 		Severity: hcl.DiagWarning,
-		Summary:  fmt.Sprintf("Value above %d for %s", as.Above.Bound, a.name),
-		Detail: fmt.Sprintf("%s = %d is above %d: %s. Give it %d or less (the default is %s).",
-			a.name, v.i, as.Above.Bound, as.Above.Means, as.Above.Bound, as.Default),
-		Subject: a.expr.Range().Ptr(),
-		Context: a.rng.Ptr(),
-		Extra:   codeValueAboveLimit,
+		Summary:  summary,
+		Detail:   detail,
+		Subject:  a.expr.Range().Ptr(),
+		Context:  a.rng.Ptr(),
+		Extra:    code,
 	}
 }
 

@@ -411,12 +411,12 @@ func (rt *Runtime) bindAll(st *state, keep map[string]*listener) (map[string]*li
 		} else {
 			lst.ln = jsonErrorsFor(lst.ln)
 		}
-		// ReadTimeout bounds the request's headers and body from its first byte, as Vault Proxy's
-		// server's does (hashicorp/vault command/proxy.go). It does not reach a request waiting for
-		// Vault: net/http lifts an HTTP/1 connection's read deadline once the body is read to its
-		// end (or at once without a body), as it starts the connection's background read
-		// (go/src/net/http/server.go, connReader.startBackgroundRead), and reqbody lifts an HTTP/2
-		// stream's. TestSlowVaultOutlivesBodyTimeout fails if it did.
+		// ReadTimeout bounds the request's headers and body from its start (its first byte, or for
+		// a connection's first request the connection's start), as Vault Proxy's server's does
+		// (hashicorp/vault command/proxy.go). It does not reach a request waiting for Vault: net/http
+		// lifts an HTTP/1 connection's read deadline once the body is read to its end (or at once
+		// without a body), and an HTTP/2 stream's only closes a body already read (reqbody.Read).
+		// TestSlowVaultOutlivesBodyTimeout and TestBodyDeadlinesOverHTTP2 fail if it did.
 		lst.srv = &http.Server{
 			Handler:           lst.handler,
 			ReadHeaderTimeout: lim.ReadHeaderTimeout,

@@ -52,7 +52,7 @@ func SetDeadline(w http.ResponseWriter, deadline time.Time) {
 // http2pipe.closeWithError, which keeps the first error: io.EOF). TestSlowVaultOutlivesBodyTimeout
 // and TestBodyDeadlinesOverHTTP2 (in runtime) fail if either changes.
 // A body over limit is refused as soon as its declared length or its bytes pass limit. It returns
-// nil for a request without a body, for which no deadline is to be set. The error, when not nil, is
+// nil for a request without a body. The error, when not nil, is
 // an *Error, and the connection is to be closed after the answer (see abandon).
 func Read(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
 	if r.Body == nil || r.Body == http.NoBody {
